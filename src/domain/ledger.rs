@@ -1,0 +1,89 @@
+//! The award ledger in memory: which organisation received which award, and how an
+//! applicant named in a request is found in it.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::names::org_key;
+
+/// Identity of an organisation in the ledger: the database id, or any stable number in tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OrganisationId(pub i64);
+
+/// One award received by one organisation (each member of a 連名 award has its own row).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastAward {
+    /// Stable id of the award, e.g. `R6-一般枠-A7`; members of a joint award share it.
+    pub award_id: String,
+    /// Fiscal year as the western year of its April (令和8年度 = 2026).
+    pub fiscal_year: i32,
+    /// Frame code of that year's programme, e.g. `general`, `right_hand`.
+    pub frame: String,
+    /// The name exactly as the award list printed it.
+    pub listed_as: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    by_corporate_number: HashMap<String, OrganisationId>,
+    // A key may name several organisations (the data keeps them apart); all are returned so
+    // that the engine can take the most conservative count and say so.
+    by_name_key: HashMap<String, Vec<OrganisationId>>,
+    awards: HashMap<OrganisationId, Vec<PastAward>>,
+}
+
+impl Ledger {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers an organisation under its 法人番号 (when known) and every name it is known by.
+    pub fn add_organisation<I, S>(
+        &mut self,
+        id: OrganisationId,
+        corporate_number: Option<&str>,
+        names: I,
+    ) where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        if let Some(number) = corporate_number {
+            self.by_corporate_number.insert(number.to_owned(), id);
+        }
+        for name in names {
+            let ids = self.by_name_key.entry(org_key(name.as_ref())).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        self.awards.entry(id).or_default();
+    }
+
+    pub fn add_award(&mut self, id: OrganisationId, award: PastAward) {
+        let awards = self.awards.entry(id).or_default();
+        if !awards.iter().any(|a| a.award_id == award.award_id) {
+            awards.push(award);
+        }
+    }
+
+    /// The organisations an applicant may be. A known 法人番号 is the identity; otherwise the
+    /// name key (already computed with [`org_key`]) decides.
+    pub fn find(&self, corporate_number: Option<&str>, name_key: &str) -> &[OrganisationId] {
+        if let Some(id) = corporate_number.and_then(|n| self.by_corporate_number.get(n)) {
+            return std::slice::from_ref(id);
+        }
+        self.by_name_key
+            .get(name_key)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    pub fn awards_of(&self, id: OrganisationId) -> &[PastAward] {
+        self.awards.get(&id).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn organisation_count(&self) -> usize {
+        self.awards.len()
+    }
+}

@@ -1,0 +1,15 @@
+//! Pure rules and types of the programme. Nothing here does I/O, reads the clock or touches
+//! the database: every function takes its facts as arguments so that it can be tested alone.
+
+pub mod access;
+pub mod calendar;
+pub mod codes;
+pub mod corporate_number;
+pub mod evaluation;
+pub mod ledger;
+pub mod money;
+pub mod names;
+pub mod program;
+pub mod reconcile;
+pub mod validation;
+pub mod workflow;

@@ -1,0 +1,14 @@
+//! hojokin (補助金): a compliance workflow engine for METI's 地域の人事部支援事業.
+//!
+//! Layers, from the inside out (each uses only those above it): `domain` (pure rules),
+//! `program` (loads the rules from `forms/`), `db`, `web`; `cli` wires them together.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod program;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,222 @@
+//! Runs the golden cases in `tests/golden/*.json` against the embedded programmes.
+//!
+//! Each case is `{"name", "ledger": "empty"|"shipped", "request", "expect"}`. `expect` holds the
+//! decision's figures and the finding codes that must (`findings`) or must not
+//! (`absent_findings`) appear, or `field_errors` (path → codes) for a request that must not parse.
+//! `shipped` cases run against the award ledger built from `forms/awards/awards-r4-r7.csv` and
+//! `forms/aliases.toml`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::domain::evaluation::{evaluate, evaluate_all_frames, parse_request_value};
+use crate::domain::ledger::Ledger;
+use crate::domain::program::ProgramSet;
+use crate::domain::reconcile::ledger_from_award_list;
+
+const AWARD_LIST: &str = include_str!("../../forms/awards/awards-r4-r7.csv");
+const ALIASES: &str = include_str!("../../forms/aliases.toml");
+
+/// `tests/golden` of this crate, found from this file's path so that it also works when the
+/// module is compiled from another crate.
+fn golden_dir() -> PathBuf {
+    let this_file = Path::new(file!());
+    let crate_root = this_file
+        .ancestors()
+        .nth(3)
+        .filter(|root| !root.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    crate_root.join("tests").join("golden")
+}
+
+fn load_cases() -> Vec<(String, Value)> {
+    let dir = golden_dir();
+    let mut cases: Vec<(String, Value)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "json")
+        })
+        .map(|path| {
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            let case: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            let file = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (file, case)
+        })
+        .collect();
+    cases.sort_by(|a, b| a.0.cmp(&b.0));
+    cases
+}
+
+fn shipped_ledger(programs: &ProgramSet) -> Result<Ledger, String> {
+    ledger_from_award_list(AWARD_LIST, ALIASES, &|fiscal_year, label| {
+        programs.frame_code(fiscal_year, label)
+    })
+    .map(|(ledger, _report)| ledger)
+    .map_err(|error| error.to_string())
+}
+
+/// Checks one case; returns the problems found (empty when it passes).
+fn check_case(file: &str, case: &Value, programs: &ProgramSet, ledger: &Ledger) -> Vec<String> {
+    let mut problems = Vec::new();
+    let expect = &case["expect"];
+    let parsed = parse_request_value(&case["request"]);
+    if let Some(expected_errors) = expect.get("field_errors").and_then(Value::as_object) {
+        match parsed {
+            Ok(_) => problems.push(format!("{file}: expected field errors, the request parsed")),
+            Err(errors) => {
+                let actual = serde_json::to_value(&errors).unwrap_or(Value::Null);
+                for (path, codes) in expected_errors {
+                    for code in codes.as_array().into_iter().flatten() {
+                        let found = actual["errors"][path]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|error| &error["code"] == code);
+                        if !found {
+                            problems.push(format!(
+                                "{file}: no error {code} at `{path}`; got {}",
+                                actual["errors"]
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        return problems;
+    }
+    let application = match parsed {
+        Ok(application) => application,
+        Err(errors) => {
+            problems.push(format!("{file}: request does not parse: {errors}"));
+            return problems;
+        }
+    };
+    let program = match programs.program_for(&application) {
+        Ok(program) => program,
+        Err(errors) => {
+            problems.push(format!("{file}: no programme: {errors}"));
+            return problems;
+        }
+    };
+    let decision = evaluate(&application, ledger, program);
+    let actual = serde_json::to_value(&decision).unwrap_or(Value::Null);
+    for key in [
+        "eligible",
+        "award_ordinal",
+        "rate",
+        "subsidy_yen",
+        "cap_yen",
+        "eligible_expenses_yen",
+        "calculated_subsidy_yen",
+    ] {
+        if let Some(expected) = expect.get(key)
+            && actual.get(key) != Some(expected)
+        {
+            problems.push(format!(
+                "{file}: {key} is {}, expected {expected}",
+                actual.get(key).unwrap_or(&Value::Null)
+            ));
+        }
+    }
+    let codes: Vec<&str> = decision
+        .findings
+        .iter()
+        .map(|finding| finding.code)
+        .collect();
+    for code in expect["findings"].as_array().into_iter().flatten() {
+        if !codes.iter().any(|actual| Some(*actual) == code.as_str()) {
+            problems.push(format!("{file}: finding {code} missing; got {codes:?}"));
+        }
+    }
+    for code in expect["absent_findings"].as_array().into_iter().flatten() {
+        if codes.iter().any(|actual| Some(*actual) == code.as_str()) {
+            problems.push(format!("{file}: finding {code} must not appear"));
+        }
+    }
+    if let Some(expected) = expect.get("prior_award_ids") {
+        let ids: Vec<Value> = decision
+            .prior_awards
+            .iter()
+            .map(|award| Value::from(award.award_id))
+            .collect();
+        if &Value::from(ids.clone()) != expected {
+            problems.push(format!("{file}: prior awards {ids:?}, expected {expected}"));
+        }
+    }
+    if let Some(expected) = expect.get("best_frame") {
+        let all = evaluate_all_frames(&application, ledger, program);
+        let best = serde_json::to_value(all.best_frame).unwrap_or(Value::Null);
+        if &best != expected {
+            problems.push(format!("{file}: best frame {best}, expected {expected}"));
+        }
+    }
+    // Every finding is serialisable with a message and a source a person can follow.
+    for finding in actual["findings"].as_array().into_iter().flatten() {
+        if finding["message"].as_str().is_none_or(str::is_empty)
+            || finding["source"].as_str().is_none_or(str::is_empty)
+        {
+            problems.push(format!(
+                "{file}: finding without message or source: {finding}"
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn golden_cases() {
+    let programs = ProgramSet::embedded().expect("embedded programmes");
+    let empty = Ledger::new();
+    let shipped = shipped_ledger(&programs);
+    if let Err(error) = &shipped {
+        eprintln!(
+            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+             !!! golden: the SHIPPED-ledger cases were NOT RUN: ledger_from_award_list failed:\n\
+             !!! {error}\n\
+             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+        );
+    }
+    let cases = load_cases();
+    assert!(
+        !cases.is_empty(),
+        "no golden cases in {}",
+        golden_dir().display()
+    );
+    let mut problems = Vec::new();
+    let (mut ran, mut skipped) = (0, 0);
+    for (file, case) in &cases {
+        let ledger = match case["ledger"].as_str() {
+            Some("empty") => &empty,
+            Some("shipped") => match &shipped {
+                Ok(ledger) => ledger,
+                Err(_) => {
+                    skipped += 1;
+                    continue;
+                }
+            },
+            other => {
+                problems.push(format!(
+                    "{file}: `ledger` must be \"empty\" or \"shipped\", is {other:?}"
+                ));
+                continue;
+            }
+        };
+        ran += 1;
+        problems.extend(check_case(file, case, &programs, ledger));
+    }
+    eprintln!("golden: {ran} cases run, {skipped} shipped-ledger cases skipped");
+    assert!(
+        problems.is_empty(),
+        "golden cases failed:\n{}",
+        problems.join("\n")
+    );
+}

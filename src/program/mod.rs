@@ -1,0 +1,1 @@
+//! placeholder in the lead build copy

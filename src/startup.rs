@@ -1,0 +1,68 @@
+//! Builds the running service from a configuration (DESIGN.md habit 2): `main` and the tests
+//! both go through [`Application::build`]; tests bind port 0.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer};
+
+use crate::config::Config;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::web::{self, AppState};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates and binds; nothing is served until [`run_until_stopped`].
+    ///
+    /// [`run_until_stopped`]: Application::run_until_stopped
+    pub fn build(config: &Config, pool: db::Pool) -> AppResult<Application> {
+        let backend = config.database_url.backend_name();
+        {
+            let mut connection = pool.get()?;
+            let applied = db::run_migrations(&mut connection)?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "applied migrations");
+            }
+        }
+        let _session_key = config.session_key_or_generate()?;
+        let listener = TcpListener::bind(config.bind).map_err(|error| {
+            AppError::config(format!(
+                "設定エラー [bind]: {} で待ち受けできません: {error}",
+                config.bind
+            ))
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|error| {
+                AppError::internal("待ち受けポートを取得できません").with_cause(error)
+            })?
+            .port();
+        let state = AppState { pool, backend };
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(Compress::default())
+                .wrap(from_fn(web::request_id::middleware))
+                .configure(web::configure(state.clone()))
+        })
+        // On SIGINT/SIGTERM: stop accepting, let requests in flight finish, then stop.
+        .shutdown_timeout(10)
+        .listen(listener)
+        .map_err(|error| AppError::internal("HTTP サーバーを起動できません").with_cause(error))?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

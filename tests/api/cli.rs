@@ -1,0 +1,320 @@
+//! The real binary: bad input stops it with one clear line and creates nothing; the same
+//! binary serves both backends, chosen by configuration alone, and shuts down gracefully.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{Backend, TestDb};
+
+fn hojokin(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hojokin"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    hojokin(dir, env, args).output().expect("run hojokin")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Runs a command that must fail: non-zero, one line on stderr naming `named`, nothing created.
+fn assert_refused(env: &[(&str, &str)], args: &[&str], named: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("keep.txt"), "").expect("marker");
+    let before = entries(dir.path());
+    let output = run(dir.path(), env, args);
+    let message = stderr(&output);
+    assert!(
+        !output.status.success(),
+        "{args:?} {env:?} should fail: {message}"
+    );
+    assert!(
+        message.contains(named),
+        "{args:?} {env:?}: message should name {named}: {message}"
+    );
+    assert_eq!(message.trim_end().lines().count(), 1, "one line: {message}");
+    assert_eq!(
+        entries(dir.path()),
+        before,
+        "{args:?} {env:?} created files"
+    );
+}
+
+#[test]
+fn help_explains_each_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = run(dir.path(), &[], &["--help"]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    for command in ["serve", "migrate", "seed", "user", "config"] {
+        assert!(text.contains(command), "--help mentions {command}: {text}");
+    }
+}
+
+#[test]
+fn bad_configuration_stops_the_start_and_creates_nothing() {
+    assert_refused(
+        &[("HOJOKIN_DATABASE_URL", "mysql://root@localhost/x")],
+        &["migrate"],
+        "database_url",
+    );
+    assert_refused(
+        &[("HOJOKIN_DATABASE_URL", "data/hojokin.db")],
+        &["serve"],
+        "database_url",
+    );
+    assert_refused(
+        &[("HOJOKIN_DIGEST_CRON", "0 9 * * Mon")],
+        &["serve"],
+        "digest_cron",
+    );
+    assert_refused(
+        &[("HOJOKIN_DATABSE_URL", "sqlite://x.db")],
+        &["serve"],
+        "HOJOKIN_DATABSE_URL",
+    );
+    assert_refused(
+        &[(
+            "HOJOKIN_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/nowhere",
+        )],
+        &["migrate"],
+        "接続できません",
+    );
+    // A data directory below a regular file can never be created, even by root.
+    assert_refused(
+        &[("HOJOKIN_DATA_DIR", "keep.txt/data")],
+        &["serve"],
+        "data_dir",
+    );
+    assert_refused(
+        &[("HOJOKIN_DATABASE_URL", "sqlite://keep.txt/hojokin.db")],
+        &["migrate"],
+        "database_url",
+    );
+}
+
+#[test]
+fn bad_configuration_files_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let malformed = dir.path().join("malformed.toml");
+    std::fs::write(&malformed, "database_url = \n").expect("write");
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(&unknown, "databse_url = \"sqlite://x.db\"\n").expect("write");
+    let malformed = malformed.to_string_lossy().into_owned();
+    let unknown = unknown.to_string_lossy().into_owned();
+    assert_refused(&[], &["--config", &malformed, "migrate"], "malformed.toml");
+    assert_refused(&[], &["--config", &unknown, "migrate"], "databse_url");
+    assert_refused(
+        &[("HOJOKIN_CONFIG", "/nonexistent/hojokin.toml")],
+        &["migrate"],
+        "/nonexistent/hojokin.toml",
+    );
+}
+
+#[test]
+fn user_add_checks_its_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let env = [("HOJOKIN_DATABASE_URL", "sqlite://hojokin.db")];
+    let output = run(dir.path(), &env, &["seed", "--demo"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(dir.path(), &env, &["seed", "--demo"]);
+    assert!(
+        !output.status.success(),
+        "the demo seeds only an empty database"
+    );
+
+    let add = |args: &[&str]| run(dir.path(), &env, &[&["user", "add"], args].concat());
+    let output = add(&[
+        "--email",
+        "new@city-shiojiri.example",
+        "--role",
+        "finance_officer",
+        "--municipality",
+        "塩尻市",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = add(&[
+        "--email",
+        "kato@meguru.example",
+        "--role",
+        "applicant",
+        "--organisation",
+        "NPO法人 MEGURU",
+    ]);
+    assert!(
+        output.status.success(),
+        "alias-tolerant lookup: {}",
+        stderr(&output)
+    );
+
+    for (args, named) in [
+        (vec!["--email", "x@y.example", "--role", "admin"], "--role"),
+        (
+            vec!["--email", "not-an-email", "--role", "program_manager"],
+            "--email",
+        ),
+        (
+            vec!["--email", "x@y.example", "--role", "finance_officer"],
+            "--municipality",
+        ),
+        (
+            vec![
+                "--email",
+                "x@y.example",
+                "--role",
+                "applicant",
+                "--organisation",
+                "存在しない団体",
+            ],
+            "--organisation",
+        ),
+        (
+            vec![
+                "--email",
+                "new@city-shiojiri.example",
+                "--role",
+                "program_manager",
+            ],
+            "既に登録",
+        ),
+    ] {
+        let output = add(&args);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(
+            stderr(&output).contains(named),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    let output = add(&["--email", "x@y.example", "--role", "admin"]);
+    assert_eq!(output.status.code(), Some(2), "bad input exits with 2");
+}
+
+fn http_get(port: u16, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("status line");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Starts `hojokin serve` and returns it with the port it printed.
+fn start_server(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> (Child, u16) {
+    let mut child = hojokin(dir, env, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let port = loop {
+        assert!(Instant::now() < deadline, "server did not start");
+        let line = lines
+            .next()
+            .expect("server printed its address")
+            .expect("utf-8");
+        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .expect("port")
+                .parse()
+                .expect("number");
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, port)
+}
+
+fn stop_gracefully(mut child: Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "graceful shutdown exits 0: {status}");
+            return;
+        }
+        assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn serves_healthz(backend: Backend) {
+    let Some(test_db) = TestDb::empty(backend) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = test_db.url_string();
+    let env = [
+        ("HOJOKIN_DATABASE_URL", url.as_str()),
+        ("HOJOKIN_BIND", "127.0.0.1:0"),
+    ];
+    let (child, port) = start_server(dir.path(), &env, &["serve", "--demo"]);
+    let (status, body) = http_get(port, "/healthz");
+    assert_eq!(status, 200, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(body["database"], test_db.url.backend_name());
+    assert_eq!(http_get(port, "/readyz").0, 200);
+    assert_eq!(http_get(port, "/no-such-page").0, 404);
+    stop_gracefully(child);
+    assert!(
+        dir.path().join("data/session.key").is_file(),
+        "session key kept on first run"
+    );
+}
+
+#[test]
+fn the_same_binary_serves_sqlite() {
+    serves_healthz(Backend::Sqlite);
+}
+
+#[test]
+fn the_same_binary_serves_postgres() {
+    serves_healthz(Backend::Postgres);
+}

@@ -1,0 +1,158 @@
+//! Throwaway databases (DESIGN.md habit 4) and the macro that runs a test on both backends.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use hojokin::config::{DatabaseUrl, Secret};
+use hojokin::db::{self, Pool};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    pub pool: Pool,
+    _dir: Option<tempfile::TempDir>,
+    drop_postgres: Option<(String, String)>, // (admin url, database name)
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("HOJOKIN_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn postgres_required() -> bool {
+    std::env::var("HOJOKIN_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{:08x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        rand::random::<u32>()
+    )
+}
+
+impl TestDb {
+    /// A fresh, empty database (no migrations run), or `None` when PostgreSQL cannot be
+    /// reached and is not required — the caller then says loudly that it did not run.
+    pub fn empty(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = DatabaseUrl::Sqlite(dir.path().join("test.db"));
+                let pool = db::connect(&url, 4).expect("sqlite pool");
+                Some(TestDb {
+                    url,
+                    pool,
+                    _dir: Some(dir),
+                    drop_postgres: None,
+                })
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let mut admin = match PgConnection::establish(&admin_url) {
+                    Ok(connection) => connection,
+                    Err(error) if !postgres_required() => {
+                        eprintln!(
+                            "\n!!! PostgreSQL at {admin_url} is not reachable ({error}): \
+                             the PostgreSQL half of this test DID NOT RUN !!!\n"
+                        );
+                        return None;
+                    }
+                    Err(error) => panic!(
+                        "PostgreSQL is required (HOJOKIN_TEST_REQUIRE_POSTGRES=1) but {admin_url} \
+                         is not reachable: {error}"
+                    ),
+                };
+                let name = unique_name("hojokin_test");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                let (base, _) = admin_url
+                    .rsplit_once('/')
+                    .expect("admin url has a database");
+                let url = DatabaseUrl::Postgres(Secret::new(format!("{base}/{name}")));
+                let pool = db::connect(&url, 4).expect("postgres pool");
+                Some(TestDb {
+                    url,
+                    pool,
+                    _dir: None,
+                    drop_postgres: Some((admin_url, name)),
+                })
+            }
+        }
+    }
+
+    /// A fresh database with every migration applied.
+    pub fn migrated(backend: Backend) -> Option<TestDb> {
+        let test_db = TestDb::empty(backend)?;
+        db::run_migrations(&mut test_db.conn()).expect("migrations");
+        Some(test_db)
+    }
+
+    pub fn conn(&self) -> db::PooledConnection {
+        self.pool.get().expect("connection from pool")
+    }
+
+    /// The URL as a string for a child process.
+    pub fn url_string(&self) -> String {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => url.expose().to_owned(),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.drop_postgres.take() {
+            // The pool holds connections to the database; FORCE ends them.
+            if let Ok(mut admin) = PgConnection::establish(&admin_url) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// Runs `$body` (a function of `&TestDb`, `Backend`) as two tests, `sqlite` and `postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(#[$meta:meta])* $name:ident, |$db:ident| $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn run($db: &$crate::helpers::TestDb) $body
+
+            #[::core::prelude::v1::test]
+            fn sqlite() {
+                let db = $crate::helpers::TestDb::migrated($crate::helpers::Backend::Sqlite)
+                    .expect("sqlite is always available");
+                run(&db);
+            }
+
+            #[::core::prelude::v1::test]
+            fn postgres() {
+                if let Some(db) = $crate::helpers::TestDb::migrated($crate::helpers::Backend::Postgres) {
+                    run(&db);
+                }
+            }
+        }
+    };
+}
+
+/// Runs an async block on an actix system (for in-process HTTP tests).
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    actix_web::rt::System::new().block_on(future)
+}
