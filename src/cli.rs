@@ -1,15 +1,23 @@
 //! The command line: parses arguments, loads the configuration and calls the library.
 //! It holds no logic of its own.
 
-use std::path::PathBuf;
+use std::io::{self, BufRead, Read};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{self, Config};
 use crate::db::{self, DbConnection};
 use crate::domain::access::{EmailAddress, Role};
+use crate::domain::contract::evaluate_text;
+use crate::domain::ledger::Ledger;
+use crate::domain::program::ProgramSet;
+use crate::domain::reconcile::{self, AliasTable, OrgRef, Outcome};
 use crate::error::{AppError, AppResult, ErrorKind};
+use crate::evaluate_stream::evaluate_jsonl;
+use crate::program;
 use crate::startup::Application;
 use crate::telemetry;
 
@@ -54,6 +62,45 @@ enum Command {
         #[arg(long, required = true)]
         demo: bool,
     },
+    /// Import a published award list into the ledger, reconciling each printed name to an
+    /// organisation. Uncertain matches go to a review queue and are never merged; importing
+    /// the same list again changes nothing.
+    ImportAwards {
+        /// CSV with the columns award_id,fiscal_year,fiscal_year_label,frame,law_path,
+        /// listed_as,role,seed_ref (as forms/awards/awards-r4-r7.csv).
+        #[arg(required_unless_present = "shipped")]
+        file: Option<PathBuf>,
+        /// Import the lists shipped with hojokin (forms/awards/) instead of a file.
+        #[arg(long, conflicts_with = "file")]
+        shipped: bool,
+        /// Alias table (default: forms/aliases.toml as shipped).
+        #[arg(long, value_name = "FILE")]
+        aliases: Option<PathBuf>,
+        /// Show what would be matched, created and queued without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Evaluate applications: eligibility, award ordinal, rate, cap and subsidy, with every
+    /// finding and its source (DESIGN.md's evaluation contract). Invalid input exits with 2
+    /// and prints {"errors": {field: [{code, message}]}}.
+    Evaluate {
+        /// A JSON request file, or - for standard input.
+        #[arg(default_value = "-")]
+        input: String,
+        /// One request per line in, one decision per line out (streamed, on every core).
+        #[arg(long)]
+        jsonl: bool,
+        /// The decision for every frame of the year side by side, and which gives more.
+        #[arg(long)]
+        all_frames: bool,
+        /// Where past awards come from: the configured database, the award lists shipped
+        /// with hojokin (no database needed), or none.
+        #[arg(long, value_enum, default_value_t = LedgerSource::Database)]
+        ledger: LedgerSource,
+        /// Worker threads for --jsonl (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -63,6 +110,13 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LedgerSource {
+    Database,
+    Shipped,
+    None,
 }
 
 #[derive(Subcommand)]
@@ -125,7 +179,81 @@ fn run(cli: Cli) -> AppResult<()> {
             let pool = db::connect_with(&config)?;
             let mut connection = pool.get()?;
             db::run_migrations(&mut connection)?;
-            seed_demo(&mut connection, false)
+            seed_demo(&mut connection, &load_programs(&config)?, false)
+        }
+        Command::ImportAwards {
+            file,
+            shipped: _,
+            aliases,
+            dry_run,
+        } => {
+            let programs = load_programs(&config)?;
+            let aliases = match aliases {
+                Some(path) => read_file(&path)?,
+                None => crate::forms::ALIASES.to_owned(),
+            };
+            let lists = match file {
+                Some(path) => vec![(path.display().to_string(), read_file(&path)?)],
+                None => crate::forms::AWARD_LISTS
+                    .iter()
+                    .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+                    .collect(),
+            };
+            let pool = db::connect_with(&config)?;
+            let mut connection = pool.get()?;
+            db::run_migrations(&mut connection)?;
+            for (source, text) in &lists {
+                import_award_list(&mut connection, &programs, source, text, &aliases, dry_run)?;
+            }
+            Ok(())
+        }
+        Command::Evaluate {
+            input,
+            jsonl,
+            all_frames,
+            ledger,
+            threads,
+        } => {
+            let programs = load_programs(&config)?;
+            let ledger = load_ledger(&config, &programs, ledger)?;
+            let reader: Box<dyn BufRead> = if input == "-" {
+                Box::new(io::stdin().lock())
+            } else {
+                let file = std::fs::File::open(&input).map_err(|error| {
+                    AppError::new(
+                        ErrorKind::BadRequest,
+                        format!("{input} を読めません: {error}"),
+                    )
+                })?;
+                Box::new(io::BufReader::new(file))
+            };
+            if jsonl {
+                let threads = threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+                let summary = evaluate_jsonl(
+                    reader,
+                    io::stdout(),
+                    &programs,
+                    &ledger,
+                    all_frames,
+                    threads,
+                )
+                .map_err(|error| {
+                    AppError::internal("判定結果を書き出せません").with_cause(error)
+                })?;
+                if summary.invalid > 0 {
+                    return Err(AppError::new(
+                        ErrorKind::Invalid,
+                        format!(
+                            "{} 行のうち {} 行が無効な入力です",
+                            summary.lines, summary.invalid
+                        ),
+                    ));
+                }
+                Ok(())
+            } else {
+                evaluate_one(reader, &programs, &ledger, all_frames)
+            }
         }
         Command::User(UserCommand::Add(args)) => add_user(&config, args),
         Command::Config { markdown: _ } => {
@@ -136,16 +264,17 @@ fn run(cli: Cli) -> AppResult<()> {
 }
 
 fn serve(config: &Config, demo: bool) -> AppResult<()> {
+    let programs = load_programs(config)?;
     Config::ensure_writable_dir(&config.data_dir, "data_dir")?;
     let pool = db::connect_with(config)?;
     {
         let mut connection = pool.get()?;
         db::run_migrations(&mut connection)?;
         if demo {
-            seed_demo(&mut connection, true)?;
+            seed_demo(&mut connection, &programs, true)?;
         }
     }
-    let application = Application::build(config, pool)?;
+    let application = Application::build(config, pool, programs)?;
     let url = format!("http://{}:{}", config.bind.ip(), application.port());
     tracing::info!(%url, database = %config.database_url, "hojokin is listening");
     println!("hojokin: {url} で待ち受けています（Ctrl+C で停止）");
@@ -176,7 +305,11 @@ fn migrate(config: &Config, revert_all: bool) -> AppResult<()> {
 
 /// Seeds the demo data set. With `only_if_empty`, a database that already has users is left
 /// as it is (so `serve --demo` can be run again and again).
-fn seed_demo(connection: &mut DbConnection, only_if_empty: bool) -> AppResult<()> {
+fn seed_demo(
+    connection: &mut DbConnection,
+    programs: &ProgramSet,
+    only_if_empty: bool,
+) -> AppResult<()> {
     if db::users::count_users(connection)? > 0 {
         if only_if_empty {
             println!("hojokin: データベースに既にデータがあるため、デモデータは投入しません");
@@ -186,15 +319,157 @@ fn seed_demo(connection: &mut DbConnection, only_if_empty: bool) -> AppResult<()
             "データベースに既に利用者がいます。デモデータは空のデータベースにだけ投入できます",
         ));
     }
-    let summary = db::demo::seed_demo(connection)?;
+    let summary = db::demo::seed_demo(connection, &|year, label| programs.frame_code(year, label))?;
     println!(
-        "hojokin: デモデータを投入しました（申請 {} 件、利用者 {} 名）",
+        "hojokin: デモデータを投入しました（採択実績 {} 件、申請 {} 件、利用者 {} 名）",
+        summary.award_members,
         summary.applications,
         summary.users.len()
     );
     for (email, role) in summary.users {
         println!("  {:<16} {email}", role.label_ja());
     }
+    Ok(())
+}
+
+fn load_ledger(config: &Config, programs: &ProgramSet, source: LedgerSource) -> AppResult<Ledger> {
+    match source {
+        LedgerSource::None => Ok(Ledger::new()),
+        LedgerSource::Shipped => program::shipped_ledger(programs)
+            .map_err(|error| AppError::internal(format!("同梱の採択一覧を読めません: {error}"))),
+        LedgerSource::Database => {
+            let pool = db::connect_with(config)?;
+            let mut connection = pool.get()?;
+            db::run_migrations(&mut connection)?;
+            let ledger = db::awards::load_ledger(&mut connection)?;
+            if ledger.organisation_count() == 0 {
+                eprintln!(
+                    "hojokin: 注意: データベースの採択台帳が空です。過去の採択を数えるには \
+                     `hojokin import-awards --shipped` を実行するか --ledger shipped を指定してください"
+                );
+            }
+            Ok(ledger)
+        }
+    }
+}
+
+/// Evaluates one request: the decision on stdout, or the field errors on stdout and exit 2.
+fn evaluate_one(
+    mut reader: Box<dyn BufRead>,
+    programs: &ProgramSet,
+    ledger: &Ledger,
+    all_frames: bool,
+) -> AppResult<()> {
+    let mut text = String::new();
+    reader.read_to_string(&mut text).map_err(|error| {
+        AppError::new(ErrorKind::BadRequest, format!("入力を読めません: {error}"))
+    })?;
+    let mut out = Vec::new();
+    match evaluate_text(&text, programs, ledger, all_frames, &mut out) {
+        Ok(()) => {
+            let value: serde_json::Value = serde_json::from_slice(&out).map_err(|error| {
+                AppError::internal("判定結果を整形できません").with_cause(error)
+            })?;
+            println!("{value:#}");
+            Ok(())
+        }
+        Err(errors) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&errors).unwrap_or_default()
+            );
+            Err(AppError::invalid(errors))
+        }
+    }
+}
+
+/// The programme definitions: the configured directory, or those compiled into the binary.
+fn load_programs(config: &Config) -> AppResult<ProgramSet> {
+    let loaded = match &config.forms_dir {
+        Some(dir) => program::from_dir(&dir.join("programs")),
+        None => program::embedded(),
+    };
+    loaded.map_err(|error| AppError::config(format!("プログラム定義の誤り: {error}")))
+}
+
+fn read_file(path: &Path) -> AppResult<String> {
+    std::fs::read_to_string(path).map_err(|error| {
+        AppError::new(
+            ErrorKind::BadRequest,
+            format!("{} を読めません: {error}", path.display()),
+        )
+    })
+}
+
+/// Imports one award list and prints what was matched, created and queued.
+fn import_award_list(
+    connection: &mut DbConnection,
+    programs: &ProgramSet,
+    source: &str,
+    text: &str,
+    aliases: &str,
+    dry_run: bool,
+) -> AppResult<()> {
+    let invalid = |message: String| AppError::new(ErrorKind::BadRequest, message);
+    let aliases =
+        AliasTable::parse(aliases).map_err(|error| invalid(format!("別名表: {error}")))?;
+    let rows = reconcile::parse_award_list(text, &|year, label| programs.frame_code(year, label))
+        .map_err(|error| invalid(format!("{source}: {error}")))?;
+    let (plan, names) = db::awards::plan_import(connection, &rows, &aliases)?;
+    if !dry_run {
+        let bar = ProgressBar::new(db::awards::plan_steps(&plan)).with_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("{source} を取り込み中"));
+        let summary = db::awards::apply_plan(connection, &plan, source, &|n| bar.inc(n))?;
+        bar.finish_and_clear();
+        tracing::info!(?summary, source, "imported award list");
+    }
+    let name_of = |reference: &OrgRef| match reference {
+        OrgRef::Existing(id) => names
+            .get(&id.0)
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", id.0)),
+        OrgRef::New(index) => plan
+            .organisations_to_create
+            .get(*index)
+            .map(|organisation| organisation.canonical_name.clone())
+            .unwrap_or_default(),
+    };
+    for decision in &plan.decisions {
+        let line = match &decision.outcome {
+            Outcome::Matched { organisation, how } => {
+                format!(
+                    "一致   {} → {} ({how:?})",
+                    decision.listed_as,
+                    name_of(organisation)
+                )
+            }
+            Outcome::Create { .. } => format!("新規   {}", decision.listed_as),
+            Outcome::Review(item) => format!(
+                "要確認 {} (候補: {})",
+                decision.listed_as,
+                item.candidates
+                    .iter()
+                    .map(|candidate| name_of(&candidate.organisation))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        };
+        println!("{:<24} {line}", decision.award_id);
+    }
+    let report = &plan.report;
+    println!(
+        "{}{source}: {} 行 — 一致 {}、新規 {}、要確認 {}（新しい団体 {}、新しい採択 {}）",
+        if dry_run { "[dry-run] " } else { "" },
+        plan.decisions.len(),
+        report.matched,
+        report.created,
+        report.queued,
+        report.new_organisations,
+        report.new_award_members,
+    );
     Ok(())
 }
 

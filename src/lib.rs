@@ -8,6 +8,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod evaluate_stream;
+pub mod forms;
 pub mod program;
 pub mod startup;
 pub mod telemetry;

@@ -2,6 +2,7 @@
 //! both go through [`Application::build`]; tests bind port 0.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
@@ -9,6 +10,7 @@ use actix_web::{App, HttpServer};
 
 use crate::config::Config;
 use crate::db;
+use crate::domain::program::ProgramSet;
 use crate::error::{AppError, AppResult};
 use crate::web::{self, AppState};
 
@@ -21,7 +23,7 @@ impl Application {
     /// Connects, migrates and binds; nothing is served until [`run_until_stopped`].
     ///
     /// [`run_until_stopped`]: Application::run_until_stopped
-    pub fn build(config: &Config, pool: db::Pool) -> AppResult<Application> {
+    pub fn build(config: &Config, pool: db::Pool, programs: ProgramSet) -> AppResult<Application> {
         let backend = config.database_url.backend_name();
         {
             let mut connection = pool.get()?;
@@ -43,7 +45,11 @@ impl Application {
                 AppError::internal("待ち受けポートを取得できません").with_cause(error)
             })?
             .port();
-        let state = AppState { pool, backend };
+        let state = AppState {
+            pool,
+            backend,
+            programs: Arc::new(programs),
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())

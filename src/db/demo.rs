@@ -8,6 +8,7 @@ use super::applications::{
     ActivityDraft, ApplicationDraft, BudgetLineDraft, LegalBasisDraft, PartnerDraft,
     insert_application,
 };
+use super::awards::{apply_plan, plan_import};
 use super::organisations::{
     NewMunicipality, NewOrganisation, find_municipality, find_organisation, insert_municipality,
     insert_organisation,
@@ -16,10 +17,9 @@ use super::schema::organisations;
 use super::users::{NewUser, add_user};
 use super::{DbConnection, now};
 use crate::domain::access::{EmailAddress, Role};
+use crate::domain::reconcile::{AliasTable, parse_award_list};
 use crate::domain::workflow::ApplicationState;
 use crate::error::{AppError, AppResult};
-
-const DEMO_DATA: &str = include_str!("../../forms/demo.toml");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,18 +126,34 @@ struct DemoLine {
 pub struct DemoSummary {
     pub users: Vec<(String, Role)>,
     pub applications: usize,
+    /// Award members imported from the shipped award lists.
+    pub award_members: usize,
 }
 
 fn demo_error(message: String) -> AppError {
     AppError::internal(format!("デモデータ (forms/demo.toml) の誤り: {message}"))
 }
 
-/// Seeds the demo data in one transaction. Organisations already present (e.g. imported
-/// from the award lists) are completed rather than duplicated.
-pub fn seed_demo(conn: &mut DbConnection) -> AppResult<DemoSummary> {
-    let data: DemoData =
-        toml::from_str(DEMO_DATA).map_err(|error| demo_error(error.message().to_owned()))?;
+/// Seeds the demo data in one transaction: first the award history shipped in `forms/awards/`
+/// (so that award counts are real), then `forms/demo.toml`. Organisations of the demo that the
+/// award lists name are completed rather than duplicated. `frame_code` maps a printed frame
+/// label to its code (`ProgramSet::frame_code`).
+pub fn seed_demo(
+    conn: &mut DbConnection,
+    frame_code: &dyn Fn(i32, &str) -> Option<String>,
+) -> AppResult<DemoSummary> {
+    let data: DemoData = toml::from_str(crate::forms::DEMO)
+        .map_err(|error| demo_error(error.message().to_owned()))?;
+    let aliases = AliasTable::parse(crate::forms::ALIASES)
+        .map_err(|error| demo_error(format!("forms/aliases.toml: {error}")))?;
     conn.transaction(|conn| {
+        let mut summary = DemoSummary::default();
+        for (source, text) in crate::forms::AWARD_LISTS {
+            let rows = parse_award_list(text, frame_code)
+                .map_err(|error| demo_error(format!("{source}: {error}")))?;
+            let (plan, _) = plan_import(conn, &rows, &aliases)?;
+            summary.award_members += apply_plan(conn, &plan, source, &|_| {})?.members_created;
+        }
         let created_at = now();
         for municipality in &data.municipalities {
             if find_municipality(conn, &municipality.code)?.is_none() {
@@ -193,7 +209,6 @@ pub fn seed_demo(conn: &mut DbConnection) -> AppResult<DemoSummary> {
                 .map(|o| o.id)
                 .ok_or_else(|| demo_error(format!("団体 {name} が organisations にありません")))
         };
-        let mut summary = DemoSummary::default();
         for user in &data.users {
             let role: Role = user.role.parse().map_err(demo_error)?;
             let email = EmailAddress::parse(&user.email).map_err(demo_error)?;

@@ -2,6 +2,7 @@
 //! one repository per aggregate. No business rules live here.
 
 pub mod applications;
+pub mod awards;
 pub mod demo;
 pub mod organisations;
 pub mod schema;

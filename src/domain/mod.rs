@@ -4,6 +4,7 @@
 pub mod access;
 pub mod calendar;
 pub mod codes;
+pub mod contract;
 pub mod corporate_number;
 pub mod evaluation;
 pub mod ledger;

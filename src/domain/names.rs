@@ -39,6 +39,24 @@ pub enum LegalForm {
 }
 
 impl LegalForm {
+    /// The applicant-kind code (DESIGN.md's contract) this legal form implies. A company's
+    /// size cannot be read from its name, so companies are `other` until someone records it.
+    pub fn applicant_kind(self) -> &'static str {
+        match self {
+            Self::GeneralIncorporatedAssociation => "general_incorporated_association",
+            Self::GeneralIncorporatedFoundation => "general_incorporated_foundation",
+            Self::PublicInterestIncorporatedAssociation => "public_interest_association",
+            Self::PublicInterestIncorporatedFoundation => "public_interest_foundation",
+            Self::Npo => "npo",
+            Self::Cooperative | Self::EnterpriseCooperative => "cooperative",
+            Self::ChamberOfCommerce => "chamber_of_commerce",
+            Self::CommerceAssociation => "commerce_association",
+            Self::ShinkinBank => "shinkin_bank",
+            Self::CreditCooperative => "credit_cooperative",
+            _ => "other",
+        }
+    }
+
     /// Short stable code, used in [`org_key`].
     pub fn code(self) -> &'static str {
         match self {

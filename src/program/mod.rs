@@ -1,1 +1,306 @@
-//! placeholder in the lead build copy
+//! Loads and checks the programme definitions in `forms/programs/*.toml` into `domain::program`.
+//!
+//! The files are compiled into the binary ([`embedded`]) and can be overridden from a directory
+//! ([`from_dir`]). Unknown keys, unknown codes, rates outside (0, 1], award ordinals without a
+//! rate, duplicate years, frames or ordinals, and values without a `source` all stop the load
+//! with an error that names the file and the key.
+
+#[cfg(test)]
+mod golden;
+mod schema;
+
+use std::path::Path;
+
+use crate::domain::program::{Program, ProgramSet};
+
+/// The programme files shipped with the binary, one per fiscal year.
+const EMBEDDED: &[(&str, &str)] = &[
+    ("2022.toml", include_str!("../../forms/programs/2022.toml")),
+    ("2023.toml", include_str!("../../forms/programs/2023.toml")),
+    ("2024.toml", include_str!("../../forms/programs/2024.toml")),
+    ("2025.toml", include_str!("../../forms/programs/2025.toml")),
+    ("2026.toml", include_str!("../../forms/programs/2026.toml")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProgramError {
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+    #[error("{file}: {key}: {message}")]
+    Rule {
+        file: String,
+        key: String,
+        message: String,
+    },
+    #[error("{dir}: cannot read the programme directory: {source}")]
+    Io {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{dir}: no programme files (*.toml) found")]
+    Empty { dir: String },
+}
+
+/// The programmes compiled into the binary.
+pub fn embedded() -> Result<ProgramSet, ProgramError> {
+    from_sources(EMBEDDED.iter().map(|(name, text)| (*name, *text)))
+}
+
+/// The programmes in `dir/*.toml`, replacing the embedded ones (for a programme manager's
+/// corrections without a release).
+pub fn from_dir(dir: &Path) -> Result<ProgramSet, ProgramError> {
+    let io_error = |source| ProgramError::Io {
+        dir: dir.display().to_string(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io_error)? {
+        let path = entry.map_err(io_error)?.path();
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "toml")
+        {
+            let text = std::fs::read_to_string(&path).map_err(io_error)?;
+            let name = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.push((name, text));
+        }
+    }
+    if files.is_empty() {
+        return Err(ProgramError::Empty {
+            dir: dir.display().to_string(),
+        });
+    }
+    files.sort();
+    from_sources(
+        files
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+    )
+}
+
+/// Parses and checks `(file name, text)` pairs.
+pub fn from_sources<'t>(
+    files: impl IntoIterator<Item = (&'t str, &'t str)>,
+) -> Result<ProgramSet, ProgramError> {
+    let mut programs = Vec::new();
+    let mut names = Vec::new();
+    for (name, text) in files {
+        programs.push(parse_program(name, text)?);
+        names.push(name.to_owned());
+    }
+    ProgramSet::from_programs(programs).map_err(|year| ProgramError::Rule {
+        file: names.join(", "),
+        key: "fiscal_year".into(),
+        message: format!("fiscal year {} is defined twice", year.0),
+    })
+}
+
+/// Parses one programme file.
+pub fn parse_program(file: &str, text: &str) -> Result<Program, ProgramError> {
+    let raw: schema::RawProgram = toml::from_str(text).map_err(|error| ProgramError::Invalid {
+        file: file.to_owned(),
+        message: error.to_string(),
+    })?;
+    raw.into_program(rules_version_hash(text))
+        .map_err(|(key, message)| ProgramError::Rule {
+            file: file.to_owned(),
+            key,
+            message,
+        })
+}
+
+/// FNV-1a (64 bit) of the file text: stable across builds and platforms, unlike `Hash`.
+fn rules_version_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+impl ProgramSet {
+    /// The programmes compiled into the binary.
+    pub fn embedded() -> Result<ProgramSet, ProgramError> {
+        embedded()
+    }
+
+    /// The programmes in `dir/*.toml`.
+    pub fn from_dir(dir: &Path) -> Result<ProgramSet, ProgramError> {
+        from_dir(dir)
+    }
+}
+
+/// The award ledger of the lists shipped in `forms/awards/`, built in memory without a
+/// database (for `hojokin evaluate --ledger shipped`, the benchmarks and the golden cases).
+pub fn shipped_ledger(
+    programs: &ProgramSet,
+) -> Result<crate::domain::ledger::Ledger, crate::domain::reconcile::AwardListError> {
+    // One list today; a second list would be appended to the same CSV shape.
+    let (_, award_list) = crate::forms::AWARD_LISTS[0];
+    crate::domain::reconcile::ledger_from_award_list(
+        award_list,
+        crate::forms::ALIASES,
+        &|fiscal_year, label| programs.frame_code(fiscal_year, label),
+    )
+    .map(|(ledger, _report)| ledger)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::calendar::FiscalYear;
+    use crate::domain::codes::Frame;
+
+    fn r8_text() -> &'static str {
+        EMBEDDED
+            .iter()
+            .find(|(name, _)| *name == "2026.toml")
+            .map(|(_, text)| *text)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn embedded_programmes_load() {
+        let set = embedded().expect("embedded programmes are valid");
+        let years: Vec<i32> = set.iter().map(|program| program.fiscal_year.0).collect();
+        assert_eq!(years, vec![2022, 2023, 2024, 2025, 2026]);
+        let r8 = set.get(FiscalYear(2026)).expect("R8");
+        assert!(r8.rules_version.starts_with("2026-"));
+        assert_eq!(r8.rules_version.len(), "2026-".len() + 16);
+        assert_eq!(r8.award_cap.as_ref().map(|cap| cap.value), Some(3));
+    }
+
+    #[test]
+    fn printed_frame_labels_resolve() {
+        let set = embedded().expect("valid");
+        let cases = [
+            (2022, "(単一枠)", "single"),
+            (2022, "（単一枠）", "single"),
+            (2023, "通常枠", "standard"),
+            (2023, "地域企業共同戦略枠", "joint_strategy"),
+            (2024, "一般枠", "general"),
+            (2024, "働き方改革推進枠", "work_style_reform"),
+            (2025, "右腕人材枠", "right_hand"),
+            (2025, "法制度連携枠", "legal_linkage"),
+            (2026, "右腕人材枠", "right_hand"),
+            (2026, "legal_linkage", "legal_linkage"),
+        ];
+        for (year, label, code) in cases {
+            assert_eq!(
+                set.frame_code(year, label).as_deref(),
+                Some(code),
+                "{year} {label}"
+            );
+        }
+        assert_eq!(set.frame_code(2024, "右腕人材枠"), None);
+        assert_eq!(set.frame_code(2030, "右腕人材枠"), None);
+    }
+
+    #[test]
+    fn r8_rates_follow_the_table() {
+        let set = embedded().expect("valid");
+        let r8 = set.get(FiscalYear(2026)).expect("R8");
+        let rate = |frame, ordinal| {
+            r8.frame(frame)
+                .and_then(|rules| rules.rate_for(ordinal))
+                .map(|step| step.rate.to_string())
+        };
+        assert_eq!(rate(Frame::RightHand, 1).as_deref(), Some("2/3"));
+        assert_eq!(rate(Frame::RightHand, 2).as_deref(), Some("1/2"));
+        assert_eq!(rate(Frame::RightHand, 3).as_deref(), Some("1/3"));
+        assert_eq!(rate(Frame::LegalLinkage, 1).as_deref(), Some("1/2"));
+        assert_eq!(rate(Frame::LegalLinkage, 2).as_deref(), Some("1/2"));
+        assert_eq!(rate(Frame::LegalLinkage, 3).as_deref(), Some("1/3"));
+        assert_eq!(rate(Frame::LegalLinkage, 4), None);
+        let r7 = set.get(FiscalYear(2025)).expect("R7");
+        let r7_rate = |frame, ordinal| {
+            r7.frame(frame)
+                .and_then(|rules| rules.rate_for(ordinal))
+                .map(|step| step.rate.to_string())
+        };
+        assert_eq!(r7_rate(Frame::RightHand, 5).as_deref(), Some("2/3"));
+        assert_eq!(r7_rate(Frame::LegalLinkage, 4).as_deref(), Some("1/3"));
+    }
+
+    fn expect_rule_error(text: &str, key_part: &str) {
+        match parse_program("2026.toml", text) {
+            Err(ProgramError::Rule { file, key, message }) => {
+                assert_eq!(file, "2026.toml");
+                assert!(key.contains(key_part), "key {key} ({message})");
+            }
+            other => panic!("expected a rule error at {key_part}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rejects_a_rate_above_one() {
+        let text = r8_text().replacen(
+            "{ ordinal = 1, numerator = 2, denominator = 3",
+            "{ ordinal = 1, numerator = 4, denominator = 3",
+            1,
+        );
+        expect_rule_error(&text, "rates");
+    }
+
+    #[test]
+    fn rejects_an_ordinal_without_a_rate() {
+        let text = r8_text().replacen("value = 3, source", "value = 4, source", 1);
+        expect_rule_error(&text, "rates");
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_codes() {
+        let unknown_key = format!("{}\nsurprise = 1\n", r8_text());
+        assert!(matches!(
+            parse_program("2026.toml", &unknown_key),
+            Err(ProgramError::Invalid { .. })
+        ));
+        let unknown_code = r8_text().replacen("code = \"right_hand\"", "code = \"left_hand\"", 1);
+        match parse_program("2026.toml", &unknown_code) {
+            Err(ProgramError::Invalid { file, message }) => {
+                assert_eq!(file, "2026.toml");
+                assert!(message.contains("left_hand"), "{message}");
+            }
+            other => panic!("expected an unknown code error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rejects_duplicate_frames_and_years() {
+        let duplicate_frame =
+            r8_text().replacen("code = \"legal_linkage\"", "code = \"right_hand\"", 1);
+        expect_rule_error(&duplicate_frame, "frames");
+        let text = r8_text();
+        let error = from_sources([("a.toml", text), ("b.toml", text)]);
+        assert!(matches!(error, Err(ProgramError::Rule { .. })));
+    }
+
+    #[test]
+    fn rejects_an_empty_source() {
+        let text = r8_text().replacen(
+            "source = \"004_4db6bae2530d025b.txt:131\"",
+            "source = \"\"",
+            1,
+        );
+        expect_rule_error(&text, "award_cap");
+    }
+
+    #[test]
+    fn loads_an_override_directory() {
+        let dir = std::env::temp_dir().join(format!("hojokin-programs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("2026.toml"), r8_text()).expect("write");
+        let set = from_dir(&dir).expect("loads");
+        assert_eq!(set.iter().count(), 1);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+        assert!(matches!(from_dir(&dir), Err(ProgramError::Io { .. })));
+    }
+
+    #[test]
+    fn hash_is_fnv1a() {
+        assert_eq!(rules_version_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(rules_version_hash("a"), 0xaf63_dc4c_8601_ec8c);
+    }
+}

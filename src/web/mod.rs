@@ -1,19 +1,25 @@
 //! HTTP: pages and the JSON API. Handlers parse input, load facts through `db`, ask `domain`,
 //! and hand results back to `db`; they hold no rules and no SQL.
 
+pub mod api;
 pub mod errors;
 pub mod health;
 pub mod request_id;
 
+use std::sync::Arc;
+
 use actix_web::web;
 
 use crate::db::Pool;
+use crate::domain::program::ProgramSet;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
     pub backend: &'static str,
+    /// The programme definitions, loaded and checked at start-up.
+    pub programs: Arc<ProgramSet>,
 }
 
 /// Registers every route; the server and the in-process tests share it.
@@ -22,6 +28,8 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
         config
             .app_data(web::Data::new(state))
             .service(health::healthz)
-            .service(health::readyz);
+            .app_data(web::PayloadConfig::new(1 << 20))
+            .service(health::readyz)
+            .service(api::evaluate);
     }
 }

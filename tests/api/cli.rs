@@ -318,3 +318,50 @@ fn the_same_binary_serves_sqlite() {
 fn the_same_binary_serves_postgres() {
     serves_healthz(Backend::Postgres);
 }
+
+/// The programme files are checked at start-up: a rate above 1 or an unknown key stops the
+/// start with the file and key named.
+#[test]
+fn broken_programme_files_stop_the_start() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/programs");
+    for (find, replace, named) in [
+        (
+            "{ ordinal = 1, numerator = 2, denominator = 3,",
+            "{ ordinal = 1, numerator = 3, denominator = 2,",
+            "2026.toml",
+        ),
+        (
+            "fiscal_year = 2026\n",
+            "fiscal_year = 2026\nsubsidy_rate = 1\n",
+            "subsidy_rate",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let programs = dir.path().join("forms/programs");
+        std::fs::create_dir_all(&programs).expect("dir");
+        for entry in std::fs::read_dir(&source).expect("programs") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("read");
+            let text = if path.ends_with("2026.toml") {
+                assert!(text.contains(find), "fixture text present: {find}");
+                text.replacen(find, replace, 1)
+            } else {
+                text
+            };
+            std::fs::write(programs.join(path.file_name().expect("name")), text).expect("write");
+        }
+        let forms = dir.path().join("forms").to_string_lossy().into_owned();
+        let output = run(
+            dir.path(),
+            &[("HOJOKIN_FORMS_DIR", forms.as_str())],
+            &["serve"],
+        );
+        let message = stderr(&output);
+        assert!(!output.status.success(), "{find}: {message}");
+        assert!(message.contains(named), "{named} in: {message}");
+        assert!(
+            !dir.path().join("data").exists(),
+            "nothing created: {message}"
+        );
+    }
+}

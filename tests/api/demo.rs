@@ -4,7 +4,13 @@ use hojokin::db;
 
 crate::on_both_backends!(demo_data_loads, |test_db| {
     let mut conn = test_db.conn();
-    let summary = db::demo::seed_demo(&mut conn).expect("demo seeds");
+    let programs = hojokin::program::embedded().expect("programs");
+    let summary = db::demo::seed_demo(&mut conn, &|year, label| programs.frame_code(year, label))
+        .expect("demo seeds");
+    assert_eq!(
+        summary.award_members, 135,
+        "the whole R4–R7 history is imported"
+    );
     assert_eq!(summary.applications, 5);
     assert!(summary.users.len() >= 3);
     assert_eq!(

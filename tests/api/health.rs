@@ -6,18 +6,10 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, test as web_test};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use hojokin::config::DatabaseUrl;
 use hojokin::db;
-use hojokin::web::{self, AppState};
+use hojokin::web;
 
-use crate::helpers::{Backend, TestDb, block_on, postgres_admin_url};
-
-fn state_for(pool: db::Pool, url: &DatabaseUrl) -> AppState {
-    AppState {
-        pool,
-        backend: url.backend_name(),
-    }
-}
+use crate::helpers::{Backend, TestDb, block_on, postgres_admin_url, state_for};
 
 crate::on_both_backends!(healthz_answers_with_the_backend_in_use, |test_db| {
     block_on(async {

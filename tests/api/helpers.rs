@@ -156,3 +156,12 @@ macro_rules! on_both_backends {
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     actix_web::rt::System::new().block_on(future)
 }
+
+/// The web state for a test database, with the shipped programme definitions.
+pub fn state_for(pool: Pool, url: &DatabaseUrl) -> hojokin::web::AppState {
+    hojokin::web::AppState {
+        pool,
+        backend: url.backend_name(),
+        programs: std::sync::Arc::new(hojokin::program::embedded().expect("programs")),
+    }
+}

@@ -3,8 +3,10 @@
 
 mod helpers;
 
+mod awards;
 mod cli;
 mod config;
 mod demo;
+mod evaluate;
 mod health;
 mod migrations;
