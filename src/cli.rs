@@ -101,6 +101,9 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -117,6 +120,13 @@ enum LedgerSource {
     Database,
     Shipped,
     None,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Proves the hash chain of every audit event; names the first event that was altered,
+    /// inserted or deleted (exit status 1).
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -143,6 +153,10 @@ struct UserAddArgs {
     /// Municipality of a finance officer: 全国地方公共団体コード or name.
     #[arg(long)]
     municipality: Option<String>,
+    /// Read the password from the first line of standard input (otherwise one is generated
+    /// and printed once).
+    #[arg(long)]
+    password_stdin: bool,
 }
 
 pub fn main() -> ExitCode {
@@ -255,6 +269,26 @@ fn run(cli: Cli) -> AppResult<()> {
                 evaluate_one(reader, &programs, &ledger, all_frames)
             }
         }
+        Command::Audit(AuditCommand::Verify) => {
+            let pool = db::connect_with(&config)?;
+            let mut connection = pool.get()?;
+            db::run_migrations(&mut connection)?;
+            match db::audit::verify(&mut connection)? {
+                Ok(count) => {
+                    println!(
+                        "hojokin: 監査ログ {count} 件のハッシュチェーンを確認しました（改ざんなし）"
+                    );
+                    Ok(())
+                }
+                Err(broken) => Err(AppError::new(
+                    ErrorKind::Conflict,
+                    format!(
+                        "監査ログのイベント {} が壊れています: {}",
+                        broken.event_id, broken.reason
+                    ),
+                )),
+            }
+        }
         Command::User(UserCommand::Add(args)) => add_user(&config, args),
         Command::Config { markdown: _ } => {
             println!("{config:#?}");
@@ -270,6 +304,7 @@ fn serve(config: &Config, demo: bool) -> AppResult<()> {
     {
         let mut connection = pool.get()?;
         db::run_migrations(&mut connection)?;
+        db::programs::record_program_years(&mut connection, &programs)?;
         if demo {
             seed_demo(&mut connection, &programs, true)?;
         }
@@ -326,8 +361,9 @@ fn seed_demo(
         summary.applications,
         summary.users.len()
     );
-    for (email, role) in summary.users {
-        println!("  {:<16} {email}", role.label_ja());
+    println!("  デモ利用者（パスワードはこの一度だけ表示します）:");
+    for (email, role, password) in summary.users {
+        println!("  {:<10} {email:<36} {password}", role.label_ja());
     }
     Ok(())
 }
@@ -495,6 +531,16 @@ fn add_user(config: &Config, args: UserAddArgs) -> AppResult<()> {
         }
         _ => {}
     }
+    let (password, generated) = if args.password_stdin {
+        let mut line = String::new();
+        io::stdin()
+            .read_line(&mut line)
+            .map_err(|error| bad(format!("--password-stdin: 標準入力を読めません: {error}")))?;
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (crate::passwords::generate_password(), true)
+    };
+    let password_hash = crate::passwords::hash_password(&password)?;
     let pool = db::connect_with(config)?;
     let mut connection = pool.get()?;
     db::run_migrations(&mut connection)?;
@@ -530,7 +576,7 @@ fn add_user(config: &Config, args: UserAddArgs) -> AppResult<()> {
             email: email.clone(),
             display_name,
             role,
-            password_hash: None,
+            password_hash: Some(password_hash),
             municipality_id,
             organisation_ids,
         },
@@ -539,5 +585,8 @@ fn add_user(config: &Config, args: UserAddArgs) -> AppResult<()> {
         "hojokin: 利用者 {email} ({}) を登録しました (id {id})",
         role.label_ja()
     );
+    if generated {
+        println!("  パスワード: {password}（この一度だけ表示します）");
+    }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! Layers, from the inside out (each uses only those above it): `domain` (pure rules),
 //! `program` (loads the rules from `forms/`), `db`, `web`; `cli` wires them together.
 
+pub mod actions;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -10,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod evaluate_stream;
 pub mod forms;
+pub mod passwords;
 pub mod program;
 pub mod startup;
 pub mod telemetry;

@@ -32,7 +32,9 @@ impl Application {
                 tracing::info!(?applied, "applied migrations");
             }
         }
-        let _session_key = config.session_key_or_generate()?;
+        let session_key = config.session_key_or_generate()?;
+        let secure_cookies = config.base_url.starts_with("https://");
+        let session_key = web::auth::session_key(session_key.expose())?;
         let listener = TcpListener::bind(config.bind).map_err(|error| {
             AppError::config(format!(
                 "設定エラー [bind]: {} で待ち受けできません: {error}",
@@ -52,6 +54,10 @@ impl Application {
         };
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(web::auth::session_middleware(
+                    session_key.clone(),
+                    secure_cookies,
+                ))
                 .wrap(Compress::default())
                 .wrap(from_fn(web::request_id::middleware))
                 .configure(web::configure(state.clone()))

@@ -11,7 +11,7 @@ use crate::domain::workflow::ApplicationState;
 use crate::error::AppResult;
 use crate::on_backend;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = applications)]
 pub struct ApplicationRow {
     pub id: i64,
@@ -94,6 +94,8 @@ pub struct BudgetLineDraft {
     pub description: String,
     pub amount_yen: i64,
     pub funding_source: String,
+    /// Other sources the same cost is also funded by (double-funding check).
+    pub co_funding_sources: Vec<String>,
 }
 
 /// Inserts the application and everything under it in one transaction.
@@ -119,77 +121,144 @@ pub fn insert_application(conn: &mut DbConnection, draft: &ApplicationDraft) -> 
             .values(values)
             .returning(applications::id)
             .get_result::<i64>(c))?;
-
-        let members = std::iter::once((draft.lead_organisation_id, "lead")).chain(
-            draft
-                .co_applicant_ids
-                .iter()
-                .map(|id| (*id, "co_applicant")),
-        );
-        for (organisation_id, role) in members {
-            diesel::insert_into(application_members::table)
-                .values((
-                    application_members::application_id.eq(application_id),
-                    application_members::organisation_id.eq(organisation_id),
-                    application_members::role.eq(role),
-                ))
-                .execute(conn)?;
-        }
-        for (position, partner) in (1..).zip(&draft.partners) {
-            diesel::insert_into(partners::table)
-                .values((
-                    partners::application_id.eq(application_id),
-                    partners::position.eq(position),
-                    partners::kind.eq(&partner.kind),
-                    partners::name.eq(&partner.name),
-                    partners::municipality_id.eq(partner.municipality_id),
-                    partners::agreement.eq(&partner.agreement),
-                ))
-                .execute(conn)?;
-        }
-        if let Some(basis) = &draft.legal_basis {
-            diesel::insert_into(legal_bases::table)
-                .values((
-                    legal_bases::application_id.eq(application_id),
-                    legal_bases::path.eq(&basis.path),
-                    legal_bases::holder_name.eq(&basis.holder_name),
-                    legal_bases::holder_organisation_id.eq(basis.holder_organisation_id),
-                    legal_bases::granted_by.eq(&basis.granted_by),
-                    legal_bases::granted_on.eq(basis.granted_on),
-                    legal_bases::valid_until.eq(basis.valid_until),
-                    legal_bases::includes_talent_measures.eq(basis.includes_talent_measures),
-                    legal_bases::evidence_reference.eq(&basis.evidence_reference),
-                ))
-                .execute(conn)?;
-        }
-        for (activity_position, activity) in (1..).zip(&draft.activities) {
-            let activity_id = on_backend!(conn, c => diesel::insert_into(activities::table)
-                .values((
-                    activities::application_id.eq(application_id),
-                    activities::position.eq(activity_position),
-                    activities::name.eq(&activity.name),
-                    activities::category.eq(&activity.category),
-                    activities::executive_internship.eq(activity.executive_internship),
-                    activities::kpi.eq(&activity.kpi),
-                ))
-                .returning(activities::id)
-                .get_result::<i64>(c))?;
-            for (line_position, line) in (1..).zip(&activity.lines) {
-                diesel::insert_into(budget_lines::table)
-                    .values((
-                        budget_lines::application_id.eq(application_id),
-                        budget_lines::activity_id.eq(activity_id),
-                        budget_lines::position.eq(line_position),
-                        budget_lines::category.eq(&line.category),
-                        budget_lines::description.eq(&line.description),
-                        budget_lines::amount_yen.eq(line.amount_yen),
-                        budget_lines::funding_source.eq(&line.funding_source),
-                    ))
-                    .execute(conn)?;
-            }
-        }
+        insert_children(conn, application_id, draft)?;
         Ok(application_id)
     })
+}
+
+/// Creates a new draft; its reference (printed on filings) is the fiscal year in 令和 and the id.
+pub fn create_draft(conn: &mut DbConnection, draft: &mut ApplicationDraft) -> AppResult<i64> {
+    conn.transaction(|conn| {
+        draft.reference = format!("pending-{:032x}", rand::random::<u128>());
+        let id = insert_application(conn, draft)?;
+        let reference = format!("R{}-{id:04}", draft.fiscal_year - 2018);
+        diesel::update(applications::table.find(id))
+            .set(applications::reference.eq(&reference))
+            .execute(conn)?;
+        draft.reference = reference;
+        Ok(id)
+    })
+}
+
+/// Replaces everything under a draft, if nobody changed it since `expected_version`.
+pub fn replace_content(
+    conn: &mut DbConnection,
+    id: i64,
+    expected_version: i32,
+    draft: &ApplicationDraft,
+) -> AppResult<i32> {
+    conn.transaction(|conn| {
+        let updated = diesel::update(
+            applications::table
+                .filter(applications::id.eq(id))
+                .filter(applications::version.eq(expected_version)),
+        )
+        .set((
+            applications::frame.eq(&draft.frame),
+            applications::title.eq(&draft.title),
+            applications::municipality_id.eq(draft.municipality_id),
+            applications::project_start.eq(draft.project_start),
+            applications::project_end.eq(draft.project_end),
+            applications::version.eq(expected_version + 1),
+            applications::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        if updated == 0 {
+            return Err(stale());
+        }
+        diesel::delete(budget_lines::table.filter(budget_lines::application_id.eq(id)))
+            .execute(conn)?;
+        diesel::delete(activities::table.filter(activities::application_id.eq(id)))
+            .execute(conn)?;
+        diesel::delete(legal_bases::table.filter(legal_bases::application_id.eq(id)))
+            .execute(conn)?;
+        diesel::delete(partners::table.filter(partners::application_id.eq(id))).execute(conn)?;
+        diesel::delete(
+            application_members::table.filter(application_members::application_id.eq(id)),
+        )
+        .execute(conn)?;
+        insert_children(conn, id, draft)?;
+        Ok(expected_version + 1)
+    })
+}
+
+fn insert_children(
+    conn: &mut DbConnection,
+    application_id: i64,
+    draft: &ApplicationDraft,
+) -> AppResult<()> {
+    let members = std::iter::once((draft.lead_organisation_id, "lead")).chain(
+        draft
+            .co_applicant_ids
+            .iter()
+            .map(|id| (*id, "co_applicant")),
+    );
+    for (organisation_id, role) in members {
+        diesel::insert_into(application_members::table)
+            .values((
+                application_members::application_id.eq(application_id),
+                application_members::organisation_id.eq(organisation_id),
+                application_members::role.eq(role),
+            ))
+            .execute(conn)?;
+    }
+    for (position, partner) in (1..).zip(&draft.partners) {
+        diesel::insert_into(partners::table)
+            .values((
+                partners::application_id.eq(application_id),
+                partners::position.eq(position),
+                partners::kind.eq(&partner.kind),
+                partners::name.eq(&partner.name),
+                partners::municipality_id.eq(partner.municipality_id),
+                partners::agreement.eq(&partner.agreement),
+            ))
+            .execute(conn)?;
+    }
+    if let Some(basis) = &draft.legal_basis {
+        diesel::insert_into(legal_bases::table)
+            .values((
+                legal_bases::application_id.eq(application_id),
+                legal_bases::path.eq(&basis.path),
+                legal_bases::holder_name.eq(&basis.holder_name),
+                legal_bases::holder_organisation_id.eq(basis.holder_organisation_id),
+                legal_bases::granted_by.eq(&basis.granted_by),
+                legal_bases::granted_on.eq(basis.granted_on),
+                legal_bases::valid_until.eq(basis.valid_until),
+                legal_bases::includes_talent_measures.eq(basis.includes_talent_measures),
+                legal_bases::evidence_reference.eq(&basis.evidence_reference),
+            ))
+            .execute(conn)?;
+    }
+    for (activity_position, activity) in (1..).zip(&draft.activities) {
+        let activity_id = on_backend!(conn, c => diesel::insert_into(activities::table)
+            .values((
+                activities::application_id.eq(application_id),
+                activities::position.eq(activity_position),
+                activities::name.eq(&activity.name),
+                activities::category.eq(&activity.category),
+                activities::executive_internship.eq(activity.executive_internship),
+                activities::kpi.eq(&activity.kpi),
+            ))
+            .returning(activities::id)
+            .get_result::<i64>(c))?;
+        for (line_position, line) in (1..).zip(&activity.lines) {
+            let co_funding =
+                (!line.co_funding_sources.is_empty()).then(|| line.co_funding_sources.join(","));
+            diesel::insert_into(budget_lines::table)
+                .values((
+                    budget_lines::application_id.eq(application_id),
+                    budget_lines::activity_id.eq(activity_id),
+                    budget_lines::position.eq(line_position),
+                    budget_lines::category.eq(&line.category),
+                    budget_lines::description.eq(&line.description),
+                    budget_lines::amount_yen.eq(line.amount_yen),
+                    budget_lines::funding_source.eq(&line.funding_source),
+                    budget_lines::co_funding_sources.eq(co_funding),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
 }
 
 pub fn count_applications(conn: &mut DbConnection) -> AppResult<i64> {
@@ -201,5 +270,305 @@ pub fn states_in_use(conn: &mut DbConnection) -> AppResult<Vec<String>> {
         .select(applications::status)
         .distinct()
         .order(applications::status)
+        .load(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = partners)]
+pub struct PartnerRow {
+    pub id: i64,
+    pub application_id: i64,
+    pub position: i32,
+    pub kind: String,
+    pub name: String,
+    pub municipality_id: Option<i64>,
+    pub agreement: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = legal_bases)]
+pub struct LegalBasisRow {
+    pub id: i64,
+    pub application_id: i64,
+    pub path: String,
+    pub holder_name: String,
+    pub holder_organisation_id: Option<i64>,
+    pub granted_by: String,
+    pub granted_on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub includes_talent_measures: bool,
+    pub evidence_reference: Option<String>,
+    pub evidence_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = activities)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub application_id: i64,
+    pub position: i32,
+    pub name: String,
+    pub category: String,
+    pub executive_internship: bool,
+    pub kpi: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = budget_lines)]
+pub struct BudgetLineRow {
+    pub id: i64,
+    pub application_id: i64,
+    pub activity_id: i64,
+    pub position: i32,
+    pub category: String,
+    pub description: String,
+    pub amount_yen: i64,
+    pub funding_source: String,
+    pub co_funding_sources: Option<String>,
+    pub review_state: String,
+    pub reviewed_amount_yen: Option<i64>,
+    pub review_reason: Option<String>,
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub actual_amount_yen: Option<i64>,
+    pub version: i32,
+}
+
+impl BudgetLineRow {
+    /// The other sources this cost is also funded by (stored comma-separated).
+    pub fn co_funding(&self) -> Vec<&str> {
+        self.co_funding_sources
+            .as_deref()
+            .map(|text| {
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The amount the subsidy is computed on after review.
+    pub fn effective_yen(&self) -> crate::domain::money::Yen {
+        crate::domain::budget::effective_amount(
+            crate::domain::money::Yen::new(self.amount_yen),
+            &self.review_state,
+            self.reviewed_amount_yen.map(crate::domain::money::Yen::new),
+        )
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Member {
+    pub organisation: super::organisations::Organisation,
+    pub role: String,
+}
+
+/// An application with everything under it, as one unit.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Aggregate {
+    pub application: ApplicationRow,
+    pub members: Vec<Member>,
+    pub partners: Vec<PartnerRow>,
+    pub legal_basis: Option<LegalBasisRow>,
+    pub activities: Vec<(ActivityRow, Vec<BudgetLineRow>)>,
+}
+
+pub fn load_aggregate(conn: &mut DbConnection, id: i64) -> AppResult<Aggregate> {
+    use super::organisations::Organisation;
+    use super::schema::organisations;
+    let application = applications::table
+        .find(id)
+        .select(ApplicationRow::as_select())
+        .first(conn)
+        .map_err(|error| match error {
+            diesel::result::Error::NotFound => {
+                crate::error::AppError::not_found("申請が見つかりません")
+            }
+            other => other.into(),
+        })?;
+    let members = application_members::table
+        .inner_join(organisations::table)
+        .filter(application_members::application_id.eq(id))
+        .order((application_members::role.desc(), organisations::id))
+        .select((Organisation::as_select(), application_members::role))
+        .load::<(Organisation, String)>(conn)?
+        .into_iter()
+        .map(|(organisation, role)| Member { organisation, role })
+        .collect();
+    let partners = partners::table
+        .filter(partners::application_id.eq(id))
+        .order(partners::position)
+        .select(PartnerRow::as_select())
+        .load(conn)?;
+    let legal_basis = legal_bases::table
+        .filter(legal_bases::application_id.eq(id))
+        .select(LegalBasisRow::as_select())
+        .first(conn)
+        .optional()?;
+    let activity_rows: Vec<ActivityRow> = activities::table
+        .filter(activities::application_id.eq(id))
+        .order(activities::position)
+        .select(ActivityRow::as_select())
+        .load(conn)?;
+    let mut lines: Vec<BudgetLineRow> = budget_lines::table
+        .filter(budget_lines::application_id.eq(id))
+        .order((budget_lines::activity_id, budget_lines::position))
+        .select(BudgetLineRow::as_select())
+        .load(conn)?;
+    let activities = activity_rows
+        .into_iter()
+        .map(|activity| {
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                lines.drain(..).partition(|l| l.activity_id == activity.id);
+            lines = rest;
+            (activity, mine)
+        })
+        .collect();
+    Ok(Aggregate {
+        application,
+        members,
+        partners,
+        legal_basis,
+        activities,
+    })
+}
+
+impl Aggregate {
+    pub fn state(&self) -> AppResult<ApplicationState> {
+        self.application
+            .status
+            .parse()
+            .map_err(crate::error::AppError::internal)
+    }
+
+    pub fn scope(&self) -> crate::domain::workflow::Scope {
+        crate::domain::workflow::Scope {
+            member_organisation_ids: self.members.iter().map(|m| m.organisation.id).collect(),
+            municipality_id: self.application.municipality_id,
+        }
+    }
+
+    pub fn lines(&self) -> impl Iterator<Item = &BudgetLineRow> {
+        self.activities.iter().flat_map(|(_, lines)| lines)
+    }
+
+    /// The application as an evaluation-contract request, with each budget line at its
+    /// reviewed amount (rejected lines left out). `today` stands in for a missing application
+    /// date (a draft has none until it is submitted).
+    pub fn to_contract_request(&self, today: NaiveDate) -> serde_json::Value {
+        use serde_json::json;
+        let application = &self.application;
+        json!({
+            "fiscal_year": application.fiscal_year,
+            "frame": application.frame,
+            "application_date": application.application_date.unwrap_or(today),
+            "applicants": self.members.iter().map(|member| json!({
+                "name": member.organisation.name,
+                "corporate_number": member.organisation.corporate_number,
+                "kind": member.organisation.kind,
+                "employees": member.organisation.employees,
+                "capital_yen": member.organisation.capital_yen,
+                "industry": member.organisation.industry,
+                "role": if member.role == "lead" { "lead" } else { "co_applicant" },
+            })).collect::<Vec<_>>(),
+            "partners": self.partners.iter().map(|p| json!({"kind": p.kind, "name": p.name})).collect::<Vec<_>>(),
+            "legal_basis": self.legal_basis.as_ref().map(|basis| json!({
+                "path": basis.path,
+                "holder": basis.holder_name,
+                "granted_by": basis.granted_by,
+                "granted_on": basis.granted_on,
+                "valid_until": basis.valid_until,
+                "includes_talent_measures": basis.includes_talent_measures,
+            })),
+            "project_period": match (application.project_start, application.project_end) {
+                (Some(start), Some(end)) => json!({"start": start, "end": end}),
+                _ => serde_json::Value::Null,
+            },
+            "activities": self.activities.iter().map(|(activity, lines)| json!({
+                "name": activity.name,
+                "category": activity.category,
+                "executive_internship": activity.executive_internship,
+                "budget_lines": lines.iter().filter(|l| l.review_state != "rejected").map(|line| json!({
+                    "category": line.category,
+                    "description": line.description,
+                    "amount_yen": line.effective_yen().value(),
+                    "funding_source": line.funding_source,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Moves the application to a new state if nobody changed it since `expected_version` was
+/// read; otherwise 409 and nothing is written.
+pub fn update_state(
+    conn: &mut DbConnection,
+    id: i64,
+    expected_version: i32,
+    state: ApplicationState,
+) -> AppResult<i32> {
+    let updated = diesel::update(
+        applications::table
+            .filter(applications::id.eq(id))
+            .filter(applications::version.eq(expected_version)),
+    )
+    .set((
+        applications::status.eq(state.code()),
+        applications::version.eq(expected_version + 1),
+        applications::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(stale());
+    }
+    Ok(expected_version + 1)
+}
+
+pub fn stale() -> crate::error::AppError {
+    crate::error::AppError::conflict(
+        "この申請は他の人が更新しました。最新の内容を読み込んでからやり直してください",
+    )
+}
+
+/// Records the engine's latest answer for an application (not a change of its content).
+pub fn record_decision(
+    conn: &mut DbConnection,
+    id: i64,
+    eligible_expenses_yen: i64,
+    subsidy_yen: i64,
+    award_ordinal: Option<i32>,
+    decision_json: &str,
+) -> AppResult<()> {
+    diesel::update(applications::table.find(id))
+        .set((
+            applications::eligible_expenses_yen.eq(eligible_expenses_yen),
+            applications::subsidy_yen.eq(subsidy_yen),
+            applications::award_ordinal.eq(award_ordinal),
+            applications::decision_json.eq(decision_json),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Applications a caller may list: by member organisation, by municipality, or all.
+pub fn list_visible(
+    conn: &mut DbConnection,
+    organisation_ids: Option<&[i64]>,
+    municipality_id: Option<i64>,
+) -> AppResult<Vec<ApplicationRow>> {
+    let mut query = applications::table.into_boxed();
+    if let Some(ids) = organisation_ids {
+        let mine = application_members::table
+            .filter(application_members::organisation_id.eq_any(ids.to_vec()))
+            .select(application_members::application_id);
+        query = query.filter(applications::id.eq_any(mine));
+    }
+    if let Some(municipality) = municipality_id {
+        query = query.filter(applications::municipality_id.eq(municipality));
+    }
+    Ok(query
+        .order(applications::id)
+        .select(ApplicationRow::as_select())
         .load(conn)?)
 }

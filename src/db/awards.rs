@@ -263,6 +263,14 @@ pub fn plan_import(
 /// The ledger the engine counts from: every organisation with all its names, and every award
 /// member whose award counts.
 pub fn load_ledger(conn: &mut DbConnection) -> AppResult<Ledger> {
+    load_ledger_excluding(conn, None)
+}
+
+/// As [`load_ledger`], leaving out one award (an application's own, when it is re-evaluated).
+pub fn load_ledger_excluding(
+    conn: &mut DbConnection,
+    excluded_award: Option<i64>,
+) -> AppResult<Ledger> {
     let mut ledger = Ledger::new();
     let mut names: HashMap<i64, Vec<String>> = HashMap::new();
     for (id, alias) in organisation_aliases::table
@@ -289,6 +297,7 @@ pub fn load_ledger(conn: &mut DbConnection) -> AppResult<Ledger> {
     for (organisation_id, code, fiscal_year, frame, listed_as) in award_members::table
         .inner_join(awards::table)
         .filter(award_members::counts.eq(true))
+        .filter(awards::id.ne(excluded_award.unwrap_or(-1)))
         .select((
             award_members::organisation_id,
             awards::award_code,

@@ -119,12 +119,15 @@ struct DemoLine {
     description: String,
     amount_yen: i64,
     funding_source: String,
+    #[serde(default)]
+    also_funded_by: Vec<String>,
 }
 
 /// What the demo seeding created, for the start-up message.
 #[derive(Debug, Default)]
 pub struct DemoSummary {
-    pub users: Vec<(String, Role)>,
+    /// (email, role, generated password) of each demo user, to print once at start-up.
+    pub users: Vec<(String, Role, String)>,
     pub applications: usize,
     /// Award members imported from the shipped award lists.
     pub award_members: usize,
@@ -221,18 +224,19 @@ pub fn seed_demo(
                 .iter()
                 .map(|name| organisation_id(conn, name))
                 .collect::<AppResult<Vec<_>>>()?;
+            let password = crate::passwords::generate_password();
             add_user(
                 conn,
                 &NewUser {
                     email: email.clone(),
                     display_name: user.display_name.clone(),
                     role,
-                    password_hash: None,
+                    password_hash: Some(crate::passwords::hash_password(&password)?),
                     municipality_id,
                     organisation_ids,
                 },
             )?;
-            summary.users.push((email.to_string(), role));
+            summary.users.push((email.to_string(), role, password));
         }
         for application in &data.applications {
             let draft = ApplicationDraft {
@@ -302,6 +306,7 @@ pub fn seed_demo(
                                 description: line.description.clone(),
                                 amount_yen: line.amount_yen,
                                 funding_source: line.funding_source.clone(),
+                                co_funding_sources: line.also_funded_by.clone(),
                             })
                             .collect(),
                     })

@@ -2,11 +2,16 @@
 //! one repository per aggregate. No business rules live here.
 
 pub mod applications;
+pub mod audit;
 pub mod awards;
+pub mod budget;
 pub mod demo;
+pub mod jobs;
 pub mod organisations;
+pub mod programs;
 pub mod schema;
 pub mod users;
+pub mod workflow;
 
 use std::path::Path;
 use std::time::Duration;

@@ -9,7 +9,7 @@ use crate::domain::names::org_key;
 use crate::error::{AppError, AppResult};
 use crate::on_backend;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = municipalities)]
 pub struct Municipality {
     pub id: i64,
@@ -28,7 +28,7 @@ pub struct NewMunicipality<'a> {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = organisations)]
 pub struct Organisation {
     pub id: i64,

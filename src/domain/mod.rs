@@ -2,11 +2,14 @@
 //! the database: every function takes its facts as arguments so that it can be tested alone.
 
 pub mod access;
+pub mod audit;
+pub mod budget;
 pub mod calendar;
 pub mod codes;
 pub mod contract;
 pub mod corporate_number;
 pub mod evaluation;
+pub mod kpi;
 pub mod ledger;
 pub mod money;
 pub mod names;

@@ -25,6 +25,8 @@ pub enum ErrorCode {
     LeadCount,
     UnknownFiscalYear,
     FrameNotInYear,
+    /// The engine refuses the application (an action that needs it to be eligible).
+    Ineligible,
 }
 
 impl ErrorCode {
@@ -45,6 +47,7 @@ impl ErrorCode {
             ErrorCode::LeadCount => "lead_count",
             ErrorCode::UnknownFiscalYear => "unknown_fiscal_year",
             ErrorCode::FrameNotInYear => "frame_not_in_year",
+            ErrorCode::Ineligible => "ineligible",
         }
     }
 }

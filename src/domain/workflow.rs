@@ -1,10 +1,14 @@
-//! The application lifecycle (DOMAIN.md §4): its states. The transitions come with the
-//! workflow issue; the states are needed now by the schema, the demo data and the pages.
+//! The application lifecycle (DOMAIN.md §4) as a pure state machine:
+//! `transition(state, action, facts) -> Result<Transition, WorkflowError>`, with the effects
+//! (record the award, freeze the decision, notify, open the survey…) returned as data for the
+//! repository to carry out in the same transaction. Who may act is [`authorize`].
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+use super::access::Role;
 
 macro_rules! states {
     ($($variant:ident => $code:literal, $label:literal;)*) => {
@@ -64,6 +68,365 @@ impl FromStr for ApplicationState {
     }
 }
 
+macro_rules! actions {
+    ($($variant:ident => $code:literal, $label:literal;)*) => {
+        /// Everything a person can do to an application. Actions that change the state go
+        /// through [`transition`]; all of them go through [`authorize`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Action { $($variant,)* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            pub fn code(self) -> &'static str {
+                match self { $(Action::$variant => $code,)* }
+            }
+
+            pub fn label_ja(self) -> &'static str {
+                match self { $(Action::$variant => $label,)* }
+            }
+        }
+    };
+}
+
+actions! {
+    View => "view", "閲覧";
+    EditDraft => "edit_draft", "申請内容の編集";
+    Submit => "submit", "申請";
+    StartReview => "start_review", "審査開始";
+    ReturnForCorrection => "return_for_correction", "差戻し";
+    Select => "select", "採択";
+    Reject => "reject", "不採択";
+    RequestGrant => "request_grant", "交付申請";
+    DecideGrant => "decide_grant", "交付決定";
+    StartProject => "start_project", "事業開始";
+    SubmitInterimReport => "submit_interim_report", "中間報告の提出";
+    AcceptInterimReport => "accept_interim_report", "中間報告の受理";
+    ReturnInterimReport => "return_interim_report", "中間報告の差戻し";
+    RequestChange => "request_change", "計画変更の申請";
+    ApproveChange => "approve_change", "計画変更の承認";
+    DenyChange => "deny_change", "計画変更の不承認";
+    SubmitCompletionReport => "submit_completion_report", "実績報告の提出";
+    ConfirmAmount => "confirm_amount", "額の確定";
+    Pay => "pay", "支払";
+    OpenContinuationSurvey => "open_continuation_survey", "継続状況調査の開始";
+    AnswerContinuationSurvey => "answer_continuation_survey", "継続状況調査への回答";
+    Close => "close", "完了";
+    Withdraw => "withdraw", "取下げ";
+    Cancel => "cancel", "中止・廃止";
+    Revoke => "revoke", "交付決定の取消";
+    ReviewBudgetLine => "review_budget_line", "予算行の審査";
+    ViewAudit => "view_audit", "監査ログの閲覧";
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Action {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Action::ALL
+            .iter()
+            .copied()
+            .find(|action| action.code() == text)
+            .ok_or_else(|| format!("\"{text}\" は操作ではありません"))
+    }
+}
+
+/// The person acting, as far as the rules need to know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub role: Role,
+    /// Organisations an applicant acts for.
+    pub organisation_ids: Vec<i64>,
+    /// The municipality a finance officer works for.
+    pub municipality_id: Option<i64>,
+}
+
+/// The application acted on, as far as the rules need to know who it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// The lead and every co-applicant.
+    pub member_organisation_ids: Vec<i64>,
+    /// The municipality whose finance officers review its budget.
+    pub municipality_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("この操作を行う権限がありません")]
+    Forbidden,
+    #[error("「{state}」の申請には「{action}」を行えません", state = .state.label_ja(), action = .action.label_ja())]
+    NotAllowedInState {
+        action: Action,
+        state: ApplicationState,
+    },
+    #[error("理由を入力してください")]
+    ReasonRequired,
+    #[error("判定で要件を満たしていません（{}）", .codes.join("、"))]
+    Ineligible { codes: Vec<String> },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Who may do what (DESIGN.md, issue: applicants act on their own organisation's
+/// applications; finance officers review budget lines in their municipality; program managers
+/// select, decide, confirm and revoke). Anything else is refused.
+pub fn authorize(actor: &Actor, action: Action, scope: &Scope) -> Result<(), WorkflowError> {
+    let is_member = actor
+        .organisation_ids
+        .iter()
+        .any(|id| scope.member_organisation_ids.contains(id));
+    let is_municipality =
+        actor.municipality_id.is_some() && actor.municipality_id == scope.municipality_id;
+    let allowed = match actor.role {
+        Role::Applicant => {
+            is_member
+                && matches!(
+                    action,
+                    Action::View
+                        | Action::EditDraft
+                        | Action::Submit
+                        | Action::RequestGrant
+                        | Action::StartProject
+                        | Action::SubmitInterimReport
+                        | Action::RequestChange
+                        | Action::SubmitCompletionReport
+                        | Action::AnswerContinuationSurvey
+                        | Action::Withdraw
+                )
+        }
+        Role::FinanceOfficer => {
+            is_municipality && matches!(action, Action::View | Action::ReviewBudgetLine)
+        }
+        Role::ProgramManager => !matches!(
+            action,
+            Action::EditDraft
+                | Action::Submit
+                | Action::RequestGrant
+                | Action::StartProject
+                | Action::SubmitInterimReport
+                | Action::RequestChange
+                | Action::SubmitCompletionReport
+                | Action::AnswerContinuationSurvey
+                | Action::Withdraw
+                | Action::ReviewBudgetLine
+        ),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(WorkflowError::Forbidden)
+    }
+}
+
+/// What the rules need to know beyond the state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The engine's verdict, re-run for submit, select and decide: `Ok` when eligible, else
+    /// the codes of the error findings.
+    pub engine: Option<Result<(), Vec<String>>>,
+    /// A reason was given (差戻し, 不採択, 取下げ, 中止・廃止, 取消 need one).
+    pub reason_given: bool,
+}
+
+/// Something the repository must do in the transaction that records the transition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "effect")]
+pub enum Effect {
+    /// Add the award to the ledger for every member (採択): it counts from now on.
+    RecordAward,
+    /// Fix rate, ordinal, cap, rounding unit, budget per category and period (交付決定).
+    FreezeDecision,
+    /// Compute and record the confirmed amount from the completion report (額の確定).
+    ConfirmAmount,
+    /// Create the continuation survey for the next fiscal year.
+    OpenContinuationSurvey,
+    /// Cancel pending reminders of the application.
+    CancelReminders,
+    /// Send an email (as a job) to the applicant's users or the program managers.
+    Notify {
+        template: &'static str,
+        to: Recipients,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipients {
+    Applicant,
+    ProgramManagers,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transition {
+    pub from: ApplicationState,
+    pub to: ApplicationState,
+    pub effects: Vec<Effect>,
+}
+
+impl Action {
+    /// Whether the action needs the engine's verdict in [`Facts::engine`].
+    pub fn reruns_engine(self) -> bool {
+        matches!(self, Action::Submit | Action::Select | Action::DecideGrant)
+    }
+
+    /// Whether the action needs a reason.
+    pub fn needs_reason(self) -> bool {
+        matches!(
+            self,
+            Action::ReturnForCorrection
+                | Action::Reject
+                | Action::Withdraw
+                | Action::Cancel
+                | Action::Revoke
+                | Action::ReturnInterimReport
+                | Action::DenyChange
+        )
+    }
+}
+
+/// The lifecycle. Sub-flows (interim reports, change requests) leave the state as it is but
+/// are only open in the states where the project runs.
+pub fn transition(
+    state: ApplicationState,
+    action: Action,
+    facts: &Facts,
+) -> Result<Transition, WorkflowError> {
+    use ApplicationState as S;
+    let not_allowed = || WorkflowError::NotAllowedInState { action, state };
+    if action.needs_reason() && !facts.reason_given {
+        return Err(WorkflowError::ReasonRequired);
+    }
+    let notify_applicant = |template| Effect::Notify {
+        template,
+        to: Recipients::Applicant,
+    };
+    let (to, effects) = match (action, state) {
+        (Action::Submit, S::Draft | S::ReturnedForCorrection) => (
+            S::Submitted,
+            vec![Effect::Notify {
+                template: "application_submitted",
+                to: Recipients::ProgramManagers,
+            }],
+        ),
+        (Action::StartReview, S::Submitted) => (S::UnderReview, vec![]),
+        (Action::ReturnForCorrection, S::Submitted | S::UnderReview) => (
+            S::ReturnedForCorrection,
+            vec![notify_applicant("returned_for_correction")],
+        ),
+        (Action::Select, S::UnderReview) => (
+            S::Selected,
+            vec![Effect::RecordAward, notify_applicant("selected")],
+        ),
+        (Action::Reject, S::Submitted | S::UnderReview) => {
+            (S::NotSelected, vec![notify_applicant("not_selected")])
+        }
+        (Action::RequestGrant, S::Selected) => (S::GrantRequested, vec![]),
+        (Action::DecideGrant, S::GrantRequested) => (
+            S::GrantDecided,
+            vec![Effect::FreezeDecision, notify_applicant("grant_decided")],
+        ),
+        (Action::StartProject, S::GrantDecided) => (S::InProgress, vec![]),
+        (
+            Action::SubmitInterimReport | Action::AcceptInterimReport | Action::ReturnInterimReport,
+            S::InProgress,
+        ) => (state, vec![]),
+        (
+            Action::RequestChange | Action::ApproveChange | Action::DenyChange,
+            S::GrantDecided | S::InProgress,
+        ) => (state, vec![]),
+        (Action::SubmitCompletionReport, S::InProgress) => (
+            S::CompletionReported,
+            vec![
+                Effect::CancelReminders,
+                Effect::Notify {
+                    template: "completion_reported",
+                    to: Recipients::ProgramManagers,
+                },
+            ],
+        ),
+        (Action::ConfirmAmount, S::CompletionReported) => (
+            S::AmountConfirmed,
+            vec![Effect::ConfirmAmount, notify_applicant("amount_confirmed")],
+        ),
+        (Action::Pay, S::AmountConfirmed) => (S::Paid, vec![]),
+        (Action::OpenContinuationSurvey, S::Paid) => (
+            S::ContinuationSurvey,
+            vec![
+                Effect::OpenContinuationSurvey,
+                notify_applicant("continuation_survey"),
+            ],
+        ),
+        (Action::AnswerContinuationSurvey | Action::Close, S::ContinuationSurvey) => {
+            (S::Closed, vec![])
+        }
+        (
+            Action::Withdraw,
+            S::Draft
+            | S::Submitted
+            | S::UnderReview
+            | S::ReturnedForCorrection
+            | S::Selected
+            | S::GrantRequested,
+        ) => (S::Withdrawn, vec![Effect::CancelReminders]),
+        (Action::Cancel, S::GrantDecided | S::InProgress) => (
+            S::Cancelled,
+            vec![Effect::CancelReminders, notify_applicant("cancelled")],
+        ),
+        (
+            Action::Revoke,
+            S::GrantDecided | S::InProgress | S::CompletionReported | S::AmountConfirmed | S::Paid,
+        ) => (
+            S::Revoked,
+            vec![Effect::CancelReminders, notify_applicant("revoked")],
+        ),
+        _ => return Err(not_allowed()),
+    };
+    if action.reruns_engine() {
+        match &facts.engine {
+            Some(Ok(())) => {}
+            Some(Err(codes)) => {
+                return Err(WorkflowError::Ineligible {
+                    codes: codes.clone(),
+                });
+            }
+            None => return Err(WorkflowError::Invalid("判定結果がありません".into())),
+        }
+    }
+    Ok(Transition {
+        from: state,
+        to,
+        effects,
+    })
+}
+
+/// States in which a finance officer may review budget lines (before the grant is decided).
+pub fn budget_review_open(state: ApplicationState) -> bool {
+    matches!(
+        state,
+        ApplicationState::Submitted
+            | ApplicationState::UnderReview
+            | ApplicationState::ReturnedForCorrection
+            | ApplicationState::Selected
+            | ApplicationState::GrantRequested
+    )
+}
+
+/// States in which the applicant may edit the application's content.
+pub fn editable(state: ApplicationState) -> bool {
+    matches!(
+        state,
+        ApplicationState::Draft | ApplicationState::ReturnedForCorrection
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +438,203 @@ mod tests {
             assert!(!state.label_ja().is_empty());
         }
         assert!("approved".parse::<ApplicationState>().is_err());
+        for action in Action::ALL {
+            assert_eq!(action.code().parse::<Action>(), Ok(*action));
+        }
+    }
+
+    fn eligible() -> Facts {
+        Facts {
+            engine: Some(Ok(())),
+            reason_given: false,
+        }
+    }
+
+    fn with_reason() -> Facts {
+        Facts {
+            engine: None,
+            reason_given: true,
+        }
+    }
+
+    #[test]
+    fn the_main_path_runs_from_draft_to_closed() {
+        use ApplicationState as S;
+        let steps = [
+            (Action::Submit, eligible(), S::Submitted),
+            (Action::StartReview, Facts::default(), S::UnderReview),
+            (
+                Action::ReturnForCorrection,
+                with_reason(),
+                S::ReturnedForCorrection,
+            ),
+            (Action::Submit, eligible(), S::Submitted),
+            (Action::StartReview, Facts::default(), S::UnderReview),
+            (Action::Select, eligible(), S::Selected),
+            (Action::RequestGrant, Facts::default(), S::GrantRequested),
+            (Action::DecideGrant, eligible(), S::GrantDecided),
+            (Action::StartProject, Facts::default(), S::InProgress),
+            (Action::SubmitInterimReport, Facts::default(), S::InProgress),
+            (Action::RequestChange, Facts::default(), S::InProgress),
+            (
+                Action::SubmitCompletionReport,
+                Facts::default(),
+                S::CompletionReported,
+            ),
+            (Action::ConfirmAmount, Facts::default(), S::AmountConfirmed),
+            (Action::Pay, Facts::default(), S::Paid),
+            (
+                Action::OpenContinuationSurvey,
+                Facts::default(),
+                S::ContinuationSurvey,
+            ),
+            (
+                Action::AnswerContinuationSurvey,
+                Facts::default(),
+                S::Closed,
+            ),
+        ];
+        let mut state = S::Draft;
+        for (action, facts, expected) in steps {
+            let next =
+                transition(state, action, &facts).unwrap_or_else(|e| panic!("{action}: {e}"));
+            assert_eq!(next.to, expected, "{action} from {state}");
+            state = next.to;
+        }
+    }
+
+    #[test]
+    fn selection_records_the_award_and_decision_freezes() {
+        let selected =
+            transition(ApplicationState::UnderReview, Action::Select, &eligible()).expect("select");
+        assert!(selected.effects.contains(&Effect::RecordAward));
+        let decided = transition(
+            ApplicationState::GrantRequested,
+            Action::DecideGrant,
+            &eligible(),
+        )
+        .expect("decide");
+        assert!(decided.effects.contains(&Effect::FreezeDecision));
+    }
+
+    #[test]
+    fn the_engine_must_agree_for_submit_select_and_decide() {
+        let refused = Facts {
+            engine: Some(Err(vec!["award_cap_exceeded".into()])),
+            reason_given: false,
+        };
+        for (action, state) in [
+            (Action::Submit, ApplicationState::Draft),
+            (Action::Select, ApplicationState::UnderReview),
+            (Action::DecideGrant, ApplicationState::GrantRequested),
+        ] {
+            assert!(matches!(
+                transition(state, action, &refused),
+                Err(WorkflowError::Ineligible { .. })
+            ));
+            assert!(matches!(
+                transition(state, action, &Facts::default()),
+                Err(WorkflowError::Invalid(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn actions_out_of_order_are_refused() {
+        use ApplicationState as S;
+        for (action, state) in [
+            (Action::Select, S::Draft),
+            (Action::DecideGrant, S::Selected),
+            (Action::ConfirmAmount, S::InProgress),
+            (Action::Pay, S::CompletionReported),
+            (Action::Submit, S::Closed),
+            (Action::Withdraw, S::InProgress),
+            (Action::Revoke, S::Draft),
+        ] {
+            let facts = Facts {
+                engine: Some(Ok(())),
+                reason_given: true,
+            };
+            assert_eq!(
+                transition(state, action, &facts),
+                Err(WorkflowError::NotAllowedInState { action, state }),
+            );
+        }
+    }
+
+    #[test]
+    fn reasons_are_required_where_a_person_must_explain() {
+        assert_eq!(
+            transition(
+                ApplicationState::UnderReview,
+                Action::Reject,
+                &Facts::default()
+            ),
+            Err(WorkflowError::ReasonRequired)
+        );
+        assert!(
+            transition(
+                ApplicationState::UnderReview,
+                Action::Reject,
+                &with_reason()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn each_role_acts_only_within_its_scope() {
+        let scope = Scope {
+            member_organisation_ids: vec![1, 2],
+            municipality_id: Some(10),
+        };
+        let applicant = |orgs: Vec<i64>| Actor {
+            user_id: 1,
+            role: Role::Applicant,
+            organisation_ids: orgs,
+            municipality_id: None,
+        };
+        let officer = |municipality| Actor {
+            user_id: 2,
+            role: Role::FinanceOfficer,
+            organisation_ids: vec![],
+            municipality_id: Some(municipality),
+        };
+        let manager = Actor {
+            user_id: 3,
+            role: Role::ProgramManager,
+            organisation_ids: vec![],
+            municipality_id: None,
+        };
+
+        assert!(
+            authorize(&applicant(vec![2]), Action::Submit, &scope).is_ok(),
+            "a co-applicant acts"
+        );
+        assert!(
+            authorize(&applicant(vec![3]), Action::View, &scope).is_err(),
+            "another organisation"
+        );
+        assert!(authorize(&applicant(vec![1]), Action::Select, &scope).is_err());
+        assert!(authorize(&officer(10), Action::ReviewBudgetLine, &scope).is_ok());
+        assert!(
+            authorize(&officer(11), Action::ReviewBudgetLine, &scope).is_err(),
+            "another municipality"
+        );
+        assert!(authorize(&officer(10), Action::Select, &scope).is_err());
+        assert!(authorize(&manager, Action::Select, &scope).is_ok());
+        assert!(
+            authorize(&manager, Action::Submit, &scope).is_err(),
+            "the manager does not apply"
+        );
+        assert!(authorize(&manager, Action::ReviewBudgetLine, &scope).is_err());
+        let unscoped = Scope {
+            member_organisation_ids: vec![1],
+            municipality_id: None,
+        };
+        assert!(
+            authorize(&officer(10), Action::View, &unscoped).is_err(),
+            "no municipality, no officer"
+        );
     }
 }

@@ -2,6 +2,8 @@
 //! and hand results back to `db`; they hold no rules and no SQL.
 
 pub mod api;
+pub mod applications;
+pub mod auth;
 pub mod errors;
 pub mod health;
 pub mod request_id;
@@ -29,7 +31,46 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::Data::new(state))
             .service(health::healthz)
             .app_data(web::PayloadConfig::new(1 << 20))
+            .app_data(json_config())
             .service(health::readyz)
-            .service(api::evaluate);
+            .service(api::evaluate)
+            .service(auth::login)
+            .service(auth::logout)
+            .service(auth::me)
+            .service(applications::list)
+            .service(applications::create)
+            .service(applications::show)
+            .service(applications::update)
+            .service(applications::act)
+            .service(applications::review_line)
+            .service(applications::audit_trail)
+            .service(applications::continuation_kpi);
     }
+}
+
+/// JSON bodies: 1 MiB at most; a body that is not the expected JSON (wrong content type,
+/// malformed, unknown or missing fields) is a 422 with a field error, never a 500.
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(1 << 20)
+        .error_handler(|error, _request| {
+            use crate::domain::validation::{ErrorCode, FieldErrors};
+            let mut errors = FieldErrors::new();
+            let (code, message) = match &error {
+                actix_web::error::JsonPayloadError::ContentType => (
+                    ErrorCode::InvalidType,
+                    "Content-Type は application/json にしてください".to_owned(),
+                ),
+                actix_web::error::JsonPayloadError::Deserialize(inner) => (
+                    ErrorCode::InvalidJson,
+                    format!("JSON の内容が正しくありません: {inner}"),
+                ),
+                other => (
+                    ErrorCode::InvalidJson,
+                    format!("JSON として読めません: {other}"),
+                ),
+            };
+            errors.add("", code, message);
+            crate::error::AppError::invalid(errors).into()
+        })
 }

@@ -365,3 +365,80 @@ fn broken_programme_files_stop_the_start() {
         );
     }
 }
+
+/// `hojokin audit verify` passes on a clean history and names the first event altered
+/// directly in the database.
+fn audit_verify_catches_tampering(backend: Backend) {
+    use diesel::connection::SimpleConnection;
+    let Some(test_db) = TestDb::migrated(backend) else {
+        return;
+    };
+    let world = crate::fixtures::world(&mut test_db.conn());
+    crate::helpers::block_on(async {
+        let app = crate::test_app!(test_db);
+        let cookie = crate::login!(&app, "applicant@own.example");
+        let (status, created) = call!(
+            &app,
+            "POST",
+            "/api/v1/applications",
+            Some(&cookie),
+            Some(crate::fixtures::draft(world.own_org, world.shiojiri))
+        );
+        assert_eq!(status, 201);
+        let id = created["application"]["id"].as_i64().expect("id");
+        let (status, _) = call!(
+            &app,
+            "POST",
+            format!("/api/v1/applications/{id}/actions/submit"),
+            Some(&cookie),
+            Some(serde_json::json!({"version": 1}))
+        );
+        assert_eq!(status, 200);
+        let (status, _) = call!(
+            &app,
+            "POST",
+            format!("/api/v1/applications/{id}/actions/withdraw"),
+            Some(&cookie),
+            Some(serde_json::json!({"version": 2, "reason": "体制を見直します"}))
+        );
+        assert_eq!(status, 200);
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = test_db.url_string();
+    let env = [("HOJOKIN_DATABASE_URL", url.as_str())];
+    let output = run(dir.path(), &env, &["audit", "verify"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("3 件"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+
+    let second = hojokin::db::audit::events_of(&mut test_db.conn(), 1).expect("events")[1].id;
+    match &mut *test_db.conn() {
+        hojokin::db::DbConnection::Sqlite(c) => c.batch_execute(&format!(
+            "UPDATE audit_events SET reason = '書き換え' WHERE id = {second}"
+        )),
+        hojokin::db::DbConnection::Postgres(c) => c.batch_execute(&format!(
+            "UPDATE audit_events SET reason = '書き換え' WHERE id = {second}"
+        )),
+    }
+    .expect("tamper");
+    let output = run(dir.path(), &env, &["audit", "verify"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains(&format!("イベント {second} ")),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn audit_verify_catches_tampering_on_sqlite() {
+    audit_verify_catches_tampering(Backend::Sqlite);
+}
+
+#[test]
+fn audit_verify_catches_tampering_on_postgres() {
+    audit_verify_catches_tampering(Backend::Postgres);
+}

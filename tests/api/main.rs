@@ -2,11 +2,17 @@
 //! the database run twice, on a throwaway SQLite file and on a throwaway PostgreSQL database.
 
 mod helpers;
+#[macro_use]
+mod http;
+mod fixtures;
 
+mod authorization;
 mod awards;
 mod cli;
+mod concurrency;
 mod config;
 mod demo;
 mod evaluate;
 mod health;
 mod migrations;
+mod workflow;

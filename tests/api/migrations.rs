@@ -139,3 +139,19 @@ crate::on_both_backends!(schema_rs_matches_the_migrations, |test_db| {
         sent_emails,
     );
 });
+
+crate::on_both_backends!(the_rules_in_force_are_recorded, |test_db| {
+    let mut conn = test_db.conn();
+    let programs = hojokin::program::embedded().expect("programs");
+    db::programs::record_program_years(&mut conn, &programs).expect("record");
+    db::programs::record_program_years(&mut conn, &programs)
+        .expect("again: an update, not a duplicate");
+    let recorded = db::programs::recorded_program_years(&mut conn).expect("read");
+    let years: Vec<i32> = recorded.iter().map(|(year, _)| *year).collect();
+    assert_eq!(years, vec![2022, 2023, 2024, 2025, 2026]);
+    assert!(
+        recorded
+            .iter()
+            .all(|(year, version)| version.starts_with(&year.to_string()))
+    );
+});

@@ -1,0 +1,90 @@
+//! Programme KPIs: the continuation rate (DOMAIN.md §8 Q13, target ≥ 80% [S4:109]).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ContinuationRate {
+    pub fiscal_year: i32,
+    /// Awards of the year (distinct projects, not members).
+    pub awards: u32,
+    pub answered: u32,
+    /// Still running 地域の人事部 activities in the next fiscal year, wholly or partly, from
+    /// any funding source.
+    pub continuing: u32,
+    pub stopped: u32,
+    /// continuing ÷ awards, as a fraction; `None` before any award.
+    pub rate: Option<(u32, u32)>,
+    pub meets_target: Option<bool>,
+}
+
+/// `awards`: (fiscal year, award id); `answers`: (award fiscal year, survey status,
+/// continuation answer). An award not yet surveyed counts in the denominator only: the KPI is
+/// about every award, not about those who answered.
+pub fn continuation_rates(
+    awards: &[(i32, i64)],
+    answers: &[(i32, String, Option<String>)],
+) -> Vec<ContinuationRate> {
+    let mut years: BTreeMap<i32, ContinuationRate> = BTreeMap::new();
+    for (year, _) in awards {
+        let entry = years.entry(*year).or_insert_with(|| ContinuationRate {
+            fiscal_year: *year,
+            ..Default::default()
+        });
+        entry.awards += 1;
+    }
+    for (year, status, continuation) in answers {
+        let entry = years.entry(*year).or_insert_with(|| ContinuationRate {
+            fiscal_year: *year,
+            ..Default::default()
+        });
+        if status == "answered" {
+            entry.answered += 1;
+            match continuation.as_deref() {
+                Some("continuing" | "partly") => entry.continuing += 1,
+                Some("stopped") => entry.stopped += 1,
+                _ => {}
+            }
+        }
+    }
+    years
+        .into_values()
+        .map(|mut year| {
+            if year.awards > 0 {
+                year.rate = Some((year.continuing, year.awards));
+                // continuing / awards ≥ 4/5, in integers.
+                year.meets_target = Some(year.continuing * 5 >= year.awards * 4);
+            }
+            year
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_counts_every_award_and_partial_continuation() {
+        let awards: Vec<(i32, i64)> = (1..=5).map(|id| (2026, id)).collect();
+        let answers = vec![
+            (2026, "answered".to_owned(), Some("continuing".to_owned())),
+            (2026, "answered".to_owned(), Some("partly".to_owned())),
+            (2026, "answered".to_owned(), Some("continuing".to_owned())),
+            (2026, "answered".to_owned(), Some("stopped".to_owned())),
+            (2026, "pending".to_owned(), None),
+        ];
+        let rates = continuation_rates(&awards, &answers);
+        assert_eq!(rates.len(), 1);
+        assert_eq!(rates[0].rate, Some((3, 5)));
+        assert_eq!(rates[0].meets_target, Some(false), "3/5 < 80%");
+        let mut answers = answers;
+        answers[4] = (2026, "answered".to_owned(), Some("continuing".to_owned()));
+        assert_eq!(
+            continuation_rates(&awards, &answers)[0].meets_target,
+            Some(true),
+            "4/5 = 80%"
+        );
+    }
+}

@@ -1,0 +1,578 @@
+//! `/api/v1/applications`: drafts, the aggregate with its decision and budget summaries, the
+//! workflow actions, budget-line reviews and the audit trail. Every handler starts with the
+//! caller and the domain's authorization; refusals change nothing.
+
+use std::str::FromStr;
+
+use actix_session::Session;
+use actix_web::{HttpResponse, get, post, put, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::{Caller, caller};
+use crate::actions::{self, ActionRequest};
+use crate::db::{self, applications as repo};
+use crate::domain::access::Role;
+use crate::domain::budget::{LineReview, is_double_funded};
+use crate::domain::codes::{
+    ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
+};
+use crate::domain::money::Yen;
+use crate::domain::validation::{ErrorCode, FieldErrors};
+use crate::domain::workflow::{self, Action};
+use crate::error::{AppError, AppResult};
+
+/// Runs blocking database work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    web::block(work)
+        .await
+        .map_err(|error| AppError::internal("処理を実行できません").with_cause(error))?
+}
+
+/// Today in Japan: application dates and deadlines are Japanese dates.
+pub fn today_in_japan() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
+}
+
+#[get("/api/v1/applications")]
+pub async fn list(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
+    let Caller { actor, .. } = caller(&state, &session).await?;
+    let pool = state.pool.clone();
+    let rows = blocking(move || {
+        let mut conn = pool.get()?;
+        match actor.role {
+            Role::Applicant => repo::list_visible(&mut conn, Some(&actor.organisation_ids), None),
+            Role::FinanceOfficer => match actor.municipality_id {
+                Some(municipality) => repo::list_visible(&mut conn, None, Some(municipality)),
+                None => Ok(Vec::new()),
+            },
+            Role::ProgramManager => repo::list_visible(&mut conn, None, None),
+        }
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "applications": rows })))
+}
+
+/// The aggregate as the API shows it: budget lines with their effective amount and a
+/// double-funding flag, and the engine's latest decision.
+fn view(aggregate: &repo::Aggregate) -> Value {
+    let activities: Vec<Value> = aggregate
+        .activities
+        .iter()
+        .map(|(activity, lines)| {
+            let mut activity_json = json!(activity);
+            activity_json["budget_lines"] = lines
+                .iter()
+                .map(|line| {
+                    let mut line_json = json!(line);
+                    line_json["effective_yen"] = json!(line.effective_yen().value());
+                    line_json["double_funded"] =
+                        json!(is_double_funded(&line.funding_source, &line.co_funding()));
+                    line_json
+                })
+                .collect();
+            activity_json
+        })
+        .collect();
+    let double_funded: Vec<i64> = aggregate
+        .lines()
+        .filter(|line| is_double_funded(&line.funding_source, &line.co_funding()))
+        .map(|line| line.id)
+        .collect();
+    let decision = aggregate
+        .application
+        .decision_json
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<Value>(text).ok());
+    json!({
+        "application": aggregate.application,
+        "members": aggregate.members,
+        "partners": aggregate.partners,
+        "legal_basis": aggregate.legal_basis,
+        "activities": activities,
+        "double_funded_line_ids": double_funded,
+        "decision": decision,
+    })
+}
+
+#[get("/api/v1/applications/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let Caller { actor, .. } = caller(&state, &session).await?;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    let body = blocking(move || {
+        let mut conn = pool.get()?;
+        let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
+        Ok(view(&aggregate))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// A draft as an applicant writes it. Incomplete is fine (the engine says what is missing);
+/// codes, amounts and dates must be valid.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DraftInput {
+    pub fiscal_year: i32,
+    pub frame: String,
+    pub title: String,
+    pub lead_organisation_id: i64,
+    #[serde(default)]
+    pub co_applicant_ids: Vec<i64>,
+    pub municipality_id: Option<i64>,
+    pub project_start: Option<NaiveDate>,
+    pub project_end: Option<NaiveDate>,
+    #[serde(default)]
+    pub partners: Vec<PartnerInput>,
+    pub legal_basis: Option<LegalBasisInput>,
+    #[serde(default)]
+    pub activities: Vec<ActivityInput>,
+    /// Required when updating: the version read.
+    pub version: Option<i32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerInput {
+    pub kind: String,
+    pub name: String,
+    pub municipality_id: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBasisInput {
+    pub path: String,
+    pub holder: String,
+    pub granted_by: String,
+    pub granted_on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub includes_talent_measures: bool,
+    pub evidence: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityInput {
+    pub name: String,
+    pub category: String,
+    #[serde(default)]
+    pub executive_internship: bool,
+    pub kpi: Option<String>,
+    #[serde(default)]
+    pub budget_lines: Vec<LineInput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineInput {
+    pub category: String,
+    pub description: String,
+    pub amount_yen: i64,
+    pub funding_source: String,
+    #[serde(default)]
+    pub co_funding_sources: Vec<String>,
+}
+
+fn check_code<T: FromStr>(errors: &mut FieldErrors, path: String, code: &str, label: &str) {
+    if T::from_str(code).is_err() {
+        errors.add(
+            path,
+            ErrorCode::UnknownCode,
+            format!("{label}「{code}」は使えません"),
+        );
+    }
+}
+
+impl DraftInput {
+    /// Parses into the repository's draft, reporting every field error at once.
+    fn into_draft(self, reference: String) -> Result<repo::ApplicationDraft, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        check_code::<Frame>(&mut errors, "frame".into(), &self.frame, "枠");
+        if self.title.trim().is_empty() {
+            errors.add("title", ErrorCode::Required, "事業名を入力してください");
+        }
+        if let (Some(start), Some(end)) = (self.project_start, self.project_end)
+            && end < start
+        {
+            errors.add(
+                "project_end",
+                ErrorCode::InvalidPeriod,
+                "終了日は開始日より後にしてください",
+            );
+        }
+        for (i, partner) in self.partners.iter().enumerate() {
+            check_code::<PartnerKind>(
+                &mut errors,
+                format!("partners[{i}].kind"),
+                &partner.kind,
+                "連携先の種類",
+            );
+            if partner.name.trim().is_empty() {
+                errors.add(
+                    format!("partners[{i}].name"),
+                    ErrorCode::Required,
+                    "連携先の名称を入力してください",
+                );
+            }
+        }
+        if let Some(basis) = &self.legal_basis {
+            check_code::<LegalPath>(
+                &mut errors,
+                "legal_basis.path".into(),
+                &basis.path,
+                "法制度の類型",
+            );
+        }
+        for (i, activity) in self.activities.iter().enumerate() {
+            check_code::<ActivityCategory>(
+                &mut errors,
+                format!("activities[{i}].category"),
+                &activity.category,
+                "活動の区分",
+            );
+            for (j, line) in activity.budget_lines.iter().enumerate() {
+                let path = format!("activities[{i}].budget_lines[{j}]");
+                check_code::<ExpenseCategory>(
+                    &mut errors,
+                    format!("{path}.category"),
+                    &line.category,
+                    "経費区分",
+                );
+                check_code::<FundingSource>(
+                    &mut errors,
+                    format!("{path}.funding_source"),
+                    &line.funding_source,
+                    "財源",
+                );
+                for (k, source) in line.co_funding_sources.iter().enumerate() {
+                    check_code::<FundingSource>(
+                        &mut errors,
+                        format!("{path}.co_funding_sources[{k}]"),
+                        source,
+                        "財源",
+                    );
+                }
+                if line.amount_yen < 0 {
+                    errors.add(
+                        format!("{path}.amount_yen"),
+                        ErrorCode::NegativeAmount,
+                        "金額は 0 円以上にしてください",
+                    );
+                } else if line.amount_yen > 1_000_000_000_000 {
+                    errors.add(
+                        format!("{path}.amount_yen"),
+                        ErrorCode::AmountTooLarge,
+                        "金額が大きすぎます（1兆円まで）",
+                    );
+                }
+            }
+        }
+        errors.into_result(())?;
+        Ok(repo::ApplicationDraft {
+            reference,
+            fiscal_year: self.fiscal_year,
+            frame: self.frame,
+            state: workflow::ApplicationState::Draft,
+            title: self.title,
+            lead_organisation_id: self.lead_organisation_id,
+            co_applicant_ids: self.co_applicant_ids,
+            municipality_id: self.municipality_id,
+            application_date: None,
+            project_start: self.project_start,
+            project_end: self.project_end,
+            partners: self
+                .partners
+                .into_iter()
+                .map(|p| repo::PartnerDraft {
+                    kind: p.kind,
+                    name: p.name,
+                    municipality_id: p.municipality_id,
+                    agreement: None,
+                })
+                .collect(),
+            legal_basis: self.legal_basis.map(|b| repo::LegalBasisDraft {
+                path: b.path,
+                holder_name: b.holder,
+                holder_organisation_id: None,
+                granted_by: b.granted_by,
+                granted_on: b.granted_on,
+                valid_until: b.valid_until,
+                includes_talent_measures: b.includes_talent_measures,
+                evidence_reference: b.evidence,
+            }),
+            activities: self
+                .activities
+                .into_iter()
+                .map(|a| repo::ActivityDraft {
+                    name: a.name,
+                    category: a.category,
+                    executive_internship: a.executive_internship,
+                    kpi: a.kpi,
+                    lines: a
+                        .budget_lines
+                        .into_iter()
+                        .map(|l| repo::BudgetLineDraft {
+                            category: l.category,
+                            description: l.description,
+                            amount_yen: l.amount_yen,
+                            funding_source: l.funding_source,
+                            co_funding_sources: l.co_funding_sources,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            created_by: None,
+        })
+    }
+}
+
+/// Creates a draft for one of the caller's organisations.
+#[post("/api/v1/applications")]
+pub async fn create(
+    state: web::Data<AppState>,
+    session: Session,
+    body: web::Json<DraftInput>,
+) -> AppResult<HttpResponse> {
+    let Caller { actor, .. } = caller(&state, &session).await?;
+    let input = body.into_inner();
+    let members: Vec<i64> = std::iter::once(input.lead_organisation_id)
+        .chain(input.co_applicant_ids.iter().copied())
+        .collect();
+    workflow::authorize(
+        &actor,
+        Action::EditDraft,
+        &workflow::Scope {
+            member_organisation_ids: members,
+            municipality_id: input.municipality_id,
+        },
+    )
+    .map_err(|_| AppError::forbidden())?;
+    if !actor.organisation_ids.contains(&input.lead_organisation_id) {
+        return Err(AppError::forbidden());
+    }
+    let mut draft = input.into_draft(String::new()).map_err(AppError::invalid)?;
+    draft.created_by = Some(actor.user_id);
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let body = blocking(move || {
+        let mut conn = pool.get()?;
+        let id = repo::create_draft(&mut conn, &mut draft)?;
+        let aggregate = repo::load_aggregate(&mut conn, id)?;
+        // The first decision is a preview; an incomplete draft simply has none yet.
+        let _ = actions::reevaluate(&mut conn, &programs, &aggregate, today_in_japan());
+        db::audit::append(
+            &mut conn,
+            &db::audit::NewAuditEvent {
+                application_id: Some(id),
+                actor_user_id: Some(actor.user_id),
+                action: "create_draft",
+                to_state: Some("draft"),
+                changes: json!({ "reference": aggregate.application.reference }),
+                ..Default::default()
+            },
+        )?;
+        Ok(view(&repo::load_aggregate(&mut conn, id)?))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(body))
+}
+
+/// Replaces a draft's content (only while it is a draft or returned for correction).
+#[put("/api/v1/applications/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+    body: web::Json<DraftInput>,
+) -> AppResult<HttpResponse> {
+    let Caller { actor, .. } = caller(&state, &session).await?;
+    let id = path.into_inner();
+    let input = body.into_inner();
+    let version = input.version.ok_or_else(|| {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "version",
+            ErrorCode::Required,
+            "読み込んだ版 (version) を指定してください",
+        );
+        AppError::invalid(errors)
+    })?;
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let body = blocking(move || {
+        let mut conn = pool.get()?;
+        let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::EditDraft)?;
+        if !workflow::editable(aggregate.state()?) {
+            return Err(AppError::conflict(format!(
+                "「{}」の申請は編集できません",
+                aggregate.state()?.label_ja()
+            )));
+        }
+        if input.lead_organisation_id != aggregate.application.lead_organisation_id {
+            return Err(AppError::forbidden());
+        }
+        let draft = input
+            .into_draft(aggregate.application.reference.clone())
+            .map_err(AppError::invalid)?;
+        repo::replace_content(&mut conn, id, version, &draft)?;
+        let reloaded = repo::load_aggregate(&mut conn, id)?;
+        let _ = actions::reevaluate(&mut conn, &programs, &reloaded, today_in_japan());
+        db::audit::append(
+            &mut conn,
+            &db::audit::NewAuditEvent {
+                application_id: Some(id),
+                actor_user_id: Some(actor.user_id),
+                action: "edit_draft",
+                changes: json!({ "version": [version, version + 1] }),
+                ..Default::default()
+            },
+        )?;
+        Ok(view(&repo::load_aggregate(&mut conn, id)?))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[post("/api/v1/applications/{id}/actions/{action}")]
+pub async fn act(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i64, String)>,
+    body: web::Json<ActionRequest>,
+) -> AppResult<HttpResponse> {
+    let Caller { actor, .. } = caller(&state, &session).await?;
+    let (id, action) = path.into_inner();
+    let action: Action = action.parse().map_err(AppError::not_found)?;
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let request = body.into_inner();
+    let outcome = blocking(move || {
+        let mut conn = pool.get()?;
+        actions::perform(
+            &mut conn,
+            &programs,
+            &actor,
+            id,
+            action,
+            &request,
+            today_in_japan(),
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(outcome))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    /// approve | adjust | reject
+    pub decision: String,
+    pub amount_yen: Option<i64>,
+    pub reason: Option<String>,
+    /// The line's version the reviewer read.
+    pub version: i32,
+}
+
+#[post("/api/v1/applications/{id}/budget-lines/{line_id}/review")]
+pub async fn review_line(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i64, i64)>,
+    body: web::Json<ReviewInput>,
+) -> AppResult<HttpResponse> {
+    let Caller { actor, .. } = caller(&state, &session).await?;
+    let (id, line_id) = path.into_inner();
+    let input = body.into_inner();
+    let reason = input.reason.clone().unwrap_or_default();
+    let review = match input.decision.as_str() {
+        "approve" => LineReview::Approve,
+        "adjust" => match input.amount_yen {
+            Some(amount) => LineReview::Adjust {
+                amount: Yen::new(amount),
+                reason,
+            },
+            None => {
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    "amount_yen",
+                    ErrorCode::Required,
+                    "調整後の金額を入力してください",
+                );
+                return Err(AppError::invalid(errors));
+            }
+        },
+        "reject" => LineReview::Reject { reason },
+        other => {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "decision",
+                ErrorCode::UnknownCode,
+                format!("「{other}」は approve, adjust, reject のいずれでもありません"),
+            );
+            return Err(AppError::invalid(errors));
+        }
+    };
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let decision = blocking(move || {
+        let mut conn = pool.get()?;
+        let request = actions::LineReviewRequest {
+            line_id,
+            review,
+            expected_version: input.version,
+        };
+        actions::review_budget_line(&mut conn, &programs, &actor, id, &request, today_in_japan())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "decision": decision })))
+}
+
+#[get("/api/v1/applications/{id}/audit")]
+pub async fn audit_trail(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let Caller { actor, .. } = caller(&state, &session).await?;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    let events = blocking(move || {
+        let mut conn = pool.get()?;
+        actions::authorized_aggregate(&mut conn, &actor, id, Action::ViewAudit)?;
+        db::audit::events_of(&mut conn, id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "events": events })))
+}
+
+/// The programme KPI: continuation rate per award year against the 80% target.
+#[get("/api/v1/kpis/continuation")]
+pub async fn continuation_kpi(
+    state: web::Data<AppState>,
+    session: Session,
+) -> AppResult<HttpResponse> {
+    let Caller { actor, .. } = caller(&state, &session).await?;
+    if actor.role != Role::ProgramManager {
+        return Err(AppError::forbidden());
+    }
+    let pool = state.pool.clone();
+    let rates = blocking(move || {
+        let mut conn = pool.get()?;
+        let awards = db::workflow::decided_awards_by_year(&mut conn)?;
+        let answers = db::workflow::survey_answers(&mut conn)?;
+        Ok(crate::domain::kpi::continuation_rates(&awards, &answers))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({ "target": {"numerator": 4, "denominator": 5}, "years": rates })))
+}
