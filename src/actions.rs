@@ -24,15 +24,19 @@ use crate::domain::workflow::{
 use crate::error::{AppError, AppResult, ErrorKind};
 
 /// What the caller sends with an action.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// The application's version the caller read (optimistic locking).
     pub version: i32,
+    /// Required for 差戻し, 不採択, 取下げ, 中止・廃止, 取消, 計画変更 and their refusals.
     #[serde(default)]
     pub reason: Option<String>,
-    /// Action-specific content (report body, actual amounts, changed lines, survey answer).
+    /// Action-specific content: `{"body"}` for an interim report, `{"lines": [{"line_id",
+    /// "amount_yen"}]}` for a change request, `{"body", "actuals": [{"line_id", "amount_yen"}]}`
+    /// for the completion report, `{"continuation", "funding_mix", "evidence"}` for the survey.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub payload: Value,
 }
 

@@ -11,6 +11,10 @@ use crate::error::{AppError, AppResult};
 /// The evaluation contract of DESIGN.md: a request in, the decision out (422 with field
 /// errors for invalid input). The ledger is read afresh so that an import or an award decided
 /// a moment ago counts at once.
+#[utoipa::path(post, path = "/api/v1/evaluate", tag = "evaluation",
+    request_body(content = Object, description = "評価契約の申請（DESIGN.md）。`all_frames: true` で全枠を比較"),
+    responses((status = 200, description = "判定結果: eligible, award_ordinal, rate, cap_yen, subsidy_yen, findings …"),
+              (status = 422, description = "項目ごとのエラー {\"errors\": {path: [{code, message}]}}")))]
 #[post("/api/v1/evaluate")]
 pub async fn evaluate(state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
     let text = std::str::from_utf8(&body).map_err(|_| {

@@ -38,6 +38,8 @@ pub fn today_in_japan() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
 }
 
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
+    responses((status = 200, description = "見られる申請の一覧（申請者は自団体、自治体は自市町村、事務局は全件）"), (status = 401, description = "未ログイン")))]
 #[get("/api/v1/applications")]
 pub async fn list(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
     let Caller { actor, .. } = caller(&state, &session).await?;
@@ -99,6 +101,8 @@ fn view(aggregate: &repo::Aggregate) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = i64, Path, description = "申請 ID")),
+    responses((status = 200, description = "申請一式、予算行（審査後の金額と二重計上の印）、最新の判定"), (status = 403, description = "権限なし"), (status = 404, description = "なし")))]
 #[get("/api/v1/applications/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
@@ -119,7 +123,7 @@ pub async fn show(
 
 /// A draft as an applicant writes it. Incomplete is fine (the engine says what is missing);
 /// codes, amounts and dates must be valid.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftInput {
     pub fiscal_year: i32,
@@ -140,7 +144,7 @@ pub struct DraftInput {
     pub version: Option<i32>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerInput {
     pub kind: String,
@@ -148,7 +152,7 @@ pub struct PartnerInput {
     pub municipality_id: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LegalBasisInput {
     pub path: String,
@@ -160,7 +164,7 @@ pub struct LegalBasisInput {
     pub evidence: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityInput {
     pub name: String,
@@ -172,7 +176,7 @@ pub struct ActivityInput {
     pub budget_lines: Vec<LineInput>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
     pub category: String,
@@ -337,6 +341,8 @@ impl DraftInput {
 }
 
 /// Creates a draft for one of the caller's organisations.
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = DraftInput,
+    responses((status = 201, description = "下書きを作成しました"), (status = 403, description = "自団体以外"), (status = 422, description = "項目ごとのエラー")))]
 #[post("/api/v1/applications")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -388,6 +394,8 @@ pub async fn create(
 }
 
 /// Replaces a draft's content (only while it is a draft or returned for correction).
+#[utoipa::path(put, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = i64, Path, description = "申請 ID")), request_body = DraftInput,
+    responses((status = 200, description = "更新しました"), (status = 403, description = "権限なし"), (status = 409, description = "他の人が更新済み、または編集できない状態"), (status = 422, description = "項目ごとのエラー")))]
 #[put("/api/v1/applications/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
@@ -443,6 +451,12 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(body))
 }
 
+#[utoipa::path(post, path = "/api/v1/applications/{id}/actions/{action}", tag = "workflow",
+    params(("id" = i64, Path, description = "申請 ID"),
+           ("action" = String, Path, description = "submit, start_review, return_for_correction, select, reject, request_grant, decide_grant, start_project, submit_interim_report, accept_interim_report, return_interim_report, request_change, approve_change, deny_change, submit_completion_report, confirm_amount, pay, open_continuation_survey, answer_continuation_survey, close, withdraw, cancel, revoke")),
+    request_body = ActionRequest,
+    responses((status = 200, description = "新しい状態と版"), (status = 403, description = "権限なし"), (status = 404, description = "なし"),
+              (status = 409, description = "この状態では行えない、または他の人が更新済み"), (status = 422, description = "理由・内容の誤り、判定で要件を満たさない")))]
 #[post("/api/v1/applications/{id}/actions/{action}")]
 pub async fn act(
     state: web::Data<AppState>,
@@ -472,7 +486,7 @@ pub async fn act(
     Ok(HttpResponse::Ok().json(outcome))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewInput {
     /// approve | adjust | reject
@@ -483,6 +497,9 @@ pub struct ReviewInput {
     pub version: i32,
 }
 
+#[utoipa::path(post, path = "/api/v1/applications/{id}/budget-lines/{line_id}/review", tag = "budget review",
+    params(("id" = i64, Path, description = "申請 ID"), ("line_id" = i64, Path, description = "予算行 ID")), request_body = ReviewInput,
+    responses((status = 200, description = "審査を記録し、補助額を再計算しました"), (status = 403, description = "担当自治体の財政担当のみ"), (status = 409, description = "他の人が更新済み、または審査できない状態"), (status = 422, description = "金額・理由の誤り")))]
 #[post("/api/v1/applications/{id}/budget-lines/{line_id}/review")]
 pub async fn review_line(
     state: web::Data<AppState>,
@@ -537,6 +554,8 @@ pub async fn review_line(
     Ok(HttpResponse::Ok().json(json!({ "decision": decision })))
 }
 
+#[utoipa::path(get, path = "/api/v1/applications/{id}/audit", tag = "audit", params(("id" = i64, Path, description = "申請 ID")),
+    responses((status = 200, description = "監査ログ（ハッシュチェーン）"), (status = 403, description = "事務局のみ")))]
 #[get("/api/v1/applications/{id}/audit")]
 pub async fn audit_trail(
     state: web::Data<AppState>,
@@ -556,6 +575,8 @@ pub async fn audit_trail(
 }
 
 /// The programme KPI: continuation rate per award year against the 80% target.
+#[utoipa::path(get, path = "/api/v1/kpis/continuation", tag = "kpi",
+    responses((status = 200, description = "年度ごとの継続率（目標 80%）"), (status = 403, description = "事務局のみ")))]
 #[get("/api/v1/kpis/continuation")]
 pub async fn continuation_kpi(
     state: web::Data<AppState>,

@@ -88,7 +88,7 @@ pub async fn caller(state: &AppState, session: &Session) -> AppResult<Caller> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     pub email: String,
@@ -96,6 +96,9 @@ pub struct Login {
 }
 
 /// Logs in; the same answer for an unknown email and a wrong password.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
+    responses((status = 200, description = "ログインしました（セッション Cookie を設定）"),
+              (status = 401, description = "メールアドレスまたはパスワードが正しくありません")))]
 #[post("/api/v1/session")]
 pub async fn login(
     state: web::Data<AppState>,
@@ -131,12 +134,17 @@ pub async fn login(
     Ok(HttpResponse::Ok().json(json!({ "id": user.id, "email": user.email, "role": user.role })))
 }
 
+/// Logs out.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204, description = "ログアウトしました")))]
 #[delete("/api/v1/session")]
 pub async fn logout(session: Session) -> HttpResponse {
     session.purge();
     HttpResponse::NoContent().finish()
 }
 
+/// The logged-in user, their role and scope.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+    responses((status = 200, description = "利用者"), (status = 401, description = "未ログイン")))]
 #[get("/api/v1/me")]
 pub async fn me(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
     let caller = caller(&state, &session).await?;

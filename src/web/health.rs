@@ -7,6 +7,8 @@ use super::AppState;
 use crate::db;
 
 /// Answers 200 only when the database answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "稼働中"), (status = 503, description = "データベースが応答しません")))]
 #[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
@@ -22,6 +24,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Answers 200 once start-up is complete: migrations applied, rules loaded.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "準備完了")))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod auth;
 pub mod errors;
 pub mod health;
+pub mod openapi;
 pub mod request_id;
 
 use std::sync::Arc;
@@ -44,7 +45,8 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(applications::act)
             .service(applications::review_line)
             .service(applications::audit_trail)
-            .service(applications::continuation_kpi);
+            .service(applications::continuation_kpi)
+            .service(openapi::swagger_ui());
     }
 }
 

@@ -15,4 +15,5 @@ mod demo;
 mod evaluate;
 mod health;
 mod migrations;
+mod openapi;
 mod workflow;

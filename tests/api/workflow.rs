@@ -422,3 +422,150 @@ crate::on_both_backends!(
         });
     }
 );
+
+// 交付決定 freezes the decision: after the rules change (here the R8 右腕 rate becomes 1/2),
+// the grant is still confirmed at the frozen 2/3.
+crate::on_both_backends!(a_rule_change_never_alters_a_decided_grant, |test_db| {
+    use hojokin::actions::{ActionRequest, perform};
+    use hojokin::domain::access::Role;
+    use hojokin::domain::workflow::{Action, Actor};
+
+    let world = world(&mut test_db.conn());
+    let id = block_on(async {
+        let app = crate::test_app!(test_db);
+        let applicant = crate::login!(&app, "applicant@own.example");
+        let (status, created) = call!(
+            &app,
+            "POST",
+            "/api/v1/applications",
+            Some(&applicant),
+            Some(draft(world.own_org, world.shiojiri))
+        );
+        assert_eq!(status, 201);
+        created["application"]["id"].as_i64().expect("id")
+    });
+    let users = |email: &str| {
+        hojokin::db::users::find_by_email(&mut test_db.conn(), email)
+            .expect("q")
+            .expect("user")
+            .id
+    };
+    let applicant = Actor {
+        user_id: users("applicant@own.example"),
+        role: Role::Applicant,
+        organisation_ids: vec![world.own_org],
+        municipality_id: None,
+    };
+    let manager = Actor {
+        user_id: users("manager@meti.example"),
+        role: Role::ProgramManager,
+        organisation_ids: vec![],
+        municipality_id: None,
+    };
+    let shipped = hojokin::program::embedded().expect("programs");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
+    let mut version = 1;
+    let mut step = |programs: &hojokin::domain::program::ProgramSet,
+                    actor: &Actor,
+                    action: Action,
+                    payload: serde_json::Value| {
+        let request = ActionRequest {
+            version,
+            reason: None,
+            payload,
+        };
+        let outcome = perform(
+            &mut test_db.conn(),
+            programs,
+            actor,
+            id,
+            action,
+            &request,
+            today,
+        )
+        .unwrap_or_else(|e| panic!("{action}: {e}"));
+        version = outcome.version;
+    };
+    for (actor, action) in [
+        (&applicant, Action::Submit),
+        (&manager, Action::StartReview),
+        (&manager, Action::Select),
+        (&applicant, Action::RequestGrant),
+        (&manager, Action::DecideGrant),
+        (&applicant, Action::StartProject),
+    ] {
+        step(&shipped, actor, action, serde_json::Value::Null);
+    }
+    let aggregate =
+        hojokin::db::applications::load_aggregate(&mut test_db.conn(), id).expect("aggregate");
+    let actuals: Vec<serde_json::Value> = aggregate
+        .lines()
+        .filter(|l| l.funding_source == "this_subsidy")
+        .map(|l| json!({"line_id": l.id, "amount_yen": l.amount_yen}))
+        .collect();
+    step(
+        &shipped,
+        &applicant,
+        Action::SubmitCompletionReport,
+        json!({"actuals": actuals}),
+    );
+
+    // The rules change: R8 右腕 1回目 becomes 1/2.
+    let changed_sources: Vec<(String, String)> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/forms/programs"))
+            .expect("dir")
+            .map(|entry| {
+                let path = entry.expect("entry").path();
+                let text = std::fs::read_to_string(&path).expect("read");
+                let text = if path.ends_with("2026.toml") {
+                    text.replacen(
+                        "{ ordinal = 1, numerator = 2, denominator = 3,",
+                        "{ ordinal = 1, numerator = 1, denominator = 2,",
+                        1,
+                    )
+                } else {
+                    text
+                };
+                (
+                    path.file_name()
+                        .expect("name")
+                        .to_string_lossy()
+                        .into_owned(),
+                    text,
+                )
+            })
+            .collect();
+    let changed = hojokin::program::from_sources(
+        changed_sources
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str())),
+    )
+    .expect("changed rules load");
+    assert_ne!(
+        changed
+            .get(hojokin::domain::calendar::FiscalYear(2026))
+            .expect("R8")
+            .rules_version,
+        shipped
+            .get(hojokin::domain::calendar::FiscalYear(2026))
+            .expect("R8")
+            .rules_version
+    );
+    step(
+        &changed,
+        &manager,
+        Action::ConfirmAmount,
+        serde_json::Value::Null,
+    );
+
+    let confirmed = hojokin::db::applications::load_aggregate(&mut test_db.conn(), id)
+        .expect("aggregate")
+        .application;
+    // Eligible 7,600,000 (all three claimed lines) × 2/3 = 5,066,666 → 5,066,000, as decided.
+    assert_eq!(confirmed.decided_subsidy_yen, Some(5_066_000));
+    assert_eq!(
+        confirmed.confirmed_subsidy_yen,
+        Some(5_066_000),
+        "confirmed at the frozen 2/3, not the new 1/2"
+    );
+});

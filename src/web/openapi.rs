@@ -1,0 +1,48 @@
+//! The OpenAPI document of the JSON API, generated from the handlers' own annotations, and
+//! the Swagger UI that shows it (assets compiled into the binary).
+
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::{api, applications, auth, health};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hojokin API",
+        description = "地域の人事部支援事業の申請・審査・交付・報告。ログインは POST /api/v1/session（Cookie セッション）。\
+            エラーは 401 / 403 / 404 / 409、入力の誤りは 422 {\"errors\": {項目: [{code, message}]}}。",
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        api::evaluate,
+        auth::login,
+        auth::logout,
+        auth::me,
+        applications::list,
+        applications::create,
+        applications::show,
+        applications::update,
+        applications::act,
+        applications::review_line,
+        applications::audit_trail,
+        applications::continuation_kpi,
+    ),
+    components(schemas(
+        auth::Login,
+        applications::DraftInput,
+        applications::PartnerInput,
+        applications::LegalBasisInput,
+        applications::ActivityInput,
+        applications::LineInput,
+        applications::ReviewInput,
+        crate::actions::ActionRequest,
+    ))
+)]
+pub struct ApiDoc;
+
+/// `/api/docs/` (Swagger UI) and `/api/v1/openapi.json`.
+pub fn swagger_ui() -> SwaggerUi {
+    SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi())
+}

@@ -1,0 +1,61 @@
+//! The OpenAPI document lists every route of the JSON API, and the Swagger UI is served.
+
+use crate::helpers::{Backend, TestDb, block_on};
+
+#[test]
+fn the_openapi_document_covers_every_route() {
+    let test_db = TestDb::migrated(Backend::Sqlite).expect("sqlite");
+    block_on(async {
+        let app = crate::test_app!(test_db);
+        let (status, document) = call!(&app, "GET", "/api/v1/openapi.json", None, None);
+        assert_eq!(status, 200);
+        assert_eq!(document["info"]["title"], "hojokin API");
+        let expected = [
+            ("/healthz", "get"),
+            ("/readyz", "get"),
+            ("/api/v1/evaluate", "post"),
+            ("/api/v1/session", "post"),
+            ("/api/v1/session", "delete"),
+            ("/api/v1/me", "get"),
+            ("/api/v1/applications", "get"),
+            ("/api/v1/applications", "post"),
+            ("/api/v1/applications/{id}", "get"),
+            ("/api/v1/applications/{id}", "put"),
+            ("/api/v1/applications/{id}/actions/{action}", "post"),
+            (
+                "/api/v1/applications/{id}/budget-lines/{line_id}/review",
+                "post",
+            ),
+            ("/api/v1/applications/{id}/audit", "get"),
+            ("/api/v1/kpis/continuation", "get"),
+        ];
+        let paths = document["paths"].as_object().expect("paths");
+        for (path, method) in expected {
+            assert!(
+                paths.get(path).and_then(|p| p.get(method)).is_some(),
+                "{method} {path} documented"
+            );
+        }
+        let documented: usize = paths
+            .values()
+            .map(|p| p.as_object().map_or(0, |o| o.len()))
+            .sum();
+        assert_eq!(
+            documented,
+            expected.len(),
+            "no undocumented or stale operations"
+        );
+        assert!(document["components"]["schemas"]["ActionRequest"].is_object());
+
+        let request = actix_web::test::TestRequest::get()
+            .uri("/api/docs/")
+            .to_request();
+        let response = actix_web::test::call_service(&app, request).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let body = actix_web::test::read_body(response).await;
+        assert!(
+            String::from_utf8_lossy(&body).contains("swagger"),
+            "Swagger UI page"
+        );
+    });
+}
