@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod evaluate_stream;
 pub mod forms;
+pub mod pdf;
 pub mod program;
 pub mod startup;
 pub mod telemetry;

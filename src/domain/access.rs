@@ -85,9 +85,105 @@ impl fmt::Display for EmailAddress {
     }
 }
 
+/// Who is asking, as far as the access rules need to know: a role and what it is tied to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: i64,
+    pub role: Role,
+    /// The organisations an applicant acts for.
+    pub organisation_ids: Vec<i64>,
+    /// The municipality a finance officer works for.
+    pub municipality_id: Option<i64>,
+}
+
+/// What the access rule needs to know about an application.
+#[derive(Clone, Copy, Debug)]
+pub struct ApplicationScope<'a> {
+    /// The lead and every co-applicant.
+    pub member_organisation_ids: &'a [i64],
+    pub municipality_id: Option<i64>,
+}
+
+/// Whether `caller` may see an application and its filings: an applicant when one of its
+/// organisations is a member (lead or co-applicant), a finance officer when the application
+/// is in its municipality, a program manager always.
+pub fn may_view_application(caller: &Caller, application: &ApplicationScope<'_>) -> bool {
+    match caller.role {
+        Role::ProgramManager => true,
+        Role::FinanceOfficer => caller
+            .municipality_id
+            .is_some_and(|own| application.municipality_id == Some(own)),
+        Role::Applicant => caller
+            .organisation_ids
+            .iter()
+            .any(|id| application.member_organisation_ids.contains(id)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn caller(role: Role, organisations: &[i64], municipality: Option<i64>) -> Caller {
+        Caller {
+            user_id: 1,
+            role,
+            organisation_ids: organisations.to_vec(),
+            municipality_id: municipality,
+        }
+    }
+
+    #[test]
+    fn who_may_view_an_application() {
+        let members = [10, 11];
+        let scope = ApplicationScope {
+            member_organisation_ids: &members,
+            municipality_id: Some(5),
+        };
+        // Applicants: the lead's and a co-applicant's people, nobody else's.
+        assert!(may_view_application(
+            &caller(Role::Applicant, &[10], None),
+            &scope
+        ));
+        assert!(may_view_application(
+            &caller(Role::Applicant, &[99, 11], None),
+            &scope
+        ));
+        assert!(!may_view_application(
+            &caller(Role::Applicant, &[12], None),
+            &scope
+        ));
+        assert!(!may_view_application(
+            &caller(Role::Applicant, &[], Some(5)),
+            &scope
+        ));
+        // Finance officers: their own municipality only.
+        assert!(may_view_application(
+            &caller(Role::FinanceOfficer, &[], Some(5)),
+            &scope
+        ));
+        assert!(!may_view_application(
+            &caller(Role::FinanceOfficer, &[], Some(6)),
+            &scope
+        ));
+        assert!(!may_view_application(
+            &caller(Role::FinanceOfficer, &[10], None),
+            &scope
+        ));
+        let without_municipality = ApplicationScope {
+            member_organisation_ids: &members,
+            municipality_id: None,
+        };
+        assert!(!may_view_application(
+            &caller(Role::FinanceOfficer, &[], Some(5)),
+            &without_municipality
+        ));
+        // Program managers: everything.
+        assert!(may_view_application(
+            &caller(Role::ProgramManager, &[], None),
+            &without_municipality
+        ));
+    }
 
     #[test]
     fn roles_round_trip_through_their_codes() {
