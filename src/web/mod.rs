@@ -2,10 +2,13 @@
 //! and hand results back to `db`; they hold no rules and no SQL.
 
 pub mod api;
+pub mod auth;
 pub mod errors;
+pub mod filings;
 pub mod health;
 pub mod request_id;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use actix_web::web;
@@ -20,6 +23,8 @@ pub struct AppState {
     pub backend: &'static str,
     /// The programme definitions, loaded and checked at start-up.
     pub programs: Arc<ProgramSet>,
+    /// The configured Japanese font for PDFs (`pdf_font_path`); `None` finds one on the system.
+    pub pdf_font_path: Option<PathBuf>,
 }
 
 /// Registers every route; the server and the in-process tests share it.
@@ -30,6 +35,8 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(health::healthz)
             .app_data(web::PayloadConfig::new(1 << 20))
             .service(health::readyz)
-            .service(api::evaluate);
+            .service(api::evaluate)
+            .service(filings::list)
+            .service(filings::download);
     }
 }

@@ -10,3 +10,4 @@ mod demo;
 mod evaluate;
 mod health;
 mod migrations;
+mod pdf;
