@@ -405,8 +405,8 @@ impl Composer<'_> {
             },
             "status" => label(&app.status, ApplicationState::label_ja),
             "tax_treatment" => match app.tax_treatment.as_str() {
-                "excluded" => "税抜（消費税等は補助対象外）".to_owned(),
-                "included" => "税込（仕入控除税額の報告が必要）".to_owned(),
+                "net" => "税抜（消費税等は補助対象外）".to_owned(),
+                "gross" => "税込（仕入控除税額の報告が必要）".to_owned(),
                 other => other.to_owned(),
             },
             "total_budget" => yen(self.lines().map(|l| l.amount_yen).sum()),

@@ -214,3 +214,6 @@ pub fn render_filing(
         bytes,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -59,6 +59,9 @@ pub fn sanitize(text: &str, metrics: &dyn Metrics, missing: &mut Vec<char>) -> S
                 continue;
             }
             c if c.is_control() => false,
+            // Bidirectional overrides could make a printed name read differently from the
+            // record ("Trojan source"): shown and reported like a missing glyph.
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => false,
             // Zero-width and variation selectors carry nothing a reader of a filing needs.
             '\u{200B}'..='\u{200F}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' => {
                 continue;
@@ -202,8 +205,15 @@ fn may_break_between(before: char, after: char) -> bool {
     if before == ' ' || after == ' ' {
         return true;
     }
+    // 4,350,000円, 1.5, file.txt:134: separators inside a number or a reference bind.
+    if matches!(before, ',' | '.' | ':') && after.is_ascii_alphanumeric() {
+        return false;
+    }
     !(is_word_char(before) && is_word_char(after))
 }
+
+/// At most this many characters hang past the line's end to honour 禁則.
+const MAX_HANG: usize = 4;
 
 /// Breaks `text` into lines no wider than `max_em` (in em). Explicit newlines start new
 /// lines. A word wider than a whole line is split where it must be; a line always holds at
@@ -250,10 +260,18 @@ fn break_paragraph(paragraph: &str, max_em: f32, metrics: &dyn Metrics, lines: &
             }
             if candidate > start + 1 || may_break_between(chars[start], chars[start + 1]) {
                 end = candidate;
-            } else if end > start + 1 && no_line_start(chars[end]) {
-                // No allowed break at all (one long word): split it, still keeping a
-                // closing mark off the next line's start where a character can move.
-                end -= 1;
+            } else {
+                // No allowed break within the width (only in very narrow cells): hang the
+                // closing marks or the bracketed character past the edge (ぶら下げ) rather
+                // than start a line with 」 or end one with 「. A long Latin word is split.
+                let mut hung = 0;
+                while end < chars.len()
+                    && hung < MAX_HANG
+                    && (no_line_start(chars[end]) || no_line_end(chars[end - 1]))
+                {
+                    end += 1;
+                    hung += 1;
+                }
             }
         }
         let line: String = chars[start..end].iter().collect();
@@ -322,7 +340,7 @@ mod tests {
 
     #[test]
     fn latin_words_stay_whole_unless_too_long() {
-        assert_eq!(lines("hello world again", 6.0), ["hello", "world", "again"]);
+        assert_eq!(lines("hello world again", 3.0), ["hello", "world", "again"]);
         assert_eq!(
             lines("supercalifragilistic", 3.0).concat(),
             "supercalifragilistic"
@@ -332,7 +350,18 @@ mod tests {
                 .iter()
                 .all(|l| width_em(l, &FixedMetrics) <= 3.0)
         );
-        assert_eq!(lines("KPI 20件", 2.0), ["KPI", "20", "件"]);
+        assert_eq!(lines("KPI 20件", 1.5), ["KPI", "20", "件"]);
+    }
+
+    #[test]
+    fn numbers_and_references_stay_whole() {
+        // Without the rule, "4," would end a line and "350,000円" start the next.
+        assert_eq!(
+            lines("補助金額は4,350,000円です", 9.0),
+            ["補助金額は", "4,350,000円です"]
+        );
+        assert_eq!(lines("4,350,000", 2.0).concat(), "4,350,000");
+        assert_eq!(lines("根拠 004.txt:134", 6.0), ["根拠", "004.txt:134"]);
     }
 
     #[test]
