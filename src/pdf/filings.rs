@@ -658,9 +658,15 @@ impl Composer<'_> {
             "budget_lines" => {
                 let mut rows = vec![header(&["活動", "経費区分", "内容", "財源", "金額"])];
                 for activity in &app.activities {
-                    for line in &activity.lines {
+                    for (index, line) in activity.lines.iter().enumerate() {
+                        // The activity is named once, on its first line, as on a paper form.
+                        let name = if index == 0 {
+                            activity.name.clone()
+                        } else {
+                            String::new()
+                        };
                         rows.push(Row::new(vec![
-                            activity.name.clone(),
+                            name,
                             expense_label(&line.category),
                             line.description.clone(),
                             source_label(&line.funding_source),
@@ -668,7 +674,7 @@ impl Composer<'_> {
                         ]));
                     }
                     rows.push(Row::total(vec![
-                        format!("{} 小計", activity.name),
+                        "小計".to_owned(),
                         String::new(),
                         String::new(),
                         String::new(),

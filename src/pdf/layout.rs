@@ -436,6 +436,19 @@ impl<'m> Writer<'m> {
                 .get(index)
                 .is_some_and(|c| c.numeric || (c.label && has_free_text))
         };
+        // One very long text (a 500-character name) must not squeeze its neighbours: a text
+        // column asks for at most 45% of the page, and wraps beyond that.
+        let natural: Vec<f32> = natural
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                if numeric(i) {
+                    *w
+                } else {
+                    w.min(CONTENT_WIDTH * 0.45)
+                }
+            })
+            .collect();
         let fixed: f32 = (0..count).filter(|i| numeric(*i)).map(|i| natural[i]).sum();
         let text: Vec<usize> = (0..count).filter(|i| !numeric(*i)).collect();
         let min_text = MIN_TEXT_COLUMN_EM * em + 2.0 * CELL_PAD_X;

@@ -413,3 +413,32 @@ fn hostile_text_is_replaced_and_reported() {
         "the note lists what was replaced: {text}"
     );
 }
+
+#[test]
+fn a_missing_font_says_how_to_install_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("nothing.ttf");
+    let error = PdfFont::load(&missing).expect_err("no such file");
+    assert!(error.message.contains("nothing.ttf"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .contains("apt-get install fonts-ipaexfont-gothic"),
+        "{}",
+        error.message
+    );
+    assert!(error.message.contains("pdf_font_path"), "{}", error.message);
+    let not_a_font = dir.path().join("notes.ttf");
+    std::fs::write(&not_a_font, "これはフォントではありません").expect("write");
+    let error = PdfFont::load(&not_a_font).expect_err("not a font");
+    assert!(
+        error.message.contains("TrueType/OpenType"),
+        "{}",
+        error.message
+    );
+    // A configured path is used as given, never replaced by a discovered one.
+    assert_eq!(
+        PdfFont::discover(Some(&missing)).expect("configured"),
+        missing
+    );
+}

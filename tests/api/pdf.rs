@@ -332,11 +332,7 @@ crate::on_both_backends!(
         assert_eq!(seen, (1..=200).collect::<Vec<_>>(), "every line printed");
         // Σ 10,000 × (1..=50) = 12,750,000 per activity, 51,000,000 in all.
         let text = pdftotext(&rendered.bytes, None);
-        assert_contains(
-            &text,
-            &["活動1 小計", "12,750,000円", "51,000,000円"],
-            "totals",
-        );
+        assert_contains(&text, &["小計", "12,750,000円", "51,000,000円"], "totals");
     }
 );
 
