@@ -104,6 +104,20 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Render a PDF filing of an application (申請書, 経費明細書, 判定結果, 交付申請書,
+    /// 中間報告書, 実績報告書, 交付決定通知書, 額の確定通知書).
+    Render {
+        /// The application: its number (R8-0001) or its database id.
+        #[arg(long)]
+        application: String,
+        /// application | budget | decision | grant_request | interim_report |
+        /// completion_report | grant_decision_notice | amount_confirmation_notice
+        #[arg(long)]
+        kind: String,
+        /// Where to write the PDF (- for standard output).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -289,6 +303,11 @@ fn run(cli: Cli) -> AppResult<()> {
                 )),
             }
         }
+        Command::Render {
+            application,
+            kind,
+            output,
+        } => render(&config, &application, &kind, &output),
         Command::User(UserCommand::Add(args)) => add_user(&config, args),
         Command::Config { markdown: _ } => {
             println!("{config:#?}");
@@ -316,6 +335,60 @@ fn serve(config: &Config, demo: bool) -> AppResult<()> {
     actix_web::rt::System::new()
         .block_on(application.run_until_stopped())
         .map_err(|error| AppError::internal("HTTP サーバーが異常終了しました").with_cause(error))
+}
+
+fn render(config: &Config, application: &str, kind: &str, output: &Path) -> AppResult<()> {
+    let kind: crate::pdf::FilingKind = kind
+        .parse()
+        .map_err(|message: String| AppError::new(ErrorKind::BadRequest, message))?;
+    let programs = load_programs(config)?;
+    let forms = crate::pdf::FilingForms::embedded()
+        .map_err(|error| AppError::config(format!("書類定義の誤り: {error}")))?;
+    let font = crate::pdf::PdfFont::shared(config.pdf_font_path.as_deref())?;
+    let pool = db::connect_with(config)?;
+    let mut connection = pool.get()?;
+    db::run_migrations(&mut connection)?;
+    let id = match db::aggregate::find_by_reference(&mut connection, application)? {
+        Some(id) => id,
+        None => application
+            .parse::<i64>()
+            .map_err(|_| AppError::not_found(format!("申請 {application} はありません")))?,
+    };
+    let today = crate::pdf::today_in_japan();
+    let data = crate::pdf::load_filing_data(&mut connection, &programs, id, today)?;
+    let rendered = crate::pdf::render_filing(kind, &data, &forms, today, &font)?;
+    if output == Path::new("-") {
+        use std::io::Write;
+        io::stdout()
+            .write_all(&rendered.bytes)
+            .map_err(|error| AppError::internal("PDF を書き出せません").with_cause(error))?;
+    } else {
+        std::fs::write(output, &rendered.bytes).map_err(|error| {
+            AppError::new(
+                ErrorKind::BadRequest,
+                format!("{} に書き込めません: {error}", output.display()),
+            )
+        })?;
+    }
+    eprintln!(
+        "hojokin: {} を書き出しました（{} ページ、{} バイト、データ照合番号 {}）",
+        output.display(),
+        rendered.pages,
+        rendered.bytes.len(),
+        rendered.data_hash
+    );
+    if !rendered.missing_glyphs.is_empty() {
+        let codes: Vec<String> = rendered
+            .missing_glyphs
+            .iter()
+            .map(|c| format!("U+{:04X}", u32::from(*c)))
+            .collect();
+        eprintln!(
+            "hojokin: 注意: フォントで表示できない文字を〓で示しました: {}",
+            codes.join(" ")
+        );
+    }
+    Ok(())
 }
 
 fn migrate(config: &Config, revert_all: bool) -> AppResult<()> {

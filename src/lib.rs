@@ -12,6 +12,7 @@ pub mod error;
 pub mod evaluate_stream;
 pub mod forms;
 pub mod passwords;
+pub mod pdf;
 pub mod program;
 pub mod startup;
 pub mod telemetry;

@@ -51,6 +51,7 @@ impl Application {
             pool,
             backend,
             programs: Arc::new(programs),
+            pdf_font_path: config.pdf_font_path.clone(),
         };
         let server = HttpServer::new(move || {
             App::new()

@@ -5,10 +5,12 @@ pub mod api;
 pub mod applications;
 pub mod auth;
 pub mod errors;
+pub mod filings;
 pub mod health;
 pub mod openapi;
 pub mod request_id;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use actix_web::web;
@@ -23,6 +25,8 @@ pub struct AppState {
     pub backend: &'static str,
     /// The programme definitions, loaded and checked at start-up.
     pub programs: Arc<ProgramSet>,
+    /// The configured Japanese font for PDFs (`pdf_font_path`); `None` finds one on the system.
+    pub pdf_font_path: Option<PathBuf>,
 }
 
 /// Registers every route; the server and the in-process tests share it.
@@ -46,6 +50,8 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(applications::review_line)
             .service(applications::audit_trail)
             .service(applications::continuation_kpi)
+            .service(filings::list)
+            .service(filings::download)
             .service(openapi::swagger_ui());
     }
 }

@@ -4,7 +4,7 @@
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{api, applications, auth, health};
+use super::{api, applications, auth, filings, health};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +28,8 @@ use super::{api, applications, auth, health};
         applications::review_line,
         applications::audit_trail,
         applications::continuation_kpi,
+        filings::list,
+        filings::download,
     ),
     components(schemas(
         auth::Login,

@@ -163,5 +163,6 @@ pub fn state_for(pool: Pool, url: &DatabaseUrl) -> hojokin::web::AppState {
         pool,
         backend: url.backend_name(),
         programs: std::sync::Arc::new(hojokin::program::embedded().expect("programs")),
+        pdf_font_path: None,
     }
 }

@@ -28,6 +28,8 @@ fn the_openapi_document_covers_every_route() {
             ),
             ("/api/v1/applications/{id}/audit", "get"),
             ("/api/v1/kpis/continuation", "get"),
+            ("/api/v1/applications/{id}/filings", "get"),
+            ("/api/v1/applications/{id}/filings/{kind}.pdf", "get"),
         ];
         let paths = document["paths"].as_object().expect("paths");
         for (path, method) in expected {

@@ -1,0 +1,115 @@
+//! PDF filings of an application: the list of downloads and each PDF.
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpResponse, get, web};
+use serde_json::json;
+
+use actix_session::Session;
+
+use super::AppState;
+use super::auth::caller;
+use crate::db;
+use crate::domain::workflow::{Action, Actor, Scope, authorize};
+use crate::error::{AppError, AppResult};
+use crate::pdf::{self, FilingForms, FilingKind, PdfFont};
+
+fn forms() -> AppResult<FilingForms> {
+    FilingForms::embedded().map_err(|error| AppError::internal(format!("書類定義の誤り: {error}")))
+}
+
+/// Loads the application and checks that the caller may see it: the same rule as the
+/// application itself (`domain::workflow::authorize` with `Action::View`).
+fn authorised(
+    conn: &mut db::DbConnection,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<db::aggregate::ApplicationAggregate> {
+    let application = db::aggregate::load_application(conn, id)?;
+    let scope = Scope {
+        member_organisation_ids: application.member_ids(),
+        municipality_id: application.municipality_id,
+    };
+    authorize(actor, Action::View, &scope).map_err(|_| AppError::forbidden())?;
+    Ok(application)
+}
+
+/// The filings of an application, with their titles and download links (for the pages).
+#[utoipa::path(get, path = "/api/v1/applications/{id}/filings", tag = "filings", params(("id" = i64, Path, description = "申請 ID")),
+    responses((status = 200, description = "書類の一覧とダウンロード先"), (status = 401, description = "未ログイン"), (status = 403, description = "権限なし")))]
+#[get("/api/v1/applications/{id}/filings")]
+pub async fn list(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let actor = caller(&state, &session).await?.actor;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    web::block(move || -> AppResult<()> {
+        let mut conn = pool.get()?;
+        authorised(&mut conn, &actor, id).map(|_| ())
+    })
+    .await
+    .map_err(|error| AppError::internal("申請を読めません").with_cause(error))??;
+    let forms = forms()?;
+    let filings: Vec<_> = FilingKind::ALL
+        .iter()
+        .map(|kind| {
+            json!({
+                "kind": kind.code(),
+                "title": forms.title(*kind),
+                "href": format!("/api/v1/applications/{id}/filings/{}.pdf", kind.code()),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "application_id": id, "filings": filings })))
+}
+
+/// One filing as a PDF. Characters the font cannot draw are shown as 〓 and listed in the
+/// `X-Hojokin-Missing-Glyphs` header; `X-Hojokin-Data-Hash` is the number in the footer.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/filings/{kind}.pdf", tag = "filings",
+    params(("id" = i64, Path, description = "申請 ID"),
+           ("kind" = String, Path, description = "application, budget, decision, grant_request, interim_report, completion_report, grant_decision_notice, amount_confirmation_notice")),
+    responses((status = 200, description = "PDF（X-Hojokin-Data-Hash はフッターの照合番号）", content_type = "application/pdf"),
+              (status = 401, description = "未ログイン"), (status = 403, description = "権限なし"), (status = 404, description = "書類の種類がない")))]
+#[get("/api/v1/applications/{id}/filings/{kind}.pdf")]
+pub async fn download(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i64, String)>,
+) -> AppResult<HttpResponse> {
+    let actor = caller(&state, &session).await?.actor;
+    let (id, kind) = path.into_inner();
+    let kind: FilingKind = kind.parse().map_err(AppError::not_found)?;
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let font_path = state.pdf_font_path.clone();
+    let rendered = web::block(move || -> AppResult<pdf::RenderedFiling> {
+        let font = PdfFont::shared(font_path.as_deref())?;
+        let mut conn = pool.get()?;
+        authorised(&mut conn, &actor, id)?;
+        let today = pdf::today_in_japan();
+        let data = pdf::load_filing_data(&mut conn, &programs, id, today)?;
+        pdf::render_filing(kind, &data, &forms()?, today, &font)
+    })
+    .await
+    .map_err(|error| AppError::internal("書類を作成できません").with_cause(error))??;
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("application/pdf")
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(rendered.file_name.clone())],
+        })
+        .insert_header(("X-Hojokin-Data-Hash", rendered.data_hash.clone()))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"));
+    if !rendered.missing_glyphs.is_empty() {
+        let codes: Vec<String> = rendered
+            .missing_glyphs
+            .iter()
+            .map(|c| format!("U+{:04X}", u32::from(*c)))
+            .collect();
+        response.insert_header(("X-Hojokin-Missing-Glyphs", codes.join(" ")));
+    }
+    Ok(response.body(rendered.bytes))
+}
