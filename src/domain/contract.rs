@@ -3,10 +3,11 @@
 
 use serde_json::Value;
 
-use super::evaluation::{evaluate, evaluate_all_frames, parse_request_value};
+use super::evaluation::{Application, evaluate, evaluate_all_frames, parse_request_value};
 use super::ledger::Ledger;
 use super::program::ProgramSet;
 use super::validation::{ErrorCode, FieldErrors};
+use super::{decision_json, fast_request};
 
 /// Evaluates one request and appends its decision as JSON to `out`.
 ///
@@ -21,26 +22,24 @@ pub fn evaluate_json(
 ) -> Result<(), FieldErrors> {
     let all_frames = all_frames || wants_all_frames(request)?;
     let application = parse_request_value(request)?;
-    let program = programs.program_for(&application)?;
-    let written = if all_frames {
-        serde_json::to_writer(
-            &mut *out,
-            &evaluate_all_frames(&application, ledger, program),
-        )
+    write_decision(&application, programs, ledger, all_frames, out)
+}
+
+/// The decision on a parsed application, appended to `out` as JSON.
+fn write_decision(
+    application: &Application,
+    programs: &ProgramSet,
+    ledger: &Ledger,
+    all_frames: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), FieldErrors> {
+    let program = programs.program_for(application)?;
+    if all_frames {
+        decision_json::write_all_frames(&evaluate_all_frames(application, ledger, program), out);
     } else {
-        serde_json::to_writer(&mut *out, &evaluate(&application, ledger, program))
-    };
-    // Serialising plain data into memory cannot fail; if it ever did, say so as an error
-    // rather than hand back half a document.
-    written.map_err(|error| {
-        let mut errors = FieldErrors::new();
-        errors.add(
-            "",
-            ErrorCode::InvalidJson,
-            format!("判定結果を書き出せません: {error}"),
-        );
-        errors
-    })
+        decision_json::write_decision(&evaluate(application, ledger, program), out);
+    }
+    Ok(())
 }
 
 /// Parses text first; malformed JSON is a field error at the root.
@@ -51,6 +50,17 @@ pub fn evaluate_text(
     all_frames: bool,
     out: &mut Vec<u8>,
 ) -> Result<(), FieldErrors> {
+    // Valid requests take the fast path; anything else is parsed again on the `Value` path,
+    // which reports every field error.
+    if let Some((application, requested_all_frames)) = fast_request::parse(request) {
+        return write_decision(
+            &application,
+            programs,
+            ledger,
+            all_frames || requested_all_frames,
+            out,
+        );
+    }
     match serde_json::from_str::<Value>(request) {
         Ok(value) => evaluate_json(&value, programs, ledger, all_frames, out),
         Err(error) => {

@@ -152,7 +152,7 @@ pub struct FundingBudget {
 }
 
 impl BudgetSummary {
-    fn of(activities: &[Activity]) -> Self {
+    pub(super) fn of(activities: &[Activity]) -> Self {
         let mut category_totals = [(Yen::ZERO, Yen::ZERO, false); ExpenseCategory::ALL.len()];
         let mut source_totals = [(Yen::ZERO, false); FundingSource::ALL.len()];
         let mut summary = BudgetSummary::default();
@@ -268,6 +268,14 @@ impl ProgramSet {
 
 /// Parses a contract request, reporting every invalid field at once.
 pub fn parse_request(text: &str) -> Result<Application, FieldErrors> {
+    if let Some((application, _)) = super::fast_request::parse(text) {
+        return Ok(application);
+    }
+    parse_request_slow(text)
+}
+
+/// [`parse_request`] on the `Value` path only: the reference the fast path is checked against.
+pub(super) fn parse_request_slow(text: &str) -> Result<Application, FieldErrors> {
     match serde_json::from_str::<Value>(text) {
         Ok(value) => parse_request_value(&value),
         Err(error) => {
@@ -379,7 +387,60 @@ fn join(prefix: &str, key: &str) -> String {
 }
 
 fn has_full_width_digits(text: &str) -> bool {
-    text.chars().any(|c| ('０'..='９').contains(&c))
+    // ０..９ are U+FF10..U+FF19, encoded EF BC 90..99: ASCII-only text cannot hold one.
+    !text.is_ascii() && text.chars().any(|c| ('０'..='９').contains(&c))
+}
+
+/// Why a scalar field's text was refused; the parsers turn it into their own error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum InputError {
+    FullWidthDigits,
+    Invalid,
+    TooLarge,
+}
+
+/// An integer written as text: half-width digits, commas allowed, surrounding space ignored.
+pub(super) fn integer_from_text(text: &str) -> Result<i64, InputError> {
+    let text = text.trim();
+    if has_full_width_digits(text) {
+        return Err(InputError::FullWidthDigits);
+    }
+    // Commas are dropped before anything else is looked at; without any, the text stands.
+    let without_commas: String;
+    let digits = if text.contains(',') {
+        without_commas = text.chars().filter(|c| *c != ',').collect();
+        without_commas.as_str()
+    } else {
+        text
+    };
+    let unsigned = digits.strip_prefix('-').unwrap_or(digits);
+    if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(InputError::Invalid);
+    }
+    digits.parse::<i64>().map_err(|_| InputError::TooLarge)
+}
+
+/// A date written `YYYY-MM-DD` (as chrono's `%Y-%m-%d` reads it); `Invalid` when it is not one.
+pub(super) fn date_from_text(text: &str) -> Result<NaiveDate, InputError> {
+    if has_full_width_digits(text) {
+        return Err(InputError::FullWidthDigits);
+    }
+    // The common exact form without chrono's format interpreter; anything else goes to it.
+    if let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = text.as_bytes()
+        && [y0, y1, y2, y3, m0, m1, d0, d1]
+            .iter()
+            .all(u8::is_ascii_digit)
+    {
+        let number = |digits: &[u8]| {
+            digits
+                .iter()
+                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+        };
+        let year = number(&[y0, y1, y2, y3]) as i32;
+        return NaiveDate::from_ymd_opt(year, number(&[m0, m1]), number(&[d0, d1]))
+            .ok_or(InputError::Invalid);
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| InputError::Invalid)
 }
 
 #[derive(Default)]
@@ -469,16 +530,16 @@ impl Parser {
     }
 
     fn parse_date(&mut self, text: &str, path: String, label: &str) -> Option<NaiveDate> {
-        if has_full_width_digits(text) {
-            self.errors.add(
-                path,
-                ErrorCode::FullWidthDigits,
-                format!("{label}は半角数字で入力してください（例: 2026-05-20）"),
-            );
-            return None;
-        }
-        match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        match date_from_text(text) {
             Ok(date) => Some(date),
+            Err(InputError::FullWidthDigits) => {
+                self.errors.add(
+                    path,
+                    ErrorCode::FullWidthDigits,
+                    format!("{label}は半角数字で入力してください（例: 2026-05-20）"),
+                );
+                None
+            }
             Err(_) => {
                 self.errors.add(
                     path,
@@ -566,26 +627,19 @@ impl Parser {
                 (None, Some(_)) => too_large(self),
                 (None, None) => invalid(self),
             },
-            Value::String(text) => {
-                let text = text.trim();
-                if has_full_width_digits(text) {
+            Value::String(text) => match integer_from_text(text) {
+                Ok(integer) => Some(integer),
+                Err(InputError::FullWidthDigits) => {
                     self.errors.add(
                         path,
                         ErrorCode::FullWidthDigits,
                         format!("{label}は半角数字で入力してください"),
                     );
-                    return None;
+                    None
                 }
-                let digits: String = text.chars().filter(|c| *c != ',').collect();
-                let unsigned = digits.strip_prefix('-').unwrap_or(&digits);
-                if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
-                    return invalid(self);
-                }
-                match digits.parse::<i64>() {
-                    Ok(integer) => Some(integer),
-                    Err(_) => too_large(self),
-                }
-            }
+                Err(InputError::TooLarge) => too_large(self),
+                Err(InputError::Invalid) => invalid(self),
+            },
             _ => invalid(self),
         }
     }

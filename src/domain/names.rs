@@ -7,7 +7,7 @@
 //! The comparison key is legal form + core, so that 株式会社つばめいと and 公益社団法人つばめいと
 //! stay apart while 森興産株式会社 and (株)森興産 meet.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// The legal form (法人格) written in an organisation's name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -345,9 +345,23 @@ fn compose_key(legal_form: Option<LegalForm>, core: &str) -> String {
 
 /// Steps 1–4 of DOMAIN §7.3 in one pass: NFKC, drop whitespace, fold case, unify brackets.
 fn fold(name: &str) -> String {
-    let mut folded = String::with_capacity(name.len());
-    for c in name.nfkc() {
+    // Most names are already in NFKC; the quick check says so without running the
+    // (much slower) decomposition and recomposition, which would give the text back unchanged.
+    let plain = name.chars().all(|c| c.is_ascii() || is_plain_cjk(c));
+    if plain || is_nfkc_quick(name.chars()) == IsNormalized::Yes {
+        fold_normalised(name.chars(), name.len())
+    } else {
+        fold_normalised(name.nfkc(), name.len())
+    }
+}
+
+/// Steps 2–4 on text already in NFKC.
+fn fold_normalised(chars: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut folded = String::with_capacity(capacity);
+    for c in chars {
         match c {
+            // Most of a Japanese name; only ヶ and 髙 among them are rewritten below.
+            c if is_plain_cjk(c) && !matches!(c, 'ヶ' | '髙') => folded.push(c),
             c if c.is_whitespace() => {}
             // Zero-width characters that copy-paste from PDFs leaves behind.
             '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' => {}
@@ -366,10 +380,24 @@ fn fold(name: &str) -> String {
             '髙' => folded.push('高'),
             '﨑' => folded.push('崎'),
             c if c.is_ascii() => folded.push(c.to_ascii_lowercase()),
+            // Kana and kanji have no case: skip the case table (see the test below).
+            c if is_caseless_cjk(c) => folded.push(c),
             c => folded.extend(c.to_lowercase()),
         }
     }
     folded
+}
+
+/// Hiragana, katakana and kanji that are their own NFKC form, combine with nothing before
+/// them (combining class 0), have no case and are not whitespace (see the tests), so that text
+/// of them and ASCII alone needs neither normalisation nor case folding.
+fn is_plain_cjk(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | '\u{30FC}'..='\u{30FE}' | '\u{4E00}'..='\u{9FFF}')
+}
+
+/// Hiragana, katakana, CJK symbols and kanji (U+3040–U+9FFF), which have no lower case.
+fn is_caseless_cjk(c: char) -> bool {
+    ('\u{3040}'..='\u{9FFF}').contains(&c)
 }
 
 struct Parts<'a> {
@@ -703,5 +731,58 @@ mod tests {
     #[test]
     fn a_list_marker_is_not_part_of_the_name() {
         same("(1)株式会社シンカゼ", "株式会社シンカゼ");
+    }
+
+    #[test]
+    fn the_caseless_range_has_no_lower_case() {
+        for c in ('\u{3040}'..='\u{9FFF}').filter(|c| is_caseless_cjk(*c)) {
+            assert!(c.to_lowercase().eq([c]), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn plain_cjk_is_normalised_caseless_and_not_space() {
+        use unicode_normalization::char::canonical_combining_class;
+        for c in (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|c| is_plain_cjk(*c))
+        {
+            assert_eq!(
+                is_nfkc_quick(std::iter::once(c)),
+                IsNormalized::Yes,
+                "{c:?}"
+            );
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+            assert!(c.to_lowercase().eq([c]) && !c.is_whitespace(), "{c:?}");
+            let expected = match c {
+                'ヶ' => "ケ".to_owned(),
+                '髙' => "高".to_owned(),
+                c => c.to_string(),
+            };
+            assert_eq!(fold(&c.to_string()), expected);
+        }
+    }
+
+    #[test]
+    fn the_quick_path_folds_as_full_normalisation_does() {
+        let names = [
+            "株式会社みらい人事ラボ",
+            "合同会社K A Z A M I",
+            "ＮＰＯ法人ＭＥＧＵＲＵ",
+            "㈱森興産",
+            "一般社団法人　COCORO",
+            "カ\u{3099}クトラボ",
+            "ｶﾞｸﾄﾗﾎﾞ",
+            "髙﨑ヶ丘（ＤＭＯ）",
+            "Ünïcödé Straße",
+            "ΑΒΓ ДЖ",
+            "Å\u{30a}",
+            "は\u{3099}ヶ丘・髙",
+            "ﾊﾞ\u{3000}ヿゟ",
+        ];
+        for name in names {
+            let slow: String = fold_normalised(name.nfkc(), name.len());
+            assert_eq!(fold(name), slow, "{name}");
+        }
     }
 }

@@ -1,0 +1,357 @@
+//! The decision written as JSON by hand, byte for byte what `serde_json::to_writer` writes for
+//! [`Decision`] and [`AllFrames`] (their `Serialize` derives stay the reference; `tests` compares
+//! the two). It is on the hot path of bulk evaluation, where serde's generic escaping of every
+//! string and its formatting machinery for the messages cost more than the evaluation itself.
+//!
+//! When a field is added to `Decision`, add it here too: the tests fail until it is.
+
+use std::fmt::{self, Write as _};
+
+use super::evaluation::{AllFrames, Decision, Finding, PriorAward, Severity};
+use super::money::Yen;
+
+/// Appends `decision` as JSON to `out`.
+pub(super) fn write_decision(decision: &Decision<'_>, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"fiscal_year\":");
+    write_integer(out, i64::from(decision.fiscal_year));
+    out.extend_from_slice(b",\"frame\":");
+    write_str(out, decision.frame.as_str());
+    out.extend_from_slice(if decision.eligible {
+        b",\"eligible\":true,\"award_ordinal\":"
+    } else {
+        b",\"eligible\":false,\"award_ordinal\":"
+    });
+    write_integer(out, i64::from(decision.award_ordinal));
+    out.extend_from_slice(b",\"prior_awards\":[");
+    for (index, award) in decision.prior_awards.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        write_prior_award(out, award);
+    }
+    out.extend_from_slice(b"],\"rate\":");
+    match decision.rate {
+        None => out.extend_from_slice(b"null"),
+        Some(rate) => {
+            out.extend_from_slice(b"{\"numerator\":");
+            write_integer(out, i64::from(rate.numerator()));
+            out.extend_from_slice(b",\"denominator\":");
+            write_integer(out, i64::from(rate.denominator()));
+            out.push(b'}');
+        }
+    }
+    write_yen_field(out, b",\"cap_yen\":", decision.cap_yen);
+    write_yen_field(
+        out,
+        b",\"eligible_expenses_yen\":",
+        decision.eligible_expenses_yen,
+    );
+    write_yen_field(out, b",\"subsidy_yen\":", decision.subsidy_yen);
+    write_yen_field(
+        out,
+        b",\"calculated_subsidy_yen\":",
+        decision.calculated_subsidy_yen,
+    );
+    write_yen_field(out, b",\"rounding_unit_yen\":", decision.rounding_unit_yen);
+    out.extend_from_slice(b",\"findings\":[");
+    for (index, finding) in decision.findings.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        write_finding(out, finding);
+    }
+    let budget = decision.budget_summary;
+    write_yen_field(
+        out,
+        b"],\"budget_summary\":{\"total_yen\":",
+        budget.total_yen,
+    );
+    write_yen_field(out, b",\"eligible_yen\":", budget.eligible_yen);
+    out.extend_from_slice(b",\"by_activity\":[");
+    for (index, activity) in budget.by_activity.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"name\":");
+        write_str(out, &activity.name);
+        out.extend_from_slice(b",\"category\":");
+        write_str(out, activity.category.as_str());
+        write_yen_field(out, b",\"total_yen\":", activity.total_yen);
+        write_yen_field(out, b",\"eligible_yen\":", activity.eligible_yen);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"by_expense_category\":[");
+    for (index, category) in budget.by_expense_category.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"category\":");
+        write_str(out, category.category.as_str());
+        write_yen_field(out, b",\"total_yen\":", category.total_yen);
+        write_yen_field(out, b",\"eligible_yen\":", category.eligible_yen);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"by_funding_source\":[");
+    for (index, source) in budget.by_funding_source.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"funding_source\":");
+        write_str(out, source.funding_source.as_str());
+        write_yen_field(out, b",\"total_yen\":", source.total_yen);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]},\"rules_version\":");
+    write_str(out, decision.rules_version);
+    out.push(b'}');
+}
+
+/// Appends every frame's decision as JSON to `out`.
+pub(super) fn write_all_frames(all: &AllFrames<'_>, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"fiscal_year\":");
+    write_integer(out, i64::from(all.fiscal_year));
+    out.extend_from_slice(b",\"decisions\":[");
+    for (index, decision) in all.decisions.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        write_decision(decision, out);
+    }
+    out.extend_from_slice(b"],\"best_frame\":");
+    match all.best_frame {
+        None => out.extend_from_slice(b"null"),
+        Some(frame) => write_str(out, frame.as_str()),
+    }
+    out.push(b'}');
+}
+
+fn write_prior_award(out: &mut Vec<u8>, award: &PriorAward<'_>) {
+    out.extend_from_slice(b"{\"award_id\":");
+    write_str(out, award.award_id);
+    out.extend_from_slice(b",\"fiscal_year\":");
+    write_integer(out, i64::from(award.fiscal_year));
+    out.extend_from_slice(b",\"frame\":");
+    write_str(out, award.frame);
+    out.extend_from_slice(b",\"listed_as\":");
+    write_str(out, award.listed_as);
+    out.extend_from_slice(b",\"applicant\":");
+    write_str(out, award.applicant);
+    out.push(b'}');
+}
+
+fn write_finding(out: &mut Vec<u8>, finding: &Finding<'_>) {
+    out.extend_from_slice(b"{\"code\":");
+    write_str(out, finding.code);
+    out.extend_from_slice(match finding.severity {
+        Severity::Error => b",\"severity\":\"error\",\"message\":\"",
+        Severity::Warning => b",\"severity\":\"warning\",\"message\":\"",
+        Severity::Info => b",\"severity\":\"info\",\"message\":\"",
+    });
+    // Displaying into memory cannot fail.
+    let _ = write!(EscapingWriter(out), "{}", finding.message);
+    out.extend_from_slice(b"\",\"source\":");
+    write_str(out, finding.source);
+    out.push(b'}');
+}
+
+fn write_yen_field(out: &mut Vec<u8>, key: &[u8], amount: Yen) {
+    out.extend_from_slice(key);
+    write_integer(out, amount.value());
+}
+
+/// An integer as serde_json writes it (plain decimal, `-` when negative).
+fn write_integer(out: &mut Vec<u8>, value: i64) {
+    let mut buffer = [0u8; 20];
+    let mut position = buffer.len();
+    let mut rest = value.unsigned_abs();
+    loop {
+        position -= 1;
+        // `rest % 10` is a single digit.
+        buffer[position] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buffer[position..]);
+}
+
+/// A JSON string with its quotes.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    write_escaped(out, text);
+    out.push(b'"');
+}
+
+/// serde_json's escaping: `"`, `\` and control characters below U+0020; the rest as it is.
+fn write_escaped(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    // Nearly every string needs no escape: check eight bytes at a time, then copy.
+    if !has_escape(bytes) {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    let mut start = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        if !needs_escape(byte) {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..index]);
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\x08' => out.extend_from_slice(b"\\b"),
+            b'\x0c' => out.extend_from_slice(b"\\f"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(byte >> 4)]);
+                out.push(HEX[usize::from(byte & 0xf)]);
+            }
+        }
+        start = index + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+/// Whether any byte needs an escape, a word at a time ("has a byte less than n" and "has a
+/// zero byte" from Bit Twiddling Hacks; exact as a yes/no answer).
+fn has_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let has_zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_ne_bytes(word);
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+        let quote = has_zero_byte(word ^ (ONES * u64::from(b'"')));
+        let backslash = has_zero_byte(word ^ (ONES * u64::from(b'\\')));
+        if control | quote | backslash != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&byte| needs_escape(byte))
+}
+
+const fn needs_escape(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
+}
+
+/// Writes displayed text into a JSON string, escaped.
+struct EscapingWriter<'o>(&'o mut Vec<u8>);
+
+impl fmt::Write for EscapingWriter<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        write_escaped(self.0, text);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::evaluation::{evaluate, evaluate_all_frames, parse_request_slow};
+    use crate::domain::fast_request::tests::{
+        bench_line, golden_requests, mutations, programs_and_ledgers,
+    };
+
+    /// Checks both writers on one request text, when it parses and has a programme.
+    fn same_as_serde(
+        text: &str,
+        programs: &crate::domain::program::ProgramSet,
+        ledgers: &[crate::domain::ledger::Ledger],
+    ) -> bool {
+        let Ok(application) = parse_request_slow(text) else {
+            return false;
+        };
+        let Ok(program) = programs.program_for(&application) else {
+            return false;
+        };
+        for ledger in ledgers {
+            let decision = evaluate(&application, ledger, program);
+            let mut ours = Vec::new();
+            write_decision(&decision, &mut ours);
+            let serde = serde_json::to_vec(&decision).expect("serialises");
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&serde),
+                "{text}"
+            );
+            let all = evaluate_all_frames(&application, ledger, program);
+            let mut ours = Vec::new();
+            write_all_frames(&all, &mut ours);
+            let serde = serde_json::to_vec(&all).expect("serialises");
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&serde),
+                "{text}"
+            );
+        }
+        true
+    }
+
+    #[test]
+    fn writes_what_serde_json_writes() {
+        let (programs, ledgers) = programs_and_ledgers();
+        let mut checked = 0;
+        for (index, (_, request)) in golden_requests().into_iter().enumerate() {
+            checked += usize::from(same_as_serde(&request.to_string(), &programs, &ledgers));
+            // Mutations of every sixth case are enough to reach each message with odd names.
+            if index % 6 != 0 {
+                continue;
+            }
+            for mutated in mutations(&request) {
+                checked += usize::from(same_as_serde(
+                    &mutated.to_string(),
+                    &programs,
+                    &ledgers[1..],
+                ));
+            }
+        }
+        for i in 0..1000 {
+            assert!(same_as_serde(&bench_line(i), &programs, &ledgers));
+        }
+        assert!(checked > 1_000, "{checked} decisions compared");
+    }
+
+    #[test]
+    fn escapes_as_serde_json_escapes() {
+        let mut text: String = (0u8..=0x7f).map(char::from).collect();
+        text.push_str("株式会社「みらい」\u{2028}\u{feff}😀");
+        let mut ours = Vec::new();
+        write_str(&mut ours, &text);
+        assert_eq!(ours, serde_json::to_vec(&text).expect("serialises"));
+        // Every byte value at every place of a word, among bytes that need no escape.
+        for byte in 0u8..=0xff {
+            for place in 0..17 {
+                let mut bytes = vec![b'a'; 17];
+                bytes[place] = byte;
+                assert_eq!(
+                    has_escape(&bytes),
+                    needs_escape(byte),
+                    "{byte:#x} at {place}"
+                );
+                let mut bytes = vec![0xe3; 17];
+                bytes[place] = byte;
+                assert_eq!(
+                    has_escape(&bytes),
+                    needs_escape(byte),
+                    "{byte:#x} at {place}"
+                );
+            }
+        }
+        for value in [0, 1, 9, 10, 999, -1, -10, i64::MAX, i64::MIN] {
+            let mut ours = Vec::new();
+            write_integer(&mut ours, value);
+            assert_eq!(ours, value.to_string().into_bytes());
+        }
+    }
+}

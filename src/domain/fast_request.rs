@@ -1,0 +1,768 @@
+//! The fast path of request parsing: valid requests (nearly all of them in bulk runs) are read
+//! straight from the text into borrowed structs, without building a `serde_json::Value`.
+//!
+//! It applies the same rules as `evaluation::parse_request_value` but reports nothing: on the
+//! first problem of any kind it gives up (`None`), and the caller parses the text again on the
+//! `Value` path, which reports every field error. So the two paths must agree on what is
+//! valid and on the `Application` built; `tests` checks that over the golden requests.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
+
+use super::calendar::FiscalYear;
+use super::codes::ApplicantRole;
+use super::corporate_number::CorporateNumber;
+use super::evaluation::{
+    Activity, Applicant, Application, BudgetLine, BudgetSummary, HistoryEntry, LegalBasis,
+    MAX_AMOUNT_YEN, Partner, ProjectPeriod, date_from_text, integer_from_text,
+};
+use super::money::Yen;
+use super::names::org_key;
+
+/// Parses a valid request; `None` when the text is not one (or not plainly one), with no
+/// reason given: the `Value` path says why. The flag is the request's `all_frames`.
+pub(super) fn parse(text: &str) -> Option<(Application, bool)> {
+    let raw: Object<RawRequest<'_>> = serde_json::from_str(text).ok()?;
+    let raw = raw.0;
+    let all_frames = raw.all_frames.unwrap_or(false);
+    Some((raw.into_application()?, all_frames))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw shapes: what the JSON holds, before the rules. `None` is a missing key or `null`.
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct RawRequest<'a> {
+    #[serde(borrow)]
+    fiscal_year: Option<Integer<'a>>,
+    #[serde(borrow)]
+    frame: Option<Text<'a>>,
+    #[serde(borrow)]
+    application_date: Option<Text<'a>>,
+    #[serde(borrow)]
+    applicants: Option<Vec<Object<RawApplicant<'a>>>>,
+    #[serde(borrow)]
+    partners: Option<Vec<Object<RawPartner<'a>>>>,
+    #[serde(borrow)]
+    legal_basis: Option<Object<RawLegalBasis<'a>>>,
+    #[serde(borrow)]
+    project_period: Option<Object<RawPeriod<'a>>>,
+    #[serde(borrow)]
+    activities: Option<Vec<Object<RawActivity<'a>>>>,
+    #[serde(borrow)]
+    history: Option<Vec<Object<RawHistory<'a>>>>,
+    all_frames: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct RawApplicant<'a> {
+    #[serde(borrow)]
+    name: Option<Text<'a>>,
+    #[serde(borrow)]
+    corporate_number: Option<Text<'a>>,
+    #[serde(borrow)]
+    kind: Option<Text<'a>>,
+    #[serde(borrow)]
+    employees: Option<Integer<'a>>,
+    #[serde(borrow)]
+    capital_yen: Option<Integer<'a>>,
+    #[serde(borrow)]
+    industry: Option<Text<'a>>,
+    #[serde(borrow)]
+    role: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawPartner<'a> {
+    #[serde(borrow)]
+    kind: Option<Text<'a>>,
+    #[serde(borrow)]
+    name: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawLegalBasis<'a> {
+    #[serde(borrow)]
+    path: Option<Text<'a>>,
+    #[serde(borrow)]
+    holder: Option<Text<'a>>,
+    #[serde(borrow)]
+    granted_by: Option<Text<'a>>,
+    #[serde(borrow)]
+    granted_on: Option<Text<'a>>,
+    #[serde(borrow)]
+    valid_until: Option<Text<'a>>,
+    includes_talent_measures: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct RawPeriod<'a> {
+    #[serde(borrow)]
+    start: Option<Text<'a>>,
+    #[serde(borrow)]
+    end: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawActivity<'a> {
+    #[serde(borrow)]
+    name: Option<Text<'a>>,
+    #[serde(borrow)]
+    category: Option<Text<'a>>,
+    executive_internship: Option<bool>,
+    #[serde(borrow)]
+    budget_lines: Option<Vec<Object<RawBudgetLine<'a>>>>,
+}
+
+#[derive(Deserialize)]
+struct RawBudgetLine<'a> {
+    #[serde(borrow)]
+    category: Option<Text<'a>>,
+    #[serde(borrow)]
+    description: Option<Text<'a>>,
+    #[serde(borrow)]
+    amount_yen: Option<Integer<'a>>,
+    #[serde(borrow)]
+    funding_source: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawHistory<'a> {
+    #[serde(borrow)]
+    name: Option<Text<'a>>,
+    #[serde(borrow)]
+    fiscal_year: Option<Integer<'a>>,
+    #[serde(borrow)]
+    frame: Option<Text<'a>>,
+}
+
+/// A JSON string, borrowed from the request unless it had escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(text.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+/// An integer as the `Value` path accepts it: a JSON integer that fits in i64, or a string.
+enum Integer<'a> {
+    Number(i64),
+    Text(Cow<'a, str>),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Integer<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IntegerVisitor;
+        impl<'de> Visitor<'de> for IntegerVisitor {
+            type Value = Integer<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer")
+            }
+            fn visit_i64<E: de::Error>(self, number: i64) -> Result<Self::Value, E> {
+                Ok(Integer::Number(number))
+            }
+            // Above i64::MAX is an error on the `Value` path; floats are too.
+            fn visit_u64<E: de::Error>(self, number: u64) -> Result<Self::Value, E> {
+                i64::try_from(number)
+                    .map(Integer::Number)
+                    .map_err(|_| E::custom("too large"))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(Integer::Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Integer::Text(Cow::Owned(text.to_owned())))
+            }
+        }
+        deserializer.deserialize_any(IntegerVisitor)
+    }
+}
+
+/// A JSON object read into `T`. Derived structs also accept arrays (fields by position);
+/// the `Value` path refuses those, so this asks the deserializer for a map only.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = Object<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor(PhantomData))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rules, as in `evaluation::Parser`, without the reporting
+// ---------------------------------------------------------------------------------------------
+
+/// A required text: present, not blank; trimmed.
+fn text<'t>(value: &'t Option<Text<'_>>) -> Option<&'t str> {
+    let text = value.as_ref()?.0.trim();
+    (!text.is_empty()).then_some(text)
+}
+
+fn code<T: std::str::FromStr>(value: &Option<Text<'_>>) -> Option<T> {
+    text(value)?.parse().ok()
+}
+
+fn date(value: &Option<Text<'_>>) -> Option<NaiveDate> {
+    date_from_text(text(value)?).ok()
+}
+
+fn integer(value: &Integer<'_>) -> Option<i64> {
+    match value {
+        Integer::Number(number) => Some(*number),
+        Integer::Text(text) => integer_from_text(text).ok(),
+    }
+}
+
+fn amount(value: &Integer<'_>) -> Option<Yen> {
+    let amount = integer(value)?;
+    (0..=MAX_AMOUNT_YEN)
+        .contains(&amount)
+        .then(|| Yen::new(amount))
+}
+
+fn fiscal_year(value: &Option<Integer<'_>>) -> Option<FiscalYear> {
+    let year = i32::try_from(integer(value.as_ref()?)?).ok()?;
+    (2000..=2100).contains(&year).then_some(FiscalYear(year))
+}
+
+/// A list that must be present; `required` lists must also not be empty.
+fn list<T>(items: &Option<Vec<Object<T>>>, required: bool) -> Option<&[Object<T>]> {
+    match items {
+        None if required => None,
+        None => Some(&[]),
+        Some(items) if required && items.is_empty() => None,
+        Some(items) => Some(items),
+    }
+}
+
+impl RawRequest<'_> {
+    fn into_application(self) -> Option<Application> {
+        let fiscal_year = fiscal_year(&self.fiscal_year)?;
+        let frame = code(&self.frame)?;
+        let application_date = date(&self.application_date)?;
+        let raw_applicants = list(&self.applicants, true)?;
+        // Counted on the raw role, untrimmed, as the `Value` path does.
+        let leads = raw_applicants
+            .iter()
+            .filter(|applicant| {
+                applicant.0.role.as_ref().map(|role| role.0.as_ref())
+                    == Some(ApplicantRole::Lead.as_str())
+            })
+            .count();
+        if leads != 1 {
+            return None;
+        }
+        let applicants = raw_applicants
+            .iter()
+            .map(|applicant| applicant.0.applicant())
+            .collect::<Option<Vec<_>>>()?;
+        let partners = list(&self.partners, false)?
+            .iter()
+            .map(|partner| {
+                Some(Partner {
+                    kind: code(&partner.0.kind)?,
+                    name: text(&partner.0.name)?.to_owned(),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let legal_basis = match &self.legal_basis {
+            None => None,
+            Some(basis) => Some(basis.0.legal_basis()?),
+        };
+        let period = &self.project_period.as_ref()?.0;
+        let project_period = ProjectPeriod {
+            start: date(&period.start)?,
+            end: date(&period.end)?,
+        };
+        if project_period.end < project_period.start {
+            return None;
+        }
+        let activities = list(&self.activities, true)?
+            .iter()
+            .map(|activity| activity.0.activity())
+            .collect::<Option<Vec<_>>>()?;
+        let history = list(&self.history, false)?
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| entry.0.history(index))
+            .collect::<Option<Vec<_>>>()?;
+        let budget = BudgetSummary::of(&activities);
+        if budget.total_yen.value() >= i64::MAX / 2 {
+            return None;
+        }
+        Some(Application {
+            fiscal_year,
+            frame,
+            application_date,
+            applicants,
+            partners,
+            legal_basis,
+            project_period,
+            activities,
+            history,
+            budget,
+        })
+    }
+}
+
+impl RawApplicant<'_> {
+    fn applicant(&self) -> Option<Applicant> {
+        let corporate_number = match &self.corporate_number {
+            None => None,
+            Some(number) => Some(number.0.parse::<CorporateNumber>().ok()?),
+        };
+        let employees = u32::try_from(integer(self.employees.as_ref()?)?).ok()?;
+        let capital_yen = match &self.capital_yen {
+            None => None,
+            Some(capital) => Some(amount(capital)?),
+        };
+        let name = text(&self.name)?;
+        Some(Applicant {
+            name_key: org_key(name),
+            name: name.to_owned(),
+            corporate_number,
+            kind: code(&self.kind)?,
+            employees,
+            capital_yen,
+            industry: code(&self.industry)?,
+            role: code(&self.role)?,
+        })
+    }
+}
+
+impl RawLegalBasis<'_> {
+    fn legal_basis(&self) -> Option<LegalBasis> {
+        let granted_on = date(&self.granted_on)?;
+        let valid_until = match &self.valid_until {
+            None => None,
+            some => Some(date(some)?),
+        };
+        if valid_until.is_some_and(|valid_until| valid_until < granted_on) {
+            return None;
+        }
+        let holder = text(&self.holder)?;
+        Some(LegalBasis {
+            path: code(&self.path)?,
+            holder_key: org_key(holder),
+            holder: holder.to_owned(),
+            granted_by: text(&self.granted_by)?.to_owned(),
+            granted_on,
+            valid_until,
+            includes_talent_measures: self.includes_talent_measures?,
+        })
+    }
+}
+
+impl RawActivity<'_> {
+    fn activity(&self) -> Option<Activity> {
+        let budget_lines = list(&self.budget_lines, false)?
+            .iter()
+            .map(|line| line.0.budget_line())
+            .collect::<Option<Vec<_>>>()?;
+        Some(Activity {
+            name: text(&self.name)?.to_owned(),
+            category: code(&self.category)?,
+            executive_internship: self.executive_internship.unwrap_or(false),
+            budget_lines,
+        })
+    }
+}
+
+impl RawBudgetLine<'_> {
+    fn budget_line(&self) -> Option<BudgetLine> {
+        Some(BudgetLine {
+            category: code(&self.category)?,
+            description: self
+                .description
+                .as_ref()
+                .map_or_else(String::new, |description| description.0.trim().to_owned()),
+            amount: amount(self.amount_yen.as_ref()?)?,
+            funding_source: code(&self.funding_source)?,
+        })
+    }
+}
+
+impl RawHistory<'_> {
+    fn history(&self, index: usize) -> Option<HistoryEntry> {
+        let name = text(&self.name)?;
+        Some(HistoryEntry {
+            award_id: format!("history[{index}]"),
+            name_key: org_key(name),
+            name: name.to_owned(),
+            fiscal_year: fiscal_year(&self.fiscal_year)?,
+            frame: code(&self.frame)?,
+        })
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::path::Path;
+
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::domain::contract::{evaluate_json, evaluate_text};
+    use crate::domain::evaluation::{parse_request, parse_request_slow};
+    use crate::domain::ledger::Ledger;
+    use crate::domain::program::ProgramSet;
+
+    pub(in crate::domain) fn golden_requests() -> Vec<(String, Value)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        let mut requests: Vec<(String, Value)> = std::fs::read_dir(&dir)
+            .expect("tests/golden")
+            .map(|entry| entry.expect("entry").path())
+            .filter(|path| {
+                path.extension()
+                    .is_some_and(|extension| extension == "json")
+            })
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).expect("readable");
+                let case: Value = serde_json::from_str(&text).expect("JSON");
+                (path.display().to_string(), case["request"].clone())
+            })
+            .collect();
+        requests.sort_by(|a, b| a.0.cmp(&b.0));
+        assert!(requests.len() >= 70, "the golden cases are found");
+        requests
+    }
+
+    /// As `request_line` in benches/evaluate.rs (a copy: benches are not part of the library).
+    pub(in crate::domain) fn bench_line(i: usize) -> String {
+        const NAMES: &[&str] = &[
+            "一般社団法人ドット道東",
+            "株式会社御祓川",
+            "株式会社御祇川",
+            "一般社団法人COCORO",
+            "NPO法人MEGURU",
+            "株式会社ガクトラボ",
+            "一般社団法人しおじり未来人材機構",
+            "株式会社みらい人材",
+            "松本商工会議所",
+            "合同会社K A Z A M I",
+        ];
+        let name = NAMES[i % NAMES.len()];
+        let legal = i % 3 == 0;
+        let kind = if name.contains("商工会議所") {
+            "chamber_of_commerce"
+        } else {
+            "sme_company"
+        };
+        let legal_basis = if legal {
+            json!({"path": "regional_future_investment", "holder": name, "granted_by": "経済産業大臣",
+                   "granted_on": "2025-12-01", "valid_until": "2030-03-31", "includes_talent_measures": true})
+        } else {
+            Value::Null
+        };
+        json!({
+            "fiscal_year": 2026,
+            "frame": if legal { "legal_linkage" } else { "right_hand" },
+            "application_date": "2026-05-20",
+            "applicants": [{"name": name, "corporate_number": null, "kind": kind, "employees": 10 + i % 200,
+                            "capital_yen": 30000000, "industry": "services", "role": "lead"}],
+            "partners": [{"kind": "municipality", "name": "塩尻市"}, {"kind": "education_institution", "name": "信州大学"},
+                         {"kind": "financial_institution", "name": "八十二銀行"}],
+            "legal_basis": legal_basis,
+            "project_period": {"start": "2026-07-01", "end": "2027-02-26"},
+            "activities": [
+                {"name": "幹部インターンシップ事業", "category": "development", "executive_internship": true, "budget_lines": [
+                    {"category": "personnel", "description": "コーディネーター人件費", "amount_yen": 4_000_000 + (i % 97) * 100_000, "funding_source": "this_subsidy"},
+                    {"category": "travel", "description": "受入企業訪問旅費", "amount_yen": 240000, "funding_source": "this_subsidy"}]},
+                {"name": "副業人材マッチング", "category": "recruitment", "executive_internship": false, "budget_lines": [
+                    {"category": "outsourcing", "description": "マッチングサイト運営（外注）", "amount_yen": 500_000 + (i % 13) * 250_000, "funding_source": "this_subsidy"},
+                    {"category": "advertising", "description": "求人広告", "amount_yen": 300000, "funding_source": "municipal"}]}
+            ]
+        })
+        .to_string()
+    }
+
+    /// The fast path may decline a valid request (the slow path then answers), but whatever
+    /// it accepts must be valid and parsed exactly as the `Value` path parses it.
+    fn agrees(text: &str) -> bool {
+        let slow = parse_request_slow(text);
+        match parse(text) {
+            Some((fast, _)) => {
+                assert_eq!(Ok(&fast), slow.as_ref(), "{text}");
+                true
+            }
+            None => {
+                assert_eq!(parse_request(text), slow, "{text}");
+                false
+            }
+        }
+    }
+
+    /// Every decision (and error) of `evaluate_text` is the one the `Value` path writes.
+    fn same_output(text: &str, programs: &ProgramSet, ledgers: &[Ledger]) {
+        for ledger in ledgers {
+            for all_frames in [false, true] {
+                let mut fast = Vec::new();
+                let fast_result = evaluate_text(text, programs, ledger, all_frames, &mut fast);
+                let mut slow = Vec::new();
+                let slow_result = match serde_json::from_str::<Value>(text) {
+                    Ok(value) => evaluate_json(&value, programs, ledger, all_frames, &mut slow),
+                    Err(_) => Err(parse_request_slow(text).expect_err("not JSON")),
+                };
+                assert_eq!(fast_result, slow_result, "{text}");
+                assert_eq!(
+                    String::from_utf8_lossy(&fast),
+                    String::from_utf8_lossy(&slow),
+                    "{text}"
+                );
+            }
+        }
+    }
+
+    pub(in crate::domain) fn programs_and_ledgers() -> (ProgramSet, Vec<Ledger>) {
+        let programs = ProgramSet::embedded().expect("programmes");
+        let shipped = crate::program::shipped_ledger(&programs).expect("shipped ledger");
+        (programs, vec![Ledger::new(), shipped])
+    }
+
+    #[test]
+    fn golden_and_bench_requests_parse_and_decide_alike_on_both_paths() {
+        let (programs, ledgers) = programs_and_ledgers();
+        let mut fast = 0;
+        let mut valid = 0;
+        for (file, request) in golden_requests() {
+            let text = request.to_string();
+            valid += usize::from(parse_request_slow(&text).is_ok());
+            fast += usize::from(agrees(&text));
+            same_output(&text, &programs, &ledgers);
+            // Pretty-printed text reads the same.
+            let pretty = serde_json::to_string_pretty(&request).expect("JSON");
+            assert!(
+                agrees(&pretty) || parse_request_slow(&pretty).is_err(),
+                "{file}"
+            );
+        }
+        assert_eq!(
+            fast, valid,
+            "every valid golden request takes the fast path"
+        );
+        for i in 0..1000 {
+            let text = bench_line(i);
+            assert!(agrees(&text), "bench line {i} takes the fast path");
+            same_output(&text, &programs, &ledgers);
+        }
+    }
+
+    /// Replacements for one value, covering every way a field can be wrong or unusual.
+    fn variants() -> Vec<Value> {
+        vec![
+            Value::Null,
+            json!(""),
+            json!("   "),
+            json!(" lead "),
+            json!("lead"),
+            json!("co_applicant"),
+            json!(" right_hand "),
+            json!(" 株式会社 みらい人事ラボ "),
+            json!("\u{3000}みらい\"市\"\\\n"),
+            json!("株式会社\u{1}\t\u{7f}\r\u{c}\u{8}みらい"),
+            json!(0),
+            json!(-1),
+            json!(20),
+            json!(1.5),
+            json!(1e3),
+            json!(u64::MAX),
+            json!(i64::MIN),
+            json!(2_000_000_000_000_i64),
+            json!(" 1,000,000 "),
+            json!(",-5"),
+            json!("-"),
+            json!("１０"),
+            json!("12a"),
+            json!("99999999999999999999"),
+            json!("2026-05-20"),
+            json!(" 2026-05-20 "),
+            json!("2026-5-20"),
+            json!("2026-02-30"),
+            json!("２０２６-05-20"),
+            json!("7000012050002"),
+            json!(true),
+            json!(false),
+            json!([]),
+            json!([1]),
+            json!({}),
+        ]
+    }
+
+    /// Every value of the request replaced by every variant, and every key removed.
+    pub(in crate::domain) fn mutations(request: &Value) -> Vec<Value> {
+        fn walk(value: &Value, rebuild: &dyn Fn(Option<Value>) -> Value, out: &mut Vec<Value>) {
+            for variant in variants() {
+                out.push(rebuild(Some(variant)));
+            }
+            match value {
+                Value::Object(map) => {
+                    for (key, child) in map {
+                        let key = key.clone();
+                        let rebuild_child = |replacement: Option<Value>| {
+                            let mut map = map.clone();
+                            match replacement {
+                                Some(replacement) => map.insert(key.clone(), replacement),
+                                None => map.remove(&key),
+                            };
+                            rebuild(Some(Value::Object(map)))
+                        };
+                        out.push(rebuild_child(None));
+                        walk(child, &rebuild_child, out);
+                    }
+                }
+                Value::Array(items) => {
+                    for (index, child) in items.iter().enumerate() {
+                        let rebuild_child = |replacement: Option<Value>| {
+                            let mut items = items.clone();
+                            match replacement {
+                                Some(replacement) => items[index] = replacement,
+                                None => {
+                                    items.remove(index);
+                                }
+                            }
+                            rebuild(Some(Value::Array(items)))
+                        };
+                        out.push(rebuild_child(None));
+                        walk(child, &rebuild_child, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            request,
+            &|replacement| replacement.unwrap_or(Value::Null),
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn mutated_requests_agree_and_invalid_ones_report_the_same_errors() {
+        let (programs, ledgers) = programs_and_ledgers();
+        let requests = golden_requests();
+        let mut checked = 0;
+        for (file, request) in requests.iter().filter(|(file, _)| {
+            [
+                "r8_legal_1st.json",
+                "input_errors_all_reported.json",
+                "r8_history_unmatched_name.json",
+            ]
+            .iter()
+            .any(|name| file.ends_with(name))
+        }) {
+            for mutated in mutations(request) {
+                let text = mutated.to_string();
+                agrees(&text);
+                same_output(&text, &programs, &ledgers[..1]);
+                checked += 1;
+            }
+            assert!(checked > 1000, "{file}: {checked} mutations");
+        }
+        assert!(checked > 3000);
+    }
+
+    #[test]
+    fn text_that_values_read_differently_takes_the_slow_path_or_agrees() {
+        let (programs, ledgers) = programs_and_ledgers();
+        let (_, request) = golden_requests()
+            .into_iter()
+            .find(|(file, _)| file.ends_with("r8_legal_1st.json"))
+            .expect("r8_legal_1st");
+        let text = request.to_string();
+        let body = text.strip_prefix('{').expect("an object");
+        let cases = [
+            // A repeated key: the last one counts on the `Value` path.
+            format!(r#"{{"frame":"legal_linkage","frame":"nonsense",{body}"#),
+            format!(r#"{{"frame":"nonsense",{body}"#),
+            // Escapes in keys and values.
+            text.replace(r#""frame""#, r#""fr\u0061me""#),
+            text.replace("株式会社", r"\u682a\u5f0f\u4f1a\u793e"),
+            text.replace(r#""lead""#, r#""le\u0061d""#),
+            // An extra field, an `all_frames` flag, a wrong `all_frames`.
+            format!(r#"{{"extra":[1,{{"a":null}}],{body}"#),
+            format!(r#"{{"all_frames":true,{body}"#),
+            format!(r#"{{"all_frames":"yes",{body}"#),
+            // Not an object, or trailing text.
+            "[]".to_owned(),
+            format!("[{text}]"),
+            format!("{text} x"),
+            format!(" {text}\r\n"),
+            String::new(),
+        ];
+        for case in &cases {
+            agrees(case);
+            same_output(case, &programs, &ledgers);
+        }
+        // Objects written as arrays are refused, as the `Value` path refuses them.
+        let positional = r#"[2026,"right_hand","2026-05-20",[],[],null,{"start":"2026-07-01","end":"2027-02-26"},[],null,null]"#;
+        assert!(parse(positional).is_none());
+    }
+
+    #[test]
+    fn dates_read_as_chrono_reads_them() {
+        let mut texts = vec![
+            "2026-05-20",
+            "2026-5-20",
+            "0000-01-01",
+            "9999-12-31",
+            "2024-02-29",
+            "2023-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-00",
+            "2026-01-32",
+            "+2026-01-01",
+            "2026-01-01 ",
+            "20260-01-01",
+            "2026/01/01",
+            "2026-01-1",
+            "-001-01-01",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+        for year in [0, 1, 999, 1999, 2000, 2024, 2100, 9999] {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    texts.push(format!("{year:04}-{month:02}-{day:02}"));
+                }
+            }
+        }
+        for text in texts {
+            let chrono = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+            assert_eq!(date_from_text(&text).ok(), chrono, "{text}");
+        }
+    }
+}
