@@ -454,24 +454,48 @@ impl Aggregate {
     }
 
     /// The application as an evaluation-contract request, with each budget line at its
-    /// reviewed amount (rejected lines left out). `today` stands in for a missing application
-    /// date (a draft has none until it is submitted).
-    pub fn to_contract_request(&self, today: NaiveDate) -> serde_json::Value {
+    /// reviewed amount (rejected lines left out). A missing application date (a draft has none
+    /// until it is submitted) is `today`. With [`MissingFacts::Refuse`] a missing head-count or
+    /// industry stays missing, so that the engine refuses it with field errors; with
+    /// [`MissingFacts::Assume`] it is taken as 0 employees in `other`, and the assumptions
+    /// made are returned (a printed draft says so).
+    pub fn contract_request(
+        &self,
+        today: NaiveDate,
+        missing: MissingFacts,
+    ) -> (serde_json::Value, Vec<String>) {
         use serde_json::json;
         let application = &self.application;
-        json!({
+        let mut assumptions = Vec::new();
+        let application_date = application.application_date.unwrap_or_else(|| {
+            assumptions.push("申請日が未登録のため、作成日を申請日として判定しています".to_owned());
+            today
+        });
+        let assume = missing == MissingFacts::Assume;
+        let applicants: Vec<serde_json::Value> = self
+            .members
+            .iter()
+            .map(|member| {
+                let organisation = &member.organisation;
+                if assume && organisation.employees.is_none() {
+                    assumptions.push(format!("{} の従業員数が未登録のため 0 人として判定しています", organisation.name));
+                }
+                json!({
+                    "name": organisation.name,
+                    "corporate_number": organisation.corporate_number,
+                    "kind": organisation.kind,
+                    "employees": if assume { Some(organisation.employees.unwrap_or(0)) } else { organisation.employees },
+                    "capital_yen": organisation.capital_yen,
+                    "industry": if assume { Some(organisation.industry.as_deref().unwrap_or("other")) } else { organisation.industry.as_deref() },
+                    "role": if member.role == "lead" { "lead" } else { "co_applicant" },
+                })
+            })
+            .collect();
+        let request = json!({
             "fiscal_year": application.fiscal_year,
             "frame": application.frame,
-            "application_date": application.application_date.unwrap_or(today),
-            "applicants": self.members.iter().map(|member| json!({
-                "name": member.organisation.name,
-                "corporate_number": member.organisation.corporate_number,
-                "kind": member.organisation.kind,
-                "employees": member.organisation.employees,
-                "capital_yen": member.organisation.capital_yen,
-                "industry": member.organisation.industry,
-                "role": if member.role == "lead" { "lead" } else { "co_applicant" },
-            })).collect::<Vec<_>>(),
+            "application_date": application_date,
+            "applicants": applicants,
             "partners": self.partners.iter().map(|p| json!({"kind": p.kind, "name": p.name})).collect::<Vec<_>>(),
             "legal_basis": self.legal_basis.as_ref().map(|basis| json!({
                 "path": basis.path,
@@ -496,8 +520,23 @@ impl Aggregate {
                     "funding_source": line.funding_source,
                 })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
-        })
+        });
+        (request, assumptions)
     }
+
+    /// The request the workflow evaluates: nothing assumed.
+    pub fn to_contract_request(&self, today: NaiveDate) -> serde_json::Value {
+        self.contract_request(today, MissingFacts::Refuse).0
+    }
+}
+
+/// What to do with facts an application's record does not hold yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MissingFacts {
+    /// Leave them missing: the engine reports them as field errors (the workflow).
+    Refuse,
+    /// Assume plain values (0 employees, industry `other`) and say so (a printed draft).
+    Assume,
 }
 
 /// Moves the application to a new state if nobody changed it since `expected_version` was

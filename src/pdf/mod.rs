@@ -20,7 +20,8 @@ pub use filings::{FilingData, FilingForms, FilingKind, Judgement};
 pub use font::PdfFont;
 
 use crate::db::DbConnection;
-use crate::db::aggregate::{self, ApplicationAggregate};
+use crate::db::aggregate;
+use crate::db::applications::MissingFacts;
 use crate::domain::evaluation::{Severity, evaluate, parse_request_value};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
@@ -54,13 +55,12 @@ pub struct RenderedFiling {
 /// The engine's decision for a stored application, judged as `evaluate` would judge the same
 /// application posted to the API.
 pub fn judge(
-    application: &ApplicationAggregate,
+    request: &serde_json::Value,
+    assumptions: Vec<String>,
     programs: &ProgramSet,
     ledger: &Ledger,
-    today: NaiveDate,
 ) -> (Judgement, Vec<String>) {
-    let (request, assumptions) = application.to_contract_request(today);
-    let parsed = parse_request_value(&request)
+    let parsed = parse_request_value(request)
         .and_then(|parsed| programs.program_for(&parsed).map(|_| parsed));
     let parsed = match parsed {
         Ok(parsed) => parsed,
@@ -135,9 +135,14 @@ pub fn load_filing_data(
     application_id: i64,
     today: NaiveDate,
 ) -> AppResult<FilingData> {
-    let application = aggregate::load_application(conn, application_id)?;
-    let ledger = crate::db::awards::load_ledger(conn)?;
-    let (judgement, assumptions) = judge(&application, programs, &ledger, today);
+    let source = crate::db::applications::load_aggregate(conn, application_id)?;
+    // The workflow's own mapping and ledger: the application's own award never counts
+    // against it, and reviewed amounts are the ones judged.
+    let (request, assumptions) = source.contract_request(today, MissingFacts::Assume);
+    let own_award = crate::db::workflow::award_of_application(conn, application_id)?;
+    let ledger = crate::db::awards::load_ledger_excluding(conn, own_award)?;
+    let application = aggregate::view_of(conn, source)?;
+    let (judgement, assumptions) = judge(&request, assumptions, programs, &ledger);
     Ok(FilingData {
         application,
         judgement,

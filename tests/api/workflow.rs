@@ -144,6 +144,18 @@ crate::on_both_backends!(an_application_goes_from_draft_to_closed, |test_db| {
         // 6,000,000 + 400,000 = 6,400,000 × 2/3 = 4,266,666 → 4,266,000 (千円未満切捨て).
         assert_eq!(reviewed["decision"]["eligible_expenses_yen"], 6_400_000);
         assert_eq!(reviewed["decision"]["subsidy_yen"], 4_266_000);
+        // The filings judge the reviewed amounts too: the PDF and the workflow agree.
+        let filing = hojokin::pdf::load_filing_data(
+            &mut test_db.conn(),
+            &hojokin::program::embedded().expect("programs"),
+            id,
+            hojokin::pdf::today_in_japan(),
+        )
+        .expect("filing data");
+        match filing.judgement {
+            hojokin::pdf::Judgement::Decided(view) => assert_eq!(view.subsidy_yen, 4_266_000),
+            other => panic!("judged: {other:?}"),
+        }
         let (_, seen) = call!(
             &app,
             "GET",
