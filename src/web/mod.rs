@@ -7,6 +7,7 @@ pub mod auth;
 pub mod errors;
 pub mod health;
 pub mod openapi;
+pub mod pages;
 pub mod request_id;
 
 use std::sync::Arc;
@@ -46,7 +47,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(applications::review_line)
             .service(applications::audit_trail)
             .service(applications::continuation_kpi)
-            .service(openapi::swagger_ui());
+            .service(openapi::swagger_ui())
+            .configure(pages::configure)
+            .default_service(web::to(pages::not_found));
     }
 }
 
