@@ -8,6 +8,7 @@ mod fixtures;
 
 mod authorization;
 mod awards;
+mod browser;
 mod cli;
 mod concurrency;
 mod config;
