@@ -281,8 +281,9 @@ pub struct Summary {
     pub application_date: Option<String>,
     pub project_start: Option<String>,
     pub project_end: Option<String>,
-    pub subsidy_yen: i64,
-    pub eligible_expenses_yen: i64,
+    /// `None` until the engine has decided (the demo's seeded applications, say).
+    pub subsidy_yen: Option<i64>,
+    pub eligible_expenses_yen: Option<i64>,
     pub version: i32,
 }
 
@@ -306,8 +307,8 @@ pub fn summary(
         application_date: row.application_date.map(|d| d.to_string()),
         project_start: row.project_start.map(|d| d.to_string()),
         project_end: row.project_end.map(|d| d.to_string()),
-        subsidy_yen: row.subsidy_yen,
-        eligible_expenses_yen: row.eligible_expenses_yen,
+        subsidy_yen: row.decision_json.as_ref().map(|_| row.subsidy_yen),
+        eligible_expenses_yen: row.decision_json.as_ref().map(|_| row.eligible_expenses_yen),
         version: row.version,
     }
 }
