@@ -308,7 +308,10 @@ pub fn summary(
         project_start: row.project_start.map(|d| d.to_string()),
         project_end: row.project_end.map(|d| d.to_string()),
         subsidy_yen: row.decision_json.as_ref().map(|_| row.subsidy_yen),
-        eligible_expenses_yen: row.decision_json.as_ref().map(|_| row.eligible_expenses_yen),
+        eligible_expenses_yen: row
+            .decision_json
+            .as_ref()
+            .map(|_| row.eligible_expenses_yen),
         version: row.version,
     }
 }
