@@ -680,11 +680,12 @@ pub struct PipelineFilter {
     pub text: Option<String>,
 }
 
-/// Applications matching the filter, newest first, at most `limit`.
+/// Applications matching the filter, newest first: at most `limit`, after skipping `offset`.
 pub fn list_filtered(
     conn: &mut DbConnection,
     filter: &PipelineFilter,
     limit: i64,
+    offset: i64,
 ) -> AppResult<Vec<ApplicationRow>> {
     let mut query = applications::table.into_boxed();
     if let Some(state) = &filter.state {
@@ -716,8 +717,17 @@ pub fn list_filtered(
     Ok(query
         .order(applications::id.desc())
         .limit(limit)
+        .offset(offset)
         .select(ApplicationRow::as_select())
         .load(conn)?)
+}
+
+/// How many applications a municipality has (the finance officer's queue, paged).
+pub fn count_in_municipality(conn: &mut DbConnection, municipality_id: i64) -> AppResult<i64> {
+    Ok(applications::table
+        .filter(applications::municipality_id.eq(municipality_id))
+        .count()
+        .get_result(conn)?)
 }
 
 /// How many applications are in each state (for the pipeline's counts).

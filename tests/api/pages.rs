@@ -530,6 +530,17 @@ crate::on_both_backends!(
                 "{adjusted}"
             );
             assert_eq!(text.lines().count(), 5, "header and four lines");
+            let xlsx = send!(
+                officer,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/budget.xlsx"))
+            );
+            assert_eq!(xlsx.status, 200);
+            assert!(
+                xlsx.bytes.starts_with(b"PK\x03\x04"),
+                "an .xlsx is a zip package"
+            );
+            assert!(xlsx.bytes.len() > 4000, "with a sheet in it");
         });
     }
 );
@@ -595,5 +606,152 @@ crate::on_both_backends!(the_program_manager_pages_answer, |test_db| {
         let programs = send!(manager, &app, TestRequest::get().uri("/manager/programs"));
         assert!(programs.body.contains("令和8年度") && programs.body.contains("根拠"));
         assert!(programs.body.contains("右腕人材枠（right_hand）"));
+    });
+});
+
+crate::on_both_backends!(a_password_is_reset_once_by_the_emailed_link, |test_db| {
+    {
+        let mut conn = test_db.conn();
+        world(&mut conn);
+    }
+    block_on(async {
+        let app = crate::test_app!(test_db);
+        let mut client = Client::new();
+        let page = send!(client, &app, TestRequest::get().uri("/password-reset"));
+        assert_eq!(page.status, 200);
+        let token = csrf_of(&page.body);
+        let jobs = |test_db: &crate::helpers::TestDb| {
+            hojokin::db::jobs::queued(&mut test_db.conn()).expect("jobs")
+        };
+        // An unknown address gets the same answer and no email.
+        let unknown = send!(
+            client,
+            &app,
+            form(
+                "/password-reset",
+                &[("csrf_token", &token), ("email", "nobody@nowhere.example")]
+            )
+        );
+        assert_eq!(unknown.status, 200);
+        assert!(unknown.body.contains("id=\"reset-sent\""));
+        assert!(jobs(test_db).is_empty());
+        // Without the CSRF token nothing is sent.
+        let refused = send!(
+            client,
+            &app,
+            form("/password-reset", &[("email", "applicant@own.example")])
+        );
+        assert_eq!(refused.status, 403);
+        assert!(jobs(test_db).is_empty());
+        let known = send!(
+            client,
+            &app,
+            form(
+                "/password-reset",
+                &[("csrf_token", &token), ("email", "applicant@own.example")]
+            )
+        );
+        assert_eq!(known.body, unknown.body, "the same page either way");
+        let queued = jobs(test_db);
+        assert_eq!(queued.len(), 1);
+        let (kind, _, payload) = &queued[0];
+        assert_eq!(kind, "email");
+        let payload: serde_json::Value = serde_json::from_str(payload).expect("json");
+        assert_eq!(payload["template"], "password_reset");
+        assert_eq!(payload["email"], "applicant@own.example");
+        let link = payload["reset_path"].as_str().expect("path").to_owned();
+        assert!(link.starts_with("/password-reset/") && link.len() > 40);
+        // Only the hash is stored.
+        let stored: Vec<String> = {
+            use diesel::prelude::*;
+            hojokin::db::schema::password_reset_tokens::table
+                .select(hojokin::db::schema::password_reset_tokens::token_hash)
+                .load(&mut *test_db.conn())
+                .expect("tokens")
+        };
+        assert_eq!(stored.len(), 1);
+        assert!(!link.ends_with(&stored[0]));
+
+        let form_page = send!(client, &app, TestRequest::get().uri(&link));
+        assert_eq!(form_page.status, 200);
+        let token = csrf_of(&form_page.body);
+        let mismatch = send!(
+            client,
+            &app,
+            form(
+                &link,
+                &[
+                    ("csrf_token", &token),
+                    ("password", "a new password 1"),
+                    ("password_again", "another one 22")
+                ]
+            )
+        );
+        assert_eq!(mismatch.status, 422);
+        assert!(mismatch.body.contains("一致しません"));
+        let short = send!(
+            client,
+            &app,
+            form(
+                &link,
+                &[
+                    ("csrf_token", &token),
+                    ("password", "short"),
+                    ("password_again", "short")
+                ]
+            )
+        );
+        assert_eq!(short.status, 422);
+        assert!(short.body.contains("文字以上"));
+        let done = send!(
+            client,
+            &app,
+            form(
+                &link,
+                &[
+                    ("csrf_token", &token),
+                    ("password", "a new password 1"),
+                    ("password_again", "a new password 1")
+                ]
+            )
+        );
+        assert_eq!(done.status, 303);
+        assert_eq!(done.location.as_deref(), Some("/login"));
+        let request = TestRequest::post()
+            .uri("/api/v1/session")
+            .set_json(json!({"email": "applicant@own.example", "password": "a new password 1"}))
+            .to_request();
+        assert_eq!(
+            call_service(&app, request).await.status().as_u16(),
+            200,
+            "the new password works"
+        );
+        let request = TestRequest::post()
+            .uri("/api/v1/session")
+            .set_json(json!({"email": "applicant@own.example", "password": PASSWORD}))
+            .to_request();
+        assert_eq!(
+            call_service(&app, request).await.status().as_u16(),
+            401,
+            "the old one does not"
+        );
+        // The link works once.
+        let again = send!(client, &app, TestRequest::get().uri(&link));
+        assert_eq!(again.status, 410);
+        let login = send!(client, &app, TestRequest::get().uri("/login"));
+        let token = csrf_of(&login.body);
+        let reuse = send!(
+            client,
+            &app,
+            form(
+                &link,
+                &[
+                    ("csrf_token", &token),
+                    ("password", "third password 3"),
+                    ("password_again", "third password 3")
+                ]
+            )
+        );
+        assert_eq!(reuse.status, 410);
     });
 });

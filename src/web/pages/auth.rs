@@ -31,7 +31,7 @@ fn login_form(session: &Session, status: StatusCode, view: LoginView) -> PageRes
         user: None,
         csrf: csrf_token(session)?,
         nav: Vec::new(),
-        flash: None,
+        flash: session.remove_as::<String>("flash").and_then(Result::ok),
         page: view,
     };
     let body = super::render_html("login", &page)?;

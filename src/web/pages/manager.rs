@@ -96,7 +96,7 @@ pub async fn pipeline(
         let mut conn = pool.get()?;
         let municipalities = organisations::list_municipalities(&mut conn)?;
         let counts = repo::count_by_state(&mut conn)?;
-        let rows = repo::list_filtered(&mut conn, &filter, PIPELINE_LIMIT + 1)?;
+        let rows = repo::list_filtered(&mut conn, &filter, PIPELINE_LIMIT + 1, 0)?;
         let limited = rows.len() > PIPELINE_LIMIT as usize;
         let selected = |value: &str, chosen: &Option<String>| chosen.as_deref() == Some(value);
         let year_text = filter.fiscal_year.map(|y| y.to_string());

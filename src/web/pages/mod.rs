@@ -10,6 +10,7 @@ pub mod auth;
 pub mod editor;
 pub mod manager;
 pub mod officer;
+pub mod reset;
 pub mod view;
 
 use std::future::Future;
@@ -62,6 +63,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("error", include_str!("../../../templates/pages/error.hbs")),
     ("login", include_str!("../../../templates/pages/login.hbs")),
+    (
+        "password_reset_request",
+        include_str!("../../../templates/pages/password_reset_request.hbs"),
+    ),
+    (
+        "password_reset_form",
+        include_str!("../../../templates/pages/password_reset_form.hbs"),
+    ),
     (
         "applicant_dashboard",
         include_str!("../../../templates/pages/applicant_dashboard.hbs"),
@@ -410,14 +419,19 @@ pub fn csrf_token(session: &Session) -> AppResult<String> {
     {
         return Ok(token);
     }
-    let token: String = rand::random::<[u8; 32]>()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let token = random_token();
     session
         .insert(CSRF, &token)
         .map_err(|error| AppError::internal("セッションを作成できません").with_cause(error))?;
     Ok(token)
+}
+
+/// 32 random bytes in hex: CSRF and password-reset tokens.
+pub fn random_token() -> String {
+    rand::random::<[u8; 32]>()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// Compares without an early exit, so that the time taken says nothing about the token.
@@ -501,6 +515,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(auth::login_page)
         .service(auth::login)
         .service(auth::logout)
+        .service(reset::request_page)
+        .service(reset::request)
+        .service(reset::form_page)
+        .service(reset::reset)
         .service(applicant::dashboard)
         .service(applicant::new_page)
         .service(applicant::create)
@@ -513,6 +531,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(officer::review_page)
         .service(officer::review_line)
         .service(officer::export_csv)
+        .service(officer::export_xlsx)
         .service(manager::pipeline)
         .service(manager::award_limits)
         .service(manager::kpis)
