@@ -511,6 +511,9 @@ impl FromRequest for PageForm {
 /// Registers the pages.
 pub fn configure(config: &mut web::ServiceConfig) {
     config
+        // An application with many budget rows is a long form (Japanese is 9 bytes a
+        // character once URL-encoded): far more than the 16 KiB actix allows by default.
+        .app_data(web::FormConfig::default().limit(512 * 1024))
         .service(auth::root)
         .service(auth::login_page)
         .service(auth::login)
