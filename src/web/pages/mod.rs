@@ -586,6 +586,23 @@ mod tests {
         );
     }
 
+    #[actix_web::test]
+    async fn a_failure_is_a_japanese_page_without_internals() {
+        let error = PageError(
+            AppError::internal("SELECT * FROM users failed at src/db/users.rs:42")
+                .with_cause(std::io::Error::other("disk on fire")),
+        );
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("lang=\"ja\""), "{text}");
+        assert!(text.contains("内部エラーが発生しました"));
+        assert!(!text.contains("SELECT") && !text.contains("src/") && !text.contains("disk"));
+    }
+
     #[test]
     fn tokens_compare_whole() {
         assert!(same_token("abcd", "abcd"));
