@@ -105,6 +105,81 @@ pub fn reevaluate(
     let decision = evaluate(&parsed, &ledger, program);
     let decision_json = serde_json::to_value(&decision)
         .map_err(|error| AppError::internal("判定結果を保存できません").with_cause(error))?;
+    record(conn, aggregate, &decision, &decision_json)?;
+    Ok(decision_json)
+}
+
+/// The engine's answer for an application as it would be (the editor's live preview), with
+/// nothing written: the same ledger and rules as [`reevaluate`].
+pub fn preview(
+    conn: &mut DbConnection,
+    programs: &ProgramSet,
+    aggregate: &Aggregate,
+    today: NaiveDate,
+) -> AppResult<Value> {
+    let ledger = ledger_for(conn, aggregate.application.id)?;
+    let request = aggregate.to_contract_request(today);
+    let parsed = parse_request_value(&request).map_err(AppError::invalid)?;
+    let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
+    serde_json::to_value(evaluate(&parsed, &ledger, program))
+        .map_err(|error| AppError::internal("判定結果を表示できません").with_cause(error))
+}
+
+/// What an organisation would get if it applied alone under the latest programme: every
+/// frame side by side (award ordinal, rate, cap, and the findings that would refuse it).
+/// `Ok(Err(_))` when the organisation's record lacks what the engine needs (kind, size).
+pub fn award_outlook(
+    conn: &mut DbConnection,
+    programs: &ProgramSet,
+    organisation_id: i64,
+    today: NaiveDate,
+) -> AppResult<Result<Value, FieldErrors>> {
+    let Some(program) = programs.latest() else {
+        return Err(AppError::internal("事業年度の定義がありません"));
+    };
+    let organisation = db::organisations::get_organisation(conn, organisation_id)?;
+    let year = program.fiscal_year.0;
+    let frame = program
+        .frames
+        .first()
+        .map(|frame| frame.code.as_str())
+        .unwrap_or_default();
+    // A minimal application of one empty activity: only who applies matters here.
+    let request = json!({
+        "fiscal_year": year,
+        "frame": frame,
+        "application_date": program.application_window.as_ref().map(|w| w.opens).unwrap_or(today),
+        "applicants": [{
+            "name": organisation.name,
+            "corporate_number": organisation.corporate_number,
+            "kind": organisation.kind,
+            "employees": organisation.employees,
+            "capital_yen": organisation.capital_yen,
+            "industry": organisation.industry,
+            "role": "lead",
+        }],
+        "partners": [],
+        "legal_basis": null,
+        "project_period": {"start": format!("{year}-07-01"), "end": format!("{}-02-28", year + 1)},
+        "activities": [{"name": "-", "category": "other", "executive_internship": false, "budget_lines": []}],
+    });
+    let parsed = match parse_request_value(&request) {
+        Ok(parsed) => parsed,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let ledger = db::awards::load_ledger(conn)?;
+    let all = crate::domain::evaluation::evaluate_all_frames(&parsed, &ledger, program);
+    serde_json::to_value(&all)
+        .map(Ok)
+        .map_err(|error| AppError::internal("判定結果を表示できません").with_cause(error))
+}
+
+fn record(
+    conn: &mut DbConnection,
+    aggregate: &Aggregate,
+    decision: &Decision<'_>,
+    decision_json: &Value,
+) -> AppResult<()> {
     applications::record_decision(
         conn,
         aggregate.application.id,
@@ -112,8 +187,7 @@ pub fn reevaluate(
         decision.subsidy_yen.value(),
         i32::try_from(decision.award_ordinal).ok(),
         &decision_json.to_string(),
-    )?;
-    Ok(decision_json)
+    )
 }
 
 fn error_codes(decision: &Decision<'_>) -> Vec<String> {

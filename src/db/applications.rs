@@ -611,3 +611,178 @@ pub fn list_visible(
         .select(ApplicationRow::as_select())
         .load(conn)?)
 }
+
+/// The application as it would be with `draft` as its content, without writing anything:
+/// for the editor's live preview. Co-applicants are read from the database; everything else
+/// comes from the draft (ids of new rows are 0).
+pub fn preview_aggregate(
+    conn: &mut DbConnection,
+    base: &Aggregate,
+    draft: &ApplicationDraft,
+) -> AppResult<Aggregate> {
+    let mut members: Vec<Member> = base
+        .members
+        .iter()
+        .filter(|member| member.role == "lead")
+        .cloned()
+        .collect();
+    for id in &draft.co_applicant_ids {
+        members.push(Member {
+            organisation: super::organisations::get_organisation(conn, *id)?,
+            role: "co_applicant".to_owned(),
+        });
+    }
+    let mut application = base.application.clone();
+    application.frame.clone_from(&draft.frame);
+    application.title.clone_from(&draft.title);
+    application.municipality_id = draft.municipality_id;
+    application.project_start = draft.project_start;
+    application.project_end = draft.project_end;
+    let id = application.id;
+    Ok(Aggregate {
+        application,
+        members,
+        partners: (1..)
+            .zip(&draft.partners)
+            .map(|(position, partner)| PartnerRow {
+                id: 0,
+                application_id: id,
+                position,
+                kind: partner.kind.clone(),
+                name: partner.name.clone(),
+                municipality_id: partner.municipality_id,
+                agreement: partner.agreement.clone(),
+            })
+            .collect(),
+        legal_basis: draft.legal_basis.as_ref().map(|basis| LegalBasisRow {
+            id: 0,
+            application_id: id,
+            path: basis.path.clone(),
+            holder_name: basis.holder_name.clone(),
+            holder_organisation_id: basis.holder_organisation_id,
+            granted_by: basis.granted_by.clone(),
+            granted_on: basis.granted_on,
+            valid_until: basis.valid_until,
+            includes_talent_measures: basis.includes_talent_measures,
+            evidence_reference: basis.evidence_reference.clone(),
+            evidence_file: None,
+        }),
+        activities: (1..)
+            .zip(&draft.activities)
+            .map(|(position, activity)| {
+                (
+                    ActivityRow {
+                        id: 0,
+                        application_id: id,
+                        position,
+                        name: activity.name.clone(),
+                        category: activity.category.clone(),
+                        executive_internship: activity.executive_internship,
+                        kpi: activity.kpi.clone(),
+                    },
+                    (1..)
+                        .zip(&activity.lines)
+                        .map(|(line_position, line)| BudgetLineRow {
+                            id: 0,
+                            application_id: id,
+                            activity_id: 0,
+                            position: line_position,
+                            category: line.category.clone(),
+                            description: line.description.clone(),
+                            amount_yen: line.amount_yen,
+                            funding_source: line.funding_source.clone(),
+                            co_funding_sources: (!line.co_funding_sources.is_empty())
+                                .then(|| line.co_funding_sources.join(",")),
+                            review_state: "pending".to_owned(),
+                            reviewed_amount_yen: None,
+                            review_reason: None,
+                            reviewed_by: None,
+                            reviewed_at: None,
+                            actual_amount_yen: None,
+                            version: 1,
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// What the program manager's pipeline filters on; `None` is "any".
+#[derive(Debug, Clone, Default)]
+pub struct PipelineFilter {
+    pub state: Option<String>,
+    pub fiscal_year: Option<i32>,
+    pub frame: Option<String>,
+    pub municipality_id: Option<i64>,
+    /// Part of the title or the reference.
+    pub text: Option<String>,
+}
+
+/// Applications matching the filter, newest first: at most `limit`, after skipping `offset`.
+pub fn list_filtered(
+    conn: &mut DbConnection,
+    filter: &PipelineFilter,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<ApplicationRow>> {
+    let mut query = applications::table.into_boxed();
+    if let Some(state) = &filter.state {
+        query = query.filter(applications::status.eq(state.clone()));
+    }
+    if let Some(year) = filter.fiscal_year {
+        query = query.filter(applications::fiscal_year.eq(year));
+    }
+    if let Some(frame) = &filter.frame {
+        query = query.filter(applications::frame.eq(frame.clone()));
+    }
+    if let Some(municipality) = filter.municipality_id {
+        query = query.filter(applications::municipality_id.eq(municipality));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        query = query.filter(
+            applications::title
+                .like(pattern.clone())
+                .escape('\\')
+                .or(applications::reference.like(pattern).escape('\\')),
+        );
+    }
+    Ok(query
+        .order(applications::id.desc())
+        .limit(limit)
+        .offset(offset)
+        .select(ApplicationRow::as_select())
+        .load(conn)?)
+}
+
+/// How many applications a municipality has (the finance officer's queue, paged).
+pub fn count_in_municipality(conn: &mut DbConnection, municipality_id: i64) -> AppResult<i64> {
+    Ok(applications::table
+        .filter(applications::municipality_id.eq(municipality_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// How many applications are in each state (for the pipeline's counts).
+pub fn count_by_state(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>> {
+    Ok(applications::table
+        .group_by(applications::status)
+        .select((applications::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// Applications whose latest decision carries a finding with this code (e.g. the refused
+/// 4th attempts: `award_cap_exceeded`).
+pub fn with_finding(conn: &mut DbConnection, code: &str) -> AppResult<Vec<ApplicationRow>> {
+    Ok(applications::table
+        .filter(applications::decision_json.like(format!("%\"code\":\"{code}\"%")))
+        .order(applications::id)
+        .select(ApplicationRow::as_select())
+        .load(conn)?)
+}

@@ -333,3 +333,58 @@ pub fn count_awards(conn: &mut DbConnection) -> AppResult<(i64, i64)> {
     let members = award_members::table.count().get_result(conn)?;
     Ok((awards, members))
 }
+
+/// An organisation and the awards that count toward its cap.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OrganisationAwards {
+    pub organisation_id: i64,
+    pub name: String,
+    /// (fiscal year, frame, award code), oldest first.
+    pub awards: Vec<(i32, String, String)>,
+}
+
+/// Organisations with at least `min_awards` countable awards (the award-limit view).
+pub fn organisations_with_awards(
+    conn: &mut DbConnection,
+    min_awards: usize,
+) -> AppResult<Vec<OrganisationAwards>> {
+    let rows = award_members::table
+        .inner_join(awards::table)
+        .inner_join(organisations::table)
+        .filter(award_members::counts.eq(true))
+        .order((organisations::name, awards::fiscal_year, awards::award_code))
+        .select((
+            organisations::id,
+            organisations::name,
+            awards::fiscal_year,
+            awards::frame,
+            awards::award_code,
+        ))
+        .load::<(i64, String, i32, String, String)>(conn)?;
+    let mut result: Vec<OrganisationAwards> = Vec::new();
+    for (id, name, year, frame, code) in rows {
+        match result.last_mut() {
+            Some(last) if last.organisation_id == id => {
+                if !last.awards.iter().any(|(_, _, c)| *c == code) {
+                    last.awards.push((year, frame, code));
+                }
+            }
+            _ => result.push(OrganisationAwards {
+                organisation_id: id,
+                name,
+                awards: vec![(year, frame, code)],
+            }),
+        }
+    }
+    result.retain(|organisation| organisation.awards.len() >= min_awards);
+    Ok(result)
+}
+
+/// Awards per fiscal year (distinct awards, imported and decided), for the ~30 a year KPI.
+pub fn awards_per_year(conn: &mut DbConnection) -> AppResult<Vec<(i32, i64)>> {
+    Ok(awards::table
+        .group_by(awards::fiscal_year)
+        .order(awards::fiscal_year)
+        .select((awards::fiscal_year, diesel::dsl::count_star()))
+        .load(conn)?)
+}

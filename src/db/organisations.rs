@@ -171,3 +171,11 @@ pub fn find_organisation(conn: &mut DbConnection, text: &str) -> AppResult<Optio
 pub fn count_organisations(conn: &mut DbConnection) -> AppResult<i64> {
     Ok(organisations::table.count().get_result(conn)?)
 }
+
+/// Every organisation, by name (the editor's choice of co-applicants).
+pub fn list_organisations(conn: &mut DbConnection) -> AppResult<Vec<Organisation>> {
+    Ok(organisations::table
+        .order(organisations::name)
+        .select(Organisation::as_select())
+        .load(conn)?)
+}

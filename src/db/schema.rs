@@ -56,6 +56,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_reset_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     memberships (user_id, organisation_id) {
         user_id -> BigInt,
         organisation_id -> BigInt,
@@ -321,6 +332,7 @@ diesel::table! {
 diesel::joinable!(organisation_aliases -> organisations (organisation_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(applications -> organisations (lead_organisation_id));
 diesel::joinable!(applications -> municipalities (municipality_id));
 diesel::joinable!(application_members -> applications (application_id));
@@ -359,4 +371,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     jobs,
     sent_emails,
+    password_reset_tokens,
 );

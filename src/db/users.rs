@@ -135,3 +135,97 @@ pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> AppRes
         .execute(conn)?;
     Ok(())
 }
+
+/// A password-reset token, as stored: only its SHA-256, so that a copy of the database does
+/// not let anyone reset a password.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Records a reset token for the user of `email` (if there is one, enabled) and, in the same
+/// transaction, the job that emails the link (kind `email`, template `password_reset`; the
+/// mail worker prefixes `reset_path` with the configured base URL). Answers whether a user
+/// was found; the page says the same either way, so that it tells nobody who is registered.
+pub fn request_password_reset(
+    conn: &mut DbConnection,
+    email: &str,
+    token: &str,
+    valid_for: chrono::Duration,
+) -> AppResult<bool> {
+    use super::schema::password_reset_tokens as tokens;
+    conn.transaction(|conn| {
+        let Some(user) = find_by_email(conn, email)?.filter(|user| !user.disabled) else {
+            return Ok(false);
+        };
+        let created_at = now();
+        let id = on_backend!(conn, c => diesel::insert_into(tokens::table)
+            .values((
+                tokens::user_id.eq(user.id),
+                tokens::token_hash.eq(token_hash(token)),
+                tokens::expires_at.eq(created_at + valid_for),
+                tokens::created_at.eq(created_at),
+            ))
+            .returning(tokens::id)
+            .get_result::<i64>(c))?;
+        super::jobs::enqueue(
+            conn,
+            "email",
+            Some(&format!("email:password_reset:{id}")),
+            &serde_json::json!({
+                "template": "password_reset",
+                "to": "user",
+                "user_id": user.id,
+                "email": user.email,
+                "reset_path": format!("/password-reset/{token}"),
+                "expires_at": (created_at + valid_for).to_string(),
+            }),
+            created_at,
+        )?;
+        Ok(true)
+    })
+}
+
+/// Whether a token is valid now (unused and unexpired), without using it.
+pub fn reset_token_valid(conn: &mut DbConnection, token: &str) -> AppResult<bool> {
+    use super::schema::password_reset_tokens as tokens;
+    let found: i64 = tokens::table
+        .filter(tokens::token_hash.eq(token_hash(token)))
+        .filter(tokens::used_at.is_null())
+        .filter(tokens::expires_at.gt(now()))
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}
+
+/// Uses a token once: sets the new password hash and marks the token (and every other open
+/// token of the user) used, in one transaction. `false` when the token is unknown, used or
+/// expired; nothing is changed then.
+pub fn reset_password(conn: &mut DbConnection, token: &str, new_hash: &str) -> AppResult<bool> {
+    use super::schema::password_reset_tokens as tokens;
+    conn.transaction(|conn| {
+        let at = now();
+        let user_id: Option<i64> = tokens::table
+            .filter(tokens::token_hash.eq(token_hash(token)))
+            .filter(tokens::used_at.is_null())
+            .filter(tokens::expires_at.gt(at))
+            .select(tokens::user_id)
+            .first(conn)
+            .optional()?;
+        let Some(user_id) = user_id else {
+            return Ok(false);
+        };
+        diesel::update(
+            tokens::table
+                .filter(tokens::user_id.eq(user_id))
+                .filter(tokens::used_at.is_null()),
+        )
+        .set(tokens::used_at.eq(at))
+        .execute(conn)?;
+        set_password_hash(conn, user_id, new_hash)?;
+        Ok(true)
+    })
+}

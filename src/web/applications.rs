@@ -199,7 +199,7 @@ fn check_code<T: FromStr>(errors: &mut FieldErrors, path: String, code: &str, la
 
 impl DraftInput {
     /// Parses into the repository's draft, reporting every field error at once.
-    fn into_draft(self, reference: String) -> Result<repo::ApplicationDraft, FieldErrors> {
+    pub fn into_draft(self, reference: String) -> Result<repo::ApplicationDraft, FieldErrors> {
         let mut errors = FieldErrors::new();
         check_code::<Frame>(&mut errors, "frame".into(), &self.frame, "枠");
         if self.title.trim().is_empty() {
@@ -340,22 +340,19 @@ impl DraftInput {
     }
 }
 
-/// Creates a draft for one of the caller's organisations.
-#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = DraftInput,
-    responses((status = 201, description = "下書きを作成しました"), (status = 403, description = "自団体以外"), (status = 422, description = "項目ごとのエラー")))]
-#[post("/api/v1/applications")]
-pub async fn create(
-    state: web::Data<AppState>,
-    session: Session,
-    body: web::Json<DraftInput>,
-) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
-    let input = body.into_inner();
+/// Creates a draft for one of the actor's organisations, with the engine's first preview and
+/// an audit event. The JSON API and the pages share it.
+pub fn create_application(
+    conn: &mut db::DbConnection,
+    programs: &crate::domain::program::ProgramSet,
+    actor: &workflow::Actor,
+    input: DraftInput,
+) -> AppResult<i64> {
     let members: Vec<i64> = std::iter::once(input.lead_organisation_id)
         .chain(input.co_applicant_ids.iter().copied())
         .collect();
     workflow::authorize(
-        &actor,
+        actor,
         Action::EditDraft,
         &workflow::Scope {
             member_organisation_ids: members,
@@ -368,25 +365,79 @@ pub async fn create(
     }
     let mut draft = input.into_draft(String::new()).map_err(AppError::invalid)?;
     draft.created_by = Some(actor.user_id);
+    let id = repo::create_draft(conn, &mut draft)?;
+    let aggregate = repo::load_aggregate(conn, id)?;
+    // The first decision is a preview; an incomplete draft simply has none yet.
+    let _ = actions::reevaluate(conn, programs, &aggregate, today_in_japan());
+    db::audit::append(
+        conn,
+        &db::audit::NewAuditEvent {
+            application_id: Some(id),
+            actor_user_id: Some(actor.user_id),
+            action: "create_draft",
+            to_state: Some("draft"),
+            changes: json!({ "reference": aggregate.application.reference }),
+            ..Default::default()
+        },
+    )?;
+    Ok(id)
+}
+
+/// Replaces a draft's content if the actor may edit it, it is still editable and nobody
+/// changed it since `version`; re-runs the engine and audits. Shared by the API and the pages.
+pub fn update_application(
+    conn: &mut db::DbConnection,
+    programs: &crate::domain::program::ProgramSet,
+    actor: &workflow::Actor,
+    id: i64,
+    version: i32,
+    input: DraftInput,
+) -> AppResult<()> {
+    let aggregate = actions::authorized_aggregate(conn, actor, id, Action::EditDraft)?;
+    if !workflow::editable(aggregate.state()?) {
+        return Err(AppError::conflict(format!(
+            "「{}」の申請は編集できません",
+            aggregate.state()?.label_ja()
+        )));
+    }
+    if input.lead_organisation_id != aggregate.application.lead_organisation_id {
+        return Err(AppError::forbidden());
+    }
+    let draft = input
+        .into_draft(aggregate.application.reference.clone())
+        .map_err(AppError::invalid)?;
+    repo::replace_content(conn, id, version, &draft)?;
+    let reloaded = repo::load_aggregate(conn, id)?;
+    let _ = actions::reevaluate(conn, programs, &reloaded, today_in_japan());
+    db::audit::append(
+        conn,
+        &db::audit::NewAuditEvent {
+            application_id: Some(id),
+            actor_user_id: Some(actor.user_id),
+            action: "edit_draft",
+            changes: json!({ "version": [version, version + 1] }),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// Creates a draft for one of the caller's organisations.
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = DraftInput,
+    responses((status = 201, description = "下書きを作成しました"), (status = 403, description = "自団体以外"), (status = 422, description = "項目ごとのエラー")))]
+#[post("/api/v1/applications")]
+pub async fn create(
+    state: web::Data<AppState>,
+    session: Session,
+    body: web::Json<DraftInput>,
+) -> AppResult<HttpResponse> {
+    let Caller { actor, .. } = caller(&state, &session).await?;
+    let input = body.into_inner();
     let pool = state.pool.clone();
     let programs = state.programs.clone();
     let body = blocking(move || {
         let mut conn = pool.get()?;
-        let id = repo::create_draft(&mut conn, &mut draft)?;
-        let aggregate = repo::load_aggregate(&mut conn, id)?;
-        // The first decision is a preview; an incomplete draft simply has none yet.
-        let _ = actions::reevaluate(&mut conn, &programs, &aggregate, today_in_japan());
-        db::audit::append(
-            &mut conn,
-            &db::audit::NewAuditEvent {
-                application_id: Some(id),
-                actor_user_id: Some(actor.user_id),
-                action: "create_draft",
-                to_state: Some("draft"),
-                changes: json!({ "reference": aggregate.application.reference }),
-                ..Default::default()
-            },
-        )?;
+        let id = create_application(&mut conn, &programs, &actor, input)?;
         Ok(view(&repo::load_aggregate(&mut conn, id)?))
     })
     .await?;
@@ -419,32 +470,7 @@ pub async fn update(
     let programs = state.programs.clone();
     let body = blocking(move || {
         let mut conn = pool.get()?;
-        let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::EditDraft)?;
-        if !workflow::editable(aggregate.state()?) {
-            return Err(AppError::conflict(format!(
-                "「{}」の申請は編集できません",
-                aggregate.state()?.label_ja()
-            )));
-        }
-        if input.lead_organisation_id != aggregate.application.lead_organisation_id {
-            return Err(AppError::forbidden());
-        }
-        let draft = input
-            .into_draft(aggregate.application.reference.clone())
-            .map_err(AppError::invalid)?;
-        repo::replace_content(&mut conn, id, version, &draft)?;
-        let reloaded = repo::load_aggregate(&mut conn, id)?;
-        let _ = actions::reevaluate(&mut conn, &programs, &reloaded, today_in_japan());
-        db::audit::append(
-            &mut conn,
-            &db::audit::NewAuditEvent {
-                application_id: Some(id),
-                actor_user_id: Some(actor.user_id),
-                action: "edit_draft",
-                changes: json!({ "version": [version, version + 1] }),
-                ..Default::default()
-            },
-        )?;
+        update_application(&mut conn, &programs, &actor, id, version, input)?;
         Ok(view(&repo::load_aggregate(&mut conn, id)?))
     })
     .await?;
@@ -497,6 +523,43 @@ pub struct ReviewInput {
     pub version: i32,
 }
 
+/// A reviewer's answer for one line (approve, adjust with an amount, reject), as the API and
+/// the finance officer's page send it; the reason is checked by the domain.
+pub fn line_review(
+    decision: &str,
+    amount_yen: Option<i64>,
+    reason: String,
+) -> AppResult<LineReview> {
+    match decision {
+        "approve" => Ok(LineReview::Approve),
+        "adjust" => match amount_yen {
+            Some(amount) => Ok(LineReview::Adjust {
+                amount: Yen::new(amount),
+                reason,
+            }),
+            None => {
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    "amount_yen",
+                    ErrorCode::Required,
+                    "調整後の金額を入力してください",
+                );
+                Err(AppError::invalid(errors))
+            }
+        },
+        "reject" => Ok(LineReview::Reject { reason }),
+        other => {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "decision",
+                ErrorCode::UnknownCode,
+                format!("「{other}」は approve, adjust, reject のいずれでもありません"),
+            );
+            Err(AppError::invalid(errors))
+        }
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/applications/{id}/budget-lines/{line_id}/review", tag = "budget review",
     params(("id" = i64, Path, description = "申請 ID"), ("line_id" = i64, Path, description = "予算行 ID")), request_body = ReviewInput,
     responses((status = 200, description = "審査を記録し、補助額を再計算しました"), (status = 403, description = "担当自治体の財政担当のみ"), (status = 409, description = "他の人が更新済み、または審査できない状態"), (status = 422, description = "金額・理由の誤り")))]
@@ -510,35 +573,11 @@ pub async fn review_line(
     let Caller { actor, .. } = caller(&state, &session).await?;
     let (id, line_id) = path.into_inner();
     let input = body.into_inner();
-    let reason = input.reason.clone().unwrap_or_default();
-    let review = match input.decision.as_str() {
-        "approve" => LineReview::Approve,
-        "adjust" => match input.amount_yen {
-            Some(amount) => LineReview::Adjust {
-                amount: Yen::new(amount),
-                reason,
-            },
-            None => {
-                let mut errors = FieldErrors::new();
-                errors.add(
-                    "amount_yen",
-                    ErrorCode::Required,
-                    "調整後の金額を入力してください",
-                );
-                return Err(AppError::invalid(errors));
-            }
-        },
-        "reject" => LineReview::Reject { reason },
-        other => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "decision",
-                ErrorCode::UnknownCode,
-                format!("「{other}」は approve, adjust, reject のいずれでもありません"),
-            );
-            return Err(AppError::invalid(errors));
-        }
-    };
+    let review = line_review(
+        &input.decision,
+        input.amount_yen,
+        input.reason.clone().unwrap_or_default(),
+    )?;
     let pool = state.pool.clone();
     let programs = state.programs.clone();
     let decision = blocking(move || {

@@ -95,17 +95,13 @@ pub struct Login {
     pub password: String,
 }
 
-/// Logs in; the same answer for an unknown email and a wrong password.
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
-    responses((status = 200, description = "ログインしました（セッション Cookie を設定）"),
-              (status = 401, description = "メールアドレスまたはパスワードが正しくありません")))]
-#[post("/api/v1/session")]
-pub async fn login(
-    state: web::Data<AppState>,
-    session: Session,
-    body: web::Json<Login>,
-) -> AppResult<HttpResponse> {
-    let Login { email, password } = body.into_inner();
+/// The user whose email and password these are; the same refusal for an unknown email, a
+/// wrong password and a disabled user. The JSON API and the login page share it.
+pub async fn authenticate(
+    state: &AppState,
+    email: String,
+    password: String,
+) -> AppResult<db::users::User> {
     let pool = state.pool.clone();
     let user = web::block(move || -> AppResult<Option<db::users::User>> {
         let mut conn = pool.get()?;
@@ -120,17 +116,36 @@ pub async fn login(
     })
     .await
     .map_err(|error| AppError::internal("ログインを処理できません").with_cause(error))??;
-    let user = user.ok_or_else(|| {
+    user.ok_or_else(|| {
         AppError::new(
             ErrorKind::Unauthenticated,
             "メールアドレスまたはパスワードが正しくありません",
         )
-    })?;
+    })
+}
+
+/// Binds the session to the user.
+pub fn start_session(session: &Session, user_id: i64) -> AppResult<()> {
     // A new session id on login: a session fixed before login is worth nothing after it.
     session.renew();
     session
-        .insert(USER_ID, user.id)
-        .map_err(|error| AppError::internal("セッションを作成できません").with_cause(error))?;
+        .insert(USER_ID, user_id)
+        .map_err(|error| AppError::internal("セッションを作成できません").with_cause(error))
+}
+
+/// Logs in; the same answer for an unknown email and a wrong password.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
+    responses((status = 200, description = "ログインしました（セッション Cookie を設定）"),
+              (status = 401, description = "メールアドレスまたはパスワードが正しくありません")))]
+#[post("/api/v1/session")]
+pub async fn login(
+    state: web::Data<AppState>,
+    session: Session,
+    body: web::Json<Login>,
+) -> AppResult<HttpResponse> {
+    let Login { email, password } = body.into_inner();
+    let user = authenticate(&state, email, password).await?;
+    start_session(&session, user.id)?;
     Ok(HttpResponse::Ok().json(json!({ "id": user.id, "email": user.email, "role": user.role })))
 }
 

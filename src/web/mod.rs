@@ -8,6 +8,7 @@ pub mod errors;
 pub mod filings;
 pub mod health;
 pub mod openapi;
+pub mod pages;
 pub mod request_id;
 
 use std::path::PathBuf;
@@ -52,7 +53,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(applications::continuation_kpi)
             .service(filings::list)
             .service(filings::download)
-            .service(openapi::swagger_ui());
+            .service(openapi::swagger_ui())
+            .configure(pages::configure)
+            .default_service(web::to(pages::not_found));
     }
 }
 

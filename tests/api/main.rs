@@ -8,6 +8,7 @@ mod fixtures;
 
 mod authorization;
 mod awards;
+mod browser;
 mod cli;
 mod concurrency;
 mod config;
@@ -17,4 +18,5 @@ mod health;
 mod migrations;
 mod openapi;
 mod pdf;
+mod pages;
 mod workflow;

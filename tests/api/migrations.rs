@@ -137,6 +137,7 @@ crate::on_both_backends!(schema_rs_matches_the_migrations, |test_db| {
         audit_events,
         jobs,
         sent_emails,
+        password_reset_tokens,
     );
 });
 

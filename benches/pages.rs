@@ -1,0 +1,246 @@
+//! Load test of the two busiest pages (figures in the README): with 10,000 applications in
+//! the database, the applicant's dashboard and the finance officer's queue, rendered by the
+//! real server on loopback and measured with `wrk` (Debian package `wrk`).
+//!
+//! `cargo bench --bench pages` seeds the demo on a temporary SQLite database, adds 10,000
+//! applications (spread over every organisation and the demo's four municipalities, two
+//! activities and four budget lines each), starts the server on 127.0.0.1 (port 0), logs in
+//! as a demo applicant and the 塩尻市 finance officer, and runs `wrk` for 10 s per page.
+//! Everything stays on this machine and stops by itself.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::Duration;
+
+use hojokin::config::{Config, DatabaseUrl};
+use hojokin::db::applications::{
+    ActivityDraft, ApplicationDraft, BudgetLineDraft, PartnerDraft, insert_application,
+};
+use hojokin::db::{self, organisations};
+use hojokin::domain::workflow::ApplicationState;
+use hojokin::startup::Application;
+
+const APPLICATIONS: usize = 10_000;
+const STATES: &[ApplicationState] = &[
+    ApplicationState::Draft,
+    ApplicationState::Submitted,
+    ApplicationState::UnderReview,
+    ApplicationState::Selected,
+    ApplicationState::InProgress,
+    ApplicationState::Closed,
+];
+
+fn draft(i: usize, lead: i64, municipality: i64) -> ApplicationDraft {
+    let line = |category: &str, description: &str, amount: i64, source: &str| BudgetLineDraft {
+        category: category.to_owned(),
+        description: description.to_owned(),
+        amount_yen: amount,
+        funding_source: source.to_owned(),
+        co_funding_sources: Vec::new(),
+    };
+    ApplicationDraft {
+        reference: format!("B-{i:05}"),
+        fiscal_year: 2022 + (i % 5) as i32,
+        frame: "right_hand".to_owned(),
+        state: STATES[i % STATES.len()],
+        title: format!("地域人材プロジェクト 第{i}号"),
+        lead_organisation_id: lead,
+        co_applicant_ids: Vec::new(),
+        municipality_id: Some(municipality),
+        application_date: chrono::NaiveDate::from_ymd_opt(2026, 5, 20),
+        project_start: chrono::NaiveDate::from_ymd_opt(2026, 7, 1),
+        project_end: chrono::NaiveDate::from_ymd_opt(2027, 2, 26),
+        partners: vec![PartnerDraft {
+            kind: "municipality".to_owned(),
+            name: "塩尻市".to_owned(),
+            municipality_id: Some(municipality),
+            agreement: None,
+        }],
+        legal_basis: None,
+        activities: vec![
+            ActivityDraft {
+                name: "幹部インターンシップ".to_owned(),
+                category: "development".to_owned(),
+                executive_internship: true,
+                kpi: None,
+                lines: vec![
+                    line(
+                        "personnel",
+                        "コーディネーター",
+                        4_000_000 + (i as i64 % 97) * 10_000,
+                        "this_subsidy",
+                    ),
+                    line("travel", "旅費", 300_000, "this_subsidy"),
+                ],
+            },
+            ActivityDraft {
+                name: "協議会".to_owned(),
+                category: "council".to_owned(),
+                executive_internship: false,
+                kpi: None,
+                lines: vec![
+                    line("meetings", "会場費", 200_000, "own_funds"),
+                    line("outsourcing", "運営委託", 1_000_000, "municipal"),
+                ],
+            },
+        ],
+        created_by: None,
+    }
+}
+
+/// One HTTP/1.1 exchange on loopback; answers (status line and headers, body).
+fn http(port: u16, request: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (head.to_owned(), body.to_owned())
+}
+
+fn session_cookie(head: &str) -> Option<String> {
+    head.lines()
+        .filter_map(|line| {
+            line.strip_prefix("set-cookie: ")
+                .or_else(|| line.strip_prefix("Set-Cookie: "))
+        })
+        .find(|cookie| cookie.starts_with("hojokin_session="))
+        .and_then(|cookie| cookie.split(';').next())
+        .map(str::to_owned)
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Logs in through the login page (CSRF token included) and answers the session cookie.
+fn login(port: u16, email: &str, password: &str) -> String {
+    let (head, body) = http(
+        port,
+        "GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    let cookie = session_cookie(&head).expect("session cookie from the login page");
+    let token = body
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("csrf token");
+    let form = format!(
+        "csrf_token={token}&email={}&password={}",
+        encode(email),
+        encode(password)
+    );
+    let (head, _) = http(
+        port,
+        &format!(
+            "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert!(head.starts_with("HTTP/1.1 303"), "login of {email}: {head}");
+    session_cookie(&head).expect("session cookie after login")
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::defaults().expect("config");
+    config.database_url = DatabaseUrl::Sqlite(dir.path().join("bench.db"));
+    config.bind = "127.0.0.1:0".parse().expect("address");
+    config.data_dir = dir.path().join("data");
+    let pool = db::connect(&config.database_url, config.db_pool_size).expect("pool");
+    let programs = hojokin::program::embedded().expect("programs");
+    let users = {
+        let mut conn = pool.get().expect("connection");
+        db::run_migrations(&mut conn).expect("migrations");
+        let summary =
+            db::demo::seed_demo(&mut conn, &|year, label| programs.frame_code(year, label))
+                .expect("demo");
+        let organisations = organisations::list_organisations(&mut conn).expect("organisations");
+        let municipalities: Vec<i64> = organisations::list_municipalities(&mut conn)
+            .expect("municipalities")
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        use diesel::Connection;
+        conn.transaction(|conn| -> hojokin::error::AppResult<()> {
+            for i in 0..APPLICATIONS {
+                let lead = organisations[i % organisations.len()].id;
+                insert_application(
+                    conn,
+                    &draft(i, lead, municipalities[i % municipalities.len()]),
+                )?;
+            }
+            Ok(())
+        })
+        .expect("10,000 applications");
+        summary.users
+    };
+    let password = |email: &str| {
+        users
+            .iter()
+            .find(|(e, _, _)| e == email)
+            .map(|(_, _, p)| p.clone())
+            .expect("demo user")
+    };
+    let application = Application::build(&config, pool, programs).expect("server");
+    let port = application.port();
+    std::thread::spawn(move || {
+        let _ = actix_web::rt::System::new().block_on(application.run_until_stopped());
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let applicant = login(
+        port,
+        "tanaka@meguru.example",
+        &password("tanaka@meguru.example"),
+    );
+    let officer = login(
+        port,
+        "zaisei@city-shiojiri.example",
+        &password("zaisei@city-shiojiri.example"),
+    );
+    println!("{APPLICATIONS} applications seeded; server on 127.0.0.1:{port}");
+    for (page, cookie) in [("/applicant", &applicant), ("/finance", &officer)] {
+        let (head, body) = http(
+            port,
+            &format!(
+                "GET {page} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+            ),
+        );
+        assert!(head.starts_with("HTTP/1.1 200"), "{page}: {head}");
+        println!("{page}: {} bytes of HTML", body.len());
+        let output = Command::new("wrk")
+            .args(["-t2", "-c8", "-d10s", "--latency", "-H"])
+            .arg(format!("Cookie: {cookie}"))
+            .arg(format!("http://127.0.0.1:{port}{page}"))
+            .output();
+        match output {
+            Ok(output) if output.status.success() => {
+                let text = String::from_utf8_lossy(&output.stdout);
+                for line in text.lines() {
+                    let line = line.trim();
+                    if line.starts_with("50%")
+                        || line.starts_with("99%")
+                        || line.starts_with("Requests/sec")
+                        || line.contains("Non-2xx")
+                    {
+                        println!("  {page} {line}");
+                    }
+                }
+            }
+            Ok(output) => panic!("wrk failed: {}", String::from_utf8_lossy(&output.stderr)),
+            Err(error) => panic!("wrk is needed for this benchmark (apt-get install wrk): {error}"),
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The applicant's dashboard (my applications and their states; for the next call, my award
+//! count and the rate each frame would give, from the engine) and the start of a new draft.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::editor::{NewApplicationForm, create_from_form};
+use super::view::{Summary, decision_view, summary};
+use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render};
+use crate::actions;
+use crate::db::{applications as repo, organisations};
+use crate::domain::access::Role;
+use crate::domain::codes::Frame;
+use crate::error::{AppError, ErrorKind};
+use crate::web::AppState;
+use crate::web::applications::today_in_japan;
+
+/// Findings that concern who applies, not what they apply with: they say why an
+/// organisation cannot apply at all.
+const APPLICANT_REFUSALS: &[&str] = &[
+    "award_cap_exceeded",
+    "municipality_cannot_apply",
+    "applicant_kind_not_eligible",
+    "company_too_large",
+    "no_rate_for_ordinal",
+];
+
+#[derive(Serialize)]
+struct FrameOutlook {
+    frame: String,
+    award_ordinal: i64,
+    rate: String,
+    cap_yen: Option<i64>,
+    refusals: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct OrganisationOutlook {
+    name: String,
+    fiscal_year: i64,
+    prior_awards: i64,
+    frames: Vec<FrameOutlook>,
+    missing: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Dashboard {
+    applications: Vec<Summary>,
+    outlooks: Vec<OrganisationOutlook>,
+}
+
+fn outlook_of(name: String, all_frames: &Value) -> OrganisationOutlook {
+    let decisions = all_frames
+        .get("decisions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let frames: Vec<FrameOutlook> = decisions
+        .iter()
+        .filter_map(|decision| {
+            let view = decision_view(decision)?;
+            let frame = decision
+                .get("frame")
+                .and_then(Value::as_str)
+                .and_then(|code| code.parse::<Frame>().ok())
+                .map_or_else(|| "—".to_owned(), |frame| frame.label_ja().to_owned());
+            let refusals = decision
+                .get("findings")
+                .and_then(Value::as_array)
+                .map(|findings| {
+                    findings
+                        .iter()
+                        .filter(|f| {
+                            f.get("code")
+                                .and_then(Value::as_str)
+                                .is_some_and(|code| APPLICANT_REFUSALS.contains(&code))
+                        })
+                        .filter_map(|f| f.get("message").and_then(Value::as_str))
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(FrameOutlook {
+                frame,
+                award_ordinal: view.award_ordinal,
+                rate: view.rate,
+                cap_yen: view.cap_yen,
+                refusals,
+            })
+        })
+        .collect();
+    OrganisationOutlook {
+        name,
+        fiscal_year: all_frames
+            .get("fiscal_year")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
+        prior_awards: frames.first().map_or(0, |f| f.award_ordinal - 1),
+        frames,
+        missing: Vec::new(),
+    }
+}
+
+#[get("/applicant")]
+pub async fn dashboard(state: web::Data<AppState>, session: Session) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    if caller.actor.role != Role::Applicant {
+        return Err(AppError::forbidden().into());
+    }
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let actor = caller.actor.clone();
+    let view = blocking(move || {
+        let mut conn = pool.get()?;
+        let municipalities = organisations::list_municipalities(&mut conn)?;
+        let rows = repo::list_visible(&mut conn, Some(&actor.organisation_ids), None)?;
+        let mut outlooks = Vec::new();
+        for organisation_id in &actor.organisation_ids {
+            let name = organisations::get_organisation(&mut conn, *organisation_id)?.name;
+            match actions::award_outlook(&mut conn, &programs, *organisation_id, today_in_japan())?
+            {
+                Ok(all_frames) => outlooks.push(outlook_of(name, &all_frames)),
+                Err(errors) => outlooks.push(OrganisationOutlook {
+                    name,
+                    fiscal_year: 0,
+                    prior_awards: 0,
+                    frames: Vec::new(),
+                    missing: errors
+                        .errors
+                        .values()
+                        .flatten()
+                        .map(|e| e.message.clone())
+                        .collect(),
+                }),
+            }
+        }
+        Ok(Dashboard {
+            applications: rows
+                .iter()
+                .rev()
+                .map(|row| summary(row, &municipalities))
+                .collect(),
+            outlooks,
+        })
+    })
+    .await?;
+    render(
+        "applicant_dashboard",
+        "申請者ダッシュボード",
+        &caller,
+        &session,
+        view,
+    )
+}
+
+#[derive(Serialize)]
+struct NewView {
+    fiscal_year: i32,
+    frames: Vec<(String, String)>,
+    organisations: Vec<(i64, String)>,
+    municipalities: Vec<(i64, String)>,
+    error: Option<String>,
+}
+
+async fn new_view(
+    state: &AppState,
+    organisation_ids: Vec<i64>,
+    error: Option<String>,
+) -> Result<NewView, PageError> {
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    Ok(blocking(move || {
+        let mut conn = pool.get()?;
+        let program = programs
+            .latest()
+            .ok_or_else(|| AppError::internal("事業年度の定義がありません"))?;
+        let mut organisations_list = Vec::new();
+        for id in organisation_ids {
+            organisations_list.push((id, organisations::get_organisation(&mut conn, id)?.name));
+        }
+        Ok(NewView {
+            fiscal_year: program.fiscal_year.0,
+            frames: program
+                .frames
+                .iter()
+                .map(|f| (f.code.as_str().to_owned(), f.name_ja.clone()))
+                .collect(),
+            organisations: organisations_list,
+            municipalities: organisations::list_municipalities(&mut conn)?
+                .into_iter()
+                .map(|m| (m.id, format!("{}（{}）", m.name, m.prefecture)))
+                .collect(),
+            error,
+        })
+    })
+    .await?)
+}
+
+#[get("/applications/new")]
+pub async fn new_page(state: web::Data<AppState>, session: Session) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    if caller.actor.role != Role::Applicant {
+        return Err(AppError::forbidden().into());
+    }
+    let view = new_view(&state, caller.actor.organisation_ids.clone(), None).await?;
+    render("application_new", "新しい申請", &caller, &session, view)
+}
+
+#[post("/applications")]
+pub async fn create(
+    state: web::Data<AppState>,
+    session: Session,
+    form: PageForm,
+) -> Result<HttpResponse, PageError> {
+    let caller = page_caller(&state, &session).await?;
+    let title = form.text("title");
+    let new = NewApplicationForm {
+        fiscal_year: form.text("fiscal_year").parse().unwrap_or(0),
+        frame: form.text("frame"),
+        title: title.clone(),
+        lead_organisation_id: form.text("lead_organisation_id").parse().unwrap_or(0),
+        municipality_id: form.text("municipality_id").parse().ok(),
+    };
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let actor = caller.actor.clone();
+    let created = blocking(move || {
+        let mut conn = pool.get()?;
+        create_from_form(&mut conn, &programs, &actor, &new)
+    })
+    .await;
+    match created {
+        Ok(id) => {
+            super::set_flash(
+                &session,
+                "下書きを作成しました。各項目を入力して保存してください。",
+            );
+            Ok(redirect(&format!("/applications/{id}/edit")))
+        }
+        Err(error) if error.kind == ErrorKind::Invalid => {
+            let message = super::view::refusal_message(&error);
+            let view =
+                new_view(&state, caller.actor.organisation_ids.clone(), Some(message)).await?;
+            let mut response = render("application_new", "新しい申請", &caller, &session, view)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,527 @@
+//! The program manager (事務局): the pipeline by state with filters, the award-limit view,
+//! the KPIs, and the rules of each fiscal year with their sources (read-only).
+
+use actix_session::Session;
+use actix_web::{get, web};
+use serde::{Deserialize, Serialize};
+
+use super::view::{Summary, label, summary};
+use super::{PageResult, blocking, page_caller, render};
+use crate::db::applications::{self as repo, PipelineFilter};
+use crate::db::{awards, organisations, workflow as store};
+use crate::domain::access::Role;
+use crate::domain::codes::{Frame, PartnerKind};
+use crate::domain::kpi::continuation_rates;
+use crate::domain::program::Certainty;
+use crate::domain::workflow::ApplicationState;
+use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::auth::Caller;
+
+/// The programme's target: about 30 awards a year (DOMAIN.md §6, METI 本省).
+const AWARDS_TARGET_PER_YEAR: i64 = 30;
+/// At most this many rows on one page of the pipeline.
+const PIPELINE_LIMIT: i64 = 500;
+
+fn manager_only(caller: &Caller) -> Result<(), AppError> {
+    if caller.actor.role == Role::ProgramManager {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PipelineQuery {
+    state: Option<String>,
+    fiscal_year: Option<String>,
+    frame: Option<String>,
+    municipality_id: Option<String>,
+    q: Option<String>,
+}
+
+#[derive(Serialize)]
+struct StateCount {
+    code: &'static str,
+    label: &'static str,
+    count: i64,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct Opt {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct PipelineView {
+    counts: Vec<StateCount>,
+    states: Vec<Opt>,
+    years: Vec<Opt>,
+    frames: Vec<Opt>,
+    municipalities: Vec<Opt>,
+    q: String,
+    applications: Vec<Summary>,
+    limited: bool,
+}
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value
+        .as_ref()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+#[get("/manager")]
+pub async fn pipeline(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<PipelineQuery>,
+) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    manager_only(&caller)?;
+    let query = query.into_inner();
+    let filter = PipelineFilter {
+        state: non_empty(&query.state),
+        fiscal_year: non_empty(&query.fiscal_year).and_then(|y| y.parse().ok()),
+        frame: non_empty(&query.frame),
+        municipality_id: non_empty(&query.municipality_id).and_then(|m| m.parse().ok()),
+        text: non_empty(&query.q),
+    };
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let view = blocking(move || {
+        let mut conn = pool.get()?;
+        let municipalities = organisations::list_municipalities(&mut conn)?;
+        let counts = repo::count_by_state(&mut conn)?;
+        let rows = repo::list_filtered(&mut conn, &filter, PIPELINE_LIMIT + 1, 0)?;
+        let limited = rows.len() > PIPELINE_LIMIT as usize;
+        let selected = |value: &str, chosen: &Option<String>| chosen.as_deref() == Some(value);
+        let year_text = filter.fiscal_year.map(|y| y.to_string());
+        let municipality_text = filter.municipality_id.map(|m| m.to_string());
+        Ok(PipelineView {
+            counts: ApplicationState::ALL
+                .iter()
+                .map(|s| StateCount {
+                    code: s.code(),
+                    label: s.label_ja(),
+                    count: counts
+                        .iter()
+                        .find(|(code, _)| code == s.code())
+                        .map_or(0, |(_, n)| *n),
+                    selected: selected(s.code(), &filter.state),
+                })
+                .collect(),
+            states: ApplicationState::ALL
+                .iter()
+                .map(|s| Opt {
+                    value: s.code().to_owned(),
+                    label: s.label_ja().to_owned(),
+                    selected: selected(s.code(), &filter.state),
+                })
+                .collect(),
+            years: programs
+                .iter()
+                .map(|p| Opt {
+                    value: p.fiscal_year.0.to_string(),
+                    label: p.fiscal_year.to_string(),
+                    selected: selected(&p.fiscal_year.0.to_string(), &year_text),
+                })
+                .collect(),
+            frames: Frame::ALL
+                .iter()
+                .map(|f| Opt {
+                    value: f.as_str().to_owned(),
+                    label: f.label_ja().to_owned(),
+                    selected: selected(f.as_str(), &filter.frame),
+                })
+                .collect(),
+            municipalities: municipalities
+                .iter()
+                .map(|m| Opt {
+                    value: m.id.to_string(),
+                    label: m.name.clone(),
+                    selected: selected(&m.id.to_string(), &municipality_text),
+                })
+                .collect(),
+            q: filter.text.clone().unwrap_or_default(),
+            applications: rows
+                .iter()
+                .take(PIPELINE_LIMIT as usize)
+                .map(|row| summary(row, &municipalities))
+                .collect(),
+            limited,
+        })
+    })
+    .await?;
+    render("manager_pipeline", "申請の状況", &caller, &session, view)
+}
+
+#[derive(Serialize)]
+struct AwardRow {
+    name: String,
+    count: usize,
+    awards: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct AwardLimitsView {
+    cap: Option<u32>,
+    at_cap: Vec<AwardRow>,
+    one_left: Vec<AwardRow>,
+    refused: Vec<Summary>,
+}
+
+#[get("/manager/award-limits")]
+pub async fn award_limits(state: web::Data<AppState>, session: Session) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    manager_only(&caller)?;
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let view = blocking(move || {
+        let mut conn = pool.get()?;
+        let municipalities = organisations::list_municipalities(&mut conn)?;
+        let cap = programs
+            .latest()
+            .and_then(|p| p.award_cap.as_ref())
+            .map(|c| c.value);
+        let rows: Vec<AwardRow> = awards::organisations_with_awards(&mut conn, 2)?
+            .into_iter()
+            .map(|organisation| AwardRow {
+                count: organisation.awards.len(),
+                awards: organisation
+                    .awards
+                    .iter()
+                    .map(|(year, frame, code)| {
+                        format!(
+                            "{} {}（{code}）",
+                            crate::domain::calendar::FiscalYear(*year),
+                            label::<Frame>(frame)
+                        )
+                    })
+                    .collect(),
+                name: organisation.name,
+            })
+            .collect();
+        let cap_count = cap.map_or(3, |c| c as usize);
+        let (at_cap, one_left): (Vec<AwardRow>, Vec<AwardRow>) =
+            rows.into_iter().partition(|row| row.count >= cap_count);
+        Ok(AwardLimitsView {
+            cap,
+            at_cap,
+            one_left,
+            refused: repo::with_finding(&mut conn, "award_cap_exceeded")?
+                .iter()
+                .map(|row| summary(row, &municipalities))
+                .collect(),
+        })
+    })
+    .await?;
+    render(
+        "manager_award_limits",
+        "採択回数の上限",
+        &caller,
+        &session,
+        view,
+    )
+}
+
+#[derive(Serialize)]
+struct YearAwards {
+    fiscal_year: i32,
+    awards: i64,
+    target: i64,
+    meets_target: bool,
+}
+
+#[derive(Serialize)]
+struct ContinuationRow {
+    fiscal_year: i32,
+    awards: u32,
+    answered: u32,
+    continuing: u32,
+    rate: String,
+    meets_target: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct KpiView {
+    awards: Vec<YearAwards>,
+    continuation: Vec<ContinuationRow>,
+}
+
+#[get("/manager/kpis")]
+pub async fn kpis(state: web::Data<AppState>, session: Session) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    manager_only(&caller)?;
+    let pool = state.pool.clone();
+    let view = blocking(move || {
+        let mut conn = pool.get()?;
+        let per_year = awards::awards_per_year(&mut conn)?;
+        let decided = store::decided_awards_by_year(&mut conn)?;
+        let answers = store::survey_answers(&mut conn)?;
+        Ok(KpiView {
+            awards: per_year
+                .into_iter()
+                .map(|(fiscal_year, awards)| YearAwards {
+                    fiscal_year,
+                    awards,
+                    target: AWARDS_TARGET_PER_YEAR,
+                    meets_target: awards >= AWARDS_TARGET_PER_YEAR,
+                })
+                .collect(),
+            continuation: continuation_rates(&decided, &answers)
+                .into_iter()
+                .map(|rate| ContinuationRow {
+                    fiscal_year: rate.fiscal_year,
+                    awards: rate.awards,
+                    answered: rate.answered,
+                    continuing: rate.continuing,
+                    rate: rate.rate.map_or_else(
+                        || "—".to_owned(),
+                        |(n, d)| {
+                            if d == 0 {
+                                "—".to_owned()
+                            } else {
+                                // Integer arithmetic, one decimal, rounded down.
+                                let permille = u64::from(n) * 1000 / u64::from(d);
+                                format!("{}.{}%（{n}/{d}）", permille / 10, permille % 10)
+                            }
+                        },
+                    ),
+                    meets_target: rate.meets_target,
+                })
+                .collect(),
+        })
+    })
+    .await?;
+    render("manager_kpis", "KPI", &caller, &session, view)
+}
+
+#[derive(Serialize)]
+struct Sourced {
+    value: String,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct RateRow {
+    ordinal: String,
+    rate: String,
+    certainty: &'static str,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct FrameRow {
+    name: String,
+    code: &'static str,
+    source: String,
+    cap: Sourced,
+    rates: Vec<RateRow>,
+    requirements: Vec<Sourced>,
+}
+
+#[derive(Serialize)]
+struct YearView {
+    fiscal_year: i32,
+    name: Sourced,
+    rules_version: String,
+    frames: Vec<FrameRow>,
+    general: Vec<(String, Sourced)>,
+}
+
+fn certainty_label(certainty: Certainty) -> &'static str {
+    match certainty {
+        Certainty::Certain => "公表資料に記載",
+        Certainty::Interpretation => "解釈（別の読み方あり）",
+        Certainty::Unverified => "未確認（既定値）",
+    }
+}
+
+#[get("/manager/programs")]
+pub async fn program_years(state: web::Data<AppState>, session: Session) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    manager_only(&caller)?;
+    let mut years: Vec<YearView> = state
+        .programs
+        .iter()
+        .map(|program| {
+            let sourced = |value: String, source: &str| Sourced {
+                value,
+                source: source.to_owned(),
+            };
+            let mut general = vec![
+                (
+                    "端数処理".to_owned(),
+                    sourced(
+                        format!("{}未満切捨て", program.rounding_unit_yen.value),
+                        &program.rounding_unit_yen.source,
+                    ),
+                ),
+                (
+                    "採択回数の上限".to_owned(),
+                    program.award_cap.as_ref().map_or_else(
+                        || sourced("上限なし".to_owned(), ""),
+                        |cap| sourced(format!("{}回まで", cap.value), &cap.source),
+                    ),
+                ),
+                (
+                    "採択回数に数える過去の事業".to_owned(),
+                    sourced(
+                        program
+                            .countable_awards
+                            .years
+                            .iter()
+                            .map(|(year, _)| year.to_string())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                        &program.countable_awards.source,
+                    ),
+                ),
+                (
+                    "申請できる者".to_owned(),
+                    sourced(
+                        program
+                            .eligible_applicant_kinds
+                            .value
+                            .iter()
+                            .map(|k| k.label_ja())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                        &program.eligible_applicant_kinds.source,
+                    ),
+                ),
+                (
+                    "必須の連携先".to_owned(),
+                    sourced(
+                        program
+                            .required_partner_kinds
+                            .value
+                            .iter()
+                            .map(|k| k.label_ja())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                        &program.required_partner_kinds.source,
+                    ),
+                ),
+                (
+                    "計画変更の承認が必要な変動".to_owned(),
+                    sourced(
+                        format!(
+                            "経費区分ごとに {} 超",
+                            program.change_approval_threshold.value
+                        ),
+                        &program.change_approval_threshold.source,
+                    ),
+                ),
+                (
+                    "実績報告の期限".to_owned(),
+                    sourced(
+                        format!(
+                            "事業終了後{}日以内、かつ{}月{}日まで",
+                            program.reports.completion_days_after_end,
+                            program.reports.completion_latest_month,
+                            program.reports.completion_latest_day
+                        ),
+                        &program.reports.completion_source,
+                    ),
+                ),
+            ];
+            if let Some(window) = &program.application_window {
+                general.push((
+                    "公募期間".to_owned(),
+                    sourced(
+                        format!(
+                            "{} 〜 {}",
+                            crate::domain::calendar::wareki_date(window.opens),
+                            crate::domain::calendar::wareki_date(window.closes)
+                        ),
+                        &window.source,
+                    ),
+                ));
+            }
+            YearView {
+                fiscal_year: program.fiscal_year.0,
+                name: sourced(program.name_ja.value.clone(), &program.name_ja.source),
+                rules_version: program.rules_version.clone(),
+                frames: program
+                    .frames
+                    .iter()
+                    .map(|frame| {
+                        let mut requirements = Vec::new();
+                        if let Some(kinds) = &frame.required_partner_kinds {
+                            requirements.push(sourced(
+                                format!(
+                                    "必須の連携先: {}",
+                                    kinds
+                                        .value
+                                        .iter()
+                                        .map(|k: &PartnerKind| k.label_ja())
+                                        .collect::<Vec<_>>()
+                                        .join("、")
+                                ),
+                                &kinds.source,
+                            ));
+                        }
+                        if let Some(internship) = &frame.requires_executive_internship
+                            && internship.value
+                        {
+                            requirements.push(sourced(
+                                "幹部インターンシップの実施".to_owned(),
+                                &internship.source,
+                            ));
+                        }
+                        if let Some(legal) = &frame.legal_basis {
+                            requirements.push(sourced(
+                                format!(
+                                    "法制度上の根拠: {}",
+                                    legal
+                                        .paths
+                                        .iter()
+                                        .map(|p| p.label_ja())
+                                        .collect::<Vec<_>>()
+                                        .join("、")
+                                ),
+                                &legal.source,
+                            ));
+                        }
+                        FrameRow {
+                            name: frame.name_ja.clone(),
+                            code: frame.code.as_str(),
+                            source: frame.source.clone(),
+                            cap: sourced(frame.cap_yen.value.to_string(), &frame.cap_yen.source),
+                            rates: frame
+                                .rates
+                                .iter()
+                                .map(|step| RateRow {
+                                    ordinal: if step.and_later {
+                                        format!("{}回目以降", step.ordinal)
+                                    } else {
+                                        format!("{}回目", step.ordinal)
+                                    },
+                                    rate: step.rate.to_string(),
+                                    certainty: certainty_label(step.certainty),
+                                    source: step.source.clone(),
+                                })
+                                .collect(),
+                            requirements,
+                        }
+                    })
+                    .collect(),
+                general,
+            }
+        })
+        .collect();
+    // Newest year first.
+    years.reverse();
+    render(
+        "manager_programs",
+        "年度ごとの規則",
+        &caller,
+        &session,
+        years,
+    )
+}

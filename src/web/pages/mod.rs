@@ -1,0 +1,613 @@
+//! The HTML pages, in Japanese: server-rendered handlebars (strict mode) with the templates
+//! compiled into the binary, a little JavaScript where it helps. Every page starts with
+//! [`page_caller`]; every form carries the session's CSRF token and every POST goes through
+//! [`PageForm`], which refuses a missing or wrong token with 403 before anything is read.
+//! Like the JSON API, the pages hold no rules and no SQL: they call `actions`, `db` and
+//! `domain`, and only arrange what those answer for people.
+
+pub mod applicant;
+pub mod auth;
+pub mod editor;
+pub mod manager;
+pub mod officer;
+pub mod reset;
+pub mod view;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::LazyLock;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+};
+use serde::Serialize;
+
+use super::AppState;
+use super::auth::{Caller, caller};
+use crate::domain::access::Role;
+use crate::domain::calendar::{FiscalYear, wareki_date};
+use crate::domain::money::Yen;
+use crate::error::{AppError, AppResult, ErrorKind};
+
+/// Every template, compiled in: pages never depend on the working directory at run time.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "layout",
+        include_str!("../../../templates/pages/layout.hbs"),
+    ),
+    (
+        "decision",
+        include_str!("../../../templates/pages/decision.hbs"),
+    ),
+    ("field", include_str!("../../../templates/pages/field.hbs")),
+    (
+        "editor_cell",
+        include_str!("../../../templates/pages/editor_cell.hbs"),
+    ),
+    (
+        "editor_line",
+        include_str!("../../../templates/pages/editor_line.hbs"),
+    ),
+    (
+        "editor_activity",
+        include_str!("../../../templates/pages/editor_activity.hbs"),
+    ),
+    (
+        "editor_partner",
+        include_str!("../../../templates/pages/editor_partner.hbs"),
+    ),
+    ("error", include_str!("../../../templates/pages/error.hbs")),
+    ("login", include_str!("../../../templates/pages/login.hbs")),
+    (
+        "password_reset_request",
+        include_str!("../../../templates/pages/password_reset_request.hbs"),
+    ),
+    (
+        "password_reset_form",
+        include_str!("../../../templates/pages/password_reset_form.hbs"),
+    ),
+    (
+        "applicant_dashboard",
+        include_str!("../../../templates/pages/applicant_dashboard.hbs"),
+    ),
+    (
+        "application_new",
+        include_str!("../../../templates/pages/application_new.hbs"),
+    ),
+    (
+        "application_edit",
+        include_str!("../../../templates/pages/application_edit.hbs"),
+    ),
+    (
+        "application_show",
+        include_str!("../../../templates/pages/application_show.hbs"),
+    ),
+    (
+        "finance_queue",
+        include_str!("../../../templates/pages/finance_queue.hbs"),
+    ),
+    (
+        "finance_review",
+        include_str!("../../../templates/pages/finance_review.hbs"),
+    ),
+    (
+        "manager_pipeline",
+        include_str!("../../../templates/pages/manager_pipeline.hbs"),
+    ),
+    (
+        "manager_award_limits",
+        include_str!("../../../templates/pages/manager_award_limits.hbs"),
+    ),
+    (
+        "manager_kpis",
+        include_str!("../../../templates/pages/manager_kpis.hbs"),
+    ),
+    (
+        "manager_programs",
+        include_str!("../../../templates/pages/manager_programs.hbs"),
+    ),
+];
+
+static TEMPLATE_REGISTRY: LazyLock<Result<Handlebars<'static>, String>> =
+    LazyLock::new(build_registry);
+
+/// The registry: strict mode, so that a misspelt field is an error in the tests rather than
+/// an empty cell on a page; HTML escaping (the default) stays on for every `{{value}}`.
+pub fn build_registry() -> Result<Handlebars<'static>, String> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    registry.set_prevent_indent(true);
+    for (name, text) in TEMPLATES {
+        registry
+            .register_template_string(name, *text)
+            .map_err(|error| format!("templates/pages/{name}.hbs: {error}"))?;
+    }
+    registry.register_helper("yen", Box::new(yen_helper));
+    registry.register_helper("wareki", Box::new(wareki_helper));
+    registry.register_helper("nendo", Box::new(nendo_helper));
+    Ok(registry)
+}
+
+fn param_value<'a>(
+    helper: &'a Helper<'_>,
+    name: &'static str,
+) -> Result<&'a serde_json::Value, RenderErrorReason> {
+    helper
+        .param(0)
+        .map(|param| param.value())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))
+}
+
+/// `{{yen 13000000}}` → `13,000,000円`; an empty value prints `—`.
+fn yen_helper(
+    helper: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = param_value(helper, "yen")?;
+    match value.as_i64() {
+        Some(amount) => out.write(&Yen::new(amount).to_string())?,
+        None => out.write("—")?,
+    }
+    Ok(())
+}
+
+/// `{{wareki "2026-07-01"}}` → `令和8年7月1日`; an empty value prints `—`.
+fn wareki_helper(
+    helper: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = param_value(helper, "wareki")?;
+    let date = value.as_str().and_then(|text| {
+        chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d").ok()
+    });
+    match date {
+        Some(date) => out.write(&wareki_date(date).to_string())?,
+        None => out.write("—")?,
+    }
+    Ok(())
+}
+
+/// `{{nendo 2026}}` → `令和8年度`.
+fn nendo_helper(
+    helper: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = param_value(helper, "nendo")?;
+    match value.as_i64().and_then(|year| i32::try_from(year).ok()) {
+        Some(year) => out.write(&FiscalYear(year).to_string())?,
+        None => out.write("—")?,
+    }
+    Ok(())
+}
+
+/// A page's failure, shown as a page: 401 sends the person to the login page; 403, 404, 409
+/// and 500 are pages in Japanese that name no internals.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        PageError(error)
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+pub type PageResult = Result<HttpResponse, PageError>;
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status == StatusCode::UNAUTHORIZED {
+            return redirect("/login");
+        }
+        if status.is_server_error() {
+            tracing::error!(error = ?self.0, "page failed");
+        }
+        let (heading, message) = match self.0.kind {
+            ErrorKind::Forbidden => (
+                "アクセスできません",
+                "このページを見る権限がありません。ご自身の団体・担当自治体の申請かどうかご確認ください。".to_owned(),
+            ),
+            ErrorKind::NotFound => (
+                "ページが見つかりません",
+                "お探しのページは見つかりませんでした。URL をご確認ください。".to_owned(),
+            ),
+            ErrorKind::Conflict => ("操作できませんでした", self.0.message.clone()),
+            ErrorKind::Invalid | ErrorKind::BadRequest => {
+                ("入力内容をご確認ください", self.0.message.clone())
+            }
+            _ => (
+                "エラーが発生しました",
+                "内部エラーが発生しました。時間をおいてもう一度お試しください。".to_owned(),
+            ),
+        };
+        error_page(status, heading, &message)
+    }
+}
+
+/// An error page in Japanese; if even the template fails, plain text in Japanese.
+pub fn error_page(status: StatusCode, heading: &str, message: &str) -> HttpResponse {
+    #[derive(Serialize)]
+    struct ErrorView<'a> {
+        status: u16,
+        heading: &'a str,
+        message: &'a str,
+    }
+    let page = Page {
+        title: heading.to_owned(),
+        user: None,
+        csrf: String::new(),
+        nav: Vec::new(),
+        flash: None,
+        page: ErrorView {
+            status: status.as_u16(),
+            heading,
+            message,
+        },
+    };
+    match render_html("error", &page) {
+        Ok(html) => HttpResponse::build(status)
+            .content_type(ContentType::html())
+            .body(html),
+        Err(_) => HttpResponse::build(status)
+            .content_type(ContentType::plaintext())
+            .body(format!("{heading}\n{message}")),
+    }
+}
+
+/// 404 for any path nothing answers: a page for people, JSON under `/api/`.
+pub async fn not_found(request: HttpRequest) -> HttpResponse {
+    if request.path().starts_with("/api/") {
+        return AppError::not_found("見つかりません").error_response();
+    }
+    PageError(AppError::not_found("ページが見つかりません")).error_response()
+}
+
+/// The person shown in the header.
+#[derive(Serialize)]
+pub struct UserView {
+    pub display_name: String,
+    pub role_label: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// What every page's layout needs, and the page's own data under `page`.
+#[derive(Serialize)]
+pub struct Page<T: Serialize> {
+    pub title: String,
+    pub user: Option<UserView>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    /// A one-time message from the previous request (e.g. "保存しました").
+    pub flash: Option<String>,
+    pub page: T,
+}
+
+/// Each role's menu; the first entry is its home.
+pub fn nav_for(role: Role) -> Vec<NavItem> {
+    let item = |href, label| NavItem { href, label };
+    match role {
+        Role::Applicant => vec![
+            item("/applicant", "申請者ダッシュボード"),
+            item("/applications/new", "新しい申請"),
+        ],
+        Role::FinanceOfficer => vec![item("/finance", "予算審査の一覧")],
+        Role::ProgramManager => vec![
+            item("/manager", "申請の状況"),
+            item("/manager/award-limits", "採択回数の上限"),
+            item("/manager/kpis", "KPI"),
+            item("/manager/programs", "年度ごとの規則"),
+        ],
+    }
+}
+
+pub fn home_of(role: Role) -> &'static str {
+    nav_for(role).first().map(|item| item.href).unwrap_or("/")
+}
+
+pub(crate) fn render_html<T: Serialize>(template: &str, data: &T) -> AppResult<String> {
+    let registry = TEMPLATE_REGISTRY
+        .as_ref()
+        .map_err(|error| AppError::internal(format!("テンプレートを読み込めません: {error}")))?;
+    registry
+        .render(template, data)
+        .map_err(|error| AppError::internal("ページを表示できません").with_cause(error))
+}
+
+/// Renders `template` for `caller` with the session's CSRF token.
+pub fn render<T: Serialize>(
+    template: &str,
+    title: impl Into<String>,
+    caller: &Caller,
+    session: &Session,
+    data: T,
+) -> PageResult {
+    let page = Page {
+        title: title.into(),
+        user: Some(UserView {
+            display_name: caller.user.display_name.clone(),
+            role_label: caller.actor.role.label_ja(),
+        }),
+        csrf: csrf_token(session)?,
+        nav: nav_for(caller.actor.role),
+        flash: take_flash(session),
+        page: data,
+    };
+    html(StatusCode::OK, render_html(template, &page)?)
+}
+
+/// Renders a fragment (no layout), e.g. the live preview's decision.
+pub fn render_fragment<T: Serialize>(template: &str, data: &T) -> PageResult {
+    html(StatusCode::OK, render_html(template, data)?)
+}
+
+pub fn html(status: StatusCode, body: String) -> PageResult {
+    Ok(HttpResponse::build(status)
+        .content_type(ContentType::html())
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// 303 See Other: after a POST the browser GETs the target.
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_owned()))
+        .finish()
+}
+
+/// The logged-in user of a page (401 → the login page).
+pub async fn page_caller(state: &AppState, session: &Session) -> Result<Caller, PageError> {
+    Ok(caller(state, session).await?)
+}
+
+/// Runs blocking database work off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    web::block(work)
+        .await
+        .map_err(|error| AppError::internal("処理を実行できません").with_cause(error))?
+}
+
+pub(crate) const FLASH: &str = "flash";
+
+/// Leaves a message for the next page the person sees.
+pub fn set_flash(session: &Session, message: impl Into<String>) {
+    // Losing a notice is harmless; the action it reports is already recorded.
+    let _ = session.insert(FLASH, message.into());
+}
+
+fn take_flash(session: &Session) -> Option<String> {
+    session.remove_as::<String>(FLASH).and_then(Result::ok)
+}
+
+pub(crate) const CSRF: &str = "csrf_token";
+
+/// The session's CSRF token, created on first use: 32 random bytes in hex.
+pub fn csrf_token(session: &Session) -> AppResult<String> {
+    if let Some(token) = session
+        .get::<String>(CSRF)
+        .map_err(|error| AppError::internal("セッションを読めません").with_cause(error))?
+    {
+        return Ok(token);
+    }
+    let token = random_token();
+    session
+        .insert(CSRF, &token)
+        .map_err(|error| AppError::internal("セッションを作成できません").with_cause(error))?;
+    Ok(token)
+}
+
+/// 32 random bytes in hex: CSRF and password-reset tokens.
+pub fn random_token() -> String {
+    rand::random::<[u8; 32]>()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Compares without an early exit, so that the time taken says nothing about the token.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A form posted from one of our pages: the fields in order, after the CSRF check. A request
+/// without the session's token (or with another) is refused with 403 before the handler runs,
+/// so it changes nothing.
+pub struct PageForm {
+    fields: Vec<(String, String)>,
+}
+
+impl PageForm {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The value, trimmed; empty when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default().trim().to_owned()
+    }
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .collect()
+    }
+
+    pub fn fields(&self) -> &[(String, String)] {
+        &self.fields
+    }
+}
+
+impl FromRequest for PageForm {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = request.get_session();
+        let form = web::Form::<Vec<(String, String)>>::from_request(request, payload);
+        Box::pin(async move {
+            let refused = || {
+                PageError(AppError::new(
+                    ErrorKind::Forbidden,
+                    "フォームの有効期限が切れたか、不正な送信です",
+                ))
+            };
+            let fields = form.await.map_err(|_| refused())?.into_inner();
+            let expected = session
+                .get::<String>(CSRF)
+                .map_err(|_| refused())?
+                .ok_or_else(refused)?;
+            let sent = fields
+                .iter()
+                .find(|(key, _)| key == CSRF)
+                .map(|(_, value)| value.as_str())
+                .ok_or_else(refused)?;
+            if !same_token(sent, &expected) {
+                return Err(refused());
+            }
+            Ok(PageForm { fields })
+        })
+    }
+}
+
+/// Registers the pages.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        // An application with many budget rows is a long form (Japanese is 9 bytes a
+        // character once URL-encoded): far more than the 16 KiB actix allows by default.
+        .app_data(web::FormConfig::default().limit(512 * 1024))
+        .service(auth::root)
+        .service(auth::login_page)
+        .service(auth::login)
+        .service(auth::logout)
+        .service(reset::request_page)
+        .service(reset::request)
+        .service(reset::form_page)
+        .service(reset::reset)
+        .service(applicant::dashboard)
+        .service(applicant::new_page)
+        .service(applicant::create)
+        .service(editor::edit_page)
+        .service(editor::save)
+        .service(editor::preview)
+        .service(view::show)
+        .service(view::act)
+        .service(officer::queue)
+        .service(officer::review_page)
+        .service(officer::review_line)
+        .service(officer::export_csv)
+        .service(officer::export_xlsx)
+        .service(manager::pipeline)
+        .service(manager::award_limits)
+        .service(manager::kpis)
+        .service(manager::program_years)
+        .service(web::resource("/static/app.css").route(web::get().to(stylesheet)))
+        .service(web::resource("/static/editor.js").route(web::get().to(editor_script)));
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../../templates/static/app.css"))
+}
+
+async fn editor_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../../templates/static/editor.js"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles_in_strict_mode() {
+        let registry = build_registry();
+        assert!(registry.is_ok(), "{:?}", registry.err());
+    }
+
+    #[test]
+    fn helpers_print_yen_and_wareki() {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_helper("yen", Box::new(yen_helper));
+        registry.register_helper("wareki", Box::new(wareki_helper));
+        registry.register_helper("nendo", Box::new(nendo_helper));
+        let out = registry
+            .render_template(
+                "{{yen a}} {{wareki d}} {{nendo y}} {{yen n}} {{wareki n}} {{name}}",
+                &serde_json::json!({"a": 13000000, "d": "2026-07-01", "y": 2026, "n": null, "name": "<b>&"}),
+            )
+            .unwrap_or_default();
+        assert_eq!(
+            out,
+            "13,000,000円 令和8年7月1日 令和8年度 — — &lt;b&gt;&amp;"
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_failure_is_a_japanese_page_without_internals() {
+        let error = PageError(
+            AppError::internal("SELECT * FROM users failed at src/db/users.rs:42")
+                .with_cause(std::io::Error::other("disk on fire")),
+        );
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("lang=\"ja\""), "{text}");
+        assert!(text.contains("内部エラーが発生しました"));
+        assert!(!text.contains("SELECT") && !text.contains("src/") && !text.contains("disk"));
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same_token("abcd", "abcd"));
+        assert!(!same_token("abcd", "abce"));
+        assert!(!same_token("abc", "abcd"));
+        assert!(!same_token("", "a"));
+    }
+}

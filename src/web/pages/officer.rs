@@ -1,0 +1,438 @@
+//! The municipal finance officer: the queue of applications in their municipality, the
+//! review of each budget line (approve / adjust / reject with a reason, through
+//! `actions::review_budget_line`), and the export of the lines for their own books.
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::view::{
+    ActivityView, DecisionPanel, Summary, activities_view, current_decision, decision_panel,
+    refusal_message, summary,
+};
+use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
+use crate::actions::{self, LineReviewRequest};
+use crate::db::{applications as repo, organisations};
+use crate::domain::access::Role;
+use crate::domain::codes::{ActivityCategory, ExpenseCategory, FundingSource};
+use crate::domain::workflow::{self, Action};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::web::AppState;
+use crate::web::applications::{line_review, today_in_japan};
+
+use super::view::label;
+
+#[derive(Serialize)]
+struct QueueView {
+    municipality: String,
+    applications: Vec<Summary>,
+    total: i64,
+    first: i64,
+    last: i64,
+    previous_page: Option<i64>,
+    next_page: Option<i64>,
+}
+
+/// Rows on one page of the queue.
+const QUEUE_PAGE: i64 = 100;
+
+#[derive(serde::Deserialize)]
+pub struct QueueQuery {
+    page: Option<i64>,
+}
+
+#[get("/finance")]
+pub async fn queue(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<QueueQuery>,
+) -> PageResult {
+    let page = query.page.unwrap_or(1).max(1);
+    let caller = page_caller(&state, &session).await?;
+    let Some(municipality_id) = caller
+        .actor
+        .municipality_id
+        .filter(|_| caller.actor.role == Role::FinanceOfficer)
+    else {
+        return Err(AppError::forbidden().into());
+    };
+    let pool = state.pool.clone();
+    let view = blocking(move || {
+        let mut conn = pool.get()?;
+        let municipalities = organisations::list_municipalities(&mut conn)?;
+        let filter = repo::PipelineFilter {
+            municipality_id: Some(municipality_id),
+            ..Default::default()
+        };
+        let total = repo::count_in_municipality(&mut conn, municipality_id)?;
+        let offset = (page - 1).saturating_mul(QUEUE_PAGE);
+        let rows = repo::list_filtered(&mut conn, &filter, QUEUE_PAGE, offset)?;
+        Ok(QueueView {
+            total,
+            first: if rows.is_empty() { 0 } else { offset + 1 },
+            last: offset + rows.len() as i64,
+            previous_page: (page > 1).then_some(page - 1),
+            next_page: (offset + QUEUE_PAGE < total).then_some(page + 1),
+            municipality: municipalities
+                .iter()
+                .find(|m| m.id == municipality_id)
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
+            applications: rows
+                .iter()
+                .map(|row| summary(row, &municipalities))
+                .collect(),
+        })
+    })
+    .await?;
+    render("finance_queue", "予算審査の一覧", &caller, &session, view)
+}
+
+#[derive(Serialize)]
+struct SourceTotal {
+    funding: String,
+    total_yen: i64,
+}
+
+#[derive(Serialize)]
+struct ReviewView {
+    summary: Summary,
+    activities: Vec<ActivityView>,
+    open: bool,
+    requested_yen: i64,
+    effective_yen: i64,
+    eligible_yen: Option<i64>,
+    by_funding_source: Vec<SourceTotal>,
+    double_funded: usize,
+    panel: DecisionPanel,
+}
+
+/// The funding-source breakdown, from the engine's budget summary (amounts after review).
+fn by_funding_source(panel_source: Option<&Value>) -> Vec<SourceTotal> {
+    panel_source
+        .and_then(|decision| decision.pointer("/budget_summary/by_funding_source"))
+        .and_then(Value::as_array)
+        .map(|rows| {
+            rows.iter()
+                .map(|row| SourceTotal {
+                    funding: label::<FundingSource>(
+                        row.get("funding_source")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
+                    ),
+                    total_yen: row.get("total_yen").and_then(Value::as_i64).unwrap_or(0),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[get("/applications/{id}/review")]
+pub async fn review_page(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let actor = caller.actor.clone();
+    let view = blocking(move || {
+        let mut conn = pool.get()?;
+        let aggregate =
+            actions::authorized_aggregate(&mut conn, &actor, id, Action::ReviewBudgetLine)?;
+        let municipalities = organisations::list_municipalities(&mut conn)?;
+        let decision = current_decision(&mut conn, &programs, &aggregate)?;
+        let activities = activities_view(&aggregate);
+        Ok(ReviewView {
+            summary: summary(&aggregate.application, &municipalities),
+            open: workflow::budget_review_open(aggregate.state()?),
+            requested_yen: aggregate.lines().map(|l| l.amount_yen).sum(),
+            effective_yen: activities.iter().map(|a| a.total_yen).sum(),
+            eligible_yen: decision
+                .as_ref()
+                .and_then(|d| d.get("eligible_expenses_yen"))
+                .and_then(Value::as_i64),
+            by_funding_source: by_funding_source(decision.as_ref()),
+            double_funded: activities
+                .iter()
+                .flat_map(|a| &a.lines)
+                .filter(|l| l.double_funded)
+                .count(),
+            activities,
+            panel: decision_panel(decision.as_ref()),
+        })
+    })
+    .await?;
+    let title = format!("{} 予算審査", view.summary.reference);
+    render("finance_review", title, &caller, &session, view)
+}
+
+#[post("/applications/{id}/lines/{line_id}/review")]
+pub async fn review_line(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i64, i64)>,
+    form: PageForm,
+) -> Result<HttpResponse, PageError> {
+    let caller = page_caller(&state, &session).await?;
+    let (id, line_id) = path.into_inner();
+    let decision = form.text("decision");
+    let amount = form.text("amount_yen").replace([',', '円'], "");
+    let amount = if amount.is_empty() {
+        None
+    } else {
+        Some(amount.parse::<i64>().map_err(|_| {
+            AppError::new(
+                ErrorKind::BadRequest,
+                "調整後の金額は円単位の数字で入力してください",
+            )
+        }))
+    };
+    let outcome = match amount.transpose() {
+        Err(error) => Err(error),
+        Ok(amount) => match line_review(&decision, amount, form.text("reason")) {
+            Err(error) => Err(error),
+            Ok(review) => {
+                let version: i32 = form.text("version").parse().unwrap_or(0);
+                let pool = state.pool.clone();
+                let programs = state.programs.clone();
+                let actor = caller.actor.clone();
+                blocking(move || {
+                    let mut conn = pool.get()?;
+                    actions::review_budget_line(
+                        &mut conn,
+                        &programs,
+                        &actor,
+                        id,
+                        &LineReviewRequest {
+                            line_id,
+                            review,
+                            expected_version: version,
+                        },
+                        today_in_japan(),
+                    )
+                })
+                .await
+            }
+        },
+    };
+    match outcome {
+        Ok(decision) => set_flash(
+            &session,
+            format!(
+                "予算行の審査を記録しました。補助金額（再計算）: {}",
+                decision
+                    .get("subsidy_yen")
+                    .and_then(Value::as_i64)
+                    .map(|y| crate::domain::money::Yen::new(y).to_string())
+                    .unwrap_or_else(|| "—".to_owned())
+            ),
+        ),
+        Err(error)
+            if matches!(
+                error.kind,
+                ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::BadRequest
+            ) =>
+        {
+            set_flash(
+                &session,
+                format!("記録できませんでした: {}", refusal_message(&error)),
+            );
+        }
+        Err(error) => return Err(error.into()),
+    }
+    Ok(redirect(&format!("/applications/{id}/review")))
+}
+
+/// The budget lines as CSV, UTF-8 with a byte-order mark so that Excel opens the Japanese.
+#[get("/applications/{id}/budget.csv")]
+pub async fn export_csv(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let caller = page_caller(&state, &session).await?;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    let actor = caller.actor;
+    let (reference, bytes) = blocking(move || {
+        let mut conn = pool.get()?;
+        let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
+        Ok((
+            aggregate.application.reference.clone(),
+            budget_csv(&aggregate)?,
+        ))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{reference}-budget.csv\""),
+        ))
+        .body(bytes))
+}
+
+const HEADER: [&str; 12] = [
+    "申請番号",
+    "活動",
+    "活動の区分",
+    "経費区分",
+    "内容",
+    "申請額（円）",
+    "財源",
+    "併用する財源",
+    "二重計上の疑い",
+    "審査",
+    "審査後の金額（円）",
+    "審査の理由",
+];
+
+/// One exported budget line: text columns, and the two amounts as numbers.
+struct ExportRow {
+    text_before: [String; 5],
+    amount_yen: i64,
+    text_middle: [String; 4],
+    effective_yen: i64,
+    reason: String,
+}
+
+fn export_rows(aggregate: &repo::Aggregate) -> Vec<ExportRow> {
+    let mut rows = Vec::new();
+    for (activity, lines) in &aggregate.activities {
+        for line in lines {
+            let double =
+                crate::domain::budget::is_double_funded(&line.funding_source, &line.co_funding());
+            rows.push(ExportRow {
+                text_before: [
+                    aggregate.application.reference.clone(),
+                    activity.name.clone(),
+                    label::<ActivityCategory>(&activity.category),
+                    label::<ExpenseCategory>(&line.category),
+                    line.description.clone(),
+                ],
+                amount_yen: line.amount_yen,
+                text_middle: [
+                    label::<FundingSource>(&line.funding_source),
+                    line.co_funding()
+                        .iter()
+                        .map(|code| label::<FundingSource>(code))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    if double { "あり" } else { "" }.to_owned(),
+                    super::view::review_label(&line.review_state).to_owned(),
+                ],
+                effective_yen: line.effective_yen().value(),
+                reason: line.review_reason.clone().unwrap_or_default(),
+            });
+        }
+    }
+    rows
+}
+
+/// One row per budget line, amounts as plain integers (yen) so that spreadsheets sum them.
+pub fn budget_csv(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
+    let failed = |error: csv::Error| AppError::internal("CSV を作成できません").with_cause(error);
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        writer.write_record(HEADER).map_err(failed)?;
+        for row in export_rows(aggregate) {
+            let mut record: Vec<String> = row.text_before.to_vec();
+            record.push(row.amount_yen.to_string());
+            record.extend(row.text_middle);
+            record.push(row.effective_yen.to_string());
+            record.push(row.reason);
+            writer.write_record(&record).map_err(failed)?;
+        }
+        writer
+            .flush()
+            .map_err(|error| AppError::internal("CSV を作成できません").with_cause(error))?;
+    }
+    Ok(out)
+}
+
+/// The same rows as an Excel workbook: amounts as numbers with thousands separators.
+pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let failed = |error: rust_xlsxwriter::XlsxError| {
+        AppError::internal("Excel ファイルを作成できません").with_cause(error)
+    };
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("予算行").map_err(failed)?;
+    let bold = Format::new().set_bold();
+    let yen = Format::new().set_num_format("#,##0");
+    for (column, title) in (0u16..).zip(HEADER) {
+        sheet
+            .write_string_with_format(0, column, title, &bold)
+            .map_err(failed)?;
+    }
+    for (row_index, row) in (1u32..).zip(export_rows(aggregate)) {
+        let mut column = 0u16;
+        for text in &row.text_before {
+            sheet
+                .write_string(row_index, column, text)
+                .map_err(failed)?;
+            column += 1;
+        }
+        // Yen are whole numbers far below 2^53, so the spreadsheet's number holds them exactly.
+        sheet
+            .write_number_with_format(row_index, column, row.amount_yen as f64, &yen)
+            .map_err(failed)?;
+        column += 1;
+        for text in &row.text_middle {
+            sheet
+                .write_string(row_index, column, text)
+                .map_err(failed)?;
+            column += 1;
+        }
+        sheet
+            .write_number_with_format(row_index, column, row.effective_yen as f64, &yen)
+            .map_err(failed)?;
+        column += 1;
+        sheet
+            .write_string(row_index, column, &row.reason)
+            .map_err(failed)?;
+    }
+    for (column, width) in (0u16..).zip([
+        10.0, 28.0, 16.0, 14.0, 30.0, 14.0, 20.0, 16.0, 10.0, 8.0, 16.0, 30.0,
+    ]) {
+        sheet.set_column_width(column, width).map_err(failed)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(failed)?;
+    workbook.save_to_buffer().map_err(failed)
+}
+
+/// The budget lines as an Excel workbook (.xlsx).
+#[get("/applications/{id}/budget.xlsx")]
+pub async fn export_xlsx(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let caller = page_caller(&state, &session).await?;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    let actor = caller.actor;
+    let (reference, bytes) = blocking(move || {
+        let mut conn = pool.get()?;
+        let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
+        Ok((
+            aggregate.application.reference.clone(),
+            budget_xlsx(&aggregate)?,
+        ))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{reference}-budget.xlsx\""),
+        ))
+        .body(bytes))
+}

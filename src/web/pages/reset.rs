@@ -1,0 +1,180 @@
+//! Password reset by an emailed token: the request page records a token (only its hash) and
+//! enqueues the email job in one transaction (`db::users::request_password_reset`); the link
+//! opens a form that sets a new password once. The answers never say whether an email is
+//! registered.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Serialize;
+
+use super::{
+    Page, PageError, PageForm, PageResult, blocking, csrf_token, html, redirect, set_flash,
+};
+use crate::db;
+use crate::error::ErrorKind;
+use crate::web::AppState;
+
+/// How long an emailed link works.
+const VALID_FOR_MINUTES: i64 = 60;
+
+#[derive(Serialize)]
+struct RequestView {
+    sent: bool,
+}
+
+#[derive(Serialize)]
+struct FormView {
+    token: String,
+    valid: bool,
+    error: Option<String>,
+    min_length: usize,
+}
+
+fn anonymous<T: Serialize>(
+    session: &Session,
+    template: &str,
+    title: &str,
+    status: StatusCode,
+    view: T,
+) -> PageResult {
+    let page = Page {
+        title: title.to_owned(),
+        user: None,
+        csrf: csrf_token(session)?,
+        nav: Vec::new(),
+        flash: None,
+        page: view,
+    };
+    html(status, super::render_html(template, &page)?)
+}
+
+#[get("/password-reset")]
+pub async fn request_page(session: Session) -> PageResult {
+    anonymous(
+        &session,
+        "password_reset_request",
+        "パスワードの再設定",
+        StatusCode::OK,
+        RequestView { sent: false },
+    )
+}
+
+#[post("/password-reset")]
+pub async fn request(state: web::Data<AppState>, session: Session, form: PageForm) -> PageResult {
+    let email = form.text("email");
+    let token = super::random_token();
+    let pool = state.pool.clone();
+    blocking(move || {
+        let mut conn = pool.get()?;
+        db::users::request_password_reset(
+            &mut conn,
+            &email,
+            &token,
+            chrono::Duration::minutes(VALID_FOR_MINUTES),
+        )
+    })
+    .await?;
+    // The same answer whether or not the address is registered.
+    anonymous(
+        &session,
+        "password_reset_request",
+        "パスワードの再設定",
+        StatusCode::OK,
+        RequestView { sent: true },
+    )
+}
+
+#[get("/password-reset/{token}")]
+pub async fn form_page(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+) -> PageResult {
+    let token = path.into_inner();
+    let pool = state.pool.clone();
+    let lookup = token.clone();
+    let valid = blocking(move || {
+        let mut conn = pool.get()?;
+        db::users::reset_token_valid(&mut conn, &lookup)
+    })
+    .await?;
+    anonymous(
+        &session,
+        "password_reset_form",
+        "新しいパスワードの設定",
+        if valid {
+            StatusCode::OK
+        } else {
+            StatusCode::GONE
+        },
+        FormView {
+            token,
+            valid,
+            error: None,
+            min_length: crate::passwords::MIN_LENGTH,
+        },
+    )
+}
+
+#[post("/password-reset/{token}")]
+pub async fn reset(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+    form: PageForm,
+) -> Result<HttpResponse, PageError> {
+    let token = path.into_inner();
+    let password = form.get("password").unwrap_or_default().to_owned();
+    let again = form.get("password_again").unwrap_or_default();
+    let refuse = |message: String| {
+        anonymous(
+            &session,
+            "password_reset_form",
+            "新しいパスワードの設定",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormView {
+                token: token.clone(),
+                valid: true,
+                error: Some(message),
+                min_length: crate::passwords::MIN_LENGTH,
+            },
+        )
+    };
+    if password != again {
+        return refuse("確認のため入力したパスワードが一致しません".to_owned());
+    }
+    let hash = match crate::passwords::hash_password(&password) {
+        Ok(hash) => hash,
+        Err(error) if error.kind == ErrorKind::BadRequest => return refuse(error.message),
+        Err(error) => return Err(error.into()),
+    };
+    let pool = state.pool.clone();
+    let used = token.clone();
+    let done = blocking(move || {
+        let mut conn = pool.get()?;
+        db::users::reset_password(&mut conn, &used, &hash)
+    })
+    .await?;
+    if !done {
+        return anonymous(
+            &session,
+            "password_reset_form",
+            "新しいパスワードの設定",
+            StatusCode::GONE,
+            FormView {
+                token,
+                valid: false,
+                error: None,
+                min_length: crate::passwords::MIN_LENGTH,
+            },
+        );
+    }
+    // Whoever was logged in on this browser starts again with the new password.
+    session.purge();
+    set_flash(
+        &session,
+        "パスワードを変更しました。新しいパスワードでログインしてください。",
+    );
+    Ok(redirect("/login"))
+}

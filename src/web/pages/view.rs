@@ -1,0 +1,548 @@
+//! One application as every role sees it (members, partners, legal basis, budget lines by
+//! activity with their reviews, the engine's decision) and the workflow buttons the domain
+//! allows this person in this state. The view models here are shared by the other pages.
+
+use std::str::FromStr;
+
+use actix_session::Session;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
+use crate::actions::{self, ActionRequest};
+use crate::db::applications::Aggregate;
+use crate::db::{self, organisations};
+use crate::domain::access::Role;
+use crate::domain::budget::is_double_funded;
+use crate::domain::codes::{
+    ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
+};
+use crate::domain::workflow::{self, Action, Actor, ApplicationState, Facts};
+use crate::error::{AppError, ErrorKind};
+use crate::web::AppState;
+use crate::web::applications::today_in_japan;
+
+/// The Japanese label of a code, or the code itself when it is not one (old data).
+pub fn label<T: FromStr + LabelJa>(code: &str) -> String {
+    T::from_str(code)
+        .map(|value| value.label().to_owned())
+        .unwrap_or_else(|_| code.to_owned())
+}
+
+pub trait LabelJa {
+    fn label(&self) -> &'static str;
+}
+
+macro_rules! label_ja {
+    ($($t:ty),*) => {$(impl LabelJa for $t { fn label(&self) -> &'static str { self.label_ja() } })*};
+}
+label_ja!(
+    Frame,
+    PartnerKind,
+    LegalPath,
+    ActivityCategory,
+    ExpenseCategory,
+    FundingSource,
+    ApplicationState
+);
+
+impl LabelJa for crate::domain::codes::ApplicantKind {
+    fn label(&self) -> &'static str {
+        self.label_ja()
+    }
+}
+
+/// The engine's decision as people read it.
+#[derive(Serialize, Clone)]
+pub struct DecisionView {
+    pub eligible: bool,
+    pub award_ordinal: i64,
+    pub rate: String,
+    pub cap_yen: Option<i64>,
+    pub eligible_expenses_yen: Option<i64>,
+    pub subsidy_yen: Option<i64>,
+    pub findings: Vec<FindingView>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct FindingView {
+    pub severity: String,
+    pub severity_label: &'static str,
+    pub message: String,
+    pub source: String,
+}
+
+/// What the decision partial shows: the decision, or why there is none.
+#[derive(Serialize, Clone)]
+pub struct DecisionPanel {
+    pub decision: Option<DecisionView>,
+    pub decision_note: String,
+}
+
+impl DecisionPanel {
+    pub fn note(note: impl Into<String>) -> Self {
+        DecisionPanel {
+            decision: None,
+            decision_note: note.into(),
+        }
+    }
+}
+
+/// Reads a decision of the evaluation contract (stored or fresh).
+pub fn decision_view(decision: &Value) -> Option<DecisionView> {
+    let eligible = decision.get("eligible")?.as_bool()?;
+    let rate = match (
+        decision.pointer("/rate/numerator").and_then(Value::as_i64),
+        decision
+            .pointer("/rate/denominator")
+            .and_then(Value::as_i64),
+    ) {
+        (Some(numerator), Some(denominator)) => format!("{numerator}/{denominator}"),
+        _ => "—".to_owned(),
+    };
+    let findings = decision
+        .get("findings")
+        .and_then(Value::as_array)
+        .map(|findings| {
+            findings
+                .iter()
+                .map(|finding| {
+                    let severity = finding
+                        .get("severity")
+                        .and_then(Value::as_str)
+                        .unwrap_or("info")
+                        .to_owned();
+                    FindingView {
+                        severity_label: match severity.as_str() {
+                            "error" => "要件",
+                            "warning" => "注意",
+                            _ => "情報",
+                        },
+                        severity,
+                        message: finding
+                            .get("message")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                        source: finding
+                            .get("source")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(DecisionView {
+        eligible,
+        award_ordinal: decision
+            .get("award_ordinal")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
+        rate,
+        cap_yen: decision.get("cap_yen").and_then(Value::as_i64),
+        eligible_expenses_yen: decision
+            .get("eligible_expenses_yen")
+            .and_then(Value::as_i64),
+        subsidy_yen: decision.get("subsidy_yen").and_then(Value::as_i64),
+        findings,
+    })
+}
+
+/// The engine's latest decision on the application: the stored one, or (for data loaded
+/// without one, e.g. the demo) a fresh preview that writes nothing. `None` while the draft is
+/// too incomplete to evaluate.
+pub fn current_decision(
+    conn: &mut crate::db::DbConnection,
+    programs: &crate::domain::program::ProgramSet,
+    aggregate: &Aggregate,
+) -> crate::error::AppResult<Option<Value>> {
+    if let Some(stored) = aggregate
+        .application
+        .decision_json
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+    {
+        return Ok(Some(stored));
+    }
+    match actions::preview(conn, programs, aggregate, today_in_japan()) {
+        Ok(decision) => Ok(Some(decision)),
+        Err(error) if error.kind == ErrorKind::Invalid => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// The panel for a decision (see [`current_decision`]).
+pub fn decision_panel(decision: Option<&Value>) -> DecisionPanel {
+    let decision = decision.and_then(decision_view);
+    match decision {
+        Some(decision) => DecisionPanel {
+            decision: Some(decision),
+            decision_note: String::new(),
+        },
+        None => DecisionPanel::note(
+            "まだ判定できません。申請者・連携先・活動と予算を入力して保存すると、ここに判定が表示されます。",
+        ),
+    }
+}
+
+#[derive(Serialize)]
+pub struct LineView {
+    pub id: i64,
+    pub version: i32,
+    pub category: String,
+    pub description: String,
+    pub amount_yen: i64,
+    pub effective_yen: i64,
+    pub funding: String,
+    pub funding_code: String,
+    pub co_funding: String,
+    pub double_funded: bool,
+    pub review_state: String,
+    pub review_label: &'static str,
+    pub reviewed_amount_yen: Option<i64>,
+    pub review_reason: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ActivityView {
+    pub name: String,
+    pub category: String,
+    pub executive_internship: bool,
+    pub kpi: Option<String>,
+    pub lines: Vec<LineView>,
+    pub total_yen: i64,
+}
+
+pub fn review_label(state: &str) -> &'static str {
+    match state {
+        "approved" => "承認",
+        "adjusted" => "調整",
+        "rejected" => "否認",
+        _ => "未審査",
+    }
+}
+
+/// Budget lines grouped by activity, each with its effective amount and double-funding flag
+/// (both from the domain).
+pub fn activities_view(aggregate: &Aggregate) -> Vec<ActivityView> {
+    aggregate
+        .activities
+        .iter()
+        .map(|(activity, lines)| {
+            let lines: Vec<LineView> = lines
+                .iter()
+                .map(|line| LineView {
+                    id: line.id,
+                    version: line.version,
+                    category: label::<ExpenseCategory>(&line.category),
+                    description: line.description.clone(),
+                    amount_yen: line.amount_yen,
+                    effective_yen: line.effective_yen().value(),
+                    funding: label::<FundingSource>(&line.funding_source),
+                    funding_code: line.funding_source.clone(),
+                    co_funding: line
+                        .co_funding()
+                        .iter()
+                        .map(|code| label::<FundingSource>(code))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    double_funded: is_double_funded(&line.funding_source, &line.co_funding()),
+                    review_state: line.review_state.clone(),
+                    review_label: review_label(&line.review_state),
+                    reviewed_amount_yen: line.reviewed_amount_yen,
+                    review_reason: line.review_reason.clone(),
+                })
+                .collect();
+            ActivityView {
+                name: activity.name.clone(),
+                category: label::<ActivityCategory>(&activity.category),
+                executive_internship: activity.executive_internship,
+                kpi: activity.kpi.clone(),
+                total_yen: lines.iter().map(|line| line.effective_yen).sum(),
+                lines,
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub id: i64,
+    pub reference: String,
+    pub title: String,
+    pub fiscal_year: i32,
+    pub frame: String,
+    pub state: String,
+    pub state_label: String,
+    pub municipality: String,
+    pub application_date: Option<String>,
+    pub project_start: Option<String>,
+    pub project_end: Option<String>,
+    /// `None` until the engine has decided (the demo's seeded applications, say).
+    pub subsidy_yen: Option<i64>,
+    pub eligible_expenses_yen: Option<i64>,
+    pub version: i32,
+}
+
+pub fn summary(
+    row: &db::applications::ApplicationRow,
+    municipalities: &[organisations::Municipality],
+) -> Summary {
+    Summary {
+        id: row.id,
+        reference: row.reference.clone(),
+        title: row.title.clone(),
+        fiscal_year: row.fiscal_year,
+        frame: label::<Frame>(&row.frame),
+        state: row.status.clone(),
+        state_label: label::<ApplicationState>(&row.status),
+        municipality: row
+            .municipality_id
+            .and_then(|id| municipalities.iter().find(|m| m.id == id))
+            .map(|m| m.name.clone())
+            .unwrap_or_else(|| "—".to_owned()),
+        application_date: row.application_date.map(|d| d.to_string()),
+        project_start: row.project_start.map(|d| d.to_string()),
+        project_end: row.project_end.map(|d| d.to_string()),
+        subsidy_yen: row.decision_json.as_ref().map(|_| row.subsidy_yen),
+        eligible_expenses_yen: row
+            .decision_json
+            .as_ref()
+            .map(|_| row.eligible_expenses_yen),
+        version: row.version,
+    }
+}
+
+/// A workflow button.
+#[derive(Serialize)]
+pub struct ActionButton {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub needs_reason: bool,
+    pub danger: bool,
+}
+
+/// Actions carried by a payload of their own (reports, change requests, the survey) have
+/// their own forms; they are not plain buttons.
+fn has_payload(action: Action) -> bool {
+    matches!(
+        action,
+        Action::SubmitInterimReport
+            | Action::RequestChange
+            | Action::SubmitCompletionReport
+            | Action::AnswerContinuationSurvey
+    )
+}
+
+/// The buttons to offer: what `authorize` allows this person and `transition` allows in this
+/// state (the engine's verdict is checked again when the button is pressed).
+pub fn available_actions(actor: &Actor, aggregate: &Aggregate) -> Vec<ActionButton> {
+    let Ok(state) = aggregate.state() else {
+        return Vec::new();
+    };
+    let scope = aggregate.scope();
+    let facts = Facts {
+        engine: Some(Ok(())),
+        reason_given: true,
+    };
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|action| {
+            !matches!(
+                action,
+                Action::View | Action::EditDraft | Action::ReviewBudgetLine | Action::ViewAudit
+            ) && !has_payload(*action)
+        })
+        .filter(|action| workflow::authorize(actor, *action, &scope).is_ok())
+        .filter(|action| workflow::transition(state, *action, &facts).is_ok())
+        .map(|action| ActionButton {
+            code: action.code(),
+            label: action.label_ja(),
+            needs_reason: action.needs_reason(),
+            danger: matches!(
+                action,
+                Action::Reject | Action::Withdraw | Action::Cancel | Action::Revoke
+            ),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ShowView {
+    summary: Summary,
+    members: Vec<MemberView>,
+    partners: Vec<(String, String)>,
+    legal_basis: Option<LegalView>,
+    activities: Vec<ActivityView>,
+    panel: DecisionPanel,
+    actions: Vec<ActionButton>,
+    can_edit: bool,
+    can_review: bool,
+    is_manager: bool,
+}
+
+#[derive(Serialize)]
+struct MemberView {
+    name: String,
+    role: &'static str,
+    kind: String,
+}
+
+#[derive(Serialize)]
+struct LegalView {
+    path: String,
+    holder: String,
+    granted_by: String,
+    granted_on: String,
+    valid_until: Option<String>,
+    includes_talent_measures: bool,
+    evidence: Option<String>,
+}
+
+#[get("/applications/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let actor = caller.actor.clone();
+    let view = blocking(move || {
+        let mut conn = pool.get()?;
+        let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
+        let municipalities = organisations::list_municipalities(&mut conn)?;
+        let state = aggregate.state()?;
+        Ok(ShowView {
+            summary: summary(&aggregate.application, &municipalities),
+            members: aggregate
+                .members
+                .iter()
+                .map(|m| MemberView {
+                    name: m.organisation.name.clone(),
+                    role: if m.role == "lead" {
+                        "代表申請者"
+                    } else {
+                        "共同申請者"
+                    },
+                    kind: label::<crate::domain::codes::ApplicantKind>(&m.organisation.kind),
+                })
+                .collect(),
+            partners: aggregate
+                .partners
+                .iter()
+                .map(|p| (label::<PartnerKind>(&p.kind), p.name.clone()))
+                .collect(),
+            legal_basis: aggregate.legal_basis.as_ref().map(|b| LegalView {
+                path: label::<LegalPath>(&b.path),
+                holder: b.holder_name.clone(),
+                granted_by: b.granted_by.clone(),
+                granted_on: b.granted_on.to_string(),
+                valid_until: b.valid_until.map(|d| d.to_string()),
+                includes_talent_measures: b.includes_talent_measures,
+                evidence: b.evidence_reference.clone(),
+            }),
+            activities: activities_view(&aggregate),
+            panel: decision_panel(current_decision(&mut conn, &programs, &aggregate)?.as_ref()),
+            actions: available_actions(&actor, &aggregate),
+            can_edit: workflow::editable(state)
+                && workflow::authorize(&actor, Action::EditDraft, &aggregate.scope()).is_ok(),
+            can_review: workflow::budget_review_open(state)
+                && workflow::authorize(&actor, Action::ReviewBudgetLine, &aggregate.scope())
+                    .is_ok(),
+            is_manager: actor.role == Role::ProgramManager,
+        })
+    })
+    .await?;
+    let title = format!("{} {}", view.summary.reference, view.summary.title);
+    render("application_show", title, &caller, &session, view)
+}
+
+/// The message of a refused action, for the person who pressed the button.
+pub fn refusal_message(error: &AppError) -> String {
+    match (&error.kind, &error.field_errors) {
+        (ErrorKind::Invalid, Some(errors)) => errors
+            .errors
+            .values()
+            .flatten()
+            .map(|error| error.message.clone())
+            .collect::<Vec<_>>()
+            .join(" / "),
+        _ => error.message.clone(),
+    }
+}
+
+/// A workflow button: `actions::perform` decides and records, exactly as the JSON API.
+#[post("/applications/{id}/act")]
+pub async fn act(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+    form: PageForm,
+) -> Result<HttpResponse, PageError> {
+    let caller = page_caller(&state, &session).await?;
+    let id = path.into_inner();
+    let action: Action = form
+        .text("action")
+        .parse()
+        .map_err(|_| AppError::not_found("操作が見つかりません"))?;
+    let version: i32 = form
+        .text("version")
+        .parse()
+        .map_err(|_| AppError::new(ErrorKind::BadRequest, "版が指定されていません"))?;
+    let reason = Some(form.text("reason")).filter(|r| !r.is_empty());
+    let request = ActionRequest {
+        version,
+        reason,
+        payload: Value::Null,
+    };
+    let pool = state.pool.clone();
+    let programs = state.programs.clone();
+    let actor = caller.actor.clone();
+    let outcome = blocking(move || {
+        let mut conn = pool.get()?;
+        actions::perform(
+            &mut conn,
+            &programs,
+            &actor,
+            id,
+            action,
+            &request,
+            today_in_japan(),
+        )
+    })
+    .await;
+    match outcome {
+        Ok(outcome) => set_flash(
+            &session,
+            format!(
+                "「{}」を行いました。現在の状態: {}",
+                action.label_ja(),
+                outcome.state.label_ja()
+            ),
+        ),
+        Err(error)
+            if matches!(
+                error.kind,
+                ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::BadRequest
+            ) =>
+        {
+            set_flash(
+                &session,
+                format!(
+                    "「{}」を行えませんでした: {}",
+                    action.label_ja(),
+                    refusal_message(&error)
+                ),
+            );
+        }
+        Err(error) => return Err(error.into()),
+    }
+    Ok(redirect(&format!("/applications/{id}")))
+}

@@ -1,0 +1,146 @@
+//! The pages in a real browser: each spec in `tests/browser/` drives headless Debian chromium
+//! with playwright-core against `hojokin serve --demo` on a fresh SQLite database (port 0),
+//! with the demo users' passwords as the server printed them. Screenshots go to
+//! `test-artifacts/`. A machine without chromium or playwright-core fails here, loudly:
+//! `scripts/setup` installs both.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A demo server for one spec; stopped (by its own pid) when dropped.
+struct DemoServer {
+    child: Child,
+    url: String,
+    users: BTreeMap<String, String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_demo() -> DemoServer {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("browser.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hojokin"))
+        .current_dir(dir.path())
+        .env_remove("HOJOKIN_CONFIG")
+        .env("HOJOKIN_DATABASE_URL", &url)
+        .env("HOJOKIN_BIND", "127.0.0.1:0")
+        .env("HOJOKIN_DATA_DIR", dir.path().join("data"))
+        .env("RUST_LOG", "warn")
+        .args(["serve", "--demo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn hojokin serve --demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut users = BTreeMap::new();
+    let address = loop {
+        assert!(Instant::now() < deadline, "the demo server did not start");
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .expect("utf-8");
+        // "  申請者   tanaka@meguru.example   <password>"
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let [_, email, password] = words.as_slice()
+            && email.contains('@')
+        {
+            users.insert((*email).to_owned(), (*password).to_owned());
+        }
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split_whitespace().next().expect("address").to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    assert!(users.len() >= 7, "the demo users were printed: {users:?}");
+    DemoServer {
+        child,
+        url: format!("http://{address}"),
+        users,
+        _dir: dir,
+    }
+}
+
+fn require_browser() {
+    assert!(
+        Path::new(CHROMIUM).is_file(),
+        "{CHROMIUM} is missing: run scripts/setup (it installs Debian's chromium) — the browser \
+         tests do not skip"
+    );
+    assert!(
+        root()
+            .join("node_modules/playwright-core/package.json")
+            .is_file(),
+        "playwright-core is missing: run scripts/setup (npm install from package.json) — the \
+         browser tests do not skip"
+    );
+}
+
+fn artifacts() -> PathBuf {
+    root().join("test-artifacts")
+}
+
+/// Runs `tests/browser/<spec>.mjs` against a fresh demo server and asserts that it passed.
+fn run_spec(spec: &str) {
+    require_browser();
+    let server = start_demo();
+    let output = Command::new("node")
+        .arg(root().join("tests/browser").join(format!("{spec}.mjs")))
+        .current_dir(root())
+        .env("HOJOKIN_URL", &server.url)
+        .env(
+            "HOJOKIN_USERS",
+            serde_json::to_string(&server.users).expect("json"),
+        )
+        .env("HOJOKIN_ARTIFACTS", artifacts())
+        .output()
+        .expect("node runs (install Node.js: scripts/setup)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "browser spec {spec} failed ({}); screenshots in {}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status,
+        artifacts().display()
+    );
+    assert!(
+        stdout.contains(&format!("{spec}: ok")),
+        "spec {spec} did not report success:\n{stdout}"
+    );
+}
+
+#[test]
+fn applicant_drafts_and_submits_in_the_browser() {
+    run_spec("applicant");
+}
+
+#[test]
+fn finance_officer_adjusts_a_line_in_the_browser() {
+    run_spec("officer");
+}
+
+#[test]
+fn program_manager_selects_in_the_browser() {
+    run_spec("manager");
+}
+
+#[test]
+fn other_organisations_and_forged_forms_are_refused_in_the_browser() {
+    run_spec("security");
+}

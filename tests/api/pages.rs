@@ -1,0 +1,757 @@
+//! The HTML pages in process, on both backends: login with CSRF, the refusal pages, the
+//! editor's save with field errors, the finance officer's review and CSV export, and the
+//! program manager's pages. (The same paths in a real browser: `browser.rs`.)
+
+use actix_web::test::{TestRequest, call_service, read_body};
+use serde_json::json;
+
+use crate::fixtures::{PASSWORD, draft, world};
+use crate::helpers::block_on;
+
+/// A browser in miniature: keeps the session cookie as the server re-issues it.
+struct Client {
+    cookie: Option<String>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+    bytes: Vec<u8>,
+}
+
+impl Client {
+    fn new() -> Self {
+        Client { cookie: None }
+    }
+}
+
+/// Sends a request with the client's cookie, keeps the cookie the server sets, and reads the
+/// answer as a [`Page`].
+macro_rules! send {
+    ($client:expr, $app:expr, $request:expr $(,)?) => {{
+        let mut request: TestRequest = $request;
+        if let Some(cookie) = &$client.cookie {
+            request = request.insert_header(("cookie", cookie.clone()));
+        }
+        let response = call_service($app, request.to_request()).await;
+        if let Some(cookie) = response
+            .response()
+            .cookies()
+            .find(|c| c.name() == "hojokin_session")
+        {
+            $client.cookie = Some(format!("{}={}", cookie.name(), cookie.value()));
+        }
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = read_body(response).await.to_vec();
+        Page {
+            status,
+            location,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
+        }
+    }};
+}
+
+/// The hidden CSRF field of a page.
+fn csrf_of(body: &str) -> String {
+    body.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("page has a CSRF field")
+        .to_owned()
+}
+
+fn form(uri: &str, fields: &[(&str, &str)]) -> TestRequest {
+    TestRequest::post().uri(uri).set_form(fields.to_vec())
+}
+
+macro_rules! page_login {
+    ($app:expr, $client:expr, $email:expr) => {{
+        let login = send!($client, $app, TestRequest::get().uri("/login"));
+        assert_eq!(login.status, 200);
+        let token = csrf_of(&login.body);
+        let done = send!(
+            $client,
+            $app,
+            form(
+                "/login",
+                &[
+                    ("csrf_token", &token),
+                    ("email", $email),
+                    ("password", PASSWORD)
+                ],
+            ),
+        );
+        assert_eq!(done.status, 303, "login of {}", $email);
+        done
+    }};
+}
+
+crate::on_both_backends!(
+    login_needs_the_csrf_token_and_lands_on_the_role_home,
+    |test_db| {
+        {
+            let mut conn = test_db.conn();
+            world(&mut conn);
+        }
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let mut client = Client::new();
+            let login = send!(client, &app, TestRequest::get().uri("/login"));
+            assert_eq!(login.status, 200);
+            assert!(login.body.contains("<html lang=\"ja\">"));
+            assert!(login.body.contains("本文へ移動"), "skip link");
+            assert!(
+                login
+                    .body
+                    .contains("<label for=\"email\">メールアドレス</label>")
+            );
+            // Without the token: 403, and no session is opened.
+            let refused = send!(
+                client,
+                &app,
+                form(
+                    "/login",
+                    &[("email", "applicant@own.example"), ("password", PASSWORD)],
+                ),
+            );
+            assert_eq!(refused.status, 403);
+            assert!(refused.body.contains("アクセスできません"));
+            let home = send!(client, &app, TestRequest::get().uri("/applicant"));
+            assert_eq!(home.status, 303, "still logged out");
+            assert_eq!(home.location.as_deref(), Some("/login"));
+            // A wrong password: 401 with the message in Japanese.
+            let token = csrf_of(&login.body);
+            let wrong = send!(
+                client,
+                &app,
+                form(
+                    "/login",
+                    &[
+                        ("csrf_token", &token),
+                        ("email", "applicant@own.example"),
+                        ("password", "nope"),
+                    ],
+                ),
+            );
+            assert_eq!(wrong.status, 401);
+            assert!(
+                wrong
+                    .body
+                    .contains("メールアドレスまたはパスワードが正しくありません")
+            );
+            for (email, home) in [
+                ("applicant@own.example", "/applicant"),
+                ("officer@shiojiri.example", "/finance"),
+                ("manager@meti.example", "/manager"),
+            ] {
+                let mut client = Client::new();
+                let done = page_login!(&app, client, email);
+                assert_eq!(done.location.as_deref(), Some(home));
+                let page = send!(client, &app, TestRequest::get().uri(home));
+                assert_eq!(page.status, 200, "{home} for {email}");
+                // Logging out is a form with the token too.
+                let token = csrf_of(&page.body);
+                assert_eq!(send!(client, &app, form("/logout", &[])).status, 403);
+                let out = send!(client, &app, form("/logout", &[("csrf_token", &token)]));
+                assert_eq!(out.status, 303);
+                let after = send!(client, &app, TestRequest::get().uri(home));
+                assert_eq!(after.location.as_deref(), Some("/login"), "logged out");
+            }
+        });
+    }
+);
+
+crate::on_both_backends!(
+    refusals_are_pages_in_japanese_without_internals,
+    |test_db| {
+        let w = {
+            let mut conn = test_db.conn();
+            world(&mut conn)
+        };
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let owner = crate::login!(&app, "applicant@own.example");
+            let (status, created) = crate::call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&owner),
+                Some(draft(w.own_org, w.shiojiri))
+            );
+            assert_eq!(status, 201, "{created}");
+            let id = created["application"]["id"].as_i64().expect("id");
+            let mut other = Client::new();
+            page_login!(&app, other, "applicant@other.example");
+            for uri in [
+                format!("/applications/{id}"),
+                format!("/applications/{id}/edit"),
+                format!("/applications/{id}/budget.csv"),
+            ] {
+                let page = send!(other, &app, TestRequest::get().uri(&uri));
+                assert_eq!(page.status, 403, "{uri}");
+                assert!(page.body.contains("アクセスできません"), "{uri}");
+                assert!(!page.body.contains("Forbidden") && !page.body.contains("src/"));
+            }
+            let missing = send!(other, &app, TestRequest::get().uri("/applications/999999"));
+            assert_eq!(missing.status, 404);
+            assert!(missing.body.contains("ページが見つかりません"));
+            let nowhere = send!(other, &app, TestRequest::get().uri("/no/such/page"));
+            assert_eq!(nowhere.status, 404);
+            assert!(nowhere.body.contains("lang=\"ja\""));
+            // The API keeps answering JSON for unknown paths.
+            let api = send!(other, &app, TestRequest::get().uri("/api/v1/no-such-thing"));
+            assert_eq!(api.status, 404);
+            assert!(api.body.starts_with('{'), "{}", api.body);
+            // A finance officer of another municipality may not review; a manager page is the
+            // manager's only.
+            let mut officer = Client::new();
+            page_login!(&app, officer, "officer@matsumoto.example");
+            let review = send!(
+                officer,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/review"))
+            );
+            assert_eq!(review.status, 403);
+            assert_eq!(
+                send!(officer, &app, TestRequest::get().uri("/manager")).status,
+                403
+            );
+        });
+    }
+);
+
+crate::on_both_backends!(
+    the_editor_saves_drafts_and_shows_errors_by_field,
+    |test_db| {
+        let w = {
+            let mut conn = test_db.conn();
+            world(&mut conn)
+        };
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let mut client = Client::new();
+            page_login!(&app, client, "applicant@own.example");
+            let new = send!(client, &app, TestRequest::get().uri("/applications/new"));
+            assert_eq!(new.status, 200);
+            let token = csrf_of(&new.body);
+            let shiojiri = w.shiojiri.to_string();
+            let own = w.own_org.to_string();
+            let created = send!(
+                client,
+                &app,
+                form(
+                    "/applications",
+                    &[
+                        ("csrf_token", &token),
+                        ("fiscal_year", "2026"),
+                        ("frame", "right_hand"),
+                        ("title", "<script>alert(1)</script> 人材事業"),
+                        ("lead_organisation_id", &own),
+                        ("municipality_id", &shiojiri),
+                    ],
+                ),
+            );
+            assert_eq!(created.status, 303);
+            let edit_uri = created.location.expect("editor");
+            let edit = send!(client, &app, TestRequest::get().uri(&edit_uri));
+            assert_eq!(edit.status, 200);
+            assert!(
+                !edit.body.contains("<script>alert(1)"),
+                "user data is escaped"
+            );
+            assert!(
+                edit.body
+                    .contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt; 人材事業\"")
+            );
+            let version = edit
+                .body
+                .split("name=\"version\" value=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .expect("version")
+                .to_owned();
+            let fields = |amount: &'static str| -> Vec<(&'static str, String)> {
+                vec![
+                    ("version", version.clone()),
+                    ("title", "塩尻 人材事業".into()),
+                    ("frame", "right_hand".into()),
+                    ("municipality_id", shiojiri.clone()),
+                    ("project_start", "2026-07-01".into()),
+                    ("project_end", "2027-02-26".into()),
+                    ("partners[0].kind", "municipality".into()),
+                    ("partners[0].name", "塩尻市".into()),
+                    // A blank partner row, as the page always offers one.
+                    ("partners[1].kind", "".into()),
+                    ("partners[1].name", "".into()),
+                    ("legal_basis.path", "".into()),
+                    ("activities[0].name", "幹部インターンシップ".into()),
+                    ("activities[0].category", "development".into()),
+                    ("activities[0].executive_internship", "on".into()),
+                    ("activities[0].budget_lines[0].category", "personnel".into()),
+                    (
+                        "activities[0].budget_lines[0].description",
+                        "コーディネーター".into(),
+                    ),
+                    (
+                        "activities[0].budget_lines[0].amount_yen",
+                        "6,000,000".into(),
+                    ),
+                    (
+                        "activities[0].budget_lines[0].funding_source",
+                        "this_subsidy".into(),
+                    ),
+                    // Row 1 was removed in the browser; row 2 has the amount under test.
+                    ("activities[0].budget_lines[2].category", "travel".into()),
+                    ("activities[0].budget_lines[2].description", "旅費".into()),
+                    ("activities[0].budget_lines[2].amount_yen", amount.into()),
+                    (
+                        "activities[0].budget_lines[2].funding_source",
+                        "nope".into(),
+                    ),
+                ]
+            };
+            let post = |fields: Vec<(&'static str, String)>, token: Option<&str>| {
+                let mut all: Vec<(String, String)> =
+                    fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                if let Some(token) = token {
+                    all.push(("csrf_token".into(), token.to_owned()));
+                }
+                TestRequest::post().uri(&edit_uri).set_form(all)
+            };
+            // Without the token: 403, nothing saved.
+            let refused = send!(client, &app, post(fields("600000"), None));
+            assert_eq!(refused.status, 403);
+            let token = csrf_of(&edit.body);
+            // Unreadable input: 422, the error next to its field, nothing saved.
+            let invalid = send!(client, &app, post(fields("六十万"), Some(&token)));
+            assert_eq!(invalid.status, 422);
+            assert!(invalid
+            .body
+            .contains("id=\"activities-0--budget_lines-2--amount_yen-error\">金額は円単位の数字で入力してください"));
+            // Readable but wrong codes: the draft's own checks, mapped back to the form's rows.
+            let wrong_code = send!(client, &app, post(fields("600000"), Some(&token)));
+            assert_eq!(wrong_code.status, 422);
+            assert!(
+            wrong_code
+                .body
+                .contains("id=\"activities-0--budget_lines-2--funding_source-error\">財源「nope」は使えません"),
+            "error on the row as the form numbered it"
+        );
+            let mut good = fields("600000");
+            good.retain(|(k, _)| *k != "activities[0].budget_lines[2].funding_source");
+            good.push((
+                "activities[0].budget_lines[2].funding_source",
+                "this_subsidy".into(),
+            ));
+            let saved = send!(client, &app, post(good, Some(&token)));
+            assert_eq!(saved.status, 303, "{}", saved.body);
+            let id: i64 = edit_uri
+                .trim_start_matches("/applications/")
+                .trim_end_matches("/edit")
+                .parse()
+                .expect("id");
+            let (_, body) = crate::call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                Some(client.cookie.as_deref().expect("cookie")),
+                None
+            );
+            assert_eq!(body["application"]["title"], "塩尻 人材事業");
+            let lines = body["activities"][0]["budget_lines"]
+                .as_array()
+                .expect("lines");
+            assert_eq!(lines.len(), 2, "the blank and removed rows are not saved");
+            assert_eq!(lines[0]["amount_yen"], 6_000_000);
+            assert_eq!(lines[1]["amount_yen"], 600_000);
+            assert_eq!(body["partners"].as_array().map(Vec::len), Some(1));
+            // The live preview answers the decision for the form as typed, without saving.
+            let edit = send!(client, &app, TestRequest::get().uri(&edit_uri));
+            let token = csrf_of(&edit.body);
+            let mut preview_fields = fields("900000");
+            preview_fields.retain(|(k, _)| *k != "activities[0].budget_lines[2].funding_source");
+            preview_fields.push((
+                "activities[0].budget_lines[2].funding_source",
+                "this_subsidy".into(),
+            ));
+            let mut all: Vec<(String, String)> = preview_fields
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            all.push(("csrf_token".into(), token));
+            let preview = send!(
+                client,
+                &app,
+                TestRequest::post()
+                    .uri(&format!("/applications/{id}/preview"))
+                    .set_form(all),
+            );
+            assert_eq!(preview.status, 200);
+            assert!(
+                preview.body.contains("補助対象経費</dt><dd>6,900,000円"),
+                "{}",
+                preview.body
+            );
+            let (_, body) = crate::call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                Some(client.cookie.as_deref().expect("cookie")),
+                None
+            );
+            assert_eq!(
+                body["activities"][0]["budget_lines"][1]["amount_yen"], 600_000,
+                "preview saved nothing"
+            );
+        });
+    }
+);
+
+crate::on_both_backends!(
+    the_finance_officer_reviews_lines_and_exports_csv,
+    |test_db| {
+        let w = {
+            let mut conn = test_db.conn();
+            world(&mut conn)
+        };
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let owner = crate::login!(&app, "applicant@own.example");
+            let (_, created) = crate::call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&owner),
+                Some(draft(w.own_org, w.shiojiri))
+            );
+            let id = created["application"]["id"].as_i64().expect("id");
+            let version = created["application"]["version"].as_i64().expect("version");
+            let (status, _) = crate::call!(
+                &app,
+                "POST",
+                format!("/api/v1/applications/{id}/actions/submit"),
+                Some(&owner),
+                Some(json!({"version": version}))
+            );
+            assert_eq!(status, 200);
+            let mut officer = Client::new();
+            page_login!(&app, officer, "officer@shiojiri.example");
+            let queue = send!(officer, &app, TestRequest::get().uri("/finance"));
+            assert!(queue.body.contains("塩尻 幹部人材インターンシップ"));
+            let review = send!(
+                officer,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/review"))
+            );
+            assert_eq!(review.status, 200);
+            assert!(
+                review.body.contains("class=\"double-funded\""),
+                "double funding highlighted"
+            );
+            assert!(review.body.contains("二重計上の疑い（自治体予算と重複）"));
+            assert!(
+                review
+                    .body
+                    .contains("<dd id=\"effective-total\">7,900,000円</dd>")
+            );
+            let line = created["activities"][0]["budget_lines"][2]["id"]
+                .as_i64()
+                .expect("line");
+            let token = csrf_of(&review.body);
+            let uri = format!("/applications/{id}/lines/{line}/review");
+            // Without the token nothing is recorded.
+            let refused = send!(
+                officer,
+                &app,
+                form(
+                    &uri,
+                    &[("decision", "reject"), ("reason", "x"), ("version", "1")]
+                )
+            );
+            assert_eq!(refused.status, 403);
+            let done = send!(
+                officer,
+                &app,
+                form(
+                    &uri,
+                    &[
+                        ("csrf_token", &token),
+                        ("decision", "adjust"),
+                        ("amount_yen", "400,000"),
+                        ("reason", "市の委託分を除く"),
+                        ("version", "1"),
+                    ],
+                ),
+            );
+            assert_eq!(done.status, 303);
+            let review = send!(
+                officer,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/review"))
+            );
+            assert!(review.body.contains("予算行の審査を記録しました"));
+            assert!(
+                review
+                    .body
+                    .contains("<dd id=\"effective-total\">7,300,000円</dd>")
+            );
+            assert!(review.body.contains("市の委託分を除く"));
+            let csv = send!(
+                officer,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/budget.csv"))
+            );
+            assert_eq!(csv.status, 200);
+            assert!(
+                csv.bytes.starts_with(b"\xEF\xBB\xBF"),
+                "UTF-8 with BOM for Excel"
+            );
+            let text = String::from_utf8(csv.bytes[3..].to_vec()).expect("utf-8");
+            let mut rows = text.lines();
+            assert!(
+                rows.next()
+                    .expect("header")
+                    .starts_with("申請番号,活動,活動の区分,経費区分")
+            );
+            let adjusted = text
+                .lines()
+                .find(|row| row.contains("マッチング運営"))
+                .expect("adjusted line");
+            assert!(
+                adjusted.contains(",1000000,")
+                    && adjusted.contains(",あり,調整,400000,市の委託分を除く"),
+                "{adjusted}"
+            );
+            assert_eq!(text.lines().count(), 5, "header and four lines");
+            let xlsx = send!(
+                officer,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/budget.xlsx"))
+            );
+            assert_eq!(xlsx.status, 200);
+            assert!(
+                xlsx.bytes.starts_with(b"PK\x03\x04"),
+                "an .xlsx is a zip package"
+            );
+            assert!(xlsx.bytes.len() > 4000, "with a sheet in it");
+        });
+    }
+);
+
+crate::on_both_backends!(the_program_manager_pages_answer, |test_db| {
+    let w = {
+        let mut conn = test_db.conn();
+        world(&mut conn)
+    };
+    block_on(async {
+        let app = crate::test_app!(test_db);
+        let owner = crate::login!(&app, "applicant@own.example");
+        let (_, created) = crate::call!(
+            &app,
+            "POST",
+            "/api/v1/applications",
+            Some(&owner),
+            Some(draft(w.own_org, w.shiojiri))
+        );
+        let id = created["application"]["id"].as_i64().expect("id");
+        let mut manager = Client::new();
+        page_login!(&app, manager, "manager@meti.example");
+        let all = send!(manager, &app, TestRequest::get().uri("/manager"));
+        assert!(all.body.contains("塩尻 幹部人材インターンシップ"));
+        let none = send!(
+            manager,
+            &app,
+            TestRequest::get().uri("/manager?state=submitted")
+        );
+        assert!(
+            !none.body.contains("塩尻 幹部人材インターンシップ"),
+            "filtered by state"
+        );
+        let by_text = send!(
+            manager,
+            &app,
+            TestRequest::get().uri("/manager?q=%E5%B9%B9%E9%83%A8")
+        );
+        assert!(
+            by_text.body.contains("塩尻 幹部人材インターンシップ"),
+            "filtered by title"
+        );
+        // A draft offers the manager no button; the page shows the engine's decision.
+        let show = send!(
+            manager,
+            &app,
+            TestRequest::get().uri(&format!("/applications/{id}"))
+        );
+        assert_eq!(show.status, 200);
+        assert!(
+            !show.body.contains("data-action="),
+            "nothing to do on a draft"
+        );
+        assert!(show.body.contains("判定結果"));
+        for uri in [
+            "/manager/award-limits",
+            "/manager/kpis",
+            "/manager/programs",
+        ] {
+            let page = send!(manager, &app, TestRequest::get().uri(uri));
+            assert_eq!(page.status, 200, "{uri}");
+        }
+        let programs = send!(manager, &app, TestRequest::get().uri("/manager/programs"));
+        assert!(programs.body.contains("令和8年度") && programs.body.contains("根拠"));
+        assert!(programs.body.contains("右腕人材枠（right_hand）"));
+    });
+});
+
+crate::on_both_backends!(a_password_is_reset_once_by_the_emailed_link, |test_db| {
+    {
+        let mut conn = test_db.conn();
+        world(&mut conn);
+    }
+    block_on(async {
+        let app = crate::test_app!(test_db);
+        let mut client = Client::new();
+        let page = send!(client, &app, TestRequest::get().uri("/password-reset"));
+        assert_eq!(page.status, 200);
+        let token = csrf_of(&page.body);
+        let jobs = |test_db: &crate::helpers::TestDb| {
+            hojokin::db::jobs::queued(&mut test_db.conn()).expect("jobs")
+        };
+        // An unknown address gets the same answer and no email.
+        let unknown = send!(
+            client,
+            &app,
+            form(
+                "/password-reset",
+                &[("csrf_token", &token), ("email", "nobody@nowhere.example")]
+            )
+        );
+        assert_eq!(unknown.status, 200);
+        assert!(unknown.body.contains("id=\"reset-sent\""));
+        assert!(jobs(test_db).is_empty());
+        // Without the CSRF token nothing is sent.
+        let refused = send!(
+            client,
+            &app,
+            form("/password-reset", &[("email", "applicant@own.example")])
+        );
+        assert_eq!(refused.status, 403);
+        assert!(jobs(test_db).is_empty());
+        let known = send!(
+            client,
+            &app,
+            form(
+                "/password-reset",
+                &[("csrf_token", &token), ("email", "applicant@own.example")]
+            )
+        );
+        assert_eq!(known.body, unknown.body, "the same page either way");
+        let queued = jobs(test_db);
+        assert_eq!(queued.len(), 1);
+        let (kind, _, payload) = &queued[0];
+        assert_eq!(kind, "email");
+        let payload: serde_json::Value = serde_json::from_str(payload).expect("json");
+        assert_eq!(payload["template"], "password_reset");
+        assert_eq!(payload["email"], "applicant@own.example");
+        let link = payload["reset_path"].as_str().expect("path").to_owned();
+        assert!(link.starts_with("/password-reset/") && link.len() > 40);
+        // Only the hash is stored.
+        let stored: Vec<String> = {
+            use diesel::prelude::*;
+            hojokin::db::schema::password_reset_tokens::table
+                .select(hojokin::db::schema::password_reset_tokens::token_hash)
+                .load(&mut *test_db.conn())
+                .expect("tokens")
+        };
+        assert_eq!(stored.len(), 1);
+        assert!(!link.ends_with(&stored[0]));
+
+        let form_page = send!(client, &app, TestRequest::get().uri(&link));
+        assert_eq!(form_page.status, 200);
+        let token = csrf_of(&form_page.body);
+        let mismatch = send!(
+            client,
+            &app,
+            form(
+                &link,
+                &[
+                    ("csrf_token", &token),
+                    ("password", "a new password 1"),
+                    ("password_again", "another one 22")
+                ]
+            )
+        );
+        assert_eq!(mismatch.status, 422);
+        assert!(mismatch.body.contains("一致しません"));
+        let short = send!(
+            client,
+            &app,
+            form(
+                &link,
+                &[
+                    ("csrf_token", &token),
+                    ("password", "short"),
+                    ("password_again", "short")
+                ]
+            )
+        );
+        assert_eq!(short.status, 422);
+        assert!(short.body.contains("文字以上"));
+        let done = send!(
+            client,
+            &app,
+            form(
+                &link,
+                &[
+                    ("csrf_token", &token),
+                    ("password", "a new password 1"),
+                    ("password_again", "a new password 1")
+                ]
+            )
+        );
+        assert_eq!(done.status, 303);
+        assert_eq!(done.location.as_deref(), Some("/login"));
+        let request = TestRequest::post()
+            .uri("/api/v1/session")
+            .set_json(json!({"email": "applicant@own.example", "password": "a new password 1"}))
+            .to_request();
+        assert_eq!(
+            call_service(&app, request).await.status().as_u16(),
+            200,
+            "the new password works"
+        );
+        let request = TestRequest::post()
+            .uri("/api/v1/session")
+            .set_json(json!({"email": "applicant@own.example", "password": PASSWORD}))
+            .to_request();
+        assert_eq!(
+            call_service(&app, request).await.status().as_u16(),
+            401,
+            "the old one does not"
+        );
+        // The link works once.
+        let again = send!(client, &app, TestRequest::get().uri(&link));
+        assert_eq!(again.status, 410);
+        let login = send!(client, &app, TestRequest::get().uri("/login"));
+        let token = csrf_of(&login.body);
+        let reuse = send!(
+            client,
+            &app,
+            form(
+                &link,
+                &[
+                    ("csrf_token", &token),
+                    ("password", "third password 3"),
+                    ("password_again", "third password 3")
+                ]
+            )
+        );
+        assert_eq!(reuse.status, 410);
+    });
+});

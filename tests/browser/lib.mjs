@@ -1,0 +1,78 @@
+// Shared by the browser specs: headless Debian chromium driven by playwright-core, a fresh
+// profile per run, the server's URL and demo credentials from the Rust test that started it.
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export const baseUrl = mustEnv("HOJOKIN_URL");
+const users = JSON.parse(mustEnv("HOJOKIN_USERS"));
+const artifacts = mustEnv("HOJOKIN_ARTIFACTS");
+
+function mustEnv(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser specs through cargo test`);
+  return value;
+}
+
+export function passwordOf(email) {
+  const password = users[email];
+  if (!password) throw new Error(`no demo password for ${email}`);
+  return password;
+}
+
+export async function launch() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "hojokin-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.HOJOKIN_CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run",
+    ],
+    viewport: { width: 1280, height: 900 },
+    locale: "ja-JP",
+  });
+  context.setDefaultTimeout(15000);
+  const page = context.pages()[0] || (await context.newPage());
+  const close = async () => {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  };
+  return { context, page, close };
+}
+
+export async function login(page, email) {
+  await page.goto(`${baseUrl}/login`);
+  await page.fill("#email", email);
+  await page.fill("#password", passwordOf(email));
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.click("form button[type=submit]")]);
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: false });
+}
+
+export function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+export async function text(page, selector) {
+  return (await page.locator(selector).first().innerText()).trim();
+}
+
+/// Runs a spec; any failure leaves a screenshot and exits non-zero.
+export async function run(name, spec) {
+  const browser = await launch();
+  try {
+    await spec(browser.page, browser.context);
+    console.log(`${name}: ok`);
+  } catch (error) {
+    try { await screenshot(browser.page, `${name}-failure`); } catch { /* the page may be gone */ }
+    console.error(`${name}: FAILED: ${error.stack || error}`);
+    process.exitCode = 1;
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,0 +1,33 @@
+// The finance officer of 塩尻市 reviews a budget line: adjusts it with a reason, and sees
+// the totals follow.
+import { check, login, run, screenshot, text } from "./lib.mjs";
+
+await run("officer", async (page) => {
+  await login(page, "zaisei@city-shiojiri.example");
+  check(new URL(page.url()).pathname === "/finance", `home is the queue, got ${page.url()}`);
+  const queue = await text(page, "#queue");
+  check(queue.includes("R8-0005") && queue.includes("R8-0001"), "queue lists 塩尻市's applications");
+  check(!queue.includes("R8-0002"), "queue leaves out other municipalities");
+  await screenshot(page, "officer-queue");
+
+  await page.locator("#queue tr", { hasText: "R8-0005" }).locator("text=審査する").click();
+  check((await text(page, "#effective-total")) === "10,000,000円", "total before review");
+  const row = page.locator("tr", { hasText: "人事制度設計（外注）" });
+  await row.locator("input[value=adjust]").check();
+  await row.locator("input[name=amount_yen]").fill("1500000");
+  await row.locator("input[name=reason]").fill("見積の再確認により減額");
+  await Promise.all([page.waitForLoadState("load"), row.locator("button[type=submit]").click()]);
+  check((await text(page, ".flash")).includes("審査を記録しました"), "review recorded");
+  const after = page.locator("tr", { hasText: "人事制度設計（外注）" });
+  check((await after.innerText()).includes("調整") && (await after.innerText()).includes("見積の再確認により減額"), "line shows the adjustment and reason");
+  check((await text(page, "#effective-total")) === "9,500,000円", `total after review: ${await text(page, "#effective-total")}`);
+  await screenshot(page, "officer-review");
+
+  // An adjustment without a reason is refused and changes nothing.
+  const line = page.locator("tr", { hasText: "伴走支援員" });
+  await line.locator("input[value=adjust]").check();
+  await line.locator("input[name=amount_yen]").fill("1");
+  await Promise.all([page.waitForLoadState("load"), line.locator("button[type=submit]").click()]);
+  check((await text(page, ".flash")).includes("記録できませんでした"), "refused without reason");
+  check((await text(page, "#effective-total")) === "9,500,000円", "nothing changed");
+});
