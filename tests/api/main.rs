@@ -17,6 +17,6 @@ mod evaluate;
 mod health;
 mod migrations;
 mod openapi;
-mod pdf;
 mod pages;
+mod pdf;
 mod workflow;

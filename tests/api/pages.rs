@@ -187,6 +187,23 @@ crate::on_both_backends!(
             );
             assert_eq!(status, 201, "{created}");
             let id = created["application"]["id"].as_i64().expect("id");
+            // The application page links each PDF filing; the link works with the page's session.
+            let mut member = Client::new();
+            page_login!(&app, member, "applicant@own.example");
+            let page = send!(
+                member,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}"))
+            );
+            assert_eq!(page.status, 200);
+            let link = format!("/api/v1/applications/{id}/filings/budget.pdf");
+            assert!(
+                page.body.contains(&link) && page.body.contains("経費明細書"),
+                "{}",
+                page.body
+            );
+            let pdf = send!(member, &app, TestRequest::get().uri(&link));
+            assert_eq!(pdf.status, 200, "the linked filing downloads");
             let mut other = Client::new();
             page_login!(&app, other, "applicant@other.example");
             for uri in [
@@ -199,6 +216,12 @@ crate::on_both_backends!(
                 assert!(page.body.contains("アクセスできません"), "{uri}");
                 assert!(!page.body.contains("Forbidden") && !page.body.contains("src/"));
             }
+            let filing = send!(
+                other,
+                &app,
+                TestRequest::get().uri(&format!("/api/v1/applications/{id}/filings/budget.pdf"))
+            );
+            assert_eq!(filing.status, 403, "another organisation's filing");
             let missing = send!(other, &app, TestRequest::get().uri("/applications/999999"));
             assert_eq!(missing.status, 404);
             assert!(missing.body.contains("ページが見つかりません"));

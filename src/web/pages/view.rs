@@ -19,7 +19,7 @@ use crate::domain::codes::{
     ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
 use crate::domain::workflow::{self, Action, Actor, ApplicationState, Facts};
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::AppState;
 use crate::web::applications::today_in_japan;
 
@@ -372,6 +372,12 @@ pub fn available_actions(actor: &Actor, aggregate: &Aggregate) -> Vec<ActionButt
 }
 
 #[derive(Serialize)]
+struct FilingLink {
+    title: String,
+    href: String,
+}
+
+#[derive(Serialize)]
 struct ShowView {
     summary: Summary,
     members: Vec<MemberView>,
@@ -383,6 +389,8 @@ struct ShowView {
     can_edit: bool,
     can_review: bool,
     is_manager: bool,
+    /// The PDF filings with their download links (the same authorization as this page).
+    filings: Vec<FilingLink>,
 }
 
 #[derive(Serialize)]
@@ -457,6 +465,7 @@ pub async fn show(
                 && workflow::authorize(&actor, Action::ReviewBudgetLine, &aggregate.scope())
                     .is_ok(),
             is_manager: actor.role == Role::ProgramManager,
+            filings: filing_links(aggregate.application.id)?,
         })
     })
     .await?;
@@ -545,4 +554,20 @@ pub async fn act(
         Err(error) => return Err(error.into()),
     }
     Ok(redirect(&format!("/applications/{id}")))
+}
+
+/// One link per filing kind, titled as the filing definitions title it.
+fn filing_links(application_id: i64) -> AppResult<Vec<FilingLink>> {
+    let forms = crate::pdf::FilingForms::embedded()
+        .map_err(|error| AppError::internal(format!("書類定義の誤り: {error}")))?;
+    Ok(crate::pdf::FilingKind::ALL
+        .iter()
+        .map(|kind| FilingLink {
+            title: forms.title(*kind).to_owned(),
+            href: format!(
+                "/api/v1/applications/{application_id}/filings/{}.pdf",
+                kind.code()
+            ),
+        })
+        .collect())
 }
