@@ -427,7 +427,11 @@ fn seed_demo(
             "データベースに既に利用者がいます。デモデータは空のデータベースにだけ投入できます",
         ));
     }
-    let summary = db::demo::seed_demo(connection, &|year, label| programs.frame_code(year, label))?;
+    let summary = crate::demo::seed(
+        connection,
+        programs,
+        crate::web::applications::today_in_japan(),
+    )?;
     println!(
         "hojokin: デモデータを投入しました（採択実績 {} 件、申請 {} 件、利用者 {} 名）",
         summary.award_members,

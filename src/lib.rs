@@ -7,6 +7,7 @@ pub mod actions;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod evaluate_stream;

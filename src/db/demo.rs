@@ -131,6 +131,17 @@ pub struct DemoSummary {
     pub applications: usize,
     /// Award members imported from the shipped award lists.
     pub award_members: usize,
+    /// The applications as inserted (drafts), with the state the demo wants each in; the
+    /// workflow takes them there (`crate::demo`).
+    pub drafts: Vec<DemoDraft>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoDraft {
+    pub application_id: i64,
+    pub target: ApplicationState,
+    pub lead_organisation_id: i64,
+    pub application_date: Option<NaiveDate>,
 }
 
 fn demo_error(message: String) -> AppError {
@@ -239,14 +250,16 @@ pub fn seed_demo(
             summary.users.push((email.to_string(), role, password));
         }
         for application in &data.applications {
+            let target = application
+                .state
+                .parse::<ApplicationState>()
+                .map_err(demo_error)?;
             let draft = ApplicationDraft {
                 reference: application.reference.clone(),
                 fiscal_year: application.fiscal_year,
                 frame: application.frame.clone(),
-                state: application
-                    .state
-                    .parse::<ApplicationState>()
-                    .map_err(demo_error)?,
+                // Every application starts as a draft; the workflow moves it on.
+                state: ApplicationState::Draft,
                 title: application.title.clone(),
                 lead_organisation_id: organisation_id(conn, &application.lead)?,
                 co_applicant_ids: application
@@ -313,7 +326,13 @@ pub fn seed_demo(
                     .collect(),
                 created_by: None,
             };
-            insert_application(conn, &draft)?;
+            let application_id = insert_application(conn, &draft)?;
+            summary.drafts.push(DemoDraft {
+                application_id,
+                target,
+                lead_organisation_id: draft.lead_organisation_id,
+                application_date: draft.application_date,
+            });
             summary.applications += 1;
         }
         Ok(summary)

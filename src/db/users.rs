@@ -229,3 +229,25 @@ pub fn reset_password(conn: &mut DbConnection, token: &str, new_hash: &str) -> A
         Ok(true)
     })
 }
+
+/// The first user with `role` (and, for an applicant, a member of `organisation`).
+pub fn first_with_role(
+    conn: &mut DbConnection,
+    role: crate::domain::access::Role,
+    organisation: Option<i64>,
+) -> AppResult<Option<User>> {
+    let mut query = users::table
+        .filter(users::role.eq(role.code()))
+        .into_boxed();
+    if let Some(organisation) = organisation {
+        let members = memberships::table
+            .filter(memberships::organisation_id.eq(organisation))
+            .select(memberships::user_id);
+        query = query.filter(users::id.eq_any(members));
+    }
+    Ok(query
+        .order(users::id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}

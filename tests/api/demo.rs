@@ -5,8 +5,12 @@ use hojokin::db;
 crate::on_both_backends!(demo_data_loads, |test_db| {
     let mut conn = test_db.conn();
     let programs = hojokin::program::embedded().expect("programs");
-    let summary = db::demo::seed_demo(&mut conn, &|year, label| programs.frame_code(year, label))
-        .expect("demo seeds");
+    let summary = hojokin::demo::seed(
+        &mut conn,
+        &programs,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
+    )
+    .expect("demo seeds");
     assert_eq!(
         summary.award_members, 135,
         "the whole R4–R7 history is imported"
@@ -18,7 +22,33 @@ crate::on_both_backends!(demo_data_loads, |test_db| {
         5
     );
     let states = db::applications::states_in_use(&mut conn).expect("states");
-    assert!(states.len() >= 4, "several states: {states:?}");
+    assert_eq!(
+        states,
+        [
+            "draft",
+            "in_progress",
+            "returned_for_correction",
+            "submitted",
+            "under_review"
+        ],
+        "each application reached its state through the workflow"
+    );
+    // What those states imply was made on the way: the selected application's award counts,
+    // its decision is frozen, and the audit trail is intact.
+    let in_progress = db::applications::list_visible(&mut conn, None, None)
+        .expect("list")
+        .into_iter()
+        .find(|a| a.status == "in_progress")
+        .expect("an application in progress");
+    assert!(
+        in_progress.frozen_decision_json.is_some() && in_progress.decided_subsidy_yen.is_some()
+    );
+    assert!(
+        db::workflow::award_of_application(&mut conn, in_progress.id)
+            .expect("award")
+            .is_some()
+    );
+    assert!(matches!(db::audit::verify(&mut conn).expect("verify"), Ok(n) if n >= 10));
     let user = db::users::find_by_email(&mut conn, "zaisei@city-shiojiri.example")
         .expect("query")
         .expect("finance officer exists");

@@ -28,7 +28,7 @@ fn font() -> std::sync::Arc<PdfFont> {
 
 fn seed(conn: &mut DbConnection) {
     let programs = hojokin::program::embedded().expect("programs");
-    db::demo::seed_demo(conn, &|year, label| programs.frame_code(year, label)).expect("demo");
+    hojokin::demo::seed(conn, &programs, today()).expect("demo");
 }
 
 fn id_of(conn: &mut DbConnection, reference: &str) -> i64 {
