@@ -11,6 +11,8 @@ pub mod domain;
 pub mod error;
 pub mod evaluate_stream;
 pub mod forms;
+pub mod jobs;
+pub mod mail;
 pub mod passwords;
 pub mod program;
 pub mod startup;
