@@ -396,7 +396,7 @@ fn remind(config: &Config, dry_run: bool, at: Option<&str>, json: bool) -> AppRe
         );
         return Ok(());
     }
-    let outcome = crate::jobs::run_once(config, &pool, &programs)?;
+    let outcome = crate::jobs::run_once(config, &pool)?;
     if json {
         println!(
             "{}",
@@ -404,10 +404,7 @@ fn remind(config: &Config, dry_run: bool, at: Option<&str>, json: bool) -> AppRe
         );
     } else {
         println!(
-            "hojokin: deadlines +{} ~{} -{}; reminders due {} (new {}); sent {}, retrying {}, dead {}, skipped {}",
-            outcome.deadlines.created,
-            outcome.deadlines.moved,
-            outcome.deadlines.closed,
+            "hojokin: reminders due {} (new {}); sent {}, retrying {}, dead {}, skipped {}",
             outcome.tick.due,
             outcome.tick.enqueued,
             outcome.work.sent,

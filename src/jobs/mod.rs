@@ -171,31 +171,22 @@ fn run_worker(worker: &Worker, stop: &AtomicBool) {
 /// What `hojokin remind --once` did.
 #[derive(Debug, Serialize)]
 pub struct OnceOutcome {
-    pub deadlines: deadlines::SyncOutcome,
     pub tick: TickOutcome,
     pub work: WorkOutcome,
 }
 
-/// One pass: bring deadlines up to date, tick, and deliver everything claimable.
-pub fn run_once(config: &Config, pool: &Pool, programs: &ProgramSet) -> AppResult<OnceOutcome> {
+/// One pass: tick, and deliver everything claimable. (Deadlines follow the workflow as it
+/// happens; data loaded without it is synced when loaded.)
+pub fn run_once(config: &Config, pool: &Pool) -> AppResult<OnceOutcome> {
     let settings = ReminderSettings::from_config(config);
-    let (synced, tick) = {
-        let mut conn = pool.get()?;
-        let synced = deadlines::sync_all(&mut conn, programs, &settings.policy)?;
-        let tick = scheduler::tick(&mut conn, &settings, db::now())?;
-        (synced, tick)
-    };
+    let tick = scheduler::tick(&mut *pool.get()?, &settings, db::now())?;
     let worker = Worker::new(
         pool.clone(),
         Mailer::from_config(&config.mail)?,
         WorkerSettings::from_config(config),
     )?;
     let work = worker.drain(&AtomicBool::new(false))?;
-    Ok(OnceOutcome {
-        deadlines: synced,
-        tick,
-        work,
-    })
+    Ok(OnceOutcome { tick, work })
 }
 
 /// One line of `hojokin remind --dry-run`.

@@ -83,7 +83,8 @@ impl DueReminder {
                 "deadline_id": self.deadline_id, "application_id": self.application_id,
                 "user_id": self.user_id, "offset": self.offset, "due_at": self.due_at,
             }),
-            run_at: self.send_at,
+            // Only due reminders are enqueued: each can go at once.
+            run_at: crate::db::now().min(self.send_at),
         }
     }
 }

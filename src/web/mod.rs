@@ -7,6 +7,7 @@ pub mod auth;
 pub mod errors;
 pub mod health;
 pub mod openapi;
+pub mod reminders;
 pub mod request_id;
 
 use std::sync::Arc;
@@ -46,6 +47,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(applications::review_line)
             .service(applications::audit_trail)
             .service(applications::continuation_kpi)
+            .service(reminders::sent_log)
+            .service(reminders::dead_letters)
+            .service(reminders::retry)
+            .service(reminders::my_notifications)
+            .service(reminders::set_my_notifications)
+            .service(reminders::calendar)
             .service(openapi::swagger_ui());
     }
 }

@@ -4,7 +4,7 @@
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{api, applications, auth, health};
+use super::{api, applications, auth, health, reminders};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +28,12 @@ use super::{api, applications, auth, health};
         applications::review_line,
         applications::audit_trail,
         applications::continuation_kpi,
+        reminders::sent_log,
+        reminders::dead_letters,
+        reminders::retry,
+        reminders::my_notifications,
+        reminders::set_my_notifications,
+        reminders::calendar,
     ),
     components(schemas(
         auth::Login,
@@ -38,6 +44,7 @@ use super::{api, applications, auth, health};
         applications::LineInput,
         applications::ReviewInput,
         crate::actions::ActionRequest,
+        reminders::PreferencesInput,
     ))
 )]
 pub struct ApiDoc;

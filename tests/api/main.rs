@@ -16,4 +16,5 @@ mod evaluate;
 mod health;
 mod migrations;
 mod openapi;
+mod reminders;
 mod workflow;
