@@ -33,6 +33,10 @@ pub struct WorkerSettings {
     pub lease: Duration,
     /// Jobs claimed at once.
     pub batch: i64,
+    /// Messages sent at the same time (one SMTP connection each). lettre writes a message's
+    /// final "." apart from its body, so Nagle's algorithm and the server's delayed ACK hold
+    /// every message about 40 ms on one connection; several connections hide that wait.
+    pub concurrency: usize,
 }
 
 impl WorkerSettings {
@@ -47,7 +51,11 @@ impl WorkerSettings {
             base_url: config.base_url.clone(),
             mail_from: config.mail_from.clone(),
             lease: Duration::from_secs(u64::from(config.job_lease_seconds)),
-            batch: 10,
+            batch: 16,
+            // Below the pool size, so that the web server keeps connections of its own.
+            concurrency: usize::try_from(config.db_pool_size / 2)
+                .unwrap_or(1)
+                .clamp(1, 8),
         }
     }
 }
@@ -145,12 +153,38 @@ impl Worker {
             at + lease,
             self.settings.batch,
         )?;
+        drop(conn);
         let mut outcome = WorkOutcome {
             claimed: claimed.len(),
             ..WorkOutcome::default()
         };
-        for job in claimed {
-            outcome.add(self.carry_out(&mut conn, &job)?);
+        let lanes = self.settings.concurrency.clamp(1, claimed.len().max(1));
+        let results: Vec<AppResult<WorkOutcome>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..lanes)
+                .map(|lane| {
+                    let jobs: Vec<&jobs::ClaimedJob> =
+                        claimed.iter().skip(lane).step_by(lanes).collect();
+                    scope.spawn(move || {
+                        let mut conn = self.pool.get()?;
+                        let mut lane_outcome = WorkOutcome::default();
+                        for job in jobs {
+                            lane_outcome.add(self.carry_out(&mut conn, job)?);
+                        }
+                        Ok(lane_outcome)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle.join().unwrap_or_else(|_| {
+                        Err(AppError::internal("送信スレッドが異常終了しました"))
+                    })
+                })
+                .collect()
+        });
+        for result in results {
+            outcome.add(result?);
         }
         Ok(outcome)
     }
@@ -229,11 +263,16 @@ impl Worker {
         };
         match result {
             Ok(message_id) => {
-                conn.transaction(|conn| {
-                    if jobs::finish(conn, job.id, worker, "done", None)? {
-                        record(conn, "sent", Some(&message_id), None)?;
-                    }
-                    Ok::<(), AppError>(())
+                // The server has the message: recording that must not fail on a momentary
+                // lock (SQLite answers "busy" at once to a second writer in some cases), or the
+                // job would be sent again after its lease.
+                persist(|| {
+                    conn.transaction(|conn| {
+                        if jobs::finish(conn, job.id, worker, "done", None)? {
+                            record(conn, "sent", Some(&message_id), None)?;
+                        }
+                        Ok::<(), AppError>(())
+                    })
                 })?;
                 outcome.sent = 1;
             }
@@ -435,6 +474,22 @@ impl Worker {
             application_id: None,
             deadline_id: None,
         })
+    }
+}
+
+/// Runs a short write transaction, trying again for a few seconds when it fails.
+fn persist(mut write: impl FnMut() -> AppResult<()>) -> AppResult<()> {
+    let mut attempt = 0;
+    loop {
+        match write() {
+            Ok(()) => return Ok(()),
+            Err(error) if attempt < 40 => {
+                attempt += 1;
+                tracing::debug!(%error, attempt, "retrying the record of a sent email");
+                std::thread::sleep(Duration::from_millis(25 * attempt.min(8)));
+            }
+            Err(error) => return Err(error),
+        }
     }
 }
 

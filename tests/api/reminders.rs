@@ -105,6 +105,7 @@ fn worker_settings(lease_seconds: u64) -> WorkerSettings {
         mail_from: "地域の人事部支援事業 事務局 <noreply@hojokin.example>".into(),
         lease: Duration::from_secs(lease_seconds),
         batch: 10,
+        concurrency: 4,
     }
 }
 
@@ -401,7 +402,13 @@ fn assert_each_once(received: &[Value], expected: usize) {
         .map(|m| m["message_id"].as_str().expect("message id"))
         .collect();
     assert_eq!(ids.len(), expected, "distinct messages");
-    assert_eq!(received.len(), expected, "no message arrived twice");
+    let mut seen = HashSet::new();
+    let twice: Vec<&str> = received
+        .iter()
+        .filter_map(|m| m["message_id"].as_str())
+        .filter(|id| !seen.insert(*id))
+        .collect();
+    assert!(twice.is_empty(), "arrived twice: {twice:?}");
 }
 
 crate::on_both_backends!(
@@ -413,7 +420,8 @@ crate::on_both_backends!(
         due_tomorrow(&mut conn, id, 40);
         let sink_dir = tempfile::tempdir().expect("dir");
         let marker = sink_dir.path().join("holding");
-        // The 15th message is held (never accepted) while the worker is killed waiting for it.
+        // From the 15th message on, the server holds (and never accepts) what it gets, while the
+        // worker is killed waiting for its answers.
         let sink = SmtpSink::start(&[
             "--hold-at",
             "15",
@@ -434,9 +442,17 @@ crate::on_both_backends!(
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+        // Every message from the 15th on is held unaccepted; one accepted just before has its
+        // commit done well within this pause, even on a loaded machine. (A kill between the
+        // server's "250" and that commit is the one case that sends twice: README.)
+        std::thread::sleep(Duration::from_secs(2));
         first.kill().expect("SIGKILL");
         first.wait().expect("reaped");
-        assert_eq!(sink.received().len(), 14, "14 accepted before the kill");
+        let before = sink.received().len();
+        assert!(
+            (14..40).contains(&before),
+            "{before} accepted before the kill"
+        );
         let running: i64 = jobs::table
             .filter(jobs::status.eq("running"))
             .count()

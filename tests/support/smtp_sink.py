@@ -4,8 +4,8 @@ one JSON line per accepted message to --log, decoded by Python's own email parse
 RFC 2047, text and HTML parts), so the Rust tests check what a mail client would show.
 
 --reject ADDR answers 550 to that recipient (a permanent failure); --hold-at K makes the K-th
-message wait (unlogged) after writing --hold-marker and then refuse it with 451, so that a test
-can kill the sender at a known point in the middle of a batch.
+message and every one in the 3 seconds after it wait (unlogged) after writing --hold-marker and then refuse them
+with 451, so that a test can kill the sender at a known point in the middle of a batch.
 """
 import argparse
 import asyncio
@@ -23,6 +23,7 @@ class Sink:
     def __init__(self, args):
         self.args = args
         self.count = 0
+        self.hold_until = 0.0
         self.log = open(args.log, "a", encoding="utf-8")
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -34,6 +35,8 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
         if self.args.hold_at and self.count == self.args.hold_at:
+            self.hold_until = time.monotonic() + 3
+        if self.args.hold_at and self.count >= self.args.hold_at and time.monotonic() < self.hold_until:
             with open(self.args.hold_marker, "w") as marker:
                 marker.write("holding\n")
             await asyncio.sleep(30)
