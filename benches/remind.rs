@@ -220,8 +220,8 @@ fn delivery_bench(name: &str, pool: &Pool) {
             base_url: "https://hojokin.example".into(),
             mail_from: "事務局 <noreply@hojokin.example>".into(),
             lease: Duration::from_secs(60),
-            batch: 16,
-            concurrency: 4,
+            batch: 32,
+            concurrency: 16,
         },
     )
     .expect("worker");

@@ -25,6 +25,9 @@ use crate::error::{AppError, AppResult};
 use crate::mail::templates::Templates;
 use crate::mail::{Mailer, OutgoingEmail, sender_domain};
 
+/// SMTP connections a worker uses at once (also the size of lettre's connection pool).
+pub const SMTP_CONNECTIONS: usize = 16;
+
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
     pub worker_id: String,
@@ -35,7 +38,7 @@ pub struct WorkerSettings {
     pub batch: i64,
     /// Messages sent at the same time (one SMTP connection each). lettre writes a message's
     /// final "." apart from its body, so Nagle's algorithm and the server's delayed ACK hold
-    /// every message about 40 ms on one connection; several connections hide that wait.
+    /// every message 40 ms or more on one connection; parallel connections hide that wait.
     pub concurrency: usize,
 }
 
@@ -51,11 +54,8 @@ impl WorkerSettings {
             base_url: config.base_url.clone(),
             mail_from: config.mail_from.clone(),
             lease: Duration::from_secs(u64::from(config.job_lease_seconds)),
-            batch: 16,
-            // Below the pool size, so that the web server keeps connections of its own.
-            concurrency: usize::try_from(config.db_pool_size / 2)
-                .unwrap_or(1)
-                .clamp(1, 8),
+            batch: 32,
+            concurrency: SMTP_CONNECTIONS,
         }
     }
 }
@@ -165,10 +165,9 @@ impl Worker {
                     let jobs: Vec<&jobs::ClaimedJob> =
                         claimed.iter().skip(lane).step_by(lanes).collect();
                     scope.spawn(move || {
-                        let mut conn = self.pool.get()?;
                         let mut lane_outcome = WorkOutcome::default();
                         for job in jobs {
-                            lane_outcome.add(self.carry_out(&mut conn, job)?);
+                            lane_outcome.add(self.carry_out(job)?);
                         }
                         Ok(lane_outcome)
                     })
@@ -202,7 +201,11 @@ impl Worker {
         Ok(total)
     }
 
-    fn carry_out(&self, conn: &mut DbConnection, job: &jobs::ClaimedJob) -> AppResult<WorkOutcome> {
+    /// Carries out one job. No database connection is held while the message is on the wire,
+    /// so that many messages can be in flight with a small pool.
+    fn carry_out(&self, job: &jobs::ClaimedJob) -> AppResult<WorkOutcome> {
+        let mut held = self.pool.get()?;
+        let conn: &mut DbConnection = &mut held;
         let worker = self.settings.worker_id.as_str();
         let mut outcome = WorkOutcome::default();
         if job.attempts > job.max_attempts {
@@ -239,7 +242,10 @@ impl Worker {
                 deadline_id,
             } => (email, recipients, template, application_id, deadline_id),
         };
+        drop(held);
         let result = self.mailer.send(&self.settings.mail_from, &email);
+        let mut held = self.pool.get()?;
+        let conn: &mut DbConnection = &mut held;
         let record = |conn: &mut DbConnection,
                       outcome: &str,
                       message_id: Option<&str>,

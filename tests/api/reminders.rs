@@ -105,7 +105,7 @@ fn worker_settings(lease_seconds: u64) -> WorkerSettings {
         mail_from: "地域の人事部支援事業 事務局 <noreply@hojokin.example>".into(),
         lease: Duration::from_secs(lease_seconds),
         batch: 10,
-        concurrency: 4,
+        concurrency: 16,
     }
 }
 
