@@ -101,6 +101,22 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Deadline reminders: show what would be sent and when (--dry-run), or run one tick of the
+    /// scheduler and deliver every due email (--once). `serve` does this continuously.
+    Remind {
+        /// List the reminders from now on (due now, queued, sent, scheduled); writes nothing.
+        #[arg(long, conflicts_with = "once", required_unless_present = "once")]
+        dry_run: bool,
+        /// Bring deadlines up to date, enqueue the due reminders and deliver every due email.
+        #[arg(long)]
+        once: bool,
+        /// With --dry-run: the moment to plan from (RFC 3339, e.g. 2026-11-21T09:00:00+09:00).
+        #[arg(long, value_name = "TIME", requires = "dry_run")]
+        at: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -203,6 +219,12 @@ fn run(cli: Cli) -> AppResult<()> {
     match cli.command {
         Command::Serve { demo } => serve(&config, demo),
         Command::Migrate { revert_all } => migrate(&config, revert_all),
+        Command::Remind {
+            dry_run,
+            once: _,
+            at,
+            json,
+        } => remind(&config, dry_run, at.as_deref(), json),
         Command::Seed { demo: _ } => {
             let pool = db::connect_with(&config)?;
             let mut connection = pool.get()?;
@@ -328,13 +350,89 @@ fn serve(config: &Config, demo: bool) -> AppResult<()> {
             seed_demo(&mut connection, &programs, true)?;
         }
     }
+    let background = crate::jobs::Background::start(config, pool.clone())?;
     let application = Application::build(config, pool, programs)?;
     let url = format!("http://{}:{}", config.bind.ip(), application.port());
     tracing::info!(%url, database = %config.database_url, "hojokin is listening");
     println!("hojokin: {url} で待ち受けています（Ctrl+C で停止）");
-    actix_web::rt::System::new()
+    let served = actix_web::rt::System::new()
         .block_on(application.run_until_stopped())
-        .map_err(|error| AppError::internal("HTTP サーバーが異常終了しました").with_cause(error))
+        .map_err(|error| AppError::internal("HTTP サーバーが異常終了しました").with_cause(error));
+    // After the server has stopped: the scheduler and the worker finish what they hold.
+    background.shutdown();
+    served
+}
+
+fn remind(config: &Config, dry_run: bool, at: Option<&str>, json: bool) -> AppResult<()> {
+    let programs = load_programs(config)?;
+    let pool = db::connect_with(config)?;
+    {
+        let mut connection = pool.get()?;
+        db::run_migrations(&mut connection)?;
+    }
+    if dry_run {
+        let now = match at {
+            Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+                .map_err(|error| {
+                    AppError::new(
+                        crate::error::ErrorKind::BadRequest,
+                        format!("--at \"{text}\" は RFC 3339 の日時ではありません: {error}"),
+                    )
+                })?
+                .with_timezone(&chrono::Utc),
+            None => chrono::Utc::now(),
+        };
+        let planned = crate::jobs::plan(config, &pool, &programs, now)?;
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&planned)
+                    .map_err(|e| AppError::internal("JSON").with_cause(e))?
+            );
+            return Ok(());
+        }
+        println!(
+            "送信予定（日本時間）         状態       申請       期限                         内容                          宛先"
+        );
+        for p in &planned {
+            println!(
+                "{}  {:<9}  {:<9}  {:<27}  {:<28}  {}",
+                p.send_at_jst.format("%Y-%m-%d %H:%M"),
+                p.state,
+                p.reference,
+                p.due,
+                format!(
+                    "{}（{}）",
+                    p.kind.label_ja(),
+                    crate::domain::deadlines::offset_label(p.offset)
+                ),
+                p.recipient
+            );
+        }
+        println!(
+            "hojokin: {} 件（due now: 次の tick で送信、queued: 送信待ち、sent: 送信済み、scheduled: 予定）",
+            planned.len()
+        );
+        return Ok(());
+    }
+    let outcome = crate::jobs::run_once(config, &pool)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(&outcome).map_err(|e| AppError::internal("JSON").with_cause(e))?
+        );
+    } else {
+        println!(
+            "hojokin: reminders due {} (new {}); sent {}, retrying {}, dead {}, skipped {}",
+            outcome.tick.due,
+            outcome.tick.enqueued,
+            outcome.work.sent,
+            outcome.work.retrying,
+            outcome.work.dead,
+            outcome.work.skipped
+        );
+    }
+    Ok(())
 }
 
 fn render(config: &Config, application: &str, kind: &str, output: &Path) -> AppResult<()> {

@@ -118,6 +118,24 @@ pub const KEYS: &[KeySpec] = &[
         description: "When program managers get the weekly digest (cron; weekdays by name: Sunday is 1 in numbers).",
     },
     KeySpec {
+        name: "reminder_offsets",
+        default: Some("-14,-7,-1,+1,+7"),
+        secret: false,
+        description: "Days before (−) and after (+, overdue) a deadline on which reminders go out; each user may set their own.",
+    },
+    KeySpec {
+        name: "reminder_send_time",
+        default: Some("09:00"),
+        secret: false,
+        description: "Time of day (Japan time, HH:MM) at which the reminders of a day become due.",
+    },
+    KeySpec {
+        name: "job_lease_seconds",
+        default: Some("60"),
+        secret: false,
+        description: "How long a worker holds a claimed job; a worker that dies leaves its jobs to others after this (5–3600).",
+    },
+    KeySpec {
         name: "session_key",
         default: None,
         secret: true,
@@ -297,6 +315,9 @@ pub struct Config {
     pub pdf_font_path: Option<PathBuf>,
     pub reminder_tick_cron: CronExpression,
     pub digest_cron: CronExpression,
+    pub reminder_offsets: crate::domain::deadlines::ReminderOffsets,
+    pub reminder_send_time: chrono::NaiveTime,
+    pub job_lease_seconds: u32,
     pub session_key: Option<Secret>,
     pub forms_dir: Option<PathBuf>,
     pub log_format: LogFormat,
@@ -526,6 +547,18 @@ impl Resolver {
         })?;
         let reminder_tick_cron = self.required("reminder_tick_cron", CronExpression::from_str)?;
         let digest_cron = self.required("digest_cron", CronExpression::from_str)?;
+        let reminder_offsets = self.required("reminder_offsets", |text| text.parse())?;
+        let reminder_send_time = self.required("reminder_send_time", |text| {
+            chrono::NaiveTime::parse_from_str(text, "%H:%M")
+                .map_err(|_| format!("\"{text}\" は HH:MM（例: 09:00）の時刻ではありません"))
+        })?;
+        let job_lease_seconds =
+            self.required("job_lease_seconds", |text| match text.parse::<u32>() {
+                Ok(seconds @ 5..=3600) => Ok(seconds),
+                _ => Err(format!(
+                    "\"{text}\" は 5 から 3600 までの秒数ではありません"
+                )),
+            })?;
         let session_key = self.parse("session_key", |text| {
             if text.len() >= 64 && text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
                 Ok(Secret::new(text))
@@ -557,6 +590,9 @@ impl Resolver {
             pdf_font_path,
             reminder_tick_cron,
             digest_cron,
+            reminder_offsets,
+            reminder_send_time,
+            job_lease_seconds,
             session_key,
             forms_dir,
             log_format,

@@ -128,6 +128,13 @@ pub fn seed(
                 version = outcome.version;
             }
         }
+        // Every action above brought its application's deadlines up to date; drafts were
+        // never acted on, so derive theirs too.
+        db::deadlines::sync_all(
+            conn,
+            programs,
+            &crate::domain::deadlines::DeadlinePolicy::default(),
+        )?;
         Ok(summary)
     })
 }

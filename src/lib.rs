@@ -12,6 +12,8 @@ pub mod domain;
 pub mod error;
 pub mod evaluate_stream;
 pub mod forms;
+pub mod jobs;
+pub mod mail;
 pub mod passwords;
 pub mod pdf;
 pub mod program;

@@ -53,3 +53,227 @@ pub fn queued(conn: &mut DbConnection) -> AppResult<Vec<(String, Option<String>,
         .select((jobs::kind, jobs::unique_key, jobs::payload_json))
         .load(conn)?)
 }
+
+/// The kinds this crate's worker carries out (other workers may own other kinds).
+pub const MAIL_KINDS: [&str; 2] = ["email", "reminder"];
+
+/// A job enqueued in bulk by the scheduler.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: &'static str,
+    pub unique_key: String,
+    pub payload: serde_json::Value,
+    pub run_at: NaiveDateTime,
+}
+
+/// Enqueues many jobs, each once per unique key; returns how many were new. Chunks keep a
+/// statement under SQLite's limit on bound parameters.
+pub fn enqueue_many(conn: &mut DbConnection, new_jobs: &[NewJob]) -> AppResult<usize> {
+    let created = now();
+    let mut inserted = 0;
+    for chunk in new_jobs.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|job| {
+                (
+                    jobs::kind.eq(job.kind),
+                    jobs::unique_key.eq(Some(job.unique_key.as_str())),
+                    jobs::payload_json.eq(job.payload.to_string()),
+                    jobs::run_at.eq(job.run_at),
+                    jobs::created_at.eq(created),
+                )
+            })
+            .collect();
+        inserted += on_backend!(conn, c => diesel::insert_into(jobs::table)
+            .values(&rows)
+            .on_conflict(jobs::unique_key)
+            .do_nothing()
+            .execute(c))?;
+    }
+    Ok(inserted)
+}
+
+/// A job a worker holds.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ClaimedJob {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub kind: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub unique_key: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub payload_json: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub max_attempts: i32,
+}
+
+/// Claims up to `limit` mail jobs that are due, or whose holder's lease ran out (a worker that
+/// died). On PostgreSQL `FOR UPDATE SKIP LOCKED` lets workers in several processes claim side
+/// by side without waiting for or taking each other's rows; SQLite has one writer at a time,
+/// so the same statement is atomic there without it. Each claim counts as an attempt.
+pub fn claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    at: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> AppResult<Vec<ClaimedJob>> {
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    const CANDIDATES: &str = "SELECT id FROM jobs WHERE kind IN ('email', 'reminder') \
+         AND ((status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)) \
+         ORDER BY run_at, id LIMIT $4";
+    let sql = |lock: &str| {
+        format!(
+            "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+             attempts = attempts + 1 WHERE id IN ({CANDIDATES}{lock}) \
+             RETURNING id, kind, unique_key, payload_json, attempts, max_attempts"
+        )
+    };
+    let claimed = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(sql(" FOR UPDATE SKIP LOCKED"))
+            .bind::<Text, _>(worker)
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<Timestamp, _>(at)
+            .bind::<BigInt, _>(limit)
+            .load::<ClaimedJob>(pg)?,
+        DbConnection::Sqlite(lite) => diesel::sql_query(sql("").replace('$', "?"))
+            .bind::<Text, _>(worker)
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<Timestamp, _>(at)
+            .bind::<BigInt, _>(limit)
+            .load::<ClaimedJob>(lite)?,
+    };
+    let mut claimed = claimed;
+    claimed.sort_by_key(|job| job.id);
+    Ok(claimed)
+}
+
+/// Finishes a job the worker still holds; false when its lease was lost (another worker has it).
+pub fn finish(
+    conn: &mut DbConnection,
+    id: i64,
+    worker: &str,
+    status: &str,
+    error: Option<&str>,
+) -> AppResult<bool> {
+    let updated = diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq("running"))
+            .filter(jobs::locked_by.eq(worker)),
+    )
+    .set((
+        jobs::status.eq(status),
+        jobs::finished_at.eq(Some(now())),
+        jobs::locked_by.eq(None::<String>),
+        jobs::locked_until.eq(None::<NaiveDateTime>),
+        jobs::last_error.eq(error),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Puts a held job back in the queue to be tried again at `run_at`.
+pub fn retry_later(
+    conn: &mut DbConnection,
+    id: i64,
+    worker: &str,
+    run_at: NaiveDateTime,
+    error: &str,
+) -> AppResult<bool> {
+    let updated = diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq("running"))
+            .filter(jobs::locked_by.eq(worker)),
+    )
+    .set((
+        jobs::status.eq("queued"),
+        jobs::run_at.eq(run_at),
+        jobs::locked_by.eq(None::<String>),
+        jobs::locked_until.eq(None::<NaiveDateTime>),
+        jobs::last_error.eq(Some(error)),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// A job as the dead-letter list shows it.
+#[derive(Debug, Clone, Queryable, serde::Serialize, utoipa::ToSchema)]
+pub struct JobView {
+    pub id: i64,
+    pub kind: String,
+    pub unique_key: Option<String>,
+    #[schema(value_type = Object)]
+    pub payload_json: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub run_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+/// Mail jobs that failed for good, newest first.
+pub fn dead(conn: &mut DbConnection) -> AppResult<Vec<JobView>> {
+    Ok(jobs::table
+        .filter(jobs::status.eq("dead"))
+        .filter(jobs::kind.eq_any(MAIL_KINDS))
+        .order(jobs::id.desc())
+        .select((
+            jobs::id,
+            jobs::kind,
+            jobs::unique_key,
+            jobs::payload_json,
+            jobs::status,
+            jobs::attempts,
+            jobs::last_error,
+            jobs::run_at,
+            jobs::finished_at,
+        ))
+        .load(conn)?)
+}
+
+/// Queues a dead mail job again with fresh attempts; false when it is not dead.
+pub fn revive(conn: &mut DbConnection, id: i64) -> AppResult<bool> {
+    let updated = diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq("dead"))
+            .filter(jobs::kind.eq_any(MAIL_KINDS)),
+    )
+    .set((
+        jobs::status.eq("queued"),
+        jobs::attempts.eq(0),
+        jobs::run_at.eq(now()),
+        jobs::finished_at.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Jobs by status (for `remind` and the tests).
+pub fn count_by_status(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>> {
+    Ok(jobs::table
+        .filter(jobs::kind.eq_any(MAIL_KINDS))
+        .group_by(jobs::status)
+        .select((jobs::status, diesel::dsl::count_star()))
+        .order(jobs::status)
+        .load(conn)?)
+}
+
+/// Status of every reminder job by unique key (for `remind --dry-run`).
+pub fn reminder_states(
+    conn: &mut DbConnection,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let rows: Vec<(Option<String>, String)> = jobs::table
+        .filter(jobs::kind.eq("reminder"))
+        .select((jobs::unique_key, jobs::status))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(key, status)| key.map(|key| (key, status)))
+        .collect())
+}

@@ -6,11 +6,14 @@ pub mod applications;
 pub mod audit;
 pub mod awards;
 pub mod budget;
+pub mod deadlines;
 pub mod demo;
 pub mod jobs;
 pub mod organisations;
 pub mod programs;
+pub mod recipients;
 pub mod schema;
+pub mod sent_emails;
 pub mod users;
 pub mod workflow;
 

@@ -1,4 +1,4 @@
-//! Diesel's view of the tables in `migrations/*/…_initial_schema/up.sql` (both backends share it).
+//! Diesel's view of the tables in `migrations/*/` (both backends share it).
 // Written by hand to the migrations; `tests/api/migrations.rs` checks that every column here
 // exists with a compatible type on both backends.
 
@@ -52,6 +52,8 @@ diesel::table! {
         notify_by_email -> Bool,
         disabled -> Bool,
         created_at -> Timestamp,
+        reminder_offsets -> Nullable<Text>,
+        weekly_digest -> Bool,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod filings;
 pub mod health;
 pub mod openapi;
 pub mod pages;
+pub mod reminders;
 pub mod request_id;
 
 use std::path::PathBuf;
@@ -53,6 +54,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(applications::continuation_kpi)
             .service(filings::list)
             .service(filings::download)
+            .service(reminders::sent_log)
+            .service(reminders::dead_letters)
+            .service(reminders::retry)
+            .service(reminders::my_notifications)
+            .service(reminders::set_my_notifications)
+            .service(reminders::calendar)
             .service(openapi::swagger_ui())
             .configure(pages::configure)
             .default_service(web::to(pages::not_found));

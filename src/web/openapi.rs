@@ -4,7 +4,7 @@
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{api, applications, auth, filings, health};
+use super::{api, applications, auth, filings, health, reminders};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +30,12 @@ use super::{api, applications, auth, filings, health};
         applications::continuation_kpi,
         filings::list,
         filings::download,
+        reminders::sent_log,
+        reminders::dead_letters,
+        reminders::retry,
+        reminders::my_notifications,
+        reminders::set_my_notifications,
+        reminders::calendar,
     ),
     components(schemas(
         auth::Login,
@@ -40,6 +46,7 @@ use super::{api, applications, auth, filings, health};
         applications::LineInput,
         applications::ReviewInput,
         crate::actions::ActionRequest,
+        reminders::PreferencesInput,
     ))
 )]
 pub struct ApiDoc;

@@ -19,4 +19,5 @@ mod migrations;
 mod openapi;
 mod pages;
 mod pdf;
+mod reminders;
 mod workflow;

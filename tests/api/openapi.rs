@@ -30,6 +30,12 @@ fn the_openapi_document_covers_every_route() {
             ("/api/v1/kpis/continuation", "get"),
             ("/api/v1/applications/{id}/filings", "get"),
             ("/api/v1/applications/{id}/filings/{kind}.pdf", "get"),
+            ("/api/v1/applications/{id}/sent-emails", "get"),
+            ("/api/v1/jobs/dead", "get"),
+            ("/api/v1/jobs/{id}/retry", "post"),
+            ("/api/v1/me/notifications", "get"),
+            ("/api/v1/me/notifications", "put"),
+            ("/calendar/{token}.ics", "get"),
         ];
         let paths = document["paths"].as_object().expect("paths");
         for (path, method) in expected {

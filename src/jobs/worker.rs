@@ -1,0 +1,574 @@
+//! The worker: claims mail jobs, renders and sends them, and records every verdict.
+//!
+//! Delivery is at least once by construction and exactly once in practice: a job is marked
+//! done in the same transaction that writes its sent-log row, right after the server accepted
+//! the message; a worker that dies holding jobs leaves them to others when its lease runs out.
+//! The one gap no SMTP client can close is a crash between the server's "250" and that commit:
+//! the message then goes out again with the same Message-ID (one per job), by which a receiving
+//! system can tell the two apart.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::db::sent_emails::{self, NewSentEmail};
+use crate::db::{self, DbConnection, Pool, deadlines, jobs, recipients};
+use crate::domain::calendar::wareki_date;
+use crate::domain::deadlines::{DeadlineKind, offset_label, utc_to_jst};
+use crate::error::{AppError, AppResult};
+use crate::mail::templates::Templates;
+use crate::mail::{Mailer, OutgoingEmail, sender_domain};
+
+/// SMTP connections a worker uses at once (also the size of lettre's connection pool).
+pub const SMTP_CONNECTIONS: usize = 16;
+
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    pub worker_id: String,
+    pub base_url: String,
+    pub mail_from: String,
+    pub lease: Duration,
+    /// Jobs claimed at once.
+    pub batch: i64,
+    /// Messages sent at the same time (one SMTP connection each). lettre writes a message's
+    /// final "." apart from its body, so Nagle's algorithm and the server's delayed ACK hold
+    /// every message 40 ms or more on one connection; parallel connections hide that wait.
+    pub concurrency: usize,
+}
+
+impl WorkerSettings {
+    pub fn from_config(config: &Config) -> Self {
+        WorkerSettings {
+            worker_id: format!(
+                "{}:{}:{:08x}",
+                hostname(),
+                std::process::id(),
+                rand::random::<u32>()
+            ),
+            base_url: config.base_url.clone(),
+            mail_from: config.mail_from.clone(),
+            lease: Duration::from_secs(u64::from(config.job_lease_seconds)),
+            batch: 32,
+            concurrency: SMTP_CONNECTIONS,
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "hojokin".to_owned())
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WorkOutcome {
+    pub claimed: usize,
+    pub sent: usize,
+    pub retrying: usize,
+    pub dead: usize,
+    /// Not sent because nothing is due any more (the deadline was met, the user opted out).
+    pub skipped: usize,
+}
+
+impl WorkOutcome {
+    fn add(&mut self, other: WorkOutcome) {
+        self.claimed += other.claimed;
+        self.sent += other.sent;
+        self.retrying += other.retrying;
+        self.dead += other.dead;
+        self.skipped += other.skipped;
+    }
+}
+
+pub struct Worker {
+    pool: Pool,
+    mailer: Mailer,
+    templates: Arc<Templates>,
+    settings: WorkerSettings,
+}
+
+/// What a job turned out to need.
+enum Prepared {
+    Skip(String),
+    Send {
+        email: OutgoingEmail,
+        recipients: Vec<String>,
+        template: String,
+        application_id: Option<i64>,
+        deadline_id: Option<i64>,
+    },
+}
+
+#[derive(Deserialize)]
+struct ReminderPayload {
+    deadline_id: i64,
+    user_id: i64,
+    offset: i32,
+    due_at: NaiveDateTime,
+}
+
+#[derive(Deserialize)]
+struct EmailPayload {
+    template: String,
+    #[serde(default)]
+    application_id: Option<i64>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    user_id: Option<i64>,
+}
+
+/// Wait before the n-th retry: 30 s, 1 min, 2 min … at most an hour, plus a few seconds that
+/// differ per job so that a burst of failures does not come back as one burst.
+pub fn backoff(attempts: i32, job_id: i64) -> TimeDelta {
+    let exponent = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
+    let seconds = (30_i64 << exponent).min(3600);
+    TimeDelta::seconds(seconds + job_id.rem_euclid(7))
+}
+
+impl Worker {
+    pub fn new(pool: Pool, mailer: Mailer, settings: WorkerSettings) -> AppResult<Worker> {
+        Ok(Worker {
+            pool,
+            mailer,
+            templates: Arc::new(Templates::embedded()?),
+            settings,
+        })
+    }
+
+    /// Claims one batch and carries it out.
+    pub fn run_batch(&self) -> AppResult<WorkOutcome> {
+        let mut conn = self.pool.get()?;
+        let at = db::now();
+        let lease = TimeDelta::from_std(self.settings.lease)
+            .map_err(|error| AppError::internal("リース時間が不正です").with_cause(error))?;
+        let claimed = jobs::claim(
+            &mut conn,
+            &self.settings.worker_id,
+            at,
+            at + lease,
+            self.settings.batch,
+        )?;
+        drop(conn);
+        let mut outcome = WorkOutcome {
+            claimed: claimed.len(),
+            ..WorkOutcome::default()
+        };
+        let lanes = self.settings.concurrency.clamp(1, claimed.len().max(1));
+        let results: Vec<AppResult<WorkOutcome>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..lanes)
+                .map(|lane| {
+                    let jobs: Vec<&jobs::ClaimedJob> =
+                        claimed.iter().skip(lane).step_by(lanes).collect();
+                    scope.spawn(move || {
+                        let mut lane_outcome = WorkOutcome::default();
+                        for job in jobs {
+                            lane_outcome.add(self.carry_out(job)?);
+                        }
+                        Ok(lane_outcome)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle.join().unwrap_or_else(|_| {
+                        Err(AppError::internal("送信スレッドが異常終了しました"))
+                    })
+                })
+                .collect()
+        });
+        for result in results {
+            outcome.add(result?);
+        }
+        Ok(outcome)
+    }
+
+    /// Runs batches until nothing is claimable (or `stop` is set).
+    pub fn drain(&self, stop: &AtomicBool) -> AppResult<WorkOutcome> {
+        let mut total = WorkOutcome::default();
+        while !stop.load(Ordering::Relaxed) {
+            let outcome = self.run_batch()?;
+            total.add(outcome);
+            if outcome.claimed == 0 {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
+    /// Carries out one job. No database connection is held while the message is on the wire,
+    /// so that many messages can be in flight with a small pool.
+    fn carry_out(&self, job: &jobs::ClaimedJob) -> AppResult<WorkOutcome> {
+        let mut held = self.pool.get()?;
+        let conn: &mut DbConnection = &mut held;
+        let worker = self.settings.worker_id.as_str();
+        let mut outcome = WorkOutcome::default();
+        if job.attempts > job.max_attempts {
+            jobs::finish(
+                conn,
+                job.id,
+                worker,
+                "dead",
+                Some("試行回数の上限に達しました"),
+            )?;
+            outcome.dead = 1;
+            return Ok(outcome);
+        }
+        let prepared = match self.prepare(conn, job) {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                // A job that cannot even be rendered will not get better by waiting.
+                jobs::finish(conn, job.id, worker, "dead", Some(&error.to_string()))?;
+                outcome.dead = 1;
+                return Ok(outcome);
+            }
+        };
+        let (email, to, template, application_id, deadline_id) = match prepared {
+            Prepared::Skip(reason) => {
+                jobs::finish(conn, job.id, worker, "cancelled", Some(&reason))?;
+                outcome.skipped = 1;
+                return Ok(outcome);
+            }
+            Prepared::Send {
+                email,
+                recipients,
+                template,
+                application_id,
+                deadline_id,
+            } => (email, recipients, template, application_id, deadline_id),
+        };
+        drop(held);
+        let result = self.mailer.send(&self.settings.mail_from, &email);
+        let mut held = self.pool.get()?;
+        let conn: &mut DbConnection = &mut held;
+        let record = |conn: &mut DbConnection,
+                      outcome: &str,
+                      message_id: Option<&str>,
+                      detail: Option<&str>| {
+            for recipient in &to {
+                sent_emails::record(
+                    conn,
+                    &NewSentEmail {
+                        job_id: Some(job.id),
+                        application_id,
+                        deadline_id,
+                        recipient,
+                        template: &template,
+                        message_id,
+                        outcome,
+                        detail,
+                    },
+                )?;
+            }
+            Ok::<(), AppError>(())
+        };
+        match result {
+            Ok(message_id) => {
+                // The server has the message: recording that must not fail on a momentary
+                // lock (SQLite answers "busy" at once to a second writer in some cases), or the
+                // job would be sent again after its lease.
+                persist(|| {
+                    conn.transaction(|conn| {
+                        if jobs::finish(conn, job.id, worker, "done", None)? {
+                            record(conn, "sent", Some(&message_id), None)?;
+                        }
+                        Ok::<(), AppError>(())
+                    })
+                })?;
+                outcome.sent = 1;
+            }
+            Err(error) if error.permanent || job.attempts >= job.max_attempts => {
+                conn.transaction(|conn| {
+                    if jobs::finish(conn, job.id, worker, "dead", Some(&error.message))? {
+                        record(conn, "dead", None, Some(&error.message))?;
+                    }
+                    Ok::<(), AppError>(())
+                })?;
+                tracing::warn!(job = job.id, error = %error, "email failed for good (dead letter)");
+                outcome.dead = 1;
+            }
+            Err(error) => {
+                let run_at = db::now() + backoff(job.attempts, job.id);
+                conn.transaction(|conn| {
+                    if jobs::retry_later(conn, job.id, worker, run_at, &error.message)? {
+                        record(conn, "retrying", None, Some(&error.message))?;
+                    }
+                    Ok::<(), AppError>(())
+                })?;
+                tracing::info!(job = job.id, error = %error, %run_at, "email will be retried");
+                outcome.retrying = 1;
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn message_id(&self, job_id: i64) -> String {
+        format!(
+            "<hojokin.job{job_id}@{}>",
+            sender_domain(&self.settings.mail_from)
+        )
+    }
+
+    fn application_context(&self, conn: &mut DbConnection, id: i64) -> AppResult<Option<Value>> {
+        Ok(
+            recipients::application_heading(conn, id)?.map(|(reference, title)| {
+                json!({ "reference": reference, "title": title,
+                    "url": format!("{}/applications/{id}", self.settings.base_url) })
+            }),
+        )
+    }
+
+    fn prepare(&self, conn: &mut DbConnection, job: &jobs::ClaimedJob) -> AppResult<Prepared> {
+        let bad = |error: serde_json::Error| {
+            AppError::internal(format!("ジョブ {} の内容が読めません: {error}", job.id))
+        };
+        let settings_url = format!("{}/settings/notifications", self.settings.base_url);
+        match job.kind.as_str() {
+            "reminder" => {
+                let payload: ReminderPayload =
+                    serde_json::from_str(&job.payload_json).map_err(bad)?;
+                // Checked again at sending time: the report may have been filed since.
+                let Some(deadline) = deadlines::find(conn, payload.deadline_id)? else {
+                    return Ok(Prepared::Skip("期限がありません".into()));
+                };
+                if deadline.status != "open" || deadline.due_at != payload.due_at {
+                    return Ok(Prepared::Skip(format!("期限は {} です", deadline.status)));
+                }
+                let Some(user) = recipients::active(conn, payload.user_id)? else {
+                    return Ok(Prepared::Skip("受信者がメールを受け取りません".into()));
+                };
+                let Some(application) = self.application_context(conn, deadline.application_id)?
+                else {
+                    return Ok(Prepared::Skip("申請がありません".into()));
+                };
+                let kind = deadline.kind()?;
+                let due_date = deadline.due_date();
+                let context = json!({
+                    "recipient": user.display_name,
+                    "settings_url": settings_url,
+                    "application": application,
+                    "deadline": {
+                        "label": kind.label_ja(),
+                        "due": format_due(deadline.due_at, kind),
+                        "rolled_from": Value::Null,
+                    },
+                    "timing": offset_label(payload.offset),
+                    "overdue": payload.offset > 0,
+                    "days": payload.offset.abs(),
+                    "due_date": due_date.to_string(),
+                });
+                let rendered = self.templates.render("reminder", &context)?;
+                Ok(Prepared::Send {
+                    email: OutgoingEmail {
+                        to: vec![(user.display_name.clone(), user.email.clone())],
+                        subject: rendered.subject,
+                        text: rendered.text,
+                        html: rendered.html,
+                        message_id: self.message_id(job.id),
+                    },
+                    recipients: vec![user.email],
+                    template: "reminder".into(),
+                    application_id: Some(deadline.application_id),
+                    deadline_id: Some(deadline.id),
+                })
+            }
+            "email" => {
+                let payload: EmailPayload = serde_json::from_str(&job.payload_json).map_err(bad)?;
+                if payload.template == "digest" {
+                    return self.prepare_digest(conn, job, payload.user_id, &settings_url);
+                }
+                let Some(application_id) = payload.application_id else {
+                    return Ok(Prepared::Skip("申請の指定がありません".into()));
+                };
+                let people = match payload.to.as_deref() {
+                    Some("program_managers") => recipients::program_managers(conn, false)?,
+                    _ => recipients::applicants_of(conn, application_id)?,
+                };
+                if people.is_empty() {
+                    return Ok(Prepared::Skip("受信者がいません".into()));
+                }
+                let Some(application) = self.application_context(conn, application_id)? else {
+                    return Ok(Prepared::Skip("申請がありません".into()));
+                };
+                let (title, message) = event_text(&payload.template);
+                let names: Vec<&str> = people.iter().map(|p| p.display_name.as_str()).collect();
+                let context = json!({
+                    "recipient": names.join("、"),
+                    "settings_url": settings_url,
+                    "application": application,
+                    "event": { "title": title, "message": message },
+                });
+                let rendered = self.templates.render("notification", &context)?;
+                Ok(Prepared::Send {
+                    email: OutgoingEmail {
+                        to: people
+                            .iter()
+                            .map(|p| (p.display_name.clone(), p.email.clone()))
+                            .collect(),
+                        subject: rendered.subject,
+                        text: rendered.text,
+                        html: rendered.html,
+                        message_id: self.message_id(job.id),
+                    },
+                    recipients: people.into_iter().map(|p| p.email).collect(),
+                    template: payload.template,
+                    application_id: Some(application_id),
+                    deadline_id: None,
+                })
+            }
+            other => Err(AppError::internal(format!("未知のジョブ {other}"))),
+        }
+    }
+
+    fn prepare_digest(
+        &self,
+        conn: &mut DbConnection,
+        job: &jobs::ClaimedJob,
+        user_id: Option<i64>,
+        settings_url: &str,
+    ) -> AppResult<Prepared> {
+        let Some(user) = (match user_id {
+            Some(id) => recipients::active(conn, id)?,
+            None => None,
+        }) else {
+            return Ok(Prepared::Skip("受信者がメールを受け取りません".into()));
+        };
+        let now = db::now();
+        let open =
+            deadlines::open_between(conn, now - TimeDelta::days(365), now + TimeDelta::days(14))?;
+        let mut overdue = Vec::new();
+        let mut upcoming = Vec::new();
+        for deadline in open {
+            let Ok(kind) = deadline.kind() else { continue };
+            let Some(application) = self.application_context(conn, deadline.application_id)? else {
+                continue;
+            };
+            let entry = json!({
+                "due": format_due(deadline.due_at, kind), "label": kind.label_ja(),
+                "title": application["title"], "reference": application["reference"],
+                "url": application["url"],
+            });
+            if deadline.due_at < now {
+                overdue.push(entry)
+            } else {
+                upcoming.push(entry)
+            }
+        }
+        let context = json!({
+            "recipient": user.display_name,
+            "settings_url": settings_url,
+            "week_of": wareki_date(utc_to_jst(now).date()).to_string(),
+            "overdue_count": overdue.len(), "upcoming_count": upcoming.len(),
+            "overdue": overdue, "upcoming": upcoming,
+        });
+        let rendered = self.templates.render("digest", &context)?;
+        Ok(Prepared::Send {
+            email: OutgoingEmail {
+                to: vec![(user.display_name.clone(), user.email.clone())],
+                subject: rendered.subject,
+                text: rendered.text,
+                html: rendered.html,
+                message_id: self.message_id(job.id),
+            },
+            recipients: vec![user.email],
+            template: "digest".into(),
+            application_id: None,
+            deadline_id: None,
+        })
+    }
+}
+
+/// Runs a short write transaction, trying again for a few seconds when it fails.
+fn persist(mut write: impl FnMut() -> AppResult<()>) -> AppResult<()> {
+    let mut attempt = 0;
+    loop {
+        match write() {
+            Ok(()) => return Ok(()),
+            Err(error) if attempt < 40 => {
+                attempt += 1;
+                tracing::debug!(%error, attempt, "retrying the record of a sent email");
+                std::thread::sleep(Duration::from_millis(25 * attempt.min(8)));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// `令和9年3月10日（水）17:00` for a deadline stored in UTC.
+pub fn format_due(due_at: NaiveDateTime, kind: DeadlineKind) -> String {
+    use chrono::{Datelike, Timelike};
+    let local = utc_to_jst(due_at);
+    let weekday =
+        ["月", "火", "水", "木", "金", "土", "日"][local.weekday().num_days_from_monday() as usize];
+    let date = wareki_date(local.date());
+    if kind == DeadlineKind::LegalBasisExpiry {
+        format!("{date}（{weekday}）まで")
+    } else {
+        format!(
+            "{date}（{weekday}）{:02}:{:02}",
+            local.hour(),
+            local.minute()
+        )
+    }
+}
+
+/// The title and sentence of a workflow notification (the template names `Effect::Notify` uses).
+fn event_text(template: &str) -> (&'static str, &'static str) {
+    match template {
+        "application_submitted" => ("申請の受付", "申請が提出されました。審査を始めてください。"),
+        "returned_for_correction" => (
+            "差戻し",
+            "申請が差し戻されました。指摘事項を確認し、修正のうえ再提出してください。",
+        ),
+        "selected" => (
+            "採択",
+            "採択が決まりました。交付申請の手続きに進んでください。",
+        ),
+        "not_selected" => ("不採択", "審査の結果、今回は不採択となりました。"),
+        "grant_decided" => ("交付決定", "交付決定を行いました。補助事業を開始できます。"),
+        "completion_reported" => (
+            "実績報告の提出",
+            "実績報告が提出されました。確定検査を行ってください。",
+        ),
+        "amount_confirmed" => ("額の確定", "補助金の額が確定しました。"),
+        "continuation_survey" => ("継続状況調査", "継続状況調査へのご回答をお願いします。"),
+        "cancelled" => ("中止・廃止", "補助事業の中止・廃止が承認されました。"),
+        "revoked" => ("交付決定の取消", "交付決定が取り消されました。"),
+        "change_request_pending" => (
+            "計画変更の承認申請",
+            "承認が必要な計画変更が申請されました。",
+        ),
+        "change_request_recorded" => ("計画変更の届出", "計画変更（軽微な変更）が記録されました。"),
+        _ => ("お知らせ", "申請の状況が更新されました。"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1, 0), TimeDelta::seconds(30));
+        assert_eq!(backoff(2, 0), TimeDelta::seconds(60));
+        assert_eq!(backoff(3, 7), TimeDelta::seconds(120));
+        assert_eq!(backoff(8, 0), TimeDelta::seconds(3600));
+        assert_eq!(backoff(50, 0), TimeDelta::seconds(3600));
+    }
+
+    #[test]
+    fn a_due_time_reads_as_japanese_people_write_it() {
+        let due = chrono::NaiveDate::from_ymd_opt(2027, 3, 10)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .expect("valid");
+        assert_eq!(
+            format_due(due, DeadlineKind::CompletionReport),
+            "令和9年3月10日（水）17:00"
+        );
+    }
+}

@@ -1,0 +1,679 @@
+//! Deadlines and reminders against real SMTP (aiosmtpd, `tests/support/smtp_sink.py`): Japanese
+//! messages as a mail client decodes them, dead letters, cancellation, a worker killed mid-batch,
+//! two workers on one PostgreSQL database, and the holiday rules against an independent list.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use diesel::prelude::*;
+use hojokin::config::{MailBackend, SmtpTls};
+use hojokin::db::applications::{ApplicationDraft, insert_application};
+use hojokin::db::schema::{applications, deadlines, jobs, sent_emails};
+use hojokin::db::{self, DbConnection};
+use hojokin::domain::deadlines::{DeadlinePolicy, jst_to_utc, utc_to_jst};
+use hojokin::domain::holidays;
+use hojokin::domain::workflow::ApplicationState;
+use hojokin::jobs::scheduler::{self, ReminderSettings};
+use hojokin::jobs::worker::{Worker, WorkerSettings};
+use hojokin::mail::Mailer;
+use serde_json::{Value, json};
+
+use crate::fixtures::world;
+use crate::helpers::{TestDb, block_on};
+
+const SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support");
+
+/// A real SMTP server in a child process, logging what it accepts.
+struct SmtpSink {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    fn start(extra: &[&str]) -> SmtpSink {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("received.jsonl");
+        let port_file = dir.path().join("port");
+        let child = Command::new("python3")
+            .arg(format!("{SUPPORT}/smtp_sink.py"))
+            .arg("--log")
+            .arg(&log)
+            .arg("--port-file")
+            .arg(&port_file)
+            .args(extra)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/setup installs it)");
+        let started = Instant::now();
+        let port = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file) {
+                break text.trim().parse().expect("port");
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the SMTP sink did not start (is aiosmtpd installed? scripts/setup)"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        SmtpSink {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn received(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("json line"))
+            .collect()
+    }
+
+    fn backend(&self) -> MailBackend {
+        MailBackend::Smtp {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            tls: SmtpTls::None,
+            username: None,
+            password: None,
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn worker_settings(lease_seconds: u64) -> WorkerSettings {
+    WorkerSettings {
+        worker_id: format!("test-{}", rand::random::<u32>()),
+        base_url: "https://hojokin.example".into(),
+        mail_from: "地域の人事部支援事業 事務局 <noreply@hojokin.example>".into(),
+        lease: Duration::from_secs(lease_seconds),
+        batch: 10,
+        concurrency: 16,
+    }
+}
+
+/// An R8 application of the world's organisation in `state`, project 2026-07-01 → 2027-02-26.
+fn application(conn: &mut DbConnection, organisation: i64, state: ApplicationState) -> i64 {
+    insert_application(
+        conn,
+        &ApplicationDraft {
+            reference: format!("R8-T{:04}", rand::random::<u16>()),
+            fiscal_year: 2026,
+            frame: "right_hand".into(),
+            state,
+            title: "塩尻 幹部人材インターンシップ".into(),
+            lead_organisation_id: organisation,
+            co_applicant_ids: vec![],
+            municipality_id: None,
+            application_date: NaiveDate::from_ymd_opt(2026, 5, 20),
+            project_start: NaiveDate::from_ymd_opt(2026, 7, 1),
+            project_end: NaiveDate::from_ymd_opt(2027, 2, 26),
+            partners: vec![],
+            legal_basis: None,
+            activities: vec![],
+            created_by: None,
+        },
+    )
+    .expect("application")
+}
+
+fn at_utc(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .and_then(|date| date.and_hms_opt(h, 0, 0))
+        .expect("valid")
+}
+
+fn job_statuses(conn: &mut DbConnection) -> Vec<String> {
+    jobs::table
+        .filter(jobs::kind.eq("reminder"))
+        .order(jobs::id)
+        .select(jobs::status)
+        .load(conn)
+        .expect("jobs")
+}
+
+crate::on_both_backends!(a_reminder_arrives_over_smtp_in_japanese, |test_db| {
+    let world = world(&mut test_db.conn());
+    let mut conn = test_db.conn();
+    let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
+    let programs = hojokin::program::embedded().expect("programs");
+    let synced =
+        db::deadlines::sync_application(&mut conn, &programs, &DeadlinePolicy::default(), id)
+            .expect("sync");
+    assert_eq!(synced.created, 2, "an interim and a completion report");
+    let reference: String = applications::table
+        .find(id)
+        .select(applications::reference)
+        .first(&mut *conn)
+        .expect("reference");
+
+    // 2027-03-03 10:00 JST: T-7 of the 実績報告 due Wednesday 2027-03-10 17:00 JST.
+    let now = at_utc(2027, 3, 3, 1);
+    let settings = ReminderSettings::default();
+    let outcome = scheduler::tick(&mut conn, &settings, now).expect("tick");
+    assert_eq!((outcome.due, outcome.enqueued), (1, 1));
+    let again = scheduler::tick(&mut conn, &settings, now).expect("tick again");
+    assert_eq!(
+        (again.due, again.enqueued),
+        (1, 0),
+        "a second tick enqueues nothing"
+    );
+
+    let sink = SmtpSink::start(&[]);
+    let worker = Worker::new(
+        test_db.pool.clone(),
+        Mailer::from_config(&sink.backend()).expect("mailer"),
+        worker_settings(60),
+    )
+    .expect("worker");
+    let work = worker.run_batch().expect("batch");
+    assert_eq!((work.claimed, work.sent), (1, 1));
+
+    let received = sink.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    let message = &received[0];
+    assert_eq!(
+        message["subject"],
+        format!("【リマインド】実績報告の期限は令和9年3月10日（水）17:00です（{reference}）")
+    );
+    assert_eq!(message["to"], json!(["applicant@own.example"]));
+    assert_eq!(message["multipart"], "multipart/alternative");
+    let text = message["text"].as_str().expect("text part");
+    assert!(text.starts_with("applicant 様"), "{text}");
+    assert!(text.contains("「塩尻 幹部人材インターンシップ」"), "{text}");
+    assert!(text.contains("期限: 令和9年3月10日（水）17:00"), "{text}");
+    assert!(text.contains(&format!("https://hojokin.example/applications/{id}")));
+    let html = message["html"].as_str().expect("html part");
+    assert!(html.contains(&format!(
+        "href=\"https://hojokin.example/applications/{id}\""
+    )));
+    assert!(html.contains("<strong>実績報告</strong>"));
+
+    // The sent log has the SMTP message id the server received.
+    let (outcome, message_id): (String, Option<String>) = sent_emails::table
+        .select((sent_emails::outcome, sent_emails::message_id))
+        .first(&mut *conn)
+        .expect("sent log");
+    assert_eq!(outcome, "sent");
+    assert_eq!(message_id.as_deref(), message["message_id"].as_str());
+    assert_eq!(job_statuses(&mut conn), ["done"]);
+
+    // Nothing is sent twice: the job is done, a later tick at the same offset adds nothing.
+    assert_eq!(worker.run_batch().expect("batch").claimed, 0);
+
+    // The sent log through the API: the applicant sees it, another applicant does not.
+    block_on(async {
+        let app = crate::test_app!(test_db);
+        let applicant = crate::login!(&app, "applicant@own.example");
+        let other = crate::login!(&app, "applicant@other.example");
+        let uri = format!("/api/v1/applications/{id}/sent-emails");
+        let (status, body) = call!(&app, "GET", &uri, Some(&applicant), None);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["sent_emails"][0]["template"], "reminder");
+        assert_eq!(body["sent_emails"][0]["deadline_kind"], "completion_report");
+        assert_eq!(body["sent_emails"][0]["message_id"], message["message_id"]);
+        let (status, _) = call!(&app, "GET", &uri, Some(&other), None);
+        assert_eq!(status, 403);
+    });
+});
+
+crate::on_both_backends!(
+    a_permanent_failure_is_a_dead_letter_the_manager_can_retry,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        let mut conn = test_db.conn();
+        let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
+        let programs = hojokin::program::embedded().expect("programs");
+        db::deadlines::sync_application(&mut conn, &programs, &DeadlinePolicy::default(), id)
+            .expect("sync");
+        let now = at_utc(2027, 3, 11, 1); // T+1: overdue
+        scheduler::tick(&mut conn, &ReminderSettings::default(), now).expect("tick");
+
+        let sink = SmtpSink::start(&["--reject", "applicant@own.example"]);
+        let worker = Worker::new(
+            test_db.pool.clone(),
+            Mailer::from_config(&sink.backend()).expect("mailer"),
+            worker_settings(60),
+        )
+        .expect("worker");
+        let work = worker.run_batch().expect("batch");
+        assert_eq!((work.sent, work.dead), (0, 1), "a 550 is not retried");
+        assert!(sink.received().is_empty());
+        let job_id: i64 = jobs::table
+            .filter(jobs::status.eq("dead"))
+            .select(jobs::id)
+            .first(&mut *conn)
+            .expect("dead job");
+
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let manager = crate::login!(&app, "manager@meti.example");
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let (status, body) = call!(&app, "GET", "/api/v1/jobs/dead", Some(&manager), None);
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body["jobs"][0]["id"], job_id);
+            assert!(
+                body["jobs"][0]["last_error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("550")),
+                "{body}"
+            );
+            let (status, _) = call!(&app, "GET", "/api/v1/jobs/dead", Some(&applicant), None);
+            assert_eq!(status, 403);
+            let retry = format!("/api/v1/jobs/{job_id}/retry");
+            let (status, _) = call!(&app, "POST", &retry, Some(&applicant), None);
+            assert_eq!(status, 403);
+            let (status, body) = call!(&app, "POST", &retry, Some(&manager), None);
+            assert_eq!(status, 200, "{body}");
+            let (status, _) = call!(&app, "POST", &retry, Some(&manager), None);
+            assert_eq!(status, 409, "only a dead job can be retried");
+            let (_, log) = call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}/sent-emails"),
+                Some(&manager),
+                None
+            );
+            assert_eq!(log["sent_emails"][0]["outcome"], "dead");
+        });
+
+        // Retried (the mailbox works again): delivered once.
+        let (mailer, outbox) = Mailer::memory();
+        let worker =
+            Worker::new(test_db.pool.clone(), mailer, worker_settings(60)).expect("worker");
+        assert_eq!(worker.run_batch().expect("batch").sent, 1);
+        let sent = outbox.lock().expect("outbox");
+        assert!(
+            sent[0]
+                .1
+                .subject
+                .starts_with("【期限超過】実績報告の期限を1日過ぎています")
+        );
+    }
+);
+
+crate::on_both_backends!(filing_the_report_cancels_its_pending_reminders, |test_db| {
+    let world = world(&mut test_db.conn());
+    let mut conn = test_db.conn();
+    let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
+    let programs = hojokin::program::embedded().expect("programs");
+    let policy = DeadlinePolicy::default();
+    db::deadlines::sync_application(&mut conn, &programs, &policy, id).expect("sync");
+    scheduler::tick(
+        &mut conn,
+        &ReminderSettings::default(),
+        at_utc(2027, 3, 3, 1),
+    )
+    .expect("tick");
+    assert_eq!(job_statuses(&mut conn), ["queued"]);
+
+    // The report is filed (as the workflow's action does: new state, then the sync).
+    diesel::update(applications::table.find(id))
+        .set(applications::status.eq("completion_reported"))
+        .execute(&mut *conn)
+        .expect("state");
+    let synced = db::deadlines::sync_application(&mut conn, &programs, &policy, id).expect("sync");
+    assert_eq!(synced.closed, 2);
+    assert_eq!(job_statuses(&mut conn), ["cancelled"]);
+    let statuses: Vec<String> = deadlines::table
+        .filter(deadlines::application_id.eq(id))
+        .select(deadlines::status)
+        .load(&mut *conn)
+        .expect("deadlines");
+    assert_eq!(statuses, ["met", "met"]);
+    // Later ticks do not bring them back.
+    let outcome = scheduler::tick(
+        &mut conn,
+        &ReminderSettings::default(),
+        at_utc(2027, 3, 9, 1),
+    )
+    .expect("tick");
+    assert_eq!(outcome.due, 0);
+});
+
+/// `count` open deadlines of one application, due tomorrow 17:00 JST, so that with reminders
+/// sent at 00:00 JST the T-1 reminder of each is due now whatever the hour.
+fn due_tomorrow(conn: &mut DbConnection, application_id: i64, count: i32) {
+    let today = utc_to_jst(db::now()).date();
+    let tomorrow = today.succ_opt().expect("tomorrow");
+    let due_at =
+        jst_to_utc(tomorrow, NaiveTime::from_hms_opt(17, 0, 0).expect("17:00")).expect("instant");
+    let rows: Vec<_> = (1..=count)
+        .map(|sequence| {
+            (
+                deadlines::application_id.eq(application_id),
+                deadlines::kind.eq("completion_report"),
+                deadlines::sequence.eq(sequence),
+                deadlines::due_at.eq(due_at),
+                deadlines::status.eq("open"),
+                deadlines::created_at.eq(db::now()),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        hojokin::on_backend!(conn, c => diesel::insert_into(deadlines::table)
+            .values(chunk)
+            .execute(c))
+        .expect("deadlines");
+    }
+}
+
+fn remind_once(test_db: &TestDb, sink: &SmtpSink, lease: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hojokin"));
+    command
+        .current_dir(sink.dir())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOJOKIN_DATABASE_URL", test_db.url_string())
+        .env("HOJOKIN_DATA_DIR", sink.dir().join("data"))
+        .env("HOJOKIN_MAIL_BACKEND", "smtp")
+        .env("HOJOKIN_SMTP_HOST", "127.0.0.1")
+        .env("HOJOKIN_SMTP_PORT", sink.port.to_string())
+        .env("HOJOKIN_SMTP_TLS", "none")
+        .env("HOJOKIN_REMINDER_SEND_TIME", "00:00")
+        .env("HOJOKIN_JOB_LEASE_SECONDS", lease)
+        .env("RUST_LOG", "warn")
+        .args(["remind", "--once", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn assert_each_once(received: &[Value], expected: usize) {
+    let ids: HashSet<&str> = received
+        .iter()
+        .map(|m| m["message_id"].as_str().expect("message id"))
+        .collect();
+    assert_eq!(ids.len(), expected, "distinct messages");
+    let mut seen = HashSet::new();
+    let twice: Vec<&str> = received
+        .iter()
+        .filter_map(|m| m["message_id"].as_str())
+        .filter(|id| !seen.insert(*id))
+        .collect();
+    assert!(twice.is_empty(), "arrived twice: {twice:?}");
+}
+
+crate::on_both_backends!(
+    a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        let mut conn = test_db.conn();
+        let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
+        due_tomorrow(&mut conn, id, 40);
+        let sink_dir = tempfile::tempdir().expect("dir");
+        let marker = sink_dir.path().join("holding");
+        // From the 15th message on, the server holds (and never accepts) what it gets, while the
+        // worker is killed waiting for its answers.
+        let sink = SmtpSink::start(&[
+            "--hold-at",
+            "15",
+            "--hold-marker",
+            marker.to_str().expect("path"),
+            "--delay-ms",
+            "5",
+        ]);
+        let mut first = remind_once(test_db, &sink, "5").spawn().expect("remind");
+        let started = Instant::now();
+        while !marker.exists() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the worker never reached the 15th message"
+            );
+            if let Some(status) = first.try_wait().expect("wait") {
+                panic!("the worker ended early: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Every message from the 15th on is held unaccepted; one accepted just before has its
+        // commit done well within this pause, even on a loaded machine. (A kill between the
+        // server's "250" and that commit is the one case that sends twice: README.)
+        std::thread::sleep(Duration::from_secs(2));
+        first.kill().expect("SIGKILL");
+        first.wait().expect("reaped");
+        let before = sink.received().len();
+        assert!(
+            (14..40).contains(&before),
+            "{before} accepted before the kill"
+        );
+        let running: i64 = jobs::table
+            .filter(jobs::status.eq("running"))
+            .count()
+            .get_result(&mut *conn)
+            .expect("count");
+        assert!(running >= 1, "the killed worker held jobs");
+
+        // A new worker after the lease: everything arrives, nothing twice.
+        std::thread::sleep(Duration::from_secs(6));
+        let output = remind_once(test_db, &sink, "5").output().expect("remind");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_each_once(&sink.received(), 40);
+        assert_eq!(job_statuses(&mut conn), vec!["done".to_owned(); 40]);
+        let sent: i64 = sent_emails::table
+            .filter(sent_emails::outcome.eq("sent"))
+            .count()
+            .get_result(&mut *conn)
+            .expect("sent");
+        assert_eq!(sent, 40);
+    }
+);
+
+#[test]
+fn two_instances_on_postgres_share_1000_reminders() {
+    let Some(test_db) = TestDb::migrated(crate::helpers::Backend::Postgres) else {
+        return;
+    };
+    let world = world(&mut test_db.conn());
+    let mut conn = test_db.conn();
+    let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
+    due_tomorrow(&mut conn, id, 1000);
+    let sink = SmtpSink::start(&[]);
+    let a = remind_once(&test_db, &sink, "60").spawn().expect("first");
+    let b = remind_once(&test_db, &sink, "60").spawn().expect("second");
+    let mut sent_by = Vec::new();
+    for child in [a, b] {
+        let output = child.wait_with_output().expect("finished");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let outcome: Value = serde_json::from_slice(&output.stdout).expect("json outcome");
+        sent_by.push(outcome["work"]["sent"].as_u64().expect("sent"));
+    }
+    assert_eq!(sent_by.iter().sum::<u64>(), 1000, "{sent_by:?}");
+    assert!(
+        sent_by.iter().all(|n| *n > 0),
+        "both instances delivered: {sent_by:?}"
+    );
+    let received = sink.received();
+    assert_each_once(&received, 1000);
+    let statuses: HashMap<String, usize> =
+        job_statuses(&mut conn)
+            .into_iter()
+            .fold(HashMap::new(), |mut counts, status| {
+                *counts.entry(status).or_default() += 1;
+                counts
+            });
+    assert_eq!(statuses.get("done"), Some(&1000), "{statuses:?}");
+}
+
+#[test]
+fn holidays_and_roll_forward_2025_to_2027_match_an_independent_list() {
+    let output = Command::new("python3")
+        .arg(format!("{SUPPORT}/jp_holidays.py"))
+        .args(["2025", "2027"])
+        .output()
+        .expect("python3 with the holidays package (scripts/setup installs it)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reference: Value = serde_json::from_slice(&output.stdout).expect("json");
+    let theirs: Vec<String> = reference["holidays"]
+        .as_object()
+        .expect("holidays")
+        .keys()
+        .cloned()
+        .collect();
+    let ours: Vec<String> = (2025..=2027)
+        .flat_map(holidays::holidays_of_year)
+        .map(|(date, _)| date.to_string())
+        .collect();
+    assert_eq!(ours, theirs);
+    assert_eq!(ours.len(), 54);
+    let mut checked = 0;
+    for (day, next) in reference["next_business_day"].as_object().expect("map") {
+        let day: NaiveDate = day.parse().expect("date");
+        let expected: NaiveDate = next.as_str().expect("date").parse().expect("date");
+        assert_eq!(
+            holidays::next_business_day_on_or_after(day),
+            Some(expected),
+            "{day}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 365 * 3);
+}
+
+crate::on_both_backends!(each_user_has_a_calendar_feed_and_preferences, |test_db| {
+    let world = world(&mut test_db.conn());
+    let id = {
+        let mut conn = test_db.conn();
+        let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
+        let programs = hojokin::program::embedded().expect("programs");
+        db::deadlines::sync_application(&mut conn, &programs, &DeadlinePolicy::default(), id)
+            .expect("sync");
+        id
+    };
+    block_on(async {
+        let app = crate::test_app!(test_db);
+        let applicant = crate::login!(&app, "applicant@own.example");
+        let other = crate::login!(&app, "applicant@other.example");
+        let (status, mine) = call!(
+            &app,
+            "GET",
+            "/api/v1/me/notifications",
+            Some(&applicant),
+            None
+        );
+        assert_eq!(status, 200, "{mine}");
+        assert_eq!(mine["preferences"]["notify_by_email"], true);
+        let url = mine["calendar_url"].as_str().expect("url").to_owned();
+        let path = url
+            .split_once("/calendar/")
+            .map(|(_, rest)| format!("/calendar/{rest}"))
+            .expect("path");
+        let (_, again) = call!(
+            &app,
+            "GET",
+            "/api/v1/me/notifications",
+            Some(&applicant),
+            None
+        );
+        assert_eq!(again["calendar_url"], url.as_str(), "the token is kept");
+
+        let request = actix_web::test::TestRequest::get().uri(&path).to_request();
+        let response = actix_web::test::call_service(&app, request).await;
+        assert_eq!(response.status().as_u16(), 200);
+        assert!(
+            response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/calendar"))
+        );
+        let body =
+            String::from_utf8(actix_web::test::read_body(response).await.to_vec()).expect("utf-8");
+        let unfolded = body.replace("\r\n ", "");
+        assert!(unfolded.starts_with("BEGIN:VCALENDAR\r\n"));
+        assert_eq!(unfolded.matches("BEGIN:VEVENT").count(), 2, "{unfolded}");
+        assert!(
+            unfolded.contains("DTEND:20270310T080000Z"),
+            "17:00 JST is 08:00 UTC"
+        );
+        assert!(unfolded.contains("SUMMARY:実績報告"));
+        assert!(unfolded.contains(&format!("/applications/{id}")));
+
+        // Another applicant's feed has none of these deadlines.
+        let (_, theirs) = call!(&app, "GET", "/api/v1/me/notifications", Some(&other), None);
+        let their_path = theirs["calendar_url"]
+            .as_str()
+            .and_then(|u| u.split_once("/calendar/"))
+            .map(|(_, rest)| format!("/calendar/{rest}"))
+            .expect("path");
+        let request = actix_web::test::TestRequest::get()
+            .uri(&their_path)
+            .to_request();
+        let body =
+            actix_web::test::read_body(actix_web::test::call_service(&app, request).await).await;
+        assert!(!String::from_utf8_lossy(&body).contains("BEGIN:VEVENT"));
+        let request = actix_web::test::TestRequest::get()
+            .uri("/calendar/00ff.ics")
+            .to_request();
+        assert_eq!(
+            actix_web::test::call_service(&app, request)
+                .await
+                .status()
+                .as_u16(),
+            404
+        );
+
+        let (status, saved) = call!(
+            &app,
+            "PUT",
+            "/api/v1/me/notifications",
+            Some(&applicant),
+            Some(
+                json!({"notify_by_email": true, "reminder_offsets": "+3, -30", "weekly_digest": false})
+            )
+        );
+        assert_eq!(status, 200, "{saved}");
+        assert_eq!(saved["preferences"]["reminder_offsets"], "-30,+3");
+        let (status, _) = call!(
+            &app,
+            "PUT",
+            "/api/v1/me/notifications",
+            Some(&applicant),
+            Some(json!({"notify_by_email": true, "reminder_offsets": "-365"}))
+        );
+        assert_eq!(status, 422);
+    });
+    // The user's own offsets now decide: T-30 of the 3/10 deadline is due on 2/8.
+    let mut conn = test_db.conn();
+    let outcome = scheduler::tick(
+        &mut conn,
+        &ReminderSettings::default(),
+        at_utc(2027, 2, 8, 1),
+    )
+    .expect("tick");
+    assert_eq!(outcome.due, 1);
+    let key: Option<String> = jobs::table
+        .select(jobs::unique_key)
+        .first(&mut *conn)
+        .expect("job");
+    assert!(key.is_some_and(|k| k.starts_with(&format!("reminder:{id}:")) && k.contains(":-30:")));
+    let _ = TimeDelta::zero();
+});
