@@ -279,12 +279,7 @@ pub fn perform(
         }
         // The application's deadlines follow its new state in the same transaction: a filed
         // report closes its deadline (and cancels its queued reminders) atomically.
-        db::deadlines::sync_application(
-            conn,
-            programs,
-            &crate::domain::deadlines::DeadlinePolicy::default(),
-            application_id,
-        )?;
+        db::deadlines::sync_application(conn, programs, application_id)?;
         Ok(ActionOutcome { application_id, state: transition.to, version, audit_event_id })
     })
 }

@@ -130,11 +130,7 @@ pub fn seed(
         }
         // Every action above brought its application's deadlines up to date; drafts were
         // never acted on, so derive theirs too.
-        db::deadlines::sync_all(
-            conn,
-            programs,
-            &crate::domain::deadlines::DeadlinePolicy::default(),
-        )?;
+        db::deadlines::sync_all(conn, programs)?;
         Ok(summary)
     })
 }

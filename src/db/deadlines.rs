@@ -15,7 +15,7 @@ use super::schema::{
 use super::{DbConnection, jobs, now};
 use crate::domain::calendar::FiscalYear;
 use crate::domain::deadlines::{
-    ApplicationFacts, Deadline, DeadlineKind, DeadlinePolicy, closed_status, derive, utc_to_jst,
+    ApplicationFacts, Deadline, DeadlineKind, closed_status, derive, utc_to_jst,
 };
 use crate::domain::program::ProgramSet;
 use crate::domain::workflow::ApplicationState;
@@ -119,7 +119,6 @@ pub fn facts_of(conn: &mut DbConnection, application_id: i64) -> AppResult<Appli
 pub fn derived_for(
     conn: &mut DbConnection,
     programs: &ProgramSet,
-    policy: &DeadlinePolicy,
     application_id: i64,
 ) -> AppResult<(ApplicationState, Vec<Deadline>)> {
     let mut facts = facts_of(conn, application_id)?;
@@ -128,7 +127,11 @@ pub fn derived_for(
         return Ok((facts.state, Vec::new()));
     };
     facts.window_closes = program.application_window.as_ref().map(|w| w.closes);
-    Ok((facts.state, derive(&facts, &program.reports, policy)))
+    // The year's programme file says when its filings are due (`[deadlines]`).
+    Ok((
+        facts.state,
+        derive(&facts, &program.reports, &program.deadlines),
+    ))
 }
 
 /// What [`sync_application`] changed.
@@ -145,10 +148,9 @@ pub struct SyncOutcome {
 pub fn sync_application(
     conn: &mut DbConnection,
     programs: &ProgramSet,
-    policy: &DeadlinePolicy,
     application_id: i64,
 ) -> AppResult<SyncOutcome> {
-    let (state, desired) = derived_for(conn, programs, policy, application_id)?;
+    let (state, desired) = derived_for(conn, programs, application_id)?;
     let existing: Vec<DeadlineRow> = deadlines::table
         .filter(deadlines::application_id.eq(application_id))
         .select(DeadlineRow::as_select())
@@ -209,18 +211,14 @@ pub fn sync_application(
 
 /// [`sync_application`] for every application (for data loaded without the workflow, such as
 /// the demo, and for `remind`).
-pub fn sync_all(
-    conn: &mut DbConnection,
-    programs: &ProgramSet,
-    policy: &DeadlinePolicy,
-) -> AppResult<SyncOutcome> {
+pub fn sync_all(conn: &mut DbConnection, programs: &ProgramSet) -> AppResult<SyncOutcome> {
     let ids: Vec<i64> = applications::table
         .select(applications::id)
         .order(applications::id)
         .load(conn)?;
     let mut total = SyncOutcome::default();
     for id in ids {
-        let outcome = sync_application(conn, programs, policy, id)?;
+        let outcome = sync_application(conn, programs, id)?;
         total.created += outcome.created;
         total.moved += outcome.moved;
         total.closed += outcome.closed;

@@ -264,6 +264,8 @@ pub struct Program {
     /// A change that moves any category by more than this share needs approval (計画変更承認).
     pub change_approval_threshold: Sourced<Rate>,
     pub reports: ReportSchedule,
+    /// When filings are due and how a due date on a closed day moves (the `[deadlines]` table).
+    pub deadlines: super::deadlines::DeadlinePolicy,
     pub application_window: Option<ApplicationWindow>,
 }
 

@@ -233,7 +233,7 @@ pub fn plan(
         }
     }
     let result = conn.transaction::<(), Pass, _>(|conn| {
-        deadlines::sync_all(conn, programs, &settings.policy)?;
+        deadlines::sync_all(conn, programs)?;
         let (_, due) = scheduler::due_reminders(conn, &settings, now)?;
         let horizon = now + chrono::TimeDelta::days(400);
         let rows =

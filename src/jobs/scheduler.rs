@@ -12,9 +12,7 @@ use serde_json::json;
 
 use crate::config::Config;
 use crate::db::{DbConnection, deadlines, jobs, recipients};
-use crate::domain::deadlines::{
-    DeadlineKind, DeadlinePolicy, ReminderOffsets, STALE_AFTER, due_offset,
-};
+use crate::domain::deadlines::{DeadlineKind, ReminderOffsets, STALE_AFTER, due_offset};
 use crate::error::AppResult;
 
 /// The reminder policy in force.
@@ -22,7 +20,6 @@ use crate::error::AppResult;
 pub struct ReminderSettings {
     pub offsets: ReminderOffsets,
     pub send_time: NaiveTime,
-    pub policy: DeadlinePolicy,
 }
 
 impl ReminderSettings {
@@ -30,7 +27,6 @@ impl ReminderSettings {
         ReminderSettings {
             offsets: config.reminder_offsets.clone(),
             send_time: config.reminder_send_time,
-            policy: DeadlinePolicy::default(),
         }
     }
 }
@@ -40,7 +36,6 @@ impl Default for ReminderSettings {
         ReminderSettings {
             offsets: ReminderOffsets::default(),
             send_time: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN),
-            policy: DeadlinePolicy::default(),
         }
     }
 }

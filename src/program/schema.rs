@@ -1,13 +1,14 @@
 //! The TOML shape of a programme file and its conversion into `domain::program::Program`.
 //! Every struct denies unknown keys; the conversion checks what serde cannot and names the key.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 
 use crate::domain::calendar::FiscalYear;
 use crate::domain::codes::{
     ApplicantKind, ExpenseCategory, Frame, Industry, LegalPath, PartnerKind,
 };
+use crate::domain::deadlines::DeadlinePolicy;
 use crate::domain::money::{Rate, Yen};
 use crate::domain::program::{
     ApplicationWindow, Certainty, CountableAwards, ExpenseCategoryRules, FrameRules, FrameSet,
@@ -63,6 +64,8 @@ pub struct RawProgram {
     size_limits: RawSizeLimits,
     application_window: Option<RawWindow>,
     reports: RawReports,
+    /// Optional: without it the defaults of `DeadlinePolicy` apply.
+    deadlines: Option<RawDeadlines>,
     frames: Vec<RawFrame>,
     legal_paths: Vec<RawLegalPath>,
     expense_categories: Vec<RawExpenseCategory>,
@@ -123,6 +126,45 @@ struct RawReports {
     completion_source: String,
     interim_reports: u32,
     interim_source: String,
+}
+
+/// When filings are due: the closing time, the roll-forward over closed days, and the days
+/// each kind of answer is given.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeadlines {
+    /// `HH:MM`, Japan time.
+    close_time: RawSourced<String>,
+    roll_forward: RawSourced<bool>,
+    correction_answer_days: RawSourced<u64>,
+    grant_request_days: RawSourced<u64>,
+    survey_answer_days: RawSourced<u64>,
+}
+
+impl RawDeadlines {
+    fn check(self) -> Result<DeadlinePolicy, RuleError> {
+        let close_time = self.close_time.check("deadlines.close_time")?.value;
+        let close_time = NaiveTime::parse_from_str(&close_time, "%H:%M")
+            .map_err(|_| rule_error("deadlines.close_time", "must be HH:MM (e.g. 17:00)"))?;
+        let days = |raw: RawSourced<u64>, key: &str| -> Result<u64, RuleError> {
+            let value = raw.check(key)?.value;
+            if (1..=365).contains(&value) {
+                Ok(value)
+            } else {
+                Err(rule_error(key, "must be 1 to 365 days"))
+            }
+        };
+        Ok(DeadlinePolicy {
+            close_time,
+            roll_forward: self.roll_forward.check("deadlines.roll_forward")?.value,
+            correction_answer_days: days(
+                self.correction_answer_days,
+                "deadlines.correction_answer_days",
+            )?,
+            grant_request_days: days(self.grant_request_days, "deadlines.grant_request_days")?,
+            survey_answer_days: days(self.survey_answer_days, "deadlines.survey_answer_days")?,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -413,6 +455,10 @@ impl RawProgram {
             change_approval_threshold,
             reports,
             application_window,
+            deadlines: match self.deadlines {
+                Some(raw) => raw.check()?,
+                None => DeadlinePolicy::default(),
+            },
         })
     }
 }

@@ -13,7 +13,7 @@ use hojokin::config::{MailBackend, SmtpTls};
 use hojokin::db::applications::{ApplicationDraft, insert_application};
 use hojokin::db::schema::{applications, deadlines, jobs, sent_emails};
 use hojokin::db::{self, DbConnection};
-use hojokin::domain::deadlines::{DeadlinePolicy, jst_to_utc, utc_to_jst};
+use hojokin::domain::deadlines::{jst_to_utc, utc_to_jst};
 use hojokin::domain::holidays;
 use hojokin::domain::workflow::ApplicationState;
 use hojokin::jobs::scheduler::{self, ReminderSettings};
@@ -154,9 +154,7 @@ crate::on_both_backends!(a_reminder_arrives_over_smtp_in_japanese, |test_db| {
     let mut conn = test_db.conn();
     let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
     let programs = hojokin::program::embedded().expect("programs");
-    let synced =
-        db::deadlines::sync_application(&mut conn, &programs, &DeadlinePolicy::default(), id)
-            .expect("sync");
+    let synced = db::deadlines::sync_application(&mut conn, &programs, id).expect("sync");
     assert_eq!(synced.created, 2, "an interim and a completion report");
     let reference: String = applications::table
         .find(id)
@@ -241,8 +239,7 @@ crate::on_both_backends!(
         let mut conn = test_db.conn();
         let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
         let programs = hojokin::program::embedded().expect("programs");
-        db::deadlines::sync_application(&mut conn, &programs, &DeadlinePolicy::default(), id)
-            .expect("sync");
+        db::deadlines::sync_application(&mut conn, &programs, id).expect("sync");
         let now = at_utc(2027, 3, 11, 1); // T+1: overdue
         scheduler::tick(&mut conn, &ReminderSettings::default(), now).expect("tick");
 
@@ -314,8 +311,7 @@ crate::on_both_backends!(filing_the_report_cancels_its_pending_reminders, |test_
     let mut conn = test_db.conn();
     let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
     let programs = hojokin::program::embedded().expect("programs");
-    let policy = DeadlinePolicy::default();
-    db::deadlines::sync_application(&mut conn, &programs, &policy, id).expect("sync");
+    db::deadlines::sync_application(&mut conn, &programs, id).expect("sync");
     scheduler::tick(
         &mut conn,
         &ReminderSettings::default(),
@@ -329,7 +325,7 @@ crate::on_both_backends!(filing_the_report_cancels_its_pending_reminders, |test_
         .set(applications::status.eq("completion_reported"))
         .execute(&mut *conn)
         .expect("state");
-    let synced = db::deadlines::sync_application(&mut conn, &programs, &policy, id).expect("sync");
+    let synced = db::deadlines::sync_application(&mut conn, &programs, id).expect("sync");
     assert_eq!(synced.closed, 2);
     assert_eq!(job_statuses(&mut conn), ["cancelled"]);
     let statuses: Vec<String> = deadlines::table
@@ -564,8 +560,7 @@ crate::on_both_backends!(each_user_has_a_calendar_feed_and_preferences, |test_db
         let mut conn = test_db.conn();
         let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
         let programs = hojokin::program::embedded().expect("programs");
-        db::deadlines::sync_application(&mut conn, &programs, &DeadlinePolicy::default(), id)
-            .expect("sync");
+        db::deadlines::sync_application(&mut conn, &programs, id).expect("sync");
         id
     };
     block_on(async {
@@ -676,4 +671,68 @@ crate::on_both_backends!(each_user_has_a_calendar_feed_and_preferences, |test_db
         .expect("job");
     assert!(key.is_some_and(|k| k.starts_with(&format!("reminder:{id}:")) && k.contains(":-30:")));
     let _ = TimeDelta::zero();
+});
+
+// When filings are due is programme data: a year whose `[deadlines]` gives 21 days to answer a
+// 差戻し and no roll-forward moves that deadline accordingly.
+crate::on_both_backends!(the_programme_file_says_when_filings_are_due, |test_db| {
+    let world = world(&mut test_db.conn());
+    let mut conn = test_db.conn();
+    let id = application(
+        &mut conn,
+        world.own_org,
+        ApplicationState::ReturnedForCorrection,
+    );
+    let shipped = hojokin::program::embedded().expect("programs");
+    let sources: Vec<(String, String)> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/forms/programs"))
+            .expect("dir")
+            .map(|entry| {
+                let path = entry.expect("entry").path();
+                let text = std::fs::read_to_string(&path).expect("read");
+                let text = if path.ends_with("2026.toml") {
+                    assert!(
+                        text.contains("correction_answer_days = { value = 14,")
+                            && text.contains("roll_forward = { value = true,")
+                    );
+                    text.replacen(
+                        "correction_answer_days = { value = 14,",
+                        "correction_answer_days = { value = 21,",
+                        1,
+                    )
+                    .replacen(
+                        "roll_forward = { value = true,",
+                        "roll_forward = { value = false,",
+                        1,
+                    )
+                } else {
+                    text
+                };
+                (
+                    path.file_name()
+                        .expect("name")
+                        .to_string_lossy()
+                        .into_owned(),
+                    text,
+                )
+            })
+            .collect();
+    let changed =
+        hojokin::program::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+            .expect("changed rules");
+    let mut answer_due = |programs: &hojokin::domain::program::ProgramSet| {
+        let (_, deadlines) = db::deadlines::derived_for(&mut conn, programs, id).expect("derive");
+        let answer = deadlines
+            .into_iter()
+            .find(|d| d.kind.code() == "correction_answer")
+            .expect("a 差戻し answer deadline");
+        (answer.nominal_date, answer.due_date)
+    };
+    let (nominal_14, _) = answer_due(&shipped);
+    let (nominal_21, due_21) = answer_due(&changed);
+    assert_eq!(nominal_21 - nominal_14, chrono::Duration::days(7));
+    assert_eq!(
+        due_21, nominal_21,
+        "no roll-forward when the programme says so"
+    );
 });
