@@ -63,19 +63,7 @@ pub fn evaluate_text(
     }
     match serde_json::from_str::<Value>(request) {
         Ok(value) => evaluate_json(&value, programs, ledger, all_frames, out),
-        Err(error) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "",
-                ErrorCode::InvalidJson,
-                format!(
-                    "JSONとして読めません（{}行{}列）",
-                    error.line(),
-                    error.column()
-                ),
-            );
-            Err(errors)
-        }
+        Err(error) => Err(FieldErrors::invalid_json(&error)),
     }
 }
 

@@ -278,19 +278,7 @@ pub fn parse_request(text: &str) -> Result<Application, FieldErrors> {
 pub(super) fn parse_request_slow(text: &str) -> Result<Application, FieldErrors> {
     match serde_json::from_str::<Value>(text) {
         Ok(value) => parse_request_value(&value),
-        Err(error) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "",
-                ErrorCode::InvalidJson,
-                format!(
-                    "JSONとして読めません（{}行{}列）",
-                    error.line(),
-                    error.column()
-                ),
-            );
-            Err(errors)
-        }
+        Err(error) => Err(FieldErrors::invalid_json(&error)),
     }
 }
 

@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+/// The mid-term KPI: at least 4/5 (80%) of a year's awards still running in the next year.
+pub const CONTINUATION_TARGET: (u32, u32) = (4, 5);
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ContinuationRate {
     pub fiscal_year: i32,
@@ -54,7 +57,8 @@ pub fn continuation_rates(
             if year.awards > 0 {
                 year.rate = Some((year.continuing, year.awards));
                 // continuing / awards ≥ 4/5, in integers.
-                year.meets_target = Some(year.continuing * 5 >= year.awards * 4);
+                let (numerator, denominator) = CONTINUATION_TARGET;
+                year.meets_target = Some(year.continuing * denominator >= year.awards * numerator);
             }
             year
         })

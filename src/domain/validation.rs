@@ -103,6 +103,21 @@ impl FieldErrors {
             .unwrap_or_default()
     }
 
+    /// The request is not JSON at all: one error at the root, saying where reading stopped.
+    pub fn invalid_json(error: &serde_json::Error) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "",
+            ErrorCode::InvalidJson,
+            format!(
+                "JSONとして読めません（{}行{}列）",
+                error.line(),
+                error.column()
+            ),
+        );
+        errors
+    }
+
     /// `Ok(value)` when nothing was reported, the errors otherwise.
     pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
         if self.is_empty() {

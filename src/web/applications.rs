@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::auth::{Caller, caller};
+use super::{AppState, blocking};
 use crate::actions::{self, ActionRequest};
 use crate::db::{self, applications as repo};
 use crate::domain::access::Role;
@@ -24,19 +24,8 @@ use crate::domain::validation::{ErrorCode, FieldErrors};
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult};
 
-/// Runs blocking database work off the async threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> AppResult<T> + Send + 'static,
-) -> AppResult<T> {
-    web::block(work)
-        .await
-        .map_err(|error| AppError::internal("処理を実行できません").with_cause(error))?
-}
-
 /// Today in Japan: application dates and deadlines are Japanese dates.
-pub fn today_in_japan() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
-}
+pub use crate::pdf::today_in_japan;
 
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
     responses((status = 200, description = "見られる申請の一覧（申請者は自団体、自治体は自市町村、事務局は全件）"), (status = 401, description = "未ログイン")))]
@@ -634,5 +623,5 @@ pub async fn continuation_kpi(
     })
     .await?;
     Ok(HttpResponse::Ok()
-        .json(json!({ "target": {"numerator": 4, "denominator": 5}, "years": rates })))
+        .json(json!({ "target": {"numerator": crate::domain::kpi::CONTINUATION_TARGET.0, "denominator": crate::domain::kpi::CONTINUATION_TARGET.1}, "years": rates })))
 }

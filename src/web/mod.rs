@@ -92,3 +92,12 @@ fn json_config() -> web::JsonConfig {
             crate::error::AppError::invalid(errors).into()
         })
 }
+
+/// Runs blocking database work off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> crate::error::AppResult<T> + Send + 'static,
+) -> crate::error::AppResult<T> {
+    web::block(work).await.map_err(|error| {
+        crate::error::AppError::internal("処理を実行できません").with_cause(error)
+    })?
+}

@@ -7,8 +7,8 @@ use chrono::TimeDelta;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::AppState;
 use super::auth::{Caller, caller};
+use super::{AppState, blocking};
 use crate::actions;
 use crate::db::{self, deadlines, jobs, recipients, sent_emails};
 use crate::domain::access::Role;
@@ -16,14 +16,6 @@ use crate::domain::deadlines::{DeadlineKind, ReminderOffsets};
 use crate::domain::validation::{ErrorCode, FieldErrors};
 use crate::domain::workflow::Action;
 use crate::error::{AppError, AppResult};
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> AppResult<T> + Send + 'static,
-) -> AppResult<T> {
-    web::block(work)
-        .await
-        .map_err(|error| AppError::internal("処理を実行できません").with_cause(error))?
-}
 
 /// The service's own address as the caller reached it (for links in the calendar).
 fn base_url(request: &HttpRequest) -> String {

@@ -388,14 +388,7 @@ pub async fn page_caller(state: &AppState, session: &Session) -> Result<Caller, 
     Ok(caller(state, session).await?)
 }
 
-/// Runs blocking database work off the async threads.
-pub async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> AppResult<T> + Send + 'static,
-) -> AppResult<T> {
-    web::block(work)
-        .await
-        .map_err(|error| AppError::internal("処理を実行できません").with_cause(error))?
-}
+pub use super::blocking;
 
 pub(crate) const FLASH: &str = "flash";
 

@@ -255,24 +255,40 @@ pub async fn export_csv(
     session: Session,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
+    export(
+        state,
+        session,
+        path.into_inner(),
+        budget_csv,
+        "text/csv; charset=utf-8",
+        "csv",
+    )
+    .await
+}
+
+/// One export of an application's budget lines, for whoever may see the application.
+async fn export(
+    state: web::Data<AppState>,
+    session: Session,
+    id: i64,
+    render: fn(&repo::Aggregate) -> AppResult<Vec<u8>>,
+    content_type: &'static str,
+    extension: &'static str,
+) -> Result<HttpResponse, PageError> {
     let caller = page_caller(&state, &session).await?;
-    let id = path.into_inner();
     let pool = state.pool.clone();
     let actor = caller.actor;
     let (reference, bytes) = blocking(move || {
         let mut conn = pool.get()?;
         let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
-        Ok((
-            aggregate.application.reference.clone(),
-            budget_csv(&aggregate)?,
-        ))
+        Ok((aggregate.application.reference.clone(), render(&aggregate)?))
     })
     .await?;
     Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
+        .content_type(content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{reference}-budget.csv\""),
+            format!("attachment; filename=\"{reference}-budget.{extension}\""),
         ))
         .body(bytes))
 }
@@ -415,24 +431,14 @@ pub async fn export_xlsx(
     session: Session,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    let caller = page_caller(&state, &session).await?;
-    let id = path.into_inner();
-    let pool = state.pool.clone();
-    let actor = caller.actor;
-    let (reference, bytes) = blocking(move || {
-        let mut conn = pool.get()?;
-        let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
-        Ok((
-            aggregate.application.reference.clone(),
-            budget_xlsx(&aggregate)?,
-        ))
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{reference}-budget.xlsx\""),
-        ))
-        .body(bytes))
+    let content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    export(
+        state,
+        session,
+        path.into_inner(),
+        budget_xlsx,
+        content_type,
+        "xlsx",
+    )
+    .await
 }
