@@ -8,20 +8,24 @@
 //! the buffers are reused instead of allocated per line or per batch.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use crate::domain::contract::evaluate_text;
+use crate::domain::contract::{evaluate_if_plain, evaluate_text};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
 
-/// Lines per unit of work: large enough to amortise the hand-offs, small enough to keep
-/// every core busy near the end.
-const BATCH_LINES: usize = 512;
+/// Input bytes per unit of work (whole lines, so a little more): large enough to amortise the
+/// hand-offs, small enough to keep every core busy near the end.
+#[cfg(not(test))]
+const BATCH_BYTES: usize = 1 << 19;
+/// Small in the unit tests, so that a few hundred lines make many batches.
+#[cfg(test)]
+const BATCH_BYTES: usize = 1 << 14;
 
-/// A batch also closes at this many input bytes, so that long lines do not make it huge.
-const BATCH_BYTES: usize = 1 << 20;
+/// Bytes asked of the input per read; reads this large bypass a `BufReader`'s own buffer.
+const READ_BYTES: usize = BATCH_BYTES / 4;
 
 /// Batches in circulation per worker: one being evaluated, one queued, one being written.
 const BATCHES_PER_WORKER: usize = 3;
@@ -95,7 +99,10 @@ fn read_batches(
     let mut line_number = 0u64;
     let mut sequence = 0u64;
     let mut created = 0;
-    loop {
+    // The start of a line that the last read cut off, carried to the next batch.
+    let mut carried = Vec::new();
+    let mut at_end = false;
+    while !at_end {
         let mut batch = if created < pool {
             created += 1;
             Batch::default()
@@ -107,18 +114,29 @@ fn read_batches(
             }
         };
         batch.input.clear();
-        batch.first_line = line_number + 1;
-        let mut lines = 0;
-        while lines < BATCH_LINES && batch.input.len() < BATCH_BYTES {
-            if input.read_until(b'\n', &mut batch.input)? == 0 {
-                break;
+        batch.input.append(&mut carried);
+        // Read whole blocks, not lines: the workers split them. The batch closes after its
+        // size is reached at the end of a line.
+        let mut searched = 0;
+        let cut = loop {
+            if batch.input.len() >= BATCH_BYTES
+                && let Some(last) = memchr::memrchr(b'\n', &batch.input[searched..])
+            {
+                break searched + last + 1;
             }
-            lines += 1;
-        }
-        if lines == 0 {
+            searched = batch.input.len();
+            if read_block(&mut input, &mut batch.input)? == 0 {
+                at_end = true;
+                break batch.input.len();
+            }
+        };
+        carried.extend_from_slice(&batch.input[cut..]);
+        batch.input.truncate(cut);
+        if batch.input.is_empty() {
             return Ok(());
         }
-        line_number += lines as u64;
+        batch.first_line = line_number + 1;
+        line_number += count_lines(&batch.input);
         batch.sequence = sequence;
         sequence += 1;
         if sender.send(batch).is_err() {
@@ -126,6 +144,19 @@ fn read_batches(
             return Ok(());
         }
     }
+    Ok(())
+}
+
+/// Appends up to [`READ_BYTES`] from `input` to `buffer`; 0 at the end of the input.
+fn read_block(input: &mut impl BufRead, buffer: &mut Vec<u8>) -> io::Result<usize> {
+    // `read_to_end` reads into the spare capacity without zeroing it first.
+    input.take(READ_BYTES as u64).read_to_end(buffer)
+}
+
+/// Lines in `bytes`, the last one counted whether or not it ends with `\n`.
+fn count_lines(bytes: &[u8]) -> u64 {
+    let newlines = memchr::memchr_iter(b'\n', bytes).count() as u64;
+    newlines + u64::from(bytes.last().is_some_and(|b| *b != b'\n'))
 }
 
 fn evaluate_batches(
@@ -163,30 +194,51 @@ fn evaluate_batch(batch: &mut Batch, programs: &ProgramSet, ledger: &Ledger, all
     output.clear();
     (*lines, *invalid, *not_utf8) = (0, 0, false);
     // Each line keeps its `\n`, as a line read as text does, so that error positions agree.
-    for (line_number, line) in (*first_line..).zip(input.split_inclusive(|byte| *byte == b'\n')) {
-        let Ok(text) = std::str::from_utf8(line) else {
-            *not_utf8 = true;
-            return;
-        };
-        if !text.trim().is_empty() {
-            *lines += 1;
-            if let Err(errors) = evaluate_text(text, programs, ledger, all_frames, output) {
-                *invalid += 1;
-                let answer = serde_json::json!({ "line": line_number, "errors": errors.errors });
-                // Writing a JSON value to memory cannot fail.
-                let _ = serde_json::to_writer(&mut *output, &answer);
+    for (line_number, line) in (*first_line..).zip(lines_of(input)) {
+        let answered = match evaluate_if_plain(line, programs, ledger, all_frames, output) {
+            Some(answered) => answered,
+            None => {
+                let Ok(text) = std::str::from_utf8(line) else {
+                    *not_utf8 = true;
+                    return;
+                };
+                if text.trim().is_empty() {
+                    continue;
+                }
+                evaluate_text(text, programs, ledger, all_frames, output)
             }
-            output.push(b'\n');
+        };
+        *lines += 1;
+        if let Err(errors) = answered {
+            *invalid += 1;
+            let answer = serde_json::json!({ "line": line_number, "errors": errors.errors });
+            // Writing a JSON value to memory cannot fail.
+            let _ = serde_json::to_writer(&mut *output, &answer);
         }
+        output.push(b'\n');
     }
+}
+
+/// The lines of `bytes`, each with its `\n` (the last may lack it).
+fn lines_of(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let length = memchr::memchr(b'\n', rest).map_or(rest.len(), |newline| newline + 1);
+        let (line, after) = rest.split_at(length);
+        rest = after;
+        Some(line)
+    })
 }
 
 fn write_in_order(
     receiver: Receiver<Batch>,
-    output: impl Write,
+    // A batch's output is large already: written as it is, without another copy in a buffer.
+    mut output: impl Write,
     free: SyncSender<Batch>,
 ) -> io::Result<StreamSummary> {
-    let mut output = io::BufWriter::with_capacity(1 << 20, output);
     let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
     let mut next = 0u64;
     let mut summary = StreamSummary::default();
@@ -247,13 +299,14 @@ mod tests {
 
     #[test]
     fn answers_every_line_in_order_with_line_numbers_and_blank_lines_skipped() {
+        // About twelve batches: more than the batches in flight, so batches are reused.
+        const LINES: usize = 600;
         let programs = ProgramSet::embedded().expect("programmes");
         let valid = request();
         let mut input = String::new();
         let mut wanted = String::new();
-        // More lines than the batches in flight, so batches are reused, with invalid and
-        // blank lines among them and no newline after the last.
-        for index in 0..(BATCH_LINES * 12 + 7) {
+        // Invalid and blank lines among them, and no newline after the last.
+        for index in 0..LINES {
             let line_number = index as u64 + 1;
             let line = match index % 5 {
                 0 => "   \u{3000}".to_owned(),
@@ -272,7 +325,7 @@ mod tests {
         wanted.push_str(&expected(
             &programs,
             "{\"fiscal_year\":",
-            (BATCH_LINES * 12 + 8) as u64,
+            (LINES + 1) as u64,
         ));
         wanted.push('\n');
         for threads in [1, 2, 3] {
@@ -281,6 +334,61 @@ mod tests {
             assert_eq!(output, wanted, "{threads} threads");
             assert_eq!(summary.lines, output.lines().count() as u64);
             assert_eq!(summary.invalid, output.matches("\"errors\"").count() as u64);
+        }
+    }
+
+    /// Gives at most a few bytes per read, so that reads end everywhere within a line.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl io::Read for Trickle<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(buffer.len()).min(7);
+            buffer[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn lines_cut_by_reads_or_longer_than_a_batch_are_read_whole() {
+        let programs = ProgramSet::embedded().expect("programmes");
+        let valid = request();
+        // JSON whitespace inside a line makes it longer than a batch without changing it.
+        let long = valid.replacen(',', &format!(",{}", " ".repeat(BATCH_BYTES + 3)), 1);
+        let lines = [valid.as_str(), "{", long.as_str(), valid.as_str()];
+        let input = lines.join("\n");
+        let wanted: String = lines
+            .iter()
+            .zip(1..)
+            // Every line but the last is read with its `\n`, which error positions count.
+            .map(|(line, number)| {
+                let read = if number < lines.len() as u64 {
+                    format!("{line}\n")
+                } else {
+                    line.to_string()
+                };
+                expected(&programs, &read, number) + "\n"
+            })
+            .collect();
+        let ledger = Ledger::new();
+        for threads in [1, 2] {
+            let mut output = Vec::new();
+            let reader = io::BufReader::with_capacity(3, Trickle(input.as_bytes()));
+            let summary = evaluate_jsonl(reader, &mut output, &programs, &ledger, false, threads)
+                .expect("runs");
+            assert_eq!(String::from_utf8(output).expect("UTF-8"), wanted);
+            assert_eq!((summary.lines, summary.invalid), (4, 1));
+            let mut output = Vec::new();
+            evaluate_jsonl(
+                input.as_bytes(),
+                &mut output,
+                &programs,
+                &ledger,
+                false,
+                threads,
+            )
+            .expect("runs");
+            assert_eq!(String::from_utf8(output).expect("UTF-8"), wanted);
         }
     }
 

@@ -50,21 +50,46 @@ pub fn evaluate_text(
     all_frames: bool,
     out: &mut Vec<u8>,
 ) -> Result<(), FieldErrors> {
-    // Valid requests take the fast path; anything else is parsed again on the `Value` path,
-    // which reports every field error.
-    if let Some((application, requested_all_frames)) = fast_request::parse(request) {
-        return write_decision(
-            &application,
-            programs,
-            ledger,
-            all_frames || requested_all_frames,
-            out,
-        );
+    if let Some(answered) = evaluate_plain_text(request, programs, ledger, all_frames, out) {
+        return answered;
     }
     match serde_json::from_str::<Value>(request) {
         Ok(value) => evaluate_json(&value, programs, ledger, all_frames, out),
         Err(error) => Err(FieldErrors::invalid_json(&error)),
     }
+}
+
+/// The fast path of [`evaluate_text`] on bytes not yet known to be UTF-8 (a line of a JSONL
+/// stream): the answer when the request is valid and plainly written, `None` otherwise. Then
+/// the caller checks the bytes are UTF-8 and calls [`evaluate_text`], which reports every
+/// field error; a `Some` already means the bytes are UTF-8.
+pub fn evaluate_if_plain(
+    request: &[u8],
+    programs: &ProgramSet,
+    ledger: &Ledger,
+    all_frames: bool,
+    out: &mut Vec<u8>,
+) -> Option<Result<(), FieldErrors>> {
+    // A valid line is UTF-8; checking it whole (with SIMD) is cheaper than string by string.
+    let request = simdutf8::basic::from_utf8(request).ok()?;
+    evaluate_plain_text(request, programs, ledger, all_frames, out)
+}
+
+fn evaluate_plain_text(
+    request: &str,
+    programs: &ProgramSet,
+    ledger: &Ledger,
+    all_frames: bool,
+    out: &mut Vec<u8>,
+) -> Option<Result<(), FieldErrors>> {
+    let (application, requested_all_frames) = fast_request::parse(request)?;
+    Some(write_decision(
+        &application,
+        programs,
+        ledger,
+        all_frames || requested_all_frames,
+        out,
+    ))
 }
 
 fn wants_all_frames(request: &Value) -> Result<bool, FieldErrors> {

@@ -1,18 +1,15 @@
-//! The fast path of request parsing: valid requests (nearly all of them in bulk runs) are read
-//! straight from the text into borrowed structs, without building a `serde_json::Value`.
+//! The fast path of request parsing: valid, plainly written requests (nearly all of them in bulk
+//! runs) are read straight from the bytes by a small strict reader, without building a
+//! `serde_json::Value`.
 //!
 //! It applies the same rules as `evaluation::parse_request_value` but reports nothing: on the
-//! first problem of any kind it gives up (`None`), and the caller parses the text again on the
-//! `Value` path, which reports every field error. So the two paths must agree on what is
-//! valid and on the `Application` built; `tests` checks that over the golden requests.
-
-use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
+//! first problem of any kind, and on anything unusual (an escape in a string, an unknown key, a
+//! number that is not a plain integer) it gives up (`None`), and the caller parses the text
+//! again on the `Value` path, which reports every field error. So the two paths must agree on
+//! what is valid and on the `Application` built; `tests` checks that over the golden requests
+//! and thousands of mutations of them.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
 
 use super::calendar::FiscalYear;
 use super::codes::ApplicantRole;
@@ -21,200 +18,349 @@ use super::evaluation::{
     Activity, Applicant, Application, BudgetLine, BudgetSummary, HistoryEntry, LegalBasis,
     MAX_AMOUNT_YEN, Partner, ProjectPeriod, date_from_text, integer_from_text,
 };
+use super::json_text::plain_prefix_len;
 use super::money::Yen;
 use super::names::org_key;
 
 /// Parses a valid request; `None` when the text is not one (or not plainly one), with no
 /// reason given: the `Value` path says why. The flag is the request's `all_frames`.
 pub(super) fn parse(text: &str) -> Option<(Application, bool)> {
-    let raw: Object<RawRequest<'_>> = serde_json::from_str(text).ok()?;
-    let raw = raw.0;
+    let mut reader = Reader {
+        text,
+        bytes: text.as_bytes(),
+        at: 0,
+    };
+    let raw = reader.request()?;
+    // serde_json refuses anything but whitespace after the value.
+    if reader.peek().is_some() {
+        return None;
+    }
     let all_frames = raw.all_frames.unwrap_or(false);
     Some((raw.into_application()?, all_frames))
 }
 
 // ---------------------------------------------------------------------------------------------
-// Raw shapes: what the JSON holds, before the rules. `None` is a missing key or `null`.
+// Raw shapes: what the JSON holds, before the rules. `None` is a missing key or `null`. A key
+// given twice keeps its last value, as `serde_json::Value` does.
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawRequest<'a> {
-    #[serde(borrow)]
     fiscal_year: Option<Integer<'a>>,
-    #[serde(borrow)]
     frame: Option<Text<'a>>,
-    #[serde(borrow)]
     application_date: Option<Text<'a>>,
-    #[serde(borrow)]
-    applicants: Option<Vec<Object<RawApplicant<'a>>>>,
-    #[serde(borrow)]
-    partners: Option<Vec<Object<RawPartner<'a>>>>,
-    #[serde(borrow)]
-    legal_basis: Option<Object<RawLegalBasis<'a>>>,
-    #[serde(borrow)]
-    project_period: Option<Object<RawPeriod<'a>>>,
-    #[serde(borrow)]
-    activities: Option<Vec<Object<RawActivity<'a>>>>,
-    #[serde(borrow)]
-    history: Option<Vec<Object<RawHistory<'a>>>>,
+    applicants: Option<Vec<RawApplicant<'a>>>,
+    partners: Option<Vec<RawPartner<'a>>>,
+    legal_basis: Option<RawLegalBasis<'a>>,
+    project_period: Option<RawPeriod<'a>>,
+    activities: Option<Vec<RawActivity<'a>>>,
+    history: Option<Vec<RawHistory<'a>>>,
     all_frames: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawApplicant<'a> {
-    #[serde(borrow)]
     name: Option<Text<'a>>,
-    #[serde(borrow)]
     corporate_number: Option<Text<'a>>,
-    #[serde(borrow)]
     kind: Option<Text<'a>>,
-    #[serde(borrow)]
     employees: Option<Integer<'a>>,
-    #[serde(borrow)]
     capital_yen: Option<Integer<'a>>,
-    #[serde(borrow)]
     industry: Option<Text<'a>>,
-    #[serde(borrow)]
     role: Option<Text<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawPartner<'a> {
-    #[serde(borrow)]
     kind: Option<Text<'a>>,
-    #[serde(borrow)]
     name: Option<Text<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawLegalBasis<'a> {
-    #[serde(borrow)]
     path: Option<Text<'a>>,
-    #[serde(borrow)]
     holder: Option<Text<'a>>,
-    #[serde(borrow)]
     granted_by: Option<Text<'a>>,
-    #[serde(borrow)]
     granted_on: Option<Text<'a>>,
-    #[serde(borrow)]
     valid_until: Option<Text<'a>>,
     includes_talent_measures: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawPeriod<'a> {
-    #[serde(borrow)]
     start: Option<Text<'a>>,
-    #[serde(borrow)]
     end: Option<Text<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawActivity<'a> {
-    #[serde(borrow)]
     name: Option<Text<'a>>,
-    #[serde(borrow)]
     category: Option<Text<'a>>,
     executive_internship: Option<bool>,
-    #[serde(borrow)]
-    budget_lines: Option<Vec<Object<RawBudgetLine<'a>>>>,
+    budget_lines: Option<Vec<RawBudgetLine<'a>>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawBudgetLine<'a> {
-    #[serde(borrow)]
     category: Option<Text<'a>>,
-    #[serde(borrow)]
     description: Option<Text<'a>>,
-    #[serde(borrow)]
     amount_yen: Option<Integer<'a>>,
-    #[serde(borrow)]
     funding_source: Option<Text<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawHistory<'a> {
-    #[serde(borrow)]
     name: Option<Text<'a>>,
-    #[serde(borrow)]
     fiscal_year: Option<Integer<'a>>,
-    #[serde(borrow)]
     frame: Option<Text<'a>>,
 }
 
-/// A JSON string, borrowed from the request unless it had escapes.
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed(text)))
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(text.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(TextVisitor)
-    }
-}
+/// A JSON string without escapes, borrowed from the request.
+struct Text<'a>(&'a str);
 
 /// An integer as the `Value` path accepts it: a JSON integer that fits in i64, or a string.
 enum Integer<'a> {
     Number(i64),
-    Text(Cow<'a, str>),
+    Text(&'a str),
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Integer<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct IntegerVisitor;
-        impl<'de> Visitor<'de> for IntegerVisitor {
-            type Value = Integer<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an integer")
+// ---------------------------------------------------------------------------------------------
+// The reader: strict JSON for the shapes above, `None` on anything else
+// ---------------------------------------------------------------------------------------------
+
+struct Reader<'a> {
+    text: &'a str,
+    /// `text` as bytes: the reader moves from one ASCII delimiter to the next, so every slice
+    /// it takes of `text` is on character boundaries.
+    bytes: &'a [u8],
+    at: usize,
+}
+
+/// Reads an object's members into `$target`, one arm per key; an unknown key gives up.
+macro_rules! members {
+    ($reader:expr, $shape:ident, { $($key:literal => $field:ident: $read:ident,)* }) => {{
+        let mut target = $shape::default();
+        $reader.object(|reader, key| {
+            match key {
+                $($key => target.$field = reader.nullable(Reader::$read)?,)*
+                _ => return None,
             }
-            fn visit_i64<E: de::Error>(self, number: i64) -> Result<Self::Value, E> {
-                Ok(Integer::Number(number))
+            Some(())
+        })?;
+        target
+    }};
+}
+
+impl<'a> Reader<'a> {
+    /// The next byte after JSON whitespace, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(&byte) = self.bytes.get(self.at) {
+            if !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(byte);
             }
-            // Above i64::MAX is an error on the `Value` path; floats are too.
-            fn visit_u64<E: de::Error>(self, number: u64) -> Result<Self::Value, E> {
-                i64::try_from(number)
-                    .map(Integer::Number)
-                    .map_err(|_| E::custom("too large"))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(Integer::Text(Cow::Borrowed(text)))
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(Integer::Text(Cow::Owned(text.to_owned())))
-            }
+            self.at += 1;
         }
-        deserializer.deserialize_any(IntegerVisitor)
+        None
     }
-}
 
-/// A JSON object read into `T`. Derived structs also accept arrays (fields by position);
-/// the `Value` path refuses those, so this asks the deserializer for a map only.
-struct Object<T>(T);
+    fn eat(&mut self, byte: u8) -> bool {
+        let found = self.peek() == Some(byte);
+        self.at += usize::from(found);
+        found
+    }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
-            type Value = Object<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map)).map(Object)
-            }
+    fn word(&mut self, word: &[u8]) -> bool {
+        let found = self.bytes[self.at..].starts_with(word);
+        if found {
+            self.at += word.len();
         }
-        deserializer.deserialize_map(ObjectVisitor(PhantomData))
+        found
+    }
+
+    /// `null` is `None`; anything else is read by `read`. What follows a value (`,`, `}`,
+    /// `]`) is checked by the caller, so `nullx`, `1.5` or `truex` are refused there.
+    fn nullable<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        if self.peek() == Some(b'n') {
+            return self.word(b"null").then_some(None);
+        }
+        read(self).map(Some)
+    }
+
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        if !self.eat(b'{') {
+            return None;
+        }
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            if !self.eat(b':') {
+                return None;
+            }
+            member(self, key)?;
+            if self.eat(b',') {
+                continue;
+            }
+            return self.eat(b'}').then_some(());
+        }
+    }
+
+    fn array<T>(&mut self, mut read: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        if !self.eat(b'[') {
+            return None;
+        }
+        let mut items = Vec::new();
+        if self.eat(b']') {
+            return Some(items);
+        }
+        loop {
+            items.push(read(self)?);
+            if self.eat(b',') {
+                continue;
+            }
+            return self.eat(b']').then_some(items);
+        }
+    }
+
+    /// A string without escapes or control characters.
+    fn string(&mut self) -> Option<&'a str> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let start = self.at;
+        let length = plain_prefix_len(&self.bytes[start..]);
+        if self.bytes.get(start + length) != Some(&b'"') {
+            return None;
+        }
+        self.at += length + 1;
+        self.text.get(start..start + length)
+    }
+
+    fn text(&mut self) -> Option<Text<'a>> {
+        self.string().map(Text)
+    }
+
+    fn boolean(&mut self) -> Option<bool> {
+        match self.peek()? {
+            b't' => self.word(b"true").then_some(true),
+            b'f' => self.word(b"false").then_some(false),
+            _ => None,
+        }
+    }
+
+    /// A plain non-negative integer that fits in i64, or a string. Negative numbers are
+    /// never valid here, and serde_json reads `-0` as a float, so `-` gives up.
+    fn integer(&mut self) -> Option<Integer<'a>> {
+        match self.peek()? {
+            b'"' => self.string().map(Integer::Text),
+            b'0' => {
+                self.at += 1;
+                // A leading zero is not JSON; the next check refuses `01`.
+                (!self.bytes.get(self.at).is_some_and(u8::is_ascii_digit))
+                    .then_some(Integer::Number(0))
+            }
+            b'1'..=b'9' => {
+                let mut number: i64 = 0;
+                while let Some(&digit) = self.bytes.get(self.at)
+                    && digit.is_ascii_digit()
+                {
+                    number = number
+                        .checked_mul(10)?
+                        .checked_add(i64::from(digit - b'0'))?;
+                    self.at += 1;
+                }
+                Some(Integer::Number(number))
+            }
+            _ => None,
+        }
+    }
+
+    fn request(&mut self) -> Option<RawRequest<'a>> {
+        Some(members!(self, RawRequest, {
+            "fiscal_year" => fiscal_year: integer,
+            "frame" => frame: text,
+            "application_date" => application_date: text,
+            "applicants" => applicants: applicants,
+            "partners" => partners: partners,
+            "legal_basis" => legal_basis: legal_basis,
+            "project_period" => project_period: period,
+            "activities" => activities: activities,
+            "history" => history: history,
+            "all_frames" => all_frames: boolean,
+        }))
+    }
+
+    fn applicants(&mut self) -> Option<Vec<RawApplicant<'a>>> {
+        self.array(|reader| {
+            Some(members!(reader, RawApplicant, {
+                "name" => name: text,
+                "corporate_number" => corporate_number: text,
+                "kind" => kind: text,
+                "employees" => employees: integer,
+                "capital_yen" => capital_yen: integer,
+                "industry" => industry: text,
+                "role" => role: text,
+            }))
+        })
+    }
+
+    fn partners(&mut self) -> Option<Vec<RawPartner<'a>>> {
+        self.array(|reader| {
+            Some(members!(reader, RawPartner, {
+                "kind" => kind: text,
+                "name" => name: text,
+            }))
+        })
+    }
+
+    fn legal_basis(&mut self) -> Option<RawLegalBasis<'a>> {
+        Some(members!(self, RawLegalBasis, {
+            "path" => path: text,
+            "holder" => holder: text,
+            "granted_by" => granted_by: text,
+            "granted_on" => granted_on: text,
+            "valid_until" => valid_until: text,
+            "includes_talent_measures" => includes_talent_measures: boolean,
+        }))
+    }
+
+    fn period(&mut self) -> Option<RawPeriod<'a>> {
+        Some(members!(self, RawPeriod, {
+            "start" => start: text,
+            "end" => end: text,
+        }))
+    }
+
+    fn activities(&mut self) -> Option<Vec<RawActivity<'a>>> {
+        self.array(|reader| {
+            Some(members!(reader, RawActivity, {
+                "name" => name: text,
+                "category" => category: text,
+                "executive_internship" => executive_internship: boolean,
+                "budget_lines" => budget_lines: budget_lines,
+            }))
+        })
+    }
+
+    fn budget_lines(&mut self) -> Option<Vec<RawBudgetLine<'a>>> {
+        self.array(|reader| {
+            Some(members!(reader, RawBudgetLine, {
+                "category" => category: text,
+                "description" => description: text,
+                "amount_yen" => amount_yen: integer,
+                "funding_source" => funding_source: text,
+            }))
+        })
+    }
+
+    fn history(&mut self) -> Option<Vec<RawHistory<'a>>> {
+        self.array(|reader| {
+            Some(members!(reader, RawHistory, {
+                "name" => name: text,
+                "fiscal_year" => fiscal_year: integer,
+                "frame" => frame: text,
+            }))
+        })
     }
 }
 
@@ -224,8 +370,17 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
 
 /// A required text: present, not blank; trimmed.
 fn text<'t>(value: &'t Option<Text<'_>>) -> Option<&'t str> {
-    let text = value.as_ref()?.0.trim();
+    let text = trim(value.as_ref()?.0);
     (!text.is_empty()).then_some(text)
+}
+
+/// `str::trim`, without walking the text when its ends are not whitespace (nearly always).
+fn trim(text: &str) -> &str {
+    if text.starts_with(char::is_whitespace) || text.ends_with(char::is_whitespace) {
+        text.trim()
+    } else {
+        text
+    }
 }
 
 fn code<T: std::str::FromStr>(value: &Option<Text<'_>>) -> Option<T> {
@@ -256,7 +411,7 @@ fn fiscal_year(value: &Option<Integer<'_>>) -> Option<FiscalYear> {
 }
 
 /// A list that must be present; `required` lists must also not be empty.
-fn list<T>(items: &Option<Vec<Object<T>>>, required: bool) -> Option<&[Object<T>]> {
+fn list<T>(items: &Option<Vec<T>>, required: bool) -> Option<&[T]> {
     match items {
         None if required => None,
         None => Some(&[]),
@@ -275,8 +430,7 @@ impl RawRequest<'_> {
         let leads = raw_applicants
             .iter()
             .filter(|applicant| {
-                applicant.0.role.as_ref().map(|role| role.0.as_ref())
-                    == Some(ApplicantRole::Lead.as_str())
+                applicant.role.as_ref().map(|role| role.0) == Some(ApplicantRole::Lead.as_str())
             })
             .count();
         if leads != 1 {
@@ -284,22 +438,22 @@ impl RawRequest<'_> {
         }
         let applicants = raw_applicants
             .iter()
-            .map(|applicant| applicant.0.applicant())
+            .map(|applicant| applicant.applicant())
             .collect::<Option<Vec<_>>>()?;
         let partners = list(&self.partners, false)?
             .iter()
             .map(|partner| {
                 Some(Partner {
-                    kind: code(&partner.0.kind)?,
-                    name: text(&partner.0.name)?.to_owned(),
+                    kind: code(&partner.kind)?,
+                    name: text(&partner.name)?.to_owned(),
                 })
             })
             .collect::<Option<Vec<_>>>()?;
         let legal_basis = match &self.legal_basis {
             None => None,
-            Some(basis) => Some(basis.0.legal_basis()?),
+            Some(basis) => Some(basis.legal_basis()?),
         };
-        let period = &self.project_period.as_ref()?.0;
+        let period = &self.project_period.as_ref()?;
         let project_period = ProjectPeriod {
             start: date(&period.start)?,
             end: date(&period.end)?,
@@ -309,12 +463,12 @@ impl RawRequest<'_> {
         }
         let activities = list(&self.activities, true)?
             .iter()
-            .map(|activity| activity.0.activity())
+            .map(|activity| activity.activity())
             .collect::<Option<Vec<_>>>()?;
         let history = list(&self.history, false)?
             .iter()
             .enumerate()
-            .map(|(index, entry)| entry.0.history(index))
+            .map(|(index, entry)| entry.history(index))
             .collect::<Option<Vec<_>>>()?;
         let budget = BudgetSummary::of(&activities);
         if budget.total_yen.value() >= i64::MAX / 2 {
@@ -387,7 +541,7 @@ impl RawActivity<'_> {
     fn activity(&self) -> Option<Activity> {
         let budget_lines = list(&self.budget_lines, false)?
             .iter()
-            .map(|line| line.0.budget_line())
+            .map(|line| line.budget_line())
             .collect::<Option<Vec<_>>>()?;
         Some(Activity {
             name: text(&self.name)?.to_owned(),
@@ -405,7 +559,7 @@ impl RawBudgetLine<'_> {
             description: self
                 .description
                 .as_ref()
-                .map_or_else(String::new, |description| description.0.trim().to_owned()),
+                .map_or_else(String::new, |description| trim(description.0).to_owned()),
             amount: amount(self.amount_yen.as_ref()?)?,
             funding_source: code(&self.funding_source)?,
         })

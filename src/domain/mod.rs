@@ -13,6 +13,7 @@ mod decision_json;
 pub mod evaluation;
 mod fast_request;
 pub mod holidays;
+mod json_text;
 pub mod kpi;
 pub mod ledger;
 pub mod money;
