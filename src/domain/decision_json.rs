@@ -148,8 +148,15 @@ fn write_finding(out: &mut Vec<u8>, finding: &Finding<'_>) {
         Severity::Warning => b",\"severity\":\"warning\",\"message\":\"",
         Severity::Info => b",\"severity\":\"info\",\"message\":\"",
     });
+    // Rendered in place as it is, then escaped only if it turns out to need it (rarely: a
+    // name with a quote): one scan instead of one per piece of the message.
+    let start = out.len();
     // Displaying into memory cannot fail.
-    let _ = write!(EscapingWriter(out), "{}", finding.message);
+    let _ = write!(AppendingWriter(out), "{}", finding.message);
+    if plain_prefix_len(&out[start..]) < out.len() - start {
+        let rendered = out.split_off(start);
+        write_escaped(out, &rendered);
+    }
     out.extend_from_slice(b"\",\"source\":");
     write_str(out, finding.source);
     out.push(b'}');
@@ -202,13 +209,13 @@ const DIGIT_PAIRS: [u8; 200] = {
 /// A JSON string with its quotes.
 fn write_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
-    write_escaped(out, text);
+    write_escaped(out, text.as_bytes());
     out.push(b'"');
 }
 
 /// serde_json's escaping: `"`, `\` and control characters below U+0020; the rest as it is.
-fn write_escaped(out: &mut Vec<u8>, text: &str) {
-    let mut rest = text.as_bytes();
+fn write_escaped(out: &mut Vec<u8>, text: &[u8]) {
+    let mut rest = text;
     // Nearly every string needs no escape: find the next byte that does, copy up to it.
     loop {
         let plain = plain_prefix_len(rest);
@@ -235,12 +242,12 @@ fn write_escaped(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-/// Writes displayed text into a JSON string, escaped.
-struct EscapingWriter<'o>(&'o mut Vec<u8>);
+/// Appends displayed text, unescaped.
+struct AppendingWriter<'o>(&'o mut Vec<u8>);
 
-impl fmt::Write for EscapingWriter<'_> {
+impl fmt::Write for AppendingWriter<'_> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
-        write_escaped(self.0, text);
+        self.0.extend_from_slice(text.as_bytes());
         Ok(())
     }
 }
