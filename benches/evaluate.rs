@@ -138,7 +138,7 @@ struct CountingSink {
 impl Write for CountingSink {
     fn write(&mut self, buffer: &[u8]) -> io::Result<usize> {
         self.bytes += buffer.len() as u64;
-        self.lines += buffer.iter().filter(|b| **b == b'\n').count() as u64;
+        self.lines += memchr::memchr_iter(b'\n', buffer).count() as u64;
         Ok(buffer.len())
     }
     fn flush(&mut self) -> io::Result<()> {
