@@ -104,7 +104,8 @@ pub fn resolve_name_review(
     manager_only(actor)?;
     let aliases = shipped_aliases()?;
     conn.transaction(|conn| {
-        let Some((listed_as, _, _, _)) = awards::open_review(conn, review_id)? else {
+        let Some(awards::OpenReview { listed_as, .. }) = awards::open_review(conn, review_id)?
+        else {
             return Err(AppError::conflict("この名称は既に確認済みです"));
         };
         if let ReviewChoice::Same(organisation_id) = choice {

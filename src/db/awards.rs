@@ -560,11 +560,17 @@ pub fn reviews(conn: &mut DbConnection, resolved_limit: i64) -> AppResult<Vec<Re
     Ok(entries)
 }
 
-/// An open review item: (listed name, award code, name key, candidate ids).
-pub fn open_review(
-    conn: &mut DbConnection,
-    id: i64,
-) -> AppResult<Option<(String, String, String, Vec<i64>)>> {
+/// A review item still waiting for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenReview {
+    pub listed_as: String,
+    pub award_code: String,
+    pub name_key: String,
+    pub candidate_ids: Vec<i64>,
+}
+
+/// The review item if it is still open (`None` once answered; 404 when there is none).
+pub fn open_review(conn: &mut DbConnection, id: i64) -> AppResult<Option<OpenReview>> {
     let row: Option<(String, String, String, String, String)> = name_reviews::table
         .find(id)
         .select((
@@ -582,9 +588,14 @@ pub fn open_review(
     if status != "open" {
         return Ok(None);
     }
-    let ids: Vec<i64> = serde_json::from_str(&candidate_ids)
+    let candidate_ids: Vec<i64> = serde_json::from_str(&candidate_ids)
         .map_err(|error| AppError::internal("候補を読めません").with_cause(error))?;
-    Ok(Some((listed_as, award_code, name_key, ids)))
+    Ok(Some(OpenReview {
+        listed_as,
+        award_code,
+        name_key,
+        candidate_ids,
+    }))
 }
 
 /// Every name recorded for an organisation (canonical first).
@@ -634,7 +645,13 @@ pub fn resolve_review(
     resolved_by: i64,
 ) -> AppResult<Resolved> {
     conn.transaction(|conn| {
-        let Some((listed_as, award_code, name_key, _)) = open_review(conn, review_id)? else {
+        let Some(OpenReview {
+            listed_as,
+            award_code,
+            name_key,
+            ..
+        }) = open_review(conn, review_id)?
+        else {
             return Err(AppError::conflict("この名称は既に確認済みです"));
         };
         let (award_id, _, _) = award_of_code(conn, &award_code)?

@@ -650,6 +650,20 @@ crate::on_both_backends!(
                     form(&apply, &[("csrf_token", &csrf_of(&plan.body))])
                 );
                 assert_eq!(twice.status, 409, "queued once");
+                if round == 0 {
+                    // A worker claims the job and dies before committing (its lease ran out):
+                    // the job is not lost, the next worker takes it over.
+                    let now = db::now();
+                    let held = hojokin::db::jobs::claim_award_imports(
+                        &mut test_db.conn(),
+                        "crashed-worker",
+                        now,
+                        now - chrono::TimeDelta::seconds(1),
+                        1,
+                    )
+                    .expect("claim");
+                    assert_eq!(held.len(), 1);
+                }
                 assert_eq!(run_import_jobs(test_db), 1);
                 assert_eq!(run_import_jobs(test_db), 0, "nothing left");
                 let progress = crate::call!(
