@@ -3,6 +3,8 @@
 //! effects (award, frozen decision, jobs) and an audit event. The web API and the tests call
 //! these; they hold no rules of their own.
 
+pub mod manager;
+
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;

@@ -350,7 +350,11 @@ fn serve(config: &Config, demo: bool) -> AppResult<()> {
             seed_demo(&mut connection, &programs, true)?;
         }
     }
-    let background = crate::jobs::Background::start(config, pool.clone())?;
+    let background = crate::jobs::Background::start(
+        config,
+        pool.clone(),
+        std::sync::Arc::new(programs.clone()),
+    )?;
     let application = Application::build(config, pool, programs)?;
     let url = format!("http://{}:{}", config.bind.ip(), application.port());
     tracing::info!(%url, database = %config.database_url, "hojokin is listening");

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod applications;
 pub mod audit;
+pub mod award_imports;
 pub mod awards;
 pub mod budget;
 pub mod deadlines;

@@ -328,6 +328,34 @@ diesel::table! {
         outcome -> Text,
         detail -> Nullable<Text>,
         sent_at -> Timestamp,
+        subject -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    award_imports (id) {
+        id -> BigInt,
+        file_name -> Text,
+        csv_text -> Text,
+        status -> Text,
+        row_count -> Integer,
+        matched -> Integer,
+        created -> Integer,
+        queued -> Integer,
+        new_organisations -> Integer,
+        new_award_members -> Integer,
+        steps_total -> Integer,
+        organisations_created -> Nullable<Integer>,
+        names_added -> Nullable<Integer>,
+        awards_created -> Nullable<Integer>,
+        members_created -> Nullable<Integer>,
+        reviews_queued -> Nullable<Integer>,
+        job_id -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -374,4 +402,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     sent_emails,
     password_reset_tokens,
+    award_imports,
 );

@@ -256,6 +256,12 @@ fn interim_dates(start: NaiveDate, end: NaiveDate, n: u32) -> Vec<NaiveDate> {
         .collect()
 }
 
+/// Whether a stored deadline is overdue at `now`: still open (neither met nor cancelled) and
+/// past its due instant.
+pub fn is_overdue(status: &str, due_at: NaiveDateTime, now: NaiveDateTime) -> bool {
+    status == "open" && due_at < now
+}
+
 /// What a deadline that is no longer derived becomes: `cancelled` when the application ended
 /// without the work being done, otherwise `met`.
 pub fn closed_status(state: ApplicationState) -> &'static str {
@@ -407,6 +413,18 @@ pub fn offset_label(offset: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_open_deadline_past_its_instant_is_overdue() {
+        let due = date(2026, 12, 7).and_time(time(8, 0));
+        let before = due - TimeDelta::seconds(1);
+        let after = due + TimeDelta::seconds(1);
+        assert!(!is_overdue("open", due, before));
+        assert!(!is_overdue("open", due, due));
+        assert!(is_overdue("open", due, after));
+        assert!(!is_overdue("met", due, after));
+        assert!(!is_overdue("cancelled", due, after));
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid date")

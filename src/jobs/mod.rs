@@ -2,6 +2,7 @@
 //! that delivers mail jobs. `hojokin serve` runs both on threads beside the web server;
 //! `hojokin remind` runs them once.
 
+pub mod imports;
 pub mod scheduler;
 pub mod worker;
 
@@ -37,7 +38,7 @@ pub struct Background {
 }
 
 impl Background {
-    pub fn start(config: &Config, pool: Pool) -> AppResult<Background> {
+    pub fn start(config: &Config, pool: Pool, programs: Arc<ProgramSet>) -> AppResult<Background> {
         let stop = Arc::new(AtomicBool::new(false));
         let tick_schedule = schedule(config.reminder_tick_cron.as_str(), "reminder_tick_cron")?;
         let digest_schedule = schedule(config.digest_cron.as_str(), "digest_cron")?;
@@ -48,6 +49,20 @@ impl Background {
             WorkerSettings::from_config(config),
         )?;
         let mut threads = Vec::new();
+        let import_stop = stop.clone();
+        let import_pool = pool.clone();
+        let import_worker = format!("{}:imports", WorkerSettings::from_config(config).worker_id);
+        let lease = Duration::from_secs(u64::from(config.job_lease_seconds));
+        threads.push(
+            std::thread::Builder::new()
+                .name("hojokin-imports".into())
+                .spawn(move || {
+                    run_imports(&import_pool, &programs, &import_worker, lease, &import_stop);
+                })
+                .map_err(|error| {
+                    AppError::internal("取込ワーカーを起動できません").with_cause(error)
+                })?,
+        );
         let scheduler_stop = stop.clone();
         let scheduler_pool = pool;
         threads.push(
@@ -147,6 +162,23 @@ fn run_scheduler(
                 Ok(count) => tracing::info!(count, "weekly digests enqueued"),
                 Err(error) => tracing::error!(%error, "digest failed"),
             }
+        }
+        nap(Duration::from_secs(1), stop);
+    }
+}
+
+/// Applies uploaded award lists (`award_import` jobs) as they are queued.
+fn run_imports(
+    pool: &Pool,
+    programs: &ProgramSet,
+    worker: &str,
+    lease: Duration,
+    stop: &AtomicBool,
+) {
+    while !stop.load(Ordering::Relaxed) {
+        if let Err(error) = imports::run_pending(pool, programs, worker, lease) {
+            tracing::error!(%error, "award import worker");
+            nap(Duration::from_secs(5), stop);
         }
         nap(Duration::from_secs(1), stop);
     }

@@ -262,6 +262,7 @@ impl Worker {
                         message_id,
                         outcome,
                         detail,
+                        subject: Some(&email.subject),
                     },
                 )?;
             }

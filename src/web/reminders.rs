@@ -71,15 +71,9 @@ pub async fn retry(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let Caller { actor, .. } = caller(&state, &session).await?;
-    if actor.role != Role::ProgramManager {
-        return Err(AppError::forbidden());
-    }
     let id = path.into_inner();
     let pool = state.pool.clone();
-    let revived = blocking(move || jobs::revive(&mut *pool.get()?, id)).await?;
-    if !revived {
-        return Err(AppError::conflict("このジョブは送信不能の一覧にありません"));
-    }
+    blocking(move || actions::manager::retry_dead_letter(&mut *pool.get()?, &actor, id)).await?;
     Ok(HttpResponse::Ok().json(json!({ "id": id, "status": "queued" })))
 }
 

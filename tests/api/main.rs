@@ -15,6 +15,7 @@ mod config;
 mod demo;
 mod evaluate;
 mod health;
+mod manager;
 mod migrations;
 mod openapi;
 mod pages;

@@ -7,6 +7,8 @@
 
 pub mod applicant;
 pub mod auth;
+pub mod awards;
+pub mod deadlines;
 pub mod editor;
 pub mod manager;
 pub mod officer;
@@ -110,6 +112,30 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "manager_programs",
         include_str!("../../../templates/pages/manager_programs.hbs"),
+    ),
+    (
+        "manager_calendar",
+        include_str!("../../../templates/pages/manager_calendar.hbs"),
+    ),
+    (
+        "manager_reminders",
+        include_str!("../../../templates/pages/manager_reminders.hbs"),
+    ),
+    (
+        "manager_dead_letters",
+        include_str!("../../../templates/pages/manager_dead_letters.hbs"),
+    ),
+    (
+        "manager_award_import",
+        include_str!("../../../templates/pages/manager_award_import.hbs"),
+    ),
+    (
+        "manager_award_import_status",
+        include_str!("../../../templates/pages/manager_award_import_status.hbs"),
+    ),
+    (
+        "manager_name_reviews",
+        include_str!("../../../templates/pages/manager_name_reviews.hbs"),
     ),
 ];
 
@@ -325,6 +351,11 @@ pub fn nav_for(role: Role) -> Vec<NavItem> {
             item("/manager/award-limits", "採択回数の上限"),
             item("/manager/kpis", "KPI"),
             item("/manager/programs", "年度ごとの規則"),
+            item("/manager/calendar", "期限カレンダー"),
+            item("/manager/reminders", "送信記録"),
+            item("/manager/dead-letters", "送信不能メール"),
+            item("/manager/awards/import", "採択一覧の取込"),
+            item("/manager/awards/reviews", "名称の確認"),
         ],
     }
 }
@@ -532,8 +563,23 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(manager::award_limits)
         .service(manager::kpis)
         .service(manager::program_years)
+        .service(deadlines::calendar)
+        .service(deadlines::reminder_log)
+        .service(deadlines::dead_letters)
+        .service(deadlines::retry)
+        .service(awards::import_page)
+        .service(awards::upload)
+        .service(awards::import_status)
+        .service(awards::import_progress)
+        .service(awards::apply)
+        .service(awards::reviews)
+        .service(awards::resolve)
         .service(web::resource("/static/app.css").route(web::get().to(stylesheet)))
-        .service(web::resource("/static/editor.js").route(web::get().to(editor_script)));
+        .service(web::resource("/static/editor.js").route(web::get().to(editor_script)))
+        .service(
+            web::resource("/static/import-progress.js")
+                .route(web::get().to(import_progress_script)),
+        );
 }
 
 async fn stylesheet() -> HttpResponse {
@@ -548,6 +594,13 @@ async fn editor_script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../../../templates/static/editor.js"))
+}
+
+async fn import_progress_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../../templates/static/import-progress.js"))
 }
 
 #[cfg(test)]
