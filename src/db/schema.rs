@@ -331,6 +331,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evidence_files (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        sha256 -> Text,
+        bytes -> Binary,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organisation_aliases -> organisations (organisation_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -349,6 +363,7 @@ diesel::joinable!(deadlines -> applications (application_id));
 diesel::joinable!(reports -> applications (application_id));
 diesel::joinable!(change_requests -> applications (application_id));
 diesel::joinable!(continuation_surveys -> awards (award_id));
+diesel::joinable!(evidence_files -> applications (application_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     municipalities,
@@ -374,4 +389,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     sent_emails,
     password_reset_tokens,
+    evidence_files,
 );
