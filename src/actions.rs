@@ -771,7 +771,9 @@ pub fn upload_evidence(
             return Err(field_error(
                 EVIDENCE_FIELD,
                 ErrorCode::InvalidLength,
-                format!("添付できるファイルは {MAX_FILES} 件までです。不要なファイルを削除してください"),
+                format!(
+                    "添付できるファイルは {MAX_FILES} 件までです。不要なファイルを削除してください"
+                ),
             ));
         }
         let id = db::evidence::insert(conn, application_id, file, actor.user_id, db::now())?;

@@ -83,7 +83,9 @@ pub enum EvidenceError {
     Empty,
     #[error("ファイルが大きすぎます（{size}）。10MB 以下のファイルにしてください")]
     TooLarge { size: String },
-    #[error("PDF・PNG・JPEG のファイルだけを添付できます（このファイルの内容はそのいずれでもありません）")]
+    #[error(
+        "PDF・PNG・JPEG のファイルだけを添付できます（このファイルの内容はそのいずれでもありません）"
+    )]
     UnsupportedType,
     #[error("ファイルの内容（{actual}）が、ファイルの種類（{declared}）と一致しません")]
     TypeMismatch {
@@ -172,7 +174,10 @@ pub fn clean_file_name(given: &str, kind: EvidenceKind) -> String {
     match extension {
         Some(extension) => {
             let keep = MAX_NAME_CHARS - extension.chars().count() - 1;
-            format!("{}.{extension}", stem.chars().take(keep).collect::<String>())
+            format!(
+                "{}.{extension}",
+                stem.chars().take(keep).collect::<String>()
+            )
         }
         None => stem.chars().take(MAX_NAME_CHARS).collect(),
     }
@@ -296,7 +301,10 @@ mod tests {
     fn refuses_more_than_ten_mebibytes() {
         let mut big = PDF.to_vec();
         big.resize(MAX_BYTES, b' ');
-        assert!(accept("big.pdf", "application/pdf", big.clone()).is_ok(), "exactly the limit");
+        assert!(
+            accept("big.pdf", "application/pdf", big.clone()).is_ok(),
+            "exactly the limit"
+        );
         big.push(b' ');
         let refused = accept("big.pdf", "application/pdf", big);
         assert_eq!(

@@ -12,11 +12,11 @@ use super::view::{Summary, decision_view, summary};
 use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render};
 use crate::actions;
 use crate::db::{applications as repo, deadlines, organisations};
-use crate::domain::deadlines::{Standing, standing};
-use crate::jobs::worker::format_due;
 use crate::domain::access::Role;
 use crate::domain::codes::Frame;
+use crate::domain::deadlines::{Standing, standing};
 use crate::error::{AppError, ErrorKind};
+use crate::jobs::worker::format_due;
 use crate::web::AppState;
 use crate::web::applications::today_in_japan;
 
@@ -64,7 +64,10 @@ struct DeadlineView {
 /// How many open deadlines the dashboard lists.
 const DEADLINES_SHOWN: i64 = 10;
 
-fn deadline_view(row: &deadlines::UpcomingDeadline, now: chrono::NaiveDateTime) -> Option<DeadlineView> {
+fn deadline_view(
+    row: &deadlines::UpcomingDeadline,
+    now: chrono::NaiveDateTime,
+) -> Option<DeadlineView> {
     let kind = row.deadline.kind().ok()?;
     let standing = standing(row.deadline.due_at, now);
     Some(DeadlineView {
@@ -177,14 +180,11 @@ pub async fn dashboard(state: web::Data<AppState>, session: Session) -> PageResu
             }
         }
         let now = crate::db::now();
-        let deadlines = deadlines::open_for_organisations(
-            &mut conn,
-            &actor.organisation_ids,
-            DEADLINES_SHOWN,
-        )?
-        .iter()
-        .filter_map(|row| deadline_view(row, now))
-        .collect();
+        let deadlines =
+            deadlines::open_for_organisations(&mut conn, &actor.organisation_ids, DEADLINES_SHOWN)?
+                .iter()
+                .filter_map(|row| deadline_view(row, now))
+                .collect();
         Ok(Dashboard {
             deadlines,
             applications: rows

@@ -55,10 +55,7 @@ impl EvidenceLink {
             uploaded_on: crate::domain::deadlines::utc_to_jst(meta.uploaded_at)
                 .date()
                 .to_string(),
-            href: format!(
-                "/applications/{}/evidence/{}",
-                meta.application_id, meta.id
-            ),
+            href: format!("/applications/{}/evidence/{}", meta.application_id, meta.id),
             sha256_short: meta.sha256.chars().take(12).collect(),
         }
     }
@@ -149,7 +146,11 @@ async fn read_upload(request: &HttpRequest, mut multipart: Multipart) -> Result<
             received = Some(Upload {
                 file_name,
                 declared_type,
-                bytes: if size > MAX_BYTES { Err(size) } else { Ok(bytes) },
+                bytes: if size > MAX_BYTES {
+                    Err(size)
+                } else {
+                    Ok(bytes)
+                },
             });
         } else {
             // Nothing else belongs to this form; read past it.
@@ -212,8 +213,14 @@ pub async fn upload(
     let file = match accepted {
         Ok(file) => file,
         Err(refusal) => {
-            return super::editor::with_evidence_error(&state, &caller, &session, id, refusal.to_string())
-                .await;
+            return super::editor::with_evidence_error(
+                &state,
+                &caller,
+                &session,
+                id,
+                refusal.to_string(),
+            )
+            .await;
         }
     };
     let pool = state.pool.clone();
@@ -277,8 +284,9 @@ pub async fn download(
     .await?;
     let kind = EvidenceKind::from_content_type(&meta.content_type)
         .ok_or_else(|| AppError::internal("保存されたファイルの種類が不明です"))?;
-    let disposition = HeaderValue::from_str(&content_disposition(&meta.file_name, meta.id, kind))
-        .map_err(|error| AppError::internal("ファイル名を送れません").with_cause(error))?;
+    let disposition =
+        HeaderValue::from_str(&content_disposition(&meta.file_name, meta.id, kind))
+            .map_err(|error| AppError::internal("ファイル名を送れません").with_cause(error))?;
     Ok(HttpResponse::Ok()
         .content_type(kind.content_type())
         .insert_header((header::CONTENT_DISPOSITION, disposition))
@@ -313,7 +321,17 @@ fn rfc5987(value: &str) -> String {
             if byte.is_ascii_alphanumeric()
                 || matches!(
                     byte,
-                    b'!' | b'#' | b'$' | b'&' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+                    b'!' | b'#'
+                        | b'$'
+                        | b'&'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
                 )
             {
                 char::from(byte).to_string()
@@ -336,6 +354,9 @@ mod tests {
              filename*=UTF-8''%E8%AA%8D%E5%AE%9A%20%E9%80%9A%E7%9F%A5%E6%9B%B8%221%22.pdf"
         );
         assert_eq!(rfc5987("a;b,c'd"), "a%3Bb%2Cc%27d");
-        assert!(HeaderValue::from_str(&content_disposition("改行\r\n入り", 1, EvidenceKind::Png)).is_ok());
+        assert!(
+            HeaderValue::from_str(&content_disposition("改行\r\n入り", 1, EvidenceKind::Png))
+                .is_ok()
+        );
     }
 }

@@ -16,14 +16,12 @@ use serde_json::{Map, json};
 
 use super::editor::{Field, field_id, parse_amount};
 use super::view::{label, offered, refusal_message};
-use super::{
-    PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash,
-};
+use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
 use crate::actions::{self, ActionRequest};
 use crate::db::applications::Aggregate;
 use crate::domain::codes::{ExpenseCategory, FundingSource};
 use crate::domain::validation::{ErrorCode, FieldErrors};
-use crate::domain::workflow::{Action, ApplicationState, Actor};
+use crate::domain::workflow::{Action, Actor, ApplicationState};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::AppState;
 use crate::web::applications::today_in_japan;
@@ -47,7 +45,9 @@ impl FilingKind {
 
     /// The form of an action that carries a payload.
     pub fn of(action: Action) -> Option<Self> {
-        FilingKind::ALL.into_iter().find(|kind| kind.action() == action)
+        FilingKind::ALL
+            .into_iter()
+            .find(|kind| kind.action() == action)
     }
 
     pub fn action(self) -> Action {
@@ -488,7 +488,9 @@ fn kind_of(path: &str) -> Result<FilingKind, PageError> {
         .ok_or_else(|| PageError(AppError::not_found("ページが見つかりません")))
 }
 
-#[get("/applications/{id}/{form:interim-report|completion-report|change-request|continuation-survey}")]
+#[get(
+    "/applications/{id}/{form:interim-report|completion-report|change-request|continuation-survey}"
+)]
 pub async fn form_page(
     state: web::Data<AppState>,
     session: Session,
@@ -520,7 +522,9 @@ enum Filed {
     Again(StatusCode, Box<FilingView>),
 }
 
-#[post("/applications/{id}/{form:interim-report|completion-report|change-request|continuation-survey}")]
+#[post(
+    "/applications/{id}/{form:interim-report|completion-report|change-request|continuation-survey}"
+)]
 pub async fn file(
     state: web::Data<AppState>,
     session: Session,
@@ -545,7 +549,10 @@ pub async fn file(
         if !unreadable.is_empty() {
             let (fields, general) = by_form_name(&unreadable, &sent);
             let view = filing_view(kind, &aggregate, &typed, &fields, general);
-            return Ok(Filed::Again(StatusCode::UNPROCESSABLE_ENTITY, Box::new(view)));
+            return Ok(Filed::Again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Box::new(view),
+            ));
         }
         match actions::perform(
             &mut conn,
@@ -564,7 +571,10 @@ pub async fn file(
                     general.push(refusal_message(&error));
                 }
                 let view = filing_view(kind, &aggregate, &typed, &fields, general);
-                Ok(Filed::Again(StatusCode::UNPROCESSABLE_ENTITY, Box::new(view)))
+                Ok(Filed::Again(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Box::new(view),
+                ))
             }
             // Stale, or a change request already waiting: the form again, with what was typed
             // and the application as it is now.
@@ -624,7 +634,11 @@ mod tests {
     #[test]
     fn line_errors_go_back_to_their_row() {
         let mut errors = FieldErrors::new();
-        errors.add("payload.lines[1].amount_yen", ErrorCode::NegativeAmount, "負");
+        errors.add(
+            "payload.lines[1].amount_yen",
+            ErrorCode::NegativeAmount,
+            "負",
+        );
         errors.add("payload.body", ErrorCode::Required, "本文");
         errors.add("payload.actuals", ErrorCode::Required, "全体");
         let (fields, general) = by_form_name(&errors, &[11, 42]);

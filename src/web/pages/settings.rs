@@ -49,7 +49,11 @@ fn settings_view(
     errors: &BTreeMap<String, String>,
 ) -> SettingsView {
     SettingsView {
-        notify_by_email: checkbox("notify_by_email", "期限のお知らせや手続の通知をメールで受け取る", notify_by_email),
+        notify_by_email: checkbox(
+            "notify_by_email",
+            "期限のお知らせや手続の通知をメールで受け取る",
+            notify_by_email,
+        ),
         reminder_offsets: Field {
             id: "reminder_offsets".to_owned(),
             name: "reminder_offsets".to_owned(),
@@ -115,7 +119,13 @@ pub async fn page(
         calendar_url,
         &BTreeMap::new(),
     );
-    render("settings_notifications", "通知の設定", &caller, &session, view)
+    render(
+        "settings_notifications",
+        "通知の設定",
+        &caller,
+        &session,
+        view,
+    )
 }
 
 #[post("/settings/notifications")]
@@ -158,7 +168,13 @@ pub async fn save(
                 calendar_url,
                 &by_name,
             );
-            let mut response = render("settings_notifications", "通知の設定", &caller, &session, view)?;
+            let mut response = render(
+                "settings_notifications",
+                "通知の設定",
+                &caller,
+                &session,
+                view,
+            )?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(response);
         }
@@ -170,8 +186,7 @@ pub async fn save(
     };
     let pool = state.pool.clone();
     let user_id = caller.user.id;
-    blocking(move || recipients::set_preferences(&mut *pool.get()?, user_id, &preferences))
-        .await?;
+    blocking(move || recipients::set_preferences(&mut *pool.get()?, user_id, &preferences)).await?;
     set_flash(&session, "通知の設定を保存しました。");
     Ok(redirect("/settings/notifications"))
 }
