@@ -14,8 +14,11 @@ use crate::helpers::{TestDb, block_on};
 
 const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
 
-/// A multipart/form-data body: (field name, (file name, content type) for a file, bytes).
-fn multipart(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>) {
+/// One part of a form: field name, (file name, content type) for a file, bytes.
+type Part<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [u8]);
+
+/// A multipart/form-data body and its content type.
+fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
     let boundary = "----hojokinTestBoundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     for (name, file, data) in parts {
@@ -39,7 +42,7 @@ fn multipart(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>)
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-fn upload_request(uri: &str, parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> TestRequest {
+fn upload_request(uri: &str, parts: &[Part<'_>]) -> TestRequest {
     let (content_type, body) = multipart(parts);
     TestRequest::post()
         .uri(uri)
