@@ -806,7 +806,7 @@ pub fn delete_evidence(
 ) -> AppResult<String> {
     conn.transaction(|conn| {
         editable_aggregate(conn, actor, application_id)?;
-        let (meta, _) = db::evidence::get(conn, application_id, file_id)?
+        let meta = db::evidence::meta(conn, application_id, file_id)?
             .ok_or_else(|| AppError::not_found("ファイルが見つかりません"))?;
         db::evidence::delete(conn, application_id, file_id)?;
         audit::append(

@@ -73,6 +73,20 @@ pub fn get(
         .optional()?)
 }
 
+/// One file of the application without its bytes.
+pub fn meta(
+    conn: &mut DbConnection,
+    application_id: i64,
+    id: i64,
+) -> AppResult<Option<EvidenceMeta>> {
+    Ok(evidence_files::table
+        .find(id)
+        .filter(evidence_files::application_id.eq(application_id))
+        .select(EvidenceMeta::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Removes one file of the application; whether there was one.
 pub fn delete(conn: &mut DbConnection, application_id: i64, id: i64) -> AppResult<bool> {
     let removed = diesel::delete(

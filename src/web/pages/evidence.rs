@@ -195,12 +195,19 @@ pub async fn upload(
         .and_then(|value| value.parse::<usize>().ok());
     match declared_length {
         Some(length) if length <= MAX_REQUEST_BYTES => {}
-        // Too large, or of unknown length (browsers always send the length of a form).
-        _ => {
+        Some(_) => {
             return Ok(error_page(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "ファイルが大きすぎます",
                 "添付できるファイルは 10MB までです。ファイルを小さくしてもう一度お試しください。",
+            ));
+        }
+        // Browsers always send the length of a form; a stream of unknown length is not read.
+        None => {
+            return Ok(error_page(
+                StatusCode::LENGTH_REQUIRED,
+                "ファイルを受け取れませんでした",
+                "送信の形式が正しくありません。画面の「ファイルを添付する」からもう一度お試しください。",
             ));
         }
     }

@@ -255,6 +255,21 @@ crate::on_both_backends!(
             );
             assert_eq!(too_large.status, 422);
             assert!(too_large.body.contains("id=\"evidence_file-error\">ファイルが大きすぎます（10.0 MB）。10MB 以下のファイルにしてください"));
+            // A request far over the limit is refused before it is read.
+            let huge = send!(
+                owner,
+                &app,
+                upload_request(
+                    &uri,
+                    &[
+                        ("csrf_token", None, token.as_bytes()),
+                        ("evidence_file", Some(("huge.pdf", "application/pdf")), PDF)
+                    ]
+                )
+                .insert_header(("content-length", (30 * 1024 * 1024).to_string()))
+            );
+            assert_eq!(huge.status, 413);
+            assert!(huge.body.contains("添付できるファイルは 10MB までです"));
             // No file chosen.
             let empty = send!(
                 owner,
