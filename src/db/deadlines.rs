@@ -404,3 +404,43 @@ fn entry_columns() -> (
         deadlines::status,
     )
 }
+
+/// One open deadline with the application it belongs to (for the applicant's dashboard).
+#[derive(Debug, Clone)]
+pub struct UpcomingDeadline {
+    pub deadline: DeadlineRow,
+    pub reference: String,
+    pub title: String,
+}
+
+/// The open deadlines of the applications of these organisations (lead or co-applicant),
+/// nearest first: overdue ones, which are still open, come first.
+pub fn open_for_organisations(
+    conn: &mut DbConnection,
+    organisation_ids: &[i64],
+    limit: i64,
+) -> AppResult<Vec<UpcomingDeadline>> {
+    let theirs = application_members::table
+        .filter(application_members::organisation_id.eq_any(organisation_ids.to_vec()))
+        .select(application_members::application_id);
+    let rows: Vec<(DeadlineRow, String, String)> = deadlines::table
+        .inner_join(applications::table)
+        .filter(deadlines::status.eq("open"))
+        .filter(deadlines::application_id.eq_any(theirs))
+        .order((deadlines::due_at, deadlines::id))
+        .limit(limit)
+        .select((
+            DeadlineRow::as_select(),
+            applications::reference,
+            applications::title,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(deadline, reference, title)| UpcomingDeadline {
+            deadline,
+            reference,
+            title,
+        })
+        .collect())
+}

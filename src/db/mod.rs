@@ -9,6 +9,7 @@ pub mod awards;
 pub mod budget;
 pub mod deadlines;
 pub mod demo;
+pub mod evidence;
 pub mod jobs;
 pub mod organisations;
 pub mod programs;

@@ -333,6 +333,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    evidence_files (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        sha256 -> Text,
+        bytes -> Binary,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     award_imports (id) {
         id -> BigInt,
         file_name -> Text,
@@ -377,6 +391,7 @@ diesel::joinable!(deadlines -> applications (application_id));
 diesel::joinable!(reports -> applications (application_id));
 diesel::joinable!(change_requests -> applications (application_id));
 diesel::joinable!(continuation_surveys -> awards (award_id));
+diesel::joinable!(evidence_files -> applications (application_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     municipalities,
@@ -402,5 +417,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     sent_emails,
     password_reset_tokens,
+    evidence_files,
     award_imports,
 );

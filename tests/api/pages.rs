@@ -778,3 +778,5 @@ crate::on_both_backends!(a_password_is_reset_once_by_the_emailed_link, |test_db|
         assert_eq!(reuse.status, 410);
     });
 });
+
+mod applicant;

@@ -10,9 +10,12 @@ pub mod auth;
 pub mod awards;
 pub mod deadlines;
 pub mod editor;
+pub mod evidence;
 pub mod manager;
 pub mod officer;
+pub mod reports;
 pub mod reset;
+pub mod settings;
 pub mod view;
 
 use std::future::Future;
@@ -88,6 +91,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "application_show",
         include_str!("../../../templates/pages/application_show.hbs"),
+    ),
+    (
+        "application_filing",
+        include_str!("../../../templates/pages/application_filing.hbs"),
+    ),
+    (
+        "settings_notifications",
+        include_str!("../../../templates/pages/settings_notifications.hbs"),
     ),
     (
         "finance_queue",
@@ -554,6 +565,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(editor::preview)
         .service(view::show)
         .service(view::act)
+        .service(evidence::upload)
+        .service(evidence::download)
+        .service(evidence::delete)
+        .service(reports::form_page)
+        .service(reports::file)
+        .service(settings::page)
+        .service(settings::save)
         .service(officer::queue)
         .service(officer::review_page)
         .service(officer::review_line)
