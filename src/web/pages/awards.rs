@@ -3,19 +3,16 @@
 //! decides what the reconciler would not. The plan and the matching rules are
 //! `domain::reconcile`'s; the use cases are `actions::manager`'s; the job is `jobs::imports`.
 
-use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
-use futures_util::StreamExt;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Serialize;
 use serde_json::json;
 
 use super::deadlines::jst_label;
 use super::manager::manager_only;
-use super::{
-    CSRF, PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash,
-};
+use super::upload::read_file_form;
+use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
 use crate::actions;
 use crate::db::awards::{ReviewChoice, ReviewEntry};
 use crate::db::{award_imports, organisations};
@@ -24,8 +21,6 @@ use crate::web::AppState;
 
 /// The largest award list accepted (the shipped R4–R7 list is about 20 KB).
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
-/// Form fields other than the file are short.
-const MAX_FIELD_BYTES: usize = 1024;
 
 fn status_label(status: &str) -> &'static str {
     match status {
@@ -97,95 +92,53 @@ pub async fn import_page(state: web::Data<AppState>, session: Session) -> PageRe
     upload_page(&state, &session, &caller, None).await
 }
 
-fn refused() -> PageError {
-    PageError(AppError::new(
-        ErrorKind::Forbidden,
-        "フォームの有効期限が切れたか、不正な送信です",
-    ))
-}
-
-/// The uploaded file, read only after the form's CSRF token (which the form sends first) was
-/// found to be the session's. `Err(message)`: a problem the person can correct.
-async fn read_upload(
-    session: &Session,
-    mut payload: Multipart,
-) -> Result<Result<(String, Vec<u8>), String>, PageError> {
-    let expected = session
-        .get::<String>(CSRF)
-        .map_err(|_| refused())?
-        .ok_or_else(refused)?;
-    let mut token_ok = false;
-    let mut file = None;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|_| refused())?;
-        let name = field.name().unwrap_or_default().to_owned();
-        match name.as_str() {
-            "file" => {
-                if !token_ok {
-                    return Err(refused());
-                }
-                let file_name = field
-                    .content_disposition()
-                    .and_then(|disposition| disposition.get_filename())
-                    .map(|name| name.chars().take(200).collect::<String>())
-                    .unwrap_or_default();
-                let bytes = match field.bytes(MAX_UPLOAD_BYTES).await {
-                    Ok(Ok(bytes)) => bytes,
-                    Ok(Err(_)) => return Err(refused()),
-                    Err(_) => {
-                        return Ok(Err(format!(
-                            "ファイルが大きすぎます（{} MB まで）",
-                            MAX_UPLOAD_BYTES / (1024 * 1024)
-                        )));
-                    }
-                };
-                file = Some((file_name, bytes.to_vec()));
-            }
-            _ => {
-                let bytes = match field.bytes(MAX_FIELD_BYTES).await {
-                    Ok(Ok(bytes)) => bytes,
-                    _ => return Err(refused()),
-                };
-                if name == CSRF {
-                    let sent = std::str::from_utf8(&bytes).map_err(|_| refused())?;
-                    if !super::same_token(sent, &expected) {
-                        return Err(refused());
-                    }
-                    token_ok = true;
-                }
-            }
+/// The uploaded list, read only after the form's CSRF token (`pages::upload`).
+/// `Ok(Err(message))`: a problem the person can correct.
+async fn read_list(
+    request: &HttpRequest,
+    payload: web::Payload,
+) -> Result<Result<(String, Vec<u8>), String>, HttpResponse> {
+    let Some(file) = read_file_form(request, payload, "file", MAX_UPLOAD_BYTES).await? else {
+        return Ok(Err("CSV ファイルを選んでください".to_owned()));
+    };
+    let bytes = match file.bytes {
+        Ok(bytes) if bytes.is_empty() => {
+            return Ok(Err(
+                "ファイルが空です。採択一覧の CSV ファイルを選んでください".to_owned(),
+            ));
         }
-    }
-    if !token_ok {
-        return Err(refused());
-    }
-    match file {
-        Some((_, bytes)) if bytes.is_empty() => Ok(Err(
-            "ファイルが空です。採択一覧の CSV ファイルを選んでください".to_owned(),
-        )),
-        Some((name, bytes)) => Ok(Ok((
-            if name.trim().is_empty() {
-                "upload.csv".to_owned()
-            } else {
-                name
-            },
-            bytes,
-        ))),
-        None => Ok(Err("CSV ファイルを選んでください".to_owned())),
-    }
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return Ok(Err(format!(
+                "ファイルが大きすぎます（{} MB まで）",
+                MAX_UPLOAD_BYTES / (1024 * 1024)
+            )));
+        }
+    };
+    let name: String = file.file_name.chars().take(200).collect();
+    Ok(Ok((
+        if name.trim().is_empty() {
+            "upload.csv".to_owned()
+        } else {
+            name
+        },
+        bytes,
+    )))
 }
 
 #[post("/manager/awards/import")]
 pub async fn upload(
     state: web::Data<AppState>,
     session: Session,
-    payload: Multipart,
+    request: HttpRequest,
+    payload: web::Payload,
 ) -> PageResult {
     let caller = page_caller(&state, &session).await?;
     manager_only(&caller)?;
-    let (file_name, bytes) = match read_upload(&session, payload).await? {
-        Ok(file) => file,
-        Err(message) => return upload_page(&state, &session, &caller, Some(message)).await,
+    let (file_name, bytes) = match read_list(&request, payload).await {
+        Ok(Ok(file)) => file,
+        Ok(Err(message)) => return upload_page(&state, &session, &caller, Some(message)).await,
+        Err(response) => return Ok(response),
     };
     let pool = state.pool.clone();
     let programs = state.programs.clone();

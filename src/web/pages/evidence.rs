@@ -1,33 +1,21 @@
 //! Evidence files of the legal basis: uploaded from the editor's legal-basis section
-//! (multipart, CSRF token first), listed on the editor and the application page, downloaded
+//! (multipart, CSRF token first: `pages::upload`), listed on the editor and the application page, downloaded
 //! by whoever may see the application, deleted while it can be edited. Which files are
 //! accepted is `domain::evidence`'s rule; storing, deleting and the audit events are
 //! `actions`'.
 
-use actix_multipart::Multipart;
-use actix_session::{Session, SessionExt};
-use actix_web::http::StatusCode;
+use actix_session::Session;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::{
-    CSRF, PageError, PageForm, PageResult, blocking, error_page, page_caller, redirect, same_token,
-    set_flash,
-};
+use super::upload::{UploadedFile, read_file_form};
+use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, set_flash};
 use crate::actions::{self, EVIDENCE_FIELD};
 use crate::db::evidence::EvidenceMeta;
 use crate::domain::evidence::{self, EvidenceError, EvidenceKind, MAX_BYTES, human_size};
 use crate::error::{AppError, ErrorKind};
 use crate::web::AppState;
-
-/// A request larger than this is refused before it is read (the file may be at most
-/// [`MAX_BYTES`]; what lies between is read and then refused with the field's message).
-const MAX_REQUEST_BYTES: usize = 2 * MAX_BYTES;
-
-/// A text field of the upload form (the CSRF token) is never longer than this.
-const MAX_TEXT_FIELD_BYTES: usize = 1024;
 
 /// What the file input accepts (the server checks the bytes all the same).
 pub const ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg";
@@ -79,103 +67,6 @@ impl EvidenceSection {
     }
 }
 
-fn refused() -> PageError {
-    PageError(AppError::new(
-        ErrorKind::Forbidden,
-        "フォームの有効期限が切れたか、不正な送信です",
-    ))
-}
-
-/// What the upload form sent, once its token has been checked.
-struct Upload {
-    file_name: String,
-    declared_type: String,
-    /// `Err`: the file was larger than [`MAX_BYTES`] (its size as read).
-    bytes: Result<Vec<u8>, usize>,
-}
-
-/// Reads the upload form. The CSRF token must come before the file (as the page sends it):
-/// a file without a valid token before it is refused with 403 before any of it is read.
-async fn read_upload(request: &HttpRequest, mut multipart: Multipart) -> Result<Upload, PageError> {
-    let expected = request
-        .get_session()
-        .get::<String>(CSRF)
-        .map_err(|_| refused())?
-        .ok_or_else(refused)?;
-    let mut token_ok = false;
-    let mut received = None;
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|_| bad_upload())?;
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == CSRF {
-            let value = field
-                .bytes(MAX_TEXT_FIELD_BYTES)
-                .await
-                .map_err(|_| refused())?
-                .map_err(|_| bad_upload())?;
-            token_ok = same_token(&String::from_utf8_lossy(&value), &expected);
-            if !token_ok {
-                return Err(refused());
-            }
-        } else if name == EVIDENCE_FIELD {
-            if !token_ok {
-                return Err(refused());
-            }
-            let file_name = field
-                .content_disposition()
-                .and_then(|cd| cd.get_filename())
-                .unwrap_or_default()
-                .to_owned();
-            let declared_type = field
-                .content_type()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            let mut bytes = Vec::new();
-            let mut size = 0usize;
-            while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(|_| bad_upload())?;
-                size += chunk.len();
-                // Past the limit the rest is read and dropped, so that the browser gets the
-                // answer (the request as a whole is bounded by MAX_REQUEST_BYTES).
-                if size <= MAX_BYTES {
-                    bytes.extend_from_slice(&chunk);
-                } else {
-                    bytes = Vec::new();
-                }
-            }
-            received = Some(Upload {
-                file_name,
-                declared_type,
-                bytes: if size > MAX_BYTES {
-                    Err(size)
-                } else {
-                    Ok(bytes)
-                },
-            });
-        } else {
-            // Nothing else belongs to this form; read past it.
-            while let Some(chunk) = field.next().await {
-                chunk.map_err(|_| bad_upload())?;
-            }
-        }
-    }
-    if !token_ok {
-        return Err(refused());
-    }
-    Ok(received.unwrap_or(Upload {
-        file_name: String::new(),
-        declared_type: String::new(),
-        bytes: Ok(Vec::new()),
-    }))
-}
-
-fn bad_upload() -> PageError {
-    PageError(AppError::new(
-        ErrorKind::BadRequest,
-        "ファイルを受け取れませんでした。もう一度お試しください。",
-    ))
-}
-
 /// Uploads an evidence file. A refused file (too large, not PDF/PNG/JPEG by its bytes) comes
 /// back as the editor with the message next to the file input (422), and nothing is stored.
 #[post("/applications/{id}/evidence")]
@@ -188,31 +79,14 @@ pub async fn upload(
 ) -> PageResult {
     let caller = page_caller(&state, &session).await?;
     let id = path.into_inner();
-    let declared_length = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<usize>().ok());
-    match declared_length {
-        Some(length) if length <= MAX_REQUEST_BYTES => {}
-        Some(_) => {
-            return Ok(error_page(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "ファイルが大きすぎます",
-                "添付できるファイルは 10MB までです。ファイルを小さくしてもう一度お試しください。",
-            ));
-        }
-        // Browsers always send the length of a form; a stream of unknown length is not read.
-        None => {
-            return Ok(error_page(
-                StatusCode::LENGTH_REQUIRED,
-                "ファイルを受け取れませんでした",
-                "送信の形式が正しくありません。画面の「ファイルを添付する」からもう一度お試しください。",
-            ));
-        }
-    }
-    let multipart = Multipart::new(request.headers(), payload.into_inner());
-    let upload = read_upload(&request, multipart).await?;
+    let upload = match read_file_form(&request, payload, EVIDENCE_FIELD, MAX_BYTES).await {
+        Ok(upload) => upload.unwrap_or(UploadedFile {
+            file_name: String::new(),
+            declared_type: String::new(),
+            bytes: Ok(Vec::new()),
+        }),
+        Err(response) => return Ok(response),
+    };
     let accepted = match upload.bytes {
         Err(size) => Err(EvidenceError::too_large(size)),
         Ok(bytes) => evidence::accept(&upload.file_name, &upload.declared_type, bytes),

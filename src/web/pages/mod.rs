@@ -1,7 +1,8 @@
 //! The HTML pages, in Japanese: server-rendered handlebars (strict mode) with the templates
 //! compiled into the binary, a little JavaScript where it helps. Every page starts with
 //! [`page_caller`]; every form carries the session's CSRF token and every POST goes through
-//! [`PageForm`], which refuses a missing or wrong token with 403 before anything is read.
+//! [`PageForm`] (or, for a form with a file, [`upload::read_file_form`]), which refuses a
+//! missing or wrong token with 403 before anything is read.
 //! Like the JSON API, the pages hold no rules and no SQL: they call `actions`, `db` and
 //! `domain`, and only arrange what those answer for people.
 
@@ -16,6 +17,7 @@ pub mod officer;
 pub mod reports;
 pub mod reset;
 pub mod settings;
+pub mod upload;
 pub mod view;
 
 use std::future::Future;
@@ -478,6 +480,14 @@ fn same_token(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// 403 for a form without the session's CSRF token (or with another).
+pub(crate) fn csrf_refused() -> PageError {
+    PageError(AppError::new(
+        ErrorKind::Forbidden,
+        "フォームの有効期限が切れたか、不正な送信です",
+    ))
+}
+
 /// A form posted from one of our pages: the fields in order, after the CSRF check. A request
 /// without the session's token (or with another) is refused with 403 before the handler runs,
 /// so it changes nothing.
@@ -519,12 +529,7 @@ impl FromRequest for PageForm {
         let session = request.get_session();
         let form = web::Form::<Vec<(String, String)>>::from_request(request, payload);
         Box::pin(async move {
-            let refused = || {
-                PageError(AppError::new(
-                    ErrorKind::Forbidden,
-                    "フォームの有効期限が切れたか、不正な送信です",
-                ))
-            };
+            let refused = csrf_refused;
             let fields = form.await.map_err(|_| refused())?.into_inner();
             let expected = session
                 .get::<String>(CSRF)
