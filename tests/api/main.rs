@@ -15,7 +15,6 @@ mod config;
 mod demo;
 mod evaluate;
 mod health;
-mod manager;
 mod migrations;
 mod openapi;
 mod pages;

@@ -8,47 +8,11 @@ use diesel::prelude::*;
 use hojokin::db::schema::{audit_events, continuation_surveys, deadlines, evidence_files, reports};
 use serde_json::{Value, json};
 
-use super::{Client, Page, csrf_of, form};
-use crate::fixtures::{PASSWORD, draft, world};
+use super::{Client, Page, csrf_of, form, upload_request};
+use crate::fixtures::{PASSWORD, draft, line_id, world};
 use crate::helpers::{TestDb, block_on};
 
 const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
-
-/// One part of a form: field name, (file name, content type) for a file, bytes.
-type Part<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [u8]);
-
-/// A multipart/form-data body and its content type.
-fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
-    let boundary = "----hojokinTestBoundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (name, file, data) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match file {
-            Some((file_name, content_type)) => body.extend_from_slice(
-                format!(
-                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
-                     Content-Type: {content_type}\r\n\r\n"
-                )
-                .as_bytes(),
-            ),
-            None => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-            ),
-        }
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-fn upload_request(uri: &str, parts: &[Part<'_>]) -> TestRequest {
-    let (content_type, body) = multipart(parts);
-    TestRequest::post()
-        .uri(uri)
-        .insert_header(("content-type", content_type))
-        .set_payload(body)
-}
 
 fn stored_files(test_db: &TestDb) -> i64 {
     evidence_files::table
@@ -64,22 +28,6 @@ fn audit_actions(test_db: &TestDb, id: i64) -> Vec<String> {
         .select(audit_events::action)
         .load(&mut *test_db.conn())
         .expect("audit")
-}
-
-/// Creates the fixture draft through the API as its applicant; returns (id, the draft).
-macro_rules! create_draft {
-    ($app:expr, $w:expr) => {{
-        let owner = crate::login!($app, "applicant@own.example");
-        let (status, created) = crate::call!(
-            $app,
-            "POST",
-            "/api/v1/applications",
-            Some(&owner),
-            Some(draft($w.own_org, $w.shiojiri))
-        );
-        assert_eq!(status, 201, "{created}");
-        (created["application"]["id"].as_i64().expect("id"), created)
-    }};
 }
 
 /// Performs a workflow action through the API at the application's current version.
@@ -104,17 +52,6 @@ macro_rules! act {
         assert_eq!(status, 200, "{}: {outcome}", $action);
         outcome
     }};
-}
-
-fn line_id(application: &Value, description: &str) -> i64 {
-    application["activities"]
-        .as_array()
-        .expect("activities")
-        .iter()
-        .flat_map(|a| a["budget_lines"].as_array().expect("lines").iter())
-        .find(|l| l["description"] == description)
-        .and_then(|l| l["id"].as_i64())
-        .unwrap_or_else(|| panic!("line {description}"))
 }
 
 /// The hidden version field of a page.

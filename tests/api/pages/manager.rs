@@ -11,109 +11,18 @@ use hojokin::db::schema::{
 use hojokin::db::{self, DbConnection};
 use hojokin::domain::deadlines::jst_to_utc;
 
-use crate::fixtures::{PASSWORD, draft, world};
+use super::{Client, Page, csrf_of, form, upload_request};
+use crate::fixtures::{PASSWORD, world};
 use crate::helpers::{TestDb, block_on};
 
-/// The session cookie as the server re-issues it (the same as `pages.rs`'s client).
-struct Client {
-    cookie: Option<String>,
-}
-
-struct Page {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-macro_rules! send {
-    ($client:expr, $app:expr, $request:expr $(,)?) => {{
-        let mut request: TestRequest = $request;
-        if let Some(cookie) = &$client.cookie {
-            request = request.insert_header(("cookie", cookie.clone()));
-        }
-        let response = call_service($app, request.to_request()).await;
-        if let Some(cookie) = response
-            .response()
-            .cookies()
-            .find(|c| c.name() == "hojokin_session")
-        {
-            $client.cookie = Some(format!("{}={}", cookie.name(), cookie.value()));
-        }
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes = read_body(response).await.to_vec();
-        Page {
-            status,
-            location,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }};
-}
-
-fn csrf_of(body: &str) -> String {
-    body.split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("page has a CSRF field")
-        .to_owned()
-}
-
-fn form(uri: &str, fields: &[(&str, &str)]) -> TestRequest {
-    TestRequest::post().uri(uri).set_form(fields.to_vec())
-}
-
-const BOUNDARY: &str = "----hojokin-test-boundary";
-
-/// A `multipart/form-data` POST as a browser sends the upload form: the token first.
+/// The award-list upload form as the page sends it: the token first, then the file.
 fn upload(csrf: Option<&str>, file_name: &str, bytes: &[u8]) -> TestRequest {
-    let mut body = Vec::new();
+    let mut parts: Vec<super::Part<'_>> = Vec::new();
     if let Some(token) = csrf {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
-            )
-            .as_bytes(),
-        );
+        parts.push(("csrf_token", None, token.as_bytes()));
     }
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    TestRequest::post()
-        .uri("/manager/awards/import")
-        .insert_header((
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        ))
-        .set_payload(body)
-}
-
-macro_rules! page_login {
-    ($app:expr, $client:expr, $email:expr) => {{
-        let login = send!($client, $app, TestRequest::get().uri("/login"));
-        let token = csrf_of(&login.body);
-        let done = send!(
-            $client,
-            $app,
-            form(
-                "/login",
-                &[
-                    ("csrf_token", &token),
-                    ("email", $email),
-                    ("password", PASSWORD)
-                ],
-            ),
-        );
-        assert_eq!(done.status, 303, "login of {}", $email);
-    }};
+    parts.push(("file", Some((file_name, "text/csv")), bytes));
+    upload_request("/manager/awards/import", &parts)
 }
 
 /// The cell of day `day` in the calendar table.
@@ -126,25 +35,15 @@ fn day_cell(body: &str, day: u32) -> String {
     rest[..rest.find("</td>").expect("cell end")].to_owned()
 }
 
-/// An application of the world's own organisation, through the API; returns (id, reference).
+/// The fixture draft through the API; returns (id, reference).
 macro_rules! application {
     ($app:expr, $w:expr) => {{
-        let owner = crate::login!($app, "applicant@own.example");
-        let (status, created) = crate::call!(
-            $app,
-            "POST",
-            "/api/v1/applications",
-            Some(&owner),
-            Some(draft($w.own_org, $w.shiojiri))
-        );
-        assert_eq!(status, 201, "{created}");
-        (
-            created["application"]["id"].as_i64().expect("id"),
-            created["application"]["reference"]
-                .as_str()
-                .expect("reference")
-                .to_owned(),
-        )
+        let (id, created) = create_draft!($app, $w);
+        let reference = created["application"]["reference"]
+            .as_str()
+            .expect("reference")
+            .to_owned();
+        (id, reference)
     }};
 }
 
