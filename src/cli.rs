@@ -340,6 +340,7 @@ fn run(cli: Cli) -> AppResult<()> {
 
 fn serve(config: &Config, demo: bool) -> AppResult<()> {
     let programs = load_programs(config)?;
+    crate::startup::install_templates(config)?;
     Config::ensure_writable_dir(&config.data_dir, "data_dir")?;
     let pool = db::connect_with(config)?;
     {
@@ -369,6 +370,7 @@ fn serve(config: &Config, demo: bool) -> AppResult<()> {
 
 fn remind(config: &Config, dry_run: bool, at: Option<&str>, json: bool) -> AppResult<()> {
     let programs = load_programs(config)?;
+    crate::startup::check_templates(config)?;
     let pool = db::connect_with(config)?;
     {
         let mut connection = pool.get()?;

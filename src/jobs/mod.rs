@@ -22,6 +22,7 @@ use crate::domain::deadlines::{DeadlineKind, schedule_of, utc_to_jst};
 use crate::domain::program::ProgramSet;
 use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
+use crate::mail::templates::Templates;
 use scheduler::{ReminderSettings, TickOutcome};
 use worker::{WorkOutcome, Worker, WorkerSettings};
 
@@ -43,11 +44,12 @@ impl Background {
         let tick_schedule = schedule(config.reminder_tick_cron.as_str(), "reminder_tick_cron")?;
         let digest_schedule = schedule(config.digest_cron.as_str(), "digest_cron")?;
         let settings = ReminderSettings::from_config(config);
-        let worker = Worker::new(
+        let worker = Worker::with_templates(
             pool.clone(),
             Mailer::from_config(&config.mail)?,
             WorkerSettings::from_config(config),
-        )?;
+            Templates::load(config.templates_dir.as_ref())?,
+        );
         let mut threads = Vec::new();
         let import_stop = stop.clone();
         let import_pool = pool.clone();
@@ -212,11 +214,12 @@ pub struct OnceOutcome {
 pub fn run_once(config: &Config, pool: &Pool) -> AppResult<OnceOutcome> {
     let settings = ReminderSettings::from_config(config);
     let tick = scheduler::tick(&mut *pool.get()?, &settings, db::now())?;
-    let worker = Worker::new(
+    let worker = Worker::with_templates(
         pool.clone(),
         Mailer::from_config(&config.mail)?,
         WorkerSettings::from_config(config),
-    )?;
+        Templates::load(config.templates_dir.as_ref())?,
+    );
     let work = worker.drain(&AtomicBool::new(false))?;
     Ok(OnceOutcome { tick, work })
 }

@@ -22,7 +22,7 @@ pub mod view;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -36,12 +36,14 @@ use serde::Serialize;
 
 use super::AppState;
 use super::auth::{Caller, caller};
+use crate::config::TemplatesDir;
 use crate::domain::access::Role;
 use crate::domain::calendar::{FiscalYear, wareki_date};
 use crate::domain::money::Yen;
 use crate::error::{AppError, AppResult, ErrorKind};
 
-/// Every template, compiled in: pages never depend on the working directory at run time.
+/// Every template, compiled in: pages never depend on the working directory at run time
+/// (`templates_dir` may replace them at start-up: [`install_templates`]).
 const TEMPLATES: &[(&str, &str)] = &[
     (
         "layout",
@@ -152,24 +154,57 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-static TEMPLATE_REGISTRY: LazyLock<Result<Handlebars<'static>, String>> =
-    LazyLock::new(build_registry);
+/// The embedded templates, compiled on first use (the tests and any process that installed no
+/// replacements).
+static EMBEDDED_REGISTRY: LazyLock<Result<Handlebars<'static>, String>> =
+    LazyLock::new(|| build_registry(None).map_err(|error| error.message));
+
+/// The registry with the `templates_dir` replacements, installed once at start-up.
+static INSTALLED_REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
+
+/// The names under which a file of `templates_dir` replaces a page template.
+pub fn template_files() -> Vec<String> {
+    TEMPLATES
+        .iter()
+        .map(|(name, _)| format!("pages/{name}.hbs"))
+        .collect()
+}
 
 /// The registry: strict mode, so that a misspelt field is an error in the tests rather than
-/// an empty cell on a page; HTML escaping (the default) stays on for every `{{value}}`.
-pub fn build_registry() -> Result<Handlebars<'static>, String> {
+/// an empty cell on a page; HTML escaping (the default) stays on for every `{{value}}`. A
+/// file of `overrides` named like an embedded template (`pages/<name>.hbs`) replaces it.
+pub fn build_registry(overrides: Option<&TemplatesDir>) -> AppResult<Handlebars<'static>> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
     registry.set_prevent_indent(true);
     for (name, text) in TEMPLATES {
-        registry
-            .register_template_string(name, *text)
-            .map_err(|error| format!("templates/pages/{name}.hbs: {error}"))?;
+        let file = format!("pages/{name}.hbs");
+        let replacement = match overrides {
+            Some(dir) => dir.read(&file)?.map(|text| (dir, text)),
+            None => None,
+        };
+        match replacement {
+            Some((dir, text)) => registry
+                .register_template_string(name, text)
+                .map_err(|error| dir.broken(&file, &error))?,
+            None => registry
+                .register_template_string(name, *text)
+                .map_err(|error| AppError::internal(format!("templates/{file}: {error}")))?,
+        }
     }
     registry.register_helper("yen", Box::new(yen_helper));
     registry.register_helper("wareki", Box::new(wareki_helper));
     registry.register_helper("nendo", Box::new(nendo_helper));
     Ok(registry)
+}
+
+/// Compiles the page templates with the replacements of `dir` and uses them from now on, for
+/// the life of the process (`hojokin serve` calls it once, before it listens).
+pub fn install_templates(dir: &TemplatesDir) -> AppResult<()> {
+    let registry = build_registry(Some(dir))?;
+    INSTALLED_REGISTRY
+        .set(registry)
+        .map_err(|_| AppError::internal("ページのテンプレートは既に読み込まれています"))
 }
 
 fn param_value<'a>(
@@ -378,9 +413,12 @@ pub fn home_of(role: Role) -> &'static str {
 }
 
 pub(crate) fn render_html<T: Serialize>(template: &str, data: &T) -> AppResult<String> {
-    let registry = TEMPLATE_REGISTRY
-        .as_ref()
-        .map_err(|error| AppError::internal(format!("テンプレートを読み込めません: {error}")))?;
+    let registry = match INSTALLED_REGISTRY.get() {
+        Some(registry) => registry,
+        None => EMBEDDED_REGISTRY.as_ref().map_err(|error| {
+            AppError::internal(format!("テンプレートを読み込めません: {error}"))
+        })?,
+    };
     registry
         .render(template, data)
         .map_err(|error| AppError::internal("ページを表示できません").with_cause(error))
@@ -632,7 +670,7 @@ mod tests {
 
     #[test]
     fn every_template_compiles_in_strict_mode() {
-        let registry = build_registry();
+        let registry = build_registry(None);
         assert!(registry.is_ok(), "{:?}", registry.err());
     }
 
