@@ -3,6 +3,8 @@
 //! effects (award, frozen decision, jobs) and an audit event. The web API and the tests call
 //! these; they hold no rules of their own.
 
+pub mod manager;
+
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -733,4 +735,109 @@ pub fn review_budget_line(
         )?;
         Ok(decision)
     })
+}
+
+/// Loads the application for changing its content: the caller may edit it
+/// (`Action::EditDraft`) and its state allows editing (作成中, 差戻し).
+pub fn editable_aggregate(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: i64,
+) -> AppResult<Aggregate> {
+    let aggregate = authorized_aggregate(conn, actor, application_id, Action::EditDraft)?;
+    let state = aggregate.state()?;
+    if !workflow::editable(state) {
+        return Err(AppError::conflict(format!(
+            "「{}」の申請は編集できません",
+            state.label_ja()
+        )));
+    }
+    Ok(aggregate)
+}
+
+/// The field of the upload form, where refusals of a file are reported.
+pub const EVIDENCE_FIELD: &str = "evidence_file";
+
+/// Stores an evidence file of the legal basis (accepted by `domain::evidence::accept`) while
+/// the application can be edited, with its audit event, in one transaction.
+pub fn upload_evidence(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: i64,
+    file: &crate::domain::evidence::EvidenceFile,
+) -> AppResult<i64> {
+    use crate::domain::evidence::MAX_FILES;
+    conn.transaction(|conn| {
+        editable_aggregate(conn, actor, application_id)?;
+        if db::evidence::count(conn, application_id)? >= MAX_FILES {
+            return Err(field_error(
+                EVIDENCE_FIELD,
+                ErrorCode::InvalidLength,
+                format!(
+                    "添付できるファイルは {MAX_FILES} 件までです。不要なファイルを削除してください"
+                ),
+            ));
+        }
+        let id = db::evidence::insert(conn, application_id, file, actor.user_id, db::now())?;
+        audit::append(
+            conn,
+            &audit::NewAuditEvent {
+                application_id: Some(application_id),
+                actor_user_id: Some(actor.user_id),
+                action: "upload_evidence",
+                changes: json!({
+                    "evidence_file_id": id,
+                    "file_name": file.file_name,
+                    "content_type": file.kind.content_type(),
+                    "byte_size": file.byte_size(),
+                    "sha256": file.sha256,
+                }),
+                ..Default::default()
+            },
+        )?;
+        Ok(id)
+    })
+}
+
+/// Removes an evidence file while the application can be edited, with its audit event.
+pub fn delete_evidence(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: i64,
+    file_id: i64,
+) -> AppResult<String> {
+    conn.transaction(|conn| {
+        editable_aggregate(conn, actor, application_id)?;
+        let meta = db::evidence::meta(conn, application_id, file_id)?
+            .ok_or_else(|| AppError::not_found("ファイルが見つかりません"))?;
+        db::evidence::delete(conn, application_id, file_id)?;
+        audit::append(
+            conn,
+            &audit::NewAuditEvent {
+                application_id: Some(application_id),
+                actor_user_id: Some(actor.user_id),
+                action: "delete_evidence",
+                changes: json!({
+                    "evidence_file_id": file_id,
+                    "file_name": meta.file_name,
+                    "sha256": meta.sha256,
+                }),
+                ..Default::default()
+            },
+        )?;
+        Ok(meta.file_name)
+    })
+}
+
+/// An evidence file with its bytes, for whoever may see the application (the same rule as
+/// the application itself: `Action::View`).
+pub fn evidence_download(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: i64,
+    file_id: i64,
+) -> AppResult<(db::evidence::EvidenceMeta, Vec<u8>)> {
+    authorized_aggregate(conn, actor, application_id, Action::View)?;
+    db::evidence::get(conn, application_id, file_id)?
+        .ok_or_else(|| AppError::not_found("ファイルが見つかりません"))
 }

@@ -340,6 +340,7 @@ fn run(cli: Cli) -> AppResult<()> {
 
 fn serve(config: &Config, demo: bool) -> AppResult<()> {
     let programs = load_programs(config)?;
+    crate::startup::install_templates(config)?;
     Config::ensure_writable_dir(&config.data_dir, "data_dir")?;
     let pool = db::connect_with(config)?;
     {
@@ -350,7 +351,11 @@ fn serve(config: &Config, demo: bool) -> AppResult<()> {
             seed_demo(&mut connection, &programs, true)?;
         }
     }
-    let background = crate::jobs::Background::start(config, pool.clone())?;
+    let background = crate::jobs::Background::start(
+        config,
+        pool.clone(),
+        std::sync::Arc::new(programs.clone()),
+    )?;
     let application = Application::build(config, pool, programs)?;
     let url = format!("http://{}:{}", config.bind.ip(), application.port());
     tracing::info!(%url, database = %config.database_url, "hojokin is listening");
@@ -365,6 +370,7 @@ fn serve(config: &Config, demo: bool) -> AppResult<()> {
 
 fn remind(config: &Config, dry_run: bool, at: Option<&str>, json: bool) -> AppResult<()> {
     let programs = load_programs(config)?;
+    crate::startup::check_templates(config)?;
     let pool = db::connect_with(config)?;
     {
         let mut connection = pool.get()?;

@@ -148,6 +148,12 @@ pub const KEYS: &[KeySpec] = &[
         description: "Directory overriding the programme definitions compiled into the binary (`forms/`).",
     },
     KeySpec {
+        name: "templates_dir",
+        default: None,
+        secret: false,
+        description: "Directory of page and email templates that replace the embedded ones at start-up, by the same relative name (`pages/layout.hbs`, `email/reminder/subject.txt.hbs` …); an unknown name or a template that does not compile stops the start.",
+    },
+    KeySpec {
         name: "log_format",
         default: Some("text"),
         secret: false,
@@ -320,7 +326,91 @@ pub struct Config {
     pub job_lease_seconds: u32,
     pub session_key: Option<Secret>,
     pub forms_dir: Option<PathBuf>,
+    pub templates_dir: Option<TemplatesDir>,
     pub log_format: LogFormat,
+}
+
+/// A directory of templates that replace the embedded ones at start-up (`templates_dir`): a
+/// file stands in for the embedded template of the same relative name (`pages/layout.hbs`,
+/// `email/reminder/body.html.hbs`). Which names exist is for the pages and the mail to say;
+/// this only reads the directory, and names the file in every refusal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplatesDir(PathBuf);
+
+impl TemplatesDir {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        TemplatesDir(path.into())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// The replacement for `relative` (`/`-separated), if the directory has one.
+    pub fn read(&self, relative: &str) -> AppResult<Option<String>> {
+        let path = self.0.join(relative);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        std::fs::read_to_string(&path).map(Some).map_err(|error| {
+            AppError::config(format!(
+                "設定エラー [templates_dir]: テンプレート {} を読めません（UTF-8 のテキストにしてください）: {error}",
+                path.display()
+            ))
+        })
+    }
+
+    /// An error, on one line, naming the template file `relative` that does not compile and
+    /// where.
+    pub fn broken(&self, relative: &str, error: &handlebars::TemplateError) -> AppError {
+        let reason = error.reason().to_string();
+        // "invalid handlebars syntax: expected escape, expression, …": the list helps no one.
+        let reason = reason.split(": expected").next().unwrap_or_default();
+        let position = match error.pos() {
+            Some((line, column)) => format!("{line} 行 {column} 文字目: "),
+            None => String::new(),
+        };
+        AppError::config(format!(
+            "設定エラー [templates_dir]: テンプレート {} がコンパイルできません（{position}{reason}）",
+            self.0.join(relative).display()
+        ))
+    }
+
+    /// Refuses the first file (in name order) that is not one of `known`, so that a
+    /// misspelt name never leaves the embedded template silently in place.
+    pub fn check_names(&self, known: &[String]) -> AppResult<()> {
+        let mut found = Vec::new();
+        collect_files(&self.0, "", &mut found).map_err(|error| {
+            AppError::config(format!(
+                "設定エラー [templates_dir]: {} を読めません: {error}",
+                self.0.display()
+            ))
+        })?;
+        found.sort();
+        match found.iter().find(|name| !known.contains(name)) {
+            None => Ok(()),
+            Some(name) => Err(AppError::config(format!(
+                "設定エラー [templates_dir]: {} は置き換えられるテンプレートの名前ではありません\
+                 （pages/<名前>.hbs、email/<名前>/subject.txt.hbs・body.txt.hbs・body.html.hbs、\
+                 email/_layout/body.txt.hbs・body.html.hbs のいずれか。例: pages/layout.hbs）",
+                self.0.join(name).display()
+            ))),
+        }
+    }
+}
+
+/// Every file below `dir`, as `/`-separated names relative to the top.
+fn collect_files(dir: &Path, prefix: &str, found: &mut Vec<String>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if entry.file_type()?.is_dir() {
+            collect_files(&entry.path(), &format!("{name}/"), found)?;
+        } else {
+            found.push(name);
+        }
+    }
+    Ok(())
 }
 
 /// Where the configuration file was read from, if any, and its text.
@@ -574,6 +664,14 @@ impl Resolver {
                 Err(format!("ディレクトリ {text} が見つかりません"))
             }
         })?;
+        let templates_dir = self.parse("templates_dir", |text| {
+            let path = PathBuf::from(text);
+            if path.is_dir() {
+                Ok(TemplatesDir::new(path))
+            } else {
+                Err(format!("ディレクトリ {text} が見つかりません"))
+            }
+        })?;
         let log_format = self.required("log_format", |text| match text {
             "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),
@@ -595,6 +693,7 @@ impl Resolver {
             job_lease_seconds,
             session_key,
             forms_dir,
+            templates_dir,
             log_format,
         })
     }

@@ -9,10 +9,36 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer};
 
 use crate::config::Config;
-use crate::db;
 use crate::domain::program::ProgramSet;
 use crate::error::{AppError, AppResult};
 use crate::web::{self, AppState};
+use crate::{db, mail};
+
+/// `templates_dir`, checked: every file in it must replace a page or email template
+/// ([`web::pages::template_files`], [`mail::templates::template_files`]) and compile; the
+/// error names the file. Nothing is installed.
+pub fn check_templates(config: &Config) -> AppResult<()> {
+    let Some(dir) = &config.templates_dir else {
+        return Ok(());
+    };
+    let mut known = web::pages::template_files();
+    known.extend(mail::templates::template_files());
+    dir.check_names(&known)?;
+    web::pages::build_registry(Some(dir))?;
+    mail::templates::Templates::load(Some(dir))?;
+    Ok(())
+}
+
+/// [`check_templates`], then the pages use `templates_dir`'s replacements for the life of the
+/// process (the emails' are loaded by the worker, `jobs::Background::start`). Called once by
+/// `hojokin serve`, before anything is served.
+pub fn install_templates(config: &Config) -> AppResult<()> {
+    check_templates(config)?;
+    match &config.templates_dir {
+        Some(dir) => web::pages::install_templates(dir),
+        None => Ok(()),
+    }
+}
 
 pub struct Application {
     port: u16,

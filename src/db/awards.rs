@@ -11,7 +11,7 @@ use super::{DbConnection, now};
 use crate::domain::ledger::{Ledger, OrganisationId, PastAward};
 use crate::domain::names::{normalise, org_key};
 use crate::domain::reconcile::{
-    AwardRow, KnownOrganisation, OrgRef, ReconcilePlan, ReconcileReport,
+    AwardRow, KnownOrganisation, OrgRef, ReconcilePlan, ReconcileReport, ReviewReason,
 };
 use crate::error::{AppError, AppResult};
 use crate::on_backend;
@@ -84,22 +84,11 @@ pub fn apply_plan(
         };
         let mut new_ids = Vec::with_capacity(plan.organisations_to_create.len());
         for organisation in &plan.organisations_to_create {
-            let normalised = normalise(&organisation.canonical_name);
-            let kind = normalised
-                .legal_form()
-                .map_or("other", |form| form.applicant_kind());
-            let values = (
-                organisations::corporate_number.eq(&organisation.corporate_number),
-                organisations::name.eq(&organisation.canonical_name),
-                organisations::name_key.eq(org_key(&organisation.canonical_name)),
-                organisations::kind.eq(kind),
-                organisations::created_at.eq(created_at),
-                organisations::updated_at.eq(created_at),
-            );
-            let id = on_backend!(conn, c => diesel::insert_into(organisations::table)
-                .values(values)
-                .returning(organisations::id)
-                .get_result::<i64>(c))?;
+            let id = insert_named_organisation(
+                conn,
+                &organisation.canonical_name,
+                organisation.corporate_number.as_deref(),
+            )?;
             for alias in &organisation.aliases {
                 add_alias(conn, id, alias, &organisation.first_listed_at)?;
             }
@@ -209,6 +198,33 @@ pub fn apply_plan(
         }
         Ok(summary)
     })
+}
+
+/// A new organisation known only by its name (and 法人番号, when printed); its applicant kind
+/// follows from the legal form in the name.
+fn insert_named_organisation(
+    conn: &mut DbConnection,
+    name: &str,
+    corporate_number: Option<&str>,
+) -> AppResult<i64> {
+    let created_at = now();
+    let kind = normalise(name)
+        .legal_form()
+        .map_or("other", |form| form.applicant_kind());
+    let values = (
+        organisations::corporate_number.eq(corporate_number),
+        organisations::name.eq(name),
+        organisations::name_key.eq(org_key(name)),
+        organisations::kind.eq(kind),
+        organisations::created_at.eq(created_at),
+        organisations::updated_at.eq(created_at),
+    );
+    Ok(
+        on_backend!(conn, c => diesel::insert_into(organisations::table)
+            .values(values)
+            .returning(organisations::id)
+            .get_result::<i64>(c))?,
+    )
 }
 
 /// Records a name of an organisation once; returns whether it was new.
@@ -387,4 +403,441 @@ pub fn awards_per_year(conn: &mut DbConnection) -> AppResult<Vec<(i32, i64)>> {
         .order(awards::fiscal_year)
         .select((awards::fiscal_year, diesel::dsl::count_star()))
         .load(conn)?)
+}
+
+/// An organisation as a review item names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NamedOrganisation {
+    pub id: i64,
+    pub name: String,
+    pub corporate_number: Option<String>,
+}
+
+/// One item of the name-review queue, with everything a person needs to decide it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReviewEntry {
+    pub id: i64,
+    pub award_code: String,
+    pub fiscal_year: Option<i32>,
+    pub frame: Option<String>,
+    pub listed_as: String,
+    pub reason: ReviewReason,
+    pub candidates: Vec<NamedOrganisation>,
+    /// The provisional organisation that holds the award until a person decides.
+    pub holder: Option<NamedOrganisation>,
+    pub status: String,
+    pub resolved_organisation: Option<NamedOrganisation>,
+    pub resolved_at: Option<chrono::NaiveDateTime>,
+}
+
+fn named(conn: &mut DbConnection, id: i64) -> AppResult<Option<NamedOrganisation>> {
+    Ok(organisations::table
+        .find(id)
+        .select((
+            organisations::id,
+            organisations::name,
+            organisations::corporate_number,
+        ))
+        .first::<(i64, String, Option<String>)>(conn)
+        .optional()?
+        .map(|(id, name, corporate_number)| NamedOrganisation {
+            id,
+            name,
+            corporate_number,
+        }))
+}
+
+/// The award a review item is about: (id, fiscal year, frame).
+fn award_of_code(conn: &mut DbConnection, code: &str) -> AppResult<Option<(i64, i32, String)>> {
+    Ok(awards::table
+        .filter(awards::award_code.eq(code))
+        .select((awards::id, awards::fiscal_year, awards::frame))
+        .first(conn)
+        .optional()?)
+}
+
+/// The member of `award_id` recorded under a name with the key `name_key`: the provisional
+/// organisation of a review item (none when the name was too ambiguous to hold anything).
+fn holder_of(
+    conn: &mut DbConnection,
+    award_id: i64,
+    name_key: &str,
+) -> AppResult<Option<(i64, String)>> {
+    let members: Vec<(i64, String, String)> = award_members::table
+        .filter(award_members::award_id.eq(award_id))
+        .select((
+            award_members::organisation_id,
+            award_members::listed_as,
+            award_members::role,
+        ))
+        .order(award_members::organisation_id)
+        .load(conn)?;
+    Ok(members
+        .into_iter()
+        .find(|(_, listed_as, _)| org_key(listed_as) == name_key)
+        .map(|(id, _, role)| (id, role)))
+}
+
+/// The review queue: open items first (oldest first), then the `resolved_limit` latest
+/// resolved ones.
+pub fn reviews(conn: &mut DbConnection, resolved_limit: i64) -> AppResult<Vec<ReviewEntry>> {
+    type ReviewRow = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<chrono::NaiveDateTime>,
+    );
+    let columns = (
+        name_reviews::id,
+        name_reviews::award_code,
+        name_reviews::listed_as,
+        name_reviews::name_key,
+        name_reviews::candidate_ids,
+        name_reviews::reason,
+        name_reviews::status,
+        name_reviews::resolved_organisation_id,
+        name_reviews::resolved_at,
+    );
+    let mut rows: Vec<ReviewRow> = name_reviews::table
+        .filter(name_reviews::status.eq("open"))
+        .order(name_reviews::id)
+        .select(columns)
+        .load(conn)?;
+    rows.extend(
+        name_reviews::table
+            .filter(name_reviews::status.ne("open"))
+            .order(name_reviews::resolved_at.desc())
+            .limit(resolved_limit)
+            .select(columns)
+            .load::<ReviewRow>(conn)?,
+    );
+    let mut entries = Vec::with_capacity(rows.len());
+    for (id, award_code, listed_as, name_key, candidate_ids, reason, status, resolved, at) in rows {
+        let reason: ReviewReason = serde_json::from_str(&reason)
+            .map_err(|error| AppError::internal("審査理由を読めません").with_cause(error))?;
+        let ids: Vec<i64> = serde_json::from_str(&candidate_ids)
+            .map_err(|error| AppError::internal("候補を読めません").with_cause(error))?;
+        let award = award_of_code(conn, &award_code)?;
+        let holder = match &award {
+            Some((award_id, _, _)) => match holder_of(conn, *award_id, &name_key)? {
+                Some((holder_id, _)) => named(conn, holder_id)?,
+                None => None,
+            },
+            None => None,
+        };
+        let mut candidates = Vec::with_capacity(ids.len());
+        for candidate in ids {
+            // A candidate merged away since is no longer offered.
+            if let Some(organisation) = named(conn, candidate)?
+                && holder.as_ref().is_none_or(|h| h.id != organisation.id)
+            {
+                candidates.push(organisation);
+            }
+        }
+        let resolved_organisation = match resolved {
+            Some(organisation) => named(conn, organisation)?,
+            None => None,
+        };
+        entries.push(ReviewEntry {
+            id,
+            award_code,
+            fiscal_year: award.as_ref().map(|(_, year, _)| *year),
+            frame: award.map(|(_, _, frame)| frame),
+            listed_as,
+            reason,
+            candidates,
+            holder,
+            status,
+            resolved_organisation,
+            resolved_at: at,
+        });
+    }
+    Ok(entries)
+}
+
+/// A review item still waiting for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenReview {
+    pub listed_as: String,
+    pub award_code: String,
+    pub name_key: String,
+    pub candidate_ids: Vec<i64>,
+}
+
+/// The review item if it is still open (`None` once answered; 404 when there is none).
+pub fn open_review(conn: &mut DbConnection, id: i64) -> AppResult<Option<OpenReview>> {
+    let row: Option<(String, String, String, String, String)> = name_reviews::table
+        .find(id)
+        .select((
+            name_reviews::listed_as,
+            name_reviews::award_code,
+            name_reviews::name_key,
+            name_reviews::candidate_ids,
+            name_reviews::status,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((listed_as, award_code, name_key, candidate_ids, status)) = row else {
+        return Err(AppError::not_found("確認待ちの名称が見つかりません"));
+    };
+    if status != "open" {
+        return Ok(None);
+    }
+    let candidate_ids: Vec<i64> = serde_json::from_str(&candidate_ids)
+        .map_err(|error| AppError::internal("候補を読めません").with_cause(error))?;
+    Ok(Some(OpenReview {
+        listed_as,
+        award_code,
+        name_key,
+        candidate_ids,
+    }))
+}
+
+/// Every name recorded for an organisation (canonical first).
+pub fn names_of(conn: &mut DbConnection, organisation_id: i64) -> AppResult<Vec<String>> {
+    let Some(organisation) = named(conn, organisation_id)? else {
+        return Ok(Vec::new());
+    };
+    let mut names = vec![organisation.name];
+    names.extend(
+        organisation_aliases::table
+            .filter(organisation_aliases::organisation_id.eq(organisation_id))
+            .order(organisation_aliases::id)
+            .select(organisation_aliases::alias)
+            .load::<String>(conn)?,
+    );
+    Ok(names)
+}
+
+/// A person's answer to a review item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewChoice {
+    /// The printed name is this organisation.
+    Same(i64),
+    /// The printed name is an organisation of its own.
+    NewOrganisation,
+}
+
+/// What a resolution wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved {
+    pub organisation_id: i64,
+    pub alias_added: bool,
+    pub members_moved: usize,
+    pub provisional_removed: bool,
+}
+
+/// Writes a person's answer to an open review item, in one transaction: the printed name
+/// becomes a recorded name (alias) of the organisation, so that the next import of the same
+/// list matches it by itself, and the award membership moves to it. For "the same as X", the
+/// provisional organisation that held the award meanwhile is merged into X (its memberships
+/// and names) and removed; an organisation that people or applications already use is never
+/// removed, and then nothing is written.
+pub fn resolve_review(
+    conn: &mut DbConnection,
+    review_id: i64,
+    choice: ReviewChoice,
+    resolved_by: i64,
+) -> AppResult<Resolved> {
+    conn.transaction(|conn| {
+        let Some(OpenReview {
+            listed_as,
+            award_code,
+            name_key,
+            ..
+        }) = open_review(conn, review_id)?
+        else {
+            return Err(AppError::conflict("この名称は既に確認済みです"));
+        };
+        let (award_id, _, _) = award_of_code(conn, &award_code)?
+            .ok_or_else(|| AppError::internal(format!("採択 {award_code} がありません")))?;
+        let holder = holder_of(conn, award_id, &name_key)?;
+        let source = format!("name_review:{review_id}");
+        let (organisation_id, status, members_moved, provisional_removed) = match choice {
+            ReviewChoice::Same(target) => {
+                if named(conn, target)?.is_none() {
+                    return Err(AppError::not_found("選んだ団体が見つかりません"));
+                }
+                match holder {
+                    Some((provisional, _)) if provisional != target => {
+                        let moved = merge_provisional(conn, provisional, target, &source)?;
+                        (target, "merged", moved, true)
+                    }
+                    Some(_) => (target, "merged", 0, false),
+                    None => {
+                        let role = role_beside(conn, award_id)?;
+                        let added = add_member(conn, award_id, target, &listed_as, &role)?;
+                        (target, "merged", usize::from(added), false)
+                    }
+                }
+            }
+            ReviewChoice::NewOrganisation => match holder {
+                Some((provisional, _)) => (provisional, "kept_apart", 0, false),
+                None => {
+                    let created = insert_named_organisation(conn, &listed_as, None)?;
+                    let role = role_beside(conn, award_id)?;
+                    let added = add_member(conn, award_id, created, &listed_as, &role)?;
+                    (created, "kept_apart", usize::from(added), false)
+                }
+            },
+        };
+        let alias_added = add_alias(conn, organisation_id, &listed_as, &source)?;
+        diesel::update(name_reviews::table.find(review_id))
+            .set((
+                name_reviews::status.eq(status),
+                name_reviews::resolved_organisation_id.eq(Some(organisation_id)),
+                name_reviews::resolved_by.eq(Some(resolved_by)),
+                name_reviews::resolved_at.eq(Some(now())),
+            ))
+            .execute(conn)?;
+        Ok(Resolved {
+            organisation_id,
+            alias_added,
+            members_moved,
+            provisional_removed,
+        })
+    })
+}
+
+/// The role of a member added to an award by hand, from the list's own rules: the only member
+/// is `sole`; a joint award has exactly one lead, so a member beside a lead is a co-applicant
+/// and a member beside none is the lead.
+fn role_beside(conn: &mut DbConnection, award_id: i64) -> AppResult<String> {
+    let roles: Vec<String> = award_members::table
+        .filter(award_members::award_id.eq(award_id))
+        .select(award_members::role)
+        .load(conn)?;
+    Ok(if roles.is_empty() {
+        "sole"
+    } else if roles.iter().any(|role| role == "lead" || role == "sole") {
+        "co_applicant"
+    } else {
+        "lead"
+    }
+    .to_owned())
+}
+
+/// Adds (award, organisation) unless recorded; returns whether it was new.
+fn add_member(
+    conn: &mut DbConnection,
+    award_id: i64,
+    organisation_id: i64,
+    listed_as: &str,
+    role: &str,
+) -> AppResult<bool> {
+    let exists = award_members::table
+        .filter(award_members::award_id.eq(award_id))
+        .filter(award_members::organisation_id.eq(organisation_id))
+        .count()
+        .get_result::<i64>(conn)?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(award_members::table)
+        .values((
+            award_members::award_id.eq(award_id),
+            award_members::organisation_id.eq(organisation_id),
+            award_members::listed_as.eq(listed_as),
+            award_members::role.eq(role),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Merges a provisional organisation into `target`: its award memberships, names and 法人番号
+/// move over, and it is removed. Refused (nothing written) when anything else refers to it.
+fn merge_provisional(
+    conn: &mut DbConnection,
+    provisional: i64,
+    target: i64,
+    source: &str,
+) -> AppResult<usize> {
+    use super::schema::{application_members, applications, legal_bases, memberships};
+    let in_use = memberships::table
+        .filter(memberships::organisation_id.eq(provisional))
+        .count()
+        .get_result::<i64>(conn)?
+        + applications::table
+            .filter(applications::lead_organisation_id.eq(provisional))
+            .count()
+            .get_result::<i64>(conn)?
+        + application_members::table
+            .filter(application_members::organisation_id.eq(provisional))
+            .count()
+            .get_result::<i64>(conn)?
+        + legal_bases::table
+            .filter(legal_bases::holder_organisation_id.eq(provisional))
+            .count()
+            .get_result::<i64>(conn)?
+        + name_reviews::table
+            .filter(name_reviews::resolved_organisation_id.eq(provisional))
+            .count()
+            .get_result::<i64>(conn)?;
+    if in_use > 0 {
+        return Err(AppError::conflict(
+            "仮登録の団体に利用者・申請などが結び付いているため、統合できません",
+        ));
+    }
+    let (Some(from), Some(into)) = (named(conn, provisional)?, named(conn, target)?) else {
+        return Err(AppError::not_found("団体が見つかりません"));
+    };
+    match (&from.corporate_number, &into.corporate_number) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(AppError::conflict(format!(
+                "法人番号が異なるため同じ団体にできません（{a} と {b}）"
+            )));
+        }
+        (Some(number), None) => {
+            // The number moves: clear it first, since it is unique.
+            diesel::update(organisations::table.find(provisional))
+                .set(organisations::corporate_number.eq(None::<String>))
+                .execute(conn)?;
+            diesel::update(organisations::table.find(target))
+                .set(organisations::corporate_number.eq(Some(number)))
+                .execute(conn)?;
+        }
+        _ => {}
+    }
+    let members: Vec<(i64, String, String, bool, Option<String>)> = award_members::table
+        .filter(award_members::organisation_id.eq(provisional))
+        .select((
+            award_members::award_id,
+            award_members::listed_as,
+            award_members::role,
+            award_members::counts,
+            award_members::override_reason,
+        ))
+        .load(conn)?;
+    let mut moved = 0;
+    for (award_id, listed_as, role, counts, override_reason) in members {
+        if add_member(conn, award_id, target, &listed_as, &role)? {
+            diesel::update(
+                award_members::table
+                    .filter(award_members::award_id.eq(award_id))
+                    .filter(award_members::organisation_id.eq(target)),
+            )
+            .set((
+                award_members::counts.eq(counts),
+                award_members::override_reason.eq(override_reason),
+            ))
+            .execute(conn)?;
+            moved += 1;
+        }
+    }
+    diesel::delete(award_members::table.filter(award_members::organisation_id.eq(provisional)))
+        .execute(conn)?;
+    for name in names_of(conn, provisional)? {
+        add_alias(conn, target, &name, source)?;
+    }
+    diesel::delete(
+        organisation_aliases::table.filter(organisation_aliases::organisation_id.eq(provisional)),
+    )
+    .execute(conn)?;
+    diesel::delete(organisations::table.find(provisional)).execute(conn)?;
+    Ok(moved)
 }

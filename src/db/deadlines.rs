@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::{
-    application_members, applications, audit_events, deadlines, legal_bases, memberships, reports,
-    users,
+    application_members, applications, audit_events, deadlines, legal_bases, memberships,
+    organisations, reports, users,
 };
 use super::{DbConnection, jobs, now};
 use crate::domain::calendar::FiscalYear;
@@ -323,4 +323,124 @@ pub fn for_calendar(
     Ok(query
         .filter(deadlines::application_id.eq_any(visible))
         .load(conn)?)
+}
+
+/// A deadline with what the program manager's calendar prints beside it.
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct DeadlineEntry {
+    pub id: i64,
+    pub application_id: i64,
+    pub reference: String,
+    pub organisation: String,
+    pub kind: String,
+    pub due_at: NaiveDateTime,
+    pub status: String,
+}
+
+/// Deadlines due in `[from, to)` that were not cancelled (open and met), by due time.
+pub fn entries_between(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<Vec<DeadlineEntry>> {
+    Ok(deadlines::table
+        .inner_join(applications::table)
+        .inner_join(
+            organisations::table.on(organisations::id.eq(applications::lead_organisation_id)),
+        )
+        .filter(deadlines::due_at.ge(from))
+        .filter(deadlines::due_at.lt(to))
+        .filter(deadlines::status.ne("cancelled"))
+        .order((deadlines::due_at, applications::reference, deadlines::id))
+        .select(entry_columns())
+        .load(conn)?)
+}
+
+/// The next `limit` open deadlines due at or after `from`.
+pub fn next_open(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    limit: i64,
+) -> AppResult<Vec<DeadlineEntry>> {
+    Ok(deadlines::table
+        .inner_join(applications::table)
+        .inner_join(
+            organisations::table.on(organisations::id.eq(applications::lead_organisation_id)),
+        )
+        .filter(deadlines::status.eq("open"))
+        .filter(deadlines::due_at.ge(from))
+        .order((deadlines::due_at, deadlines::id))
+        .limit(limit)
+        .select(entry_columns())
+        .load(conn)?)
+}
+
+/// Open deadlines already past at `now`.
+pub fn count_open_before(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<i64> {
+    Ok(deadlines::table
+        .filter(deadlines::status.eq("open"))
+        .filter(deadlines::due_at.lt(now))
+        .count()
+        .get_result(conn)?)
+}
+
+#[allow(clippy::type_complexity)]
+fn entry_columns() -> (
+    deadlines::id,
+    deadlines::application_id,
+    applications::reference,
+    organisations::name,
+    deadlines::kind,
+    deadlines::due_at,
+    deadlines::status,
+) {
+    (
+        deadlines::id,
+        deadlines::application_id,
+        applications::reference,
+        organisations::name,
+        deadlines::kind,
+        deadlines::due_at,
+        deadlines::status,
+    )
+}
+
+/// One open deadline with the application it belongs to (for the applicant's dashboard).
+#[derive(Debug, Clone)]
+pub struct UpcomingDeadline {
+    pub deadline: DeadlineRow,
+    pub reference: String,
+    pub title: String,
+}
+
+/// The open deadlines of the applications of these organisations (lead or co-applicant),
+/// nearest first: overdue ones, which are still open, come first.
+pub fn open_for_organisations(
+    conn: &mut DbConnection,
+    organisation_ids: &[i64],
+    limit: i64,
+) -> AppResult<Vec<UpcomingDeadline>> {
+    let theirs = application_members::table
+        .filter(application_members::organisation_id.eq_any(organisation_ids.to_vec()))
+        .select(application_members::application_id);
+    let rows: Vec<(DeadlineRow, String, String)> = deadlines::table
+        .inner_join(applications::table)
+        .filter(deadlines::status.eq("open"))
+        .filter(deadlines::application_id.eq_any(theirs))
+        .order((deadlines::due_at, deadlines::id))
+        .limit(limit)
+        .select((
+            DeadlineRow::as_select(),
+            applications::reference,
+            applications::title,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(deadline, reference, title)| UpcomingDeadline {
+            deadline,
+            reference,
+            title,
+        })
+        .collect())
 }

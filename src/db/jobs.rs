@@ -121,14 +121,56 @@ pub fn claim(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> AppResult<Vec<ClaimedJob>> {
+    claim_where(
+        conn,
+        "kind IN ('email', 'reminder')",
+        worker,
+        at,
+        lease_until,
+        limit,
+    )
+}
+
+/// Job kinds other workers than the mail worker carry out.
+pub const AWARD_IMPORT_KIND: &str = "award_import";
+
+/// [`claim`] for award-list imports (`award_import` jobs).
+pub fn claim_award_imports(
+    conn: &mut DbConnection,
+    worker: &str,
+    at: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> AppResult<Vec<ClaimedJob>> {
+    claim_where(
+        conn,
+        "kind = 'award_import'",
+        worker,
+        at,
+        lease_until,
+        limit,
+    )
+}
+
+/// The claim statement for the kinds `kind_filter` (fixed SQL, never user input) selects.
+fn claim_where(
+    conn: &mut DbConnection,
+    kind_filter: &'static str,
+    worker: &str,
+    at: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> AppResult<Vec<ClaimedJob>> {
     use diesel::sql_types::{BigInt, Text, Timestamp};
-    const CANDIDATES: &str = "SELECT id FROM jobs WHERE kind IN ('email', 'reminder') \
+    let candidates = format!(
+        "SELECT id FROM jobs WHERE {kind_filter} \
          AND ((status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)) \
-         ORDER BY run_at, id LIMIT $4";
+         ORDER BY run_at, id LIMIT $4"
+    );
     let sql = |lock: &str| {
         format!(
             "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
-             attempts = attempts + 1 WHERE id IN ({CANDIDATES}{lock}) \
+             attempts = attempts + 1 WHERE id IN ({candidates}{lock}) \
              RETURNING id, kind, unique_key, payload_json, attempts, max_attempts"
         )
     };
@@ -276,4 +318,13 @@ pub fn reminder_states(
         .into_iter()
         .filter_map(|(key, status)| key.map(|key| (key, status)))
         .collect())
+}
+
+/// The id of the job with `unique_key`.
+pub fn id_of(conn: &mut DbConnection, unique_key: &str) -> AppResult<Option<i64>> {
+    Ok(jobs::table
+        .filter(jobs::unique_key.eq(unique_key))
+        .select(jobs::id)
+        .first(conn)
+        .optional()?)
 }

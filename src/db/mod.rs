@@ -4,10 +4,12 @@
 pub mod aggregate;
 pub mod applications;
 pub mod audit;
+pub mod award_imports;
 pub mod awards;
 pub mod budget;
 pub mod deadlines;
 pub mod demo;
+pub mod evidence;
 pub mod jobs;
 pub mod organisations;
 pub mod programs;

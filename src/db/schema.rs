@@ -328,6 +328,48 @@ diesel::table! {
         outcome -> Text,
         detail -> Nullable<Text>,
         sent_at -> Timestamp,
+        subject -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    evidence_files (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        sha256 -> Text,
+        bytes -> Binary,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    award_imports (id) {
+        id -> BigInt,
+        file_name -> Text,
+        csv_text -> Text,
+        status -> Text,
+        row_count -> Integer,
+        matched -> Integer,
+        created -> Integer,
+        queued -> Integer,
+        new_organisations -> Integer,
+        new_award_members -> Integer,
+        steps_total -> Integer,
+        organisations_created -> Nullable<Integer>,
+        names_added -> Nullable<Integer>,
+        awards_created -> Nullable<Integer>,
+        members_created -> Nullable<Integer>,
+        reviews_queued -> Nullable<Integer>,
+        job_id -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -349,6 +391,7 @@ diesel::joinable!(deadlines -> applications (application_id));
 diesel::joinable!(reports -> applications (application_id));
 diesel::joinable!(change_requests -> applications (application_id));
 diesel::joinable!(continuation_surveys -> awards (award_id));
+diesel::joinable!(evidence_files -> applications (application_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     municipalities,
@@ -374,4 +417,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     sent_emails,
     password_reset_tokens,
+    evidence_files,
+    award_imports,
 );

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::{deadlines, sent_emails};
+use super::schema::{applications, deadlines, sent_emails};
 use super::{DbConnection, now};
 use crate::error::AppResult;
 
@@ -18,6 +18,8 @@ pub struct NewSentEmail<'a> {
     /// `sent`, `retrying` (a temporary failure) or `dead` (a permanent one).
     pub outcome: &'a str,
     pub detail: Option<&'a str>,
+    /// The subject as sent.
+    pub subject: Option<&'a str>,
 }
 
 pub fn record(conn: &mut DbConnection, entry: &NewSentEmail<'_>) -> AppResult<()> {
@@ -31,6 +33,7 @@ pub fn record(conn: &mut DbConnection, entry: &NewSentEmail<'_>) -> AppResult<()
             sent_emails::message_id.eq(entry.message_id),
             sent_emails::outcome.eq(entry.outcome),
             sent_emails::detail.eq(entry.detail),
+            sent_emails::subject.eq(entry.subject),
             sent_emails::sent_at.eq(now()),
         ))
         .execute(conn)?;
@@ -84,4 +87,50 @@ pub fn sent_count(conn: &mut DbConnection) -> AppResult<i64> {
         .filter(sent_emails::outcome.eq("sent"))
         .count()
         .get_result(conn)?)
+}
+
+/// One line of the reminder log across every application (the program manager's page).
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct LogEntry {
+    pub id: i64,
+    pub recipient: String,
+    pub template: String,
+    pub subject: Option<String>,
+    pub application_id: Option<i64>,
+    pub application_reference: Option<String>,
+    pub deadline_kind: Option<String>,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub sent_at: NaiveDateTime,
+}
+
+/// A page of the sent log, newest first, and how many lines there are in all.
+pub fn log_page(
+    conn: &mut DbConnection,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<LogEntry>, i64)> {
+    let total = sent_emails::table.count().get_result(conn)?;
+    let entries = sent_emails::table
+        .left_join(deadlines::table.on(deadlines::id.nullable().eq(sent_emails::deadline_id)))
+        .left_join(
+            applications::table.on(applications::id.nullable().eq(sent_emails::application_id)),
+        )
+        .order((sent_emails::sent_at.desc(), sent_emails::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select((
+            sent_emails::id,
+            sent_emails::recipient,
+            sent_emails::template,
+            sent_emails::subject,
+            sent_emails::application_id,
+            applications::reference.nullable(),
+            deadlines::kind.nullable(),
+            sent_emails::outcome,
+            sent_emails::detail,
+            sent_emails::sent_at,
+        ))
+        .load(conn)?;
+    Ok((entries, total))
 }

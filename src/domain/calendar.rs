@@ -149,9 +149,159 @@ impl fmt::Display for WarekiFiscalYear {
     }
 }
 
+/// A month of the western calendar (the deadline calendar's page): `2026-11`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct YearMonth {
+    year: i32,
+    month: u32,
+}
+
+impl YearMonth {
+    /// `None` for a month outside 1–12 or outside chrono's range.
+    pub fn new(year: i32, month: u32) -> Option<Self> {
+        NaiveDate::from_ymd_opt(year, month, 1).map(|_| YearMonth { year, month })
+    }
+
+    pub fn of(date: NaiveDate) -> Self {
+        YearMonth {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+
+    /// Reads `YYYY-MM`; anything else is `None`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (year, month) = text.trim().split_once('-')?;
+        if year.len() != 4 || month.len() != 2 {
+            return None;
+        }
+        Self::new(year.parse().ok()?, month.parse().ok()?)
+    }
+
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    pub fn month(self) -> u32 {
+        self.month
+    }
+
+    /// The 1st of the month (always valid: checked at construction).
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    pub fn next(self) -> Option<Self> {
+        if self.month == 12 {
+            Self::new(self.year.checked_add(1)?, 1)
+        } else {
+            Self::new(self.year, self.month + 1)
+        }
+    }
+
+    pub fn previous(self) -> Option<Self> {
+        if self.month == 1 {
+            Self::new(self.year.checked_sub(1)?, 12)
+        } else {
+            Self::new(self.year, self.month - 1)
+        }
+    }
+
+    /// The month as the rows of a wall calendar, Sunday first: every day once, `None` before
+    /// the 1st and after the last day.
+    pub fn weeks(self) -> Vec<[Option<NaiveDate>; 7]> {
+        let first = self.first_day();
+        let mut weeks = Vec::new();
+        let mut week = [None; 7];
+        let mut column = first.weekday().num_days_from_sunday() as usize;
+        let mut day = Some(first);
+        while let Some(date) = day.filter(|date| date.month() == self.month) {
+            week[column] = Some(date);
+            column += 1;
+            if column == 7 {
+                weeks.push(week);
+                week = [None; 7];
+                column = 0;
+            }
+            day = date.succ_opt();
+        }
+        if column > 0 {
+            weeks.push(week);
+        }
+        weeks
+    }
+
+    /// `令和8年11月`: the era in force on the 1st of the month.
+    pub fn wareki(self) -> String {
+        let mut out = String::new();
+        match era_of(self.year, self.month, 1) {
+            Some((era, 1)) => out.push_str(&format!("{era}元年")),
+            Some((era, year_of_era)) => out.push_str(&format!("{era}{year_of_era}年")),
+            None => out.push_str(&format!("{}年", self.year)),
+        }
+        out.push_str(&format!("{}月", self.month));
+        out
+    }
+}
+
+impl fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// The weekday names of a calendar's header, Sunday first: (short, full).
+pub const WEEKDAYS_JA: [(&str, &str); 7] = [
+    ("日", "日曜日"),
+    ("月", "月曜日"),
+    ("火", "火曜日"),
+    ("水", "水曜日"),
+    ("木", "木曜日"),
+    ("金", "金曜日"),
+    ("土", "土曜日"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_is_a_wall_calendar_sunday_first() {
+        // November 2026 starts on a Sunday and has 30 days: five rows.
+        let november = YearMonth::parse("2026-11").expect("month");
+        let weeks = november.weeks();
+        assert_eq!(weeks.len(), 5);
+        assert_eq!(weeks[0][0], Some(date(2026, 11, 1)));
+        assert_eq!(weeks[4][1], Some(date(2026, 11, 30)));
+        assert_eq!(weeks[4][2], None);
+        let days: Vec<NaiveDate> = weeks.iter().flatten().flatten().copied().collect();
+        assert_eq!(days.len(), 30);
+        // February 2027 starts on a Monday: the Sunday before it is empty.
+        let february = YearMonth::new(2027, 2).expect("month");
+        assert_eq!(february.weeks()[0][0], None);
+        assert_eq!(february.weeks()[0][1], Some(date(2027, 2, 1)));
+        assert_eq!(november.wareki(), "令和8年11月");
+        assert_eq!(
+            YearMonth::new(2019, 5).map(|m| m.wareki()).as_deref(),
+            Some("令和元年5月")
+        );
+        assert_eq!(
+            YearMonth::new(2019, 4).map(|m| m.wareki()).as_deref(),
+            Some("平成31年4月")
+        );
+        assert_eq!(november.to_string(), "2026-11");
+        assert_eq!(
+            november.next().map(|m| m.to_string()).as_deref(),
+            Some("2026-12")
+        );
+        assert_eq!(
+            YearMonth::new(2027, 1).and_then(YearMonth::previous),
+            YearMonth::new(2026, 12)
+        );
+        for bad in ["2026-13", "2026-1", "26-11", "2026/11", "", "abcd-ef"] {
+            assert_eq!(YearMonth::parse(bad), None, "{bad}");
+        }
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid date")

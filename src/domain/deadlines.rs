@@ -256,6 +256,12 @@ fn interim_dates(start: NaiveDate, end: NaiveDate, n: u32) -> Vec<NaiveDate> {
         .collect()
 }
 
+/// Whether a stored deadline is overdue at `now`: still open (neither met nor cancelled) and
+/// past its due instant.
+pub fn is_overdue(status: &str, due_at: NaiveDateTime, now: NaiveDateTime) -> bool {
+    status == "open" && due_at < now
+}
+
 /// What a deadline that is no longer derived becomes: `cancelled` when the application ended
 /// without the work being done, otherwise `met`.
 pub fn closed_status(state: ApplicationState) -> &'static str {
@@ -263,6 +269,25 @@ pub fn closed_status(state: ApplicationState) -> &'static str {
     match state {
         S::Withdrawn | S::Cancelled | S::Revoked | S::NotSelected => "cancelled",
         _ => "met",
+    }
+}
+
+/// How an open deadline stands at `now` (both UTC instants), counted in Japanese calendar
+/// days: `Overdue(n)` once the due instant has passed (n days after its date, 0 on the day
+/// itself), else `DueIn(n)` days from today's date (0: today).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status", content = "days")]
+pub enum Standing {
+    DueIn(i64),
+    Overdue(i64),
+}
+
+pub fn standing(due_at: NaiveDateTime, now: NaiveDateTime) -> Standing {
+    let days = (utc_to_jst(due_at).date() - utc_to_jst(now).date()).num_days();
+    if now > due_at {
+        Standing::Overdue(-days)
+    } else {
+        Standing::DueIn(days)
     }
 }
 
@@ -407,6 +432,18 @@ pub fn offset_label(offset: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_open_deadline_past_its_instant_is_overdue() {
+        let due = date(2026, 12, 7).and_time(time(8, 0));
+        let before = due - TimeDelta::seconds(1);
+        let after = due + TimeDelta::seconds(1);
+        assert!(!is_overdue("open", due, before));
+        assert!(!is_overdue("open", due, due));
+        assert!(is_overdue("open", due, after));
+        assert!(!is_overdue("met", due, after));
+        assert!(!is_overdue("cancelled", due, after));
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
@@ -572,5 +609,32 @@ mod tests {
             assert_eq!(utc, day.and_time(time(8, 0)), "{day}");
             day = day.succ_opt().expect("next day");
         }
+    }
+
+    #[test]
+    fn standing_counts_japanese_days_and_marks_overdue_after_the_instant() {
+        let due = jst_to_utc(date(2027, 3, 10), time(17, 0)).expect("jst");
+        let at = |d: NaiveDate, h: u32, m: u32| jst_to_utc(d, time(h, m)).expect("jst");
+        assert_eq!(
+            standing(due, at(date(2027, 3, 3), 9, 0)),
+            Standing::DueIn(7)
+        );
+        // 00:30 JST is still the previous UTC day: the count is in Japan's days.
+        assert_eq!(
+            standing(due, at(date(2027, 3, 10), 0, 30)),
+            Standing::DueIn(0)
+        );
+        assert_eq!(
+            standing(due, at(date(2027, 3, 10), 16, 59)),
+            Standing::DueIn(0)
+        );
+        assert_eq!(
+            standing(due, at(date(2027, 3, 10), 17, 1)),
+            Standing::Overdue(0)
+        );
+        assert_eq!(
+            standing(due, at(date(2027, 3, 12), 8, 0)),
+            Standing::Overdue(2)
+        );
     }
 }

@@ -11,6 +11,7 @@ pub mod corporate_number;
 pub mod deadlines;
 mod decision_json;
 pub mod evaluation;
+pub mod evidence;
 mod fast_request;
 pub mod holidays;
 mod json_text;

@@ -38,12 +38,41 @@ pub struct ReconcileReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AwardListError {
+    /// `column` names the column at fault, when one is; `message_ja` says the same in
+    /// Japanese for people (the upload page).
     #[error("award list line {line}: {message}")]
-    Row { line: usize, message: String },
+    Row {
+        line: usize,
+        column: Option<&'static str>,
+        message: String,
+        message_ja: String,
+    },
     #[error("award list header: {message}")]
-    Header { message: String },
+    Header { message: String, message_ja: String },
     #[error(transparent)]
     Aliases(#[from] AliasTableError),
+}
+
+impl AwardListError {
+    /// The fault in Japanese, with its line and column, for people (`3行目（列 role）: …`).
+    pub fn explain_ja(&self) -> String {
+        match self {
+            AwardListError::Row {
+                line,
+                column: Some(column),
+                message_ja,
+                ..
+            } => format!("{line}行目（列 {column}）: {message_ja}"),
+            AwardListError::Row {
+                line,
+                column: None,
+                message_ja,
+                ..
+            } => format!("{line}行目: {message_ja}"),
+            AwardListError::Header { message_ja, .. } => format!("1行目（見出し行）: {message_ja}"),
+            AwardListError::Aliases(error) => format!("別名表の誤り: {error}"),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +174,7 @@ pub fn parse_award_list(
         .headers()
         .map_err(|error| AwardListError::Header {
             message: error.to_string(),
+            message_ja: format!("見出し行を読めません: {}", csv_problem_ja(&error)),
         })?
         .clone();
     let has_corporate_number = check_header(&headers)?;
@@ -156,7 +186,9 @@ pub fn parse_award_list(
             line: error
                 .position()
                 .map_or(0, |position| lines.line_at(position.byte())),
+            column: None,
             message: csv_problem(&error),
+            message_ja: csv_problem_ja(&error),
         })?;
         let line = record
             .position()
@@ -167,6 +199,23 @@ pub fn parse_award_list(
     Ok(rows)
 }
 
+/// The text of an uploaded award list: UTF-8, with or without a byte-order mark (Excel writes
+/// one). Anything else is refused with the line of the first byte that is not UTF-8.
+pub fn decode_award_list(bytes: &[u8]) -> Result<&str, AwardListError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|error| {
+        let valid = bytes.get(..error.valid_up_to()).unwrap_or_default();
+        let line = 1 + valid.iter().filter(|&&byte| byte == b'\n').count();
+        AwardListError::Row {
+            line,
+            column: None,
+            message: "not UTF-8 (save the file as CSV UTF-8)".to_owned(),
+            message_ja: "UTF-8 ではない文字があります。Excel の場合は「CSV UTF-8（コンマ区切り）」で保存してください"
+                .to_owned(),
+        }
+    })
+}
+
 /// What is wrong, without the csv crate's own position (its line count is off with CRLF).
 fn csv_problem(error: &csv::Error) -> String {
     match error.kind() {
@@ -174,6 +223,19 @@ fn csv_problem(error: &csv::Error) -> String {
             expected_len, len, ..
         } => format!("{len} fields where the header has {expected_len}"),
         _ => error.to_string(),
+    }
+}
+
+/// [`csv_problem`] in Japanese.
+fn csv_problem_ja(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("列の数が {len} 個です（見出し行は {expected_len} 個）"),
+        csv::ErrorKind::Utf8 { .. } => {
+            "UTF-8 ではない文字があります（CSV UTF-8 形式で保存してください）".to_owned()
+        }
+        _ => "CSV として読めません（引用符の閉じ忘れなど）".to_owned(),
     }
 }
 
@@ -230,6 +292,10 @@ fn check_header(headers: &csv::StringRecord) -> Result<bool, AwardListError> {
                 "expected columns {expected} (optionally followed by {CORPORATE_NUMBER_COLUMN}), found {}",
                 names.join(",")
             ),
+            message_ja: format!(
+                "見出し行の列は {expected}（最後に {CORPORATE_NUMBER_COLUMN} を加えてもよい）の順でなければなりません。見つかった列: {}",
+                names.join(",")
+            ),
         });
     }
     Ok(has_corporate_number)
@@ -241,12 +307,22 @@ fn parse_row(
     has_corporate_number: bool,
     frame_code: &dyn Fn(i32, &str) -> Option<String>,
 ) -> Result<AwardRow, AwardListError> {
-    let error = |message: String| AwardListError::Row { line, message };
+    let error = |column: &'static str, message: String, message_ja: String| AwardListError::Row {
+        line,
+        column: Some(column),
+        message,
+        message_ja,
+    };
     let field = |index: usize| record.get(index).unwrap_or_default();
     let required = |index: usize| {
         let value = field(index);
         if value.is_empty() {
-            Err(error(format!("{} is empty", AWARD_LIST_COLUMNS[index])))
+            let column = AWARD_LIST_COLUMNS[index];
+            Err(error(
+                column,
+                format!("{column} is empty"),
+                "空欄です".to_owned(),
+            ))
         } else {
             Ok(value)
         }
@@ -259,46 +335,66 @@ fn parse_row(
         .ok()
         .filter(|year| (2019..=2118).contains(year))
         .ok_or_else(|| {
-            error(format!(
-                "fiscal_year {fiscal_year_text:?} is not a year of 令和 (2019 or later)"
-            ))
+            error(
+                "fiscal_year",
+                format!("fiscal_year {fiscal_year_text:?} is not a year of 令和 (2019 or later)"),
+                format!("「{fiscal_year_text}」は令和の年度（2019 以降の西暦年）ではありません"),
+            )
         })?;
     let label = required(2)?;
     let expected_label = format!("R{}", fiscal_year - 2018);
     if label != expected_label {
-        return Err(error(format!(
-            "fiscal_year_label {label:?} does not match fiscal_year {fiscal_year} ({expected_label})"
-        )));
+        return Err(error(
+            "fiscal_year_label",
+            format!(
+                "fiscal_year_label {label:?} does not match fiscal_year {fiscal_year} ({expected_label})"
+            ),
+            format!(
+                "「{label}」は fiscal_year {fiscal_year} と合いません（{expected_label} のはずです）"
+            ),
+        ));
     }
     let printed_frame = required(3)?;
     let frame = frame_code(fiscal_year, printed_frame).ok_or_else(|| {
-        error(format!(
-            "frame {printed_frame:?} is not a frame of fiscal year {fiscal_year}"
-        ))
+        error(
+            "frame",
+            format!("frame {printed_frame:?} is not a frame of fiscal year {fiscal_year}"),
+            format!("「{printed_frame}」は {fiscal_year} 年度の枠にありません"),
+        )
     })?;
     let law_path = match field(4) {
         "" => None,
         printed => Some(law_path_code(printed).ok_or_else(|| {
-            error(format!(
-                "law_path {printed:?} is none of ①地域未来投資促進法, ②小規模事業者支援法, ③二地域居住促進法"
-            ))
+            error(
+                "law_path",
+                format!(
+                    "law_path {printed:?} is none of ①地域未来投資促進法, ②小規模事業者支援法, ③二地域居住促進法"
+                ),
+                format!(
+                    "「{printed}」は ①地域未来投資促進法、②小規模事業者支援法、③二地域居住促進法 のいずれでもありません"
+                ),
+            )
         })?),
     };
     let listed_as = required(5)?;
     let role_text = required(6)?;
     let role = MemberRole::parse(role_text).ok_or_else(|| {
-        error(format!(
-            "role {role_text:?} is none of sole, lead, co-applicant"
-        ))
+        error(
+            "role",
+            format!("role {role_text:?} is none of sole, lead, co-applicant"),
+            format!("「{role_text}」は sole、lead、co-applicant のいずれでもありません"),
+        )
     })?;
     let seed_ref = required(7)?;
     let corporate_number = match field(8) {
         "" => None,
         number if has_corporate_number => {
             if number.len() != 13 || !number.bytes().all(|byte| byte.is_ascii_digit()) {
-                return Err(error(format!(
-                    "corporate_number {number:?} is not 13 ASCII digits"
-                )));
+                return Err(error(
+                    CORPORATE_NUMBER_COLUMN,
+                    format!("corporate_number {number:?} is not 13 ASCII digits"),
+                    format!("「{number}」は 13 桁の半角数字ではありません"),
+                ));
             }
             Some(number.to_owned())
         }
@@ -343,36 +439,61 @@ fn check_awards(rows: &[AwardRow]) -> Result<(), AwardListError> {
         };
         let mut keys = HashSet::new();
         for row in award_rows {
-            let error = |message: String| AwardListError::Row {
-                line: row.line,
-                message,
-            };
+            let error =
+                |column: &'static str, message: String, message_ja: String| AwardListError::Row {
+                    line: row.line,
+                    column: Some(column),
+                    message,
+                    message_ja,
+                };
             if (row.fiscal_year, &row.frame, &row.law_path)
                 != (first.fiscal_year, &first.frame, &first.law_path)
             {
-                return Err(error(format!(
-                    "award {award_id} has another fiscal year, frame or law path on line {}",
-                    first.line
-                )));
+                return Err(error(
+                    "award_id",
+                    format!(
+                        "award {award_id} has another fiscal year, frame or law path on line {}",
+                        first.line
+                    ),
+                    format!(
+                        "採択 {award_id} の年度・枠・法制度が {} 行目と違います",
+                        first.line
+                    ),
+                ));
             }
             if !keys.insert(normalise(&row.listed_as).key()) {
-                return Err(error(format!(
-                    "{} is listed twice in award {award_id}",
-                    row.listed_as
-                )));
+                return Err(error(
+                    "listed_as",
+                    format!("{} is listed twice in award {award_id}", row.listed_as),
+                    format!("{} が採択 {award_id} に二度あります", row.listed_as),
+                ));
             }
             let sole = row.role == MemberRole::Sole;
             if sole && award_rows.len() > 1 {
-                return Err(error(format!(
-                    "role sole, but award {award_id} has {} members",
-                    award_rows.len()
-                )));
+                return Err(error(
+                    "role",
+                    format!(
+                        "role sole, but award {award_id} has {} members",
+                        award_rows.len()
+                    ),
+                    format!(
+                        "sole（単独）ですが、採択 {award_id} には {} 者あります",
+                        award_rows.len()
+                    ),
+                ));
             }
             if !sole && award_rows.len() == 1 {
-                return Err(error(format!(
-                    "role {}, but award {award_id} has no other member",
-                    row.role.as_str()
-                )));
+                return Err(error(
+                    "role",
+                    format!(
+                        "role {}, but award {award_id} has no other member",
+                        row.role.as_str()
+                    ),
+                    format!(
+                        "{} ですが、採択 {award_id} にほかの申請者がありません",
+                        row.role.as_str()
+                    ),
+                ));
             }
         }
         let leads = award_rows
@@ -382,7 +503,11 @@ fn check_awards(rows: &[AwardRow]) -> Result<(), AwardListError> {
         if award_rows.len() > 1 && leads != 1 {
             return Err(AwardListError::Row {
                 line: first.line,
+                column: Some("role"),
                 message: format!("joint award {award_id} has {leads} leads instead of one"),
+                message_ja: format!(
+                    "連名の採択 {award_id} の代表申請者（lead）が {leads} 者です（1 者のはずです）"
+                ),
             });
         }
     }
@@ -689,7 +814,7 @@ impl NewOrganisation {
 }
 
 /// Why a member row went to review instead of being matched.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum ReviewReason {
     /// The alias table marks the printed name as a possible misprint of `possibly`.
@@ -700,6 +825,45 @@ pub enum ReviewReason {
     AmbiguousName,
     /// The name matches organisations registered under another 法人番号.
     CorporateNumberMismatch { corporate_number: String },
+}
+
+impl ReviewReason {
+    /// Why a person must look, in Japanese.
+    pub fn describe_ja(&self) -> String {
+        match self {
+            ReviewReason::UncertainName { possibly, note } => {
+                format!("誤記の可能性があります（{possibly} か）。{note}")
+            }
+            ReviewReason::SimilarOrganisations => {
+                "完全には一致しませんが、よく似た名称の団体があります".to_owned()
+            }
+            ReviewReason::AmbiguousName => {
+                "同じ名称の団体が複数あり、どれか決められません".to_owned()
+            }
+            ReviewReason::CorporateNumberMismatch { corporate_number } => format!(
+                "名称は一致しますが、法人番号 {corporate_number} が登録済みの団体と違います"
+            ),
+        }
+    }
+}
+
+/// Why a person's answer to a review item cannot stand: the alias table says the printed name
+/// and one of the chosen organisation's names are different organisations (つばめいと).
+pub fn check_resolution(
+    aliases: &AliasTable,
+    listed_as: &str,
+    chosen_names: &[String],
+) -> Result<(), String> {
+    let key = normalise(listed_as).key();
+    match chosen_names
+        .iter()
+        .find(|name| aliases.are_distinct(&key, &normalise(name).key()))
+    {
+        Some(name) => Err(format!(
+            "別名表で「{listed_as}」と「{name}」は別の団体とされています"
+        )),
+        None => Ok(()),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -1960,6 +2124,52 @@ mod tests {
             Ok(rows) => panic!("accepted: {rows:?}"),
             Err(error) => error.to_string(),
         }
+    }
+
+    #[test]
+    fn faults_are_explained_in_japanese_with_line_and_column() {
+        let explain = |text: &str| match parse_award_list(text, &frame_code) {
+            Ok(rows) => panic!("accepted: {rows:?}"),
+            Err(error) => error.explain_ja(),
+        };
+        let role = explain(&row_csv(&[
+            &sole("A1", "株式会社あわわ"),
+            "A2,2024,R6,一般枠,,株式会社イードア,leader,test:2",
+        ]));
+        assert_eq!(
+            role,
+            "3行目（列 role）: 「leader」は sole、lead、co-applicant のいずれでもありません"
+        );
+        let short = explain(&row_csv(&["A1,2024,R6,一般枠,,株式会社あわわ,sole"]));
+        assert!(short.starts_with("2行目: 列の数が 7 個です"), "{short}");
+        let header = explain("award_id,year\nA1,2024\n");
+        assert!(header.starts_with("1行目（見出し行）"), "{header}");
+        // Bytes that are not UTF-8 (Shift_JIS from Excel) on the third line.
+        let mut bytes = row_csv(&[&sole("A1", "株式会社あわわ")]).into_bytes();
+        bytes.extend_from_slice(b"A2,2024,R6,\x88\xea\x94\xca\x98\x67,,x,sole,t\n");
+        let not_utf8 = decode_award_list(&bytes).map(str::len);
+        assert!(
+            matches!(&not_utf8, Err(error) if error.explain_ja().starts_with("3行目: UTF-8 ではない")),
+            "{not_utf8:?}"
+        );
+        let with_bom = [b"\xEF\xBB\xBF".as_slice(), HEADER.as_bytes()].concat();
+        assert_eq!(decode_award_list(&with_bom).ok(), Some(HEADER));
+    }
+
+    #[test]
+    fn a_resolution_cannot_join_names_the_table_keeps_apart() {
+        let table = AliasTable::parse(ALIASES).expect("aliases");
+        assert!(
+            check_resolution(
+                &table,
+                "株式会社つばめいと",
+                &["公益社団法人つばめいと".to_owned()]
+            )
+            .is_err()
+        );
+        assert!(
+            check_resolution(&table, "株式会社えぼく", &["株式会社えぽっく".to_owned()]).is_ok()
+        );
     }
 
     #[test]

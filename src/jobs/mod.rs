@@ -2,6 +2,7 @@
 //! that delivers mail jobs. `hojokin serve` runs both on threads beside the web server;
 //! `hojokin remind` runs them once.
 
+pub mod imports;
 pub mod scheduler;
 pub mod worker;
 
@@ -21,6 +22,7 @@ use crate::domain::deadlines::{DeadlineKind, schedule_of, utc_to_jst};
 use crate::domain::program::ProgramSet;
 use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
+use crate::mail::templates::Templates;
 use scheduler::{ReminderSettings, TickOutcome};
 use worker::{WorkOutcome, Worker, WorkerSettings};
 
@@ -37,17 +39,32 @@ pub struct Background {
 }
 
 impl Background {
-    pub fn start(config: &Config, pool: Pool) -> AppResult<Background> {
+    pub fn start(config: &Config, pool: Pool, programs: Arc<ProgramSet>) -> AppResult<Background> {
         let stop = Arc::new(AtomicBool::new(false));
         let tick_schedule = schedule(config.reminder_tick_cron.as_str(), "reminder_tick_cron")?;
         let digest_schedule = schedule(config.digest_cron.as_str(), "digest_cron")?;
         let settings = ReminderSettings::from_config(config);
-        let worker = Worker::new(
+        let worker = Worker::with_templates(
             pool.clone(),
             Mailer::from_config(&config.mail)?,
             WorkerSettings::from_config(config),
-        )?;
+            Templates::load(config.templates_dir.as_ref())?,
+        );
         let mut threads = Vec::new();
+        let import_stop = stop.clone();
+        let import_pool = pool.clone();
+        let import_worker = format!("{}:imports", WorkerSettings::from_config(config).worker_id);
+        let lease = Duration::from_secs(u64::from(config.job_lease_seconds));
+        threads.push(
+            std::thread::Builder::new()
+                .name("hojokin-imports".into())
+                .spawn(move || {
+                    run_imports(&import_pool, &programs, &import_worker, lease, &import_stop);
+                })
+                .map_err(|error| {
+                    AppError::internal("取込ワーカーを起動できません").with_cause(error)
+                })?,
+        );
         let scheduler_stop = stop.clone();
         let scheduler_pool = pool;
         threads.push(
@@ -152,6 +169,23 @@ fn run_scheduler(
     }
 }
 
+/// Applies uploaded award lists (`award_import` jobs) as they are queued.
+fn run_imports(
+    pool: &Pool,
+    programs: &ProgramSet,
+    worker: &str,
+    lease: Duration,
+    stop: &AtomicBool,
+) {
+    while !stop.load(Ordering::Relaxed) {
+        if let Err(error) = imports::run_pending(pool, programs, worker, lease) {
+            tracing::error!(%error, "award import worker");
+            nap(Duration::from_secs(5), stop);
+        }
+        nap(Duration::from_secs(1), stop);
+    }
+}
+
 fn run_worker(worker: &Worker, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         match worker.run_batch() {
@@ -180,11 +214,12 @@ pub struct OnceOutcome {
 pub fn run_once(config: &Config, pool: &Pool) -> AppResult<OnceOutcome> {
     let settings = ReminderSettings::from_config(config);
     let tick = scheduler::tick(&mut *pool.get()?, &settings, db::now())?;
-    let worker = Worker::new(
+    let worker = Worker::with_templates(
         pool.clone(),
         Mailer::from_config(&config.mail)?,
         WorkerSettings::from_config(config),
-    )?;
+        Templates::load(config.templates_dir.as_ref())?,
+    );
     let work = worker.drain(&AtomicBool::new(false))?;
     Ok(OnceOutcome { tick, work })
 }

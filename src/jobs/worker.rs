@@ -131,13 +131,29 @@ pub fn backoff(attempts: i32, job_id: i64) -> TimeDelta {
 }
 
 impl Worker {
+    /// A worker with the embedded email templates.
     pub fn new(pool: Pool, mailer: Mailer, settings: WorkerSettings) -> AppResult<Worker> {
-        Ok(Worker {
+        Ok(Worker::with_templates(
             pool,
             mailer,
-            templates: Arc::new(Templates::embedded()?),
             settings,
-        })
+            Templates::embedded()?,
+        ))
+    }
+
+    /// A worker with these templates (`templates_dir`'s replacements: `Templates::load`).
+    pub fn with_templates(
+        pool: Pool,
+        mailer: Mailer,
+        settings: WorkerSettings,
+        templates: Templates,
+    ) -> Worker {
+        Worker {
+            pool,
+            mailer,
+            templates: Arc::new(templates),
+            settings,
+        }
     }
 
     /// Claims one batch and carries it out.
@@ -262,6 +278,7 @@ impl Worker {
                         message_id,
                         outcome,
                         detail,
+                        subject: Some(&email.subject),
                     },
                 )?;
             }

@@ -1,11 +1,13 @@
 //! The email templates, compiled into the binary (DESIGN.md: no template read from the working
-//! directory at run time): `templates/email/<name>/{subject.txt,body.txt,body.html}.hbs`, each
-//! body wrapped in the shared layout `templates/email/_layout/`. Handlebars in strict mode, so
+//! directory at run time; `templates_dir` may replace them at start-up):
+//! `templates/email/<name>/{subject.txt,body.txt,body.html}.hbs`, each body wrapped in the
+//! shared layout `templates/email/_layout/`. Handlebars in strict mode, so
 //! a misspelt variable is an error, not an empty line in a letter.
 
 use handlebars::Handlebars;
 use serde_json::Value;
 
+use crate::config::TemplatesDir;
 use crate::error::{AppError, AppResult};
 
 macro_rules! email_templates {
@@ -35,6 +37,20 @@ pub struct Rendered {
     pub html: String,
 }
 
+/// The names under which a file of `templates_dir` replaces an email template.
+pub fn template_files() -> Vec<String> {
+    TEMPLATES
+        .iter()
+        .flat_map(|(name, ..)| {
+            ["subject.txt", "body.txt", "body.html"].map(|part| format!("email/{name}/{part}.hbs"))
+        })
+        .chain([
+            "email/_layout/body.txt.hbs".to_owned(),
+            "email/_layout/body.html.hbs".to_owned(),
+        ])
+        .collect()
+}
+
 pub struct Templates {
     /// Subjects and plain text: nothing to escape.
     text: Handlebars<'static>,
@@ -44,28 +60,85 @@ pub struct Templates {
 
 impl Templates {
     pub fn embedded() -> AppResult<Templates> {
+        Templates::load(None)
+    }
+
+    /// The templates, a file of `overrides` replacing the embedded one of the same name
+    /// ([`template_files`]).
+    pub fn load(overrides: Option<&TemplatesDir>) -> AppResult<Templates> {
         let mut text = Handlebars::new();
         text.set_strict_mode(true);
         text.register_escape_fn(handlebars::no_escape);
         let mut html = Handlebars::new();
         html.set_strict_mode(true);
-        let broken = |name: &str, error: handlebars::TemplateError| {
-            AppError::internal(format!(
-                "メールのテンプレート {name} が壊れています: {error}"
-            ))
+        // Registers `embedded` as `name`, or the file `file` of `overrides` when there is one.
+        let register = |registry: &mut Handlebars<'static>,
+                        name: String,
+                        file: String,
+                        embedded: &str,
+                        trim: bool|
+         -> AppResult<()> {
+            let replacement = match overrides {
+                Some(dir) => dir.read(&file)?.map(|text| (dir, text)),
+                None => None,
+            };
+            match replacement {
+                Some((dir, source)) => {
+                    let source = if trim { source.trim_end() } else { &source };
+                    registry
+                        .register_template_string(&name, source)
+                        .map_err(|error| dir.broken(&file, &error))
+                }
+                None => {
+                    let source = if trim { embedded.trim_end() } else { embedded };
+                    registry
+                        .register_template_string(&name, source)
+                        .map_err(|error| {
+                            AppError::internal(format!(
+                                "メールのテンプレート templates/{file} が壊れています: {error}"
+                            ))
+                        })
+                }
+            }
         };
         for (name, subject, body_text, body_html) in TEMPLATES {
-            text.register_template_string(&format!("{name}/subject"), subject.trim_end())
-                .map_err(|e| broken(name, e))?;
-            text.register_template_string(&format!("{name}/text"), body_text)
-                .map_err(|e| broken(name, e))?;
-            html.register_template_string(&format!("{name}/html"), body_html)
-                .map_err(|e| broken(name, e))?;
+            let file = |part: &str| format!("email/{name}/{part}.hbs");
+            register(
+                &mut text,
+                format!("{name}/subject"),
+                file("subject.txt"),
+                subject,
+                true,
+            )?;
+            register(
+                &mut text,
+                format!("{name}/text"),
+                file("body.txt"),
+                body_text,
+                false,
+            )?;
+            register(
+                &mut html,
+                format!("{name}/html"),
+                file("body.html"),
+                body_html,
+                false,
+            )?;
         }
-        text.register_template_string("_layout", LAYOUT_TEXT)
-            .map_err(|e| broken("_layout", e))?;
-        html.register_template_string("_layout", LAYOUT_HTML)
-            .map_err(|e| broken("_layout", e))?;
+        register(
+            &mut text,
+            "_layout".into(),
+            "email/_layout/body.txt.hbs".into(),
+            LAYOUT_TEXT,
+            false,
+        )?;
+        register(
+            &mut html,
+            "_layout".into(),
+            "email/_layout/body.html.hbs".into(),
+            LAYOUT_HTML,
+            false,
+        )?;
         Ok(Templates { text, html })
     }
 

@@ -18,7 +18,7 @@ use crate::domain::workflow::Action;
 use crate::error::{AppError, AppResult};
 
 /// The service's own address as the caller reached it (for links in the calendar).
-fn base_url(request: &HttpRequest) -> String {
+pub(crate) fn base_url(request: &HttpRequest) -> String {
     let info = request.connection_info();
     format!("{}://{}", info.scheme(), info.host())
 }
@@ -71,15 +71,9 @@ pub async fn retry(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let Caller { actor, .. } = caller(&state, &session).await?;
-    if actor.role != Role::ProgramManager {
-        return Err(AppError::forbidden());
-    }
     let id = path.into_inner();
     let pool = state.pool.clone();
-    let revived = blocking(move || jobs::revive(&mut *pool.get()?, id)).await?;
-    if !revived {
-        return Err(AppError::conflict("このジョブは送信不能の一覧にありません"));
-    }
+    blocking(move || actions::manager::retry_dead_letter(&mut *pool.get()?, &actor, id)).await?;
     Ok(HttpResponse::Ok().json(json!({ "id": id, "status": "queued" })))
 }
 
@@ -122,6 +116,22 @@ pub async fn my_notifications(
     })))
 }
 
+/// A user's own reminder days as typed (`-14,-7,+1`), in their canonical form; `None` (the
+/// service's days) when blank. The error is keyed `reminder_offsets`.
+pub(crate) fn reminder_offsets(text: Option<&str>) -> Result<Option<String>, FieldErrors> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => text
+            .parse::<ReminderOffsets>()
+            .map(|offsets| Some(offsets.to_string()))
+            .map_err(|message| {
+                let mut errors = FieldErrors::new();
+                errors.add("reminder_offsets", ErrorCode::InvalidNumber, message);
+                errors
+            }),
+    }
+}
+
 #[utoipa::path(put, path = "/api/v1/me/notifications", tag = "reminders", request_body = PreferencesInput,
     responses((status = 200, description = "保存した"), (status = 422, description = "日数の誤り")))]
 #[put("/api/v1/me/notifications")]
@@ -132,18 +142,7 @@ pub async fn set_my_notifications(
 ) -> AppResult<HttpResponse> {
     let Caller { user, .. } = caller(&state, &session).await?;
     let input = input.into_inner();
-    let offsets = match input.reminder_offsets.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(
-            text.parse::<ReminderOffsets>()
-                .map_err(|message| {
-                    let mut errors = FieldErrors::new();
-                    errors.add("reminder_offsets", ErrorCode::InvalidNumber, message);
-                    AppError::invalid(errors)
-                })?
-                .to_string(),
-        ),
-    };
+    let offsets = reminder_offsets(input.reminder_offsets.as_deref()).map_err(AppError::invalid)?;
     let preferences = recipients::Preferences {
         notify_by_email: input.notify_by_email,
         reminder_offsets: offsets,

@@ -144,3 +144,8 @@ fn program_manager_selects_in_the_browser() {
 fn other_organisations_and_forged_forms_are_refused_in_the_browser() {
     run_spec("security");
 }
+
+#[test]
+fn applicant_uploads_evidence_and_files_a_report_in_the_browser() {
+    run_spec("applicant_filings");
+}

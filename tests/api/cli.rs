@@ -442,3 +442,85 @@ fn audit_verify_catches_tampering_on_sqlite() {
 fn audit_verify_catches_tampering_on_postgres() {
     audit_verify_catches_tampering(Backend::Postgres);
 }
+
+/// `templates_dir`: a file there replaces the embedded template of the same relative name at
+/// start-up (here the pages' layout, and an email subject that must compile too); the
+/// embedded ones stay for everything else.
+#[test]
+fn templates_dir_replaces_an_embedded_page_template() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let templates = dir.path().join("templates");
+    std::fs::create_dir_all(templates.join("pages")).expect("dir");
+    std::fs::create_dir_all(templates.join("email/reminder")).expect("dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let layout = std::fs::read_to_string(root.join("pages/layout.hbs")).expect("layout");
+    assert!(layout.contains("<body>\n"), "fixture text present");
+    let layout = layout.replacen(
+        "<body>\n",
+        "<body>\n<p id=\"local-banner\">塩尻市 独自版</p>\n",
+        1,
+    );
+    std::fs::write(templates.join("pages/layout.hbs"), layout).expect("write");
+    std::fs::write(
+        templates.join("email/reminder/subject.txt.hbs"),
+        "【塩尻市】{{deadline.label}}（{{application.reference}}）",
+    )
+    .expect("write");
+    let templates = templates.to_string_lossy().into_owned();
+    let env = [
+        ("HOJOKIN_DATABASE_URL", "sqlite://hojokin.db"),
+        ("HOJOKIN_BIND", "127.0.0.1:0"),
+        ("HOJOKIN_TEMPLATES_DIR", templates.as_str()),
+    ];
+    let (child, port) = start_server(dir.path(), &env, &["serve"]);
+    let (status, body) = http_get(port, "/login");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("<p id=\"local-banner\">塩尻市 独自版</p>"),
+        "the replacement layout: {body}"
+    );
+    assert!(
+        body.contains("<label for=\"email\">メールアドレス</label>"),
+        "the embedded login page inside it"
+    );
+    let (status, body) = http_get(port, "/no-such-page");
+    assert_eq!(status, 404);
+    assert!(body.contains("local-banner"), "error pages use it too");
+    stop_gracefully(child);
+}
+
+/// A file that replaces nothing (a misspelt name) or a template that does not compile stops
+/// the start with the file named, and nothing is created.
+#[test]
+fn a_bad_templates_dir_stops_the_start_naming_the_file() {
+    for (file, text, named) in [
+        ("pages/layot.hbs", "<p>x</p>", "pages/layot.hbs"),
+        (
+            "pages/login.hbs",
+            "{{#if user}}開いたまま",
+            "pages/login.hbs",
+        ),
+        (
+            "email/reminder/subject.txt.hbs",
+            "{{#each}}{{/if}}",
+            "email/reminder/subject.txt.hbs",
+        ),
+        ("pdf/budget.txt", "# 経費明細書", "pdf/budget.txt"),
+    ] {
+        let templates = tempfile::tempdir().expect("temp dir");
+        let path = templates.path().join(file);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+        std::fs::write(&path, text).expect("write");
+        let templates = templates.path().to_string_lossy().into_owned();
+        assert_refused(
+            &[("HOJOKIN_TEMPLATES_DIR", templates.as_str())],
+            &["serve"],
+            named,
+        );
+    }
+    assert_refused(
+        &[("HOJOKIN_TEMPLATES_DIR", "/nonexistent/templates")],
+        &["serve"],
+        "templates_dir",
+    );
+}

@@ -1,6 +1,8 @@
 //! The HTML pages in process, on both backends: login with CSRF, the refusal pages, the
 //! editor's save with field errors, the finance officer's review and CSV export, and the
-//! program manager's pages. (The same paths in a real browser: `browser.rs`.)
+//! program manager's pages. (The same paths in a real browser: `browser.rs`.) The client and
+//! form helpers here serve the submodules too: `applicant` and `manager`, the pages of
+//! issue 7.
 
 use actix_web::test::{TestRequest, call_service, read_body};
 use serde_json::json;
@@ -69,6 +71,57 @@ fn csrf_of(body: &str) -> String {
 
 fn form(uri: &str, fields: &[(&str, &str)]) -> TestRequest {
     TestRequest::post().uri(uri).set_form(fields.to_vec())
+}
+
+/// One part of a multipart form: field name, (file name, content type) for a file, bytes.
+type Part<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [u8]);
+
+/// A `multipart/form-data` POST as a browser sends a form with a file.
+fn upload_request(uri: &str, parts: &[Part<'_>]) -> TestRequest {
+    let boundary = "----hojokinTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, file, data) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some((file_name, content_type)) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                     Content-Type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    TestRequest::post()
+        .uri(uri)
+        .insert_header((
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        ))
+        .set_payload(body)
+}
+
+/// Creates the fixture draft of the world's own organisation through the API; returns (id,
+/// the application as the API answered it).
+macro_rules! create_draft {
+    ($app:expr, $w:expr) => {{
+        let owner = crate::login!($app, "applicant@own.example");
+        let (status, created) = crate::call!(
+            $app,
+            "POST",
+            "/api/v1/applications",
+            Some(&owner),
+            Some(crate::fixtures::draft($w.own_org, $w.shiojiri))
+        );
+        assert_eq!(status, 201, "{created}");
+        (created["application"]["id"].as_i64().expect("id"), created)
+    }};
 }
 
 macro_rules! page_login {
@@ -778,3 +831,6 @@ crate::on_both_backends!(a_password_is_reset_once_by_the_emailed_link, |test_db|
         assert_eq!(reuse.status, 410);
     });
 });
+
+mod applicant;
+mod manager;

@@ -3,19 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::fixtures::{draft, world};
+use crate::fixtures::{draft, line_id, world};
 use crate::helpers::block_on;
-
-fn line_id(application: &Value, description: &str) -> i64 {
-    application["activities"]
-        .as_array()
-        .expect("activities")
-        .iter()
-        .flat_map(|a| a["budget_lines"].as_array().expect("lines").iter())
-        .find(|l| l["description"] == description)
-        .and_then(|l| l["id"].as_i64())
-        .unwrap_or_else(|| panic!("line {description}"))
-}
 
 fn line_version(application: &Value, id: i64) -> i64 {
     application["activities"]

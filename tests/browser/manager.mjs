@@ -1,5 +1,8 @@
 // The program manager filters the pipeline, starts the review of a submitted application
-// and selects it (採択); the award-limit, KPI and programme pages answer.
+// and selects it (採択); the award-limit, KPI and programme pages answer; the deadline
+// calendar shows the demo's deadlines with the keyboard; the shipped award list uploaded again
+// is applied by the job queue, its progress bar driven by the page's script, and changes nothing.
+import path from "node:path";
 import { baseUrl, check, login, run, screenshot, text } from "./lib.mjs";
 
 await run("manager", async (page) => {
@@ -26,4 +29,32 @@ await run("manager", async (page) => {
   await page.goto(`${baseUrl}/manager/programs`);
   check((await text(page, "#fy-2026")).includes("令和8年度"), "programme year view");
   check((await page.locator("text=右腕人材枠（right_hand）").count()) >= 1, "frames with their rules");
+
+  // The deadline calendar: this month by default, a real table; the next month by keyboard.
+  await page.goto(`${baseUrl}/manager/calendar`);
+  const caption = await text(page, "#calendar caption");
+  check(/^令和\d+年\d+月（\d{4}年\d+月）の期限$/.test(caption), `calendar caption: ${caption}`);
+  check((await page.locator("#calendar thead th").count()) === 7, "seven weekday headers");
+  check((await page.locator("#calendar td[aria-current=date]").count()) === 1, "today is marked");
+  await page.goto(`${baseUrl}/manager/calendar?month=2026-11`);
+  await page.locator("a[rel=next]").focus();
+  await Promise.all([page.waitForURL(/month=2026-12/), page.keyboard.press("Enter")]);
+  const december = await text(page, "#calendar");
+  check(december.includes("R8-0005") && december.includes("差戻しへの回答"), `R8-0005's answer is due in December: ${december}`);
+  await screenshot(page, "manager-calendar");
+
+  // The award list import: dry run, then the job queue applies it while the page polls.
+  await page.goto(`${baseUrl}/manager/awards/import`);
+  check((await page.locator("label[for=award-file]").count()) === 1, "the file input has a label");
+  await page.setInputFiles("#award-file", path.resolve("forms/awards/awards-r4-r7.csv"));
+  await Promise.all([page.waitForURL(/\/manager\/awards\/imports\/\d+$/), page.click("form[enctype='multipart/form-data'] button[type=submit]")]);
+  check((await text(page, "#plan-matched")) === "135", `the demo already holds the shipped list: ${await text(page, "#import-plan")}`);
+  check((await text(page, "#plan-queued")) === "0", "nothing new to review");
+  await screenshot(page, "manager-award-import");
+  await Promise.all([page.waitForLoadState("load"), page.click("form[action$='/apply'] button[type=submit]")]);
+  await page.waitForSelector("#import-result", { timeout: 30000 });
+  check((await page.locator("progress#import-progress").count()) === 1, "a progress bar");
+  check((await text(page, "#done-awards")) === "0" && (await text(page, "#done-members")) === "0", "importing the same list again changes nothing");
+  await page.goto(`${baseUrl}/manager/awards/reviews`);
+  check((await text(page, "h1")) === "名称の確認", "the review queue opens");
 });

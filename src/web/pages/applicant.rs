@@ -11,10 +11,12 @@ use super::editor::{NewApplicationForm, create_from_form};
 use super::view::{Summary, decision_view, summary};
 use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render};
 use crate::actions;
-use crate::db::{applications as repo, organisations};
+use crate::db::{applications as repo, deadlines, organisations};
 use crate::domain::access::Role;
 use crate::domain::codes::Frame;
+use crate::domain::deadlines::{Standing, standing};
 use crate::error::{AppError, ErrorKind};
+use crate::jobs::worker::format_due;
 use crate::web::AppState;
 use crate::web::applications::today_in_japan;
 
@@ -46,8 +48,48 @@ struct OrganisationOutlook {
     missing: Vec<String>,
 }
 
+/// One open deadline of my organisations' applications.
+#[derive(Serialize)]
+struct DeadlineView {
+    application_id: i64,
+    reference: String,
+    title: String,
+    kind: &'static str,
+    due: String,
+    overdue: bool,
+    /// 「あと3日」, 「本日まで」, 「期限超過（2日経過）」: the standing in words, not colour alone.
+    standing: String,
+}
+
+/// How many open deadlines the dashboard lists.
+const DEADLINES_SHOWN: i64 = 10;
+
+fn deadline_view(
+    row: &deadlines::UpcomingDeadline,
+    now: chrono::NaiveDateTime,
+) -> Option<DeadlineView> {
+    let kind = row.deadline.kind().ok()?;
+    let standing = standing(row.deadline.due_at, now);
+    Some(DeadlineView {
+        application_id: row.deadline.application_id,
+        reference: row.reference.clone(),
+        title: row.title.clone(),
+        kind: kind.label_ja(),
+        due: format_due(row.deadline.due_at, kind),
+        overdue: matches!(standing, Standing::Overdue(_)),
+        standing: match standing {
+            Standing::DueIn(0) => "本日が期限".to_owned(),
+            Standing::DueIn(days) => format!("あと{days}日"),
+            Standing::Overdue(0) => "期限超過（本日）".to_owned(),
+            Standing::Overdue(days) => format!("期限超過（{days}日経過）"),
+        },
+    })
+}
+
 #[derive(Serialize)]
 struct Dashboard {
+    /// 次の期限: open deadlines, nearest (and so overdue) first.
+    deadlines: Vec<DeadlineView>,
     applications: Vec<Summary>,
     outlooks: Vec<OrganisationOutlook>,
 }
@@ -137,7 +179,14 @@ pub async fn dashboard(state: web::Data<AppState>, session: Session) -> PageResu
                 }),
             }
         }
+        let now = crate::db::now();
+        let deadlines =
+            deadlines::open_for_organisations(&mut conn, &actor.organisation_ids, DEADLINES_SHOWN)?
+                .iter()
+                .filter_map(|row| deadline_view(row, now))
+                .collect();
         Ok(Dashboard {
+            deadlines,
             applications: rows
                 .iter()
                 .rev()

@@ -12,6 +12,7 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::evidence::EvidenceSection;
 use super::view::{
     DecisionPanel, current_decision, decision_panel, decision_view, refusal_message,
 };
@@ -19,9 +20,9 @@ use super::{
     PageError, PageForm, PageResult, blocking, csrf_token, html, nav_for, page_caller, redirect,
     render_fragment, set_flash,
 };
-use crate::actions::{self, ActionRequest};
+use crate::actions::{self, ActionRequest, editable_aggregate};
 use crate::db::applications::{self as repo, Aggregate};
-use crate::db::organisations;
+use crate::db::{self, organisations};
 use crate::domain::calendar::FiscalYear;
 use crate::domain::codes::{
     ActivityCategory, ExpenseCategory, FundingSource, LegalPath, PartnerKind,
@@ -29,7 +30,7 @@ use crate::domain::codes::{
 use crate::domain::program::ProgramSet;
 use crate::domain::validation::{ErrorCode, FieldErrors};
 use crate::domain::workflow::{self, Action, Actor};
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppResult, ErrorKind};
 use crate::web::AppState;
 use crate::web::applications::{
     ActivityInput, DraftInput, LegalBasisInput, LineInput, PartnerInput, create_application,
@@ -320,7 +321,7 @@ fn parse_date(errors: &mut FieldErrors, name: &str, text: &str) -> Option<NaiveD
 }
 
 /// `1,200,000円` and full-width digits are read as 1200000.
-fn parse_amount(text: &str) -> Option<i64> {
+pub(super) fn parse_amount(text: &str) -> Option<i64> {
     let digits: String = text
         .chars()
         .filter(|c| !matches!(c, ',' | '，' | '円' | ' ' | '　'))
@@ -490,7 +491,7 @@ pub struct Field {
     pub hint: Option<&'static str>,
 }
 
-fn field_id(name: &str) -> String {
+pub(super) fn field_id(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' {
@@ -682,6 +683,8 @@ struct EditorView {
     next_activity: usize,
     general_errors: Vec<String>,
     panel: DecisionPanel,
+    /// The legal basis's evidence files and the refusal of the last upload.
+    evidence: EvidenceSection,
     /// Prototypes for rows added in the browser (`__A__`, `__L__`, `__P__` are replaced).
     line_template: LineView,
     activity_template: ActivityView,
@@ -912,7 +915,7 @@ fn editor_view(
             ),
             Field {
                 hint: Some(
-                    "証拠書類の名称（例: 変更認定通知書 令和8年4月1日）。ファイルの添付は今後対応します。",
+                    "証拠書類の名称（例: 変更認定通知書 令和8年4月1日）。ファイルは下の「証拠書類のファイル」から添付します。",
                 ),
                 ..text_field(
                     "legal_basis.evidence".into(),
@@ -926,6 +929,7 @@ fn editor_view(
         next_activity,
         general_errors,
         panel,
+        evidence: EvidenceSection::default(),
         line_template: line_view("__A__", "__L__", &LineText::default(), choices, &none),
         activity_template,
         partner_template: partner_view("__P__", &PartnerText::default(), choices, &none),
@@ -966,23 +970,6 @@ fn last_return_reason(
         .and_then(|event| event.reason))
 }
 
-/// Loads the application for editing: the caller may edit it and it is editable.
-fn editable_aggregate(
-    conn: &mut crate::db::DbConnection,
-    actor: &Actor,
-    id: i64,
-) -> AppResult<Aggregate> {
-    let aggregate = actions::authorized_aggregate(conn, actor, id, Action::EditDraft)?;
-    let state = aggregate.state()?;
-    if !workflow::editable(state) {
-        return Err(AppError::conflict(format!(
-            "「{}」の申請は編集できません",
-            state.label_ja()
-        )));
-    }
-    Ok(aggregate)
-}
-
 fn editor_page(
     caller: &Caller,
     session: &Session,
@@ -1010,7 +997,34 @@ pub async fn edit_page(
     path: web::Path<i64>,
 ) -> PageResult {
     let caller = page_caller(&state, &session).await?;
-    let id = path.into_inner();
+    stored_editor(&state, &caller, &session, path.into_inner(), None).await
+}
+
+/// The editor with a refused upload's message next to the file input (422): the form as
+/// stored, since the upload is a form of its own.
+pub(super) async fn with_evidence_error(
+    state: &AppState,
+    caller: &Caller,
+    session: &Session,
+    id: i64,
+    message: String,
+) -> PageResult {
+    stored_editor(state, caller, session, id, Some(message)).await
+}
+
+/// The editor for the application as stored.
+async fn stored_editor(
+    state: &AppState,
+    caller: &Caller,
+    session: &Session,
+    id: i64,
+    evidence_error: Option<String>,
+) -> PageResult {
+    let status = if evidence_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let pool = state.pool.clone();
     let programs = state.programs.clone();
     let actor = caller.actor.clone();
@@ -1025,7 +1039,7 @@ pub async fn edit_page(
         )?;
         let reason = last_return_reason(&mut conn, &aggregate)?;
         let text = FormText::from_aggregate(&aggregate);
-        Ok(editor_view(
+        let mut view = editor_view(
             &aggregate,
             &text,
             &Errors(BTreeMap::new()),
@@ -1033,10 +1047,12 @@ pub async fn edit_page(
             &choices,
             decision_panel(current_decision(&mut conn, &programs, &aggregate)?.as_ref()),
             reason,
-        ))
+        );
+        view.evidence = EvidenceSection::new(&db::evidence::list(&mut conn, id)?, evidence_error);
+        Ok(view)
     })
     .await?;
-    editor_page(&caller, &session, StatusCode::OK, view)
+    editor_page(caller, session, status, view)
 }
 
 enum SaveOutcome {
@@ -1084,7 +1100,7 @@ pub async fn save(
             )?;
             let (by_name, general) = form_errors(errors, map);
             let reason = last_return_reason(conn, &aggregate)?;
-            Ok(SaveOutcome::Invalid(Box::new(editor_view(
+            let mut view = editor_view(
                 &aggregate,
                 &text,
                 &by_name,
@@ -1094,7 +1110,9 @@ pub async fn save(
                     "入力に誤りがあるため保存していません。赤字の項目を直してください。",
                 ),
                 reason,
-            ))))
+            );
+            view.evidence = EvidenceSection::new(&db::evidence::list(conn, id)?, None);
+            Ok(SaveOutcome::Invalid(Box::new(view)))
         };
         if !parse_errors.is_empty() {
             return invalid(&mut conn, &parse_errors, None);

@@ -5,10 +5,11 @@ use actix_session::Session;
 use actix_web::{get, web};
 use serde::{Deserialize, Serialize};
 
+use super::deadlines::{EntryView, entry_view};
 use super::view::{Summary, label, summary};
 use super::{PageResult, blocking, page_caller, render};
 use crate::db::applications::{self as repo, PipelineFilter};
-use crate::db::{awards, organisations, workflow as store};
+use crate::db::{self, awards, deadlines, organisations, workflow as store};
 use crate::domain::access::Role;
 use crate::domain::codes::{Frame, PartnerKind};
 use crate::domain::kpi::continuation_rates;
@@ -22,8 +23,10 @@ use crate::web::auth::Caller;
 const AWARDS_TARGET_PER_YEAR: i64 = 30;
 /// At most this many rows on one page of the pipeline.
 const PIPELINE_LIMIT: i64 = 500;
+/// Deadlines in the main page's "next deadlines" list.
+const NEXT_DEADLINES: i64 = 10;
 
-fn manager_only(caller: &Caller) -> Result<(), AppError> {
+pub(super) fn manager_only(caller: &Caller) -> Result<(), AppError> {
     if caller.actor.role == Role::ProgramManager {
         Ok(())
     } else {
@@ -65,6 +68,8 @@ struct PipelineView {
     q: String,
     applications: Vec<Summary>,
     limited: bool,
+    next_deadlines: Vec<EntryView>,
+    overdue_deadlines: i64,
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -98,6 +103,12 @@ pub async fn pipeline(
         let counts = repo::count_by_state(&mut conn)?;
         let rows = repo::list_filtered(&mut conn, &filter, PIPELINE_LIMIT + 1, 0)?;
         let limited = rows.len() > PIPELINE_LIMIT as usize;
+        let now = db::now();
+        let next_deadlines = deadlines::next_open(&mut conn, now, NEXT_DEADLINES)?
+            .iter()
+            .map(|entry| entry_view(entry, now))
+            .collect();
+        let overdue_deadlines = deadlines::count_open_before(&mut conn, now)?;
         let selected = |value: &str, chosen: &Option<String>| chosen.as_deref() == Some(value);
         let year_text = filter.fiscal_year.map(|y| y.to_string());
         let municipality_text = filter.municipality_id.map(|m| m.to_string());
@@ -153,6 +164,8 @@ pub async fn pipeline(
                 .map(|row| summary(row, &municipalities))
                 .collect(),
             limited,
+            next_deadlines,
+            overdue_deadlines,
         })
     })
     .await?;

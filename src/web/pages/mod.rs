@@ -1,21 +1,28 @@
 //! The HTML pages, in Japanese: server-rendered handlebars (strict mode) with the templates
 //! compiled into the binary, a little JavaScript where it helps. Every page starts with
 //! [`page_caller`]; every form carries the session's CSRF token and every POST goes through
-//! [`PageForm`], which refuses a missing or wrong token with 403 before anything is read.
+//! [`PageForm`] (or, for a form with a file, [`upload::read_file_form`]), which refuses a
+//! missing or wrong token with 403 before anything is read.
 //! Like the JSON API, the pages hold no rules and no SQL: they call `actions`, `db` and
 //! `domain`, and only arrange what those answer for people.
 
 pub mod applicant;
 pub mod auth;
+pub mod awards;
+pub mod deadlines;
 pub mod editor;
+pub mod evidence;
 pub mod manager;
 pub mod officer;
+pub mod reports;
 pub mod reset;
+pub mod settings;
+pub mod upload;
 pub mod view;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -29,12 +36,14 @@ use serde::Serialize;
 
 use super::AppState;
 use super::auth::{Caller, caller};
+use crate::config::TemplatesDir;
 use crate::domain::access::Role;
 use crate::domain::calendar::{FiscalYear, wareki_date};
 use crate::domain::money::Yen;
 use crate::error::{AppError, AppResult, ErrorKind};
 
-/// Every template, compiled in: pages never depend on the working directory at run time.
+/// Every template, compiled in: pages never depend on the working directory at run time
+/// (`templates_dir` may replace them at start-up: [`install_templates`]).
 const TEMPLATES: &[(&str, &str)] = &[
     (
         "layout",
@@ -88,6 +97,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/pages/application_show.hbs"),
     ),
     (
+        "application_filing",
+        include_str!("../../../templates/pages/application_filing.hbs"),
+    ),
+    (
+        "settings_notifications",
+        include_str!("../../../templates/pages/settings_notifications.hbs"),
+    ),
+    (
         "finance_queue",
         include_str!("../../../templates/pages/finance_queue.hbs"),
     ),
@@ -111,26 +128,83 @@ const TEMPLATES: &[(&str, &str)] = &[
         "manager_programs",
         include_str!("../../../templates/pages/manager_programs.hbs"),
     ),
+    (
+        "manager_calendar",
+        include_str!("../../../templates/pages/manager_calendar.hbs"),
+    ),
+    (
+        "manager_reminders",
+        include_str!("../../../templates/pages/manager_reminders.hbs"),
+    ),
+    (
+        "manager_dead_letters",
+        include_str!("../../../templates/pages/manager_dead_letters.hbs"),
+    ),
+    (
+        "manager_award_import",
+        include_str!("../../../templates/pages/manager_award_import.hbs"),
+    ),
+    (
+        "manager_award_import_status",
+        include_str!("../../../templates/pages/manager_award_import_status.hbs"),
+    ),
+    (
+        "manager_name_reviews",
+        include_str!("../../../templates/pages/manager_name_reviews.hbs"),
+    ),
 ];
 
-static TEMPLATE_REGISTRY: LazyLock<Result<Handlebars<'static>, String>> =
-    LazyLock::new(build_registry);
+/// The embedded templates, compiled on first use (the tests and any process that installed no
+/// replacements).
+static EMBEDDED_REGISTRY: LazyLock<Result<Handlebars<'static>, String>> =
+    LazyLock::new(|| build_registry(None).map_err(|error| error.message));
+
+/// The registry with the `templates_dir` replacements, installed once at start-up.
+static INSTALLED_REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
+
+/// The names under which a file of `templates_dir` replaces a page template.
+pub fn template_files() -> Vec<String> {
+    TEMPLATES
+        .iter()
+        .map(|(name, _)| format!("pages/{name}.hbs"))
+        .collect()
+}
 
 /// The registry: strict mode, so that a misspelt field is an error in the tests rather than
-/// an empty cell on a page; HTML escaping (the default) stays on for every `{{value}}`.
-pub fn build_registry() -> Result<Handlebars<'static>, String> {
+/// an empty cell on a page; HTML escaping (the default) stays on for every `{{value}}`. A
+/// file of `overrides` named like an embedded template (`pages/<name>.hbs`) replaces it.
+pub fn build_registry(overrides: Option<&TemplatesDir>) -> AppResult<Handlebars<'static>> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
     registry.set_prevent_indent(true);
     for (name, text) in TEMPLATES {
-        registry
-            .register_template_string(name, *text)
-            .map_err(|error| format!("templates/pages/{name}.hbs: {error}"))?;
+        let file = format!("pages/{name}.hbs");
+        let replacement = match overrides {
+            Some(dir) => dir.read(&file)?.map(|text| (dir, text)),
+            None => None,
+        };
+        match replacement {
+            Some((dir, text)) => registry
+                .register_template_string(name, text)
+                .map_err(|error| dir.broken(&file, &error))?,
+            None => registry
+                .register_template_string(name, *text)
+                .map_err(|error| AppError::internal(format!("templates/{file}: {error}")))?,
+        }
     }
     registry.register_helper("yen", Box::new(yen_helper));
     registry.register_helper("wareki", Box::new(wareki_helper));
     registry.register_helper("nendo", Box::new(nendo_helper));
     Ok(registry)
+}
+
+/// Compiles the page templates with the replacements of `dir` and uses them from now on, for
+/// the life of the process (`hojokin serve` calls it once, before it listens).
+pub fn install_templates(dir: &TemplatesDir) -> AppResult<()> {
+    let registry = build_registry(Some(dir))?;
+    INSTALLED_REGISTRY
+        .set(registry)
+        .map_err(|_| AppError::internal("ページのテンプレートは既に読み込まれています"))
 }
 
 fn param_value<'a>(
@@ -325,6 +399,11 @@ pub fn nav_for(role: Role) -> Vec<NavItem> {
             item("/manager/award-limits", "採択回数の上限"),
             item("/manager/kpis", "KPI"),
             item("/manager/programs", "年度ごとの規則"),
+            item("/manager/calendar", "期限カレンダー"),
+            item("/manager/reminders", "送信記録"),
+            item("/manager/dead-letters", "送信不能メール"),
+            item("/manager/awards/import", "採択一覧の取込"),
+            item("/manager/awards/reviews", "名称の確認"),
         ],
     }
 }
@@ -334,9 +413,12 @@ pub fn home_of(role: Role) -> &'static str {
 }
 
 pub(crate) fn render_html<T: Serialize>(template: &str, data: &T) -> AppResult<String> {
-    let registry = TEMPLATE_REGISTRY
-        .as_ref()
-        .map_err(|error| AppError::internal(format!("テンプレートを読み込めません: {error}")))?;
+    let registry = match INSTALLED_REGISTRY.get() {
+        Some(registry) => registry,
+        None => EMBEDDED_REGISTRY.as_ref().map_err(|error| {
+            AppError::internal(format!("テンプレートを読み込めません: {error}"))
+        })?,
+    };
     registry
         .render(template, data)
         .map_err(|error| AppError::internal("ページを表示できません").with_cause(error))
@@ -436,6 +518,14 @@ fn same_token(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// 403 for a form without the session's CSRF token (or with another).
+pub(crate) fn csrf_refused() -> PageError {
+    PageError(AppError::new(
+        ErrorKind::Forbidden,
+        "フォームの有効期限が切れたか、不正な送信です",
+    ))
+}
+
 /// A form posted from one of our pages: the fields in order, after the CSRF check. A request
 /// without the session's token (or with another) is refused with 403 before the handler runs,
 /// so it changes nothing.
@@ -477,12 +567,7 @@ impl FromRequest for PageForm {
         let session = request.get_session();
         let form = web::Form::<Vec<(String, String)>>::from_request(request, payload);
         Box::pin(async move {
-            let refused = || {
-                PageError(AppError::new(
-                    ErrorKind::Forbidden,
-                    "フォームの有効期限が切れたか、不正な送信です",
-                ))
-            };
+            let refused = csrf_refused;
             let fields = form.await.map_err(|_| refused())?.into_inner();
             let expected = session
                 .get::<String>(CSRF)
@@ -523,6 +608,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(editor::preview)
         .service(view::show)
         .service(view::act)
+        .service(evidence::upload)
+        .service(evidence::download)
+        .service(evidence::delete)
+        .service(reports::form_page)
+        .service(reports::file)
+        .service(settings::page)
+        .service(settings::save)
         .service(officer::queue)
         .service(officer::review_page)
         .service(officer::review_line)
@@ -532,8 +624,23 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(manager::award_limits)
         .service(manager::kpis)
         .service(manager::program_years)
+        .service(deadlines::calendar)
+        .service(deadlines::reminder_log)
+        .service(deadlines::dead_letters)
+        .service(deadlines::retry)
+        .service(awards::import_page)
+        .service(awards::upload)
+        .service(awards::import_status)
+        .service(awards::import_progress)
+        .service(awards::apply)
+        .service(awards::reviews)
+        .service(awards::resolve)
         .service(web::resource("/static/app.css").route(web::get().to(stylesheet)))
-        .service(web::resource("/static/editor.js").route(web::get().to(editor_script)));
+        .service(web::resource("/static/editor.js").route(web::get().to(editor_script)))
+        .service(
+            web::resource("/static/import-progress.js")
+                .route(web::get().to(import_progress_script)),
+        );
 }
 
 async fn stylesheet() -> HttpResponse {
@@ -550,13 +657,20 @@ async fn editor_script() -> HttpResponse {
         .body(include_str!("../../../templates/static/editor.js"))
 }
 
+async fn import_progress_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../../templates/static/import-progress.js"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_template_compiles_in_strict_mode() {
-        let registry = build_registry();
+        let registry = build_registry(None);
         assert!(registry.is_ok(), "{:?}", registry.err());
     }
 

@@ -337,17 +337,23 @@ fn has_payload(action: Action) -> bool {
     )
 }
 
-/// The buttons to offer: what `authorize` allows this person and `transition` allows in this
-/// state (the engine's verdict is checked again when the button is pressed).
-pub fn available_actions(actor: &Actor, aggregate: &Aggregate) -> Vec<ActionButton> {
+/// Whether to offer `action` to this person on this application: what `authorize` allows
+/// this person and `transition` allows in this state (the engine's verdict and the reason are
+/// checked again when the action is performed).
+pub fn offered(actor: &Actor, aggregate: &Aggregate, action: Action) -> bool {
     let Ok(state) = aggregate.state() else {
-        return Vec::new();
+        return false;
     };
-    let scope = aggregate.scope();
     let facts = Facts {
         engine: Some(Ok(())),
         reason_given: true,
     };
+    workflow::authorize(actor, action, &aggregate.scope()).is_ok()
+        && workflow::transition(state, action, &facts).is_ok()
+}
+
+/// The buttons to offer (see [`offered`]).
+pub fn available_actions(actor: &Actor, aggregate: &Aggregate) -> Vec<ActionButton> {
     Action::ALL
         .iter()
         .copied()
@@ -357,8 +363,7 @@ pub fn available_actions(actor: &Actor, aggregate: &Aggregate) -> Vec<ActionButt
                 Action::View | Action::EditDraft | Action::ReviewBudgetLine | Action::ViewAudit
             ) && !has_payload(*action)
         })
-        .filter(|action| workflow::authorize(actor, *action, &scope).is_ok())
-        .filter(|action| workflow::transition(state, *action, &facts).is_ok())
+        .filter(|action| offered(actor, aggregate, *action))
         .map(|action| ActionButton {
             code: action.code(),
             label: action.label_ja(),
@@ -367,6 +372,32 @@ pub fn available_actions(actor: &Actor, aggregate: &Aggregate) -> Vec<ActionButt
                 action,
                 Action::Reject | Action::Withdraw | Action::Cancel | Action::Revoke
             ),
+        })
+        .collect()
+}
+
+/// A link to the form of an action that carries a payload (a report, a change request, the
+/// survey answer).
+#[derive(Serialize)]
+pub struct FormLink {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub href: String,
+}
+
+/// The forms to offer (see [`offered`]), each on a page of its own.
+pub fn available_forms(actor: &Actor, aggregate: &Aggregate) -> Vec<FormLink> {
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|action| has_payload(*action) && offered(actor, aggregate, *action))
+        .filter_map(|action| {
+            let page = super::reports::FilingKind::of(action)?;
+            Some(FormLink {
+                code: action.code(),
+                label: action.label_ja(),
+                href: format!("/applications/{}/{}", aggregate.application.id, page.path()),
+            })
         })
         .collect()
 }
@@ -391,6 +422,10 @@ struct ShowView {
     is_manager: bool,
     /// The PDF filings with their download links (the same authorization as this page).
     filings: Vec<FilingLink>,
+    /// Reports, change requests, the survey answer: the forms this person may file now.
+    forms: Vec<FormLink>,
+    /// The legal basis's evidence files (downloaded under the same authorization).
+    evidence_files: Vec<super::evidence::EvidenceLink>,
 }
 
 #[derive(Serialize)]
@@ -466,6 +501,11 @@ pub async fn show(
                     .is_ok(),
             is_manager: actor.role == Role::ProgramManager,
             filings: filing_links(aggregate.application.id)?,
+            forms: available_forms(&actor, &aggregate),
+            evidence_files: db::evidence::list(&mut conn, id)?
+                .iter()
+                .map(super::evidence::EvidenceLink::of)
+                .collect(),
         })
     })
     .await?;

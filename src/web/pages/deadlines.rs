@@ -1,0 +1,351 @@
+//! The program manager's deadlines and mail: the month calendar of every application's
+//! deadlines, the log of reminders and other emails sent, and the dead letters with a retry.
+//! What is overdue is `domain::deadlines::is_overdue`; the month grid is
+//! `domain::calendar::YearMonth`; the retry is `actions::manager::retry_dead_letter`, the
+//! same as the JSON API's.
+
+use std::str::FromStr;
+
+use actix_session::Session;
+use actix_web::{get, post, web};
+use chrono::{NaiveDateTime, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use super::manager::manager_only;
+use super::{PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
+use crate::actions;
+use crate::db::{self, deadlines, jobs, sent_emails};
+use crate::domain::calendar::{WEEKDAYS_JA, YearMonth, wareki_date};
+use crate::domain::deadlines::{DeadlineKind, is_overdue, jst_to_utc, utc_to_jst};
+use crate::error::{AppError, ErrorKind};
+use crate::web::AppState;
+
+/// `令和8年11月21日 17:00` (Japan time) for an instant stored in UTC.
+pub(super) fn jst_label(instant: NaiveDateTime) -> String {
+    let local = utc_to_jst(instant);
+    format!("{} {}", wareki_date(local.date()), local.format("%H:%M"))
+}
+
+fn kind_label(code: &str) -> String {
+    DeadlineKind::from_str(code).map_or_else(|_| code.to_owned(), |kind| kind.label_ja().to_owned())
+}
+
+/// A deadline as the calendar and the "next deadlines" list print it.
+#[derive(Serialize)]
+pub(super) struct EntryView {
+    application_id: i64,
+    reference: String,
+    organisation: String,
+    kind: String,
+    due: String,
+    time: String,
+    overdue: bool,
+    met: bool,
+}
+
+pub(super) fn entry_view(entry: &deadlines::DeadlineEntry, now: NaiveDateTime) -> EntryView {
+    EntryView {
+        application_id: entry.application_id,
+        reference: entry.reference.clone(),
+        organisation: entry.organisation.clone(),
+        kind: kind_label(&entry.kind),
+        due: jst_label(entry.due_at),
+        time: utc_to_jst(entry.due_at).format("%H:%M").to_string(),
+        overdue: is_overdue(&entry.status, entry.due_at, now),
+        met: entry.status == "met",
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MonthQuery {
+    month: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DayCell {
+    day: Option<u32>,
+    today: bool,
+    entries: Vec<EntryView>,
+}
+
+#[derive(Serialize)]
+struct Weekday {
+    short: &'static str,
+    full: &'static str,
+}
+
+#[derive(Serialize)]
+struct CalendarView {
+    wareki: String,
+    western: String,
+    previous: Option<String>,
+    previous_label: Option<String>,
+    next: Option<String>,
+    next_label: Option<String>,
+    weekdays: Vec<Weekday>,
+    weeks: Vec<Vec<DayCell>>,
+    total: usize,
+    overdue: usize,
+}
+
+#[get("/manager/calendar")]
+pub async fn calendar(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<MonthQuery>,
+) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    manager_only(&caller)?;
+    let today = crate::pdf::today_in_japan();
+    let month = match query.month.as_deref().map(str::trim) {
+        None | Some("") => YearMonth::of(today),
+        Some(text) => YearMonth::parse(text).ok_or_else(|| {
+            AppError::new(
+                ErrorKind::BadRequest,
+                "月は 2026-11 のように「年-月」で指定してください",
+            )
+        })?,
+    };
+    let midnight = NaiveTime::MIN;
+    let from = jst_to_utc(month.first_day(), midnight);
+    let to = month
+        .next()
+        .and_then(|next| jst_to_utc(next.first_day(), midnight));
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(AppError::new(ErrorKind::BadRequest, "表示できない月です").into());
+    };
+    let pool = state.pool.clone();
+    let entries = blocking(move || deadlines::entries_between(&mut *pool.get()?, from, to)).await?;
+    let now = db::now();
+    let mut total = 0;
+    let mut overdue = 0;
+    let weeks = month
+        .weeks()
+        .into_iter()
+        .map(|week| {
+            week.iter()
+                .map(|day| {
+                    let entries: Vec<EntryView> = day
+                        .map(|date| {
+                            entries
+                                .iter()
+                                .filter(|entry| utc_to_jst(entry.due_at).date() == date)
+                                .map(|entry| entry_view(entry, now))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    total += entries.len();
+                    overdue += entries.iter().filter(|entry| entry.overdue).count();
+                    DayCell {
+                        day: day.map(|date| chrono::Datelike::day(&date)),
+                        today: *day == Some(today),
+                        entries,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let view = CalendarView {
+        wareki: month.wareki(),
+        western: format!("{}年{}月", month.year(), month.month()),
+        previous: month.previous().map(|m| m.to_string()),
+        previous_label: month.previous().map(YearMonth::wareki),
+        next: month.next().map(|m| m.to_string()),
+        next_label: month.next().map(YearMonth::wareki),
+        weekdays: WEEKDAYS_JA
+            .iter()
+            .map(|(short, full)| Weekday { short, full })
+            .collect(),
+        weeks,
+        total,
+        overdue,
+    };
+    let title = format!("期限カレンダー {}", view.wareki);
+    render("manager_calendar", title, &caller, &session, view)
+}
+
+/// Lines of the reminder log on one page.
+const LOG_PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LogLine {
+    sent_at: String,
+    recipient: String,
+    subject: String,
+    template: String,
+    deadline_kind: Option<String>,
+    application_id: Option<i64>,
+    application_reference: Option<String>,
+    outcome: &'static str,
+    failed: bool,
+    detail: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LogView {
+    lines: Vec<LogLine>,
+    total: i64,
+    first: i64,
+    last: i64,
+    page: i64,
+    pages: i64,
+    previous: Option<i64>,
+    next: Option<i64>,
+}
+
+/// What each email template is, for people.
+fn template_label(template: &str) -> String {
+    match template {
+        "reminder" => "期限のリマインド",
+        "digest" => "週次のまとめ",
+        "notification" => "お知らせ",
+        "password_reset" => "パスワード再設定",
+        other => other,
+    }
+    .to_owned()
+}
+
+fn outcome_label(outcome: &str) -> &'static str {
+    match outcome {
+        "sent" => "送信済み",
+        "retrying" => "一時的な失敗（再試行）",
+        "dead" => "送信不能",
+        _ => "不明",
+    }
+}
+
+#[get("/manager/reminders")]
+pub async fn reminder_log(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<PageQuery>,
+) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    manager_only(&caller)?;
+    let page = match query.page.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|page| *page >= 1)
+            .ok_or_else(|| AppError::new(ErrorKind::BadRequest, "ページ番号は 1 以上の整数です"))?,
+    };
+    let offset = (page - 1).saturating_mul(LOG_PAGE_SIZE);
+    let pool = state.pool.clone();
+    let (entries, total) =
+        blocking(move || sent_emails::log_page(&mut *pool.get()?, LOG_PAGE_SIZE, offset)).await?;
+    let pages = ((total + LOG_PAGE_SIZE - 1) / LOG_PAGE_SIZE).max(1);
+    let shown = i64::try_from(entries.len()).unwrap_or(0);
+    let view = LogView {
+        lines: entries
+            .into_iter()
+            .map(|entry| LogLine {
+                sent_at: jst_label(entry.sent_at),
+                subject: entry
+                    .subject
+                    .clone()
+                    .unwrap_or_else(|| format!("（{}）", template_label(&entry.template))),
+                template: template_label(&entry.template),
+                deadline_kind: entry.deadline_kind.as_deref().map(kind_label),
+                recipient: entry.recipient,
+                application_id: entry.application_id,
+                application_reference: entry.application_reference,
+                outcome: outcome_label(&entry.outcome),
+                failed: entry.outcome != "sent",
+                detail: entry.detail,
+            })
+            .collect(),
+        total,
+        first: if shown == 0 { 0 } else { offset + 1 },
+        last: offset + shown,
+        page,
+        pages,
+        previous: (page > 1).then(|| page - 1),
+        next: (page < pages).then(|| page + 1),
+    };
+    render("manager_reminders", "送信記録", &caller, &session, view)
+}
+
+#[derive(Serialize)]
+struct DeadLetter {
+    id: i64,
+    kind: String,
+    recipient: String,
+    application_id: Option<i64>,
+    attempts: i32,
+    last_error: String,
+    failed_at: String,
+}
+
+#[derive(Serialize)]
+struct DeadLettersView {
+    jobs: Vec<DeadLetter>,
+}
+
+#[get("/manager/dead-letters")]
+pub async fn dead_letters(state: web::Data<AppState>, session: Session) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    manager_only(&caller)?;
+    let pool = state.pool.clone();
+    let dead = blocking(move || jobs::dead(&mut *pool.get()?)).await?;
+    let view = DeadLettersView {
+        jobs: dead
+            .into_iter()
+            .map(|job| {
+                let payload: serde_json::Value =
+                    serde_json::from_str(&job.payload_json).unwrap_or_default();
+                let template = payload["template"].as_str().map(template_label);
+                let recipient = payload["to"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| {
+                        payload["user_id"]
+                            .as_i64()
+                            .map(|id| format!("利用者 #{id}"))
+                    })
+                    .unwrap_or_else(|| "—".to_owned());
+                DeadLetter {
+                    id: job.id,
+                    kind: template.unwrap_or_else(|| template_label(&job.kind)),
+                    recipient,
+                    application_id: payload["application_id"].as_i64(),
+                    attempts: job.attempts,
+                    last_error: job.last_error.unwrap_or_default(),
+                    failed_at: job.finished_at.map(jst_label).unwrap_or_default(),
+                }
+            })
+            .collect(),
+    };
+    render(
+        "manager_dead_letters",
+        "送信できなかったメール",
+        &caller,
+        &session,
+        view,
+    )
+}
+
+#[post("/manager/dead-letters/{id}/retry")]
+pub async fn retry(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+    _form: PageForm,
+) -> PageResult {
+    let caller = page_caller(&state, &session).await?;
+    manager_only(&caller)?;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    let actor = caller.actor.clone();
+    blocking(move || actions::manager::retry_dead_letter(&mut *pool.get()?, &actor, id)).await?;
+    set_flash(
+        &session,
+        format!("メール（ジョブ {id}）を再送の列に戻しました"),
+    );
+    Ok(redirect("/manager/dead-letters"))
+}
