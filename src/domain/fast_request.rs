@@ -883,7 +883,7 @@ pub(super) mod tests {
             text.replacen(r#""frame":"#, r#""frame" "#, 1),
             text.replacen(r#""frame":"#, r#""frame_code":"#, 1),
             text.replacen(r#""frame":"#, r#""fram":"#, 1),
-            format!(r#"{{"frame""#),
+            r#"{"frame""#.to_owned(),
             // Not an object, or trailing text.
             "[]".to_owned(),
             format!("[{text}]"),
