@@ -14,6 +14,22 @@ use crate::helpers::{TestDb, block_on};
 
 const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
 
+/// The evidence form as a browser sends it: the CSRF token first, then the file.
+fn evidence_upload(
+    uri: &str,
+    token: &[u8],
+    (file_name, content_type): (&str, &str),
+    bytes: &[u8],
+) -> TestRequest {
+    upload_request(
+        uri,
+        &[
+            ("csrf_token", None, token),
+            ("evidence_file", Some((file_name, content_type)), bytes),
+        ],
+    )
+}
+
 fn stored_files(test_db: &TestDb) -> i64 {
     evidence_files::table
         .count()
@@ -115,13 +131,7 @@ crate::on_both_backends!(
             let refused = send!(
                 owner,
                 &app,
-                upload_request(
-                    &uri,
-                    &[
-                        ("csrf_token", None, b"0000"),
-                        ("evidence_file", Some((name, "application/pdf")), PDF)
-                    ]
-                )
+                evidence_upload(&uri, b"0000", (name, "application/pdf"), PDF)
             );
             assert_eq!(refused.status, 403);
             assert_eq!(stored_files(test_db), 0);
@@ -130,16 +140,11 @@ crate::on_both_backends!(
             let html = send!(
                 owner,
                 &app,
-                upload_request(
+                evidence_upload(
                     &uri,
-                    &[
-                        ("csrf_token", None, token.as_bytes()),
-                        (
-                            "evidence_file",
-                            Some(("fake.pdf", "application/pdf")),
-                            b"<html><script>alert(1)</script></html>"
-                        )
-                    ]
+                    token.as_bytes(),
+                    ("fake.pdf", "application/pdf"),
+                    b"<html><script>alert(1)</script></html>"
                 )
             );
             assert_eq!(html.status, 422);
@@ -158,16 +163,11 @@ crate::on_both_backends!(
             let mismatch = send!(
                 owner,
                 &app,
-                upload_request(
+                evidence_upload(
                     &uri,
-                    &[
-                        ("csrf_token", None, token.as_bytes()),
-                        (
-                            "evidence_file",
-                            Some(("scan.pdf", "application/pdf")),
-                            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"
-                        )
-                    ]
+                    token.as_bytes(),
+                    ("scan.pdf", "application/pdf"),
+                    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"
                 )
             );
             assert_eq!(mismatch.status, 422);
@@ -182,13 +182,7 @@ crate::on_both_backends!(
             let too_large = send!(
                 owner,
                 &app,
-                upload_request(
-                    &uri,
-                    &[
-                        ("csrf_token", None, token.as_bytes()),
-                        ("evidence_file", Some(("big.pdf", "application/pdf")), &big)
-                    ]
-                )
+                evidence_upload(&uri, token.as_bytes(), ("big.pdf", "application/pdf"), &big)
             );
             assert_eq!(too_large.status, 422);
             assert!(too_large.body.contains("id=\"evidence_file-error\">ファイルが大きすぎます（10.0 MB）。10MB 以下のファイルにしてください"));
@@ -196,14 +190,8 @@ crate::on_both_backends!(
             let huge = send!(
                 owner,
                 &app,
-                upload_request(
-                    &uri,
-                    &[
-                        ("csrf_token", None, token.as_bytes()),
-                        ("evidence_file", Some(("huge.pdf", "application/pdf")), PDF)
-                    ]
-                )
-                .insert_header(("content-length", (30 * 1024 * 1024).to_string()))
+                evidence_upload(&uri, token.as_bytes(), ("huge.pdf", "application/pdf"), PDF)
+                    .insert_header(("content-length", (30 * 1024 * 1024).to_string()))
             );
             assert_eq!(huge.status, 413);
             assert!(huge.body.contains("添付できるファイルは 10MB までです"));
@@ -211,12 +199,11 @@ crate::on_both_backends!(
             let empty = send!(
                 owner,
                 &app,
-                upload_request(
+                evidence_upload(
                     &uri,
-                    &[
-                        ("csrf_token", None, token.as_bytes()),
-                        ("evidence_file", Some(("", "application/octet-stream")), b"")
-                    ]
+                    token.as_bytes(),
+                    ("", "application/octet-stream"),
+                    b""
                 )
             );
             assert_eq!(empty.status, 422);
@@ -227,13 +214,7 @@ crate::on_both_backends!(
             let done = send!(
                 owner,
                 &app,
-                upload_request(
-                    &uri,
-                    &[
-                        ("csrf_token", None, token.as_bytes()),
-                        ("evidence_file", Some((name, "application/pdf")), PDF)
-                    ]
-                )
+                evidence_upload(&uri, token.as_bytes(), (name, "application/pdf"), PDF)
             );
             assert_eq!(done.status, 303, "{}", done.body);
             assert_eq!(
@@ -329,13 +310,7 @@ crate::on_both_backends!(
             let foreign = send!(
                 other,
                 &app,
-                upload_request(
-                    &uri,
-                    &[
-                        ("csrf_token", None, other_token.as_bytes()),
-                        ("evidence_file", Some((name, "application/pdf")), PDF)
-                    ]
-                )
+                evidence_upload(&uri, other_token.as_bytes(), (name, "application/pdf"), PDF)
             );
             assert_eq!(foreign.status, 403);
             let foreign = send!(
@@ -364,13 +339,7 @@ crate::on_both_backends!(
             let late = send!(
                 owner,
                 &app,
-                upload_request(
-                    &uri,
-                    &[
-                        ("csrf_token", None, token.as_bytes()),
-                        ("evidence_file", Some((name, "application/pdf")), PDF)
-                    ]
-                )
+                evidence_upload(&uri, token.as_bytes(), (name, "application/pdf"), PDF)
             );
             assert_eq!(late.status, 409, "{}", late.body);
             assert!(late.body.contains("「申請済」の申請は編集できません"));
