@@ -15,7 +15,8 @@ use crate::error::{AppError, AppResult};
 use crate::on_backend;
 
 /// One upload as the pages show it (the CSV text is left out).
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = award_imports)]
 pub struct ImportRow {
     pub id: i64,
     pub file_name: String,
@@ -37,128 +38,6 @@ pub struct ImportRow {
     pub created_at: NaiveDateTime,
     pub started_at: Option<NaiveDateTime>,
     pub finished_at: Option<NaiveDateTime>,
-}
-
-#[allow(clippy::type_complexity)]
-fn row_columns() -> (
-    (
-        award_imports::id,
-        award_imports::file_name,
-        award_imports::status,
-        award_imports::row_count,
-        award_imports::matched,
-        award_imports::created,
-        award_imports::queued,
-        award_imports::new_organisations,
-        award_imports::new_award_members,
-        award_imports::steps_total,
-    ),
-    (
-        award_imports::organisations_created,
-        award_imports::names_added,
-        award_imports::awards_created,
-        award_imports::members_created,
-        award_imports::reviews_queued,
-        award_imports::job_id,
-        award_imports::error,
-        award_imports::created_at,
-        award_imports::started_at,
-        award_imports::finished_at,
-    ),
-) {
-    (
-        (
-            award_imports::id,
-            award_imports::file_name,
-            award_imports::status,
-            award_imports::row_count,
-            award_imports::matched,
-            award_imports::created,
-            award_imports::queued,
-            award_imports::new_organisations,
-            award_imports::new_award_members,
-            award_imports::steps_total,
-        ),
-        (
-            award_imports::organisations_created,
-            award_imports::names_added,
-            award_imports::awards_created,
-            award_imports::members_created,
-            award_imports::reviews_queued,
-            award_imports::job_id,
-            award_imports::error,
-            award_imports::created_at,
-            award_imports::started_at,
-            award_imports::finished_at,
-        ),
-    )
-}
-
-type Loaded = (
-    (i64, String, String, i32, i32, i32, i32, i32, i32, i32),
-    (
-        Option<i32>,
-        Option<i32>,
-        Option<i32>,
-        Option<i32>,
-        Option<i32>,
-        Option<i64>,
-        Option<String>,
-        NaiveDateTime,
-        Option<NaiveDateTime>,
-        Option<NaiveDateTime>,
-    ),
-);
-
-fn from_loaded(loaded: Loaded) -> ImportRow {
-    let (
-        (
-            id,
-            file_name,
-            status,
-            row_count,
-            matched,
-            created,
-            queued,
-            new_organisations,
-            new_award_members,
-            steps_total,
-        ),
-        (
-            organisations_created,
-            names_added,
-            awards_created,
-            members_created,
-            reviews_queued,
-            job_id,
-            error,
-            created_at,
-            started_at,
-            finished_at,
-        ),
-    ) = loaded;
-    ImportRow {
-        id,
-        file_name,
-        status,
-        row_count,
-        matched,
-        created,
-        queued,
-        new_organisations,
-        new_award_members,
-        steps_total,
-        organisations_created,
-        names_added,
-        awards_created,
-        members_created,
-        reviews_queued,
-        job_id,
-        error,
-        created_at,
-        started_at,
-        finished_at,
-    }
 }
 
 fn count(value: usize) -> i32 {
@@ -202,10 +81,9 @@ pub fn insert_planned(conn: &mut DbConnection, new: &NewImport<'_>) -> AppResult
 pub fn find(conn: &mut DbConnection, id: i64) -> AppResult<Option<ImportRow>> {
     Ok(award_imports::table
         .find(id)
-        .select(row_columns())
-        .first::<Loaded>(conn)
-        .optional()?
-        .map(from_loaded))
+        .select(ImportRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// The file name and text of an upload (for the job).
@@ -222,11 +100,8 @@ pub fn recent(conn: &mut DbConnection, limit: i64) -> AppResult<Vec<ImportRow>> 
     Ok(award_imports::table
         .order(award_imports::id.desc())
         .limit(limit)
-        .select(row_columns())
-        .load::<Loaded>(conn)?
-        .into_iter()
-        .map(from_loaded)
-        .collect())
+        .select(ImportRow::as_select())
+        .load(conn)?)
 }
 
 /// The job kind and payload that apply an upload.
