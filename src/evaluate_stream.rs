@@ -12,7 +12,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use crate::domain::contract::{evaluate_if_plain, evaluate_text};
+use crate::domain::contract::{evaluate_if_plain, evaluate_text_reporting};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
 
@@ -205,7 +205,7 @@ fn evaluate_batch(batch: &mut Batch, programs: &ProgramSet, ledger: &Ledger, all
                 if text.trim().is_empty() {
                     continue;
                 }
-                evaluate_text(text, programs, ledger, all_frames, output)
+                evaluate_text_reporting(text, programs, ledger, all_frames, output)
             }
         };
         *lines += 1;
@@ -267,6 +267,7 @@ fn write_in_order(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::contract::evaluate_text;
     use crate::domain::program::ProgramSet;
 
     fn run(input: &[u8], threads: usize) -> (io::Result<StreamSummary>, String) {

@@ -53,6 +53,18 @@ pub fn evaluate_text(
     if let Some(answered) = evaluate_plain_text(request, programs, ledger, all_frames, out) {
         return answered;
     }
+    evaluate_text_reporting(request, programs, ledger, all_frames, out)
+}
+
+/// [`evaluate_text`] without its fast path: for a request that [`evaluate_if_plain`] has
+/// already declined, so that it is not read that way twice.
+pub fn evaluate_text_reporting(
+    request: &str,
+    programs: &ProgramSet,
+    ledger: &Ledger,
+    all_frames: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), FieldErrors> {
     match serde_json::from_str::<Value>(request) {
         Ok(value) => evaluate_json(&value, programs, ledger, all_frames, out),
         Err(error) => Err(FieldErrors::invalid_json(&error)),
