@@ -7,6 +7,8 @@
 //! The comparison key is legal form + core, so that 株式会社つばめいと and 公益社団法人つばめいと
 //! stay apart while 森興産株式会社 and (株)森興産 meet.
 
+use std::borrow::Cow;
+
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// The legal form (法人格) written in an organisation's name.
@@ -344,14 +346,30 @@ fn compose_key(legal_form: Option<LegalForm>, core: &str) -> String {
 }
 
 /// Steps 1–4 of DOMAIN §7.3 in one pass: NFKC, drop whitespace, fold case, unify brackets.
-fn fold(name: &str) -> String {
-    // Most names are already in NFKC; the quick check says so without running the
+fn fold(name: &str) -> Cow<'_, str> {
+    // Most names come back as they are: kana, kanji and lower-case ASCII.
+    if name.chars().all(folds_to_itself) {
+        return Cow::Borrowed(name);
+    }
+    // Most of the rest are already in NFKC; the quick check says so without running the
     // (much slower) decomposition and recomposition, which would give the text back unchanged.
     let plain = name.chars().all(|c| c.is_ascii() || is_plain_cjk(c));
-    if plain || is_nfkc_quick(name.chars()) == IsNormalized::Yes {
-        fold_normalised(name.chars(), name.len())
+    Cow::Owned(
+        if plain || is_nfkc_quick(name.chars()) == IsNormalized::Yes {
+            fold_normalised(name.chars(), name.len())
+        } else {
+            fold_normalised(name.nfkc(), name.len())
+        },
+    )
+}
+
+/// Whether [`fold_normalised`] keeps `c` as it is, in text that is in NFKC because every
+/// character of it is ASCII or [`is_plain_cjk`].
+fn folds_to_itself(c: char) -> bool {
+    if c.is_ascii() {
+        !(c.is_whitespace() || c.is_ascii_uppercase() || matches!(c, '[' | '{' | ']' | '}'))
     } else {
-        fold_normalised(name.nfkc(), name.len())
+        is_plain_cjk(c) && !matches!(c, 'ヶ' | '髙')
     }
 }
 
@@ -502,13 +520,19 @@ fn is_abbreviation(inside: &str) -> bool {
 
 /// The legal form written before or after the name (株式会社森興産 / 森興産株式会社).
 fn split_legal_form(legal: &str) -> (Option<LegalForm>, &str) {
+    // Comparing one byte first skips most spellings without a call to compare them whole.
+    let (first, last) = (legal.as_bytes().first(), legal.as_bytes().last());
     for &(spelling, form) in SPELLINGS {
-        if let Some(core) = legal.strip_prefix(spelling).filter(|core| !core.is_empty()) {
+        if spelling.as_bytes().first() == first
+            && let Some(core) = legal.strip_prefix(spelling).filter(|core| !core.is_empty())
+        {
             return (Some(form), core);
         }
     }
     for &(spelling, form) in SPELLINGS {
-        if let Some(core) = legal.strip_suffix(spelling).filter(|core| !core.is_empty()) {
+        if spelling.as_bytes().last() == last
+            && let Some(core) = legal.strip_suffix(spelling).filter(|core| !core.is_empty())
+        {
             return (Some(form), core);
         }
     }
@@ -783,6 +807,29 @@ mod tests {
         for name in names {
             let slow: String = fold_normalised(name.nfkc(), name.len());
             assert_eq!(fold(name), slow, "{name}");
+        }
+    }
+
+    #[test]
+    fn names_that_fold_to_themselves_are_borrowed_and_the_rest_are_not() {
+        let mut every_ascii: String = (0u8..0x80).map(char::from).collect();
+        every_ascii.push_str("株式会社みらい");
+        for name in [
+            "株式会社みらい人事ラボ",
+            "npo法人meguru(dmo)-1",
+            "一般社団法人cocoro",
+            "Npo法人",
+            "a b",
+            "x[y]",
+            "{z}",
+            "鰺ヶ沢",
+            "髙橋",
+            every_ascii.as_str(),
+        ] {
+            let slow: String = fold_normalised(name.nfkc(), name.len());
+            let folded = fold(name);
+            assert_eq!(folded, slow, "{name}");
+            assert_eq!(matches!(folded, Cow::Borrowed(_)), slow == name, "{name}");
         }
     }
 }
