@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxBuildHasher;
+
 use serde::{Deserialize, Serialize};
 
 use super::names::org_key;
@@ -24,13 +26,16 @@ pub struct PastAward {
     pub listed_as: String,
 }
 
+// Looked up once per applicant of every application evaluated, so the maps use a fast hash
+// instead of SipHash: their keys come from the award lists, not from requests, so a request
+// cannot fill them with colliding keys.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    by_corporate_number: HashMap<String, OrganisationId>,
+    by_corporate_number: HashMap<String, OrganisationId, FxBuildHasher>,
     // A key may name several organisations (the data keeps them apart); all are returned so
     // that the engine can take the most conservative count and say so.
-    by_name_key: HashMap<String, Vec<OrganisationId>>,
-    awards: HashMap<OrganisationId, Vec<PastAward>>,
+    by_name_key: HashMap<String, Vec<OrganisationId>, FxBuildHasher>,
+    awards: HashMap<OrganisationId, Vec<PastAward>, FxBuildHasher>,
 }
 
 impl Ledger {
