@@ -182,8 +182,10 @@ fn peak_rss_kib() -> u64 {
 }
 
 fn engine_alone(programs: &ProgramSet, ledger: &Ledger) {
-    let applications: Vec<Application> = (0..1000)
-        .map(|i| parse_request(&request_line(i)).expect("valid request"))
+    let lines: Vec<String> = (0..1000).map(request_line).collect();
+    let applications: Vec<Application> = lines
+        .iter()
+        .map(|line| parse_request(line).expect("valid request"))
         .collect();
     let program = programs
         .get(applications[0].fiscal_year)

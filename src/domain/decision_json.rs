@@ -9,7 +9,8 @@ use std::fmt::{self, Write as _};
 
 use super::evaluation::{AllFrames, Decision, Finding, PriorAward, Severity};
 use super::json_text::plain_prefix_len;
-use super::money::Yen;
+use super::message::MessageSink;
+use super::money::{YEN_TEXT_BYTES, Yen};
 
 /// Appends `decision` as JSON to `out`.
 pub(super) fn write_decision(decision: &Decision<'_>, out: &mut Vec<u8>) {
@@ -148,15 +149,7 @@ fn write_finding(out: &mut Vec<u8>, finding: &Finding<'_>) {
         Severity::Warning => b",\"severity\":\"warning\",\"message\":\"",
         Severity::Info => b",\"severity\":\"info\",\"message\":\"",
     });
-    // Rendered in place as it is, then escaped only if it turns out to need it (rarely: a
-    // name with a quote): one scan instead of one per piece of the message.
-    let start = out.len();
-    // Displaying into memory cannot fail.
-    let _ = write!(AppendingWriter(out), "{}", finding.message);
-    if plain_prefix_len(&out[start..]) < out.len() - start {
-        let rendered = out.split_off(start);
-        write_escaped(out, &rendered);
-    }
+    finding.message.render(&mut JsonStringSink(out));
     out.extend_from_slice(b"\",\"source\":");
     write_str(out, finding.source);
     out.push(b'}');
@@ -239,6 +232,39 @@ fn write_escaped(out: &mut Vec<u8>, text: &[u8]) {
             }
         }
         rest = &rest[plain + 1..];
+    }
+}
+
+/// Renders a message as the inside of a JSON string.
+struct JsonStringSink<'o>(&'o mut Vec<u8>);
+
+impl MessageSink for JsonStringSink<'_> {
+    fn fixed(&mut self, text: &'static str) {
+        debug_assert_eq!(plain_prefix_len(text.as_bytes()), text.len(), "{text}");
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    fn given(&mut self, text: &str) {
+        write_escaped(self.0, text.as_bytes());
+    }
+
+    fn count(&mut self, number: u64) {
+        write_integer(self.0, i64::try_from(number).unwrap_or(i64::MAX));
+    }
+
+    fn yen(&mut self, amount: Yen) {
+        let mut buffer = [0u8; YEN_TEXT_BYTES];
+        self.0.extend_from_slice(amount.as_text(&mut buffer));
+    }
+
+    fn show(&mut self, value: &dyn fmt::Display) {
+        let start = self.0.len();
+        // Displaying into memory cannot fail.
+        let _ = write!(AppendingWriter(self.0), "{value}");
+        if plain_prefix_len(&self.0[start..]) < self.0.len() - start {
+            let rendered = self.0.split_off(start);
+            write_escaped(self.0, &rendered);
+        }
     }
 }
 

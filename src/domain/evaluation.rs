@@ -5,21 +5,22 @@
 //! `evaluate` is on the hot path (millions of calls a second): it borrows everything it
 //! reports from its inputs, and finding messages are formatted only when serialised.
 
-use std::fmt;
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::calendar::{FiscalYear, wareki_date};
+use super::calendar::FiscalYear;
 use super::codes::{
     ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
     Industry, LegalPath, PartnerKind,
 };
 use super::corporate_number::{CorporateNumber, CorporateNumberError};
 use super::ledger::{Ledger, OrganisationId, PastAward};
-use super::money::{Rate, SubsidyCalculation, Yen, calculate_subsidy};
+pub use super::message::Message;
+use super::money::{Rate, Yen, calculate_subsidy};
 use super::names::org_key;
 use super::program::{Certainty, CompanySize, FrameRules, Program, ProgramSet, RateStep};
 use super::validation::{ErrorCode, FieldErrors};
@@ -37,24 +38,24 @@ const SOURCE_LEGAL_REQUIREMENT: &str = "004_4db6bae2530d025b.txt:183";
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Application {
+pub struct Application<'a> {
     pub fiscal_year: FiscalYear,
     pub frame: Frame,
     pub application_date: NaiveDate,
     /// Exactly one has the role `lead`.
-    pub applicants: Vec<Applicant>,
-    pub partners: Vec<Partner>,
-    pub legal_basis: Option<LegalBasis>,
+    pub applicants: Vec<Applicant<'a>>,
+    pub partners: Vec<Partner<'a>>,
+    pub legal_basis: Option<LegalBasis<'a>>,
     pub project_period: ProjectPeriod,
-    pub activities: Vec<Activity>,
-    pub history: Vec<HistoryEntry>,
+    pub activities: Vec<Activity<'a>>,
+    pub history: Vec<HistoryEntry<'a>>,
     /// Totals of the budget lines, computed once at parse time.
-    pub budget: BudgetSummary,
+    pub budget: BudgetSummary<'a>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Applicant {
-    pub name: String,
+pub struct Applicant<'a> {
+    pub name: Cow<'a, str>,
     /// `org_key(name)`, computed at parse time.
     pub name_key: String,
     pub corporate_number: Option<CorporateNumber>,
@@ -66,18 +67,18 @@ pub struct Applicant {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Partner {
+pub struct Partner<'a> {
     pub kind: PartnerKind,
-    pub name: String,
+    pub name: Cow<'a, str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LegalBasis {
+pub struct LegalBasis<'a> {
     pub path: LegalPath,
-    pub holder: String,
+    pub holder: Cow<'a, str>,
     /// `org_key(holder)`.
     pub holder_key: String,
-    pub granted_by: String,
+    pub granted_by: Cow<'a, str>,
     pub granted_on: NaiveDate,
     pub valid_until: Option<NaiveDate>,
     pub includes_talent_measures: bool,
@@ -91,17 +92,17 @@ pub struct ProjectPeriod {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Activity {
-    pub name: String,
+pub struct Activity<'a> {
+    pub name: Cow<'a, str>,
     pub category: ActivityCategory,
     pub executive_internship: bool,
-    pub budget_lines: Vec<BudgetLine>,
+    pub budget_lines: Vec<BudgetLine<'a>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BudgetLine {
+pub struct BudgetLine<'a> {
     pub category: ExpenseCategory,
-    pub description: String,
+    pub description: Cow<'a, str>,
     /// Tax excluded; 0 ≤ amount ≤ [`MAX_AMOUNT_YEN`].
     pub amount: Yen,
     pub funding_source: FundingSource,
@@ -109,21 +110,21 @@ pub struct BudgetLine {
 
 /// A past award the request declares beyond the ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryEntry {
+pub struct HistoryEntry<'a> {
     /// `history[0]` …: the entry's place in the request, as its id.
     pub award_id: String,
-    pub name: String,
+    pub name: Cow<'a, str>,
     pub name_key: String,
     pub fiscal_year: FiscalYear,
     pub frame: Frame,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct BudgetSummary {
+pub struct BudgetSummary<'a> {
     pub total_yen: Yen,
     /// Σ of the `this_subsidy` lines: the 補助対象経費.
     pub eligible_yen: Yen,
-    pub by_activity: Vec<ActivityBudget>,
+    pub by_activity: Vec<ActivityBudget<'a>>,
     /// Only categories that have lines, in code order.
     pub by_expense_category: Vec<CategoryBudget>,
     /// Only sources that have lines, in code order.
@@ -131,8 +132,8 @@ pub struct BudgetSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ActivityBudget {
-    pub name: String,
+pub struct ActivityBudget<'a> {
+    pub name: Cow<'a, str>,
     pub category: ActivityCategory,
     pub total_yen: Yen,
     pub eligible_yen: Yen,
@@ -151,11 +152,14 @@ pub struct FundingBudget {
     pub total_yen: Yen,
 }
 
-impl BudgetSummary {
-    pub(super) fn of(activities: &[Activity]) -> Self {
+impl<'a> BudgetSummary<'a> {
+    pub(super) fn of(activities: &[Activity<'a>]) -> Self {
         let mut category_totals = [(Yen::ZERO, Yen::ZERO, false); ExpenseCategory::ALL.len()];
         let mut source_totals = [(Yen::ZERO, false); FundingSource::ALL.len()];
-        let mut summary = BudgetSummary::default();
+        let mut summary = BudgetSummary {
+            by_activity: Vec::with_capacity(activities.len()),
+            ..BudgetSummary::default()
+        };
         for activity in activities {
             let mut activity_total = Yen::ZERO;
             let mut activity_eligible = Yen::ZERO;
@@ -186,25 +190,32 @@ impl BudgetSummary {
                 eligible_yen: activity_eligible,
             });
         }
-        summary.by_expense_category = ExpenseCategory::ALL
-            .iter()
-            .zip(category_totals)
-            .filter(|(_, (_, _, used))| *used)
-            .map(|(category, (total_yen, eligible_yen, _))| CategoryBudget {
-                category: *category,
-                total_yen,
-                eligible_yen,
-            })
-            .collect();
-        summary.by_funding_source = FundingSource::ALL
-            .iter()
-            .zip(source_totals)
-            .filter(|(_, (_, used))| *used)
-            .map(|(funding_source, (total_yen, _))| FundingBudget {
-                funding_source: *funding_source,
-                total_yen,
-            })
-            .collect();
+        // Sized first: collecting from a filter would grow the lists step by step.
+        summary.by_expense_category =
+            Vec::with_capacity(category_totals.iter().filter(|(_, _, used)| *used).count());
+        summary.by_expense_category.extend(
+            ExpenseCategory::ALL
+                .iter()
+                .zip(category_totals)
+                .filter(|(_, (_, _, used))| *used)
+                .map(|(category, (total_yen, eligible_yen, _))| CategoryBudget {
+                    category: *category,
+                    total_yen,
+                    eligible_yen,
+                }),
+        );
+        summary.by_funding_source =
+            Vec::with_capacity(source_totals.iter().filter(|(_, used)| *used).count());
+        summary.by_funding_source.extend(
+            FundingSource::ALL
+                .iter()
+                .zip(source_totals)
+                .filter(|(_, (_, used))| *used)
+                .map(|(funding_source, (total_yen, _))| FundingBudget {
+                    funding_source: *funding_source,
+                    total_yen,
+                }),
+        );
         summary
     }
 
@@ -215,8 +226,8 @@ impl BudgetSummary {
     }
 }
 
-impl Application {
-    pub fn lead(&self) -> Option<&Applicant> {
+impl<'a> Application<'a> {
+    pub fn lead(&self) -> Option<&Applicant<'a>> {
         self.applicants
             .iter()
             .find(|applicant| applicant.role == ApplicantRole::Lead)
@@ -267,7 +278,7 @@ impl ProgramSet {
 // ---------------------------------------------------------------------------------------------
 
 /// Parses a contract request, reporting every invalid field at once.
-pub fn parse_request(text: &str) -> Result<Application, FieldErrors> {
+pub fn parse_request(text: &str) -> Result<Application<'_>, FieldErrors> {
     if let Some((application, _)) = super::fast_request::parse(text) {
         return Ok(application);
     }
@@ -275,7 +286,7 @@ pub fn parse_request(text: &str) -> Result<Application, FieldErrors> {
 }
 
 /// [`parse_request`] on the `Value` path only: the reference the fast path is checked against.
-pub(super) fn parse_request_slow(text: &str) -> Result<Application, FieldErrors> {
+pub(super) fn parse_request_slow(text: &str) -> Result<Application<'static>, FieldErrors> {
     match serde_json::from_str::<Value>(text) {
         Ok(value) => parse_request_value(&value),
         Err(error) => Err(FieldErrors::invalid_json(&error)),
@@ -283,7 +294,7 @@ pub(super) fn parse_request_slow(text: &str) -> Result<Application, FieldErrors>
 }
 
 /// As [`parse_request`], from an already decoded JSON value.
-pub fn parse_request_value(value: &Value) -> Result<Application, FieldErrors> {
+pub fn parse_request_value(value: &Value) -> Result<Application<'static>, FieldErrors> {
     let mut parser = Parser::default();
     let Some(root) = parser.as_object(Some(value), "", "申請内容") else {
         return Err(parser.errors);
@@ -750,7 +761,7 @@ impl Parser {
         object: &Map<String, Value>,
         path: &str,
         _: usize,
-    ) -> Option<Applicant> {
+    ) -> Option<Applicant<'static>> {
         let name = self.text(object, "name", path, "申請者の名称");
         let corporate_number = match present(object, "corporate_number") {
             None => Some(None),
@@ -794,7 +805,7 @@ impl Parser {
         let name = name?;
         Some(Applicant {
             name_key: org_key(&name),
-            name,
+            name: name.into(),
             corporate_number: corporate_number?,
             kind: kind?,
             employees: employees?,
@@ -804,16 +815,21 @@ impl Parser {
         })
     }
 
-    fn partner(&mut self, object: &Map<String, Value>, path: &str, _: usize) -> Option<Partner> {
+    fn partner(
+        &mut self,
+        object: &Map<String, Value>,
+        path: &str,
+        _: usize,
+    ) -> Option<Partner<'static>> {
         let kind = self.code(object, "kind", path, "連携先の種別");
         let name = self.text(object, "name", path, "連携先の名称");
         Some(Partner {
             kind: kind?,
-            name: name?,
+            name: name?.into(),
         })
     }
 
-    fn legal_basis(&mut self, object: &Map<String, Value>) -> Option<LegalBasis> {
+    fn legal_basis(&mut self, object: &Map<String, Value>) -> Option<LegalBasis<'static>> {
         let prefix = "legal_basis";
         let path = self.code(object, "path", prefix, "法制度の区分");
         let holder = self.text(object, "holder", prefix, "承認等を受けた者");
@@ -841,8 +857,8 @@ impl Parser {
         Some(LegalBasis {
             path: path?,
             holder_key: org_key(&holder),
-            holder,
-            granted_by: granted_by?,
+            holder: holder.into(),
+            granted_by: granted_by?.into(),
             granted_on: granted_on?,
             valid_until: valid_until?,
             includes_talent_measures: includes_talent_measures?,
@@ -864,7 +880,12 @@ impl Parser {
         Some(ProjectPeriod { start, end })
     }
 
-    fn activity(&mut self, object: &Map<String, Value>, path: &str, _: usize) -> Option<Activity> {
+    fn activity(
+        &mut self,
+        object: &Map<String, Value>,
+        path: &str,
+        _: usize,
+    ) -> Option<Activity<'static>> {
         let name = self.text(object, "name", path, "事業（活動）の名称");
         let category = self.code(object, "category", path, "事業（活動）の区分");
         let executive_internship = self.boolean(
@@ -883,7 +904,7 @@ impl Parser {
             Parser::budget_line,
         );
         Some(Activity {
-            name: name?,
+            name: name?.into(),
             category: category?,
             executive_internship: executive_internship?,
             budget_lines,
@@ -895,7 +916,7 @@ impl Parser {
         object: &Map<String, Value>,
         path: &str,
         _: usize,
-    ) -> Option<BudgetLine> {
+    ) -> Option<BudgetLine<'static>> {
         let category = self.code(object, "category", path, "経費区分");
         let description = match present(object, "description") {
             None => Some(String::new()),
@@ -917,7 +938,7 @@ impl Parser {
         let funding_source = self.code(object, "funding_source", path, "財源");
         Some(BudgetLine {
             category: category?,
-            description: description?,
+            description: description?.into(),
             amount: amount?,
             funding_source: funding_source?,
         })
@@ -928,7 +949,7 @@ impl Parser {
         object: &Map<String, Value>,
         path: &str,
         index: usize,
-    ) -> Option<HistoryEntry> {
+    ) -> Option<HistoryEntry<'static>> {
         let name = self.text(object, "name", path, "採択された事業者の名称");
         let fiscal_year =
             self.fiscal_year(present(object, "fiscal_year"), &join(path, "fiscal_year"));
@@ -937,7 +958,7 @@ impl Parser {
         Some(HistoryEntry {
             award_id: format!("history[{index}]"),
             name_key: org_key(&name),
-            name,
+            name: name.into(),
             fiscal_year: fiscal_year?,
             frame: frame?,
         })
@@ -989,7 +1010,7 @@ pub struct Decision<'a> {
     pub calculated_subsidy_yen: Yen,
     pub rounding_unit_yen: Yen,
     pub findings: Vec<Finding<'a>>,
-    pub budget_summary: &'a BudgetSummary,
+    pub budget_summary: &'a BudgetSummary<'a>,
     pub rules_version: &'a str,
 }
 
@@ -1212,7 +1233,7 @@ fn check_applicants<'a>(
 ) {
     let limits = &program.size_limits;
     for applicant in &application.applicants {
-        let name = applicant.name.as_str();
+        let name = applicant.name.as_ref();
         if applicant.kind == ApplicantKind::Municipality {
             findings.push(Finding {
                 code: "municipality_cannot_apply",
@@ -1604,393 +1625,6 @@ fn count_prior_awards<'a>(
     result
 }
 
-// ---------------------------------------------------------------------------------------------
-// Messages, formatted only when shown
-// ---------------------------------------------------------------------------------------------
-
-/// A finding's Japanese message. Kept as data so that evaluating allocates nothing for it;
-/// it is written out when serialised or displayed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Message<'a> {
-    Static(&'static str),
-    FiscalYearMismatch {
-        requested: FiscalYear,
-        program: FiscalYear,
-    },
-    FrameNotInYear {
-        frame: Frame,
-        fiscal_year: FiscalYear,
-    },
-    OutsideWindow {
-        date: NaiveDate,
-        opens: NaiveDate,
-        closes: NaiveDate,
-    },
-    MunicipalityApplicant {
-        name: &'a str,
-    },
-    KindNotEligible {
-        name: &'a str,
-        kind: ApplicantKind,
-    },
-    CompanyTooLarge {
-        name: &'a str,
-        employees: u32,
-        max_employees: u32,
-    },
-    SmeClaimNotMet {
-        name: &'a str,
-        industry: Industry,
-        max_capital: Option<Yen>,
-        max_employees: Option<u32>,
-        midsize_max_employees: u32,
-    },
-    MidsizeClaimIsSme {
-        name: &'a str,
-    },
-    PartnerMissing {
-        kind: PartnerKind,
-        frame: Frame,
-    },
-    LegalPathNotAllowed {
-        path: LegalPath,
-        frame: Frame,
-    },
-    LegalBasisNotYetGranted {
-        granted_on: NaiveDate,
-        application_date: NaiveDate,
-    },
-    LegalBasisExpired {
-        valid_until: NaiveDate,
-        application_date: NaiveDate,
-    },
-    LegalBasisExpiresDuringProject {
-        valid_until: NaiveDate,
-        project_end: NaiveDate,
-    },
-    HolderNotApplicant {
-        holder: &'a str,
-    },
-    HolderKindNotAllowed {
-        holder: &'a str,
-        kind: ApplicantKind,
-        path: LegalPath,
-        allowed: &'a [ApplicantKind],
-    },
-    GrantorNotAccepted {
-        granted_by: &'a str,
-        path: LegalPath,
-        markers: &'a [String],
-    },
-    TalentMeasuresMissing {
-        path: LegalPath,
-    },
-    ExpenseCategoryNotAllowed {
-        category: ExpenseCategory,
-    },
-    ExpenseShareHigh {
-        category: ExpenseCategory,
-        amount: Yen,
-        eligible: Yen,
-        share: Rate,
-    },
-    AmbiguousOrganisation {
-        name: &'a str,
-        candidates: usize,
-    },
-    HistoryUnmatched {
-        name: &'a str,
-    },
-    AwardOrdinal {
-        ordinal: u32,
-        counted_for: Option<&'a str>,
-    },
-    AwardCapExceeded {
-        ordinal: u32,
-        cap: u32,
-    },
-    NoRateForOrdinal {
-        frame: Frame,
-        ordinal: u32,
-    },
-    RateInterpretation {
-        ordinal: u32,
-        rate: Rate,
-        certainty: Certainty,
-    },
-    Calculation {
-        frame: Frame,
-        ordinal: u32,
-        rate: Rate,
-        eligible: Yen,
-        unit: Yen,
-        cap: Yen,
-        calculation: SubsidyCalculation,
-    },
-}
-
-impl fmt::Display for Message<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Message::Static(text) => f.write_str(text),
-            Message::FiscalYearMismatch { requested, program } => write!(
-                f,
-                "申請の年度（{requested}）と評価に使った事業定義の年度（{program}）が一致しません。"
-            ),
-            Message::FrameNotInYear { frame, fiscal_year } => write!(
-                f,
-                "{fiscal_year}の事業には{}（{frame}）がありません。その年度の枠を選んでください。",
-                frame.label_ja()
-            ),
-            Message::OutsideWindow {
-                date,
-                opens,
-                closes,
-            } => write!(
-                f,
-                "申請日（{}）が公募期間（{}〜{}）の外です。",
-                wareki_date(*date),
-                wareki_date(*opens),
-                wareki_date(*closes)
-            ),
-            Message::MunicipalityApplicant { name } => write!(
-                f,
-                "{name}: 地方公共団体は申請者になれません。連携先（partners, kind: municipality）として登録してください。"
-            ),
-            Message::KindNotEligible { name, kind } => write!(
-                f,
-                "{name}: {}は補助対象者ではありません（対象は中堅・中小企業、一般・公益の社団・財団法人、特定非営利活動法人、商工会・商工会議所等、地方銀行・信用金庫・信用組合、組合）。",
-                kind.label_ja()
-            ),
-            Message::CompanyTooLarge {
-                name,
-                employees,
-                max_employees,
-            } => write!(
-                f,
-                "{name}: 常時使用する従業員数{employees}人で中小企業者の基準も満たさないため、中堅企業者（従業員{max_employees}人以下）に当たらず、申請できません。"
-            ),
-            Message::SmeClaimNotMet {
-                name,
-                industry,
-                max_capital,
-                max_employees,
-                midsize_max_employees,
-            } => {
-                write!(f, "{name}: 中小企業者（{}）の基準", industry.label_ja())?;
-                if let (Some(capital), Some(employees)) = (max_capital, max_employees) {
-                    write!(f, "（資本金{capital}以下又は従業員{employees}人以下）")?;
-                }
-                write!(
-                    f,
-                    "を満たしていません。従業員{midsize_max_employees}人以下の中堅企業者として対象になりますので、申請者の種別を midsize_company に直してください。"
-                )
-            }
-            Message::MidsizeClaimIsSme { name } => write!(
-                f,
-                "{name}: 資本金又は従業員数が中小企業者の基準内です。申請者の種別は sme_company が正しい可能性があります。"
-            ),
-            Message::PartnerMissing { kind, frame } => {
-                let label = kind.label_ja();
-                match kind {
-                    PartnerKind::Municipality => write!(
-                        f,
-                        "対象地域の{label}との連携が必要です。連携する市町村を連携先（kind: municipality）に追加してください。"
-                    ),
-                    PartnerKind::EducationInstitution => write!(
-                        f,
-                        "{}では地域の{label}（大学・高専・専門学校等）との連携が必要です。連携同意書等のある教育機関を連携先（kind: education_institution）に追加してください。",
-                        frame.label_ja()
-                    ),
-                    _ => write!(
-                        f,
-                        "{}では{label}との連携が必要です。連携先に追加してください。",
-                        frame.label_ja()
-                    ),
-                }
-            }
-            Message::LegalPathNotAllowed { path, frame } => write!(
-                f,
-                "{}では{}は要件になりません。",
-                frame.label_ja(),
-                path.label_ja()
-            ),
-            Message::LegalBasisNotYetGranted {
-                granted_on,
-                application_date,
-            } => write!(
-                f,
-                "承認等の日（{}）が申請日（{}）より後です。申請日に承認等を受けている必要があります。",
-                wareki_date(*granted_on),
-                wareki_date(*application_date)
-            ),
-            Message::LegalBasisExpired {
-                valid_until,
-                application_date,
-            } => write!(
-                f,
-                "承認等の有効期限（{}）が申請日（{}）より前に切れています。更新（変更認定等）を受けてから申請してください。",
-                wareki_date(*valid_until),
-                wareki_date(*application_date)
-            ),
-            Message::LegalBasisExpiresDuringProject {
-                valid_until,
-                project_end,
-            } => write!(
-                f,
-                "承認等の有効期限（{}）が補助事業の終了日（{}）より前です。期間中の更新の見込みを確認してください。",
-                wareki_date(*valid_until),
-                wareki_date(*project_end)
-            ),
-            Message::HolderNotApplicant { holder } => write!(
-                f,
-                "承認等を受けた者（{holder}）が申請者（代表又は共同申請者）の中に見つかりません。承認等を受けた者を申請者に加えるか、名称を承認通知書のとおりに揃えてください。申請者以外が承認等を受けている場合は事務局の確認が必要です。"
-            ),
-            Message::HolderKindNotAllowed {
-                holder,
-                kind,
-                path,
-                allowed,
-            } => {
-                write!(
-                    f,
-                    "{path_label}の承認等を要件にできるのは ",
-                    path_label = path.label_ja()
-                )?;
-                for (index, allowed_kind) in allowed.iter().enumerate() {
-                    if index > 0 {
-                        f.write_str("・")?;
-                    }
-                    f.write_str(allowed_kind.label_ja())?;
-                }
-                write!(f, " です（{holder}は{}）。", kind.label_ja())
-            }
-            Message::GrantorNotAccepted {
-                granted_by,
-                path,
-                markers,
-            } => {
-                write!(
-                    f,
-                    "{}は市町村長が行うものです（承認等をした者: {granted_by}）。指定通知書の発行者（",
-                    path.label_ja()
-                )?;
-                for (index, marker) in markers.iter().enumerate() {
-                    if index > 0 {
-                        f.write_str("・")?;
-                    }
-                    f.write_str(marker)?;
-                }
-                f.write_str("）を入力してください。")
-            }
-            Message::TalentMeasuresMissing { path } => write!(
-                f,
-                "{}: 計画に人材確保等の取組が記載されている必要があります。記載のある計画（又は変更後の計画）の承認等を受けてください。",
-                path.label_ja()
-            ),
-            Message::ExpenseCategoryNotAllowed { category } => write!(
-                f,
-                "経費区分「{}」はこの年度の補助対象経費の区分にありません。",
-                category.label_ja()
-            ),
-            Message::ExpenseShareHigh {
-                category,
-                amount,
-                eligible,
-                share,
-            } => write!(
-                f,
-                "{}（{amount}）が補助対象経費の合計（{eligible}）の{share}を超えています。事業の主要部分を外部に任せていないか、事務局に確認してください。",
-                category.label_ja()
-            ),
-            Message::AmbiguousOrganisation { name, candidates } => write!(
-                f,
-                "「{name}」に一致する事業者が採択台帳に{candidates}件あります。最も採択回数の多いものとして数えました。法人番号を入力すると確定できます。"
-            ),
-            Message::HistoryUnmatched { name } => write!(
-                f,
-                "過去の採択（history）の「{name}」はどの申請者の名称とも一致しないため数えていません。申請者の名称と揃えてください。"
-            ),
-            Message::AwardOrdinal {
-                ordinal,
-                counted_for,
-            } => {
-                write!(f, "今回は採択回数{ordinal}回目です")?;
-                match counted_for {
-                    Some(name) => write!(
-                        f,
-                        "（{name}の令和4年度以降の採択{}回を、枠を問わず数えています）。",
-                        ordinal - 1
-                    ),
-                    None => f.write_str("（令和4年度以降の採択は見つかりませんでした）。"),
-                }
-            }
-            Message::AwardCapExceeded { ordinal, cap } => write!(
-                f,
-                "採択回数の上限は{cap}回です。今回は{ordinal}回目の採択となるため申請できません（{next}回目の採択は不可）。",
-                next = cap + 1
-            ),
-            Message::NoRateForOrdinal { frame, ordinal } => write!(
-                f,
-                "{}には採択{ordinal}回目の補助率が定められていません。",
-                frame.label_ja()
-            ),
-            Message::RateInterpretation {
-                ordinal,
-                rate,
-                certainty,
-            } => {
-                let kind = match certainty {
-                    Certainty::Interpretation => "資料の解釈",
-                    _ => "未確認の既定値",
-                };
-                write!(
-                    f,
-                    "採択{ordinal}回目の補助率{rate}は{kind}によるものです。公募要領で確認してください。"
-                )
-            }
-            Message::Calculation {
-                frame,
-                ordinal,
-                rate,
-                eligible,
-                unit,
-                cap,
-                calculation,
-            } => {
-                write!(
-                    f,
-                    "{} 採択{ordinal}回目の補助率は{rate}です。補助対象経費{eligible} × {rate} = {}",
-                    frame.label_ja(),
-                    calculation.before_rounding
-                )?;
-                if calculation.rounded != calculation.before_rounding {
-                    write!(f, "（{unit}未満切捨て → {}）", calculation.rounded)?;
-                }
-                if calculation.capped() {
-                    write!(
-                        f,
-                        "。補助上限{cap}を超えるため補助額は{}です。",
-                        calculation.subsidy
-                    )
-                } else {
-                    write!(
-                        f,
-                        "。補助上限{cap}以内のため補助額は{}です。",
-                        calculation.subsidy
-                    )
-                }
-            }
-        }
-    }
-}
-
-impl Serialize for Message<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2030,7 +1664,7 @@ mod tests {
         })
     }
 
-    fn parse(value: &Value) -> Application {
+    fn parse(value: &Value) -> Application<'static> {
         parse_request_value(value).expect("valid request")
     }
 

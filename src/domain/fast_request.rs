@@ -9,6 +9,8 @@
 //! what is valid and on the `Application` built; `tests` checks that over the golden requests
 //! and thousands of mutations of them.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 
 use super::calendar::FiscalYear;
@@ -24,7 +26,7 @@ use super::names::org_key;
 
 /// Parses a valid request; `None` when the text is not one (or not plainly one), with no
 /// reason given: the `Value` path says why. The flag is the request's `all_frames`.
-pub(super) fn parse(text: &str) -> Option<(Application, bool)> {
+pub(super) fn parse(text: &str) -> Option<(Application<'_>, bool)> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
@@ -51,20 +53,20 @@ struct RawRequest<'a> {
     fiscal_year: Option<Integer<'a>>,
     frame: Option<Text<'a>>,
     application_date: Option<Text<'a>>,
-    applicants: Option<Applicants>,
-    partners: Option<Vec<Partner>>,
-    legal_basis: Option<LegalBasis>,
+    applicants: Option<Applicants<'a>>,
+    partners: Option<Vec<Partner<'a>>>,
+    legal_basis: Option<LegalBasis<'a>>,
     project_period: Option<RawPeriod<'a>>,
-    activities: Option<Vec<Activity>>,
-    history: Option<Vec<HistoryEntry>>,
+    activities: Option<Vec<Activity<'a>>>,
+    history: Option<Vec<HistoryEntry<'a>>>,
     all_frames: Option<bool>,
 }
 
 /// The applicants, and how many of them were given the role `lead` exactly (untrimmed, as
 /// the `Value` path counts them).
 #[derive(Default)]
-struct Applicants {
-    applicants: Vec<Applicant>,
+struct Applicants<'a> {
+    applicants: Vec<Applicant<'a>>,
     leads: usize,
 }
 
@@ -106,7 +108,7 @@ struct RawActivity<'a> {
     name: Option<Text<'a>>,
     category: Option<Text<'a>>,
     executive_internship: Option<bool>,
-    budget_lines: Option<Vec<BudgetLine>>,
+    budget_lines: Option<Vec<BudgetLine<'a>>>,
 }
 
 #[derive(Default)]
@@ -167,6 +169,15 @@ macro_rules! members {
 impl<'a> Reader<'a> {
     /// The next byte after JSON whitespace, not consumed.
     fn peek(&mut self) -> Option<u8> {
+        // Bulk input is written compactly: one comparison settles nearly every call.
+        match self.bytes.get(self.at) {
+            Some(&byte) if byte > b' ' => Some(byte),
+            _ => self.peek_after_whitespace(),
+        }
+    }
+
+    #[cold]
+    fn peek_after_whitespace(&mut self) -> Option<u8> {
         while let Some(&byte) = self.bytes.get(self.at) {
             if !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(byte);
@@ -312,7 +323,7 @@ impl<'a> Reader<'a> {
         }))
     }
 
-    fn applicants(&mut self) -> Option<Applicants> {
+    fn applicants(&mut self) -> Option<Applicants<'a>> {
         let mut leads = 0;
         let applicants = self.array(|reader| {
             let raw = members!(reader, RawApplicant, {
@@ -332,7 +343,7 @@ impl<'a> Reader<'a> {
         Some(Applicants { applicants, leads })
     }
 
-    fn partners(&mut self) -> Option<Vec<Partner>> {
+    fn partners(&mut self) -> Option<Vec<Partner<'a>>> {
         self.array(|reader| {
             let raw = members!(reader, RawPartner, {
                 "kind" => kind: text,
@@ -340,12 +351,12 @@ impl<'a> Reader<'a> {
             });
             Some(Partner {
                 kind: code(&raw.kind)?,
-                name: text(&raw.name)?.to_owned(),
+                name: Cow::Borrowed(text(&raw.name)?),
             })
         })
     }
 
-    fn legal_basis(&mut self) -> Option<LegalBasis> {
+    fn legal_basis(&mut self) -> Option<LegalBasis<'a>> {
         members!(self, RawLegalBasis, {
             "path" => path: text,
             "holder" => holder: text,
@@ -364,7 +375,7 @@ impl<'a> Reader<'a> {
         }))
     }
 
-    fn activities(&mut self) -> Option<Vec<Activity>> {
+    fn activities(&mut self) -> Option<Vec<Activity<'a>>> {
         self.array(|reader| {
             members!(reader, RawActivity, {
                 "name" => name: text,
@@ -376,7 +387,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn budget_lines(&mut self) -> Option<Vec<BudgetLine>> {
+    fn budget_lines(&mut self) -> Option<Vec<BudgetLine<'a>>> {
         self.array(|reader| {
             members!(reader, RawBudgetLine, {
                 "category" => category: text,
@@ -388,7 +399,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn history(&mut self) -> Option<Vec<HistoryEntry>> {
+    fn history(&mut self) -> Option<Vec<HistoryEntry<'a>>> {
         let mut index = 0;
         self.array(|reader| {
             let entry = members!(reader, RawHistory, {
@@ -408,7 +419,7 @@ impl<'a> Reader<'a> {
 // ---------------------------------------------------------------------------------------------
 
 /// A required text: present, not blank; trimmed.
-fn text<'t>(value: &'t Option<Text<'_>>) -> Option<&'t str> {
+fn text<'a>(value: &Option<Text<'a>>) -> Option<&'a str> {
     let text = trim(value.as_ref()?.0);
     (!text.is_empty()).then_some(text)
 }
@@ -461,8 +472,8 @@ fn fiscal_year(value: &Option<Integer<'_>>) -> Option<FiscalYear> {
     (2000..=2100).contains(&year).then_some(FiscalYear(year))
 }
 
-impl RawRequest<'_> {
-    fn into_application(self) -> Option<Application> {
+impl<'a> RawRequest<'a> {
+    fn into_application(self) -> Option<Application<'a>> {
         let fiscal_year = fiscal_year(&self.fiscal_year)?;
         let frame = code(&self.frame)?;
         let application_date = date(&self.application_date)?;
@@ -503,8 +514,8 @@ impl RawRequest<'_> {
     }
 }
 
-impl RawApplicant<'_> {
-    fn applicant(&self) -> Option<Applicant> {
+impl<'a> RawApplicant<'a> {
+    fn applicant(&self) -> Option<Applicant<'a>> {
         let corporate_number = match &self.corporate_number {
             None => None,
             Some(number) => Some(number.0.parse::<CorporateNumber>().ok()?),
@@ -517,7 +528,7 @@ impl RawApplicant<'_> {
         let name = text(&self.name)?;
         Some(Applicant {
             name_key: org_key(name),
-            name: name.to_owned(),
+            name: Cow::Borrowed(name),
             corporate_number,
             kind: code(&self.kind)?,
             employees,
@@ -528,8 +539,8 @@ impl RawApplicant<'_> {
     }
 }
 
-impl RawLegalBasis<'_> {
-    fn legal_basis(&self) -> Option<LegalBasis> {
+impl<'a> RawLegalBasis<'a> {
+    fn legal_basis(&self) -> Option<LegalBasis<'a>> {
         let granted_on = date(&self.granted_on)?;
         let valid_until = match &self.valid_until {
             None => None,
@@ -542,8 +553,8 @@ impl RawLegalBasis<'_> {
         Some(LegalBasis {
             path: code(&self.path)?,
             holder_key: org_key(holder),
-            holder: holder.to_owned(),
-            granted_by: text(&self.granted_by)?.to_owned(),
+            holder: Cow::Borrowed(holder),
+            granted_by: Cow::Borrowed(text(&self.granted_by)?),
             granted_on,
             valid_until,
             includes_talent_measures: self.includes_talent_measures?,
@@ -551,11 +562,11 @@ impl RawLegalBasis<'_> {
     }
 }
 
-impl RawActivity<'_> {
-    fn activity(self) -> Option<Activity> {
+impl<'a> RawActivity<'a> {
+    fn activity(self) -> Option<Activity<'a>> {
         let budget_lines = self.budget_lines.unwrap_or_default();
         Some(Activity {
-            name: text(&self.name)?.to_owned(),
+            name: Cow::Borrowed(text(&self.name)?),
             category: code(&self.category)?,
             executive_internship: self.executive_internship.unwrap_or(false),
             budget_lines,
@@ -563,27 +574,29 @@ impl RawActivity<'_> {
     }
 }
 
-impl RawBudgetLine<'_> {
-    fn budget_line(&self) -> Option<BudgetLine> {
+impl<'a> RawBudgetLine<'a> {
+    fn budget_line(&self) -> Option<BudgetLine<'a>> {
         Some(BudgetLine {
             category: code(&self.category)?,
             description: self
                 .description
                 .as_ref()
-                .map_or_else(String::new, |description| trim(description.0).to_owned()),
+                .map_or(Cow::Borrowed(""), |description| {
+                    Cow::Borrowed(trim(description.0))
+                }),
             amount: amount(self.amount_yen.as_ref()?)?,
             funding_source: code(&self.funding_source)?,
         })
     }
 }
 
-impl RawHistory<'_> {
-    fn history(&self, index: usize) -> Option<HistoryEntry> {
+impl<'a> RawHistory<'a> {
+    fn history(&self, index: usize) -> Option<HistoryEntry<'a>> {
         let name = text(&self.name)?;
         Some(HistoryEntry {
             award_id: format!("history[{index}]"),
             name_key: org_key(name),
-            name: name.to_owned(),
+            name: Cow::Borrowed(name),
             fiscal_year: fiscal_year(&self.fiscal_year)?,
             frame: code(&self.frame)?,
         })

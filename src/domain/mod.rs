@@ -17,6 +17,7 @@ pub mod holidays;
 mod json_text;
 pub mod kpi;
 pub mod ledger;
+mod message;
 pub mod money;
 pub mod names;
 pub mod program;

@@ -70,35 +70,47 @@ impl Yen {
 /// `13,000,000円`; negative amounts as `-1,000円`.
 impl fmt::Display for Yen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 < 0 {
-            f.write_str("-")?;
-        }
-        write_grouped(f, self.0.unsigned_abs())?;
-        f.write_str("円")
+        let mut buffer = [0u8; YEN_TEXT_BYTES];
+        // Only ASCII digits, commas, a minus sign and "円" are written.
+        f.write_str(std::str::from_utf8(self.as_text(&mut buffer)).map_err(|_| fmt::Error)?)
     }
 }
 
-/// Writes `digits` with a comma every three digits, without allocating.
-fn write_grouped(f: &mut fmt::Formatter<'_>, value: u64) -> fmt::Result {
-    let mut buffer = [0u8; 32];
-    let mut position = buffer.len();
-    let mut remaining = value;
-    let mut digits_written = 0;
-    loop {
-        if digits_written > 0 && digits_written % 3 == 0 {
-            position -= 1;
+/// Room for the longest amount: `-9,223,372,036,854,775,808円`.
+pub const YEN_TEXT_BYTES: usize = 32;
+
+impl Yen {
+    /// The amount as [`Display`](fmt::Display) writes it, as UTF-8 rendered into `buffer`
+    /// without allocating (the decision writer copies it straight into its output).
+    pub fn as_text(self, buffer: &mut [u8; YEN_TEXT_BYTES]) -> &[u8] {
+        const SUFFIX: &[u8] = "円".as_bytes();
+        let mut position = buffer.len() - SUFFIX.len();
+        buffer[position..].copy_from_slice(SUFFIX);
+        let mut remaining = self.0.unsigned_abs();
+        // Three digits and a comma a step.
+        while remaining >= 1000 {
+            let group = (remaining % 1000) as u16;
+            remaining /= 1000;
+            position -= 4;
             buffer[position] = b',';
+            buffer[position + 1] = b'0' + (group / 100) as u8;
+            buffer[position + 2] = b'0' + (group / 10 % 10) as u8;
+            buffer[position + 3] = b'0' + (group % 10) as u8;
         }
-        position -= 1;
-        buffer[position] = b'0' + (remaining % 10) as u8;
-        remaining /= 10;
-        digits_written += 1;
-        if remaining == 0 {
-            break;
+        loop {
+            position -= 1;
+            buffer[position] = b'0' + (remaining % 10) as u8;
+            remaining /= 10;
+            if remaining == 0 {
+                break;
+            }
         }
+        if self.0 < 0 {
+            position -= 1;
+            buffer[position] = b'-';
+        }
+        &buffer[position..]
     }
-    // Only ASCII digits and commas were written.
-    f.write_str(std::str::from_utf8(&buffer[position..]).map_err(|_| fmt::Error)?)
 }
 
 /// A subsidy rate as an exact fraction in (0, 1], kept in lowest terms so that 2/4 == 1/2.
@@ -250,6 +262,24 @@ mod tests {
             Yen::new(i64::MIN).to_string(),
             "-9,223,372,036,854,775,808円"
         );
+        assert_eq!(Yen::new(1_000_000).to_string(), "1,000,000円");
+        assert_eq!(Yen::new(10_020_305).to_string(), "10,020,305円");
+    }
+
+    proptest! {
+        #[test]
+        fn groups_every_amount_by_three_digits(amount in any::<i64>()) {
+            let digits = amount.unsigned_abs().to_string();
+            let mut expected = String::from(if amount < 0 { "-" } else { "" });
+            for (index, digit) in digits.chars().enumerate() {
+                if index > 0 && (digits.len() - index) % 3 == 0 {
+                    expected.push(',');
+                }
+                expected.push(digit);
+            }
+            expected.push('円');
+            prop_assert_eq!(Yen::new(amount).to_string(), expected);
+        }
     }
 
     #[test]
