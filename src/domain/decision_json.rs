@@ -17,7 +17,7 @@ pub(super) fn write_decision(decision: &Decision<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"fiscal_year\":");
     write_integer(out, i64::from(decision.fiscal_year));
     out.extend_from_slice(b",\"frame\":");
-    write_str(out, decision.frame.as_str());
+    write_code(out, decision.frame.as_str());
     out.extend_from_slice(if decision.eligible {
         b",\"eligible\":true,\"award_ordinal\":"
     } else {
@@ -77,7 +77,7 @@ pub(super) fn write_decision(decision: &Decision<'_>, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"name\":");
         write_str(out, &activity.name);
         out.extend_from_slice(b",\"category\":");
-        write_str(out, activity.category.as_str());
+        write_code(out, activity.category.as_str());
         write_yen_field(out, b",\"total_yen\":", activity.total_yen);
         write_yen_field(out, b",\"eligible_yen\":", activity.eligible_yen);
         out.push(b'}');
@@ -88,7 +88,7 @@ pub(super) fn write_decision(decision: &Decision<'_>, out: &mut Vec<u8>) {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"category\":");
-        write_str(out, category.category.as_str());
+        write_code(out, category.category.as_str());
         write_yen_field(out, b",\"total_yen\":", category.total_yen);
         write_yen_field(out, b",\"eligible_yen\":", category.eligible_yen);
         out.push(b'}');
@@ -99,7 +99,7 @@ pub(super) fn write_decision(decision: &Decision<'_>, out: &mut Vec<u8>) {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"funding_source\":");
-        write_str(out, source.funding_source.as_str());
+        write_code(out, source.funding_source.as_str());
         write_yen_field(out, b",\"total_yen\":", source.total_yen);
         out.push(b'}');
     }
@@ -122,7 +122,7 @@ pub(super) fn write_all_frames(all: &AllFrames<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(b"],\"best_frame\":");
     match all.best_frame {
         None => out.extend_from_slice(b"null"),
-        Some(frame) => write_str(out, frame.as_str()),
+        Some(frame) => write_code(out, frame.as_str()),
     }
     out.push(b'}');
 }
@@ -143,7 +143,7 @@ fn write_prior_award(out: &mut Vec<u8>, award: &PriorAward<'_>) {
 
 fn write_finding(out: &mut Vec<u8>, finding: &Finding<'_>) {
     out.extend_from_slice(b"{\"code\":");
-    write_str(out, finding.code);
+    write_code(out, finding.code);
     out.extend_from_slice(match finding.severity {
         Severity::Error => b",\"severity\":\"error\",\"message\":\"",
         Severity::Warning => b",\"severity\":\"warning\",\"message\":\"",
@@ -162,9 +162,15 @@ fn write_yen_field(out: &mut Vec<u8>, key: &[u8], amount: Yen) {
 
 /// An integer as serde_json writes it (plain decimal, `-` when negative).
 fn write_integer(out: &mut Vec<u8>, value: i64) {
-    let mut buffer = [0u8; 20];
-    let mut position = buffer.len();
+    if value < 0 {
+        out.push(b'-');
+    }
     let mut rest = value.unsigned_abs();
+    let digits = rest.checked_ilog10().map_or(1, |log| log as usize + 1);
+    // Written from the left of a fixed-size block that is copied whole and then cut to
+    // length: a copy of known size is a few moves, one of variable size a call.
+    let mut buffer = [0u8; 20];
+    let mut position = digits;
     // Two digits a step: half the divisions of one at a time.
     while rest >= 100 {
         let pair = (rest % 100) as usize * 2;
@@ -174,17 +180,14 @@ fn write_integer(out: &mut Vec<u8>, value: i64) {
     }
     if rest >= 10 {
         let pair = rest as usize * 2;
-        position -= 2;
-        buffer[position..position + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        buffer[..2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     } else {
-        position -= 1;
         // `rest` is a single digit here.
-        buffer[position] = b'0' + rest as u8;
+        buffer[0] = b'0' + rest as u8;
     }
-    if value < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&buffer[position..]);
+    let start = out.len();
+    out.extend_from_slice(&buffer);
+    out.truncate(start + digits);
 }
 
 /// "00", "01", … "99".
@@ -198,6 +201,14 @@ const DIGIT_PAIRS: [u8; 200] = {
     }
     pairs
 };
+
+/// A contract code (snake_case ASCII), which never needs escaping.
+fn write_code(out: &mut Vec<u8>, code: &'static str) {
+    debug_assert_eq!(plain_prefix_len(code.as_bytes()), code.len(), "{code}");
+    out.push(b'"');
+    out.extend_from_slice(code.as_bytes());
+    out.push(b'"');
+}
 
 /// A JSON string with its quotes.
 fn write_str(out: &mut Vec<u8>, text: &str) {

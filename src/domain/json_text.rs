@@ -8,31 +8,45 @@
 /// Those tests can flag a byte above a flagged one by a borrow, never one below it, so the
 /// lowest flagged byte is exact.
 pub(super) fn plain_prefix_len(bytes: &[u8]) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH: u64 = ONES << 7;
-    let has_zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
+    if bytes.len() < 8 {
+        return bytes
+            .iter()
+            .position(|&byte| needs_escape(byte))
+            .unwrap_or(bytes.len());
+    }
     let mut offset = 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        // Little-endian whatever the machine, so that the lowest bit is the first byte.
-        let word = u64::from_le_bytes(word);
-        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-        let quote = has_zero_byte(word ^ (ONES * u64::from(b'"')));
-        let backslash = has_zero_byte(word ^ (ONES * u64::from(b'\\')));
-        let flagged = control | quote | backslash;
-        if flagged != 0 {
-            return offset + (flagged.trailing_zeros() / 8) as usize;
+    while offset + 8 <= bytes.len() {
+        if let Some(place) = first_flagged(word_at(bytes, offset)) {
+            return offset + place;
         }
         offset += 8;
     }
-    offset
-        + chunks
-            .remainder()
-            .iter()
-            .position(|&byte| needs_escape(byte))
-            .unwrap_or(chunks.remainder().len())
+    if offset == bytes.len() {
+        return offset;
+    }
+    // The tail, as the last eight bytes: those before `offset` are already known plain, and
+    // a borrow flags only bytes above a flagged one, so the lowest flagged byte is still exact.
+    let last = bytes.len() - 8;
+    first_flagged(word_at(bytes, last)).map_or(bytes.len(), |place| last + place)
+}
+
+fn word_at(bytes: &[u8], offset: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[offset..offset + 8]);
+    // Little-endian whatever the machine, so that the lowest bit is the first byte.
+    u64::from_le_bytes(word)
+}
+
+/// The place of the first byte in `word` that needs an escape.
+fn first_flagged(word: u64) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let has_zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    let quote = has_zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = has_zero_byte(word ^ (ONES * u64::from(b'\\')));
+    let flagged = control | quote | backslash;
+    (flagged != 0).then(|| (flagged.trailing_zeros() / 8) as usize)
 }
 
 pub(super) const fn needs_escape(byte: u8) -> bool {
