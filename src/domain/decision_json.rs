@@ -162,15 +162,15 @@ fn write_yen_field(out: &mut Vec<u8>, key: &[u8], amount: Yen) {
 
 /// An integer as serde_json writes it (plain decimal, `-` when negative).
 fn write_integer(out: &mut Vec<u8>, value: i64) {
+    // The digits end at WIDTH; WIDTH bytes from the first digit are copied and then cut to
+    // length: a copy of known size is a few moves, one of variable size a call.
+    const WIDTH: usize = 20;
     if value < 0 {
         out.push(b'-');
     }
+    let mut buffer = [0u8; 2 * WIDTH];
+    let mut position = WIDTH;
     let mut rest = value.unsigned_abs();
-    let digits = rest.checked_ilog10().map_or(1, |log| log as usize + 1);
-    // Written from the left of a fixed-size block that is copied whole and then cut to
-    // length: a copy of known size is a few moves, one of variable size a call.
-    let mut buffer = [0u8; 20];
-    let mut position = digits;
     // Two digits a step: half the divisions of one at a time.
     while rest >= 100 {
         let pair = (rest % 100) as usize * 2;
@@ -180,14 +180,16 @@ fn write_integer(out: &mut Vec<u8>, value: i64) {
     }
     if rest >= 10 {
         let pair = rest as usize * 2;
-        buffer[..2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        position -= 2;
+        buffer[position..position + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     } else {
+        position -= 1;
         // `rest` is a single digit here.
-        buffer[0] = b'0' + rest as u8;
+        buffer[position] = b'0' + rest as u8;
     }
     let start = out.len();
-    out.extend_from_slice(&buffer);
-    out.truncate(start + digits);
+    out.extend_from_slice(&buffer[position..position + WIDTH]);
+    out.truncate(start + WIDTH - position);
 }
 
 /// "00", "01", … "99".
