@@ -171,8 +171,16 @@ fn write_integer(out: &mut Vec<u8>, value: i64) {
     let mut buffer = [0u8; 2 * WIDTH];
     let mut position = WIDTH;
     let mut rest = value.unsigned_abs();
-    // Two digits a step: half the divisions of one at a time.
-    while rest >= 100 {
+    // Four digits a step (amounts have seven or eight), then two, then the last one or two.
+    while rest >= 10_000 {
+        let four = (rest % 10_000) as usize;
+        rest /= 10_000;
+        let (high, low) = (four / 100 * 2, four % 100 * 2);
+        position -= 4;
+        buffer[position..position + 2].copy_from_slice(&DIGIT_PAIRS[high..high + 2]);
+        buffer[position + 2..position + 4].copy_from_slice(&DIGIT_PAIRS[low..low + 2]);
+    }
+    if rest >= 100 {
         let pair = (rest % 100) as usize * 2;
         rest /= 100;
         position -= 2;
@@ -380,6 +388,11 @@ mod tests {
             -10,
             -100,
             4_740_000,
+            12_345,
+            1_000_000,
+            10_000_001,
+            99_999_999,
+            100_000_000,
             i64::MAX,
             i64::MIN,
         ] {

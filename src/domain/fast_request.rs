@@ -427,6 +427,19 @@ fn text<'a>(value: &Option<Text<'a>>) -> Option<&'a str> {
 /// `str::trim`, without decoding the text's ends when their bytes show they are not
 /// whitespace (nearly always).
 fn trim(text: &str) -> &str {
+    // Kanji and kana from U+4000 on start with E4–E9 and end with a continuation byte after
+    // such a lead byte; with printable ASCII other than the space, that is nearly every name
+    // and code at both ends.
+    let bytes = text.as_bytes();
+    let plain_start = |byte: u8| (0x21..0x80).contains(&byte) || (0xe4..0xf0).contains(&byte);
+    let plain_end = match bytes {
+        [.., last] if (0x21..0x80).contains(last) => true,
+        [.., lead, _, _] => (0xe4..0xf0).contains(lead),
+        _ => false,
+    };
+    if bytes.first().is_some_and(|&first| plain_start(first)) && plain_end {
+        return text;
+    }
     // The reader's strings hold no control characters, so the only ASCII whitespace is the
     // space; every other `White_Space` character starts with C2, E1, E2 or is E3 80 80
     // (U+3000). Japanese text mostly starts with E3–E9 and ends with a continuation byte.
