@@ -12,7 +12,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use crate::domain::contract::{evaluate_if_plain, evaluate_text_reporting};
+use crate::domain::contract::{SpareLists, evaluate_if_plain, evaluate_text_reporting};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
 
@@ -166,6 +166,8 @@ fn evaluate_batches(
     ledger: &Ledger,
     all_frames: bool,
 ) {
+    // Each worker reuses the lists of one application for the next, batch after batch.
+    let mut spare = SpareLists::default();
     loop {
         let mut batch = match receiver.lock() {
             Ok(receiver) => match receiver.recv() {
@@ -174,14 +176,20 @@ fn evaluate_batches(
             },
             Err(_) => return,
         };
-        evaluate_batch(&mut batch, programs, ledger, all_frames);
+        evaluate_batch(&mut batch, programs, ledger, all_frames, &mut spare);
         if sender.send(batch).is_err() {
             return;
         }
     }
 }
 
-fn evaluate_batch(batch: &mut Batch, programs: &ProgramSet, ledger: &Ledger, all_frames: bool) {
+fn evaluate_batch(
+    batch: &mut Batch,
+    programs: &ProgramSet,
+    ledger: &Ledger,
+    all_frames: bool,
+    spare: &mut SpareLists,
+) {
     let Batch {
         first_line,
         input,
@@ -195,7 +203,7 @@ fn evaluate_batch(batch: &mut Batch, programs: &ProgramSet, ledger: &Ledger, all
     (*lines, *invalid, *not_utf8) = (0, 0, false);
     // Each line keeps its `\n`, as a line read as text does, so that error positions agree.
     for (line_number, line) in (*first_line..).zip(lines_of(input)) {
-        let answered = match evaluate_if_plain(line, programs, ledger, all_frames, output) {
+        let answered = match evaluate_if_plain(line, programs, ledger, all_frames, spare, output) {
             Some(answered) => answered,
             None => {
                 let Ok(text) = std::str::from_utf8(line) else {

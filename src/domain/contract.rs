@@ -9,6 +9,8 @@ use super::program::ProgramSet;
 use super::validation::{ErrorCode, FieldErrors};
 use super::{decision_json, fast_request};
 
+pub use super::fast_request::SpareLists;
+
 /// Evaluates one request and appends its decision as JSON to `out`.
 ///
 /// With `all_frames` (or `"all_frames": true` in the request) the answer is every frame of the
@@ -50,7 +52,8 @@ pub fn evaluate_text(
     all_frames: bool,
     out: &mut Vec<u8>,
 ) -> Result<(), FieldErrors> {
-    if let Some(answered) = evaluate_plain_text(request, programs, ledger, all_frames, out) {
+    let spare = &mut SpareLists::default();
+    if let Some(answered) = evaluate_plain_text(request, programs, ledger, all_frames, spare, out) {
         return answered;
     }
     evaluate_text_reporting(request, programs, ledger, all_frames, out)
@@ -75,16 +78,20 @@ pub fn evaluate_text_reporting(
 /// stream): the answer when the request is valid and plainly written, `None` otherwise. Then
 /// the caller checks the bytes are UTF-8 and calls [`evaluate_text`], which reports every
 /// field error; a `Some` already means the bytes are UTF-8.
+///
+/// The application's lists are built in the allocations of `spare` and left there for the
+/// next line.
 pub fn evaluate_if_plain(
     request: &[u8],
     programs: &ProgramSet,
     ledger: &Ledger,
     all_frames: bool,
+    spare: &mut SpareLists,
     out: &mut Vec<u8>,
 ) -> Option<Result<(), FieldErrors>> {
     // A valid line is UTF-8; checking it whole (with SIMD) is cheaper than string by string.
     let request = simdutf8::basic::from_utf8(request).ok()?;
-    evaluate_plain_text(request, programs, ledger, all_frames, out)
+    evaluate_plain_text(request, programs, ledger, all_frames, spare, out)
 }
 
 fn evaluate_plain_text(
@@ -92,16 +99,19 @@ fn evaluate_plain_text(
     programs: &ProgramSet,
     ledger: &Ledger,
     all_frames: bool,
+    spare: &mut SpareLists,
     out: &mut Vec<u8>,
 ) -> Option<Result<(), FieldErrors>> {
-    let (application, requested_all_frames) = fast_request::parse(request)?;
-    Some(write_decision(
+    let (application, requested_all_frames) = fast_request::parse_reusing(request, spare)?;
+    let answered = write_decision(
         &application,
         programs,
         ledger,
         all_frames || requested_all_frames,
         out,
-    ))
+    );
+    spare.keep(application);
+    Some(answered)
 }
 
 fn wants_all_frames(request: &Value) -> Result<bool, FieldErrors> {

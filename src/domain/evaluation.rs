@@ -154,12 +154,20 @@ pub struct FundingBudget {
 
 impl<'a> BudgetSummary<'a> {
     pub(super) fn of(activities: &[Activity<'a>]) -> Self {
+        Self::of_reusing(activities, BudgetSummary::default())
+    }
+
+    /// [`BudgetSummary::of`], filling the lists of `spare` (emptied first) instead of new ones.
+    pub(super) fn of_reusing(activities: &[Activity<'a>], spare: BudgetSummary<'a>) -> Self {
         let mut category_totals = [(Yen::ZERO, Yen::ZERO, false); ExpenseCategory::ALL.len()];
         let mut source_totals = [(Yen::ZERO, false); FundingSource::ALL.len()];
         let mut summary = BudgetSummary {
-            by_activity: Vec::with_capacity(activities.len()),
-            ..BudgetSummary::default()
+            total_yen: Yen::ZERO,
+            eligible_yen: Yen::ZERO,
+            ..spare
         };
+        summary.by_activity.clear();
+        summary.by_activity.reserve(activities.len());
         for activity in activities {
             let mut activity_total = Yen::ZERO;
             let mut activity_eligible = Yen::ZERO;
@@ -191,8 +199,10 @@ impl<'a> BudgetSummary<'a> {
             });
         }
         // Sized first: collecting from a filter would grow the lists step by step.
-        summary.by_expense_category =
-            Vec::with_capacity(category_totals.iter().filter(|(_, _, used)| *used).count());
+        summary.by_expense_category.clear();
+        summary
+            .by_expense_category
+            .reserve(category_totals.iter().filter(|(_, _, used)| *used).count());
         summary.by_expense_category.extend(
             ExpenseCategory::ALL
                 .iter()
@@ -204,8 +214,10 @@ impl<'a> BudgetSummary<'a> {
                     eligible_yen,
                 }),
         );
-        summary.by_funding_source =
-            Vec::with_capacity(source_totals.iter().filter(|(_, used)| *used).count());
+        summary.by_funding_source.clear();
+        summary
+            .by_funding_source
+            .reserve(source_totals.iter().filter(|(_, used)| *used).count());
         summary.by_funding_source.extend(
             FundingSource::ALL
                 .iter()
