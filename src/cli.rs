@@ -1,7 +1,7 @@
 //! The command line: parses arguments, loads the configuration and calls the library.
 //! It holds no logic of its own.
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead, Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -189,10 +189,41 @@ struct UserAddArgs {
     password_stdin: bool,
 }
 
+/// `println!` and `print!` to standard output, returning the error instead of panicking (the
+/// reader of a pipe may have gone, as with `hojokin evaluate --jsonl … | head`).
+macro_rules! outln {
+    ($($argument:tt)*) => {
+        writeln!(io::stdout().lock(), $($argument)*).map_err(stdout_error)
+    };
+}
+macro_rules! out {
+    ($($argument:tt)*) => {
+        write!(io::stdout().lock(), $($argument)*).map_err(stdout_error)
+    };
+}
+
+fn stdout_error(error: io::Error) -> AppError {
+    AppError::internal("標準出力に書き出せません").with_cause(error)
+}
+
+/// The reader of our output went away (`| head`): stop quietly, as a program that the signal
+/// SIGPIPE ends does (Rust ignores that signal, so the write fails instead).
+fn is_broken_pipe(error: &AppError) -> bool {
+    error
+        .cause
+        .as_deref()
+        .and_then(|cause| cause.downcast_ref::<io::Error>())
+        .is_some_and(|cause| cause.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// The status of a shell's pipeline member that SIGPIPE ended (128 + 13).
+const BROKEN_PIPE_STATUS: u8 = 141;
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if is_broken_pipe(&error) => ExitCode::from(BROKEN_PIPE_STATUS),
         Err(error) => {
             eprintln!("hojokin: {error}");
             tracing::debug!(error = ?error, "command failed");
@@ -211,7 +242,7 @@ fn exit_code(error: &AppError) -> ExitCode {
 
 fn run(cli: Cli) -> AppResult<()> {
     if let Command::Config { markdown: true } = cli.command {
-        print!("{}", config::markdown_table());
+        out!("{}", config::markdown_table())?;
         return Ok(());
     }
     let config = Config::load(cli.config.as_deref())?;
@@ -311,9 +342,9 @@ fn run(cli: Cli) -> AppResult<()> {
             db::run_migrations(&mut connection)?;
             match db::audit::verify(&mut connection)? {
                 Ok(count) => {
-                    println!(
+                    outln!(
                         "hojokin: 監査ログ {count} 件のハッシュチェーンを確認しました（改ざんなし）"
-                    );
+                    )?;
                     Ok(())
                 }
                 Err(broken) => Err(AppError::new(
@@ -332,7 +363,7 @@ fn run(cli: Cli) -> AppResult<()> {
         } => render(&config, &application, &kind, &output),
         Command::User(UserCommand::Add(args)) => add_user(&config, args),
         Command::Config { markdown: _ } => {
-            println!("{config:#?}");
+            outln!("{config:#?}")?;
             Ok(())
         }
     }
@@ -359,7 +390,7 @@ fn serve(config: &Config, demo: bool) -> AppResult<()> {
     let application = Application::build(config, pool, programs)?;
     let url = format!("http://{}:{}", config.bind.ip(), application.port());
     tracing::info!(%url, database = %config.database_url, "hojokin is listening");
-    println!("hojokin: {url} で待ち受けています（Ctrl+C で停止）");
+    outln!("hojokin: {url} で待ち受けています（Ctrl+C で停止）")?;
     let served = actix_web::rt::System::new()
         .block_on(application.run_until_stopped())
         .map_err(|error| AppError::internal("HTTP サーバーが異常終了しました").with_cause(error));
@@ -390,18 +421,18 @@ fn remind(config: &Config, dry_run: bool, at: Option<&str>, json: bool) -> AppRe
         };
         let planned = crate::jobs::plan(config, &pool, &programs, now)?;
         if json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&planned)
                     .map_err(|e| AppError::internal("JSON").with_cause(e))?
-            );
+            )?;
             return Ok(());
         }
-        println!(
+        outln!(
             "送信予定（日本時間）         状態       申請       期限                         内容                          宛先"
-        );
+        )?;
         for p in &planned {
-            println!(
+            outln!(
                 "{}  {:<9}  {:<9}  {:<27}  {:<28}  {}",
                 p.send_at_jst.format("%Y-%m-%d %H:%M"),
                 p.state,
@@ -413,22 +444,22 @@ fn remind(config: &Config, dry_run: bool, at: Option<&str>, json: bool) -> AppRe
                     crate::domain::deadlines::offset_label(p.offset)
                 ),
                 p.recipient
-            );
+            )?;
         }
-        println!(
+        outln!(
             "hojokin: {} 件（due now: 次の tick で送信、queued: 送信待ち、sent: 送信済み、scheduled: 予定）",
             planned.len()
-        );
+        )?;
         return Ok(());
     }
     let outcome = crate::jobs::run_once(config, &pool)?;
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string(&outcome).map_err(|e| AppError::internal("JSON").with_cause(e))?
-        );
+        )?;
     } else {
-        println!(
+        outln!(
             "hojokin: reminders due {} (new {}); sent {}, retrying {}, dead {}, skipped {}",
             outcome.tick.due,
             outcome.tick.enqueued,
@@ -436,7 +467,7 @@ fn remind(config: &Config, dry_run: bool, at: Option<&str>, json: bool) -> AppRe
             outcome.work.retrying,
             outcome.work.dead,
             outcome.work.skipped
-        );
+        )?;
     }
     Ok(())
 }
@@ -504,13 +535,13 @@ fn migrate(config: &Config, revert_all: bool) -> AppResult<()> {
         ("applied", db::run_migrations(&mut connection)?)
     };
     if versions.is_empty() {
-        println!(
+        outln!(
             "hojokin: nothing to do; the schema of {} is current",
             config.database_url
-        );
+        )?;
     }
     for version in versions {
-        println!("{verb} {version}");
+        outln!("{verb} {version}")?;
     }
     Ok(())
 }
@@ -524,7 +555,7 @@ fn seed_demo(
 ) -> AppResult<()> {
     if db::users::count_users(connection)? > 0 {
         if only_if_empty {
-            println!("hojokin: データベースに既にデータがあるため、デモデータは投入しません");
+            outln!("hojokin: データベースに既にデータがあるため、デモデータは投入しません")?;
             return Ok(());
         }
         return Err(AppError::conflict(
@@ -536,15 +567,15 @@ fn seed_demo(
         programs,
         crate::web::applications::today_in_japan(),
     )?;
-    println!(
+    outln!(
         "hojokin: デモデータを投入しました（採択実績 {} 件、申請 {} 件、利用者 {} 名）",
         summary.award_members,
         summary.applications,
         summary.users.len()
-    );
-    println!("  デモ利用者（パスワードはこの一度だけ表示します）:");
+    )?;
+    outln!("  デモ利用者（パスワードはこの一度だけ表示します）:")?;
     for (email, role, password) in summary.users {
-        println!("  {:<10} {email:<36} {password}", role.label_ja());
+        outln!("  {:<10} {email:<36} {password}", role.label_ja())?;
     }
     Ok(())
 }
@@ -587,14 +618,14 @@ fn evaluate_one(
             let value: serde_json::Value = serde_json::from_slice(&out).map_err(|error| {
                 AppError::internal("判定結果を整形できません").with_cause(error)
             })?;
-            println!("{value:#}");
+            outln!("{value:#}")?;
             Ok(())
         }
         Err(errors) => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&errors).unwrap_or_default()
-            );
+            )?;
             Err(AppError::invalid(errors))
         }
     }
@@ -674,10 +705,10 @@ fn import_award_list(
                     .join("、")
             ),
         };
-        println!("{:<24} {line}", decision.award_id);
+        outln!("{:<24} {line}", decision.award_id)?;
     }
     let report = &plan.report;
-    println!(
+    outln!(
         "{}{source}: {} 行 — 一致 {}、新規 {}、要確認 {}（新しい団体 {}、新しい採択 {}）",
         if dry_run { "[dry-run] " } else { "" },
         plan.decisions.len(),
@@ -686,7 +717,7 @@ fn import_award_list(
         report.queued,
         report.new_organisations,
         report.new_award_members,
-    );
+    )?;
     Ok(())
 }
 
@@ -762,12 +793,12 @@ fn add_user(config: &Config, args: UserAddArgs) -> AppResult<()> {
             organisation_ids,
         },
     )?;
-    println!(
+    outln!(
         "hojokin: 利用者 {email} ({}) を登録しました (id {id})",
         role.label_ja()
-    );
+    )?;
     if generated {
-        println!("  パスワード: {password}（この一度だけ表示します）");
+        outln!("  パスワード: {password}（この一度だけ表示します）")?;
     }
     Ok(())
 }

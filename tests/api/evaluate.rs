@@ -298,3 +298,39 @@ fn jsonl_answers_each_line_in_order() {
         );
     }
 }
+
+/// `hojokin evaluate … | head`: the reader of the output goes before the answers are written.
+/// The command stops quietly with the status of a program that SIGPIPE ends, as `cat` would,
+/// instead of panicking or reporting an error.
+#[test]
+fn a_closed_output_pipe_ends_the_cli_quietly() {
+    let request = base_request().to_string();
+    let many = format!("{request}\n").repeat(20_000);
+    for (args, input) in [
+        (&["--ledger", "shipped"][..], request.as_str()),
+        (&["--jsonl", "--ledger", "shipped"][..], many.as_str()),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hojokin"))
+            .arg("evaluate")
+            .args(args)
+            .current_dir(tempfile::tempdir().expect("temp dir").path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take());
+        // The command may stop before it has read everything.
+        let _ = child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes());
+        let output = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(141), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
