@@ -390,7 +390,8 @@ fn serve(config: &Config, demo: bool) -> AppResult<()> {
     let application = Application::build(config, pool, programs)?;
     let url = format!("http://{}:{}", config.bind.ip(), application.port());
     tracing::info!(%url, database = %config.database_url, "hojokin is listening");
-    outln!("hojokin: {url} で待ち受けています（Ctrl+C で停止）")?;
+    // The banner is for a person at a terminal; without one (stdout closed) the server still serves.
+    let _ = outln!("hojokin: {url} で待ち受けています（Ctrl+C で停止）");
     let served = actix_web::rt::System::new()
         .block_on(application.run_until_stopped())
         .map_err(|error| AppError::internal("HTTP サーバーが異常終了しました").with_cause(error));
