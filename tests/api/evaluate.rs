@@ -194,9 +194,11 @@ crate::on_both_backends!(the_api_refuses_bad_input_field_by_field, |test_db| {
     });
 });
 
-fn hojokin_evaluate(args: &[&str], input: &str) -> (Option<i32>, String, String) {
+/// `hojokin evaluate <args>` in an empty directory (kept while the child runs) with a clean
+/// environment, every stream piped.
+fn spawn_evaluate(args: &[&str]) -> (std::process::Child, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hojokin"))
+    let child = Command::new(env!("CARGO_BIN_EXE_hojokin"))
         .arg("evaluate")
         .args(args)
         .current_dir(dir.path())
@@ -207,6 +209,11 @@ fn hojokin_evaluate(args: &[&str], input: &str) -> (Option<i32>, String, String)
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
+    (child, dir)
+}
+
+fn hojokin_evaluate(args: &[&str], input: &str) -> (Option<i32>, String, String) {
+    let (mut child, _dir) = spawn_evaluate(args);
     child
         .stdin
         .take()
@@ -310,17 +317,7 @@ fn a_closed_output_pipe_ends_the_cli_quietly() {
         (&["--ledger", "shipped"][..], request.as_str()),
         (&["--jsonl", "--ledger", "shipped"][..], many.as_str()),
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hojokin"))
-            .arg("evaluate")
-            .args(args)
-            .current_dir(tempfile::tempdir().expect("temp dir").path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
+        let (mut child, _dir) = spawn_evaluate(args);
         drop(child.stdout.take());
         // The command may stop before it has read everything.
         let _ = child
