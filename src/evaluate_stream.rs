@@ -167,7 +167,7 @@ fn evaluate_batches(
     all_frames: bool,
 ) {
     // Each worker reuses the lists of one application for the next, batch after batch.
-    let mut spare = SpareLists::default();
+    let mut spare = SpareLists::remembering_names();
     loop {
         let mut batch = match receiver.lock() {
             Ok(receiver) => match receiver.recv() {

@@ -22,7 +22,7 @@ use super::evaluation::{
 };
 use super::json_text::plain_prefix_len;
 use super::money::Yen;
-use super::names::org_key;
+use super::names::{OrgKeyMemo, org_key};
 
 /// Parses a valid request; `None` when the text is not one (or not plainly one), with no
 /// reason given: the `Value` path says why. The flag is the request's `all_frames`.
@@ -61,21 +61,44 @@ pub struct SpareLists {
     /// One per activity, up to [`SPARE_BUDGET_LISTS`].
     budget_lines: Vec<Vec<BudgetLine<'static>>>,
     budget: BudgetSummary<'static>,
+    /// Present for a worker of a bulk run ([`SpareLists::remembering_names`]).
+    name_keys: Option<OrgKeyMemo>,
 }
 
 /// Enough for the activities of nearly every request; a request with more allocates the rest.
 const SPARE_BUDGET_LISTS: usize = 8;
 
 impl SpareLists {
+    /// Spare lists that also remember the comparison keys of the organisation names read
+    /// ([`OrgKeyMemo`]), for a worker answering many requests.
+    pub fn remembering_names() -> Self {
+        Self {
+            name_keys: Some(OrgKeyMemo::default()),
+            ..Self::default()
+        }
+    }
+
     /// Keeps the lists of an application that has been answered.
     pub fn keep(&mut self, application: Application<'_>) {
         let Application {
-            applicants,
+            mut applicants,
             partners,
+            legal_basis,
             mut activities,
+            history,
             budget,
             ..
         } = application;
+        if let Some(memo) = &mut self.name_keys {
+            let keys = applicants
+                .iter_mut()
+                .map(|applicant| std::mem::take(&mut applicant.name_key))
+                .chain(legal_basis.map(|basis| basis.holder_key))
+                .chain(history.into_iter().map(|entry| entry.name_key));
+            for key in keys {
+                memo.give_back(key);
+            }
+        }
         self.applicants = emptied(applicants);
         self.partners = emptied(partners);
         for activity in &mut activities {
@@ -95,6 +118,14 @@ impl SpareLists {
 
     fn budget<'a>(&mut self) -> BudgetSummary<'a> {
         budget_lists(std::mem::take(&mut self.budget))
+    }
+
+    /// `org_key(name)`, remembered when the lists remember names.
+    fn name_key(&mut self, name: &str) -> String {
+        match &mut self.name_keys {
+            Some(memo) => memo.key(name),
+            None => org_key(name),
+        }
     }
 }
 
@@ -425,7 +456,7 @@ impl<'a> Reader<'a, '_> {
             leads += usize::from(
                 raw.role.as_ref().map(|role| role.0) == Some(ApplicantRole::Lead.as_str()),
             );
-            raw.applicant()
+            raw.applicant(reader.spare)
         })?;
         Some(Applicants { applicants, leads })
     }
@@ -453,7 +484,7 @@ impl<'a> Reader<'a, '_> {
             "valid_until" => valid_until: text,
             "includes_talent_measures" => includes_talent_measures: boolean,
         })
-        .legal_basis()
+        .legal_basis(self.spare)
     }
 
     fn period(&mut self) -> Option<RawPeriod<'a>> {
@@ -497,7 +528,7 @@ impl<'a> Reader<'a, '_> {
                 "fiscal_year" => fiscal_year: integer,
                 "frame" => frame: text,
             })
-            .history(index);
+            .history(index, reader.spare);
             index += 1;
             entry
         })
@@ -618,7 +649,7 @@ impl<'a> RawRequest<'a> {
 }
 
 impl<'a> RawApplicant<'a> {
-    fn applicant(&self) -> Option<Applicant<'a>> {
+    fn applicant(&self, spare: &mut SpareLists) -> Option<Applicant<'a>> {
         let corporate_number = match &self.corporate_number {
             None => None,
             Some(number) => Some(number.0.parse::<CorporateNumber>().ok()?),
@@ -630,7 +661,7 @@ impl<'a> RawApplicant<'a> {
         };
         let name = text(&self.name)?;
         Some(Applicant {
-            name_key: org_key(name),
+            name_key: spare.name_key(name),
             name: Cow::Borrowed(name),
             corporate_number,
             kind: code(&self.kind)?,
@@ -643,7 +674,7 @@ impl<'a> RawApplicant<'a> {
 }
 
 impl<'a> RawLegalBasis<'a> {
-    fn legal_basis(&self) -> Option<LegalBasis<'a>> {
+    fn legal_basis(&self, spare: &mut SpareLists) -> Option<LegalBasis<'a>> {
         let granted_on = date(&self.granted_on)?;
         let valid_until = match &self.valid_until {
             None => None,
@@ -655,7 +686,7 @@ impl<'a> RawLegalBasis<'a> {
         let holder = text(&self.holder)?;
         Some(LegalBasis {
             path: code(&self.path)?,
-            holder_key: org_key(holder),
+            holder_key: spare.name_key(holder),
             holder: Cow::Borrowed(holder),
             granted_by: Cow::Borrowed(text(&self.granted_by)?),
             granted_on,
@@ -694,11 +725,11 @@ impl<'a> RawBudgetLine<'a> {
 }
 
 impl<'a> RawHistory<'a> {
-    fn history(&self, index: usize) -> Option<HistoryEntry<'a>> {
+    fn history(&self, index: usize, spare: &mut SpareLists) -> Option<HistoryEntry<'a>> {
         let name = text(&self.name)?;
         Some(HistoryEntry {
             award_id: format!("history[{index}]"),
-            name_key: org_key(name),
+            name_key: spare.name_key(name),
             name: Cow::Borrowed(name),
             fiscal_year: fiscal_year(&self.fiscal_year)?,
             frame: code(&self.frame)?,
@@ -790,8 +821,9 @@ pub(super) mod tests {
 
     thread_local! {
         /// The lists kept from one request for the next, through a whole test, as a bulk run
-        /// keeps them: every request is read into the lists of the one before.
-        static SPARE: RefCell<SpareLists> = RefCell::new(SpareLists::default());
+        /// keeps them: every request is read into the lists of the one before, and the keys
+        /// of its names come from the memory of the names read before.
+        static SPARE: RefCell<SpareLists> = RefCell::new(SpareLists::remembering_names());
     }
 
     /// The fast path may decline a valid request (the slow path then answers), but whatever
