@@ -9,6 +9,7 @@ use std::fmt::{self, Write as _};
 
 use super::evaluation::{AllFrames, Decision, Finding, PriorAward, Severity};
 use super::json_text::plain_prefix_len;
+use super::ledger::PastAward;
 use super::message::MessageSink;
 use super::money::{YEN_TEXT_BYTES, Yen};
 
@@ -128,17 +129,53 @@ pub(super) fn write_all_frames(all: &AllFrames<'_>, out: &mut Vec<u8>) {
 }
 
 fn write_prior_award(out: &mut Vec<u8>, award: &PriorAward<'_>) {
-    out.extend_from_slice(b"{\"award_id\":");
-    write_str(out, award.award_id);
-    out.extend_from_slice(b",\"fiscal_year\":");
-    write_integer(out, i64::from(award.fiscal_year));
-    out.extend_from_slice(b",\"frame\":");
-    write_str(out, award.frame);
-    out.extend_from_slice(b",\"listed_as\":");
-    write_str(out, award.listed_as);
-    out.extend_from_slice(b",\"applicant\":");
+    match award.written {
+        Some(fields) => out.extend_from_slice(fields.as_bytes()),
+        None => write_prior_award_fields(
+            out,
+            award.award_id,
+            award.fiscal_year,
+            award.frame,
+            award.listed_as,
+        ),
+    }
     write_str(out, award.applicant);
     out.push(b'}');
+}
+
+/// A ledger award's part of its `prior_awards` item: everything before the applicant's name,
+/// which differs from one decision to the next.
+pub(super) fn prior_award_fields(award: &PastAward) -> Box<str> {
+    let mut out = Vec::new();
+    write_prior_award_fields(
+        &mut out,
+        &award.award_id,
+        award.fiscal_year,
+        &award.frame,
+        &award.listed_as,
+    );
+    // Written from text and ASCII, so it is text.
+    String::from_utf8(out)
+        .expect("JSON written from text is UTF-8")
+        .into_boxed_str()
+}
+
+fn write_prior_award_fields(
+    out: &mut Vec<u8>,
+    award_id: &str,
+    fiscal_year: i32,
+    frame: &str,
+    listed_as: &str,
+) {
+    out.extend_from_slice(b"{\"award_id\":");
+    write_str(out, award_id);
+    out.extend_from_slice(b",\"fiscal_year\":");
+    write_integer(out, i64::from(fiscal_year));
+    out.extend_from_slice(b",\"frame\":");
+    write_str(out, frame);
+    out.extend_from_slice(b",\"listed_as\":");
+    write_str(out, listed_as);
+    out.extend_from_slice(b",\"applicant\":");
 }
 
 fn write_finding(out: &mut Vec<u8>, finding: &Finding<'_>) {
@@ -364,6 +401,45 @@ mod tests {
             assert!(same_as_serde(&bench_line(i), &programs, &ledgers));
         }
         assert!(checked > 1_000, "{checked} decisions compared");
+    }
+
+    #[test]
+    fn prior_awards_kept_written_by_the_ledger_are_written_as_serde_writes_them() {
+        use crate::domain::ledger::{Ledger, OrganisationId};
+        let (programs, _) = programs_and_ledgers();
+        // Text that needs escaping in the fields the ledger writes ahead.
+        let name = "株式会社\"みらい\"\\人材\t";
+        let mut ledger = Ledger::new();
+        let organisation = OrganisationId(1);
+        ledger.add_organisation(organisation, None, [name]);
+        ledger.add_award(
+            organisation,
+            PastAward {
+                award_id: "R6-\"一般\"枠-\\1".to_owned(),
+                fiscal_year: 2024,
+                // A frame the programme counts, so that the award is counted.
+                frame: "general".to_owned(),
+                listed_as: name.to_owned(),
+            },
+        );
+        let mut request: serde_json::Value =
+            serde_json::from_str(&bench_line(1)).expect("bench line");
+        request["applicants"][0]["name"] = name.into();
+        // And one award declared by the request, written field by field.
+        request["history"] = serde_json::json!([
+            {"name": name, "fiscal_year": 2025, "frame": "right_hand"}
+        ]);
+        let text = request.to_string();
+        assert!(same_as_serde(&text, &programs, &[ledger.clone()]));
+        let application = parse_request_slow(&text).expect("valid");
+        let program = programs.program_for(&application).expect("R8");
+        let decision = evaluate(&application, &ledger, program);
+        let written: Vec<bool> = decision
+            .prior_awards
+            .iter()
+            .map(|award| award.written.is_some())
+            .collect();
+        assert_eq!(written, [true, false], "one from the ledger, one declared");
     }
 
     #[test]

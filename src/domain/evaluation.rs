@@ -997,6 +997,10 @@ pub struct PriorAward<'a> {
     pub listed_as: &'a str,
     /// The applicant of this request the award was counted for.
     pub applicant: &'a str,
+    /// The fields before `applicant` as the JSON writer writes them, when the ledger has them
+    /// written already ([`RecordedAward`](super::ledger::RecordedAward)).
+    #[serde(skip)]
+    pub written: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1578,13 +1582,20 @@ fn count_prior_awards<'a>(
             });
         }
         // Several organisations share the name: take the largest count (the conservative one).
-        let chosen: Option<OrganisationId> = candidates
-            .iter()
-            .copied()
-            .max_by_key(|id| ledger.awards_of(*id).iter().filter(|a| counts(a)).count());
+        let chosen: Option<OrganisationId> = candidates.iter().copied().max_by_key(|id| {
+            ledger
+                .awards_of(*id)
+                .iter()
+                .filter(|recorded| counts(&recorded.award))
+                .count()
+        });
         let ledger_awards = chosen.map_or(&[][..], |id| ledger.awards_of(id));
         let mut count: u32 = 0;
-        for award in ledger_awards.iter().filter(|award| counts(award)) {
+        for recorded in ledger_awards
+            .iter()
+            .filter(|recorded| counts(&recorded.award))
+        {
+            let award = &recorded.award;
             count = count.saturating_add(1);
             result.awards.push(PriorAward {
                 award_id: &award.award_id,
@@ -1592,6 +1603,7 @@ fn count_prior_awards<'a>(
                 frame: &award.frame,
                 listed_as: &award.listed_as,
                 applicant: &applicant.name,
+                written: Some(&recorded.written),
             });
         }
         for entry in application
@@ -1600,9 +1612,9 @@ fn count_prior_awards<'a>(
             .filter(|entry| entry.name_key == applicant.name_key)
         {
             let frame = entry.frame.as_str();
-            let already_in_ledger = ledger_awards
-                .iter()
-                .any(|award| award.fiscal_year == entry.fiscal_year.0 && award.frame == frame);
+            let already_in_ledger = ledger_awards.iter().any(|recorded| {
+                recorded.award.fiscal_year == entry.fiscal_year.0 && recorded.award.frame == frame
+            });
             if already_in_ledger || !countable.counts(entry.fiscal_year.0, frame) {
                 continue;
             }
@@ -1613,6 +1625,7 @@ fn count_prior_awards<'a>(
                 frame,
                 listed_as: &entry.name,
                 applicant: &applicant.name,
+                written: None,
             });
         }
         if count > result.prior {

@@ -7,6 +7,7 @@ use rustc_hash::FxBuildHasher;
 
 use serde::{Deserialize, Serialize};
 
+use super::decision_json::prior_award_fields;
 use super::names::org_key;
 
 /// Identity of an organisation in the ledger: the database id, or any stable number in tests.
@@ -26,6 +27,15 @@ pub struct PastAward {
     pub listed_as: String,
 }
 
+/// An award as the ledger keeps it: with its fields written once as a decision's JSON writes
+/// them, because every decision that counts the award repeats them.
+#[derive(Clone, Debug)]
+pub struct RecordedAward {
+    pub award: PastAward,
+    /// `{"award_id":…,"listed_as":…,"applicant":` ([`prior_award_fields`]).
+    pub written: Box<str>,
+}
+
 // Looked up once per applicant of every application evaluated, so the maps use a fast hash
 // instead of SipHash: their keys come from the award lists, not from requests, so a request
 // cannot fill them with colliding keys.
@@ -35,7 +45,7 @@ pub struct Ledger {
     // A key may name several organisations (the data keeps them apart); all are returned so
     // that the engine can take the most conservative count and say so.
     by_name_key: HashMap<String, Vec<OrganisationId>, FxBuildHasher>,
-    awards: HashMap<OrganisationId, Vec<PastAward>, FxBuildHasher>,
+    awards: HashMap<OrganisationId, Vec<RecordedAward>, FxBuildHasher>,
 }
 
 impl Ledger {
@@ -67,8 +77,12 @@ impl Ledger {
 
     pub fn add_award(&mut self, id: OrganisationId, award: PastAward) {
         let awards = self.awards.entry(id).or_default();
-        if !awards.iter().any(|a| a.award_id == award.award_id) {
-            awards.push(award);
+        if !awards
+            .iter()
+            .any(|recorded| recorded.award.award_id == award.award_id)
+        {
+            let written = prior_award_fields(&award);
+            awards.push(RecordedAward { award, written });
         }
     }
 
@@ -84,7 +98,7 @@ impl Ledger {
             .unwrap_or(&[])
     }
 
-    pub fn awards_of(&self, id: OrganisationId) -> &[PastAward] {
+    pub fn awards_of(&self, id: OrganisationId) -> &[RecordedAward] {
         self.awards.get(&id).map(Vec::as_slice).unwrap_or(&[])
     }
 

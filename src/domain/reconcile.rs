@@ -1583,7 +1583,7 @@ mod tests {
         let mut awards: Vec<(i32, String)> = ledger
             .awards_of(only(ledger, name))
             .iter()
-            .map(|award| (award.fiscal_year, award.frame.clone()))
+            .map(|recorded| (recorded.award.fiscal_year, recorded.award.frame.clone()))
             .collect();
         awards.sort();
         awards
@@ -1852,7 +1852,7 @@ mod tests {
             let ids: Vec<String> = ledger
                 .awards_of(only(&ledger, name))
                 .iter()
-                .map(|award| award.award_id.clone())
+                .map(|recorded| recorded.award.award_id.clone())
                 .collect();
             assert!(
                 ids.iter().any(|id| id == "R6-働き方改革推進枠-B2"),

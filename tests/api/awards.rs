@@ -23,7 +23,7 @@ fn awards_of(ledger: &Ledger, name: &str) -> Vec<(i32, String)> {
     let mut awards: Vec<(i32, String)> = ledger
         .awards_of(ids[0])
         .iter()
-        .map(|award| (award.fiscal_year, award.frame.clone()))
+        .map(|recorded| (recorded.award.fiscal_year, recorded.award.frame.clone()))
         .collect();
     awards.sort();
     awards
