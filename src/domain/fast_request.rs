@@ -579,8 +579,10 @@ fn trim(text: &str) -> &str {
     }
 }
 
+/// A code, read untrimmed: no code holds a space, so one written with spaces around it (or
+/// blank) fails to parse here and the `Value` path, which trims, answers instead.
 fn code<T: std::str::FromStr>(value: &Option<Text<'_>>) -> Option<T> {
-    text(value)?.parse().ok()
+    value.as_ref()?.0.parse().ok()
 }
 
 fn date(value: &Option<Text<'_>>) -> Option<NaiveDate> {
