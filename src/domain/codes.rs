@@ -12,6 +12,12 @@ pub struct UnknownCode {
     pub code: String,
 }
 
+/// A contract code read without an error to report: the bulk reader gives up on an unknown
+/// code and leaves the reporting to `FromStr`, so it need not build an [`UnknownCode`].
+pub trait Code: Sized {
+    fn from_code(code: &str) -> Option<Self>;
+}
+
 macro_rules! code_enum {
     (
         $(#[$meta:meta])*
@@ -47,14 +53,21 @@ macro_rules! code_enum {
             }
         }
 
+        impl Code for $name {
+            #[inline]
+            fn from_code(code: &str) -> Option<Self> {
+                match code {
+                    $($code => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
         impl FromStr for $name {
             type Err = UnknownCode;
 
             fn from_str(code: &str) -> Result<Self, Self::Err> {
-                match code {
-                    $($code => Ok($name::$variant),)+
-                    _ => Err(UnknownCode { kind: $kind, code: code.to_owned() }),
-                }
+                Self::from_code(code).ok_or_else(|| UnknownCode { kind: $kind, code: code.to_owned() })
             }
         }
 

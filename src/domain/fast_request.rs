@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 
 use super::calendar::FiscalYear;
-use super::codes::ApplicantRole;
+use super::codes::{ApplicantRole, Code};
 use super::corporate_number::CorporateNumber;
 use super::evaluation::{
     Activity, Applicant, Application, BudgetLine, BudgetSummary, HistoryEntry, LegalBasis,
@@ -581,8 +581,8 @@ fn trim(text: &str) -> &str {
 
 /// A code, read untrimmed: no code holds a space, so one written with spaces around it (or
 /// blank) fails to parse here and the `Value` path, which trims, answers instead.
-fn code<T: std::str::FromStr>(value: &Option<Text<'_>>) -> Option<T> {
-    value.as_ref()?.0.parse().ok()
+fn code<T: Code>(value: &Option<Text<'_>>) -> Option<T> {
+    T::from_code(value.as_ref()?.0)
 }
 
 fn date(value: &Option<Text<'_>>) -> Option<NaiveDate> {
