@@ -130,7 +130,7 @@ pub(super) fn write_all_frames(all: &AllFrames<'_>, out: &mut Vec<u8>) {
 
 fn write_prior_award(out: &mut Vec<u8>, award: &PriorAward<'_>) {
     match award.written {
-        Some(fields) => out.extend_from_slice(fields.as_bytes()),
+        Some(recorded) => out.extend_from_slice(recorded.written_fields().as_bytes()),
         None => write_prior_award_fields(
             out,
             award.award_id,

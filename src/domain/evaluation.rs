@@ -18,7 +18,7 @@ use super::codes::{
     Industry, LegalPath, PartnerKind,
 };
 use super::corporate_number::{CorporateNumber, CorporateNumberError};
-use super::ledger::{Ledger, OrganisationId, PastAward};
+use super::ledger::{Ledger, OrganisationId, PastAward, RecordedAward};
 pub use super::message::Message;
 use super::money::{Rate, Yen, calculate_subsidy};
 use super::names::org_key;
@@ -997,10 +997,11 @@ pub struct PriorAward<'a> {
     pub listed_as: &'a str,
     /// The applicant of this request the award was counted for.
     pub applicant: &'a str,
-    /// The fields before `applicant` as the JSON writer writes them, when the ledger has them
-    /// written already ([`RecordedAward`](super::ledger::RecordedAward)).
+    /// The ledger's record of the award, which keeps the fields before `applicant` as the
+    /// JSON writer writes them ([`RecordedAward::written_fields`]); `None` for an award the
+    /// request declares.
     #[serde(skip)]
-    pub written: Option<&'a str>,
+    pub written: Option<&'a RecordedAward>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1603,7 +1604,7 @@ fn count_prior_awards<'a>(
                 frame: &award.frame,
                 listed_as: &award.listed_as,
                 applicant: &applicant.name,
-                written: Some(&recorded.written),
+                written: Some(recorded),
             });
         }
         for entry in application

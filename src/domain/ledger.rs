@@ -2,6 +2,7 @@
 //! applicant named in a request is found in it.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use rustc_hash::FxBuildHasher;
 
@@ -27,13 +28,27 @@ pub struct PastAward {
     pub listed_as: String,
 }
 
-/// An award as the ledger keeps it: with its fields written once as a decision's JSON writes
-/// them, because every decision that counts the award repeats them.
-#[derive(Clone, Debug)]
+/// An award as the ledger keeps it: with its fields as a decision's JSON writes them, written
+/// the first time a decision is written with it and kept, because every decision that counts
+/// the award repeats them. Not before: a ledger loaded for one request writes few of its awards.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedAward {
     pub award: PastAward,
+    written: OnceLock<Box<str>>,
+}
+
+impl RecordedAward {
+    fn new(award: PastAward) -> Self {
+        Self {
+            award,
+            written: OnceLock::new(),
+        }
+    }
+
     /// `{"award_id":…,"listed_as":…,"applicant":` ([`prior_award_fields`]).
-    pub written: Box<str>,
+    pub fn written_fields(&self) -> &str {
+        self.written.get_or_init(|| prior_award_fields(&self.award))
+    }
 }
 
 // Looked up once per applicant of every application evaluated, so the maps use a fast hash
@@ -81,8 +96,7 @@ impl Ledger {
             .iter()
             .any(|recorded| recorded.award.award_id == award.award_id)
         {
-            let written = prior_award_fields(&award);
-            awards.push(RecordedAward { award, written });
+            awards.push(RecordedAward::new(award));
         }
     }
 
