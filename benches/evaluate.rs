@@ -1,19 +1,25 @@
 //! Benchmarks of the evaluation contract (figures in the README):
 //!
-//! (a) the engine alone: `evaluate` on parsed applications with the ledger in memory, one core;
+//! (a) the engine alone: `evaluate_reusing` (`evaluate` with its lists kept from one decision to
+//!     the next, as bulk runs do) on parsed applications with the ledger in memory, one core;
 //! (b) the pipeline: `evaluate_jsonl` over 1,000,000 JSONL applications on every core, with
 //!     the peak memory at 100,000 and at 1,000,000 lines to show it is flat in N.
 //!
 //! `cargo bench --bench evaluate` runs both. `cargo bench --bench evaluate -- --write FILE N`
 //! writes N request lines to FILE, to time the real binary:
 //! `/usr/bin/time -v target/release/hojokin evaluate --jsonl --ledger shipped FILE > /dev/null`.
+//! `-- --engine N` runs only the engine, N decisions and no clock, so that an instruction count
+//! (`valgrind --tool=callgrind`) measures the engine alone: timings on this VM drift up to 2×
+//! within minutes, instruction counts do not.
 
 use std::hint::black_box;
 use std::io::{self, BufRead, Read, Write};
 use std::time::{Duration, Instant};
 
 use hojokin::domain::contract::evaluate_text;
-use hojokin::domain::evaluation::{Application, evaluate, parse_request};
+use hojokin::domain::evaluation::{
+    Application, DecisionLists, evaluate, evaluate_reusing, parse_request,
+};
 use hojokin::domain::ledger::Ledger;
 use hojokin::domain::program::ProgramSet;
 use hojokin::evaluate_stream::evaluate_jsonl;
@@ -181,12 +187,21 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn engine_alone(programs: &ProgramSet, ledger: &Ledger) {
-    let lines: Vec<String> = (0..1000).map(request_line).collect();
-    let applications: Vec<Application> = lines
+/// The benchmark's 1,000 request lines, and the applications parsed from them.
+fn request_lines() -> Vec<String> {
+    (0..1000).map(request_line).collect()
+}
+
+fn parsed(lines: &[String]) -> Vec<Application<'_>> {
+    lines
         .iter()
         .map(|line| parse_request(line).expect("valid request"))
-        .collect();
+        .collect()
+}
+
+fn engine_alone(programs: &ProgramSet, ledger: &Ledger) {
+    let lines = request_lines();
+    let applications = parsed(&lines);
     let program = programs
         .get(applications[0].fiscal_year)
         .expect("R8 programme");
@@ -194,12 +209,15 @@ fn engine_alone(programs: &ProgramSet, ledger: &Ledger) {
         .iter()
         .filter(|application| evaluate(application, ledger, program).eligible)
         .count();
-    // Warm up, then measure for about two seconds.
+    // Warm up, then measure for about two seconds. The decisions' lists are reused, as
+    // `hojokin evaluate --jsonl` reuses them from one line to the next.
+    let mut lists = DecisionLists::default();
     let mut decisions = 0u64;
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(2) {
         for application in &applications {
-            black_box(evaluate(black_box(application), ledger, program));
+            let decision = evaluate_reusing(black_box(application), ledger, program, &mut lists);
+            lists.keep(black_box(decision));
         }
         decisions += applications.len() as u64;
     }
@@ -306,6 +324,24 @@ fn main() {
     }
     let programs = hojokin::program::embedded().expect("programmes");
     let ledger = hojokin::program::shipped_ledger(&programs).expect("shipped ledger");
+    if let Some(position) = args.iter().position(|a| a == "--engine") {
+        let count: usize = args
+            .get(position + 1)
+            .and_then(|n| n.parse().ok())
+            .expect("--engine N");
+        let lines = request_lines();
+        let applications = parsed(&lines);
+        let program = programs
+            .get(applications[0].fiscal_year)
+            .expect("R8 programme");
+        let mut lists = DecisionLists::default();
+        for application in applications.iter().cycle().take(count) {
+            let decision = evaluate_reusing(black_box(application), &ledger, program, &mut lists);
+            lists.keep(black_box(decision));
+        }
+        println!("{count} decisions");
+        return;
+    }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     println!("request size: {} bytes", request_line(1).len());
     engine_alone(&programs, &ledger);

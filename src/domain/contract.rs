@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 
-use super::evaluation::{Application, evaluate, evaluate_all_frames, parse_request_value};
+use super::evaluation::{
+    Application, DecisionLists, evaluate_all_frames, evaluate_reusing, parse_request_value,
+};
 use super::ledger::Ledger;
 use super::program::ProgramSet;
 use super::validation::{ErrorCode, FieldErrors};
@@ -24,7 +26,8 @@ pub fn evaluate_json(
 ) -> Result<(), FieldErrors> {
     let all_frames = all_frames || wants_all_frames(request)?;
     let application = parse_request_value(request)?;
-    write_decision(&application, programs, ledger, all_frames, out)
+    let lists = &mut DecisionLists::default();
+    write_decision(&application, programs, ledger, all_frames, lists, out)
 }
 
 /// The decision on a parsed application, appended to `out` as JSON.
@@ -33,13 +36,16 @@ fn write_decision(
     programs: &ProgramSet,
     ledger: &Ledger,
     all_frames: bool,
+    lists: &mut DecisionLists,
     out: &mut Vec<u8>,
 ) -> Result<(), FieldErrors> {
     let program = programs.program_for(application)?;
     if all_frames {
         decision_json::write_all_frames(&evaluate_all_frames(application, ledger, program), out);
     } else {
-        decision_json::write_decision(&evaluate(application, ledger, program), out);
+        let decision = evaluate_reusing(application, ledger, program, lists);
+        decision_json::write_decision(&decision, out);
+        lists.keep(decision);
     }
     Ok(())
 }
@@ -108,6 +114,7 @@ fn evaluate_plain_text(
         programs,
         ledger,
         all_frames || requested_all_frames,
+        spare.decision_lists(),
         out,
     );
     spare.keep(application);

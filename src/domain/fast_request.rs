@@ -17,12 +17,13 @@ use super::calendar::FiscalYear;
 use super::codes::{ApplicantRole, Code};
 use super::corporate_number::CorporateNumber;
 use super::evaluation::{
-    Activity, Applicant, Application, BudgetLine, BudgetSummary, HistoryEntry, LegalBasis,
-    MAX_AMOUNT_YEN, Partner, ProjectPeriod, date_from_text, integer_from_text,
+    Activity, Applicant, Application, BudgetLine, BudgetSummary, DecisionLists, HistoryEntry,
+    LegalBasis, MAX_AMOUNT_YEN, Partner, ProjectPeriod, date_from_text, integer_from_text,
 };
 use super::json_text::plain_prefix_len;
 use super::money::Yen;
 use super::names::{OrgKeyMemo, org_key};
+use super::reuse::emptied;
 
 /// Parses a valid request; `None` when the text is not one (or not plainly one), with no
 /// reason given: the `Value` path says why. The flag is the request's `all_frames`.
@@ -63,6 +64,8 @@ pub struct SpareLists {
     budget: BudgetSummary<'static>,
     /// Present for a worker of a bulk run ([`SpareLists::remembering_names`]).
     name_keys: Option<OrgKeyMemo>,
+    /// The lists of the decision on the application.
+    decision: DecisionLists,
 }
 
 /// Enough for the activities of nearly every request; a request with more allocates the rest.
@@ -112,6 +115,10 @@ impl SpareLists {
         self.budget = budget_lists(budget);
     }
 
+    pub(super) fn decision_lists(&mut self) -> &mut DecisionLists {
+        &mut self.decision
+    }
+
     fn budget_lines<'a>(&mut self) -> Vec<BudgetLine<'a>> {
         self.budget_lines.pop().map_or_else(Vec::new, emptied)
     }
@@ -142,15 +149,6 @@ fn budget_lists<'a>(budget: BudgetSummary<'_>) -> BudgetSummary<'a> {
         by_expense_category,
         by_funding_source,
     }
-}
-
-/// `list` emptied, with its allocation, as a list of `U`: items that differ only in their
-/// lifetime, so that the standard library collects in place and keeps the allocation.
-fn emptied<T, U>(mut list: Vec<T>) -> Vec<U> {
-    list.clear();
-    list.into_iter()
-        .map(|_| unreachable!("the list was emptied"))
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

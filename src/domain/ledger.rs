@@ -8,6 +8,7 @@ use rustc_hash::FxBuildHasher;
 
 use serde::{Deserialize, Serialize};
 
+use super::codes::Frame;
 use super::decision_json::prior_award_fields;
 use super::names::org_key;
 
@@ -34,15 +35,23 @@ pub struct PastAward {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedAward {
     pub award: PastAward,
+    /// `award.frame` read as a code once, not at every count; `None` for a frame no programme
+    /// of hojokin knows.
+    frame: Option<Frame>,
     written: OnceLock<Box<str>>,
 }
 
 impl RecordedAward {
     fn new(award: PastAward) -> Self {
         Self {
+            frame: award.frame.parse().ok(),
             award,
             written: OnceLock::new(),
         }
+    }
+
+    pub fn frame(&self) -> Option<Frame> {
+        self.frame
     }
 
     /// `{"award_id":…,"listed_as":…,"applicant":` ([`prior_award_fields`]).

@@ -22,5 +22,6 @@ pub mod money;
 pub mod names;
 pub mod program;
 pub mod reconcile;
+mod reuse;
 pub mod validation;
 pub mod workflow;

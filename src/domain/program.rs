@@ -121,12 +121,15 @@ pub struct CountableAwards {
 impl CountableAwards {
     /// Whether an award in `fiscal_year` under the frame code `frame` counts.
     pub fn counts(&self, fiscal_year: i32, frame: &str) -> bool {
+        self.counts_frame(fiscal_year, frame.parse().ok())
+    }
+
+    /// [`Self::counts`] for a frame code already read (`None`: a code that is no [`Frame`]).
+    pub fn counts_frame(&self, fiscal_year: i32, frame: Option<Frame>) -> bool {
         let Some((_, frames)) = self.years.iter().find(|(year, _)| year.0 == fiscal_year) else {
             return false;
         };
-        frame
-            .parse::<Frame>()
-            .is_ok_and(|frame| frames.contains(frame))
+        frame.is_some_and(|frame| frames.contains(frame))
     }
 }
 
