@@ -129,7 +129,7 @@ pub(super) fn write_all_frames(all: &AllFrames<'_>, out: &mut Vec<u8>) {
 }
 
 fn write_prior_award(out: &mut Vec<u8>, award: &PriorAward<'_>) {
-    match award.written {
+    match award.recorded {
         Some(recorded) => out.extend_from_slice(recorded.written_fields().as_bytes()),
         None => write_prior_award_fields(
             out,
@@ -432,12 +432,12 @@ mod tests {
         let application = parse_request_slow(&text).expect("valid");
         let program = programs.program_for(&application).expect("R8");
         let decision = evaluate(&application, &ledger, program);
-        let written: Vec<bool> = decision
+        let recorded: Vec<bool> = decision
             .prior_awards
             .iter()
-            .map(|award| award.written.is_some())
+            .map(|award| award.recorded.is_some())
             .collect();
-        assert_eq!(written, [true, false], "one from the ledger, one declared");
+        assert_eq!(recorded, [true, false], "one from the ledger, one declared");
     }
 
     #[test]

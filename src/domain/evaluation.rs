@@ -1002,7 +1002,7 @@ pub struct PriorAward<'a> {
     /// JSON writer writes them ([`RecordedAward::written_fields`]); `None` for an award the
     /// request declares.
     #[serde(skip)]
-    pub written: Option<&'a RecordedAward>,
+    pub recorded: Option<&'a RecordedAward>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1655,7 +1655,7 @@ fn count_prior_awards<'a>(
                 frame: &award.frame,
                 listed_as: &award.listed_as,
                 applicant: &applicant.name,
-                written: Some(recorded),
+                recorded: Some(recorded),
             });
         }
         for entry in application
@@ -1677,7 +1677,7 @@ fn count_prior_awards<'a>(
                 frame,
                 listed_as: &entry.name,
                 applicant: &applicant.name,
-                written: None,
+                recorded: None,
             });
         }
         if count > result.prior {

@@ -32,7 +32,7 @@ pub struct PastAward {
 /// An award as the ledger keeps it: with its fields as a decision's JSON writes them, written
 /// the first time a decision is written with it and kept, because every decision that counts
 /// the award repeats them. Not before: a ledger loaded for one request writes few of its awards.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct RecordedAward {
     pub award: PastAward,
     /// `award.frame` read as a code once, not at every count; `None` for a frame no programme
@@ -59,6 +59,16 @@ impl RecordedAward {
         self.written.get_or_init(|| prior_award_fields(&self.award))
     }
 }
+
+/// Two records are equal when their awards are: the frame code and the written fields are
+/// derived from the award, and whether the fields have been written yet is no difference.
+impl PartialEq for RecordedAward {
+    fn eq(&self, other: &Self) -> bool {
+        self.award == other.award
+    }
+}
+
+impl Eq for RecordedAward {}
 
 // Looked up once per applicant of every application evaluated, so the maps use a fast hash
 // instead of SipHash: their keys come from the award lists, not from requests, so a request
@@ -127,5 +137,33 @@ impl Ledger {
 
     pub fn organisation_count(&self) -> usize {
         self.awards.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_whose_fields_are_written_equals_one_not_yet_written() {
+        let award = PastAward {
+            award_id: "R7-右腕-1".into(),
+            fiscal_year: 2025,
+            frame: "right_hand".into(),
+            listed_as: "株式会社御祓川".into(),
+        };
+        let written = RecordedAward::new(award.clone());
+        assert!(
+            written
+                .written_fields()
+                .starts_with("{\"award_id\":\"R7-右腕-1\"")
+        );
+        assert_eq!(written, RecordedAward::new(award.clone()));
+        assert_eq!(written.frame(), Some(Frame::RightHand));
+        let other = PastAward {
+            award_id: "R7-右腕-2".into(),
+            ..award
+        };
+        assert_ne!(written, RecordedAward::new(other));
     }
 }
