@@ -1,7 +1,6 @@
 //! Benchmarks of the evaluation contract (figures in the README):
 //!
-//! (a) the engine alone: `evaluate_reusing` (`evaluate` with its lists kept from one decision to
-//!     the next, as bulk runs do) on parsed applications with the ledger in memory, one core;
+//! (a) the engine alone: `evaluate` on parsed applications with the ledger in memory, one core;
 //! (b) the pipeline: `evaluate_jsonl` over 1,000,000 JSONL applications on every core, with
 //!     the peak memory at 100,000 and at 1,000,000 lines to show it is flat in N.
 //!
@@ -16,10 +15,8 @@ use std::hint::black_box;
 use std::io::{self, BufRead, Read, Write};
 use std::time::{Duration, Instant};
 
-use hojokin::domain::contract::evaluate_text;
-use hojokin::domain::evaluation::{
-    Application, DecisionLists, evaluate, evaluate_reusing, parse_request,
-};
+use hojokin::contract::{evaluate_text, parse_request};
+use hojokin::domain::evaluation::{Application, evaluate};
 use hojokin::domain::ledger::Ledger;
 use hojokin::domain::program::ProgramSet;
 use hojokin::evaluate_stream::evaluate_jsonl;
@@ -209,15 +206,12 @@ fn engine_alone(programs: &ProgramSet, ledger: &Ledger) {
         .iter()
         .filter(|application| evaluate(application, ledger, program).eligible)
         .count();
-    // Warm up, then measure for about two seconds. The decisions' lists are reused, as
-    // `hojokin evaluate --jsonl` reuses them from one line to the next.
-    let mut lists = DecisionLists::default();
+    // Warm up, then measure for about two seconds.
     let mut decisions = 0u64;
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(2) {
         for application in &applications {
-            let decision = evaluate_reusing(black_box(application), ledger, program, &mut lists);
-            lists.keep(black_box(decision));
+            black_box(evaluate(black_box(application), ledger, program));
         }
         decisions += applications.len() as u64;
     }
@@ -334,10 +328,8 @@ fn main() {
         let program = programs
             .get(applications[0].fiscal_year)
             .expect("R8 programme");
-        let mut lists = DecisionLists::default();
         for application in applications.iter().cycle().take(count) {
-            let decision = evaluate_reusing(black_box(application), &ledger, program, &mut lists);
-            lists.keep(black_box(decision));
+            black_box(evaluate(black_box(application), &ledger, program));
         }
         println!("{count} decisions");
         return;

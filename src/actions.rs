@@ -12,10 +12,11 @@ use diesel::Connection;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::contract::parse_request_value;
 use crate::db::applications::{self, Aggregate};
 use crate::db::{self, DbConnection, audit, jobs, workflow as store};
 use crate::domain::budget::{self, CategoryBudget, FrozenDecision, LineReview};
-use crate::domain::evaluation::{Decision, Severity, evaluate, parse_request_value};
+use crate::domain::evaluation::{Decision, Severity, evaluate};
 use crate::domain::ledger::Ledger;
 use crate::domain::money::Yen;
 use crate::domain::program::ProgramSet;

@@ -9,9 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{self, Config};
+use crate::contract::evaluate_text;
 use crate::db::{self, DbConnection};
 use crate::domain::access::{EmailAddress, Role};
-use crate::domain::contract::evaluate_text;
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
 use crate::domain::reconcile::{self, AliasTable, OrgRef, Outcome};

@@ -12,7 +12,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use crate::domain::contract::{SpareLists, evaluate_if_plain, evaluate_text_reporting};
+use crate::contract::evaluate_bytes;
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
 
@@ -49,9 +49,6 @@ struct Batch {
     /// Non-blank lines answered, and how many of them were invalid.
     lines: u64,
     invalid: u64,
-    /// A line that is not UTF-8 stops the run, as reading it as text would; the lines
-    /// before it are still answered.
-    not_utf8: bool,
 }
 
 /// Evaluates every line of `input` and writes one line per non-blank input line to `output`.
@@ -166,8 +163,6 @@ fn evaluate_batches(
     ledger: &Ledger,
     all_frames: bool,
 ) {
-    // Each worker reuses the lists of one application for the next, batch after batch.
-    let mut spare = SpareLists::remembering_names();
     loop {
         let mut batch = match receiver.lock() {
             Ok(receiver) => match receiver.recv() {
@@ -176,46 +171,30 @@ fn evaluate_batches(
             },
             Err(_) => return,
         };
-        evaluate_batch(&mut batch, programs, ledger, all_frames, &mut spare);
+        evaluate_batch(&mut batch, programs, ledger, all_frames);
         if sender.send(batch).is_err() {
             return;
         }
     }
 }
 
-fn evaluate_batch(
-    batch: &mut Batch,
-    programs: &ProgramSet,
-    ledger: &Ledger,
-    all_frames: bool,
-    spare: &mut SpareLists,
-) {
+fn evaluate_batch(batch: &mut Batch, programs: &ProgramSet, ledger: &Ledger, all_frames: bool) {
     let Batch {
         first_line,
         input,
         output,
         lines,
         invalid,
-        not_utf8,
         ..
     } = batch;
     output.clear();
-    (*lines, *invalid, *not_utf8) = (0, 0, false);
+    (*lines, *invalid) = (0, 0);
     // Each line keeps its `\n`, as a line read as text does, so that error positions agree.
     for (line_number, line) in (*first_line..).zip(lines_of(input)) {
-        let answered = match evaluate_if_plain(line, programs, ledger, all_frames, spare, output) {
-            Some(answered) => answered,
-            None => {
-                let Ok(text) = std::str::from_utf8(line) else {
-                    *not_utf8 = true;
-                    return;
-                };
-                if text.trim().is_empty() {
-                    continue;
-                }
-                evaluate_text_reporting(text, programs, ledger, all_frames, output)
-            }
-        };
+        if is_blank(line) {
+            continue;
+        }
+        let answered = evaluate_bytes(line, programs, ledger, all_frames, output);
         *lines += 1;
         if let Err(errors) = answered {
             *invalid += 1;
@@ -225,6 +204,11 @@ fn evaluate_batch(
         }
         output.push(b'\n');
     }
+}
+
+/// A line of nothing but whitespace (full-width spaces too) asks for no answer.
+fn is_blank(line: &[u8]) -> bool {
+    std::str::from_utf8(line).is_ok_and(|text| text.trim().is_empty())
 }
 
 /// The lines of `bytes`, each with its `\n` (the last may lack it).
@@ -256,13 +240,6 @@ fn write_in_order(
             output.write_all(&ready.output)?;
             summary.lines += ready.lines;
             summary.invalid += ready.invalid;
-            if ready.not_utf8 {
-                output.flush()?;
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "stream did not contain valid UTF-8",
-                ));
-            }
             next += 1;
             // The reader may have finished; then the batch is simply dropped.
             let _ = free.send(ready);
@@ -275,7 +252,7 @@ fn write_in_order(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::contract::evaluate_text;
+    use crate::contract::evaluate_text;
     use crate::domain::program::ProgramSet;
 
     fn run(input: &[u8], threads: usize) -> (io::Result<StreamSummary>, String) {
@@ -402,7 +379,7 @@ mod tests {
     }
 
     #[test]
-    fn a_line_that_is_not_utf8_stops_the_run_after_the_lines_before_it() {
+    fn a_line_that_is_not_utf8_is_answered_with_its_error_and_the_run_goes_on() {
         let valid = request();
         let mut input = Vec::new();
         for _ in 0..3 {
@@ -412,8 +389,15 @@ mod tests {
         input.extend_from_slice(b"{\"frame\": \"\xff\"}\n");
         input.extend_from_slice(valid.as_bytes());
         let (result, output) = run(&input, 2);
-        let error = result.expect_err("invalid UTF-8");
-        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
-        assert_eq!(output.lines().count(), 3);
+        let summary = result.expect("the run goes on");
+        assert_eq!((summary.lines, summary.invalid), (5, 1));
+        let answers: Vec<serde_json::Value> = output
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("JSON"))
+            .collect();
+        assert_eq!(answers.len(), 5);
+        assert_eq!(answers[3]["line"], 4);
+        assert_eq!(answers[3]["errors"][""][0]["code"], "invalid_json");
+        assert!(answers[4].get("eligible").is_some());
     }
 }

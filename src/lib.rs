@@ -1,11 +1,13 @@
 //! hojokin (補助金): a compliance workflow engine for METI's 地域の人事部支援事業.
 //!
 //! Layers, from the inside out (each uses only those above it): `domain` (pure rules),
-//! `program` (loads the rules from `forms/`), `db`, `web`; `cli` wires them together.
+//! `contract` (the evaluation request and decision as JSON), `program` (loads the rules from
+//! `forms/`), `db`, `web`; `cli` wires them together.
 
 pub mod actions;
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod db;
 pub mod demo;
 pub mod domain;

@@ -2,14 +2,12 @@
 //! applicant named in a request is found in it.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use rustc_hash::FxBuildHasher;
 
 use serde::{Deserialize, Serialize};
 
 use super::codes::Frame;
-use super::decision_json::prior_award_fields;
 use super::names::org_key;
 
 /// Identity of an organisation in the ledger: the database id, or any stable number in tests.
@@ -29,16 +27,12 @@ pub struct PastAward {
     pub listed_as: String,
 }
 
-/// An award as the ledger keeps it: with its fields as a decision's JSON writes them, written
-/// the first time a decision is written with it and kept, because every decision that counts
-/// the award repeats them. Not before: a ledger loaded for one request writes few of its awards.
-#[derive(Clone, Debug)]
+/// An award as the ledger keeps it, with its frame code read once, not at every count.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedAward {
     pub award: PastAward,
-    /// `award.frame` read as a code once, not at every count; `None` for a frame no programme
-    /// of hojokin knows.
+    /// `None` for a frame no programme of hojokin knows.
     frame: Option<Frame>,
-    written: OnceLock<Box<str>>,
 }
 
 impl RecordedAward {
@@ -46,29 +40,13 @@ impl RecordedAward {
         Self {
             frame: award.frame.parse().ok(),
             award,
-            written: OnceLock::new(),
         }
     }
 
     pub fn frame(&self) -> Option<Frame> {
         self.frame
     }
-
-    /// `{"award_id":…,"listed_as":…,"applicant":` ([`prior_award_fields`]).
-    pub fn written_fields(&self) -> &str {
-        self.written.get_or_init(|| prior_award_fields(&self.award))
-    }
 }
-
-/// Two records are equal when their awards are: the frame code and the written fields are
-/// derived from the award, and whether the fields have been written yet is no difference.
-impl PartialEq for RecordedAward {
-    fn eq(&self, other: &Self) -> bool {
-        self.award == other.award
-    }
-}
-
-impl Eq for RecordedAward {}
 
 // Looked up once per applicant of every application evaluated, so the maps use a fast hash
 // instead of SipHash: their keys come from the award lists, not from requests, so a request
@@ -145,25 +123,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_record_whose_fields_are_written_equals_one_not_yet_written() {
+    fn a_recorded_award_reads_its_frame_code_once() {
         let award = PastAward {
             award_id: "R7-右腕-1".into(),
             fiscal_year: 2025,
             frame: "right_hand".into(),
             listed_as: "株式会社御祓川".into(),
         };
-        let written = RecordedAward::new(award.clone());
-        assert!(
-            written
-                .written_fields()
-                .starts_with("{\"award_id\":\"R7-右腕-1\"")
+        assert_eq!(
+            RecordedAward::new(award.clone()).frame(),
+            Some(Frame::RightHand)
         );
-        assert_eq!(written, RecordedAward::new(award.clone()));
-        assert_eq!(written.frame(), Some(Frame::RightHand));
-        let other = PastAward {
-            award_id: "R7-右腕-2".into(),
+        let unknown = PastAward {
+            frame: "no_such_frame".into(),
             ..award
         };
-        assert_ne!(written, RecordedAward::new(other));
+        assert_eq!(RecordedAward::new(unknown).frame(), None);
     }
 }

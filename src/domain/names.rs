@@ -234,73 +234,6 @@ pub fn org_key(name: &str) -> String {
     compose_key(parts.legal_form, parts.core)
 }
 
-/// [`org_key`] with a memory of the names it has keyed, for bulk evaluation: a run's requests
-/// name the few hundred organisations of the programme again and again, and `org_key` (NFKC
-/// folding, the legal-form split) costs about 1,100 instructions a name where a remembered name
-/// costs about 100. The memory is direct-mapped, a fixed number of slots chosen by a hash of
-/// the name, so it stays the same size however many names a run holds: a name whose slot holds
-/// another is keyed afresh and takes the slot.
-///
-/// Keys are handed out in strings given back by [`OrgKeyMemo::give_back`] when there are any,
-/// so that a worker answering one request after another does not allocate them either.
-pub struct OrgKeyMemo {
-    slots: Box<[Option<RememberedKey>]>,
-    spare_strings: Vec<String>,
-}
-
-struct RememberedKey {
-    name: String,
-    key: String,
-}
-
-/// Slots in an [`OrgKeyMemo`]: enough for a programme's organisations with room to spare.
-const MEMO_SLOTS: usize = 1024;
-
-/// Strings kept for keys to come: a request holds a few keys.
-const MEMO_SPARE_STRINGS: usize = 16;
-
-impl Default for OrgKeyMemo {
-    fn default() -> Self {
-        Self {
-            slots: (0..MEMO_SLOTS).map(|_| None).collect(),
-            spare_strings: Vec::new(),
-        }
-    }
-}
-
-impl OrgKeyMemo {
-    /// `org_key(name)`.
-    pub fn key(&mut self, name: &str) -> String {
-        let slot = &mut self.slots[memo_slot(name)];
-        let remembered = match slot {
-            Some(remembered) if remembered.name == name => remembered,
-            _ => slot.insert(RememberedKey {
-                name: name.to_owned(),
-                key: org_key(name),
-            }),
-        };
-        let mut key = self.spare_strings.pop().unwrap_or_default();
-        key.clear();
-        key.push_str(&remembered.key);
-        key
-    }
-
-    /// Keeps `key`'s allocation for a key to come.
-    pub fn give_back(&mut self, key: String) {
-        if self.spare_strings.len() < MEMO_SPARE_STRINGS {
-            self.spare_strings.push(key);
-        }
-    }
-}
-
-fn memo_slot(name: &str) -> usize {
-    use std::hash::Hasher as _;
-    let mut hasher = rustc_hash::FxHasher::default();
-    hasher.write(name.as_bytes());
-    // FxHash mixes its input into the high bits.
-    (hasher.finish() >> 32) as usize % MEMO_SLOTS
-}
-
 /// Edit distance (insertions, deletions, substitutions and swaps of neighbours, each 1) between
 /// two strings, counted in characters. Used to find probable misprints such as 御祇川/御祓川.
 pub fn edit_distance(a: &str, b: &str) -> usize {
@@ -623,36 +556,6 @@ mod tests {
         assert_eq!(org_key("株式会社御祓川"), "kk:御祓川");
         assert_eq!(org_key("ドリームキャリア富山"), ":ドリームキャリア富山");
         assert_eq!(org_key("松本商工会議所"), "shoko_kaigisho:松本");
-    }
-
-    #[test]
-    fn the_memo_gives_org_key_for_more_names_than_it_has_slots() {
-        let forms = ["株式会社", "(一社)", "ＮＰＯ法人", "", "（株）"];
-        let names: Vec<String> = (0..3 * MEMO_SLOTS)
-            .map(|i| format!("{}みらい人材{i}", forms[i % forms.len()]))
-            .collect();
-        let mut memo = OrgKeyMemo::default();
-        // Twice: the second round finds some names remembered and others displaced by
-        // names that share their slot.
-        for round in 0..2 {
-            for name in names.iter().chain(names.iter().rev()) {
-                let key = memo.key(name);
-                assert_eq!(key, org_key(name), "{name}, round {round}");
-                memo.give_back(key);
-            }
-        }
-    }
-
-    #[test]
-    fn the_memo_hands_out_keys_in_strings_given_back() {
-        let mut memo = OrgKeyMemo::default();
-        let first = memo.key("株式会社御祓川");
-        let place = first.as_ptr();
-        memo.give_back(first);
-        // A key no longer than the first, so that the string need not grow.
-        let second = memo.key("株式会社みらい");
-        assert_eq!(second, "kk:みらい");
-        assert_eq!(second.as_ptr(), place, "the string given back is reused");
     }
 
     #[test]

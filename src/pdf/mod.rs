@@ -19,10 +19,11 @@ use sha2::{Digest, Sha256};
 pub use filings::{FilingData, FilingForms, FilingKind, Judgement};
 pub use font::PdfFont;
 
+use crate::contract::parse_request_value;
 use crate::db::DbConnection;
 use crate::db::aggregate;
 use crate::db::applications::MissingFacts;
-use crate::domain::evaluation::{Severity, evaluate, parse_request_value};
+use crate::domain::evaluation::{Severity, evaluate};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
 use crate::error::{AppError, AppResult};

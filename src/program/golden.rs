@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::domain::evaluation::{evaluate, evaluate_all_frames, parse_request_value};
+use crate::contract::parse_request_value;
+use crate::domain::evaluation::{evaluate, evaluate_all_frames};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
 

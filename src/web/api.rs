@@ -4,8 +4,8 @@ use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, post, web};
 
 use super::AppState;
+use crate::contract::evaluate_bytes;
 use crate::db;
-use crate::domain::contract::evaluate_text;
 use crate::error::{AppError, AppResult};
 
 /// The evaluation contract of DESIGN.md: a request in, the decision out (422 with field
@@ -17,23 +17,13 @@ use crate::error::{AppError, AppResult};
               (status = 422, description = "項目ごとのエラー {\"errors\": {path: [{code, message}]}}")))]
 #[post("/api/v1/evaluate")]
 pub async fn evaluate(state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
-    let text = std::str::from_utf8(&body).map_err(|_| {
-        let mut errors = crate::domain::validation::FieldErrors::new();
-        errors.add(
-            "",
-            crate::domain::validation::ErrorCode::InvalidJson,
-            "UTF-8 のテキストではありません",
-        );
-        AppError::invalid(errors)
-    })?;
-    let text = text.to_owned();
     let pool = state.pool.clone();
     let programs = state.programs.clone();
     let decision = web::block(move || -> AppResult<Vec<u8>> {
         let mut connection = pool.get()?;
         let ledger = db::awards::load_ledger(&mut connection)?;
         let mut out = Vec::with_capacity(4096);
-        evaluate_text(&text, &programs, &ledger, false, &mut out).map_err(AppError::invalid)?;
+        evaluate_bytes(&body, &programs, &ledger, false, &mut out).map_err(AppError::invalid)?;
         Ok(out)
     })
     .await

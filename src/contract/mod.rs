@@ -1,0 +1,122 @@
+//! The evaluation contract of DESIGN.md end to end — JSON request in, JSON decision out — so
+//! that `hojokin evaluate`, `POST /api/v1/evaluate`, the drafts and the live preview give one
+//! answer. The request is read by serde into [`request::Request`], checked once by
+//! `validator`, and only then becomes a `domain` application; the decision is written by
+//! its `Serialize` derive.
+
+pub mod errors;
+pub mod given;
+pub mod request;
+
+use serde_json::Value;
+use validator::Validate;
+
+use crate::domain::evaluation::{Application, evaluate, evaluate_all_frames};
+use crate::domain::ledger::Ledger;
+use crate::domain::program::ProgramSet;
+use crate::domain::validation::{ErrorCode, FieldErrors};
+use given::Given;
+use request::Request;
+
+/// Reads and validates a request, reporting every invalid field at once.
+pub fn read_request(text: &str) -> Result<Request<'_>, FieldErrors> {
+    // Valid documents are read once; only one that fails is read again to say where.
+    let document = match serde_json::from_str::<Given<Request>>(text) {
+        Ok(document) => document,
+        Err(_) => {
+            let reader = &mut serde_json::Deserializer::from_str(text);
+            return Err(
+                match serde_path_to_error::deserialize::<_, Given<Request>>(reader) {
+                    Err(error) => errors::from_reading(&error),
+                    Ok(_) => FieldErrors::invalid_document(),
+                },
+            );
+        }
+    };
+    validated(document)
+}
+
+/// As [`read_request`], from a JSON value already in memory (a draft built by the workflow).
+pub fn read_request_value(value: &Value) -> Result<Request<'_>, FieldErrors> {
+    match serde_path_to_error::deserialize::<_, Given<Request>>(value) {
+        Ok(document) => validated(document),
+        Err(error) => Err(errors::from_reading(&error)),
+    }
+}
+
+fn validated(document: Given<Request<'_>>) -> Result<Request<'_>, FieldErrors> {
+    let Given::Value(request) = document else {
+        return Err(errors::not_an_object());
+    };
+    request
+        .validate()
+        .map_err(|invalid| errors::from_validation(&invalid))?;
+    Ok(request)
+}
+
+/// The application a valid request describes.
+pub fn parse_request(text: &str) -> Result<Application<'_>, FieldErrors> {
+    application_of(&read_request(text)?)
+}
+
+/// As [`parse_request`], from a JSON value.
+pub fn parse_request_value(value: &Value) -> Result<Application<'_>, FieldErrors> {
+    application_of(&read_request_value(value)?)
+}
+
+fn application_of<'a>(request: &Request<'a>) -> Result<Application<'a>, FieldErrors> {
+    request
+        .to_application()
+        .map_err(|_| FieldErrors::invalid_document())
+}
+
+/// Evaluates one request and appends its decision as JSON to `out`.
+///
+/// With `all_frames` (or `"all_frames": true` in the request) the answer is every frame of the
+/// year side by side with the best one named. Nothing is written to `out` on error.
+pub fn evaluate_text(
+    text: &str,
+    programs: &ProgramSet,
+    ledger: &Ledger,
+    all_frames: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), FieldErrors> {
+    let request = read_request(text)?;
+    let application = application_of(&request)?;
+    let program = programs.program_for(&application)?;
+    let written = if all_frames || request.wants_all_frames() {
+        serde_json::to_writer(
+            &mut *out,
+            &evaluate_all_frames(&application, ledger, program),
+        )
+    } else {
+        serde_json::to_writer(&mut *out, &evaluate(&application, ledger, program))
+    };
+    // Writing a decision (string keys only) into memory cannot fail; were it to, the request
+    // is refused rather than a partial decision written.
+    written.map_err(|_| FieldErrors::invalid_document())
+}
+
+/// [`evaluate_text`] on bytes not yet known to be text (a request body, a line of a stream).
+pub fn evaluate_bytes(
+    bytes: &[u8],
+    programs: &ProgramSet,
+    ledger: &Ledger,
+    all_frames: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), FieldErrors> {
+    let text = std::str::from_utf8(bytes).map_err(|error| errors::not_utf8(&error))?;
+    evaluate_text(text, programs, ledger, all_frames, out)
+}
+
+impl FieldErrors {
+    /// The request as a whole could not be read.
+    fn invalid_document() -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        errors.add("", ErrorCode::InvalidJson, "申請内容を読めません");
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests;
