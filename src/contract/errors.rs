@@ -2,11 +2,9 @@
 //! places errors come from: the JSON reader (the document's shape) and `validator` (its
 //! fields).
 
-use std::borrow::Cow;
+use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
-use validator::{ValidationErrors, ValidationErrorsKind};
-
-use crate::domain::validation::{ErrorCode, FieldErrors};
+use crate::domain::validation::{ErrorCode, FieldError, FieldErrors};
 
 /// The Japanese name of a request field, by its path without list indices.
 pub fn label(field: &str) -> &'static str {
@@ -72,6 +70,18 @@ fn join(prefix: &str, key: &str) -> String {
         key.to_owned()
     } else {
         format!("{prefix}.{key}")
+    }
+}
+
+/// One error of a field named `label`, its message template filled in.
+pub fn labelled(error: &ValidationError, label: &str) -> FieldError {
+    FieldError {
+        code: ErrorCode::from_code(&error.code).unwrap_or(ErrorCode::InvalidType),
+        message: error
+            .message
+            .as_deref()
+            .unwrap_or("{label}が正しくありません")
+            .replacen("{label}", label, 1),
     }
 }
 
@@ -172,7 +182,7 @@ pub fn not_an_object() -> FieldErrors {
     errors.add(
         "",
         ErrorCode::InvalidType,
-        Cow::Borrowed("申請内容はオブジェクト（{…}）で指定してください").into_owned(),
+        "申請内容はオブジェクト（{…}）で指定してください",
     );
     errors
 }

@@ -8,13 +8,15 @@ pub mod errors;
 pub mod given;
 pub mod request;
 
+use chrono::NaiveDate;
 use serde_json::Value;
 use validator::Validate;
 
 use crate::domain::evaluation::{Application, evaluate, evaluate_all_frames};
 use crate::domain::ledger::Ledger;
+use crate::domain::money::Yen;
 use crate::domain::program::ProgramSet;
-use crate::domain::validation::{ErrorCode, FieldErrors};
+use crate::domain::validation::{ErrorCode, FieldError, FieldErrors};
 use given::Given;
 use request::Request;
 
@@ -107,6 +109,17 @@ pub fn evaluate_bytes(
 ) -> Result<(), FieldErrors> {
     let text = std::str::from_utf8(bytes).map_err(|error| errors::not_utf8(&error))?;
     evaluate_text(text, programs, ledger, all_frames, out)
+}
+
+/// An amount typed into a form field named `label` (see [`request::typed_amount`]): the same
+/// range, codes and messages as an amount in a request.
+pub fn amount_from_typed(text: &str, label: &str) -> Result<Yen, FieldError> {
+    request::typed_amount(text).map_err(|error| errors::labelled(&error, label))
+}
+
+/// A date typed into a form field named `label`: `YYYY-MM-DD`, as in a request.
+pub fn date_from_typed(text: &str, label: &str) -> Result<NaiveDate, FieldError> {
+    request::date_from_text(text.trim()).map_err(|error| errors::labelled(&error, label))
 }
 
 impl FieldErrors {

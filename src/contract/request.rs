@@ -358,6 +358,32 @@ pub fn amount_in_range(amount: i64) -> Read<Yen> {
     }
 }
 
+/// An amount as people type it into a form: half- or full-width digits, with or without
+/// commas, 円 and spaces (`１，２００，０００円`). The range is the contract's.
+pub fn typed_amount(text: &str) -> Read<Yen> {
+    let typed: String = text
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，' | '円' | ' ' | '　'))
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (u32::from(c) - u32::from('０')) as u8),
+            '－' | '−' => '-',
+            other => other,
+        })
+        .collect();
+    if typed.is_empty() {
+        return Err(required());
+    }
+    let digits = typed.strip_prefix('-').unwrap_or(&typed);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(error(
+            ErrorCode::InvalidNumber,
+            "{label}は円単位の数字で入力してください（例: 1200000）",
+        ));
+    }
+    // Digits beyond i64 are beyond the range too.
+    amount_in_range(typed.parse().unwrap_or(i64::MAX))
+}
+
 fn read_amount(field: &Given<i64>) -> Read<Yen> {
     amount_in_range(*present(field)?)
 }

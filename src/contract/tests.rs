@@ -452,3 +452,41 @@ fn evaluate_text_writes_the_decision_the_engine_made() {
     assert_eq!(written["decisions"].as_array().map(Vec::len), Some(2));
     assert_eq!(written["best_frame"], "right_hand");
 }
+
+// Domain values in JSON: the spellings of the contract, and the same checks on the way in.
+
+#[test]
+fn domain_values_keep_their_contract_spellings_in_json() {
+    use crate::domain::codes::Industry;
+    use crate::domain::corporate_number::CorporateNumber;
+    for frame in Frame::ALL {
+        assert_eq!(
+            serde_json::to_string(frame).ok(),
+            Some(format!("\"{}\"", frame.as_str()))
+        );
+    }
+    assert!(serde_json::from_str::<Industry>("\"retail\"").is_ok());
+    assert!(serde_json::from_str::<Industry>("\"Retail\"").is_err());
+    let number = "7000012050002".parse::<CorporateNumber>().ok();
+    assert_eq!(
+        serde_json::to_string(&number).ok().as_deref(),
+        Some("\"7000012050002\"")
+    );
+    assert!(serde_json::from_str::<CorporateNumber>("\"7000012050003\"").is_err());
+    let parsed: Rate = serde_json::from_str(r#"{"numerator":2,"denominator":3}"#).expect("parses");
+    assert_eq!(Some(parsed), Rate::new(2, 3).ok());
+    assert!(serde_json::from_str::<Rate>(r#"{"numerator":3,"denominator":2}"#).is_err());
+}
+
+#[test]
+fn the_award_reconciliation_plan_serialises_for_a_dry_run() {
+    use crate::domain::reconcile::{AliasTable, parse_award_list, reconcile};
+    let csv = "award_id,fiscal_year,fiscal_year_label,frame,law_path,listed_as,role,seed_ref\n\
+               A1,2024,R6,一般枠,,株式会社御祓川,sole,test:1\n";
+    let rows = parse_award_list(csv, &|_, _| Some("general".to_owned())).expect("rows");
+    let aliases = AliasTable::parse(include_str!("../../forms/aliases.toml")).expect("aliases");
+    let plan = reconcile(&rows, &[], &aliases);
+    let json = serde_json::to_value(&plan).expect("serialises");
+    assert_eq!(json["decisions"][0]["outcome"]["decision"], "create");
+    assert_eq!(json["award_members"][0]["organisation"]["new"], 0);
+}

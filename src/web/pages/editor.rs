@@ -21,6 +21,7 @@ use super::{
     render_fragment, set_flash,
 };
 use crate::actions::{self, ActionRequest, editable_aggregate};
+use crate::contract::{amount_from_typed, date_from_typed};
 use crate::db::applications::{self as repo, Aggregate};
 use crate::db::{self, organisations};
 use crate::domain::calendar::FiscalYear;
@@ -307,30 +308,9 @@ fn parse_date(errors: &mut FieldErrors, name: &str, text: &str) -> Option<NaiveD
     if text.is_empty() {
         return None;
     }
-    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        Ok(date) => Some(date),
-        Err(_) => {
-            errors.add(
-                name,
-                ErrorCode::InvalidDate,
-                "日付は 2026-07-01 のように年-月-日で入力してください",
-            );
-            None
-        }
-    }
-}
-
-/// `1,200,000円` and full-width digits are read as 1200000.
-pub(super) fn parse_amount(text: &str) -> Option<i64> {
-    let digits: String = text
-        .chars()
-        .filter(|c| !matches!(c, ',' | '，' | '円' | ' ' | '　'))
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            other => other,
-        })
-        .collect();
-    digits.parse().ok()
+    date_from_typed(text, "日付")
+        .map_err(|error| errors.add(name, error.code, error.message))
+        .ok()
 }
 
 impl FormText {
@@ -397,18 +377,12 @@ impl FormText {
                     continue;
                 }
                 let name = format!("activities[{i}].budget_lines[{j}].amount_yen");
-                let amount = if line.amount_yen.is_empty() {
-                    errors.add(&name, ErrorCode::Required, "金額を入力してください");
-                    0
-                } else {
-                    parse_amount(&line.amount_yen).unwrap_or_else(|| {
-                        errors.add(
-                            &name,
-                            ErrorCode::InvalidNumber,
-                            "金額は円単位の数字で入力してください（例: 1200000）",
-                        );
+                let amount = match amount_from_typed(&line.amount_yen, "金額") {
+                    Ok(amount) => amount.value(),
+                    Err(error) => {
+                        errors.add(&name, error.code, error.message);
                         0
-                    })
+                    }
                 };
                 line_indices.push(*j);
                 lines.push(LineInput {
@@ -1315,8 +1289,21 @@ mod tests {
 
     #[test]
     fn reads_amounts_as_people_type_them() {
-        assert_eq!(parse_amount("1,200,000円"), Some(1_200_000));
-        assert_eq!(parse_amount("１２００"), Some(1200));
-        assert_eq!(parse_amount("百万円"), None);
+        let amount = |text| amount_from_typed(text, "金額").map(|yen| yen.value());
+        assert_eq!(amount("1,200,000円"), Ok(1_200_000));
+        assert_eq!(amount("１２００"), Ok(1200));
+        assert_eq!(amount("６，０００，０００"), Ok(6_000_000));
+        for (text, code) in [
+            ("百万円", ErrorCode::InvalidNumber),
+            ("", ErrorCode::Required),
+            ("-5", ErrorCode::NegativeAmount),
+            ("99999999999999999999", ErrorCode::AmountTooLarge),
+        ] {
+            assert_eq!(
+                amount(text).map_err(|error| error.code),
+                Err(code),
+                "{text}"
+            );
+        }
     }
 }

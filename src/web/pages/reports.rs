@@ -14,13 +14,14 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 use serde_json::{Map, json};
 
-use super::editor::{Field, field_id, parse_amount};
+use super::editor::{Field, field_id};
 use super::view::{label, offered, refusal_message};
 use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
 use crate::actions::{self, ActionRequest};
+use crate::contract::amount_from_typed;
 use crate::db::applications::Aggregate;
 use crate::domain::codes::{ExpenseCategory, FundingSource};
-use crate::domain::validation::{ErrorCode, FieldErrors};
+use crate::domain::validation::FieldErrors;
 use crate::domain::workflow::{Action, Actor, ApplicationState};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::AppState;
@@ -183,15 +184,13 @@ impl Typed {
             if text.is_empty() {
                 return None;
             }
-            let parsed = parse_amount(text);
-            if parsed.is_none() {
-                errors.add(
-                    name,
-                    ErrorCode::InvalidNumber,
-                    "金額は円単位の数字で入力してください（例: 1200000）",
-                );
+            match amount_from_typed(text, "金額") {
+                Ok(amount) => Some(amount.value()),
+                Err(error) => {
+                    errors.add(name, error.code, error.message);
+                    None
+                }
             }
-            parsed
         };
         let mut sent = Vec::new();
         let mut lines = Vec::new();
@@ -617,6 +616,7 @@ pub async fn file(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::validation::ErrorCode;
 
     /// The alternatives in the routes' path pattern.
     const FORMS: &str = "interim-report|completion-report|change-request|continuation-survey";
