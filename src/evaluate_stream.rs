@@ -12,7 +12,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use crate::contract::evaluate_bytes;
+use crate::contract::{evaluate_text, text_of};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
 
@@ -191,10 +191,12 @@ fn evaluate_batch(batch: &mut Batch, programs: &ProgramSet, ledger: &Ledger, all
     (*lines, *invalid) = (0, 0);
     // Each line keeps its `\n`, as a line read as text does, so that error positions agree.
     for (line_number, line) in (*first_line..).zip(lines_of(input)) {
-        if is_blank(line) {
-            continue;
-        }
-        let answered = evaluate_bytes(line, programs, ledger, all_frames, output);
+        let answered = match text_of(line) {
+            // A line of nothing but whitespace (full-width spaces too) asks for no answer.
+            Ok(text) if text.trim().is_empty() => continue,
+            Ok(text) => evaluate_text(text, programs, ledger, all_frames, output),
+            Err(errors) => Err(errors),
+        };
         *lines += 1;
         if let Err(errors) = answered {
             *invalid += 1;
@@ -204,11 +206,6 @@ fn evaluate_batch(batch: &mut Batch, programs: &ProgramSet, ledger: &Ledger, all
         }
         output.push(b'\n');
     }
-}
-
-/// A line of nothing but whitespace (full-width spaces too) asks for no answer.
-fn is_blank(line: &[u8]) -> bool {
-    std::str::from_utf8(line).is_ok_and(|text| text.trim().is_empty())
 }
 
 /// The lines of `bytes`, each with its `\n` (the last may lack it).
@@ -252,7 +249,6 @@ fn write_in_order(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::evaluate_text;
     use crate::domain::program::ProgramSet;
 
     fn run(input: &[u8], threads: usize) -> (io::Result<StreamSummary>, String) {

@@ -163,14 +163,14 @@ pub fn from_reading(error: &serde_path_to_error::Error<serde_json::Error>) -> Fi
 }
 
 /// A request that is not UTF-8 text.
-pub fn not_utf8(error: &std::str::Utf8Error) -> FieldErrors {
+pub fn not_utf8(valid_up_to: usize) -> FieldErrors {
     let mut errors = FieldErrors::new();
     errors.add(
         "",
         ErrorCode::InvalidJson,
         format!(
             "UTF-8 のテキストではありません（{}バイト目）",
-            error.valid_up_to() + 1
+            valid_up_to + 1
         ),
     );
     errors

@@ -21,18 +21,16 @@ use given::Given;
 use request::Request;
 
 /// Reads and validates a request, reporting every invalid field at once.
+///
+/// sonic-rs reads first (it measured fastest, docs/PERFORMANCE.md); a document it refuses is
+/// read again by serde_json, which says where reading stopped, into the same types.
 pub fn read_request(text: &str) -> Result<Request<'_>, FieldErrors> {
-    // Valid documents are read once; only one that fails is read again to say where.
-    let document = match serde_json::from_str::<Given<Request>>(text) {
+    let document = match sonic_rs::from_str::<Given<Request>>(text) {
         Ok(document) => document,
         Err(_) => {
             let reader = &mut serde_json::Deserializer::from_str(text);
-            return Err(
-                match serde_path_to_error::deserialize::<_, Given<Request>>(reader) {
-                    Err(error) => errors::from_reading(&error),
-                    Ok(_) => FieldErrors::invalid_document(),
-                },
-            );
+            serde_path_to_error::deserialize::<_, Given<Request>>(reader)
+                .map_err(|error| errors::from_reading(&error))?
         }
     };
     validated(document)
@@ -87,12 +85,12 @@ pub fn evaluate_text(
     let application = application_of(&request)?;
     let program = programs.program_for(&application)?;
     let written = if all_frames || request.wants_all_frames() {
-        serde_json::to_writer(
+        sonic_rs::to_writer(
             &mut *out,
             &evaluate_all_frames(&application, ledger, program),
         )
     } else {
-        serde_json::to_writer(&mut *out, &evaluate(&application, ledger, program))
+        sonic_rs::to_writer(&mut *out, &evaluate(&application, ledger, program))
     };
     // Writing a decision (string keys only) into memory cannot fail; were it to, the request
     // is refused rather than a partial decision written.
@@ -107,8 +105,13 @@ pub fn evaluate_bytes(
     all_frames: bool,
     out: &mut Vec<u8>,
 ) -> Result<(), FieldErrors> {
-    let text = std::str::from_utf8(bytes).map_err(|error| errors::not_utf8(&error))?;
-    evaluate_text(text, programs, ledger, all_frames, out)
+    evaluate_text(text_of(bytes)?, programs, ledger, all_frames, out)
+}
+
+/// The bytes as text, or the field error of a request that is not UTF-8.
+pub fn text_of(bytes: &[u8]) -> Result<&str, FieldErrors> {
+    // Checked whole with SIMD: a line of Japanese text costs the standard check ~7 instructions a byte.
+    simdutf8::compat::from_utf8(bytes).map_err(|error| errors::not_utf8(error.valid_up_to()))
 }
 
 /// An amount typed into a form field named `label` (see [`request::typed_amount`]): the same

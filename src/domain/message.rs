@@ -1,8 +1,6 @@
-//! Finding messages: kept as data while evaluating, and rendered only when shown, either as
-//! text (`Display`, for the PDF, the pages and the CLI's explanation) or straight into a JSON
-//! string (the decision writer). Each message is written once, as a sequence of pieces for a
-//! [`MessageSink`], so that the two renderings cannot drift apart and the JSON one needs no
-//! `core::fmt` (it was a tenth of bulk evaluation's instructions).
+//! Finding messages: kept as data while evaluating, and rendered only when shown (`Display`,
+//! which the decision's JSON, the PDF, the pages and the CLI's explanation all use). Each
+//! message is written once, as a sequence of pieces for a [`MessageSink`].
 
 use std::fmt;
 
