@@ -40,7 +40,7 @@ const NAMES: &[&str] = &[
 /// `i` varies the name, frame and amounts so that no two neighbours are alike.
 fn request_line(i: usize) -> String {
     let name = NAMES[i % NAMES.len()];
-    let legal = i % 3 == 0;
+    let legal = i.is_multiple_of(3);
     let frame = if legal { "legal_linkage" } else { "right_hand" };
     let kind = if name.contains("商工会議所") {
         "chamber_of_commerce"

@@ -125,10 +125,7 @@ impl<T: Expected> GivenVisitor<T> {
         })
     }
 
-    fn text<'de, E: de::Error>(
-        text: &str,
-        read: impl FnOnce() -> Result<T, E>,
-    ) -> Result<Given<T>, E> {
+    fn text<E: de::Error>(text: &str, read: impl FnOnce() -> Result<T, E>) -> Result<Given<T>, E> {
         if T::KIND == Kind::Text {
             read().map(Given::Value)
         } else {

@@ -14,7 +14,6 @@ use validator::Validate;
 
 use crate::domain::evaluation::{Application, evaluate, evaluate_all_frames};
 use crate::domain::ledger::Ledger;
-use crate::domain::money::Yen;
 use crate::domain::program::ProgramSet;
 use crate::domain::validation::{ErrorCode, FieldError, FieldErrors};
 use given::Given;
@@ -114,9 +113,9 @@ pub fn text_of(bytes: &[u8]) -> Result<&str, FieldErrors> {
     simdutf8::compat::from_utf8(bytes).map_err(|error| errors::not_utf8(error.valid_up_to()))
 }
 
-/// An amount typed into a form field named `label` (see [`request::typed_amount`]): the same
-/// range, codes and messages as an amount in a request.
-pub fn amount_from_typed(text: &str, label: &str) -> Result<Yen, FieldError> {
+/// An amount typed into a form field named `label` (see [`request::typed_amount`]), with the
+/// codes and messages of the contract.
+pub fn amount_from_typed(text: &str, label: &str) -> Result<i64, FieldError> {
     request::typed_amount(text).map_err(|error| errors::labelled(&error, label))
 }
 

@@ -359,8 +359,9 @@ pub fn amount_in_range(amount: i64) -> Read<Yen> {
 }
 
 /// An amount as people type it into a form: half- or full-width digits, with or without
-/// commas, 円 and spaces (`１，２００，０００円`). The range is the contract's.
-pub fn typed_amount(text: &str) -> Read<Yen> {
+/// commas, 円 and spaces (`１，２００，０００円`). Its range is checked by the rule that takes
+/// it: the contract's when the draft is evaluated, a report's own for a report.
+pub fn typed_amount(text: &str) -> Read<i64> {
     let typed: String = text
         .chars()
         .filter(|c| !matches!(c, ',' | '，' | '円' | ' ' | '　'))
@@ -380,8 +381,9 @@ pub fn typed_amount(text: &str) -> Read<Yen> {
             "{label}は円単位の数字で入力してください（例: 1200000）",
         ));
     }
-    // Digits beyond i64 are beyond the range too.
-    amount_in_range(typed.parse().unwrap_or(i64::MAX))
+    typed
+        .parse()
+        .map_err(|_| error(ErrorCode::AmountTooLarge, "{label}が大きすぎます"))
 }
 
 fn read_amount(field: &Given<i64>) -> Read<Yen> {

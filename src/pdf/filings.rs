@@ -237,10 +237,10 @@ impl FilingForms {
 fn check_template(code: &str, template: &str) -> Result<(), String> {
     let file = format!("templates/pdf/{code}.txt");
     for (number, line) in (1..).zip(template.lines()) {
-        if let Some(section) = line.strip_prefix('@') {
-            if !SECTIONS.contains(&section.trim()) {
-                return Err(format!("{file}:{number}: 未知の欄 @{section}"));
-            }
+        if let Some(section) = line.strip_prefix('@')
+            && !SECTIONS.contains(&section.trim())
+        {
+            return Err(format!("{file}:{number}: 未知の欄 @{section}"));
         }
         let mut rest = line;
         while let Some(open) = rest.find('{') {

@@ -378,7 +378,7 @@ impl FormText {
                 }
                 let name = format!("activities[{i}].budget_lines[{j}].amount_yen");
                 let amount = match amount_from_typed(&line.amount_yen, "金額") {
-                    Ok(amount) => amount.value(),
+                    Ok(amount) => amount,
                     Err(error) => {
                         errors.add(&name, error.code, error.message);
                         0
@@ -1289,14 +1289,15 @@ mod tests {
 
     #[test]
     fn reads_amounts_as_people_type_them() {
-        let amount = |text| amount_from_typed(text, "金額").map(|yen| yen.value());
+        let amount = |text| amount_from_typed(text, "金額");
         assert_eq!(amount("1,200,000円"), Ok(1_200_000));
         assert_eq!(amount("１２００"), Ok(1200));
         assert_eq!(amount("６，０００，０００"), Ok(6_000_000));
+        // The sign is kept: the rule that takes the amount says what range it allows.
+        assert_eq!(amount("－5"), Ok(-5));
         for (text, code) in [
             ("百万円", ErrorCode::InvalidNumber),
             ("", ErrorCode::Required),
-            ("-5", ErrorCode::NegativeAmount),
             ("99999999999999999999", ErrorCode::AmountTooLarge),
         ] {
             assert_eq!(

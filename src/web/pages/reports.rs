@@ -185,7 +185,7 @@ impl Typed {
                 return None;
             }
             match amount_from_typed(text, "金額") {
-                Ok(amount) => Some(amount.value()),
+                Ok(amount) => Some(amount),
                 Err(error) => {
                     errors.add(name, error.code, error.message);
                     None
