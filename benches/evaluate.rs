@@ -1,4 +1,4 @@
-//! Benchmarks of the evaluation contract (figures in the README):
+//! Benchmarks of the evaluation contract (figures in docs/PERFORMANCE.md):
 //!
 //! (a) the engine alone: `evaluate` on parsed applications with the ledger in memory, one core;
 //! (b) the pipeline: `evaluate_jsonl` over 1,000,000 JSONL applications on every core, with

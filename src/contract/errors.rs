@@ -4,6 +4,7 @@
 
 use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
+use crate::domain::codes::Code;
 use crate::domain::validation::{ErrorCode, FieldError, FieldErrors};
 
 /// The Japanese name of a request field, by its path without list indices.
@@ -103,12 +104,8 @@ fn collect(errors: &ValidationErrors, prefix: &str, out: &mut FieldErrors) {
                         None if key == "__all__" => prefix.to_owned(),
                         None => join(prefix, key),
                     };
-                    let code = ErrorCode::from_code(&error.code).unwrap_or(ErrorCode::InvalidType);
-                    let template = error
-                        .message
-                        .as_deref()
-                        .unwrap_or("{label}が正しくありません");
-                    let message = template.replacen("{label}", label(&without_indices(&path)), 1);
+                    let FieldError { code, message } =
+                        labelled(error, label(&without_indices(&path)));
                     out.add(path, code, message);
                 }
             }
@@ -173,6 +170,13 @@ pub fn not_utf8(valid_up_to: usize) -> FieldErrors {
             valid_up_to + 1
         ),
     );
+    errors
+}
+
+/// The request as a whole could not be read.
+pub fn unreadable() -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    errors.add("", ErrorCode::InvalidJson, "申請内容を読めません");
     errors
 }
 

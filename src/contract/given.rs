@@ -61,11 +61,6 @@ impl<T> Given<T> {
             _ => None,
         }
     }
-
-    /// Missing and `null` alike: the field was not given.
-    pub fn is_absent(&self) -> bool {
-        matches!(self, Given::Missing | Given::Null)
-    }
 }
 
 /// A string, borrowed from the request unless it had escapes.

@@ -15,7 +15,7 @@ use validator::Validate;
 use crate::domain::evaluation::{Application, evaluate, evaluate_all_frames};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
-use crate::domain::validation::{ErrorCode, FieldError, FieldErrors};
+use crate::domain::validation::{FieldError, FieldErrors};
 use given::Given;
 use request::Request;
 
@@ -64,9 +64,7 @@ pub fn parse_request_value(value: &Value) -> Result<Application<'_>, FieldErrors
 }
 
 fn application_of<'a>(request: &Request<'a>) -> Result<Application<'a>, FieldErrors> {
-    request
-        .to_application()
-        .map_err(|_| FieldErrors::invalid_document())
+    request.to_application().map_err(|_| errors::unreadable())
 }
 
 /// Evaluates one request and appends its decision as JSON to `out`.
@@ -80,8 +78,19 @@ pub fn evaluate_text(
     all_frames: bool,
     out: &mut Vec<u8>,
 ) -> Result<(), FieldErrors> {
-    let request = read_request(text)?;
-    let application = application_of(&request)?;
+    evaluate_request(&read_request(text)?, programs, ledger, all_frames, out)
+}
+
+/// [`evaluate_text`] on a request already read, so that a caller can refuse bad input before
+/// it loads the ledger.
+pub fn evaluate_request(
+    request: &Request<'_>,
+    programs: &ProgramSet,
+    ledger: &Ledger,
+    all_frames: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), FieldErrors> {
+    let application = application_of(request)?;
     let program = programs.program_for(&application)?;
     let written = if all_frames || request.wants_all_frames() {
         sonic_rs::to_writer(
@@ -93,21 +102,11 @@ pub fn evaluate_text(
     };
     // Writing a decision (string keys only) into memory cannot fail; were it to, the request
     // is refused rather than a partial decision written.
-    written.map_err(|_| FieldErrors::invalid_document())
+    written.map_err(|_| errors::unreadable())
 }
 
-/// [`evaluate_text`] on bytes not yet known to be text (a request body, a line of a stream).
-pub fn evaluate_bytes(
-    bytes: &[u8],
-    programs: &ProgramSet,
-    ledger: &Ledger,
-    all_frames: bool,
-    out: &mut Vec<u8>,
-) -> Result<(), FieldErrors> {
-    evaluate_text(text_of(bytes)?, programs, ledger, all_frames, out)
-}
-
-/// The bytes as text, or the field error of a request that is not UTF-8.
+/// Bytes not yet known to be text (a request body, a line of a stream) as text, or the field
+/// error of a request that is not UTF-8.
 pub fn text_of(bytes: &[u8]) -> Result<&str, FieldErrors> {
     // Checked whole with SIMD: a line of Japanese text costs the standard check ~7 instructions a byte.
     simdutf8::compat::from_utf8(bytes).map_err(|error| errors::not_utf8(error.valid_up_to()))
@@ -122,15 +121,6 @@ pub fn amount_from_typed(text: &str, label: &str) -> Result<i64, FieldError> {
 /// A date typed into a form field named `label`: `YYYY-MM-DD`, as in a request.
 pub fn date_from_typed(text: &str, label: &str) -> Result<NaiveDate, FieldError> {
     request::date_from_text(text.trim()).map_err(|error| errors::labelled(&error, label))
-}
-
-impl FieldErrors {
-    /// The request as a whole could not be read.
-    fn invalid_document() -> FieldErrors {
-        let mut errors = FieldErrors::new();
-        errors.add("", ErrorCode::InvalidJson, "申請内容を読めません");
-        errors
-    }
 }
 
 #[cfg(test)]

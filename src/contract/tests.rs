@@ -9,6 +9,7 @@ use crate::domain::evaluation::MAX_AMOUNT_YEN;
 use crate::domain::ledger::{OrganisationId, PastAward};
 use crate::domain::money::{Rate, Yen};
 use crate::domain::names::org_key;
+use crate::domain::validation::ErrorCode;
 
 fn programs() -> ProgramSet {
     ProgramSet::embedded().expect("embedded programmes")
@@ -418,14 +419,9 @@ fn text_with_escapes_reads_as_the_text_it_means() {
 fn bytes_that_are_not_utf8_are_a_field_error() {
     let programs = programs();
     let mut out = Vec::new();
-    let errors = evaluate_bytes(
-        b"{\"frame\": \"\xff\"}",
-        &programs,
-        &Ledger::new(),
-        false,
-        &mut out,
-    )
-    .expect_err("not UTF-8");
+    let errors = text_of(b"{\"frame\": \"\xff\"}")
+        .and_then(|text| evaluate_text(text, &programs, &Ledger::new(), false, &mut out))
+        .expect_err("not UTF-8");
     assert_eq!(errors.codes_at(""), vec![ErrorCode::InvalidJson]);
     assert!(out.is_empty());
 }

@@ -12,8 +12,8 @@ pub struct UnknownCode {
     pub code: String,
 }
 
-/// A contract code read without an error to report: the bulk reader gives up on an unknown
-/// code and leaves the reporting to `FromStr`, so it need not build an [`UnknownCode`].
+/// A contract code read without an error to report: the caller says what was wrong itself,
+/// so it need not build an [`UnknownCode`].
 pub trait Code: Sized {
     fn from_code(code: &str) -> Option<Self>;
 }
@@ -91,6 +91,8 @@ macro_rules! code_enum {
         }
     };
 }
+
+pub(super) use code_enum;
 
 code_enum! {
     /// A frame (枠) of some fiscal year's programme. Which frames a year has is programme data.

@@ -3,92 +3,35 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::str::FromStr;
 
 use serde::Serialize;
 
-/// Stable codes of input errors. Clients switch on these; the messages are for people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    Required,
-    UnknownCode,
-    InvalidDate,
-    InvalidNumber,
-    InvalidType,
-    InvalidLength,
-    FullWidthDigits,
-    NegativeAmount,
-    AmountTooLarge,
-    CheckDigit,
-    InvalidJson,
-    /// A key the contract does not have (a misspelt field).
-    UnknownField,
-    /// A key given twice in one object.
-    DuplicateField,
-    InvalidPeriod,
-    LeadCount,
-    UnknownFiscalYear,
-    FrameNotInYear,
-    /// The engine refuses the application (an action that needs it to be eligible).
-    Ineligible,
-}
+use super::codes::{Code, UnknownCode, code_enum};
 
-impl ErrorCode {
-    pub const ALL: &'static [ErrorCode] = &[
-        ErrorCode::Required,
-        ErrorCode::UnknownCode,
-        ErrorCode::InvalidDate,
-        ErrorCode::InvalidNumber,
-        ErrorCode::InvalidType,
-        ErrorCode::InvalidLength,
-        ErrorCode::FullWidthDigits,
-        ErrorCode::NegativeAmount,
-        ErrorCode::AmountTooLarge,
-        ErrorCode::CheckDigit,
-        ErrorCode::InvalidJson,
-        ErrorCode::UnknownField,
-        ErrorCode::DuplicateField,
-        ErrorCode::InvalidPeriod,
-        ErrorCode::LeadCount,
-        ErrorCode::UnknownFiscalYear,
-        ErrorCode::FrameNotInYear,
-        ErrorCode::Ineligible,
-    ];
-
-    pub fn from_code(code: &str) -> Option<ErrorCode> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|known| known.as_str() == code)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::Required => "required",
-            ErrorCode::UnknownCode => "unknown_code",
-            ErrorCode::InvalidDate => "invalid_date",
-            ErrorCode::InvalidNumber => "invalid_number",
-            ErrorCode::InvalidType => "invalid_type",
-            ErrorCode::InvalidLength => "invalid_length",
-            ErrorCode::FullWidthDigits => "full_width_digits",
-            ErrorCode::NegativeAmount => "negative_amount",
-            ErrorCode::AmountTooLarge => "amount_too_large",
-            ErrorCode::CheckDigit => "check_digit",
-            ErrorCode::InvalidJson => "invalid_json",
-            ErrorCode::UnknownField => "unknown_field",
-            ErrorCode::DuplicateField => "duplicate_field",
-            ErrorCode::InvalidPeriod => "invalid_period",
-            ErrorCode::LeadCount => "lead_count",
-            ErrorCode::UnknownFiscalYear => "unknown_fiscal_year",
-            ErrorCode::FrameNotInYear => "frame_not_in_year",
-            ErrorCode::Ineligible => "ineligible",
-        }
-    }
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+code_enum! {
+    /// Stable codes of input errors. Clients switch on these; the messages are for people.
+    /// `unknown_field` is a key the contract does not have (a misspelt field), `duplicate_field`
+    /// a key given twice in one object, `ineligible` an action that needs the engine's yes.
+    ErrorCode, "error" {
+        Required => "required", "未入力";
+        UnknownCode => "unknown_code", "定義されていないコード";
+        InvalidDate => "invalid_date", "日付の誤り";
+        InvalidNumber => "invalid_number", "数値の誤り";
+        InvalidType => "invalid_type", "値の種類の誤り";
+        InvalidLength => "invalid_length", "桁数の誤り";
+        FullWidthDigits => "full_width_digits", "全角数字";
+        NegativeAmount => "negative_amount", "負の金額";
+        AmountTooLarge => "amount_too_large", "大きすぎる値";
+        CheckDigit => "check_digit", "チェックディジットの不一致";
+        InvalidJson => "invalid_json", "JSONとして読めない入力";
+        UnknownField => "unknown_field", "定義されていない項目";
+        DuplicateField => "duplicate_field", "重複した項目";
+        InvalidPeriod => "invalid_period", "期間の前後の誤り";
+        LeadCount => "lead_count", "代表申請者の数の誤り";
+        UnknownFiscalYear => "unknown_fiscal_year", "事業定義のない年度";
+        FrameNotInYear => "frame_not_in_year", "その年度にない枠";
+        Ineligible => "ineligible", "要件を満たさない申請";
     }
 }
 

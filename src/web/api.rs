@@ -4,7 +4,7 @@ use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, post, web};
 
 use super::AppState;
-use crate::contract::evaluate_bytes;
+use crate::contract::{evaluate_request, read_request, text_of};
 use crate::db;
 use crate::error::{AppError, AppResult};
 
@@ -20,10 +20,14 @@ pub async fn evaluate(state: web::Data<AppState>, body: web::Bytes) -> AppResult
     let pool = state.pool.clone();
     let programs = state.programs.clone();
     let decision = web::block(move || -> AppResult<Vec<u8>> {
+        // Bad input is refused before the ledger is loaded.
+        let request =
+            read_request(text_of(&body).map_err(AppError::invalid)?).map_err(AppError::invalid)?;
         let mut connection = pool.get()?;
         let ledger = db::awards::load_ledger(&mut connection)?;
         let mut out = Vec::with_capacity(4096);
-        evaluate_bytes(&body, &programs, &ledger, false, &mut out).map_err(AppError::invalid)?;
+        evaluate_request(&request, &programs, &ledger, false, &mut out)
+            .map_err(AppError::invalid)?;
         Ok(out)
     })
     .await
