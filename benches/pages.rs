@@ -33,10 +33,10 @@ const STATES: &[ApplicationState] = &[
 
 fn draft(i: usize, lead: i64, municipality: i64) -> ApplicationDraft {
     let line = |category: &str, description: &str, amount: i64, source: &str| BudgetLineDraft {
-        category: category.to_owned(),
+        category: category.parse().expect("expense category"),
         description: description.to_owned(),
         amount_yen: amount,
-        funding_source: source.to_owned(),
+        funding_source: source.parse().expect("funding source"),
         co_funding_sources: Vec::new(),
     };
     ApplicationDraft {

@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench pdf` (release build). The font is parsed once, as in the service.
 
+use hojokin::domain::budget::ReviewState;
+use hojokin::domain::codes::{ExpenseCategory, FundingSource};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -28,11 +30,16 @@ fn application() -> ApplicationAggregate {
             )),
             lines: (1..=4)
                 .map(|l| BudgetLineEntry {
-                    category: ["personnel", "travel", "honoraria", "outsourcing"][l - 1].to_owned(),
+                    category: [
+                        ExpenseCategory::Personnel,
+                        ExpenseCategory::Travel,
+                        ExpenseCategory::Honoraria,
+                        ExpenseCategory::Outsourcing,
+                    ][l - 1],
                     description: format!("明細 {a}-{l}"),
                     amount_yen: 120_000 * (a as i64 + l as i64),
-                    funding_source: "this_subsidy".to_owned(),
-                    review_state: "pending".to_owned(),
+                    funding_source: FundingSource::ThisSubsidy,
+                    review_state: ReviewState::Pending,
                     reviewed_amount_yen: None,
                     actual_amount_yen: None,
                 })

@@ -3,19 +3,17 @@
 //! effects (award, frozen decision, jobs) and an audit event. The web API and the tests call
 //! these; they hold no rules of their own.
 
+pub mod drafts;
 pub mod manager;
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::contract::parse_request_value;
 use crate::db::applications::{self, Aggregate};
 use crate::db::{self, DbConnection, audit, jobs, workflow as store};
-use crate::domain::budget::{self, CategoryBudget, FrozenDecision, LineReview};
+use crate::domain::budget::{self, CategoryBudget, FrozenDecision, LineAmounts, LineReview};
 use crate::domain::evaluation::{Decision, Severity, evaluate};
 use crate::domain::ledger::Ledger;
 use crate::domain::money::Yen;
@@ -222,15 +220,22 @@ pub fn perform(
             format!("{action} は操作のエンドポイントでは行えません"),
         ));
     }
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         lock_members(conn, application_id)?;
         let aggregate = authorized_aggregate(conn, actor, application_id, action)?;
         if aggregate.application.version != request.version {
             return Err(applications::stale());
         }
         let state = aggregate.state()?;
-        let reason = request.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-        let mut facts = Facts { engine: None, reason_given: reason.is_some() };
+        let reason = request
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        let mut facts = Facts {
+            engine: None,
+            reason_given: reason.is_some(),
+        };
         let mut decision_json = None;
         if action.reruns_engine() {
             let ledger = ledger_for(conn, application_id)?;
@@ -238,17 +243,20 @@ pub fn perform(
             let parsed = parse_request_value(&contract).map_err(AppError::invalid)?;
             let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
             let decision = evaluate(&parsed, &ledger, program);
-            facts.engine = Some(if decision.eligible { Ok(()) } else { Err(error_codes(&decision)) });
+            facts.engine = Some(if decision.eligible {
+                Ok(())
+            } else {
+                Err(error_codes(&decision))
+            });
             // Written with the decision that allows the transition; the transaction is undone
             // as a whole if the transition is refused after all.
             if decision.eligible && action == Action::DecideGrant {
                 let frozen = freeze(&aggregate, &decision)?;
                 store::freeze_decision(conn, application_id, &frozen)?;
             }
-            decision_json = Some(
-                serde_json::to_value(&decision)
-                    .map_err(|error| AppError::internal("判定結果を保存できません").with_cause(error))?,
-            );
+            decision_json = Some(serde_json::to_value(&decision).map_err(|error| {
+                AppError::internal("判定結果を保存できません").with_cause(error)
+            })?);
             if let Some(json) = &decision_json {
                 applications::record_decision(
                     conn,
@@ -261,8 +269,11 @@ pub fn perform(
             }
         }
         let transition = workflow::transition(state, action, &facts).map_err(workflow_error)?;
-        let changes = sub_flow(conn, programs, actor, &aggregate, action, request, reason, today)?;
-        let version = applications::update_state(conn, application_id, request.version, transition.to)?;
+        let changes = sub_flow(
+            conn, programs, actor, &aggregate, action, request, reason, today,
+        )?;
+        let version =
+            applications::update_state(conn, application_id, request.version, transition.to)?;
         let audit_event_id = audit::append(
             conn,
             &audit::NewAuditEvent {
@@ -283,7 +294,12 @@ pub fn perform(
         // The application's deadlines follow its new state in the same transaction: a filed
         // report closes its deadline (and cancels its queued reminders) atomically.
         db::deadlines::sync_application(conn, programs, application_id)?;
-        Ok(ActionOutcome { application_id, state: transition.to, version, audit_event_id })
+        Ok(ActionOutcome {
+            application_id,
+            state: transition.to,
+            version,
+            audit_event_id,
+        })
     })
 }
 
@@ -304,16 +320,7 @@ fn lock_members(conn: &mut DbConnection, application_id: i64) -> AppResult<()> {
 
 /// The snapshot 交付決定 fixes.
 fn freeze(aggregate: &Aggregate, decision: &Decision<'_>) -> AppResult<FrozenDecision> {
-    let mut budget_by_category: CategoryBudget = BTreeMap::new();
-    for line in aggregate
-        .lines()
-        .filter(|l| l.funding_source == "this_subsidy" && l.review_state != "rejected")
-    {
-        let entry = budget_by_category
-            .entry(line.category.clone())
-            .or_insert(Yen::ZERO);
-        *entry = entry.saturating_add(line.effective_yen());
-    }
+    let budget_by_category = budget::claimed_by_category(aggregate.lines().map(|l| l.amounts()));
     let rate = decision
         .rate
         .ok_or_else(|| AppError::internal("補助率のない判定は交付決定できません"))?;
@@ -457,7 +464,7 @@ fn sub_flow(
             let actuals = line_amounts(aggregate, &completion.actuals)?;
             let claimed: Vec<i64> = aggregate
                 .lines()
-                .filter(|l| l.funding_source == "this_subsidy")
+                .filter(|l| l.amounts().is_claimed())
                 .map(|l| l.id)
                 .collect();
             if let Some(missing) = claimed
@@ -570,13 +577,15 @@ fn request_change(
         let Some(line) = aggregate.lines().find(|l| l.id == *line_id) else {
             continue;
         };
-        if line.funding_source == "this_subsidy" {
-            let entry = after.entry(line.category.clone()).or_insert(Yen::ZERO);
+        if line.amounts().is_claimed() {
+            let entry = after
+                .entry(line.category.as_str().to_owned())
+                .or_insert(Yen::ZERO);
             *entry = Yen::new(entry.value() - line.effective_yen().value() + to);
         }
         records.push(LineAmountRecord {
             line_id: *line_id,
-            category: line.category.clone(),
+            category: line.category.as_str().to_owned(),
             from: line.amount_yen,
             to: *to,
         });
@@ -639,13 +648,10 @@ fn carry_out(
             let reloaded = applications::load_aggregate(conn, id)?;
             let frozen = store::frozen_decision(&reloaded)?
                 .ok_or_else(|| AppError::conflict("交付決定の内容がありません"))?;
-            let actual: i64 = reloaded
-                .lines()
-                .filter(|l| l.funding_source == "this_subsidy" && l.review_state != "rejected")
-                .map(|l| l.actual_amount_yen.unwrap_or(0))
-                .sum();
+            let actual = budget::actual_claimed_total(reloaded.lines().map(|l| l.amounts()))
+                .unwrap_or(Yen::ZERO);
             let confirmed = frozen
-                .confirmed_amount(Yen::new(actual))
+                .confirmed_amount(actual)
                 .map_err(|error| AppError::internal(format!("確定額を計算できません: {error}")))?;
             store::record_confirmed_amount(conn, id, confirmed.value())?;
         }
@@ -695,11 +701,15 @@ pub fn review_budget_line(
         expected_version,
     } = request;
     let (line_id, expected_version) = (*line_id, *expected_version);
-    conn.transaction(|conn| {
-        let aggregate = authorized_aggregate(conn, actor, application_id, Action::ReviewBudgetLine)?;
+    crate::db::write(conn, |conn| {
+        let aggregate =
+            authorized_aggregate(conn, actor, application_id, Action::ReviewBudgetLine)?;
         let state = aggregate.state()?;
         if !workflow::budget_review_open(state) {
-            return Err(AppError::conflict(format!("「{}」の申請の予算行は審査できません", state.label_ja())));
+            return Err(AppError::conflict(format!(
+                "「{}」の申請の予算行は審査できません",
+                state.label_ja()
+            )));
         }
         let line = aggregate
             .lines()
@@ -714,7 +724,15 @@ pub fn review_budget_line(
             LineReview::Adjust { amount, reason } => (Some(amount.value()), Some(reason.as_str())),
             LineReview::Reject { reason } => (None, Some(reason.as_str())),
         };
-        db::budget::record_review(conn, line_id, expected_version, review.state_code(), amount, reason, actor.user_id)?;
+        db::budget::record_review(
+            conn,
+            line_id,
+            expected_version,
+            review.state(),
+            amount,
+            reason,
+            actor.user_id,
+        )?;
         let reloaded = applications::load_aggregate(conn, application_id)?;
         let decision = reevaluate(conn, programs, &reloaded, today)?;
         audit::append(
@@ -728,8 +746,8 @@ pub fn review_budget_line(
                 reason,
                 changes: json!({
                     "line_id": line_id,
-                    "review_state": [line.review_state, review.state_code()],
-                    "amount_yen": [line.effective_yen().value(), amount.unwrap_or(if review.state_code() == "rejected" { 0 } else { line.amount_yen })],
+                    "review_state": [line.review_state, review.state()],
+                    "amount_yen": [line.effective_yen().value(), LineAmounts { review: review.state(), reviewed: amount.map(Yen::new), ..line.amounts() }.effective().value()],
                     "subsidy_yen": decision["subsidy_yen"],
                 }),
             },
@@ -768,7 +786,7 @@ pub fn upload_evidence(
     file: &crate::domain::evidence::EvidenceFile,
 ) -> AppResult<i64> {
     use crate::domain::evidence::MAX_FILES;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         editable_aggregate(conn, actor, application_id)?;
         if db::evidence::count(conn, application_id)? >= MAX_FILES {
             return Err(field_error(
@@ -807,7 +825,7 @@ pub fn delete_evidence(
     application_id: i64,
     file_id: i64,
 ) -> AppResult<String> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         editable_aggregate(conn, actor, application_id)?;
         let meta = db::evidence::meta(conn, application_id, file_id)?
             .ok_or_else(|| AppError::not_found("ファイルが見つかりません"))?;

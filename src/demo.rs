@@ -5,7 +5,6 @@
 //! frozen decisions and the audit trail that those states imply.
 
 use chrono::NaiveDate;
-use diesel::Connection;
 
 use crate::actions::{ActionRequest, perform};
 use crate::db::{self, DbConnection};
@@ -91,7 +90,7 @@ pub fn seed(
     programs: &ProgramSet,
     today: NaiveDate,
 ) -> AppResult<db::demo::DemoSummary> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let summary = db::demo::seed_demo(conn, &|year, label| programs.frame_code(year, label))?;
         let manager = actor(conn, Role::ProgramManager, None)?;
         for draft in &summary.drafts {

@@ -3,8 +3,6 @@
 //! caller's role, asks `domain` where there is a rule, and leaves the writing to `db`; the
 //! JSON API and the pages both call these.
 
-use diesel::Connection;
-
 use crate::db::awards::{self, ReviewChoice};
 use crate::db::{DbConnection, award_imports, jobs};
 use crate::domain::access::Role;
@@ -103,7 +101,7 @@ pub fn resolve_name_review(
 ) -> AppResult<awards::Resolved> {
     manager_only(actor)?;
     let aliases = shipped_aliases()?;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let Some(awards::OpenReview { listed_as, .. }) = awards::open_review(conn, review_id)?
         else {
             return Err(AppError::conflict("この名称は既に確認済みです"));

@@ -8,6 +8,9 @@ use serde::Serialize;
 use super::DbConnection;
 use super::applications::Aggregate;
 use super::schema::{applications, municipalities, reports};
+use crate::domain::budget::{LineAmounts, ReviewState};
+use crate::domain::codes::{ExpenseCategory, FundingSource};
+use crate::domain::money::Yen;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -80,13 +83,27 @@ pub struct ActivityEntry {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BudgetLineEntry {
-    pub category: String,
+    pub category: ExpenseCategory,
     pub description: String,
     pub amount_yen: i64,
-    pub funding_source: String,
-    pub review_state: String,
+    pub funding_source: FundingSource,
+    pub review_state: ReviewState,
     pub reviewed_amount_yen: Option<i64>,
     pub actual_amount_yen: Option<i64>,
+}
+
+impl BudgetLineEntry {
+    /// The line's amounts, for the one rule of which lines are claimed at which amount.
+    pub fn amounts(&self) -> LineAmounts {
+        LineAmounts {
+            category: self.category,
+            funding_source: self.funding_source,
+            requested: Yen::new(self.amount_yen),
+            review: self.review_state,
+            reviewed: self.reviewed_amount_yen.map(Yen::new),
+            actual: self.actual_amount_yen.map(Yen::new),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -167,11 +184,11 @@ pub fn view_of(conn: &mut DbConnection, source: Aggregate) -> AppResult<Applicat
             lines: lines
                 .iter()
                 .map(|line| BudgetLineEntry {
-                    category: line.category.clone(),
+                    category: line.category,
                     description: line.description.clone(),
                     amount_yen: line.amount_yen,
-                    funding_source: line.funding_source.clone(),
-                    review_state: line.review_state.clone(),
+                    funding_source: line.funding_source,
+                    review_state: line.review_state,
                     reviewed_amount_yen: line.reviewed_amount_yen,
                     actual_amount_yen: line.actual_amount_yen,
                 })

@@ -7,6 +7,9 @@ use super::schema::{
     activities, application_members, applications, budget_lines, legal_bases, partners,
 };
 use super::{DbConnection, now};
+use crate::domain::budget::{LineAmounts, ReviewState};
+use crate::domain::codes::{Code, ExpenseCategory, FundingSource};
+use crate::domain::money::Yen;
 use crate::domain::workflow::ApplicationState;
 use crate::error::AppResult;
 use crate::on_backend;
@@ -90,17 +93,17 @@ pub struct ActivityDraft {
 
 #[derive(Debug, Clone)]
 pub struct BudgetLineDraft {
-    pub category: String,
+    pub category: ExpenseCategory,
     pub description: String,
     pub amount_yen: i64,
-    pub funding_source: String,
+    pub funding_source: FundingSource,
     /// Other sources the same cost is also funded by (double-funding check).
-    pub co_funding_sources: Vec<String>,
+    pub co_funding_sources: Vec<FundingSource>,
 }
 
 /// Inserts the application and everything under it in one transaction.
 pub fn insert_application(conn: &mut DbConnection, draft: &ApplicationDraft) -> AppResult<i64> {
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         let created_at = now();
         let values = (
             applications::reference.eq(&draft.reference),
@@ -128,7 +131,7 @@ pub fn insert_application(conn: &mut DbConnection, draft: &ApplicationDraft) -> 
 
 /// Creates a new draft; its reference (printed on filings) is the fiscal year in 令和 and the id.
 pub fn create_draft(conn: &mut DbConnection, draft: &mut ApplicationDraft) -> AppResult<i64> {
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         draft.reference = format!("pending-{:032x}", rand::random::<u128>());
         let id = insert_application(conn, draft)?;
         let reference = format!("R{}-{id:04}", draft.fiscal_year - 2018);
@@ -147,7 +150,7 @@ pub fn replace_content(
     expected_version: i32,
     draft: &ApplicationDraft,
 ) -> AppResult<i32> {
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         let updated = diesel::update(
             applications::table
                 .filter(applications::id.eq(id))
@@ -242,17 +245,16 @@ fn insert_children(
             .returning(activities::id)
             .get_result::<i64>(c))?;
         for (line_position, line) in (1..).zip(&activity.lines) {
-            let co_funding =
-                (!line.co_funding_sources.is_empty()).then(|| line.co_funding_sources.join(","));
+            let co_funding = co_funding_text(&line.co_funding_sources);
             diesel::insert_into(budget_lines::table)
                 .values((
                     budget_lines::application_id.eq(application_id),
                     budget_lines::activity_id.eq(activity_id),
                     budget_lines::position.eq(line_position),
-                    budget_lines::category.eq(&line.category),
+                    budget_lines::category.eq(line.category),
                     budget_lines::description.eq(&line.description),
                     budget_lines::amount_yen.eq(line.amount_yen),
-                    budget_lines::funding_source.eq(&line.funding_source),
+                    budget_lines::funding_source.eq(line.funding_source),
                     budget_lines::co_funding_sources.eq(co_funding),
                 ))
                 .execute(conn)?;
@@ -320,12 +322,12 @@ pub struct BudgetLineRow {
     pub application_id: i64,
     pub activity_id: i64,
     pub position: i32,
-    pub category: String,
+    pub category: ExpenseCategory,
     pub description: String,
     pub amount_yen: i64,
-    pub funding_source: String,
+    pub funding_source: FundingSource,
     pub co_funding_sources: Option<String>,
-    pub review_state: String,
+    pub review_state: ReviewState,
     pub reviewed_amount_yen: Option<i64>,
     pub review_reason: Option<String>,
     pub reviewed_by: Option<i64>,
@@ -334,27 +336,46 @@ pub struct BudgetLineRow {
     pub version: i32,
 }
 
+/// Co-funding sources as stored: comma-separated codes, or nothing.
+fn co_funding_text(sources: &[FundingSource]) -> Option<String> {
+    (!sources.is_empty()).then(|| {
+        sources
+            .iter()
+            .map(|source| source.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
 impl BudgetLineRow {
-    /// The other sources this cost is also funded by (stored comma-separated).
-    pub fn co_funding(&self) -> Vec<&str> {
+    /// The other sources this cost is also funded by (stored comma-separated, each a code
+    /// the draft's validation accepted).
+    pub fn co_funding(&self) -> Vec<FundingSource> {
         self.co_funding_sources
             .as_deref()
             .map(|text| {
                 text.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
+                    .filter_map(|code| FundingSource::from_code(code.trim()))
                     .collect()
             })
             .unwrap_or_default()
     }
 
-    /// The amount the subsidy is computed on after review.
-    pub fn effective_yen(&self) -> crate::domain::money::Yen {
-        crate::domain::budget::effective_amount(
-            crate::domain::money::Yen::new(self.amount_yen),
-            &self.review_state,
-            self.reviewed_amount_yen.map(crate::domain::money::Yen::new),
-        )
+    /// The line's amounts, for the one rule of which lines are claimed at which amount.
+    pub fn amounts(&self) -> LineAmounts {
+        LineAmounts {
+            category: self.category,
+            funding_source: self.funding_source,
+            requested: Yen::new(self.amount_yen),
+            review: self.review_state,
+            reviewed: self.reviewed_amount_yen.map(Yen::new),
+            actual: self.actual_amount_yen.map(Yen::new),
+        }
+    }
+
+    /// The amount after review (see [`LineAmounts::effective`]).
+    pub fn effective_yen(&self) -> Yen {
+        self.amounts().effective()
     }
 }
 
@@ -513,7 +534,7 @@ impl Aggregate {
                 "name": activity.name,
                 "category": activity.category,
                 "executive_internship": activity.executive_internship,
-                "budget_lines": lines.iter().filter(|l| l.review_state != "rejected").map(|line| json!({
+                "budget_lines": lines.iter().filter(|l| l.review_state != ReviewState::Rejected).map(|line| json!({
                     "category": line.category,
                     "description": line.description,
                     "amount_yen": line.effective_yen().value(),
@@ -585,6 +606,19 @@ pub fn record_decision(
             applications::subsidy_yen.eq(subsidy_yen),
             applications::award_ordinal.eq(award_ordinal),
             applications::decision_json.eq(decision_json),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets the engine's answer for a draft it can no longer read.
+pub fn clear_decision(conn: &mut DbConnection, id: i64) -> AppResult<()> {
+    diesel::update(applications::table.find(id))
+        .set((
+            applications::eligible_expenses_yen.eq(0),
+            applications::subsidy_yen.eq(0),
+            applications::award_ordinal.eq(None::<i32>),
+            applications::decision_json.eq(None::<String>),
         ))
         .execute(conn)?;
     Ok(())
@@ -687,13 +721,12 @@ pub fn preview_aggregate(
                             application_id: id,
                             activity_id: 0,
                             position: line_position,
-                            category: line.category.clone(),
+                            category: line.category,
                             description: line.description.clone(),
                             amount_yen: line.amount_yen,
-                            funding_source: line.funding_source.clone(),
-                            co_funding_sources: (!line.co_funding_sources.is_empty())
-                                .then(|| line.co_funding_sources.join(",")),
-                            review_state: "pending".to_owned(),
+                            funding_source: line.funding_source,
+                            co_funding_sources: co_funding_text(&line.co_funding_sources),
+                            review_state: ReviewState::Pending,
                             reviewed_amount_yen: None,
                             review_reason: None,
                             reviewed_by: None,

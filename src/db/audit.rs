@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::audit_events;
 use super::{DbConnection, now};
 use crate::domain::audit::{AuditContent, BrokenLink, GENESIS, event_hash, verify_chain};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::on_backend;
 
 /// One event to append.
@@ -43,9 +43,16 @@ fn timestamp_text(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
 }
 
-/// Appends an event inside the caller's transaction. The chain is serialised: PostgreSQL takes
-/// a transaction-scoped advisory lock; SQLite allows one writer at a time anyway.
+/// Appends an event inside the caller's transaction ([`super::write`]), and refuses outside
+/// one: the event must commit or vanish with what it records. The chain is serialised until
+/// that transaction ends: PostgreSQL takes a transaction-scoped advisory lock; on SQLite the
+/// transaction already holds the one write lock.
 pub fn append(conn: &mut DbConnection, event: &NewAuditEvent<'_>) -> AppResult<i64> {
+    if !super::in_transaction(conn) {
+        return Err(AppError::internal(
+            "監査イベントはトランザクションの中でしか記録できません",
+        ));
+    }
     if let DbConnection::Postgres(pg) = conn {
         diesel::sql_query("SELECT pg_advisory_xact_lock(72616)").execute(pg)?;
     }

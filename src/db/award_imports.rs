@@ -113,7 +113,7 @@ pub fn job_key(id: i64) -> String {
 /// the status move together. False when it was not `planned` (already queued or done), so a
 /// second click queues nothing.
 pub fn queue(conn: &mut DbConnection, id: i64) -> AppResult<bool> {
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         let updated = diesel::update(
             award_imports::table
                 .filter(award_imports::id.eq(id))

@@ -76,7 +76,7 @@ pub fn apply_plan(
     source: &str,
     progress: &dyn Fn(u64),
 ) -> AppResult<ImportSummary> {
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         let created_at = now();
         let mut summary = ImportSummary {
             report: plan.report.clone(),
@@ -644,7 +644,7 @@ pub fn resolve_review(
     choice: ReviewChoice,
     resolved_by: i64,
 ) -> AppResult<Resolved> {
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         let Some(OpenReview {
             listed_as,
             award_code,

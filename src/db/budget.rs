@@ -11,7 +11,7 @@ pub fn record_review(
     conn: &mut DbConnection,
     line_id: i64,
     expected_version: i32,
-    review_state: &str,
+    review_state: crate::domain::budget::ReviewState,
     reviewed_amount_yen: Option<i64>,
     reason: Option<&str>,
     reviewer: i64,

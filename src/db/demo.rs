@@ -17,6 +17,7 @@ use super::schema::organisations;
 use super::users::{NewUser, add_user};
 use super::{DbConnection, now};
 use crate::domain::access::{EmailAddress, Role};
+use crate::domain::codes::{ExpenseCategory, FundingSource};
 use crate::domain::reconcile::{AliasTable, parse_award_list};
 use crate::domain::workflow::ApplicationState;
 use crate::error::{AppError, AppResult};
@@ -115,12 +116,12 @@ struct DemoActivity {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DemoLine {
-    category: String,
+    category: ExpenseCategory,
     description: String,
     amount_yen: i64,
-    funding_source: String,
+    funding_source: FundingSource,
     #[serde(default)]
-    also_funded_by: Vec<String>,
+    also_funded_by: Vec<FundingSource>,
 }
 
 /// What the demo seeding created, for the start-up message.
@@ -160,7 +161,7 @@ pub fn seed_demo(
         .map_err(|error| demo_error(error.message().to_owned()))?;
     let aliases = AliasTable::parse(crate::forms::ALIASES)
         .map_err(|error| demo_error(format!("forms/aliases.toml: {error}")))?;
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         let mut summary = DemoSummary::default();
         for (source, text) in crate::forms::AWARD_LISTS {
             let rows = parse_award_list(text, frame_code)
@@ -315,10 +316,10 @@ pub fn seed_demo(
                             .lines
                             .iter()
                             .map(|line| BudgetLineDraft {
-                                category: line.category.clone(),
+                                category: line.category,
                                 description: line.description.clone(),
                                 amount_yen: line.amount_yen,
-                                funding_source: line.funding_source.clone(),
+                                funding_source: line.funding_source,
                                 co_funding_sources: line.also_funded_by.clone(),
                             })
                             .collect(),

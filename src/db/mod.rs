@@ -7,6 +7,7 @@ pub mod audit;
 pub mod award_imports;
 pub mod awards;
 pub mod budget;
+pub mod codes;
 pub mod deadlines;
 pub mod demo;
 pub mod evidence;
@@ -86,6 +87,56 @@ impl ManageConnection for ConnectionManager {
     fn has_broken(&self, _connection: &mut DbConnection) -> bool {
         false
     }
+}
+
+/// Runs `work` in one write transaction and commits it, or rolls it back when `work` fails.
+/// Every use case writes through here. On SQLite the transaction is `BEGIN IMMEDIATE`: it
+/// takes the write lock first, so concurrent writers queue on `busy_timeout` instead of one
+/// of them failing with "database is locked" when it upgrades a read lock. Inside another
+/// transaction it becomes a savepoint.
+pub fn write<T, E>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if in_transaction(conn) {
+        return conn.transaction(work);
+    }
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction(pg)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The work's own error is the one to report; a failed rollback leaves the
+            // connection marked broken, and the pool discards it.
+            if let Err(rollback) =
+                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::error!(%rollback, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Whether the connection is inside a transaction (audit events may only be written there).
+pub fn in_transaction(conn: &mut DbConnection) -> bool {
+    use diesel::connection::TransactionManager;
+    matches!(
+        <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+            .transaction_depth(),
+        Ok(Some(_))
+    )
 }
 
 /// One connection, set up the way the service needs it.

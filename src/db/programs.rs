@@ -12,7 +12,7 @@ use crate::on_backend;
 /// Records the loaded programmes; a changed file updates its year's row.
 pub fn record_program_years(conn: &mut DbConnection, programs: &ProgramSet) -> AppResult<()> {
     let loaded_at = now();
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         for program in programs.iter() {
             let values = (
                 program_years::fiscal_year.eq(program.fiscal_year.0),

@@ -64,7 +64,7 @@ pub fn add_user(conn: &mut DbConnection, new: &NewUser) -> AppResult<i64> {
         }
         _ => {}
     }
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         let exists = users::table
             .filter(users::email.eq(new.email.as_str()))
             .count()
@@ -157,7 +157,7 @@ pub fn request_password_reset(
     valid_for: chrono::Duration,
 ) -> AppResult<bool> {
     use super::schema::password_reset_tokens as tokens;
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         let Some(user) = find_by_email(conn, email)?.filter(|user| !user.disabled) else {
             return Ok(false);
         };
@@ -206,7 +206,7 @@ pub fn reset_token_valid(conn: &mut DbConnection, token: &str) -> AppResult<bool
 /// expired; nothing is changed then.
 pub fn reset_password(conn: &mut DbConnection, token: &str, new_hash: &str) -> AppResult<bool> {
     use super::schema::password_reset_tokens as tokens;
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         let at = now();
         let user_id: Option<i64> = tokens::table
             .filter(tokens::token_hash.eq(token_hash(token)))

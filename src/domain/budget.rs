@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::codes::{ExpenseCategory, FundingSource, code_enum};
 use super::money::{MoneyError, Rate, Yen, subsidy};
 
 /// A finance officer's verdict on one line.
@@ -45,32 +46,113 @@ impl LineReview {
         }
     }
 
-    pub fn state_code(&self) -> &'static str {
+    /// The line's review state once this verdict is recorded.
+    pub fn state(&self) -> ReviewState {
         match self {
-            LineReview::Approve => "approved",
-            LineReview::Adjust { .. } => "adjusted",
-            LineReview::Reject { .. } => "rejected",
+            LineReview::Approve => ReviewState::Approved,
+            LineReview::Adjust { .. } => ReviewState::Adjusted,
+            LineReview::Reject { .. } => ReviewState::Rejected,
         }
     }
 }
 
-/// The amount of a line that the subsidy is computed on: what the applicant asked for, what a
-/// finance officer adjusted it to, or nothing once rejected.
-pub fn effective_amount(amount: Yen, review_state: &str, reviewed_amount: Option<Yen>) -> Yen {
-    match (review_state, reviewed_amount) {
-        ("rejected", _) => Yen::ZERO,
-        ("adjusted", Some(adjusted)) => adjusted,
-        _ => amount,
+code_enum! {
+    /// Where a budget line stands in the finance officer's review.
+    ReviewState, "review state" {
+        Pending => "pending", "未審査";
+        Approved => "approved", "承認";
+        Adjusted => "adjusted", "調整";
+        Rejected => "rejected", "否認";
     }
+}
+
+/// One budget line's amounts as the lifecycle gives them: what the applicant asked for, the
+/// finance officer's verdict, and what was actually spent. Every page, export, filing and
+/// use case asks these methods which lines are claimed and at which amount, so that the
+/// 補助対象経費 is the same number wherever it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineAmounts {
+    pub category: ExpenseCategory,
+    pub funding_source: FundingSource,
+    pub requested: Yen,
+    pub review: ReviewState,
+    /// The adjusted amount (only an `Adjusted` line has one that counts).
+    pub reviewed: Option<Yen>,
+    /// The amount spent, from the completion report.
+    pub actual: Option<Yen>,
+}
+
+impl LineAmounts {
+    /// The amount after review: as requested, as adjusted, or nothing once rejected.
+    pub fn effective(&self) -> Yen {
+        match (self.review, self.reviewed) {
+            (ReviewState::Rejected, _) => Yen::ZERO,
+            (ReviewState::Adjusted, Some(adjusted)) => adjusted,
+            _ => self.requested,
+        }
+    }
+
+    /// Whether the line is a 補助対象経費: paid from this subsidy and not rejected.
+    pub fn is_claimed(&self) -> bool {
+        self.funding_source == FundingSource::ThisSubsidy && self.review != ReviewState::Rejected
+    }
+
+    /// What the line adds to the 補助対象経費 (zero when it is not claimed).
+    pub fn claimed(&self) -> Yen {
+        if self.is_claimed() {
+            self.effective()
+        } else {
+            Yen::ZERO
+        }
+    }
+
+    /// What the line adds to the actual 補助対象経費 of the completion report, once reported.
+    pub fn actual_claimed(&self) -> Option<Yen> {
+        self.actual.filter(|_| self.is_claimed())
+    }
+}
+
+/// The 補助対象経費 of a set of lines after review.
+pub fn claimed_total(lines: impl IntoIterator<Item = LineAmounts>) -> Yen {
+    lines.into_iter().fold(Yen::ZERO, |total, line| {
+        total.saturating_add(line.claimed())
+    })
+}
+
+/// The actual 補助対象経費 of the completion report; `None` until some claimed line has one.
+pub fn actual_claimed_total(lines: impl IntoIterator<Item = LineAmounts>) -> Option<Yen> {
+    lines
+        .into_iter()
+        .filter_map(|line| line.actual_claimed())
+        .reduce(Yen::saturating_add)
+}
+
+/// The 補助対象経費 per expense category, as 交付決定 freezes it and a change request compares
+/// against it.
+pub fn claimed_by_category(lines: impl IntoIterator<Item = LineAmounts>) -> CategoryBudget {
+    let mut budget = CategoryBudget::new();
+    for line in lines.into_iter().filter(LineAmounts::is_claimed) {
+        let entry = budget
+            .entry(line.category.as_str().to_owned())
+            .or_insert(Yen::ZERO);
+        *entry = entry.saturating_add(line.effective());
+    }
+    budget
 }
 
 /// A cost claimed under this subsidy that the municipal budget or other national money also
 /// funds is double funding (DOMAIN.md §8 Q14).
-pub fn is_double_funded(funding_source: &str, co_funding_sources: &[&str]) -> bool {
-    funding_source == "this_subsidy"
-        && co_funding_sources
-            .iter()
-            .any(|source| matches!(*source, "municipal" | "national_other"))
+pub fn is_double_funded(
+    funding_source: FundingSource,
+    co_funding_sources: &[FundingSource],
+) -> bool {
+    funding_source == FundingSource::ThisSubsidy
+        && co_funding_sources.iter().any(|source| {
+            matches!(
+                source,
+                FundingSource::Municipal | FundingSource::NationalOther
+            )
+        })
 }
 
 /// Budget per expense category, as frozen at 交付決定 and as a change request proposes it.
@@ -178,27 +260,67 @@ mod tests {
         );
     }
 
+    fn line(source: FundingSource, review: ReviewState, reviewed: Option<i64>) -> LineAmounts {
+        LineAmounts {
+            category: ExpenseCategory::Travel,
+            funding_source: source,
+            requested: Yen::new(500_000),
+            review,
+            reviewed: reviewed.map(Yen::new),
+            actual: Some(Yen::new(450_000)),
+        }
+    }
+
     #[test]
     fn effective_amounts_follow_the_review() {
-        let amount = Yen::new(500_000);
-        assert_eq!(effective_amount(amount, "pending", None), amount);
-        assert_eq!(effective_amount(amount, "approved", None), amount);
+        let subsidy = FundingSource::ThisSubsidy;
         assert_eq!(
-            effective_amount(amount, "adjusted", Some(Yen::new(300_000))),
+            line(subsidy, ReviewState::Pending, None).effective(),
+            Yen::new(500_000)
+        );
+        assert_eq!(
+            line(subsidy, ReviewState::Approved, None).effective(),
+            Yen::new(500_000)
+        );
+        assert_eq!(
+            line(subsidy, ReviewState::Adjusted, Some(300_000)).effective(),
             Yen::new(300_000)
         );
-        assert_eq!(effective_amount(amount, "rejected", None), Yen::ZERO);
+        assert_eq!(
+            line(subsidy, ReviewState::Rejected, None).effective(),
+            Yen::ZERO
+        );
+    }
+
+    #[test]
+    fn only_unrejected_subsidy_lines_are_claimed_at_their_reviewed_amount() {
+        let lines = [
+            line(FundingSource::ThisSubsidy, ReviewState::Pending, None),
+            line(
+                FundingSource::ThisSubsidy,
+                ReviewState::Adjusted,
+                Some(300_000),
+            ),
+            line(FundingSource::ThisSubsidy, ReviewState::Rejected, None),
+            line(FundingSource::OwnFunds, ReviewState::Approved, None),
+        ];
+        assert_eq!(claimed_total(lines), Yen::new(800_000));
+        // Actuals count only on claimed lines: the rejected and own-funds lines' 450,000 do not.
+        assert_eq!(actual_claimed_total(lines), Some(Yen::new(900_000)));
+        assert_eq!(claimed_by_category(lines), budget(&[("travel", 800_000)]));
+        assert_eq!(
+            actual_claimed_total([line(FundingSource::OwnFunds, ReviewState::Pending, None)]),
+            None
+        );
     }
 
     #[test]
     fn double_funding_is_a_subsidy_claim_with_public_co_funding() {
-        assert!(is_double_funded("this_subsidy", &["municipal"]));
-        assert!(is_double_funded(
-            "this_subsidy",
-            &["own_funds", "national_other"]
-        ));
-        assert!(!is_double_funded("this_subsidy", &["own_funds"]));
-        assert!(!is_double_funded("municipal", &["national_other"]));
+        use FundingSource::*;
+        assert!(is_double_funded(ThisSubsidy, &[Municipal]));
+        assert!(is_double_funded(ThisSubsidy, &[OwnFunds, NationalOther]));
+        assert!(!is_double_funded(ThisSubsidy, &[OwnFunds]));
+        assert!(!is_double_funded(Municipal, &[NationalOther]));
     }
 
     #[test]

@@ -1,9 +1,6 @@
 //! The codes of the evaluation contract (DESIGN.md, "The evaluation contract"). Each enum has
 //! its contract code (`as_str`, serde, `FromStr`) and a Japanese label (`label_ja`).
 
-use std::fmt;
-use std::str::FromStr;
-
 /// The code was not one of the enum's codes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} code `{code}`")]
@@ -53,7 +50,7 @@ macro_rules! code_enum {
             }
         }
 
-        impl Code for $name {
+        impl $crate::domain::codes::Code for $name {
             #[inline]
             fn from_code(code: &str) -> Option<Self> {
                 match code {
@@ -63,16 +60,16 @@ macro_rules! code_enum {
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownCode;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::domain::codes::UnknownCode;
 
             fn from_str(code: &str) -> Result<Self, Self::Err> {
-                Self::from_code(code).ok_or_else(|| UnknownCode { kind: $kind, code: code.to_owned() })
+                <Self as $crate::domain::codes::Code>::from_code(code).ok_or_else(|| $crate::domain::codes::UnknownCode { kind: $kind, code: code.to_owned() })
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }

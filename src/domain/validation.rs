@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 
 use serde::Serialize;
 
-use super::codes::{Code, UnknownCode, code_enum};
+use super::codes::code_enum;
 
 code_enum! {
     /// Stable codes of input errors. Clients switch on these; the messages are for people.

@@ -13,7 +13,6 @@ use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::actions::manager::shipped_aliases;
@@ -98,7 +97,7 @@ fn carry_out(
             let message = error.to_string();
             if job.attempts >= job.max_attempts || error.kind == crate::error::ErrorKind::BadRequest
             {
-                conn.transaction(|conn| {
+                crate::db::write(conn, |conn| {
                     if jobs::finish(conn, job.id, worker, "dead", Some(&message))? {
                         award_imports::mark_failed(conn, import_id, &message)?;
                     }
@@ -130,7 +129,7 @@ fn apply(
     award_imports::mark_running(conn, import_id, total)?;
     set_progress(import_id, Some((0, total)));
     let source = format!("取込 #{import_id} {file_name}");
-    let written = conn.transaction(|conn| {
+    let written = crate::db::write(conn, |conn| {
         let summary = awards::apply_plan(conn, &plan, &source, &|steps| {
             add_progress(import_id, steps)
         })?;

@@ -247,7 +247,6 @@ pub fn plan(
     programs: &ProgramSet,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<PlannedReminder>> {
-    use diesel::Connection;
     let settings = ReminderSettings::from_config(config);
     let mut conn = pool.get()?;
     let mut planned = Vec::new();
@@ -267,7 +266,7 @@ pub fn plan(
             Pass::Failed(error)
         }
     }
-    let result = conn.transaction::<(), Pass, _>(|conn| {
+    let result = crate::db::write::<(), Pass>(&mut conn, |conn| {
         deadlines::sync_all(conn, programs)?;
         let (_, due) = scheduler::due_reminders(conn, &settings, now)?;
         let horizon = now + chrono::TimeDelta::days(400);

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
-use diesel::Connection;
 use serde::Serialize;
 use serde_json::json;
 
@@ -141,7 +140,7 @@ pub fn tick(
     settings: &ReminderSettings,
     now: NaiveDateTime,
 ) -> AppResult<TickOutcome> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (considered, due) = due_reminders(conn, settings, now)?;
         let new_jobs: Vec<jobs::NewJob> = due.iter().map(DueReminder::job).collect();
         let enqueued = jobs::enqueue_many(conn, &new_jobs)?;

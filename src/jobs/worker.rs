@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -290,7 +289,7 @@ impl Worker {
                 // lock (SQLite answers "busy" at once to a second writer in some cases), or the
                 // job would be sent again after its lease.
                 persist(|| {
-                    conn.transaction(|conn| {
+                    crate::db::write(conn, |conn| {
                         if jobs::finish(conn, job.id, worker, "done", None)? {
                             record(conn, "sent", Some(&message_id), None)?;
                         }
@@ -300,7 +299,7 @@ impl Worker {
                 outcome.sent = 1;
             }
             Err(error) if error.permanent || job.attempts >= job.max_attempts => {
-                conn.transaction(|conn| {
+                crate::db::write(conn, |conn| {
                     if jobs::finish(conn, job.id, worker, "dead", Some(&error.message))? {
                         record(conn, "dead", None, Some(&error.message))?;
                     }
@@ -311,7 +310,7 @@ impl Worker {
             }
             Err(error) => {
                 let run_at = db::now() + backoff(job.attempts, job.id);
-                conn.transaction(|conn| {
+                crate::db::write(conn, |conn| {
                     if jobs::retry_later(conn, job.id, worker, run_at, &error.message)? {
                         record(conn, "retrying", None, Some(&error.message))?;
                     }

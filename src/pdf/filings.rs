@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::layout::{Block, Column, Row, Table};
 use crate::db::aggregate::{ApplicationAggregate, BudgetLineEntry};
+use crate::domain::budget::{actual_claimed_total, claimed_total};
 use crate::domain::calendar::{FiscalYear, wareki_date};
 use crate::domain::codes::{
     ActivityCategory, ApplicantKind, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
@@ -332,14 +333,6 @@ fn label<T: FromStr>(code: &str, label_ja: fn(T) -> &'static str) -> String {
         .map_or_else(|_| code.to_owned(), |value| label_ja(value).to_owned())
 }
 
-fn expense_label(code: &str) -> String {
-    label(code, ExpenseCategory::label_ja)
-}
-
-fn source_label(code: &str) -> String {
-    label(code, FundingSource::label_ja)
-}
-
 struct Composer<'a> {
     kind: FilingKind,
     data: &'a FilingData,
@@ -443,18 +436,8 @@ impl Composer<'_> {
             "confirmed_subsidy" => app
                 .confirmed_subsidy_yen
                 .map_or_else(|| UNDECIDED.to_owned(), yen),
-            "actual_eligible" => {
-                let actuals: Vec<i64> = self
-                    .lines()
-                    .filter(|l| l.funding_source == "this_subsidy")
-                    .filter_map(|l| l.actual_amount_yen)
-                    .collect();
-                if actuals.is_empty() {
-                    UNDECIDED.to_owned()
-                } else {
-                    yen(actuals.iter().sum())
-                }
-            }
+            "actual_eligible" => actual_claimed_total(self.lines().map(BudgetLineEntry::amounts))
+                .map_or_else(|| UNDECIDED.to_owned(), |total| yen(total.value())),
             "issued_on" => format!("{}", wareki_date(self.issued_on)),
             other => other.to_owned(),
         }
@@ -667,9 +650,9 @@ impl Composer<'_> {
                         };
                         rows.push(Row::new(vec![
                             name,
-                            expense_label(&line.category),
+                            line.category.label_ja().to_owned(),
                             line.description.clone(),
-                            source_label(&line.funding_source),
+                            line.funding_source.label_ja().to_owned(),
                             yen(line.amount_yen),
                         ]));
                     }
@@ -703,7 +686,7 @@ impl Composer<'_> {
             "budget_matrix" => {
                 let sources: Vec<&FundingSource> = FundingSource::ALL
                     .iter()
-                    .filter(|s| self.lines().any(|l| l.funding_source == s.as_str()))
+                    .filter(|s| self.lines().any(|l| l.funding_source == **s))
                     .collect();
                 let mut titles = vec!["経費区分".to_owned()];
                 titles.extend(sources.iter().map(|s| s.label_ja().to_owned()));
@@ -711,28 +694,25 @@ impl Composer<'_> {
                 let mut columns = vec![Column::text("経費区分")];
                 columns.extend(titles[1..].iter().map(|t| Column::number(t)));
                 let mut rows = vec![Row::new(titles)];
-                let sum = |category: Option<&str>, source: Option<&str>| -> i64 {
-                    self.lines()
-                        .filter(|l| category.is_none_or(|c| l.category == c))
-                        .filter(|l| source.is_none_or(|s| l.funding_source == s))
-                        .map(|l| l.amount_yen)
-                        .sum()
-                };
+                let sum =
+                    |category: Option<ExpenseCategory>, source: Option<FundingSource>| -> i64 {
+                        self.lines()
+                            .filter(|l| category.is_none_or(|c| l.category == c))
+                            .filter(|l| source.is_none_or(|s| l.funding_source == s))
+                            .map(|l| l.amount_yen)
+                            .sum()
+                    };
                 for category in ExpenseCategory::ALL {
-                    if !self.lines().any(|l| l.category == category.as_str()) {
+                    if !self.lines().any(|l| l.category == *category) {
                         continue;
                     }
                     let mut cells = vec![category.label_ja().to_owned()];
-                    cells.extend(
-                        sources
-                            .iter()
-                            .map(|s| yen(sum(Some(category.as_str()), Some(s.as_str())))),
-                    );
-                    cells.push(yen(sum(Some(category.as_str()), None)));
+                    cells.extend(sources.iter().map(|s| yen(sum(Some(*category), Some(**s)))));
+                    cells.push(yen(sum(Some(*category), None)));
                     rows.push(Row::new(cells));
                 }
                 let mut totals = vec!["合計".to_owned()];
-                totals.extend(sources.iter().map(|s| yen(sum(None, Some(s.as_str())))));
+                totals.extend(sources.iter().map(|s| yen(sum(None, Some(**s)))));
                 totals.push(yen(sum(None, None)));
                 rows.push(Row::total(totals));
                 blocks.push(Block::Table(Table {
@@ -744,10 +724,8 @@ impl Composer<'_> {
             "budget_by_category" => {
                 let mut rows = vec![header(&["経費区分", "事業費", "補助対象経費"])];
                 for category in ExpenseCategory::ALL {
-                    let lines: Vec<&BudgetLineEntry> = self
-                        .lines()
-                        .filter(|l| l.category == category.as_str())
-                        .collect();
+                    let lines: Vec<&BudgetLineEntry> =
+                        self.lines().filter(|l| l.category == *category).collect();
                     if lines.is_empty() {
                         continue;
                     }
@@ -874,14 +852,12 @@ impl Composer<'_> {
                 for category in ExpenseCategory::ALL {
                     let lines: Vec<&BudgetLineEntry> = self
                         .lines()
-                        .filter(|l| {
-                            l.category == category.as_str() && l.funding_source == "this_subsidy"
-                        })
+                        .filter(|l| l.category == *category && l.amounts().is_claimed())
                         .collect();
                     if lines.is_empty() {
                         continue;
                     }
-                    let budget: i64 = lines.iter().map(|l| l.amount_yen).sum();
+                    let budget = claimed_total(lines.iter().map(|l| l.amounts())).value();
                     budget_total += budget;
                     let actuals: Vec<i64> =
                         lines.iter().filter_map(|l| l.actual_amount_yen).collect();
@@ -956,12 +932,9 @@ fn header(titles: &[&str]) -> Row {
     Row::new(titles.iter().map(|t| (*t).to_owned()).collect())
 }
 
-/// Σ of the lines claimed from this subsidy (the contract's definition of 補助対象経費).
+/// The 補助対象経費 of these lines after review (`domain::budget::claimed_total`).
 fn eligible_sum<'l>(lines: impl Iterator<Item = &'l BudgetLineEntry>) -> i64 {
-    lines
-        .filter(|l| l.funding_source == FundingSource::ThisSubsidy.as_str())
-        .map(|l| l.amount_yen)
-        .sum()
+    claimed_total(lines.map(BudgetLineEntry::amounts)).value()
 }
 
 /// The blocks of a filing, ready for [`layout`](super::layout::layout).

@@ -18,11 +18,11 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 fn line(category: &str, description: &str, amount: i64, source: &str) -> BudgetLineEntry {
     BudgetLineEntry {
-        category: category.to_owned(),
+        category: category.parse().expect("expense category"),
         description: description.to_owned(),
         amount_yen: amount,
-        funding_source: source.to_owned(),
-        review_state: "pending".to_owned(),
+        funding_source: source.parse().expect("funding source"),
+        review_state: crate::domain::budget::ReviewState::Pending,
         reviewed_amount_yen: None,
         actual_amount_yen: None,
     }

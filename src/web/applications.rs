@@ -62,7 +62,7 @@ fn view(aggregate: &repo::Aggregate) -> Value {
                     let mut line_json = json!(line);
                     line_json["effective_yen"] = json!(line.effective_yen().value());
                     line_json["double_funded"] =
-                        json!(is_double_funded(&line.funding_source, &line.co_funding()));
+                        json!(is_double_funded(line.funding_source, &line.co_funding()));
                     line_json
                 })
                 .collect();
@@ -71,7 +71,7 @@ fn view(aggregate: &repo::Aggregate) -> Value {
         .collect();
     let double_funded: Vec<i64> = aggregate
         .lines()
-        .filter(|line| is_double_funded(&line.funding_source, &line.co_funding()))
+        .filter(|line| is_double_funded(line.funding_source, &line.co_funding()))
         .map(|line| line.id)
         .collect();
     let decision = aggregate
@@ -174,6 +174,19 @@ pub struct LineInput {
     pub funding_source: String,
     #[serde(default)]
     pub co_funding_sources: Vec<String>,
+}
+
+/// A code the validation above has accepted, as its enum.
+fn parsed<T: FromStr>(code: &str) -> Result<T, FieldErrors> {
+    T::from_str(code).map_err(|_| {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "",
+            ErrorCode::UnknownCode,
+            format!("「{code}」は使えません"),
+        );
+        errors
+    })
 }
 
 fn check_code<T: FromStr>(errors: &mut FieldErrors, path: String, code: &str, label: &str) {
@@ -306,74 +319,50 @@ impl DraftInput {
             activities: self
                 .activities
                 .into_iter()
-                .map(|a| repo::ActivityDraft {
-                    name: a.name,
-                    category: a.category,
-                    executive_internship: a.executive_internship,
-                    kpi: a.kpi,
-                    lines: a
-                        .budget_lines
-                        .into_iter()
-                        .map(|l| repo::BudgetLineDraft {
-                            category: l.category,
-                            description: l.description,
-                            amount_yen: l.amount_yen,
-                            funding_source: l.funding_source,
-                            co_funding_sources: l.co_funding_sources,
-                        })
-                        .collect(),
+                .map(|a| {
+                    Ok(repo::ActivityDraft {
+                        name: a.name,
+                        category: a.category,
+                        executive_internship: a.executive_internship,
+                        kpi: a.kpi,
+                        lines: a
+                            .budget_lines
+                            .into_iter()
+                            .map(|l| {
+                                Ok(repo::BudgetLineDraft {
+                                    category: parsed(&l.category)?,
+                                    description: l.description,
+                                    amount_yen: l.amount_yen,
+                                    funding_source: parsed(&l.funding_source)?,
+                                    co_funding_sources: l
+                                        .co_funding_sources
+                                        .iter()
+                                        .map(|source| parsed(source))
+                                        .collect::<Result<_, _>>()?,
+                                })
+                            })
+                            .collect::<Result<_, FieldErrors>>()?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, FieldErrors>>()?,
             created_by: None,
         })
     }
 }
 
-/// Creates a draft for one of the actor's organisations, with the engine's first preview and
-/// an audit event. The JSON API and the pages share it.
+/// Creates a draft for one of the actor's organisations (`actions::drafts::create`). The JSON
+/// API and the pages share it.
 pub fn create_application(
     conn: &mut db::DbConnection,
     programs: &crate::domain::program::ProgramSet,
     actor: &workflow::Actor,
     input: DraftInput,
 ) -> AppResult<i64> {
-    let members: Vec<i64> = std::iter::once(input.lead_organisation_id)
-        .chain(input.co_applicant_ids.iter().copied())
-        .collect();
-    workflow::authorize(
-        actor,
-        Action::EditDraft,
-        &workflow::Scope {
-            member_organisation_ids: members,
-            municipality_id: input.municipality_id,
-        },
-    )
-    .map_err(|_| AppError::forbidden())?;
-    if !actor.organisation_ids.contains(&input.lead_organisation_id) {
-        return Err(AppError::forbidden());
-    }
-    let mut draft = input.into_draft(String::new()).map_err(AppError::invalid)?;
-    draft.created_by = Some(actor.user_id);
-    let id = repo::create_draft(conn, &mut draft)?;
-    let aggregate = repo::load_aggregate(conn, id)?;
-    // The first decision is a preview; an incomplete draft simply has none yet.
-    let _ = actions::reevaluate(conn, programs, &aggregate, today_in_japan());
-    db::audit::append(
-        conn,
-        &db::audit::NewAuditEvent {
-            application_id: Some(id),
-            actor_user_id: Some(actor.user_id),
-            action: "create_draft",
-            to_state: Some("draft"),
-            changes: json!({ "reference": aggregate.application.reference }),
-            ..Default::default()
-        },
-    )?;
-    Ok(id)
+    let draft = input.into_draft(String::new()).map_err(AppError::invalid)?;
+    actions::drafts::create(conn, programs, actor, draft, today_in_japan())
 }
 
-/// Replaces a draft's content if the actor may edit it, it is still editable and nobody
-/// changed it since `version`; re-runs the engine and audits. Shared by the API and the pages.
+/// Replaces a draft's content (`actions::drafts::update`). Shared by the API and the pages.
 pub fn update_application(
     conn: &mut db::DbConnection,
     programs: &crate::domain::program::ProgramSet,
@@ -382,33 +371,8 @@ pub fn update_application(
     version: i32,
     input: DraftInput,
 ) -> AppResult<()> {
-    let aggregate = actions::authorized_aggregate(conn, actor, id, Action::EditDraft)?;
-    if !workflow::editable(aggregate.state()?) {
-        return Err(AppError::conflict(format!(
-            "「{}」の申請は編集できません",
-            aggregate.state()?.label_ja()
-        )));
-    }
-    if input.lead_organisation_id != aggregate.application.lead_organisation_id {
-        return Err(AppError::forbidden());
-    }
-    let draft = input
-        .into_draft(aggregate.application.reference.clone())
-        .map_err(AppError::invalid)?;
-    repo::replace_content(conn, id, version, &draft)?;
-    let reloaded = repo::load_aggregate(conn, id)?;
-    let _ = actions::reevaluate(conn, programs, &reloaded, today_in_japan());
-    db::audit::append(
-        conn,
-        &db::audit::NewAuditEvent {
-            application_id: Some(id),
-            actor_user_id: Some(actor.user_id),
-            action: "edit_draft",
-            changes: json!({ "version": [version, version + 1] }),
-            ..Default::default()
-        },
-    )?;
-    Ok(())
+    let draft = input.into_draft(String::new()).map_err(AppError::invalid)?;
+    actions::drafts::update(conn, programs, actor, id, version, draft, today_in_japan())
 }
 
 /// Creates a draft for one of the caller's organisations.

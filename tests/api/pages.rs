@@ -602,7 +602,7 @@ crate::on_both_backends!(
                 .expect("adjusted line");
             assert!(
                 adjusted.contains(",1000000,")
-                    && adjusted.contains(",あり,調整,400000,市の委託分を除く"),
+                    && adjusted.contains(",あり,調整,400000,400000,市の委託分を除く"),
                 "{adjusted}"
             );
             assert_eq!(text.lines().count(), 5, "header and four lines");

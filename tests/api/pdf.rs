@@ -3,6 +3,7 @@
 //! (`pdffonts`), long tables break across pages with their header repeated, hostile text
 //! renders, and the endpoint refuses callers it cannot identify or authorise.
 
+use hojokin::domain::codes::{ExpenseCategory, FundingSource};
 use std::path::Path;
 use std::process::Command;
 
@@ -46,7 +47,7 @@ fn render(conn: &mut DbConnection, id: i64, kind: FilingKind) -> (pdf::FilingDat
 }
 
 /// Text of the PDF (or of one page), as poppler reads it.
-fn pdftotext(bytes: &[u8], page: Option<usize>) -> String {
+pub(crate) fn pdftotext(bytes: &[u8], page: Option<usize>) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("filing.pdf");
     std::fs::write(&path, bytes).expect("write pdf");
@@ -78,7 +79,7 @@ fn pdffonts(path: &Path) -> String {
 }
 
 /// The text without the spaces `-layout` adds between table cells.
-fn squeeze(text: &str) -> String {
+pub(crate) fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
@@ -280,15 +281,14 @@ crate::on_both_backends!(
                 kpi: None,
                 lines: (0..50)
                     .map(|l| BudgetLineDraft {
-                        category: categories[l % categories.len()].to_owned(),
+                        category: categories[l % categories.len()].parse().expect("category"),
                         description: format!("明細{:03}", a * 50 + l + 1),
                         amount_yen: 10_000 * (l as i64 + 1),
                         funding_source: if l % 4 == 3 {
-                            "own_funds"
+                            FundingSource::OwnFunds
                         } else {
-                            "this_subsidy"
-                        }
-                        .to_owned(),
+                            FundingSource::ThisSubsidy
+                        },
                         co_funding_sources: vec![],
                     })
                     .collect(),
@@ -353,10 +353,10 @@ crate::on_both_backends!(
                 executive_internship: true,
                 kpi: Some(format!("{hostile}\n改行の後")),
                 lines: vec![BudgetLineDraft {
-                    category: "personnel".to_owned(),
+                    category: ExpenseCategory::Personnel,
                     description: format!("{hostile}{}", "W".repeat(2_000)),
                     amount_yen: 999_999_999_999,
-                    funding_source: "this_subsidy".to_owned(),
+                    funding_source: FundingSource::ThisSubsidy,
                     co_funding_sources: vec![],
                 }],
             },

@@ -141,10 +141,65 @@ crate::on_both_backends!(an_application_goes_from_draft_to_closed, |test_db| {
             hojokin::pdf::today_in_japan(),
         )
         .expect("filing data");
-        match filing.judgement {
+        match &filing.judgement {
             hojokin::pdf::Judgement::Decided(view) => assert_eq!(view.subsidy_yen, 4_266_000),
             other => panic!("judged: {other:?}"),
         }
+        // Every surface shows the same 補助対象経費 after review: the adjusted travel line at
+        // 400,000, the rejected outsourcing line not at all (7,600,000 requested, 6,400,000
+        // claimed). The 交付申請書's table by expense category, read back from the PDF:
+        let rendered = hojokin::pdf::render_filing(
+            hojokin::pdf::filings::FilingKind::GrantRequest,
+            &filing,
+            &hojokin::pdf::filings::FilingForms::embedded().expect("filing forms"),
+            hojokin::pdf::today_in_japan(),
+            &hojokin::pdf::font::PdfFont::shared(None).expect("a Japanese font"),
+        )
+        .expect("renders");
+        let text = crate::pdf::squeeze(&crate::pdf::pdftotext(&rendered.bytes, None));
+        assert!(
+            text.contains("合計7,900,000円6,400,000円"),
+            "交付申請書: {text}"
+        );
+        // The application page, as the finance officer sees it:
+        let page = actix_web::test::call_service(
+            &app,
+            actix_web::test::TestRequest::get()
+                .uri(&format!("/applications/{id}"))
+                .insert_header(("cookie", officer.clone()))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(page.status().as_u16(), 200);
+        let html =
+            String::from_utf8(actix_web::test::read_body(page).await.to_vec()).expect("html");
+        assert!(
+            html.contains("6,400,000"),
+            "the page shows the claimed total"
+        );
+        // The finance officer's CSV: the 補助対象経費 column sums to the same amount.
+        let csv = actix_web::test::call_service(
+            &app,
+            actix_web::test::TestRequest::get()
+                .uri(&format!("/applications/{id}/budget.csv"))
+                .insert_header(("cookie", officer.clone()))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(csv.status().as_u16(), 200);
+        let csv = actix_web::test::read_body(csv).await;
+        let mut reader = csv::Reader::from_reader(&csv[3..]);
+        let column = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .position(|title| title == "補助対象経費（円）")
+            .expect("a 補助対象経費 column");
+        let claimed: i64 = reader
+            .records()
+            .map(|record| record.expect("row")[column].parse::<i64>().expect("yen"))
+            .sum();
+        assert_eq!(claimed, 6_400_000, "the CSV's 補助対象経費");
         let (_, seen) = call!(
             &app,
             "GET",
@@ -501,7 +556,7 @@ crate::on_both_backends!(a_rule_change_never_alters_a_decided_grant, |test_db| {
         hojokin::db::applications::load_aggregate(&mut test_db.conn(), id).expect("aggregate");
     let actuals: Vec<serde_json::Value> = aggregate
         .lines()
-        .filter(|l| l.funding_source == "this_subsidy")
+        .filter(|l| l.amounts().is_claimed())
         .map(|l| json!({"line_id": l.id, "amount_yen": l.amount_yen}))
         .collect();
     step(

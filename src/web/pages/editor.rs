@@ -250,14 +250,14 @@ impl FormText {
                                     (
                                         j,
                                         LineText {
-                                            category: line.category.clone(),
+                                            category: line.category.as_str().to_owned(),
                                             description: line.description.clone(),
                                             amount_yen: line.amount_yen.to_string(),
-                                            funding_source: line.funding_source.clone(),
+                                            funding_source: line.funding_source.as_str().to_owned(),
                                             co_funding: line
                                                 .co_funding()
                                                 .first()
-                                                .map(|s| (*s).to_owned())
+                                                .map(|s| s.as_str().to_owned())
                                                 .unwrap_or_default(),
                                         },
                                     )

@@ -16,7 +16,7 @@ use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, re
 use crate::actions::{self, LineReviewRequest};
 use crate::db::{applications as repo, organisations};
 use crate::domain::access::Role;
-use crate::domain::codes::{ActivityCategory, ExpenseCategory, FundingSource};
+use crate::domain::codes::{ActivityCategory, FundingSource};
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::AppState;
@@ -293,7 +293,7 @@ async fn export(
         .body(bytes))
 }
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 13] = [
     "申請番号",
     "活動",
     "活動の区分",
@@ -305,6 +305,7 @@ const HEADER: [&str; 12] = [
     "二重計上の疑い",
     "審査",
     "審査後の金額（円）",
+    "補助対象経費（円）",
     "審査の理由",
 ];
 
@@ -314,6 +315,8 @@ struct ExportRow {
     amount_yen: i64,
     text_middle: [String; 4],
     effective_yen: i64,
+    /// What the line adds to the 補助対象経費 (`LineAmounts::claimed`).
+    claimed_yen: i64,
     reason: String,
 }
 
@@ -322,27 +325,28 @@ fn export_rows(aggregate: &repo::Aggregate) -> Vec<ExportRow> {
     for (activity, lines) in &aggregate.activities {
         for line in lines {
             let double =
-                crate::domain::budget::is_double_funded(&line.funding_source, &line.co_funding());
+                crate::domain::budget::is_double_funded(line.funding_source, &line.co_funding());
             rows.push(ExportRow {
                 text_before: [
                     aggregate.application.reference.clone(),
                     activity.name.clone(),
                     label::<ActivityCategory>(&activity.category),
-                    label::<ExpenseCategory>(&line.category),
+                    line.category.label_ja().to_owned(),
                     line.description.clone(),
                 ],
                 amount_yen: line.amount_yen,
                 text_middle: [
-                    label::<FundingSource>(&line.funding_source),
+                    line.funding_source.label_ja().to_owned(),
                     line.co_funding()
                         .iter()
-                        .map(|code| label::<FundingSource>(code))
+                        .map(|source| source.label_ja())
                         .collect::<Vec<_>>()
                         .join("、"),
                     if double { "あり" } else { "" }.to_owned(),
-                    super::view::review_label(&line.review_state).to_owned(),
+                    line.review_state.label_ja().to_owned(),
                 ],
                 effective_yen: line.effective_yen().value(),
+                claimed_yen: line.amounts().claimed().value(),
                 reason: line.review_reason.clone().unwrap_or_default(),
             });
         }
@@ -362,6 +366,7 @@ pub fn budget_csv(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
             record.push(row.amount_yen.to_string());
             record.extend(row.text_middle);
             record.push(row.effective_yen.to_string());
+            record.push(row.claimed_yen.to_string());
             record.push(row.reason);
             writer.write_record(&record).map_err(failed)?;
         }
@@ -407,16 +412,18 @@ pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
                 .map_err(failed)?;
             column += 1;
         }
-        sheet
-            .write_number_with_format(row_index, column, row.effective_yen as f64, &yen)
-            .map_err(failed)?;
-        column += 1;
+        for amount in [row.effective_yen, row.claimed_yen] {
+            sheet
+                .write_number_with_format(row_index, column, amount as f64, &yen)
+                .map_err(failed)?;
+            column += 1;
+        }
         sheet
             .write_string(row_index, column, &row.reason)
             .map_err(failed)?;
     }
     for (column, width) in (0u16..).zip([
-        10.0, 28.0, 16.0, 14.0, 30.0, 14.0, 20.0, 16.0, 10.0, 8.0, 16.0, 30.0,
+        10.0, 28.0, 16.0, 14.0, 30.0, 14.0, 20.0, 16.0, 10.0, 8.0, 16.0, 16.0, 30.0,
     ]) {
         sheet.set_column_width(column, width).map_err(failed)?;
     }

@@ -15,12 +15,12 @@ use serde::Serialize;
 use serde_json::{Map, json};
 
 use super::editor::{Field, field_id};
-use super::view::{label, offered, refusal_message};
+use super::view::{offered, refusal_message};
 use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
 use crate::actions::{self, ActionRequest};
 use crate::contract::amount_from_typed;
 use crate::db::applications::Aggregate;
-use crate::domain::codes::{ExpenseCategory, FundingSource};
+use crate::domain::codes::FundingSource;
 use crate::domain::validation::FieldErrors;
 use crate::domain::workflow::{Action, Actor, ApplicationState};
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -359,10 +359,10 @@ fn filing_view(
                 };
                 LineRow {
                     activity: activity.name.clone(),
-                    category: label::<ExpenseCategory>(&line.category),
+                    category: line.category.label_ja().to_owned(),
                     description: line.description.clone(),
-                    funding: label::<FundingSource>(&line.funding_source),
-                    claimed: line.funding_source == FundingSource::ThisSubsidy.as_str(),
+                    funding: line.funding_source.label_ja().to_owned(),
+                    claimed: line.amounts().is_claimed(),
                     planned_yen: line.effective_yen().value(),
                     field: field(
                         &name,

@@ -14,7 +14,7 @@ use crate::actions::{self, ActionRequest};
 use crate::db::applications::Aggregate;
 use crate::db::{self, organisations};
 use crate::domain::access::Role;
-use crate::domain::budget::is_double_funded;
+use crate::domain::budget::{ReviewState, is_double_funded};
 use crate::domain::codes::{
     ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
@@ -192,15 +192,15 @@ pub fn decision_panel(decision: Option<&Value>) -> DecisionPanel {
 pub struct LineView {
     pub id: i64,
     pub version: i32,
-    pub category: String,
+    pub category: &'static str,
     pub description: String,
     pub amount_yen: i64,
     pub effective_yen: i64,
-    pub funding: String,
-    pub funding_code: String,
+    pub funding: &'static str,
+    pub funding_code: FundingSource,
     pub co_funding: String,
     pub double_funded: bool,
-    pub review_state: String,
+    pub review_state: ReviewState,
     pub review_label: &'static str,
     pub reviewed_amount_yen: Option<i64>,
     pub review_reason: Option<String>,
@@ -216,15 +216,6 @@ pub struct ActivityView {
     pub total_yen: i64,
 }
 
-pub fn review_label(state: &str) -> &'static str {
-    match state {
-        "approved" => "承認",
-        "adjusted" => "調整",
-        "rejected" => "否認",
-        _ => "未審査",
-    }
-}
-
 /// Budget lines grouped by activity, each with its effective amount and double-funding flag
 /// (both from the domain).
 pub fn activities_view(aggregate: &Aggregate) -> Vec<ActivityView> {
@@ -237,21 +228,21 @@ pub fn activities_view(aggregate: &Aggregate) -> Vec<ActivityView> {
                 .map(|line| LineView {
                     id: line.id,
                     version: line.version,
-                    category: label::<ExpenseCategory>(&line.category),
+                    category: line.category.label_ja(),
                     description: line.description.clone(),
                     amount_yen: line.amount_yen,
                     effective_yen: line.effective_yen().value(),
-                    funding: label::<FundingSource>(&line.funding_source),
-                    funding_code: line.funding_source.clone(),
+                    funding: line.funding_source.label_ja(),
+                    funding_code: line.funding_source,
                     co_funding: line
                         .co_funding()
                         .iter()
-                        .map(|code| label::<FundingSource>(code))
+                        .map(|source| source.label_ja())
                         .collect::<Vec<_>>()
                         .join("、"),
-                    double_funded: is_double_funded(&line.funding_source, &line.co_funding()),
-                    review_state: line.review_state.clone(),
-                    review_label: review_label(&line.review_state),
+                    double_funded: is_double_funded(line.funding_source, &line.co_funding()),
+                    review_state: line.review_state,
+                    review_label: line.review_state.label_ja(),
                     reviewed_amount_yen: line.reviewed_amount_yen,
                     review_reason: line.review_reason.clone(),
                 })

@@ -1,0 +1,62 @@
+//! The domain's code enums as `TEXT` columns: each is written as its contract code and read
+//! back through its `FromStr`, so a row never holds a code the domain does not know (the
+//! migrations' CHECK constraints say the same on the database side). One macro for all of
+//! them, here in `db`, so that `domain` stays free of diesel.
+
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+
+use crate::domain::budget::ReviewState;
+use crate::domain::codes::{
+    ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
+    Industry, LegalPath, PartnerKind,
+};
+use crate::domain::workflow::ApplicationState;
+
+macro_rules! text_codes {
+    ($($code:ty => $as_str:ident),+ $(,)?) => {$(
+        const _: () = {
+            // diesel's derives for a type defined elsewhere (`foreign_derive`).
+            #[derive(diesel::AsExpression, diesel::FromSqlRow)]
+            #[diesel(foreign_derive)]
+            #[diesel(sql_type = Text)]
+            #[allow(dead_code)]
+            struct Column($code);
+        };
+
+        impl<DB: Backend> ToSql<Text, DB> for $code
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.$as_str().to_sql(out)
+            }
+        }
+
+        impl<DB: Backend> FromSql<Text, DB> for $code
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                let code = String::from_sql(bytes)?;
+                code.parse().map_err(|error| format!("{error}").into())
+            }
+        }
+    )+};
+}
+
+text_codes! {
+    Frame => as_str,
+    ApplicantKind => as_str,
+    ApplicantRole => as_str,
+    PartnerKind => as_str,
+    LegalPath => as_str,
+    ActivityCategory => as_str,
+    ExpenseCategory => as_str,
+    FundingSource => as_str,
+    Industry => as_str,
+    ReviewState => as_str,
+    ApplicationState => code,
+}
