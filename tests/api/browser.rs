@@ -20,6 +20,7 @@ fn root() -> &'static Path {
 struct DemoServer {
     child: Child,
     url: String,
+    database_url: String,
     users: BTreeMap<String, String>,
     _dir: tempfile::TempDir,
 }
@@ -72,6 +73,7 @@ fn start_demo() -> DemoServer {
     DemoServer {
         child,
         url: format!("http://{address}"),
+        database_url: url,
         users,
         _dir: dir,
     }
@@ -122,6 +124,19 @@ fn run_spec(spec: &str) {
     assert!(
         stdout.contains(&format!("{spec}: ok")),
         "spec {spec} did not report success:\n{stdout}"
+    );
+    // Whatever the people in the browser did, the audit trail is one unbroken chain.
+    let verify = Command::new(env!("CARGO_BIN_EXE_hojokin"))
+        .env_remove("HOJOKIN_CONFIG")
+        .env("HOJOKIN_DATABASE_URL", &server.database_url)
+        .args(["audit", "verify"])
+        .output()
+        .expect("hojokin audit verify runs");
+    assert!(
+        verify.status.success(),
+        "audit verify after {spec}: {}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
     );
 }
 
