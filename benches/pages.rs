@@ -8,6 +8,7 @@
 //! as a demo applicant and the 塩尻市 finance officer, and runs `wrk` for 10 s per page.
 //! Everything stays on this machine and stops by itself.
 
+use hojokin::domain::codes::{ActivityCategory, Frame, PartnerKind};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
@@ -42,7 +43,7 @@ fn draft(i: usize, lead: i64, municipality: i64) -> ApplicationDraft {
     ApplicationDraft {
         reference: format!("B-{i:05}"),
         fiscal_year: 2022 + (i % 5) as i32,
-        frame: "right_hand".to_owned(),
+        frame: Frame::RightHand,
         state: STATES[i % STATES.len()],
         title: format!("地域人材プロジェクト 第{i}号"),
         lead_organisation_id: lead,
@@ -52,7 +53,7 @@ fn draft(i: usize, lead: i64, municipality: i64) -> ApplicationDraft {
         project_start: chrono::NaiveDate::from_ymd_opt(2026, 7, 1),
         project_end: chrono::NaiveDate::from_ymd_opt(2027, 2, 26),
         partners: vec![PartnerDraft {
-            kind: "municipality".to_owned(),
+            kind: PartnerKind::Municipality,
             name: "塩尻市".to_owned(),
             municipality_id: Some(municipality),
             agreement: None,
@@ -61,7 +62,7 @@ fn draft(i: usize, lead: i64, municipality: i64) -> ApplicationDraft {
         activities: vec![
             ActivityDraft {
                 name: "幹部インターンシップ".to_owned(),
-                category: "development".to_owned(),
+                category: ActivityCategory::Development,
                 executive_internship: true,
                 kpi: None,
                 lines: vec![
@@ -76,7 +77,7 @@ fn draft(i: usize, lead: i64, municipality: i64) -> ApplicationDraft {
             },
             ActivityDraft {
                 name: "協議会".to_owned(),
-                category: "council".to_owned(),
+                category: ActivityCategory::Council,
                 executive_internship: false,
                 kpi: None,
                 lines: vec![

@@ -5,7 +5,10 @@
 //! `cargo bench --bench pdf` (release build). The font is parsed once, as in the service.
 
 use hojokin::domain::budget::ReviewState;
-use hojokin::domain::codes::{ExpenseCategory, FundingSource};
+use hojokin::domain::codes::{
+    ActivityCategory, ApplicantRole, ExpenseCategory, Frame, FundingSource, PartnerKind,
+};
+use hojokin::domain::workflow::ApplicationState;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -22,7 +25,7 @@ fn application() -> ApplicationAggregate {
             name: format!(
                 "活動{a} 幹部人材インターンシップと副業人材マッチング（地域企業 {a} 社）"
             ),
-            category: "development".to_owned(),
+            category: ActivityCategory::Development,
             executive_internship: a % 3 == 0,
             kpi: Some(format!(
                 "受入企業 {a} 社、インターン {} 名、定着率 80% 以上",
@@ -50,8 +53,8 @@ fn application() -> ApplicationAggregate {
         id: 1,
         reference: "R8-0001".to_owned(),
         fiscal_year: 2026,
-        frame: "right_hand".to_owned(),
-        status: "submitted".to_owned(),
+        frame: Frame::RightHand,
+        status: ApplicationState::Submitted,
         title: "塩尻エリア 幹部人材インターンシップと副業人材マッチング".to_owned(),
         municipality_id: Some(1),
         municipality: Some("塩尻市".to_owned()),
@@ -61,7 +64,7 @@ fn application() -> ApplicationAggregate {
         tax_treatment: "net".to_owned(),
         members: vec![Member {
             organisation_id: 1,
-            role: "lead".to_owned(),
+            role: ApplicantRole::Lead,
             name: "特定非営利活動法人MEGURU".to_owned(),
             corporate_number: None,
             kind: "npo".to_owned(),
@@ -73,7 +76,7 @@ fn application() -> ApplicationAggregate {
         }],
         partners: (1..=12)
             .map(|p| PartnerEntry {
-                kind: "company".to_owned(),
+                kind: PartnerKind::Company,
                 name: format!("連携企業 株式会社サンプル{p}"),
                 agreement: Some("連携協定書（令和8年4月1日）".to_owned()),
             })

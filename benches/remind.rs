@@ -70,7 +70,7 @@ fn fill(conn: &mut DbConnection) {
                 &ApplicationDraft {
                     reference: format!("R8-B{a:05}"),
                     fiscal_year: 2026,
-                    frame: "right_hand".into(),
+                    frame: hojokin::domain::codes::Frame::RightHand,
                     state: ApplicationState::InProgress,
                     title: format!("ベンチ申請 {a}"),
                     lead_organisation_id: org,

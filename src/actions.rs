@@ -226,7 +226,7 @@ pub fn perform(
         if aggregate.application.version != request.version {
             return Err(applications::stale());
         }
-        let state = aggregate.state()?;
+        let state = aggregate.state();
         let reason = request
             .reason
             .as_deref()
@@ -326,7 +326,7 @@ fn freeze(aggregate: &Aggregate, decision: &Decision<'_>) -> AppResult<FrozenDec
         .ok_or_else(|| AppError::internal("補助率のない判定は交付決定できません"))?;
     Ok(FrozenDecision {
         fiscal_year: aggregate.application.fiscal_year,
-        frame: aggregate.application.frame.clone(),
+        frame: aggregate.application.frame,
         award_ordinal: decision.award_ordinal,
         rate,
         cap_yen: decision.cap_yen,
@@ -704,7 +704,7 @@ pub fn review_budget_line(
     crate::db::write(conn, |conn| {
         let aggregate =
             authorized_aggregate(conn, actor, application_id, Action::ReviewBudgetLine)?;
-        let state = aggregate.state()?;
+        let state = aggregate.state();
         if !workflow::budget_review_open(state) {
             return Err(AppError::conflict(format!(
                 "「{}」の申請の予算行は審査できません",
@@ -764,7 +764,7 @@ pub fn editable_aggregate(
     application_id: i64,
 ) -> AppResult<Aggregate> {
     let aggregate = authorized_aggregate(conn, actor, application_id, Action::EditDraft)?;
-    let state = aggregate.state()?;
+    let state = aggregate.state();
     if !workflow::editable(state) {
         return Err(AppError::conflict(format!(
             "「{}」の申請は編集できません",

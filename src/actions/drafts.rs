@@ -67,7 +67,7 @@ pub fn update(
 ) -> AppResult<()> {
     db::write(conn, |conn| {
         let aggregate = authorized_aggregate(conn, actor, id, Action::EditDraft)?;
-        let state = aggregate.state()?;
+        let state = aggregate.state();
         if !workflow::editable(state) {
             return Err(AppError::conflict(format!(
                 "「{}」の申請は編集できません",

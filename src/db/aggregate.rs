@@ -9,8 +9,11 @@ use super::DbConnection;
 use super::applications::Aggregate;
 use super::schema::{applications, municipalities, reports};
 use crate::domain::budget::{LineAmounts, ReviewState};
-use crate::domain::codes::{ExpenseCategory, FundingSource};
+use crate::domain::codes::{
+    ActivityCategory, ApplicantRole, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
+};
 use crate::domain::money::Yen;
+use crate::domain::workflow::ApplicationState;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -18,8 +21,8 @@ pub struct ApplicationAggregate {
     pub id: i64,
     pub reference: String,
     pub fiscal_year: i32,
-    pub frame: String,
-    pub status: String,
+    pub frame: Frame,
+    pub status: ApplicationState,
     pub title: String,
     pub municipality_id: Option<i64>,
     pub municipality: Option<String>,
@@ -42,8 +45,7 @@ pub struct ApplicationAggregate {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Member {
     pub organisation_id: i64,
-    /// `lead` or `co_applicant`.
-    pub role: String,
+    pub role: ApplicantRole,
     pub name: String,
     pub corporate_number: Option<String>,
     pub kind: String,
@@ -56,14 +58,14 @@ pub struct Member {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartnerEntry {
-    pub kind: String,
+    pub kind: PartnerKind,
     pub name: String,
     pub agreement: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LegalBasisEntry {
-    pub path: String,
+    pub path: LegalPath,
     pub holder_name: String,
     pub granted_by: String,
     pub granted_on: NaiveDate,
@@ -75,7 +77,7 @@ pub struct LegalBasisEntry {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActivityEntry {
     pub name: String,
-    pub category: String,
+    pub category: ActivityCategory,
     pub executive_internship: bool,
     pub kpi: Option<String>,
     pub lines: Vec<BudgetLineEntry>,
@@ -141,7 +143,7 @@ pub fn view_of(conn: &mut DbConnection, source: Aggregate) -> AppResult<Applicat
             let organisation = &member.organisation;
             Member {
                 organisation_id: organisation.id,
-                role: member.role.clone(),
+                role: member.role,
                 name: organisation.name.clone(),
                 corporate_number: organisation.corporate_number.clone(),
                 kind: organisation.kind.clone(),
@@ -154,18 +156,18 @@ pub fn view_of(conn: &mut DbConnection, source: Aggregate) -> AppResult<Applicat
         })
         .collect();
     // The lead first; co-applicants by id, which is the order they were recorded in.
-    members.sort_by_key(|member| (member.role != "lead", member.organisation_id));
+    members.sort_by_key(|member| (member.role != ApplicantRole::Lead, member.organisation_id));
     let partners = source
         .partners
         .iter()
         .map(|partner| PartnerEntry {
-            kind: partner.kind.clone(),
+            kind: partner.kind,
             name: partner.name.clone(),
             agreement: partner.agreement.clone(),
         })
         .collect();
     let legal_basis = source.legal_basis.as_ref().map(|basis| LegalBasisEntry {
-        path: basis.path.clone(),
+        path: basis.path,
         holder_name: basis.holder_name.clone(),
         granted_by: basis.granted_by.clone(),
         granted_on: basis.granted_on,
@@ -178,7 +180,7 @@ pub fn view_of(conn: &mut DbConnection, source: Aggregate) -> AppResult<Applicat
         .iter()
         .map(|(activity, lines)| ActivityEntry {
             name: activity.name.clone(),
-            category: activity.category.clone(),
+            category: activity.category,
             executive_internship: activity.executive_internship,
             kpi: activity.kpi.clone(),
             lines: lines
@@ -217,8 +219,8 @@ pub fn view_of(conn: &mut DbConnection, source: Aggregate) -> AppResult<Applicat
         id: row.id,
         reference: row.reference.clone(),
         fiscal_year: row.fiscal_year,
-        frame: row.frame.clone(),
-        status: row.status.clone(),
+        frame: row.frame,
+        status: row.status,
         title: row.title.clone(),
         municipality_id: row.municipality_id,
         municipality,

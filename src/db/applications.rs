@@ -8,7 +8,10 @@ use super::schema::{
 };
 use super::{DbConnection, now};
 use crate::domain::budget::{LineAmounts, ReviewState};
-use crate::domain::codes::{Code, ExpenseCategory, FundingSource};
+use crate::domain::codes::{
+    ActivityCategory, ApplicantRole, Code, ExpenseCategory, Frame, FundingSource, LegalPath,
+    PartnerKind,
+};
 use crate::domain::money::Yen;
 use crate::domain::workflow::ApplicationState;
 use crate::error::AppResult;
@@ -20,8 +23,8 @@ pub struct ApplicationRow {
     pub id: i64,
     pub reference: String,
     pub fiscal_year: i32,
-    pub frame: String,
-    pub status: String,
+    pub frame: Frame,
+    pub status: ApplicationState,
     pub title: String,
     pub lead_organisation_id: i64,
     pub municipality_id: Option<i64>,
@@ -47,7 +50,7 @@ pub struct ApplicationRow {
 pub struct ApplicationDraft {
     pub reference: String,
     pub fiscal_year: i32,
-    pub frame: String,
+    pub frame: Frame,
     pub state: ApplicationState,
     pub title: String,
     pub lead_organisation_id: i64,
@@ -64,7 +67,7 @@ pub struct ApplicationDraft {
 
 #[derive(Debug, Clone)]
 pub struct PartnerDraft {
-    pub kind: String,
+    pub kind: PartnerKind,
     pub name: String,
     pub municipality_id: Option<i64>,
     pub agreement: Option<String>,
@@ -72,7 +75,7 @@ pub struct PartnerDraft {
 
 #[derive(Debug, Clone)]
 pub struct LegalBasisDraft {
-    pub path: String,
+    pub path: LegalPath,
     pub holder_name: String,
     pub holder_organisation_id: Option<i64>,
     pub granted_by: String,
@@ -85,7 +88,7 @@ pub struct LegalBasisDraft {
 #[derive(Debug, Clone)]
 pub struct ActivityDraft {
     pub name: String,
-    pub category: String,
+    pub category: ActivityCategory,
     pub executive_internship: bool,
     pub kpi: Option<String>,
     pub lines: Vec<BudgetLineDraft>,
@@ -281,7 +284,7 @@ pub struct PartnerRow {
     pub id: i64,
     pub application_id: i64,
     pub position: i32,
-    pub kind: String,
+    pub kind: PartnerKind,
     pub name: String,
     pub municipality_id: Option<i64>,
     pub agreement: Option<String>,
@@ -292,7 +295,7 @@ pub struct PartnerRow {
 pub struct LegalBasisRow {
     pub id: i64,
     pub application_id: i64,
-    pub path: String,
+    pub path: LegalPath,
     pub holder_name: String,
     pub holder_organisation_id: Option<i64>,
     pub granted_by: String,
@@ -310,7 +313,7 @@ pub struct ActivityRow {
     pub application_id: i64,
     pub position: i32,
     pub name: String,
-    pub category: String,
+    pub category: ActivityCategory,
     pub executive_internship: bool,
     pub kpi: Option<String>,
 }
@@ -382,7 +385,7 @@ impl BudgetLineRow {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Member {
     pub organisation: super::organisations::Organisation,
-    pub role: String,
+    pub role: ApplicantRole,
 }
 
 /// An application with everything under it, as one unit.
@@ -413,7 +416,7 @@ pub fn load_aggregate(conn: &mut DbConnection, id: i64) -> AppResult<Aggregate> 
         .filter(application_members::application_id.eq(id))
         .order((application_members::role.desc(), organisations::id))
         .select((Organisation::as_select(), application_members::role))
-        .load::<(Organisation, String)>(conn)?
+        .load::<(Organisation, ApplicantRole)>(conn)?
         .into_iter()
         .map(|(organisation, role)| Member { organisation, role })
         .collect();
@@ -456,11 +459,8 @@ pub fn load_aggregate(conn: &mut DbConnection, id: i64) -> AppResult<Aggregate> 
 }
 
 impl Aggregate {
-    pub fn state(&self) -> AppResult<ApplicationState> {
-        self.application
-            .status
-            .parse()
-            .map_err(crate::error::AppError::internal)
+    pub fn state(&self) -> ApplicationState {
+        self.application.status
     }
 
     pub fn scope(&self) -> crate::domain::workflow::Scope {
@@ -508,7 +508,7 @@ impl Aggregate {
                     "employees": if assume { Some(organisation.employees.unwrap_or(0)) } else { organisation.employees },
                     "capital_yen": organisation.capital_yen,
                     "industry": if assume { Some(organisation.industry.as_deref().unwrap_or("other")) } else { organisation.industry.as_deref() },
-                    "role": if member.role == "lead" { "lead" } else { "co_applicant" },
+                    "role": member.role,
                 })
             })
             .collect();
@@ -657,13 +657,13 @@ pub fn preview_aggregate(
     let mut members: Vec<Member> = base
         .members
         .iter()
-        .filter(|member| member.role == "lead")
+        .filter(|member| member.role == ApplicantRole::Lead)
         .cloned()
         .collect();
     for id in &draft.co_applicant_ids {
         members.push(Member {
             organisation: super::organisations::get_organisation(conn, *id)?,
-            role: "co_applicant".to_owned(),
+            role: ApplicantRole::CoApplicant,
         });
     }
     let mut application = base.application.clone();
@@ -682,7 +682,7 @@ pub fn preview_aggregate(
                 id: 0,
                 application_id: id,
                 position,
-                kind: partner.kind.clone(),
+                kind: partner.kind,
                 name: partner.name.clone(),
                 municipality_id: partner.municipality_id,
                 agreement: partner.agreement.clone(),
@@ -691,7 +691,7 @@ pub fn preview_aggregate(
         legal_basis: draft.legal_basis.as_ref().map(|basis| LegalBasisRow {
             id: 0,
             application_id: id,
-            path: basis.path.clone(),
+            path: basis.path,
             holder_name: basis.holder_name.clone(),
             holder_organisation_id: basis.holder_organisation_id,
             granted_by: basis.granted_by.clone(),
@@ -710,7 +710,7 @@ pub fn preview_aggregate(
                         application_id: id,
                         position,
                         name: activity.name.clone(),
-                        category: activity.category.clone(),
+                        category: activity.category,
                         executive_internship: activity.executive_internship,
                         kpi: activity.kpi.clone(),
                     },

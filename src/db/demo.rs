@@ -17,7 +17,9 @@ use super::schema::organisations;
 use super::users::{NewUser, add_user};
 use super::{DbConnection, now};
 use crate::domain::access::{EmailAddress, Role};
-use crate::domain::codes::{ExpenseCategory, FundingSource};
+use crate::domain::codes::{
+    ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
+};
 use crate::domain::reconcile::{AliasTable, parse_award_list};
 use crate::domain::workflow::ApplicationState;
 use crate::error::{AppError, AppResult};
@@ -67,7 +69,7 @@ struct DemoUser {
 struct DemoApplication {
     reference: String,
     fiscal_year: i32,
-    frame: String,
+    frame: Frame,
     state: String,
     title: String,
     lead: String,
@@ -85,7 +87,7 @@ struct DemoApplication {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DemoPartner {
-    kind: String,
+    kind: PartnerKind,
     name: String,
     municipality: Option<String>,
 }
@@ -93,7 +95,7 @@ struct DemoPartner {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DemoLegalBasis {
-    path: String,
+    path: LegalPath,
     holder: String,
     granted_by: String,
     granted_on: NaiveDate,
@@ -106,7 +108,7 @@ struct DemoLegalBasis {
 #[serde(deny_unknown_fields)]
 struct DemoActivity {
     name: String,
-    category: String,
+    category: ActivityCategory,
     #[serde(default)]
     executive_internship: bool,
     kpi: Option<String>,
@@ -258,7 +260,7 @@ pub fn seed_demo(
             let draft = ApplicationDraft {
                 reference: application.reference.clone(),
                 fiscal_year: application.fiscal_year,
-                frame: application.frame.clone(),
+                frame: application.frame,
                 // Every application starts as a draft; the workflow moves it on.
                 state: ApplicationState::Draft,
                 title: application.title.clone(),
@@ -280,7 +282,7 @@ pub fn seed_demo(
                     .iter()
                     .map(|partner| {
                         Ok(PartnerDraft {
-                            kind: partner.kind.clone(),
+                            kind: partner.kind,
                             name: partner.name.clone(),
                             municipality_id: match &partner.municipality {
                                 Some(name) => Some(municipality_id(conn, name)?),
@@ -292,7 +294,7 @@ pub fn seed_demo(
                     .collect::<AppResult<Vec<_>>>()?,
                 legal_basis: match &application.legal_basis {
                     Some(basis) => Some(LegalBasisDraft {
-                        path: basis.path.clone(),
+                        path: basis.path,
                         holder_name: basis.holder.clone(),
                         holder_organisation_id: find_organisation(conn, &basis.holder)?
                             .map(|o| o.id),
@@ -309,7 +311,7 @@ pub fn seed_demo(
                     .iter()
                     .map(|activity| ActivityDraft {
                         name: activity.name.clone(),
-                        category: activity.category.clone(),
+                        category: activity.category,
                         executive_internship: activity.executive_internship,
                         kpi: activity.kpi.clone(),
                         lines: activity

@@ -21,10 +21,7 @@ pub fn record_award(conn: &mut DbConnection, aggregate: &Aggregate) -> AppResult
         awards::award_code.eq(&application.reference),
         awards::fiscal_year.eq(application.fiscal_year),
         awards::frame.eq(&application.frame),
-        awards::law_path.eq(aggregate
-            .legal_basis
-            .as_ref()
-            .map(|basis| basis.path.clone())),
+        awards::law_path.eq(aggregate.legal_basis.as_ref().map(|basis| basis.path)),
         awards::application_id.eq(application.id),
         awards::origin.eq("decided"),
         awards::created_at.eq(now()),

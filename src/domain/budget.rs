@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::codes::{ExpenseCategory, FundingSource, code_enum};
+use super::codes::{ExpenseCategory, Frame, FundingSource, code_enum};
 use super::money::{MoneyError, Rate, Yen, subsidy};
 
 /// A finance officer's verdict on one line.
@@ -185,7 +185,7 @@ pub fn categories_over_threshold(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrozenDecision {
     pub fiscal_year: i32,
-    pub frame: String,
+    pub frame: Frame,
     pub award_ordinal: u32,
     pub rate: Rate,
     pub cap_yen: Yen,
@@ -355,7 +355,7 @@ mod tests {
     fn the_confirmed_amount_never_exceeds_the_decision() {
         let frozen = FrozenDecision {
             fiscal_year: 2026,
-            frame: "right_hand".into(),
+            frame: Frame::RightHand,
             award_ordinal: 1,
             rate: Rate::new(2, 3).expect("rate"),
             cap_yen: Yen::new(13_000_000),

@@ -14,11 +14,9 @@ use super::layout::{Block, Column, Row, Table};
 use crate::db::aggregate::{ApplicationAggregate, BudgetLineEntry};
 use crate::domain::budget::{actual_claimed_total, claimed_total};
 use crate::domain::calendar::{FiscalYear, wareki_date};
-use crate::domain::codes::{
-    ActivityCategory, ApplicantKind, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
-};
+use crate::domain::codes::ApplicantRole;
+use crate::domain::codes::{ApplicantKind, ExpenseCategory, Frame, FundingSource};
 use crate::domain::money::Yen;
-use crate::domain::workflow::ApplicationState;
 
 /// Shown wherever the record has no value yet (the workflow has not reached that step).
 pub const UNDECIDED: &str = "未確定";
@@ -367,18 +365,18 @@ impl Composer<'_> {
         match key {
             "reference" => app.reference.clone(),
             "fiscal_year" => FiscalYear(app.fiscal_year).to_string(),
-            "frame" => label(&app.frame, Frame::label_ja),
+            "frame" => app.frame.label_ja().to_owned(),
             "title" => app.title.clone(),
             "lead" => app
                 .members
                 .iter()
-                .find(|m| m.role == "lead")
+                .find(|m| m.role == ApplicantRole::Lead)
                 .map_or_else(|| UNDECIDED.to_owned(), |m| m.name.clone()),
             "co_applicants" => {
                 let names: Vec<&str> = app
                     .members
                     .iter()
-                    .filter(|m| m.role != "lead")
+                    .filter(|m| m.role != ApplicantRole::Lead)
                     .map(|m| m.name.as_str())
                     .collect();
                 if names.is_empty() {
@@ -396,7 +394,7 @@ impl Composer<'_> {
                 (None, None) => UNDECIDED.to_owned(),
                 (start, end) => format!("{} 〜 {}", date(start), date(end)),
             },
-            "status" => label(&app.status, ApplicationState::label_ja),
+            "status" => app.status.label_ja().to_owned(),
             "tax_treatment" => match app.tax_treatment.as_str() {
                 "net" => "税抜（消費税等は補助対象外）".to_owned(),
                 "gross" => "税込（仕入控除税額の報告が必要）".to_owned(),
@@ -531,7 +529,7 @@ impl Composer<'_> {
                 ]))
                 .chain(app.members.iter().map(|m| {
                     Row::new(vec![
-                        if m.role == "lead" {
+                        if m.role == ApplicantRole::Lead {
                             "代表申請者"
                         } else {
                             "共同申請者"
@@ -561,7 +559,7 @@ impl Composer<'_> {
                         rows: std::iter::once(header(&["種別", "名称", "連携の根拠"]))
                             .chain(app.partners.iter().map(|p| {
                                 Row::new(vec![
-                                    label(&p.kind, PartnerKind::label_ja),
+                                    p.kind.label_ja().to_owned(),
                                     p.name.clone(),
                                     p.agreement.clone().unwrap_or_else(|| "—".to_owned()),
                                 ])
@@ -576,10 +574,7 @@ impl Composer<'_> {
                     columns: vec![Column::label("項目"), Column::text("内容")],
                     header: false,
                     rows: vec![
-                        Row::new(vec![
-                            "法律".to_owned(),
-                            label(&basis.path, LegalPath::label_ja),
-                        ]),
+                        Row::new(vec!["法律".to_owned(), basis.path.label_ja().to_owned()]),
                         Row::new(vec![
                             "承認等を受けた者".to_owned(),
                             basis.holder_name.clone(),
@@ -625,7 +620,7 @@ impl Composer<'_> {
                 header: true,
                 rows: std::iter::once(header(&["活動", "区分", "成果指標（KPI）", "事業費"]))
                     .chain(app.activities.iter().map(|a| {
-                        let mut category = label(&a.category, ActivityCategory::label_ja);
+                        let mut category = a.category.label_ja().to_owned();
                         if a.executive_internship {
                             category.push_str("（幹部インターンシップ）");
                         }

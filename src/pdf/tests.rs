@@ -11,6 +11,8 @@ use super::*;
 use crate::db::aggregate::{
     ActivityEntry, ApplicationAggregate, BudgetLineEntry, LegalBasisEntry, Member, PartnerEntry,
 };
+use crate::domain::codes::{ActivityCategory, ApplicantRole, Frame, LegalPath, PartnerKind};
+use crate::domain::workflow::ApplicationState;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
@@ -34,8 +36,8 @@ fn sample() -> FilingData {
             id: 3,
             reference: "R8-0003".to_owned(),
             fiscal_year: 2026,
-            frame: "legal_linkage".to_owned(),
-            status: "under_review".to_owned(),
+            frame: Frame::LegalLinkage,
+            status: ApplicationState::UnderReview,
             title: "松本地域 経営発達支援計画に基づく人材確保・定着支援".to_owned(),
             municipality_id: Some(2),
             municipality: Some("松本市".to_owned()),
@@ -45,7 +47,7 @@ fn sample() -> FilingData {
             tax_treatment: "net".to_owned(),
             members: vec![Member {
                 organisation_id: 7,
-                role: "lead".to_owned(),
+                role: ApplicantRole::Lead,
                 name: "松本商工会議所".to_owned(),
                 corporate_number: None,
                 kind: "chamber_of_commerce".to_owned(),
@@ -56,12 +58,12 @@ fn sample() -> FilingData {
                 municipality_id: Some(2),
             }],
             partners: vec![PartnerEntry {
-                kind: "municipality".to_owned(),
+                kind: PartnerKind::Municipality,
                 name: "松本市".to_owned(),
                 agreement: None,
             }],
             legal_basis: Some(LegalBasisEntry {
-                path: "small_business_support".to_owned(),
+                path: LegalPath::SmallBusinessSupport,
                 holder_name: "松本商工会議所".to_owned(),
                 granted_by: "経済産業大臣".to_owned(),
                 granted_on: date(2026, 4, 1),
@@ -72,7 +74,7 @@ fn sample() -> FilingData {
             activities: vec![
                 ActivityEntry {
                     name: "副業人材マッチング".to_owned(),
-                    category: "recruitment".to_owned(),
+                    category: ActivityCategory::Recruitment,
                     executive_internship: false,
                     kpi: Some("マッチング 15 件（うち継続 10 件）".to_owned()),
                     lines: vec![
@@ -92,7 +94,7 @@ fn sample() -> FilingData {
                 },
                 ActivityEntry {
                     name: "エンゲージメントセミナー".to_owned(),
-                    category: "retention".to_owned(),
+                    category: ActivityCategory::Retention,
                     executive_internship: false,
                     kpi: None,
                     lines: vec![

@@ -287,7 +287,7 @@ impl DraftInput {
         Ok(repo::ApplicationDraft {
             reference,
             fiscal_year: self.fiscal_year,
-            frame: self.frame,
+            frame: parsed(&self.frame)?,
             state: workflow::ApplicationState::Draft,
             title: self.title,
             lead_organisation_id: self.lead_organisation_id,
@@ -299,30 +299,37 @@ impl DraftInput {
             partners: self
                 .partners
                 .into_iter()
-                .map(|p| repo::PartnerDraft {
-                    kind: p.kind,
-                    name: p.name,
-                    municipality_id: p.municipality_id,
-                    agreement: None,
+                .map(|p| {
+                    Ok(repo::PartnerDraft {
+                        kind: parsed(&p.kind)?,
+                        name: p.name,
+                        municipality_id: p.municipality_id,
+                        agreement: None,
+                    })
                 })
-                .collect(),
-            legal_basis: self.legal_basis.map(|b| repo::LegalBasisDraft {
-                path: b.path,
-                holder_name: b.holder,
-                holder_organisation_id: None,
-                granted_by: b.granted_by,
-                granted_on: b.granted_on,
-                valid_until: b.valid_until,
-                includes_talent_measures: b.includes_talent_measures,
-                evidence_reference: b.evidence,
-            }),
+                .collect::<Result<_, FieldErrors>>()?,
+            legal_basis: self
+                .legal_basis
+                .map(|b| {
+                    Ok::<_, FieldErrors>(repo::LegalBasisDraft {
+                        path: parsed(&b.path)?,
+                        holder_name: b.holder,
+                        holder_organisation_id: None,
+                        granted_by: b.granted_by,
+                        granted_on: b.granted_on,
+                        valid_until: b.valid_until,
+                        includes_talent_measures: b.includes_talent_measures,
+                        evidence_reference: b.evidence,
+                    })
+                })
+                .transpose()?,
             activities: self
                 .activities
                 .into_iter()
                 .map(|a| {
                     Ok(repo::ActivityDraft {
                         name: a.name,
-                        category: a.category,
+                        category: parsed(&a.category)?,
                         executive_internship: a.executive_internship,
                         kpi: a.kpi,
                         lines: a

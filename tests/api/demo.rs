@@ -38,7 +38,7 @@ crate::on_both_backends!(demo_data_loads, |test_db| {
     let in_progress = db::applications::list_visible(&mut conn, None, None)
         .expect("list")
         .into_iter()
-        .find(|a| a.status == "in_progress")
+        .find(|a| a.status == hojokin::domain::workflow::ApplicationState::InProgress)
         .expect("an application in progress");
     assert!(
         in_progress.frozen_decision_json.is_some() && in_progress.decided_subsidy_yen.is_some()

@@ -3,7 +3,9 @@
 //! (`pdffonts`), long tables break across pages with their header repeated, hostile text
 //! renders, and the endpoint refuses callers it cannot identify or authorise.
 
-use hojokin::domain::codes::{ExpenseCategory, FundingSource};
+use hojokin::domain::codes::{
+    ActivityCategory, ExpenseCategory, Frame, FundingSource, PartnerKind,
+};
 use std::path::Path;
 use std::process::Command;
 
@@ -239,7 +241,7 @@ fn draft(lead: i64, title: &str, activities: Vec<ActivityDraft>) -> ApplicationD
     ApplicationDraft {
         reference: "R8-9001".to_owned(),
         fiscal_year: 2026,
-        frame: "right_hand".to_owned(),
+        frame: Frame::RightHand,
         state: ApplicationState::Submitted,
         title: title.to_owned(),
         lead_organisation_id: lead,
@@ -249,7 +251,7 @@ fn draft(lead: i64, title: &str, activities: Vec<ActivityDraft>) -> ApplicationD
         project_start: NaiveDate::from_ymd_opt(2026, 7, 1),
         project_end: NaiveDate::from_ymd_opt(2027, 2, 26),
         partners: vec![PartnerDraft {
-            kind: "education_institution".to_owned(),
+            kind: PartnerKind::EducationInstitution,
             name: "三条市立大学".to_owned(),
             municipality_id: None,
             agreement: None,
@@ -276,7 +278,7 @@ crate::on_both_backends!(
         let activities = (0..4)
             .map(|a| ActivityDraft {
                 name: format!("活動{}", a + 1),
-                category: "development".to_owned(),
+                category: ActivityCategory::Development,
                 executive_internship: a == 0,
                 kpi: None,
                 lines: (0..50)
@@ -349,7 +351,7 @@ crate::on_both_backends!(
         let activities = vec![
             ActivityDraft {
                 name: long_name.clone(),
-                category: "recruitment".to_owned(),
+                category: ActivityCategory::Recruitment,
                 executive_internship: true,
                 kpi: Some(format!("{hostile}\n改行の後")),
                 lines: vec![BudgetLineDraft {
@@ -362,7 +364,7 @@ crate::on_both_backends!(
             },
             ActivityDraft {
                 name: hostile.to_owned(),
-                category: "nonexistent_category".to_owned(),
+                category: ActivityCategory::Other,
                 executive_internship: false,
                 kpi: None,
                 lines: vec![],

@@ -116,7 +116,7 @@ fn application(conn: &mut DbConnection, organisation: i64, state: ApplicationSta
         &ApplicationDraft {
             reference: format!("R8-T{:04}", rand::random::<u16>()),
             fiscal_year: 2026,
-            frame: "right_hand".into(),
+            frame: hojokin::domain::codes::Frame::RightHand,
             state,
             title: "塩尻 幹部人材インターンシップ".into(),
             lead_organisation_id: organisation,

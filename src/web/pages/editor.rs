@@ -25,6 +25,7 @@ use crate::contract::{amount_from_typed, date_from_typed};
 use crate::db::applications::{self as repo, Aggregate};
 use crate::db::{self, organisations};
 use crate::domain::calendar::FiscalYear;
+use crate::domain::codes::ApplicantRole;
 use crate::domain::codes::{
     ActivityCategory, ExpenseCategory, FundingSource, LegalPath, PartnerKind,
 };
@@ -191,7 +192,7 @@ impl FormText {
         let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         FormText {
             title: application.title.clone(),
-            frame: application.frame.clone(),
+            frame: application.frame.as_str().to_owned(),
             municipality_id: application
                 .municipality_id
                 .map(|id| id.to_string())
@@ -201,7 +202,7 @@ impl FormText {
             co_applicant_ids: aggregate
                 .members
                 .iter()
-                .filter(|m| m.role != "lead")
+                .filter(|m| m.role != ApplicantRole::Lead)
                 .map(|m| m.organisation.id.to_string())
                 .collect(),
             partners: aggregate
@@ -212,7 +213,7 @@ impl FormText {
                     (
                         i,
                         PartnerText {
-                            kind: p.kind.clone(),
+                            kind: p.kind.as_str().to_owned(),
                             name: p.name.clone(),
                         },
                     )
@@ -222,7 +223,7 @@ impl FormText {
                 .legal_basis
                 .as_ref()
                 .map(|b| LegalText {
-                    path: b.path.clone(),
+                    path: b.path.as_str().to_owned(),
                     holder: b.holder_name.clone(),
                     granted_by: b.granted_by.clone(),
                     granted_on: b.granted_on.to_string(),
@@ -240,7 +241,7 @@ impl FormText {
                         i,
                         ActivityText {
                             name: activity.name.clone(),
-                            category: activity.category.clone(),
+                            category: activity.category.as_str().to_owned(),
                             executive_internship: activity.executive_internship,
                             kpi: activity.kpi.clone().unwrap_or_default(),
                             lines: lines
@@ -798,12 +799,12 @@ fn editor_view(
     EditorView {
         id: application.id,
         reference: application.reference.clone(),
-        state_label: aggregate.state().map(|s| s.label_ja()).unwrap_or("—"),
+        state_label: aggregate.state().label_ja(),
         fiscal_year: application.fiscal_year,
         lead_name: aggregate
             .members
             .iter()
-            .find(|m| m.role == "lead")
+            .find(|m| m.role == ApplicantRole::Lead)
             .map(|m| m.organisation.name.clone())
             .unwrap_or_default(),
         version: application.version,
@@ -934,7 +935,7 @@ fn last_return_reason(
     conn: &mut crate::db::DbConnection,
     aggregate: &Aggregate,
 ) -> AppResult<Option<String>> {
-    if aggregate.application.status != workflow::ApplicationState::ReturnedForCorrection.code() {
+    if aggregate.application.status != workflow::ApplicationState::ReturnedForCorrection {
         return Ok(None);
     }
     Ok(crate::db::audit::events_of(conn, aggregate.application.id)?

@@ -16,7 +16,7 @@ use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, re
 use crate::actions::{self, LineReviewRequest};
 use crate::db::{applications as repo, organisations};
 use crate::domain::access::Role;
-use crate::domain::codes::{ActivityCategory, FundingSource};
+use crate::domain::codes::FundingSource;
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::AppState;
@@ -149,7 +149,7 @@ pub async fn review_page(
         let activities = activities_view(&aggregate);
         Ok(ReviewView {
             summary: summary(&aggregate.application, &municipalities),
-            open: workflow::budget_review_open(aggregate.state()?),
+            open: workflow::budget_review_open(aggregate.state()),
             requested_yen: aggregate.lines().map(|l| l.amount_yen).sum(),
             effective_yen: activities.iter().map(|a| a.total_yen).sum(),
             eligible_yen: decision
@@ -330,7 +330,7 @@ fn export_rows(aggregate: &repo::Aggregate) -> Vec<ExportRow> {
                 text_before: [
                     aggregate.application.reference.clone(),
                     activity.name.clone(),
-                    label::<ActivityCategory>(&activity.category),
+                    activity.category.label_ja().to_owned(),
                     line.category.label_ja().to_owned(),
                     line.description.clone(),
                 ],

@@ -421,7 +421,7 @@ fn filing_view(
         id: application.id,
         reference: application.reference.clone(),
         title: application.title.clone(),
-        state_label: aggregate.state().map_or("—", ApplicationState::label_ja),
+        state_label: aggregate.state().label_ja(),
         version: application.version,
         code: kind.action().code(),
         heading: kind.heading(),
@@ -468,7 +468,7 @@ fn open_for(
 ) -> AppResult<Aggregate> {
     let aggregate = actions::authorized_aggregate(conn, actor, id, kind.action())?;
     if !offered(actor, &aggregate, kind.action()) {
-        let state = aggregate.state()?;
+        let state = aggregate.state();
         return Err(AppError::conflict(format!(
             "「{}」の申請には「{}」を行えません",
             state.label_ja(),

@@ -15,6 +15,7 @@ use crate::db::applications::Aggregate;
 use crate::db::{self, organisations};
 use crate::domain::access::Role;
 use crate::domain::budget::{ReviewState, is_double_funded};
+use crate::domain::codes::ApplicantRole;
 use crate::domain::codes::{
     ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
@@ -249,7 +250,7 @@ pub fn activities_view(aggregate: &Aggregate) -> Vec<ActivityView> {
                 .collect();
             ActivityView {
                 name: activity.name.clone(),
-                category: label::<ActivityCategory>(&activity.category),
+                category: activity.category.label_ja().to_owned(),
                 executive_internship: activity.executive_internship,
                 kpi: activity.kpi.clone(),
                 total_yen: lines.iter().map(|line| line.effective_yen).sum(),
@@ -287,9 +288,9 @@ pub fn summary(
         reference: row.reference.clone(),
         title: row.title.clone(),
         fiscal_year: row.fiscal_year,
-        frame: label::<Frame>(&row.frame),
-        state: row.status.clone(),
-        state_label: label::<ApplicationState>(&row.status),
+        frame: row.frame.label_ja().to_owned(),
+        state: row.status.code().to_owned(),
+        state_label: row.status.label_ja().to_owned(),
         municipality: row
             .municipality_id
             .and_then(|id| municipalities.iter().find(|m| m.id == id))
@@ -332,9 +333,7 @@ fn has_payload(action: Action) -> bool {
 /// this person and `transition` allows in this state (the engine's verdict and the reason are
 /// checked again when the action is performed).
 pub fn offered(actor: &Actor, aggregate: &Aggregate, action: Action) -> bool {
-    let Ok(state) = aggregate.state() else {
-        return false;
-    };
+    let state = aggregate.state();
     let facts = Facts {
         engine: Some(Ok(())),
         reason_given: true,
@@ -452,7 +451,7 @@ pub async fn show(
         let mut conn = pool.get()?;
         let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
         let municipalities = organisations::list_municipalities(&mut conn)?;
-        let state = aggregate.state()?;
+        let state = aggregate.state();
         Ok(ShowView {
             summary: summary(&aggregate.application, &municipalities),
             members: aggregate
@@ -460,7 +459,7 @@ pub async fn show(
                 .iter()
                 .map(|m| MemberView {
                     name: m.organisation.name.clone(),
-                    role: if m.role == "lead" {
+                    role: if m.role == ApplicantRole::Lead {
                         "代表申請者"
                     } else {
                         "共同申請者"
@@ -471,10 +470,10 @@ pub async fn show(
             partners: aggregate
                 .partners
                 .iter()
-                .map(|p| (label::<PartnerKind>(&p.kind), p.name.clone()))
+                .map(|p| (p.kind.label_ja().to_owned(), p.name.clone()))
                 .collect(),
             legal_basis: aggregate.legal_basis.as_ref().map(|b| LegalView {
-                path: label::<LegalPath>(&b.path),
+                path: b.path.label_ja().to_owned(),
                 holder: b.holder_name.clone(),
                 granted_by: b.granted_by.clone(),
                 granted_on: b.granted_on.to_string(),
