@@ -10,10 +10,13 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::contract::parse_request_value;
+use crate::contract::application_of_request;
+use crate::contract::given::{Given, Text};
+use crate::contract::request::{ActivityFields, ApplicantFields, PeriodFields, Request};
 use crate::db::applications::{self, Aggregate};
 use crate::db::{self, DbConnection, audit, jobs, workflow as store};
 use crate::domain::budget::{self, CategoryBudget, FrozenDecision, LineAmounts, LineReview};
+use crate::domain::codes::{ActivityCategory, ApplicantRole};
 use crate::domain::evaluation::{Decision, Severity, evaluate};
 use crate::domain::ledger::Ledger;
 use crate::domain::money::Yen;
@@ -100,8 +103,7 @@ pub fn reevaluate(
     today: NaiveDate,
 ) -> AppResult<Value> {
     let ledger = ledger_for(conn, aggregate.application.id)?;
-    let request = aggregate.to_contract_request(today);
-    let parsed = parse_request_value(&request).map_err(AppError::invalid)?;
+    let parsed = aggregate.to_application(today).map_err(AppError::invalid)?;
     let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
     let decision = evaluate(&parsed, &ledger, program);
     let decision_json = serde_json::to_value(&decision)
@@ -119,8 +121,7 @@ pub fn preview(
     today: NaiveDate,
 ) -> AppResult<Value> {
     let ledger = ledger_for(conn, aggregate.application.id)?;
-    let request = aggregate.to_contract_request(today);
-    let parsed = parse_request_value(&request).map_err(AppError::invalid)?;
+    let parsed = aggregate.to_application(today).map_err(AppError::invalid)?;
     let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
     serde_json::to_value(evaluate(&parsed, &ledger, program))
         .map_err(|error| AppError::internal("判定結果を表示できません").with_cause(error))
@@ -146,25 +147,45 @@ pub fn award_outlook(
         .map(|frame| frame.code.as_str())
         .unwrap_or_default();
     // A minimal application of one empty activity: only who applies matters here.
-    let request = json!({
-        "fiscal_year": year,
-        "frame": frame,
-        "application_date": program.application_window.as_ref().map(|w| w.opens).unwrap_or(today),
-        "applicants": [{
-            "name": organisation.name,
-            "corporate_number": organisation.corporate_number,
-            "kind": organisation.kind,
-            "employees": organisation.employees,
-            "capital_yen": organisation.capital_yen,
-            "industry": organisation.industry,
-            "role": "lead",
-        }],
-        "partners": [],
-        "legal_basis": null,
-        "project_period": {"start": format!("{year}-07-01"), "end": format!("{}-02-28", year + 1)},
-        "activities": [{"name": "-", "category": "other", "executive_internship": false, "budget_lines": []}],
-    });
-    let parsed = match parse_request_value(&request) {
+    let application_date = program
+        .application_window
+        .as_ref()
+        .map_or(today, |window| window.opens);
+    let request = Request {
+        fiscal_year: Given::Value(i64::from(year)),
+        frame: Given::Value(Text(frame.into())),
+        application_date: Given::Value(Text(application_date.to_string().into())),
+        applicants: Given::Value(vec![ApplicantFields {
+            name: Given::Value(Text(organisation.name.as_str().into())),
+            corporate_number: organisation
+                .corporate_number
+                .as_deref()
+                .map_or(Given::Null, |number| Given::Value(Text(number.into()))),
+            kind: Given::Value(Text(organisation.kind.as_str().into())),
+            employees: organisation.employees.map_or(Given::Null, Given::Value),
+            capital_yen: organisation.capital_yen.map_or(Given::Null, Given::Value),
+            industry: organisation
+                .industry
+                .as_deref()
+                .map_or(Given::Null, |industry| Given::Value(Text(industry.into()))),
+            role: Given::Value(Text(ApplicantRole::Lead.as_str().into())),
+        }]),
+        partners: Given::Value(Vec::new()),
+        legal_basis: Given::Null,
+        project_period: Given::Value(PeriodFields {
+            start: Given::Value(Text(format!("{year}-07-01").into())),
+            end: Given::Value(Text(format!("{}-02-28", year + 1).into())),
+        }),
+        activities: Given::Value(vec![ActivityFields {
+            name: Given::Value(Text("-".into())),
+            category: Given::Value(Text(ActivityCategory::Other.as_str().into())),
+            executive_internship: Given::Value(false),
+            budget_lines: Given::Value(Vec::new()),
+        }]),
+        history: Given::Missing,
+        all_frames: Given::Missing,
+    };
+    let parsed = match application_of_request(request) {
         Ok(parsed) => parsed,
         Err(errors) => return Ok(Err(errors)),
     };
@@ -239,8 +260,7 @@ pub fn perform(
         let mut decision_json = None;
         if action.reruns_engine() {
             let ledger = ledger_for(conn, application_id)?;
-            let contract = aggregate.to_contract_request(today);
-            let parsed = parse_request_value(&contract).map_err(AppError::invalid)?;
+            let parsed = aggregate.to_application(today).map_err(AppError::invalid)?;
             let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
             let decision = evaluate(&parsed, &ledger, program);
             facts.engine = Some(if decision.eligible {

@@ -63,6 +63,12 @@ pub fn parse_request_value(value: &Value) -> Result<Application<'_>, FieldErrors
     application_of(&read_request_value(value)?)
 }
 
+/// A request built in memory (from a stored application) as the domain's application,
+/// checked by the same validation as a posted document.
+pub fn application_of_request(request: Request<'_>) -> Result<Application<'_>, FieldErrors> {
+    application_of(&validated(Given::Value(request))?)
+}
+
 fn application_of<'a>(request: &Request<'a>) -> Result<Application<'a>, FieldErrors> {
     request.to_application().map_err(|_| errors::unreadable())
 }

@@ -7,12 +7,22 @@ use super::schema::{
     activities, application_members, applications, budget_lines, legal_bases, partners,
 };
 use super::{DbConnection, now};
+use std::borrow::Cow;
+
+use crate::contract;
+use crate::contract::given::{Given, Text};
+use crate::contract::request::{
+    ActivityFields, ApplicantFields, BudgetLineFields, LegalBasisFields, PartnerFields,
+    PeriodFields, Request,
+};
 use crate::domain::budget::{LineAmounts, ReviewState};
 use crate::domain::codes::{
-    ActivityCategory, ApplicantRole, Code, ExpenseCategory, Frame, FundingSource, LegalPath,
-    PartnerKind,
+    ActivityCategory, ApplicantRole, Code, ExpenseCategory, Frame, FundingSource, Industry,
+    LegalPath, PartnerKind,
 };
+use crate::domain::evaluation::Application;
 use crate::domain::money::Yen;
+use crate::domain::validation::FieldErrors;
 use crate::domain::workflow::ApplicationState;
 use crate::error::AppResult;
 use crate::on_backend;
@@ -479,76 +489,147 @@ impl Aggregate {
     /// until it is submitted) is `today`. With [`MissingFacts::Refuse`] a missing head-count or
     /// industry stays missing, so that the engine refuses it with field errors; with
     /// [`MissingFacts::Assume`] it is taken as 0 employees in `other`, and the assumptions
-    /// made are returned (a printed draft says so).
+    /// made are returned (a printed draft says so). The request is built typed and checked by
+    /// the contract's own validation, exactly as a posted document is.
     pub fn contract_request(
         &self,
         today: NaiveDate,
         missing: MissingFacts,
-    ) -> (serde_json::Value, Vec<String>) {
-        use serde_json::json;
+    ) -> (Request<'_>, Vec<String>) {
         let application = &self.application;
         let mut assumptions = Vec::new();
         let application_date = application.application_date.unwrap_or_else(|| {
-            assumptions.push("申請日が未登録のため、作成日を申請日として判定しています".to_owned());
+            assumptions
+                .push("申請日が未登録のため、今日の日付を申請日として判定しています".to_owned());
             today
         });
         let assume = missing == MissingFacts::Assume;
-        let applicants: Vec<serde_json::Value> = self
+        let applicants = self
             .members
             .iter()
             .map(|member| {
                 let organisation = &member.organisation;
                 if assume && organisation.employees.is_none() {
-                    assumptions.push(format!("{} の従業員数が未登録のため 0 人として判定しています", organisation.name));
+                    assumptions.push(format!(
+                        "{} の従業員数が未登録のため 0 人として判定しています",
+                        organisation.name
+                    ));
                 }
-                json!({
-                    "name": organisation.name,
-                    "corporate_number": organisation.corporate_number,
-                    "kind": organisation.kind,
-                    "employees": if assume { Some(organisation.employees.unwrap_or(0)) } else { organisation.employees },
-                    "capital_yen": organisation.capital_yen,
-                    "industry": if assume { Some(organisation.industry.as_deref().unwrap_or("other")) } else { organisation.industry.as_deref() },
-                    "role": member.role,
-                })
+                let (employees, industry) = if assume {
+                    (
+                        Some(organisation.employees.unwrap_or(0)),
+                        Some(
+                            organisation
+                                .industry
+                                .as_deref()
+                                .unwrap_or(Industry::Other.as_str()),
+                        ),
+                    )
+                } else {
+                    (organisation.employees, organisation.industry.as_deref())
+                };
+                ApplicantFields {
+                    name: text(&organisation.name),
+                    corporate_number: nullable(
+                        organisation.corporate_number.as_deref().map(text_of),
+                    ),
+                    kind: text(&organisation.kind),
+                    employees: nullable(employees),
+                    capital_yen: nullable(organisation.capital_yen),
+                    industry: nullable(industry.map(text_of)),
+                    role: text(member.role.as_str()),
+                }
             })
             .collect();
-        let request = json!({
-            "fiscal_year": application.fiscal_year,
-            "frame": application.frame,
-            "application_date": application_date,
-            "applicants": applicants,
-            "partners": self.partners.iter().map(|p| json!({"kind": p.kind, "name": p.name})).collect::<Vec<_>>(),
-            "legal_basis": self.legal_basis.as_ref().map(|basis| json!({
-                "path": basis.path,
-                "holder": basis.holder_name,
-                "granted_by": basis.granted_by,
-                "granted_on": basis.granted_on,
-                "valid_until": basis.valid_until,
-                "includes_talent_measures": basis.includes_talent_measures,
+        let request = Request {
+            fiscal_year: Given::Value(i64::from(application.fiscal_year)),
+            frame: text(application.frame.as_str()),
+            application_date: date(application_date),
+            applicants: Given::Value(applicants),
+            partners: Given::Value(
+                self.partners
+                    .iter()
+                    .map(|partner| PartnerFields {
+                        kind: text(partner.kind.as_str()),
+                        name: text(&partner.name),
+                    })
+                    .collect(),
+            ),
+            legal_basis: nullable(self.legal_basis.as_ref().map(|basis| LegalBasisFields {
+                path: text(basis.path.as_str()),
+                holder: text(&basis.holder_name),
+                granted_by: text(&basis.granted_by),
+                granted_on: date(basis.granted_on),
+                valid_until: basis.valid_until.map_or(Given::Null, date),
+                includes_talent_measures: Given::Value(basis.includes_talent_measures),
             })),
-            "project_period": match (application.project_start, application.project_end) {
-                (Some(start), Some(end)) => json!({"start": start, "end": end}),
-                _ => serde_json::Value::Null,
+            project_period: match (application.project_start, application.project_end) {
+                (Some(start), Some(end)) => Given::Value(PeriodFields {
+                    start: date(start),
+                    end: date(end),
+                }),
+                _ => Given::Null,
             },
-            "activities": self.activities.iter().map(|(activity, lines)| json!({
-                "name": activity.name,
-                "category": activity.category,
-                "executive_internship": activity.executive_internship,
-                "budget_lines": lines.iter().filter(|l| l.review_state != ReviewState::Rejected).map(|line| json!({
-                    "category": line.category,
-                    "description": line.description,
-                    "amount_yen": line.effective_yen().value(),
-                    "funding_source": line.funding_source,
-                })).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        });
+            activities: Given::Value(
+                self.activities
+                    .iter()
+                    .map(|(activity, lines)| ActivityFields {
+                        name: text(&activity.name),
+                        category: text(activity.category.as_str()),
+                        executive_internship: Given::Value(activity.executive_internship),
+                        budget_lines: Given::Value(
+                            lines
+                                .iter()
+                                .filter(|line| line.review_state != ReviewState::Rejected)
+                                .map(|line| BudgetLineFields {
+                                    category: text(line.category.as_str()),
+                                    description: text(&line.description),
+                                    amount_yen: Given::Value(line.effective_yen().value()),
+                                    funding_source: text(line.funding_source.as_str()),
+                                })
+                                .collect(),
+                        ),
+                    })
+                    .collect(),
+            ),
+            history: Given::Missing,
+            all_frames: Given::Missing,
+        };
         (request, assumptions)
     }
 
-    /// The request the workflow evaluates: nothing assumed.
-    pub fn to_contract_request(&self, today: NaiveDate) -> serde_json::Value {
-        self.contract_request(today, MissingFacts::Refuse).0
+    /// The application as the engine evaluates it in the workflow: nothing assumed, every
+    /// missing or invalid fact a field error.
+    pub fn to_application(&self, today: NaiveDate) -> Result<Application<'_>, FieldErrors> {
+        contract::application_of_request(self.contract_request(today, MissingFacts::Refuse).0)
     }
+
+    /// As [`Aggregate::to_application`], assuming what a printed draft may assume, with the
+    /// assumptions made.
+    pub fn to_application_assuming(
+        &self,
+        today: NaiveDate,
+    ) -> (Result<Application<'_>, FieldErrors>, Vec<String>) {
+        let (request, assumptions) = self.contract_request(today, MissingFacts::Assume);
+        (contract::application_of_request(request), assumptions)
+    }
+}
+
+fn text(value: &str) -> Given<Text<'_>> {
+    Given::Value(text_of(value))
+}
+
+fn text_of(value: &str) -> Text<'_> {
+    Text(Cow::Borrowed(value))
+}
+
+fn date(value: NaiveDate) -> Given<Text<'static>> {
+    Given::Value(Text(Cow::Owned(value.to_string())))
+}
+
+/// A fact the record may lack: `null` in the request, as a posted document would write it.
+fn nullable<T>(value: Option<T>) -> Given<T> {
+    value.map_or(Given::Null, Given::Value)
 }
 
 /// What to do with facts an application's record does not hold yet.

@@ -19,13 +19,13 @@ use sha2::{Digest, Sha256};
 pub use filings::{FilingData, FilingForms, FilingKind, Judgement};
 pub use font::PdfFont;
 
-use crate::contract::parse_request_value;
 use crate::db::DbConnection;
 use crate::db::aggregate;
-use crate::db::applications::MissingFacts;
+use crate::domain::evaluation::Application;
 use crate::domain::evaluation::{Severity, evaluate};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
+use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, AppResult};
 use filings::{DecisionView, FindingView, PriorAwardView};
 use layout::{Footer, LayoutDocument};
@@ -56,13 +56,12 @@ pub struct RenderedFiling {
 /// The engine's decision for a stored application, judged as `evaluate` would judge the same
 /// application posted to the API.
 pub fn judge(
-    request: &serde_json::Value,
+    application: Result<Application<'_>, FieldErrors>,
     assumptions: Vec<String>,
     programs: &ProgramSet,
     ledger: &Ledger,
 ) -> (Judgement, Vec<String>) {
-    let parsed = parse_request_value(request)
-        .and_then(|parsed| programs.program_for(&parsed).map(|_| parsed));
+    let parsed = application.and_then(|parsed| programs.program_for(&parsed).map(|_| parsed));
     let parsed = match parsed {
         Ok(parsed) => parsed,
         Err(errors) => {
@@ -139,11 +138,11 @@ pub fn load_filing_data(
     let source = crate::db::applications::load_aggregate(conn, application_id)?;
     // The workflow's own mapping and ledger: the application's own award never counts
     // against it, and reviewed amounts are the ones judged.
-    let (request, assumptions) = source.contract_request(today, MissingFacts::Assume);
     let own_award = crate::db::workflow::award_of_application(conn, application_id)?;
     let ledger = crate::db::awards::load_ledger_excluding(conn, own_award)?;
+    let (parsed, assumptions) = source.to_application_assuming(today);
+    let (judgement, assumptions) = judge(parsed, assumptions, programs, &ledger);
     let application = aggregate::view_of(conn, source)?;
-    let (judgement, assumptions) = judge(&request, assumptions, programs, &ledger);
     Ok(FilingData {
         application,
         judgement,

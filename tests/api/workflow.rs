@@ -625,3 +625,65 @@ crate::on_both_backends!(a_rule_change_never_alters_a_decided_grant, |test_db| {
         "confirmed at the frozen 2/3, not the new 1/2"
     );
 });
+
+// The workflow builds the engine's input from the stored application (typed, no JSON in
+// between); it must evaluate exactly as the same application posted as a contract document.
+crate::on_both_backends!(
+    a_stored_draft_is_judged_as_the_same_document_posted,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let (status, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(draft(world.own_org, world.shiojiri))
+            );
+            assert_eq!(status, 201, "{created}");
+            let today = hojokin::pdf::today_in_japan().to_string();
+            let document = json!({
+                "fiscal_year": 2026,
+                "frame": "right_hand",
+                "application_date": today,
+                "applicants": [{
+                    "name": "一般社団法人しおじり未来人材機構",
+                    "kind": "general_incorporated_association",
+                    "employees": 12,
+                    "industry": "services",
+                    "role": "lead"
+                }],
+                "partners": [
+                    {"kind": "municipality", "name": "塩尻市"},
+                    {"kind": "education_institution", "name": "信州大学"}
+                ],
+                "project_period": {"start": "2026-12-01", "end": "2027-02-26"},
+                "activities": [
+                    {"name": "幹部インターンシップ", "category": "development", "executive_internship": true,
+                     "budget_lines": [
+                        {"category": "personnel", "description": "コーディネーター", "amount_yen": 6000000, "funding_source": "this_subsidy"},
+                        {"category": "travel", "description": "企業訪問旅費", "amount_yen": 600000, "funding_source": "this_subsidy"},
+                        {"category": "outsourcing", "description": "マッチング運営（外注）", "amount_yen": 1000000, "funding_source": "this_subsidy"}
+                     ]},
+                    {"name": "協議会", "category": "council", "executive_internship": false,
+                     "budget_lines": [
+                        {"category": "meetings", "description": "会場費", "amount_yen": 300000, "funding_source": "own_funds"}
+                     ]}
+                ]
+            });
+            let (status, posted) = call!(&app, "POST", "/api/v1/evaluate", None, Some(document));
+            assert_eq!(status, 200, "{posted}");
+            assert_eq!(
+                created["decision"], posted,
+                "the stored draft and the posted document"
+            );
+            assert!(
+                created["decision"]["subsidy_yen"]
+                    .as_i64()
+                    .is_some_and(|yen| yen > 0)
+            );
+        });
+    }
+);
