@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::contract::application_of_request;
+use crate::contract::decision::StoredDecision;
 use crate::contract::given::{Given, Text};
 use crate::contract::request::{ActivityFields, ApplicantFields, PeriodFields, Request};
 use crate::db::applications::{self, Aggregate};
@@ -101,15 +102,13 @@ pub fn reevaluate(
     programs: &ProgramSet,
     aggregate: &Aggregate,
     today: NaiveDate,
-) -> AppResult<Value> {
+) -> AppResult<StoredDecision> {
     let ledger = ledger_for(conn, aggregate.application.id)?;
     let parsed = aggregate.to_application(today).map_err(AppError::invalid)?;
     let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
-    let decision = evaluate(&parsed, &ledger, program);
-    let decision_json = serde_json::to_value(&decision)
-        .map_err(|error| AppError::internal("判定結果を保存できません").with_cause(error))?;
-    record(conn, aggregate, &decision, &decision_json)?;
-    Ok(decision_json)
+    let decision = StoredDecision::from(&evaluate(&parsed, &ledger, program));
+    applications::record_decision(conn, aggregate.application.id, &decision)?;
+    Ok(decision)
 }
 
 /// The engine's answer for an application as it would be (the editor's live preview), with
@@ -119,12 +118,11 @@ pub fn preview(
     programs: &ProgramSet,
     aggregate: &Aggregate,
     today: NaiveDate,
-) -> AppResult<Value> {
+) -> AppResult<StoredDecision> {
     let ledger = ledger_for(conn, aggregate.application.id)?;
     let parsed = aggregate.to_application(today).map_err(AppError::invalid)?;
     let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
-    serde_json::to_value(evaluate(&parsed, &ledger, program))
-        .map_err(|error| AppError::internal("判定結果を表示できません").with_cause(error))
+    Ok(StoredDecision::from(&evaluate(&parsed, &ledger, program)))
 }
 
 /// What an organisation would get if it applied alone under the latest programme: every
@@ -135,7 +133,7 @@ pub fn award_outlook(
     programs: &ProgramSet,
     organisation_id: i64,
     today: NaiveDate,
-) -> AppResult<Result<Value, FieldErrors>> {
+) -> AppResult<Result<Vec<StoredDecision>, FieldErrors>> {
     let Some(program) = programs.latest() else {
         return Err(AppError::internal("事業年度の定義がありません"));
     };
@@ -191,25 +189,7 @@ pub fn award_outlook(
     };
     let ledger = db::awards::load_ledger(conn)?;
     let all = crate::domain::evaluation::evaluate_all_frames(&parsed, &ledger, program);
-    serde_json::to_value(&all)
-        .map(Ok)
-        .map_err(|error| AppError::internal("判定結果を表示できません").with_cause(error))
-}
-
-fn record(
-    conn: &mut DbConnection,
-    aggregate: &Aggregate,
-    decision: &Decision<'_>,
-    decision_json: &Value,
-) -> AppResult<()> {
-    applications::record_decision(
-        conn,
-        aggregate.application.id,
-        decision.eligible_expenses_yen.value(),
-        decision.subsidy_yen.value(),
-        i32::try_from(decision.award_ordinal).ok(),
-        &decision_json.to_string(),
-    )
+    Ok(Ok(all.decisions.iter().map(StoredDecision::from).collect()))
 }
 
 fn error_codes(decision: &Decision<'_>) -> Vec<String> {
@@ -257,7 +237,7 @@ pub fn perform(
             engine: None,
             reason_given: reason.is_some(),
         };
-        let mut decision_json = None;
+        let mut stored = None;
         if action.reruns_engine() {
             let ledger = ledger_for(conn, application_id)?;
             let parsed = aggregate.to_application(today).map_err(AppError::invalid)?;
@@ -274,19 +254,9 @@ pub fn perform(
                 let frozen = freeze(&aggregate, &decision)?;
                 store::freeze_decision(conn, application_id, &frozen)?;
             }
-            decision_json = Some(serde_json::to_value(&decision).map_err(|error| {
-                AppError::internal("判定結果を保存できません").with_cause(error)
-            })?);
-            if let Some(json) = &decision_json {
-                applications::record_decision(
-                    conn,
-                    application_id,
-                    decision.eligible_expenses_yen.value(),
-                    decision.subsidy_yen.value(),
-                    i32::try_from(decision.award_ordinal).ok(),
-                    &json.to_string(),
-                )?;
-            }
+            let decision = StoredDecision::from(&decision);
+            applications::record_decision(conn, application_id, &decision)?;
+            stored = Some(decision);
         }
         let transition = workflow::transition(state, action, &facts).map_err(workflow_error)?;
         let changes = sub_flow(
@@ -303,8 +273,8 @@ pub fn perform(
                 from_state: Some(transition.from.code()),
                 to_state: Some(transition.to.code()),
                 reason,
-                changes: json!({ "effects": &transition.effects, "details": changes, "decision": decision_json.as_ref().map(|d| json!({
-                    "eligible": d["eligible"], "award_ordinal": d["award_ordinal"], "subsidy_yen": d["subsidy_yen"],
+                changes: json!({ "effects": &transition.effects, "details": changes, "decision": stored.as_ref().map(|d| json!({
+                    "eligible": d.eligible, "award_ordinal": d.award_ordinal, "subsidy_yen": d.subsidy_yen,
                 })) }),
             },
         )?;
@@ -714,7 +684,7 @@ pub fn review_budget_line(
     application_id: i64,
     request: &LineReviewRequest,
     today: NaiveDate,
-) -> AppResult<Value> {
+) -> AppResult<StoredDecision> {
     let LineReviewRequest {
         line_id,
         review,
@@ -768,7 +738,7 @@ pub fn review_budget_line(
                     "line_id": line_id,
                     "review_state": [line.review_state, review.state()],
                     "amount_yen": [line.effective_yen().value(), LineAmounts { review: review.state(), reviewed: amount.map(Yen::new), ..line.amounts() }.effective().value()],
-                    "subsidy_yen": decision["subsidy_yen"],
+                    "subsidy_yen": decision.subsidy_yen,
                 }),
             },
         )?;

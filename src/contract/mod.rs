@@ -4,6 +4,7 @@
 //! `validator`, and only then becomes a `domain` application; the decision is written by
 //! its `Serialize` derive.
 
+pub mod decision;
 pub mod errors;
 pub mod given;
 pub mod request;

@@ -10,6 +10,7 @@ use super::{DbConnection, now};
 use std::borrow::Cow;
 
 use crate::contract;
+use crate::contract::decision::StoredDecision;
 use crate::contract::given::{Given, Text};
 use crate::contract::request::{
     ActivityFields, ApplicantFields, BudgetLineFields, LegalBasisFields, PartnerFields,
@@ -24,7 +25,7 @@ use crate::domain::evaluation::Application;
 use crate::domain::money::Yen;
 use crate::domain::validation::FieldErrors;
 use crate::domain::workflow::ApplicationState;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::on_backend;
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -480,6 +481,19 @@ impl Aggregate {
         }
     }
 
+    /// The engine's answer recorded with the application, if any. One stored in an older
+    /// shape than [`StoredDecision`] counts as none: the caller evaluates afresh.
+    pub fn stored_decision(&self) -> Option<StoredDecision> {
+        let text = self.application.decision_json.as_deref()?;
+        match serde_json::from_str(text) {
+            Ok(decision) => Some(decision),
+            Err(error) => {
+                tracing::warn!(application = self.application.id, %error, "stored decision unreadable");
+                None
+            }
+        }
+    }
+
     pub fn lines(&self) -> impl Iterator<Item = &BudgetLineRow> {
         self.activities.iter().flat_map(|(_, lines)| lines)
     }
@@ -676,16 +690,15 @@ pub fn stale() -> crate::error::AppError {
 pub fn record_decision(
     conn: &mut DbConnection,
     id: i64,
-    eligible_expenses_yen: i64,
-    subsidy_yen: i64,
-    award_ordinal: Option<i32>,
-    decision_json: &str,
+    decision: &StoredDecision,
 ) -> AppResult<()> {
+    let decision_json = serde_json::to_string(decision)
+        .map_err(|error| AppError::internal("判定結果を保存できません").with_cause(error))?;
     diesel::update(applications::table.find(id))
         .set((
-            applications::eligible_expenses_yen.eq(eligible_expenses_yen),
-            applications::subsidy_yen.eq(subsidy_yen),
-            applications::award_ordinal.eq(award_ordinal),
+            applications::eligible_expenses_yen.eq(decision.eligible_expenses_yen.value()),
+            applications::subsidy_yen.eq(decision.subsidy_yen.value()),
+            applications::award_ordinal.eq(i32::try_from(decision.award_ordinal).ok()),
             applications::decision_json.eq(decision_json),
         ))
         .execute(conn)?;

@@ -74,11 +74,7 @@ fn view(aggregate: &repo::Aggregate) -> Value {
         .filter(|line| is_double_funded(line.funding_source, &line.co_funding()))
         .map(|line| line.id)
         .collect();
-    let decision = aggregate
-        .application
-        .decision_json
-        .as_deref()
-        .and_then(|text| serde_json::from_str::<Value>(text).ok());
+    let decision = aggregate.stored_decision();
     json!({
         "application": aggregate.application,
         "members": aggregate.members,

@@ -5,15 +5,14 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::editor::{NewApplicationForm, create_from_form};
 use super::view::{Summary, decision_view, summary};
 use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render};
 use crate::actions;
+use crate::contract::decision::StoredDecision;
 use crate::db::{applications as repo, deadlines, organisations};
 use crate::domain::access::Role;
-use crate::domain::codes::Frame;
 use crate::domain::deadlines::{Standing, standing};
 use crate::error::{AppError, ErrorKind};
 use crate::jobs::worker::format_due;
@@ -94,52 +93,30 @@ struct Dashboard {
     outlooks: Vec<OrganisationOutlook>,
 }
 
-fn outlook_of(name: String, all_frames: &Value) -> OrganisationOutlook {
-    let decisions = all_frames
-        .get("decisions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+fn outlook_of(name: String, decisions: &[StoredDecision]) -> OrganisationOutlook {
     let frames: Vec<FrameOutlook> = decisions
         .iter()
-        .filter_map(|decision| {
-            let view = decision_view(decision)?;
-            let frame = decision
-                .get("frame")
-                .and_then(Value::as_str)
-                .and_then(|code| code.parse::<Frame>().ok())
-                .map_or_else(|| "—".to_owned(), |frame| frame.label_ja().to_owned());
-            let refusals = decision
-                .get("findings")
-                .and_then(Value::as_array)
-                .map(|findings| {
-                    findings
-                        .iter()
-                        .filter(|f| {
-                            f.get("code")
-                                .and_then(Value::as_str)
-                                .is_some_and(|code| APPLICANT_REFUSALS.contains(&code))
-                        })
-                        .filter_map(|f| f.get("message").and_then(Value::as_str))
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            Some(FrameOutlook {
-                frame,
+        .map(|decision| {
+            let view = decision_view(decision);
+            FrameOutlook {
+                frame: decision.frame.label_ja().to_owned(),
                 award_ordinal: view.award_ordinal,
                 rate: view.rate,
                 cap_yen: view.cap_yen,
-                refusals,
-            })
+                refusals: decision
+                    .findings
+                    .iter()
+                    .filter(|finding| APPLICANT_REFUSALS.contains(&finding.code.as_str()))
+                    .map(|finding| finding.message.clone())
+                    .collect(),
+            }
         })
         .collect();
     OrganisationOutlook {
         name,
-        fiscal_year: all_frames
-            .get("fiscal_year")
-            .and_then(Value::as_i64)
-            .unwrap_or(0),
+        fiscal_year: decisions
+            .first()
+            .map_or(0, |decision| i64::from(decision.fiscal_year)),
         prior_awards: frames.first().map_or(0, |f| f.award_ordinal - 1),
         frames,
         missing: Vec::new(),
@@ -164,7 +141,7 @@ pub async fn dashboard(state: web::Data<AppState>, session: Session) -> PageResu
             let name = organisations::get_organisation(&mut conn, *organisation_id)?.name;
             match actions::award_outlook(&mut conn, &programs, *organisation_id, today_in_japan())?
             {
-                Ok(all_frames) => outlooks.push(outlook_of(name, &all_frames)),
+                Ok(decisions) => outlooks.push(outlook_of(name, &decisions)),
                 Err(errors) => outlooks.push(OrganisationOutlook {
                     name,
                     fiscal_year: 0,

@@ -1194,12 +1194,9 @@ pub async fn preview(
         let candidate = repo::preview_aggregate(&mut conn, &aggregate, &draft)?;
         Ok(
             match actions::preview(&mut conn, &programs, &candidate, today_in_japan()) {
-                Ok(decision) => match decision_view(&decision) {
-                    Some(decision) => DecisionPanel {
-                        decision: Some(decision),
-                        decision_note: String::new(),
-                    },
-                    None => DecisionPanel::note("判定できません。"),
+                Ok(decision) => DecisionPanel {
+                    decision: Some(decision_view(&decision)),
+                    decision_note: String::new(),
                 },
                 Err(error) if error.kind == ErrorKind::Invalid => {
                     DecisionPanel::note(format!("まだ判定できません: {}", refusal_message(&error)))

@@ -6,7 +6,6 @@ use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::view::{
     ActivityView, DecisionPanel, Summary, activities_view, current_decision, decision_panel,
@@ -14,15 +13,13 @@ use super::view::{
 };
 use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
 use crate::actions::{self, LineReviewRequest};
+use crate::contract::decision::StoredDecision;
 use crate::db::{applications as repo, organisations};
 use crate::domain::access::Role;
-use crate::domain::codes::FundingSource;
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::AppState;
 use crate::web::applications::{line_review, today_in_japan};
-
-use super::view::label;
 
 #[derive(Serialize)]
 struct QueueView {
@@ -110,19 +107,16 @@ struct ReviewView {
 }
 
 /// The funding-source breakdown, from the engine's budget summary (amounts after review).
-fn by_funding_source(panel_source: Option<&Value>) -> Vec<SourceTotal> {
-    panel_source
-        .and_then(|decision| decision.pointer("/budget_summary/by_funding_source"))
-        .and_then(Value::as_array)
-        .map(|rows| {
-            rows.iter()
+fn by_funding_source(decision: Option<&StoredDecision>) -> Vec<SourceTotal> {
+    decision
+        .map(|decision| {
+            decision
+                .budget_summary
+                .by_funding_source
+                .iter()
                 .map(|row| SourceTotal {
-                    funding: label::<FundingSource>(
-                        row.get("funding_source")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default(),
-                    ),
-                    total_yen: row.get("total_yen").and_then(Value::as_i64).unwrap_or(0),
+                    funding: row.funding_source.label_ja().to_owned(),
+                    total_yen: row.total_yen.value(),
                 })
                 .collect()
         })
@@ -152,10 +146,7 @@ pub async fn review_page(
             open: workflow::budget_review_open(aggregate.state()),
             requested_yen: aggregate.lines().map(|l| l.amount_yen).sum(),
             effective_yen: activities.iter().map(|a| a.total_yen).sum(),
-            eligible_yen: decision
-                .as_ref()
-                .and_then(|d| d.get("eligible_expenses_yen"))
-                .and_then(Value::as_i64),
+            eligible_yen: decision.as_ref().map(|d| d.eligible_expenses_yen.value()),
             by_funding_source: by_funding_source(decision.as_ref()),
             double_funded: activities
                 .iter()
@@ -225,11 +216,7 @@ pub async fn review_line(
             &session,
             format!(
                 "予算行の審査を記録しました。補助金額（再計算）: {}",
-                decision
-                    .get("subsidy_yen")
-                    .and_then(Value::as_i64)
-                    .map(|y| crate::domain::money::Yen::new(y).to_string())
-                    .unwrap_or_else(|| "—".to_owned())
+                decision.subsidy_yen
             ),
         ),
         Err(error)

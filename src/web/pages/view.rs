@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
 use crate::actions::{self, ActionRequest};
+use crate::contract::decision::StoredDecision;
 use crate::db::applications::Aggregate;
 use crate::db::{self, organisations};
 use crate::domain::access::Role;
@@ -19,6 +20,7 @@ use crate::domain::codes::ApplicantRole;
 use crate::domain::codes::{
     ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
+use crate::domain::evaluation::Severity;
 use crate::domain::workflow::{self, Action, Actor, ApplicationState, Facts};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::AppState;
@@ -90,66 +92,35 @@ impl DecisionPanel {
     }
 }
 
-/// Reads a decision of the evaluation contract (stored or fresh).
-pub fn decision_view(decision: &Value) -> Option<DecisionView> {
-    let eligible = decision.get("eligible")?.as_bool()?;
-    let rate = match (
-        decision.pointer("/rate/numerator").and_then(Value::as_i64),
-        decision
-            .pointer("/rate/denominator")
-            .and_then(Value::as_i64),
-    ) {
-        (Some(numerator), Some(denominator)) => format!("{numerator}/{denominator}"),
-        _ => "—".to_owned(),
-    };
-    let findings = decision
-        .get("findings")
-        .and_then(Value::as_array)
-        .map(|findings| {
-            findings
-                .iter()
-                .map(|finding| {
-                    let severity = finding
-                        .get("severity")
-                        .and_then(Value::as_str)
-                        .unwrap_or("info")
-                        .to_owned();
-                    FindingView {
-                        severity_label: match severity.as_str() {
-                            "error" => "要件",
-                            "warning" => "注意",
-                            _ => "情報",
-                        },
-                        severity,
-                        message: finding
-                            .get("message")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned(),
-                        source: finding
-                            .get("source")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned(),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Some(DecisionView {
-        eligible,
-        award_ordinal: decision
-            .get("award_ordinal")
-            .and_then(Value::as_i64)
-            .unwrap_or(0),
-        rate,
-        cap_yen: decision.get("cap_yen").and_then(Value::as_i64),
-        eligible_expenses_yen: decision
-            .get("eligible_expenses_yen")
-            .and_then(Value::as_i64),
-        subsidy_yen: decision.get("subsidy_yen").and_then(Value::as_i64),
-        findings,
-    })
+/// A decision (stored or fresh) as people read it.
+pub fn decision_view(decision: &StoredDecision) -> DecisionView {
+    DecisionView {
+        eligible: decision.eligible,
+        award_ordinal: i64::from(decision.award_ordinal),
+        rate: decision
+            .rate
+            .map_or_else(|| "—".to_owned(), |rate| rate.to_string()),
+        cap_yen: Some(decision.cap_yen.value()),
+        eligible_expenses_yen: Some(decision.eligible_expenses_yen.value()),
+        subsidy_yen: Some(decision.subsidy_yen.value()),
+        findings: decision
+            .findings
+            .iter()
+            .map(|finding| {
+                let (severity, severity_label) = match finding.severity {
+                    Severity::Error => ("error", "要件"),
+                    Severity::Warning => ("warning", "注意"),
+                    Severity::Info => ("info", "情報"),
+                };
+                FindingView {
+                    severity: severity.to_owned(),
+                    severity_label,
+                    message: finding.message.clone(),
+                    source: finding.source.clone(),
+                }
+            })
+            .collect(),
+    }
 }
 
 /// The engine's latest decision on the application: the stored one, or (for data loaded
@@ -159,13 +130,8 @@ pub fn current_decision(
     conn: &mut crate::db::DbConnection,
     programs: &crate::domain::program::ProgramSet,
     aggregate: &Aggregate,
-) -> crate::error::AppResult<Option<Value>> {
-    if let Some(stored) = aggregate
-        .application
-        .decision_json
-        .as_deref()
-        .and_then(|text| serde_json::from_str::<Value>(text).ok())
-    {
+) -> crate::error::AppResult<Option<StoredDecision>> {
+    if let Some(stored) = aggregate.stored_decision() {
         return Ok(Some(stored));
     }
     match actions::preview(conn, programs, aggregate, today_in_japan()) {
@@ -176,9 +142,8 @@ pub fn current_decision(
 }
 
 /// The panel for a decision (see [`current_decision`]).
-pub fn decision_panel(decision: Option<&Value>) -> DecisionPanel {
-    let decision = decision.and_then(decision_view);
-    match decision {
+pub fn decision_panel(decision: Option<&StoredDecision>) -> DecisionPanel {
+    match decision.map(decision_view) {
         Some(decision) => DecisionPanel {
             decision: Some(decision),
             decision_note: String::new(),
