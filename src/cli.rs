@@ -726,24 +726,6 @@ fn add_user(config: &Config, args: UserAddArgs) -> AppResult<()> {
     let bad = |message: String| AppError::new(ErrorKind::BadRequest, message);
     let email = EmailAddress::parse(&args.email).map_err(|m| bad(format!("--email: {m}")))?;
     let role: Role = args.role.parse().map_err(|m| bad(format!("--role: {m}")))?;
-    match role {
-        Role::Applicant if args.municipality.is_some() => {
-            return Err(bad(
-                "--municipality は自治体財政担当 (finance_officer) にだけ指定できます".into(),
-            ));
-        }
-        Role::FinanceOfficer | Role::ProgramManager if !args.organisations.is_empty() => {
-            return Err(bad(
-                "--organisation は申請者 (applicant) にだけ指定できます".into(),
-            ));
-        }
-        Role::ProgramManager if args.municipality.is_some() => {
-            return Err(bad(
-                "--municipality は自治体財政担当 (finance_officer) にだけ指定できます".into(),
-            ));
-        }
-        _ => {}
-    }
     let (password, generated) = if args.password_stdin {
         let mut line = String::new();
         io::stdin()
@@ -753,29 +735,7 @@ fn add_user(config: &Config, args: UserAddArgs) -> AppResult<()> {
     } else {
         (crate::passwords::generate_password(), true)
     };
-    let password_hash = crate::passwords::hash_password(&password)?;
-    let pool = db::connect_with(config)?;
-    let mut connection = pool.get()?;
-    db::run_migrations(&mut connection)?;
-    let mut organisation_ids = Vec::new();
-    for name in &args.organisations {
-        let organisation = db::organisations::find_organisation(&mut connection, name)?
-            .ok_or_else(|| bad(format!("--organisation: 団体 \"{name}\" が見つかりません")))?;
-        organisation_ids.push(organisation.id);
-    }
-    let municipality_id = match &args.municipality {
-        Some(name) => Some(
-            db::organisations::find_municipality(&mut connection, name)?
-                .ok_or_else(|| {
-                    bad(format!(
-                        "--municipality: 自治体 \"{name}\" が見つかりません"
-                    ))
-                })?
-                .id,
-        ),
-        None => None,
-    };
-    let display_name = args.name.unwrap_or_else(|| {
+    let display_name = args.name.clone().unwrap_or_else(|| {
         email
             .as_str()
             .split('@')
@@ -783,17 +743,38 @@ fn add_user(config: &Config, args: UserAddArgs) -> AppResult<()> {
             .unwrap_or_default()
             .to_owned()
     });
-    let id = db::users::add_user(
-        &mut connection,
-        &db::users::NewUser {
-            email: email.clone(),
-            display_name,
-            role,
-            password_hash: Some(password_hash),
-            municipality_id,
-            organisation_ids,
-        },
-    )?;
+    let account = crate::actions::users::NewAccount {
+        email: email.clone(),
+        role,
+        display_name,
+        password_hash: crate::passwords::hash_password(&password)?,
+        organisations: &args.organisations,
+        municipality: args.municipality.as_deref(),
+    };
+    let pool = db::connect_with(config)?;
+    let mut connection = pool.get()?;
+    db::run_migrations(&mut connection)?;
+    let id = crate::actions::users::add_user(&mut connection, &account).map_err(|error| {
+        // Field errors name the option to correct.
+        match &error.field_errors {
+            Some(errors) if error.kind == ErrorKind::Invalid => bad(errors
+                .errors
+                .iter()
+                .flat_map(|(field, errors)| {
+                    let option = match field.as_str() {
+                        "organisations" => "--organisation",
+                        "municipality" => "--municipality",
+                        other => other,
+                    };
+                    errors
+                        .iter()
+                        .map(move |e| format!("{option}: {}", e.message))
+                })
+                .collect::<Vec<_>>()
+                .join("\n")),
+            _ => error,
+        }
+    })?;
     outln!(
         "hojokin: 利用者 {email} ({}) を登録しました (id {id})",
         role.label_ja()

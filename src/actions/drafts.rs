@@ -7,6 +7,7 @@ use serde_json::json;
 use super::{authorized_aggregate, reevaluate};
 use crate::db::applications::{self as repo, Aggregate, ApplicationDraft};
 use crate::db::{self, DbConnection, audit};
+use crate::domain::audit::AuditAction;
 use crate::domain::program::ProgramSet;
 use crate::domain::workflow::{self, Action, Actor, ApplicationState};
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -44,10 +45,9 @@ pub fn create(
             &audit::NewAuditEvent {
                 application_id: Some(id),
                 actor_user_id: Some(actor.user_id),
-                action: "create_draft",
                 to_state: Some(ApplicationState::Draft.code()),
                 changes: json!({ "reference": aggregate.application.reference }),
-                ..Default::default()
+                ..audit::NewAuditEvent::of(AuditAction::CreateDraft)
             },
         )?;
         Ok(id)
@@ -86,9 +86,8 @@ pub fn update(
             &audit::NewAuditEvent {
                 application_id: Some(id),
                 actor_user_id: Some(actor.user_id),
-                action: Action::EditDraft.code(),
                 changes: json!({ "version": [version, version + 1] }),
-                ..Default::default()
+                ..audit::NewAuditEvent::of(AuditAction::Workflow(Action::EditDraft))
             },
         )?;
         Ok(())

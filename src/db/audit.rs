@@ -5,21 +5,38 @@ use diesel::prelude::*;
 
 use super::schema::audit_events;
 use super::{DbConnection, now};
-use crate::domain::audit::{AuditContent, BrokenLink, GENESIS, event_hash, verify_chain};
+use crate::domain::audit::{
+    AuditAction, AuditContent, BrokenLink, GENESIS, event_hash, verify_chain,
+};
 use crate::error::{AppError, AppResult};
 use crate::on_backend;
 
 /// One event to append.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct NewAuditEvent<'a> {
     pub application_id: Option<i64>,
     pub actor_user_id: Option<i64>,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub from_state: Option<&'a str>,
     pub to_state: Option<&'a str>,
     pub reason: Option<&'a str>,
     /// What changed, as JSON (e.g. `{"amount_yen": [1000000, 800000]}`).
     pub changes: serde_json::Value,
+}
+
+impl NewAuditEvent<'_> {
+    /// An event of `action` with nothing else said yet (fill the rest with struct update).
+    pub fn of(action: AuditAction) -> Self {
+        NewAuditEvent {
+            application_id: None,
+            actor_user_id: None,
+            action,
+            from_state: None,
+            to_state: None,
+            reason: None,
+            changes: serde_json::Value::Null,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -71,7 +88,7 @@ pub fn append(conn: &mut DbConnection, event: &NewAuditEvent<'_>) -> AppResult<i
         audit_events::application_id.eq(event.application_id),
         audit_events::actor_user_id.eq(event.actor_user_id),
         audit_events::occurred_at.eq(occurred_at),
-        audit_events::action.eq(event.action),
+        audit_events::action.eq(event.action.code()),
         audit_events::from_state.eq(event.from_state),
         audit_events::to_state.eq(event.to_state),
         audit_events::reason.eq(event.reason),
@@ -91,7 +108,7 @@ pub fn append(conn: &mut DbConnection, event: &NewAuditEvent<'_>) -> AppResult<i
             application_id: event.application_id,
             actor_user_id: event.actor_user_id,
             occurred_at: &occurred,
-            action: event.action,
+            action: event.action.code(),
             from_state: event.from_state,
             to_state: event.to_state,
             reason: event.reason,

@@ -49,21 +49,6 @@ struct UserRow<'a> {
 
 /// Creates the user and its memberships in one transaction.
 pub fn add_user(conn: &mut DbConnection, new: &NewUser) -> AppResult<i64> {
-    match new.role {
-        Role::FinanceOfficer if new.municipality_id.is_none() => {
-            return Err(AppError::new(
-                crate::error::ErrorKind::BadRequest,
-                "自治体財政担当には自治体 (--municipality) を指定してください",
-            ));
-        }
-        Role::Applicant if new.organisation_ids.is_empty() => {
-            return Err(AppError::new(
-                crate::error::ErrorKind::BadRequest,
-                "申請者には所属団体 (--organisation) を指定してください",
-            ));
-        }
-        _ => {}
-    }
     super::write(conn, |conn| {
         let exists = users::table
             .filter(users::email.eq(new.email.as_str()))

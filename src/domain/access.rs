@@ -55,6 +55,49 @@ impl FromStr for Role {
     }
 }
 
+/// What a user of a role must or may not be tied to: an applicant acts for organisations, a
+/// finance officer for exactly one municipality, the 事務局 for neither.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TieError {
+    OrganisationsRequired,
+    MunicipalityRequired,
+    MunicipalityNotAllowed,
+    OrganisationsNotAllowed,
+}
+
+impl TieError {
+    pub fn message(self) -> &'static str {
+        match self {
+            TieError::OrganisationsRequired => "申請者 (applicant) には所属団体を指定してください",
+            TieError::MunicipalityRequired => {
+                "自治体財政担当 (finance_officer) には市町村を指定してください"
+            }
+            TieError::MunicipalityNotAllowed => {
+                "市町村は自治体財政担当 (finance_officer) にだけ指定できます"
+            }
+            TieError::OrganisationsNotAllowed => "団体は申請者 (applicant) にだけ指定できます",
+        }
+    }
+}
+
+pub fn check_ties(
+    role: Role,
+    has_municipality: bool,
+    has_organisations: bool,
+) -> Result<(), TieError> {
+    match role {
+        Role::Applicant if !has_organisations => Err(TieError::OrganisationsRequired),
+        Role::FinanceOfficer if !has_municipality => Err(TieError::MunicipalityRequired),
+        Role::Applicant | Role::ProgramManager if has_municipality => {
+            Err(TieError::MunicipalityNotAllowed)
+        }
+        Role::FinanceOfficer | Role::ProgramManager if has_organisations => {
+            Err(TieError::OrganisationsNotAllowed)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// An email address as far as hojokin needs one: one `@`, something on each side, no spaces.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct EmailAddress(String);
@@ -88,6 +131,33 @@ impl fmt::Display for EmailAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_role_is_tied_to_what_it_acts_for() {
+        assert_eq!(check_ties(Role::Applicant, false, true), Ok(()));
+        assert_eq!(
+            check_ties(Role::Applicant, false, false),
+            Err(TieError::OrganisationsRequired)
+        );
+        assert_eq!(
+            check_ties(Role::Applicant, true, true),
+            Err(TieError::MunicipalityNotAllowed)
+        );
+        assert_eq!(check_ties(Role::FinanceOfficer, true, false), Ok(()));
+        assert_eq!(
+            check_ties(Role::FinanceOfficer, false, false),
+            Err(TieError::MunicipalityRequired)
+        );
+        assert_eq!(
+            check_ties(Role::FinanceOfficer, true, true),
+            Err(TieError::OrganisationsNotAllowed)
+        );
+        assert_eq!(check_ties(Role::ProgramManager, false, false), Ok(()));
+        assert_eq!(
+            check_ties(Role::ProgramManager, false, true),
+            Err(TieError::OrganisationsNotAllowed)
+        );
+    }
 
     #[test]
     fn roles_round_trip_through_their_codes() {

@@ -3,6 +3,41 @@
 
 use sha2::{Digest, Sha256};
 
+use super::workflow::Action;
+
+/// What an audit event records: a workflow action, or a change made outside the workflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditAction {
+    Workflow(Action),
+    CreateDraft,
+    UploadEvidence,
+    DeleteEvidence,
+    AddUser,
+}
+
+impl AuditAction {
+    /// The code stored in the event (and hashed with it).
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditAction::Workflow(action) => action.code(),
+            AuditAction::CreateDraft => "create_draft",
+            AuditAction::UploadEvidence => "upload_evidence",
+            AuditAction::DeleteEvidence => "delete_evidence",
+            AuditAction::AddUser => "add_user",
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            AuditAction::Workflow(action) => action.label_ja(),
+            AuditAction::CreateDraft => "下書きの作成",
+            AuditAction::UploadEvidence => "証拠書類の登録",
+            AuditAction::DeleteEvidence => "証拠書類の削除",
+            AuditAction::AddUser => "利用者の登録",
+        }
+    }
+}
+
 /// The hash before the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

@@ -524,3 +524,45 @@ fn a_bad_templates_dir_stops_the_start_naming_the_file() {
         "templates_dir",
     );
 }
+
+/// Administrators adding users while others write: every `user add` process queues for the
+/// write lock (SQLite `BEGIN IMMEDIATE` with its busy timeout) instead of failing with
+/// "database is locked", and the audit chain stays whole.
+#[test]
+fn concurrent_user_adds_all_succeed_and_keep_the_chain() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let env = [("HOJOKIN_DATABASE_URL", "sqlite://hojokin.db")];
+    let output = run(dir.path(), &env, &["seed", "--demo"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let children: Vec<_> = (0..12)
+        .map(|i| {
+            hojokin(
+                dir.path(),
+                &env,
+                &[
+                    "user",
+                    "add",
+                    "--email",
+                    &format!("staff{i}@meti.example"),
+                    "--role",
+                    "program_manager",
+                ],
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn user add")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("user add");
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let verify = run(dir.path(), &env, &["audit", "verify"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("改ざんなし"),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+}

@@ -1,0 +1,103 @@
+//! The finance officer's review of budget lines (承認・調整・否認).
+
+use super::authorized_aggregate;
+use super::evaluation::reevaluate;
+use super::field_error;
+use crate::contract::decision::StoredDecision;
+use crate::db;
+use crate::db::DbConnection;
+use crate::db::applications;
+use crate::db::audit;
+use crate::domain::audit::AuditAction;
+use crate::domain::budget::LineAmounts;
+use crate::domain::budget::LineReview;
+use crate::domain::money::Yen;
+use crate::domain::program::ProgramSet;
+use crate::domain::validation::ErrorCode;
+use crate::domain::workflow;
+use crate::domain::workflow::Action;
+use crate::domain::workflow::Actor;
+use crate::error::AppError;
+use crate::error::AppResult;
+use chrono::NaiveDate;
+use serde_json::json;
+
+/// One budget line's review as a finance officer sends it.
+#[derive(Clone, Debug)]
+pub struct LineReviewRequest {
+    pub line_id: i64,
+    pub review: LineReview,
+    /// The line's version the officer read.
+    pub expected_version: i32,
+}
+
+/// A finance officer's review of one budget line: the subsidy is recomputed at once and the
+/// change is audited.
+pub fn review_budget_line(
+    conn: &mut DbConnection,
+    programs: &ProgramSet,
+    actor: &Actor,
+    application_id: i64,
+    request: &LineReviewRequest,
+    today: NaiveDate,
+) -> AppResult<StoredDecision> {
+    let LineReviewRequest {
+        line_id,
+        review,
+        expected_version,
+    } = request;
+    let (line_id, expected_version) = (*line_id, *expected_version);
+    crate::db::write(conn, |conn| {
+        let aggregate =
+            authorized_aggregate(conn, actor, application_id, Action::ReviewBudgetLine)?;
+        let state = aggregate.state();
+        if !workflow::budget_review_open(state) {
+            return Err(AppError::conflict(format!(
+                "「{}」の申請の予算行は審査できません",
+                state.label_ja()
+            )));
+        }
+        let line = aggregate
+            .lines()
+            .find(|l| l.id == line_id)
+            .ok_or_else(|| AppError::not_found("予算行が見つかりません"))?
+            .clone();
+        review
+            .validate(Yen::new(line.amount_yen))
+            .map_err(|message| field_error("amount_yen", ErrorCode::InvalidNumber, message))?;
+        let (amount, reason) = match review {
+            LineReview::Approve => (None, None),
+            LineReview::Adjust { amount, reason } => (Some(amount.value()), Some(reason.as_str())),
+            LineReview::Reject { reason } => (None, Some(reason.as_str())),
+        };
+        db::budget::record_review(
+            conn,
+            line_id,
+            expected_version,
+            review.state(),
+            amount,
+            reason,
+            actor.user_id,
+        )?;
+        let reloaded = applications::load_aggregate(conn, application_id)?;
+        let decision = reevaluate(conn, programs, &reloaded, today)?;
+        audit::append(
+            conn,
+            &audit::NewAuditEvent {
+                application_id: Some(application_id),
+                actor_user_id: Some(actor.user_id),
+                action: AuditAction::Workflow(Action::ReviewBudgetLine),
+                from_state: None,
+                to_state: None,
+                reason,
+                changes: json!({
+                    "line_id": line_id,
+                    "review_state": [line.review_state, review.state()],
+                    "amount_yen": [line.effective_yen().value(), LineAmounts { review: review.state(), reviewed: amount.map(Yen::new), ..line.amounts() }.effective().value()],
+                    "subsidy_yen": decision.subsidy_yen,
+                }),
+            },
+        )?;
+        Ok(decision)
+    })
+}

@@ -1,0 +1,86 @@
+//! The use cases of the workflow. Each one, in a single transaction: loads the facts through
+//! `db`, asks `domain` whether and how the application moves, and writes the new state, its
+//! effects (award, frozen decision, jobs) and an audit event. The web API and the tests call
+//! these; they hold no rules of their own.
+
+mod budget_review;
+mod change_requests;
+pub mod drafts;
+mod evaluation;
+mod evidence;
+pub mod manager;
+mod transitions;
+pub mod users;
+
+pub use budget_review::{LineReviewRequest, review_budget_line};
+pub use evaluation::{award_outlook, preview, reevaluate};
+pub use evidence::{EVIDENCE_FIELD, delete_evidence, evidence_download, upload_evidence};
+pub use transitions::{ActionOutcome, ActionRequest, perform};
+
+use crate::db::applications::{self, Aggregate};
+use crate::db::{self, DbConnection, workflow as store};
+use crate::domain::ledger::Ledger;
+use crate::domain::validation::{ErrorCode, FieldErrors};
+use crate::domain::workflow::{self, Action, Actor, WorkflowError};
+use crate::error::{AppError, AppResult, ErrorKind};
+
+fn workflow_error(error: WorkflowError) -> AppError {
+    match error {
+        WorkflowError::Forbidden => AppError::forbidden(),
+        WorkflowError::NotAllowedInState { .. } => AppError::conflict(error.to_string()),
+        WorkflowError::ReasonRequired => {
+            field_error("reason", ErrorCode::Required, error.to_string())
+        }
+        WorkflowError::Ineligible { ref codes } => {
+            let mut errors = FieldErrors::new();
+            for code in codes {
+                errors.add("", ErrorCode::Ineligible, format!("{error}: {code}"));
+            }
+            AppError::invalid(errors)
+        }
+        WorkflowError::Invalid(message) => AppError::new(ErrorKind::BadRequest, message),
+    }
+}
+
+fn field_error(path: &str, code: ErrorCode, message: impl Into<String>) -> AppError {
+    let mut errors = FieldErrors::new();
+    errors.add(path, code, message.into());
+    AppError::invalid(errors)
+}
+
+/// Loads the application and checks that the actor may do `action` to it.
+pub fn authorized_aggregate(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: i64,
+    action: Action,
+) -> AppResult<Aggregate> {
+    let aggregate = applications::load_aggregate(conn, application_id)?;
+    workflow::authorize(actor, action, &aggregate.scope()).map_err(workflow_error)?;
+    Ok(aggregate)
+}
+
+/// The ledger as the engine must see it for this application: every countable award except
+/// the application's own (which exists from 採択 on and must not count against itself).
+fn ledger_for(conn: &mut DbConnection, application_id: i64) -> AppResult<Ledger> {
+    let own = store::award_of_application(conn, application_id)?;
+    db::awards::load_ledger_excluding(conn, own)
+}
+
+/// Loads the application for changing its content: the caller may edit it
+/// (`Action::EditDraft`) and its state allows editing (作成中, 差戻し).
+pub fn editable_aggregate(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: i64,
+) -> AppResult<Aggregate> {
+    let aggregate = authorized_aggregate(conn, actor, application_id, Action::EditDraft)?;
+    let state = aggregate.state();
+    if !workflow::editable(state) {
+        return Err(AppError::conflict(format!(
+            "「{}」の申請は編集できません",
+            state.label_ja()
+        )));
+    }
+    Ok(aggregate)
+}

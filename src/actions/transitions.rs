@@ -1,0 +1,425 @@
+//! Workflow actions: one transition of an application, with what it causes (award, frozen
+//! decision, confirmed amount, survey, reminders cancelled, notices), in one transaction.
+
+use super::authorized_aggregate;
+use super::change_requests::LineAmountRecord;
+use super::change_requests::request_change;
+use super::evaluation::error_codes;
+use super::field_error;
+use super::ledger_for;
+use super::workflow_error;
+use crate::contract::decision::StoredDecision;
+use crate::db;
+use crate::db::DbConnection;
+use crate::db::applications;
+use crate::db::applications::Aggregate;
+use crate::db::audit;
+use crate::db::jobs;
+use crate::db::workflow as store;
+use crate::domain::audit::AuditAction;
+use crate::domain::budget;
+use crate::domain::budget::FrozenDecision;
+use crate::domain::evaluation::Decision;
+use crate::domain::evaluation::evaluate;
+use crate::domain::money::Yen;
+use crate::domain::program::ProgramSet;
+use crate::domain::validation::ErrorCode;
+use crate::domain::validation::FieldErrors;
+use crate::domain::workflow;
+use crate::domain::workflow::Action;
+use crate::domain::workflow::Actor;
+use crate::domain::workflow::ApplicationState;
+use crate::domain::workflow::Effect;
+use crate::domain::workflow::Facts;
+use crate::error::AppError;
+use crate::error::AppResult;
+use crate::error::ErrorKind;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::json;
+
+/// What the caller sends with an action.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// The application's version the caller read (optimistic locking).
+    pub version: i32,
+    /// Required for 差戻し, 不採択, 取下げ, 中止・廃止, 取消, 計画変更 and their refusals.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Action-specific content: `{"body"}` for an interim report, `{"lines": [{"line_id",
+    /// "amount_yen"}]}` for a change request, `{"body", "actuals": [{"line_id", "amount_yen"}]}`
+    /// for the completion report, `{"continuation", "funding_mix", "evidence"}` for the survey.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub payload: Value,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ActionOutcome {
+    pub application_id: i64,
+    pub state: ApplicationState,
+    pub version: i32,
+    pub audit_event_id: i64,
+}
+
+/// Performs a workflow action. Everything it writes is in one transaction: a refusal (403,
+/// 409, 422) leaves the database exactly as it was.
+pub fn perform(
+    conn: &mut DbConnection,
+    programs: &ProgramSet,
+    actor: &Actor,
+    application_id: i64,
+    action: Action,
+    request: &ActionRequest,
+    today: NaiveDate,
+) -> AppResult<ActionOutcome> {
+    if matches!(
+        action,
+        Action::View | Action::EditDraft | Action::ReviewBudgetLine | Action::ViewAudit
+    ) {
+        return Err(AppError::new(
+            ErrorKind::BadRequest,
+            format!("{action} は操作のエンドポイントでは行えません"),
+        ));
+    }
+    crate::db::write(conn, |conn| {
+        lock_members(conn, application_id)?;
+        let aggregate = authorized_aggregate(conn, actor, application_id, action)?;
+        if aggregate.application.version != request.version {
+            return Err(applications::stale());
+        }
+        let state = aggregate.state();
+        let reason = request
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        let mut facts = Facts {
+            engine: None,
+            reason_given: reason.is_some(),
+        };
+        let mut stored = None;
+        if action.reruns_engine() {
+            let ledger = ledger_for(conn, application_id)?;
+            let parsed = aggregate.to_application(today).map_err(AppError::invalid)?;
+            let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
+            let decision = evaluate(&parsed, &ledger, program);
+            facts.engine = Some(if decision.eligible {
+                Ok(())
+            } else {
+                Err(error_codes(&decision))
+            });
+            // Written with the decision that allows the transition; the transaction is undone
+            // as a whole if the transition is refused after all.
+            if decision.eligible && action == Action::DecideGrant {
+                let frozen = freeze(&aggregate, &decision)?;
+                store::freeze_decision(conn, application_id, &frozen)?;
+            }
+            let decision = StoredDecision::from(&decision);
+            applications::record_decision(conn, application_id, &decision)?;
+            stored = Some(decision);
+        }
+        let transition = workflow::transition(state, action, &facts).map_err(workflow_error)?;
+        let changes = sub_flow(
+            conn, programs, actor, &aggregate, action, request, reason, today,
+        )?;
+        let version =
+            applications::update_state(conn, application_id, request.version, transition.to)?;
+        let audit_event_id = audit::append(
+            conn,
+            &audit::NewAuditEvent {
+                application_id: Some(application_id),
+                actor_user_id: Some(actor.user_id),
+                action: AuditAction::Workflow(action),
+                from_state: Some(transition.from.code()),
+                to_state: Some(transition.to.code()),
+                reason,
+                changes: json!({ "effects": &transition.effects, "details": changes, "decision": stored.as_ref().map(|d| json!({
+                    "eligible": d.eligible, "award_ordinal": d.award_ordinal, "subsidy_yen": d.subsidy_yen,
+                })) }),
+            },
+        )?;
+        for effect in &transition.effects {
+            carry_out(conn, &aggregate, effect, audit_event_id)?;
+        }
+        // The application's deadlines follow its new state in the same transaction: a filed
+        // report closes its deadline (and cancels its queued reminders) atomically.
+        db::deadlines::sync_application(conn, programs, application_id)?;
+        Ok(ActionOutcome {
+            application_id,
+            state: transition.to,
+            version,
+            audit_event_id,
+        })
+    })
+}
+
+/// On PostgreSQL, locks the member organisations so that two applications of one
+/// organisation cannot both pass the award cap at the same moment. (SQLite has one writer.)
+fn lock_members(conn: &mut DbConnection, application_id: i64) -> AppResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(
+            "SELECT o.id FROM organisations o JOIN application_members m ON m.organisation_id = o.id \
+             WHERE m.application_id = $1 ORDER BY o.id FOR UPDATE",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(application_id)
+        .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// The snapshot 交付決定 fixes.
+fn freeze(aggregate: &Aggregate, decision: &Decision<'_>) -> AppResult<FrozenDecision> {
+    let budget_by_category = budget::claimed_by_category(aggregate.lines().map(|l| l.amounts()));
+    let rate = decision
+        .rate
+        .ok_or_else(|| AppError::internal("補助率のない判定は交付決定できません"))?;
+    Ok(FrozenDecision {
+        fiscal_year: aggregate.application.fiscal_year,
+        frame: aggregate.application.frame,
+        award_ordinal: decision.award_ordinal,
+        rate,
+        cap_yen: decision.cap_yen,
+        rounding_unit_yen: decision.rounding_unit_yen,
+        eligible_expenses_yen: decision.eligible_expenses_yen,
+        decided_subsidy_yen: decision.subsidy_yen,
+        budget_by_category,
+        project_start: aggregate.application.project_start,
+        project_end: aggregate.application.project_end,
+        rules_version: decision.rules_version.to_owned(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LineAmount {
+    pub(super) line_id: i64,
+    pub(super) amount_yen: i64,
+}
+
+pub(super) fn payload<T: for<'de> Deserialize<'de>>(request: &ActionRequest) -> AppResult<T> {
+    serde_json::from_value(request.payload.clone()).map_err(|error| {
+        field_error(
+            "payload",
+            ErrorCode::InvalidType,
+            format!("内容の形式が正しくありません: {error}"),
+        )
+    })
+}
+
+pub(super) fn line_amounts(
+    aggregate: &Aggregate,
+    lines: &[LineAmount],
+) -> AppResult<Vec<(i64, i64)>> {
+    let mut errors = FieldErrors::new();
+    for (index, line) in lines.iter().enumerate() {
+        if !aggregate.lines().any(|l| l.id == line.line_id) {
+            errors.add(
+                format!("payload.lines[{index}].line_id"),
+                ErrorCode::UnknownCode,
+                "この申請の予算行ではありません",
+            );
+        }
+        if line.amount_yen < 0 {
+            errors.add(
+                format!("payload.lines[{index}].amount_yen"),
+                ErrorCode::NegativeAmount,
+                "金額は 0 円以上にしてください",
+            );
+        }
+    }
+    errors.into_result(()).map_err(AppError::invalid)?;
+    Ok(lines.iter().map(|l| (l.line_id, l.amount_yen)).collect())
+}
+
+/// The parts of an action beyond the state change: reports, change requests, actuals,
+/// survey answers. Returns what changed, for the audit event.
+#[allow(clippy::too_many_arguments)]
+fn sub_flow(
+    conn: &mut DbConnection,
+    programs: &ProgramSet,
+    actor: &Actor,
+    aggregate: &Aggregate,
+    action: Action,
+    request: &ActionRequest,
+    reason: Option<&str>,
+    today: NaiveDate,
+) -> AppResult<Value> {
+    let id = aggregate.application.id;
+    match action {
+        Action::Submit => {
+            store::set_application_date(conn, id, today)?;
+            Ok(
+                json!({ "application_date": aggregate.application.application_date.unwrap_or(today) }),
+            )
+        }
+        Action::SubmitInterimReport => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Interim {
+                body: String,
+            }
+            let interim: Interim = payload(request)?;
+            if interim.body.trim().is_empty() {
+                return Err(field_error(
+                    "payload.body",
+                    ErrorCode::Required,
+                    "報告の内容を入力してください",
+                ));
+            }
+            let report = store::insert_report(
+                conn,
+                id,
+                "interim",
+                &json!({ "body": interim.body }).to_string(),
+            )?;
+            Ok(json!({ "report_id": report }))
+        }
+        Action::AcceptInterimReport | Action::ReturnInterimReport => {
+            let status = if action == Action::AcceptInterimReport {
+                "accepted"
+            } else {
+                "returned"
+            };
+            let report =
+                store::review_latest_report(conn, id, "interim", status, actor.user_id, reason)?;
+            Ok(json!({ "report_id": report, "status": status }))
+        }
+        Action::RequestChange => request_change(conn, programs, actor, aggregate, request, reason),
+        Action::ApproveChange | Action::DenyChange => {
+            let (change_id, changes_json) = store::pending_change_request(conn, id)?
+                .ok_or_else(|| AppError::conflict("承認待ちの計画変更がありません"))?;
+            if action == Action::ApproveChange {
+                let lines: Vec<(i64, i64)> =
+                    serde_json::from_str::<Vec<LineAmountRecord>>(&changes_json)
+                        .map_err(|error| {
+                            AppError::internal("計画変更の内容を読めません").with_cause(error)
+                        })?
+                        .into_iter()
+                        .map(|l| (l.line_id, l.to))
+                        .collect();
+                store::apply_line_amounts(conn, id, &lines)?;
+                store::decide_change_request(conn, change_id, "approved", actor.user_id, reason)?;
+            } else {
+                store::decide_change_request(conn, change_id, "denied", actor.user_id, reason)?;
+            }
+            Ok(json!({ "change_request_id": change_id }))
+        }
+        Action::SubmitCompletionReport => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Completion {
+                #[serde(default)]
+                body: String,
+                actuals: Vec<LineAmount>,
+            }
+            let completion: Completion = payload(request)?;
+            let actuals = line_amounts(aggregate, &completion.actuals)?;
+            let claimed: Vec<i64> = aggregate
+                .lines()
+                .filter(|l| l.amounts().is_claimed())
+                .map(|l| l.id)
+                .collect();
+            if let Some(missing) = claimed
+                .iter()
+                .find(|line| !actuals.iter().any(|(id, _)| id == *line))
+            {
+                return Err(field_error(
+                    "payload.actuals",
+                    ErrorCode::Required,
+                    format!("補助対象の予算行 {missing} の実績額を入力してください"),
+                ));
+            }
+            store::record_actuals(conn, id, &actuals)?;
+            let report = store::insert_report(
+                conn,
+                id,
+                "completion",
+                &json!({ "body": completion.body, "actuals": actuals }).to_string(),
+            )?;
+            Ok(json!({ "report_id": report, "actuals": actuals }))
+        }
+        Action::AnswerContinuationSurvey => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Answer {
+                continuation: String,
+                #[serde(default)]
+                funding_mix: Value,
+                #[serde(default)]
+                evidence: Option<String>,
+            }
+            let answer: Answer = payload(request)?;
+            if !matches!(
+                answer.continuation.as_str(),
+                "continuing" | "partly" | "stopped"
+            ) {
+                return Err(field_error(
+                    "payload.continuation",
+                    ErrorCode::UnknownCode,
+                    "continuing（継続）, partly（一部継続）, stopped（終了）のいずれかを指定してください",
+                ));
+            }
+            let award = store::award_of_application(conn, id)?
+                .ok_or_else(|| AppError::conflict("この申請の採択がありません"))?;
+            store::answer_survey(
+                conn,
+                award,
+                &answer.continuation,
+                &answer.funding_mix.to_string(),
+                answer.evidence.as_deref(),
+                actor.user_id,
+            )?;
+            Ok(json!({ "continuation": answer.continuation }))
+        }
+        _ => Ok(Value::Null),
+    }
+}
+
+fn carry_out(
+    conn: &mut DbConnection,
+    aggregate: &Aggregate,
+    effect: &Effect,
+    audit_event_id: i64,
+) -> AppResult<()> {
+    let id = aggregate.application.id;
+    match effect {
+        Effect::RecordAward => {
+            store::record_award(conn, aggregate)?;
+        }
+        // Written before the transition, from the decision that allowed it.
+        Effect::FreezeDecision => {}
+        Effect::ConfirmAmount => {
+            let reloaded = applications::load_aggregate(conn, id)?;
+            let frozen = store::frozen_decision(&reloaded)?
+                .ok_or_else(|| AppError::conflict("交付決定の内容がありません"))?;
+            let actual = budget::actual_claimed_total(reloaded.lines().map(|l| l.amounts()))
+                .unwrap_or(Yen::ZERO);
+            let confirmed = frozen
+                .confirmed_amount(actual)
+                .map_err(|error| AppError::internal(format!("確定額を計算できません: {error}")))?;
+            store::record_confirmed_amount(conn, id, confirmed.value())?;
+        }
+        Effect::OpenContinuationSurvey => {
+            let award = store::award_of_application(conn, id)?
+                .ok_or_else(|| AppError::conflict("この申請の採択がありません"))?;
+            store::open_survey(conn, award, aggregate.application.fiscal_year + 1)?;
+        }
+        Effect::CancelReminders => {
+            jobs::cancel_queued(conn, &format!("reminder:{id}:"))?;
+        }
+        Effect::Notify { template, to } => {
+            jobs::enqueue(
+                conn,
+                "email",
+                Some(&format!("email:{id}:{template}:{audit_event_id}")),
+                &json!({ "template": template, "application_id": id, "to": to }),
+                db::now(),
+            )?;
+        }
+    }
+    Ok(())
+}
