@@ -13,13 +13,11 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use hojokin::db::aggregate::{
-    ActivityEntry, ApplicationAggregate, BudgetLineEntry, Member, PartnerEntry,
-};
+use hojokin::pdf::data::{ActivityEntry, BudgetLineEntry, FilingApplication, Member, PartnerEntry};
 use hojokin::pdf::{self, FilingData, FilingForms, FilingKind, Judgement, PdfFont};
 
 /// An application with enough activities, KPIs and partners to fill three pages.
-fn application() -> ApplicationAggregate {
+fn application() -> FilingApplication {
     let activities = (1..=24)
         .map(|a| ActivityEntry {
             name: format!(
@@ -49,7 +47,7 @@ fn application() -> ApplicationAggregate {
                 .collect(),
         })
         .collect();
-    ApplicationAggregate {
+    FilingApplication {
         id: 1,
         reference: "R8-0001".to_owned(),
         fiscal_year: 2026,

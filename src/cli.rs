@@ -484,14 +484,14 @@ fn render(config: &Config, application: &str, kind: &str, output: &Path) -> AppR
     let pool = db::connect_with(config)?;
     let mut connection = pool.get()?;
     db::run_migrations(&mut connection)?;
-    let id = match db::aggregate::find_by_reference(&mut connection, application)? {
+    let id = match db::applications::find_by_reference(&mut connection, application)? {
         Some(id) => id,
         None => application
             .parse::<i64>()
             .map_err(|_| AppError::not_found(format!("申請 {application} はありません")))?,
     };
     let today = crate::pdf::today_in_japan();
-    let data = crate::pdf::load_filing_data(&mut connection, &programs, id, today)?;
+    let data = crate::actions::filings::load_filing_data(&mut connection, &programs, id, today)?;
     let rendered = crate::pdf::render_filing(kind, &data, &forms, today, &font)?;
     if output == Path::new("-") {
         use std::io::Write;

@@ -8,6 +8,7 @@ mod change_requests;
 pub mod drafts;
 mod evaluation;
 mod evidence;
+pub mod filings;
 pub mod manager;
 mod transitions;
 pub mod users;

@@ -913,3 +913,11 @@ pub fn with_finding(conn: &mut DbConnection, code: &str) -> AppResult<Vec<Applic
         .select(ApplicationRow::as_select())
         .load(conn)?)
 }
+
+pub fn find_by_reference(conn: &mut DbConnection, reference: &str) -> AppResult<Option<i64>> {
+    Ok(applications::table
+        .filter(applications::reference.eq(reference))
+        .select(applications::id)
+        .first(conn)
+        .optional()?)
+}

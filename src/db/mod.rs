@@ -1,7 +1,6 @@
 //! The database: one connection type over SQLite and PostgreSQL, the pool, the migrations and
 //! one repository per aggregate. No business rules live here.
 
-pub mod aggregate;
 pub mod applications;
 pub mod audit;
 pub mod award_imports;

@@ -179,3 +179,12 @@ pub fn list_organisations(conn: &mut DbConnection) -> AppResult<Vec<Organisation
         .select(Organisation::as_select())
         .load(conn)?)
 }
+
+/// The name of a municipality, if it exists.
+pub fn municipality_name(conn: &mut DbConnection, id: i64) -> AppResult<Option<String>> {
+    Ok(municipalities::table
+        .find(id)
+        .select(municipalities::name)
+        .first::<String>(conn)
+        .optional()?)
+}

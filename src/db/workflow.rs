@@ -323,3 +323,20 @@ pub fn decided_awards_by_year(conn: &mut DbConnection) -> AppResult<Vec<(i32, i6
         .select((awards::fiscal_year, awards::id))
         .load(conn)?)
 }
+
+/// One report as stored: kind, status, when submitted, body (JSON).
+pub type ReportRecord = (String, String, Option<chrono::NaiveDateTime>, String);
+
+/// The application's reports in filing order.
+pub fn reports_of(conn: &mut DbConnection, application_id: i64) -> AppResult<Vec<ReportRecord>> {
+    Ok(reports::table
+        .filter(reports::application_id.eq(application_id))
+        .order(reports::id)
+        .select((
+            reports::kind,
+            reports::status,
+            reports::submitted_at,
+            reports::body_json,
+        ))
+        .load(conn)?)
+}

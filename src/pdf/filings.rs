@@ -11,12 +11,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::layout::{Block, Column, Row, Table};
-use crate::db::aggregate::{ApplicationAggregate, BudgetLineEntry};
 use crate::domain::budget::{actual_claimed_total, claimed_total};
 use crate::domain::calendar::{FiscalYear, wareki_date};
 use crate::domain::codes::ApplicantRole;
 use crate::domain::codes::{ApplicantKind, ExpenseCategory, Frame, FundingSource};
 use crate::domain::money::Yen;
+use crate::pdf::data::{BudgetLineEntry, FilingApplication};
 
 /// Shown wherever the record has no value yet (the workflow has not reached that step).
 pub const UNDECIDED: &str = "未確定";
@@ -308,7 +308,7 @@ pub enum Judgement {
 /// Everything a filing shows; its hash goes in the footer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FilingData {
-    pub application: ApplicationAggregate,
+    pub application: FilingApplication,
     pub judgement: Judgement,
     /// Facts the record lacked and how the judgement filled them.
     pub assumptions: Vec<String>,
@@ -339,7 +339,7 @@ struct Composer<'a> {
 }
 
 impl Composer<'_> {
-    fn app(&self) -> &ApplicationAggregate {
+    fn app(&self) -> &FilingApplication {
         &self.data.application
     }
 

@@ -1,12 +1,14 @@
 //! PDF filings (申請書, 経費明細書, 判定結果, 交付申請書, 報告書, 通知書).
 //!
 //! Three steps, each testable alone:
-//! 1. the data: [`load_filing_data`] reads the application aggregate through `db` and asks
-//!    `domain` for the decision, giving a [`FilingData`] — no rule is computed here;
+//! 1. the data: `actions::filings::load_filing_data` reads the application through `db`,
+//!    [`judge`] asks `domain` for the decision, giving a [`FilingData`] — the PDF layer reads
+//!    no database and computes no rule;
 //! 2. the layout model: [`filings::compose`] turns it into blocks and [`layout::layout`]
 //!    places them on A4 pages as pure data (snapshot-tested);
 //! 3. the drawing: [`draw::draw`] writes the pages with printpdf, the font embedded as a subset.
 
+pub mod data;
 pub mod draw;
 pub mod filings;
 pub mod font;
@@ -19,8 +21,6 @@ use sha2::{Digest, Sha256};
 pub use filings::{FilingData, FilingForms, FilingKind, Judgement};
 pub use font::PdfFont;
 
-use crate::db::DbConnection;
-use crate::db::aggregate;
 use crate::domain::evaluation::Application;
 use crate::domain::evaluation::{Severity, evaluate};
 use crate::domain::ledger::Ledger;
@@ -126,28 +126,6 @@ pub fn judge(
         rules_version: decision.rules_version.to_owned(),
     };
     (Judgement::Decided(view), assumptions)
-}
-
-/// Reads the application and judges it: everything a filing of it shows.
-pub fn load_filing_data(
-    conn: &mut DbConnection,
-    programs: &ProgramSet,
-    application_id: i64,
-    today: NaiveDate,
-) -> AppResult<FilingData> {
-    let source = crate::db::applications::load_aggregate(conn, application_id)?;
-    // The workflow's own mapping and ledger: the application's own award never counts
-    // against it, and reviewed amounts are the ones judged.
-    let own_award = crate::db::workflow::award_of_application(conn, application_id)?;
-    let ledger = crate::db::awards::load_ledger_excluding(conn, own_award)?;
-    let (parsed, assumptions) = source.to_application_assuming(today);
-    let (judgement, assumptions) = judge(parsed, assumptions, programs, &ledger);
-    let application = aggregate::view_of(conn, source)?;
-    Ok(FilingData {
-        application,
-        judgement,
-        assumptions,
-    })
 }
 
 /// The first 12 hex digits of the SHA-256 of the filing's kind and data (not of the date it

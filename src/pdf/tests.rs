@@ -8,11 +8,11 @@ use super::filings::{DecisionView, FindingView, PriorAwardView};
 use super::layout::{Block, Column, Footer, Item, Row, Table, layout};
 use super::text::FixedMetrics;
 use super::*;
-use crate::db::aggregate::{
-    ActivityEntry, ApplicationAggregate, BudgetLineEntry, LegalBasisEntry, Member, PartnerEntry,
-};
 use crate::domain::codes::{ActivityCategory, ApplicantRole, Frame, LegalPath, PartnerKind};
 use crate::domain::workflow::ApplicationState;
+use crate::pdf::data::{
+    ActivityEntry, BudgetLineEntry, FilingApplication, LegalBasisEntry, Member, PartnerEntry,
+};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
@@ -32,7 +32,7 @@ fn line(category: &str, description: &str, amount: i64, source: &str) -> BudgetL
 
 fn sample() -> FilingData {
     FilingData {
-        application: ApplicationAggregate {
+        application: FilingApplication {
             id: 3,
             reference: "R8-0003".to_owned(),
             fiscal_year: 2026,

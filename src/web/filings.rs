@@ -9,7 +9,7 @@ use actix_session::Session;
 use super::AppState;
 use super::auth::caller;
 use crate::db;
-use crate::domain::workflow::{Action, Actor, Scope, authorize};
+use crate::domain::workflow::{Action, Actor, authorize};
 use crate::error::{AppError, AppResult};
 use crate::pdf::{self, FilingForms, FilingKind, PdfFont};
 
@@ -23,13 +23,9 @@ fn authorised(
     conn: &mut db::DbConnection,
     actor: &Actor,
     id: i64,
-) -> AppResult<db::aggregate::ApplicationAggregate> {
-    let application = db::aggregate::load_application(conn, id)?;
-    let scope = Scope {
-        member_organisation_ids: application.member_ids(),
-        municipality_id: application.municipality_id,
-    };
-    authorize(actor, Action::View, &scope).map_err(|_| AppError::forbidden())?;
+) -> AppResult<db::applications::Aggregate> {
+    let application = db::applications::load_aggregate(conn, id)?;
+    authorize(actor, Action::View, &application.scope()).map_err(|_| AppError::forbidden())?;
     Ok(application)
 }
 
@@ -89,7 +85,7 @@ pub async fn download(
         let mut conn = pool.get()?;
         authorised(&mut conn, &actor, id)?;
         let today = pdf::today_in_japan();
-        let data = pdf::load_filing_data(&mut conn, &programs, id, today)?;
+        let data = crate::actions::filings::load_filing_data(&mut conn, &programs, id, today)?;
         pdf::render_filing(kind, &data, &forms()?, today, &font)
     })
     .await

@@ -35,7 +35,7 @@ fn seed(conn: &mut DbConnection) {
 }
 
 fn id_of(conn: &mut DbConnection, reference: &str) -> i64 {
-    db::aggregate::find_by_reference(conn, reference)
+    db::applications::find_by_reference(conn, reference)
         .expect("query")
         .expect("application exists")
 }
@@ -43,7 +43,8 @@ fn id_of(conn: &mut DbConnection, reference: &str) -> i64 {
 fn render(conn: &mut DbConnection, id: i64, kind: FilingKind) -> (pdf::FilingData, RenderedFiling) {
     let programs = hojokin::program::embedded().expect("programs");
     let forms = FilingForms::embedded().expect("filing definitions");
-    let data = pdf::load_filing_data(conn, &programs, id, today()).expect("filing data");
+    let data = hojokin::actions::filings::load_filing_data(conn, &programs, id, today())
+        .expect("filing data");
     let rendered = pdf::render_filing(kind, &data, &forms, today(), &font()).expect("renders");
     (data, rendered)
 }

@@ -134,7 +134,7 @@ crate::on_both_backends!(an_application_goes_from_draft_to_closed, |test_db| {
         assert_eq!(reviewed["decision"]["eligible_expenses_yen"], 6_400_000);
         assert_eq!(reviewed["decision"]["subsidy_yen"], 4_266_000);
         // The filings judge the reviewed amounts too: the PDF and the workflow agree.
-        let filing = hojokin::pdf::load_filing_data(
+        let filing = hojokin::actions::filings::load_filing_data(
             &mut test_db.conn(),
             &hojokin::program::embedded().expect("programs"),
             id,
