@@ -417,7 +417,7 @@ pub fn evaluate_frame<'a>(
     }
     check_expenses(application, program, &mut findings);
 
-    let count = count_prior_awards(application, ledger, program, &mut findings);
+    let count = count_prior_awards(application, ledger, program, frame, &mut findings);
     let award_ordinal = count.prior.saturating_add(1);
     findings.push(Finding {
         code: "award_ordinal",
@@ -834,18 +834,41 @@ struct PriorCount<'a> {
     counted_for: Option<&'a str>,
 }
 
+/// Whether a recorded award of `fiscal_year` under `frame` is this application itself (or a
+/// duplicate of it): an award of the application's own fiscal year in the frame being
+/// evaluated. Replaying a past year must not count the award that year's decision produced;
+/// an award of the same year in another frame is a different award and still counts (R8's
+/// rule counts 「令和8年度の本事業」 awards of either frame, 004:134).
+pub fn is_own_award(
+    application_year: FiscalYear,
+    evaluated_frame: Frame,
+    award_year: i32,
+    award_frame: Option<Frame>,
+) -> bool {
+    award_year == application_year.0 && award_frame == Some(evaluated_frame)
+}
+
 /// Counts each applicant's countable past awards (ledger plus the request's history) and
-/// takes the largest: the award ordinal is one more than that. The awards found are pushed
-/// onto `awards` (empty).
+/// takes the largest: the award ordinal is one more than that. An award of the application's
+/// own year and frame is not a prior award ([`is_own_award`]); it is reported, not counted.
 fn count_prior_awards<'a>(
     application: &'a Application,
     ledger: &'a Ledger,
     program: &'a Program,
+    frame: Frame,
     findings: &mut Vec<Finding<'a>>,
 ) -> PriorCount<'a> {
     let countable = &program.countable_awards;
+    let own = |recorded: &RecordedAward| {
+        is_own_award(
+            application.fiscal_year,
+            frame,
+            recorded.award.fiscal_year,
+            recorded.frame(),
+        )
+    };
     let counts = |recorded: &RecordedAward| {
-        countable.counts_frame(recorded.award.fiscal_year, recorded.frame())
+        countable.counts_frame(recorded.award.fiscal_year, recorded.frame()) && !own(recorded)
     };
     let mut result = PriorCount {
         prior: 0,
@@ -883,6 +906,19 @@ fn count_prior_awards<'a>(
             }),
         };
         let ledger_awards = chosen.map_or(&[][..], |id| ledger.awards_of(id));
+        for recorded in ledger_awards.iter().filter(|recorded| own(recorded)) {
+            findings.push(Finding {
+                code: "same_year_award_not_counted",
+                severity: Severity::Info,
+                message: Message::SameYearAwardNotCounted {
+                    listed_as: &recorded.award.listed_as,
+                    award_id: &recorded.award.award_id,
+                    fiscal_year: application.fiscal_year,
+                    frame,
+                },
+                source: SOURCE_COUNT_RULE,
+            });
+        }
         let mut count: u32 = 0;
         for recorded in ledger_awards.iter().filter(|recorded| counts(recorded)) {
             let award = &recorded.award;
@@ -900,11 +936,17 @@ fn count_prior_awards<'a>(
             .iter()
             .filter(|entry| entry.name_key == applicant.name_key)
         {
+            let own_entry = is_own_award(
+                application.fiscal_year,
+                frame,
+                entry.fiscal_year.0,
+                Some(entry.frame),
+            );
             let frame = entry.frame.as_str();
             let already_in_ledger = ledger_awards.iter().any(|recorded| {
                 recorded.award.fiscal_year == entry.fiscal_year.0 && recorded.award.frame == frame
             });
-            if already_in_ledger || !countable.counts(entry.fiscal_year.0, frame) {
+            if already_in_ledger || own_entry || !countable.counts(entry.fiscal_year.0, frame) {
                 continue;
             }
             count = count.saturating_add(1);

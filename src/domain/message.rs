@@ -105,6 +105,12 @@ pub enum Message<'a> {
     HistoryUnmatched {
         name: &'a str,
     },
+    SameYearAwardNotCounted {
+        listed_as: &'a str,
+        award_id: &'a str,
+        fiscal_year: FiscalYear,
+        frame: Frame,
+    },
     AwardOrdinal {
         ordinal: u32,
         counted_for: Option<&'a str>,
@@ -418,6 +424,23 @@ impl Message<'_> {
                 "過去の採択（history）の「",
                 given(name),
                 "」はどの申請者の名称とも一致しないため数えていません。申請者の名称と揃えてください。"
+            ),
+            Message::SameYearAwardNotCounted {
+                listed_as,
+                award_id,
+                fiscal_year,
+                frame,
+            } => say!(
+                out,
+                "採択台帳の",
+                show(fiscal_year),
+                "・",
+                fixed(frame.label_ja()),
+                "の採択（",
+                given(award_id),
+                "「",
+                given(listed_as),
+                "」）は、同じ年度・同じ枠の今回の申請そのもの（又はその重複）のため、過去の採択として数えていません。"
             ),
             Message::AwardOrdinal {
                 ordinal,
