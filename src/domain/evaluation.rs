@@ -20,7 +20,9 @@ use super::corporate_number::CorporateNumber;
 use super::ledger::{Ledger, OrganisationId, RecordedAward};
 pub use super::message::Message;
 use super::money::{Rate, Yen, calculate_subsidy};
-use super::program::{Certainty, CompanySize, FrameRules, Program, ProgramSet, RateStep};
+use super::program::{
+    Certainty, CompanySize, FrameRules, OnDeparture, Program, ProgramSet, RateStep,
+};
 use super::validation::{ErrorCode, FieldErrors};
 
 /// The largest single amount accepted (1兆円): far above any grant, and small enough that no
@@ -411,6 +413,7 @@ pub fn evaluate_frame<'a>(
     }
 
     check_applicants(application, program, &mut findings);
+    check_project_period(application, program, &mut findings);
     if let Some(frame_rules) = frame_rules {
         check_partners_and_activities(application, program, frame_rules, &mut findings);
         check_legal_basis(application, program, frame_rules, &mut findings);
@@ -714,14 +717,16 @@ fn check_legal_basis<'a>(
             source: SOURCE_LEGAL_REQUIREMENT,
         }),
         Some(valid_until) if valid_until < application.project_period.end => {
+            let policy = &program.legal_basis_expiring_during_project;
             findings.push(Finding {
                 code: "legal_basis_expires_during_project",
-                severity: Severity::Warning,
+                severity: departure_severity(policy.value),
                 message: Message::LegalBasisExpiresDuringProject {
                     valid_until,
                     project_end: application.project_period.end,
+                    refused: policy.value == OnDeparture::Refuse,
                 },
-                source: SOURCE_LEGAL_REQUIREMENT,
+                source: &policy.source,
             })
         }
         _ => {}
@@ -744,16 +749,28 @@ fn check_legal_basis<'a>(
             if !path_rules.holder_kinds.is_empty()
                 && !path_rules.holder_kinds.contains(&holder.kind) =>
         {
+            let policy = &path_rules.holder_kind_outside_list;
+            let refused = policy.value == OnDeparture::Refuse;
             findings.push(Finding {
-                code: "legal_basis_holder_kind",
-                severity: Severity::Error,
+                // Two codes: a refusal and a case for 事務局 review are handled differently.
+                code: if refused {
+                    "legal_basis_holder_kind"
+                } else {
+                    "legal_basis_holder_kind_review"
+                },
+                severity: departure_severity(policy.value),
                 message: Message::HolderKindNotAllowed {
                     holder: &holder.name,
                     kind: holder.kind,
                     path: basis.path,
                     allowed: &path_rules.holder_kinds,
+                    refused,
                 },
-                source: &path_rules.holder_kinds_source,
+                source: if refused {
+                    &path_rules.holder_kinds_source
+                } else {
+                    &policy.source
+                },
             });
         }
         Some(_) => {}
@@ -782,6 +799,82 @@ fn check_legal_basis<'a>(
             severity: Severity::Error,
             message: Message::TalentMeasuresMissing { path: basis.path },
             source: &path_rules.talent_measures_source,
+        });
+    }
+}
+
+fn departure_severity(policy: OnDeparture) -> Severity {
+    match policy {
+        OnDeparture::Refuse => Severity::Error,
+        OnDeparture::Review => Severity::Warning,
+    }
+}
+
+/// Where a project period stands against its application: the days outside the fiscal year
+/// (if the year's rule requires a single-year project) and a start before the application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectPeriodCheck {
+    /// The fiscal year's bounds when the period leaves them.
+    pub outside_fiscal_year: Option<(NaiveDate, NaiveDate)>,
+    pub starts_before_application: bool,
+}
+
+/// The project period's checks, as a pure function of the dates.
+pub fn project_period_check(
+    fiscal_year: FiscalYear,
+    within_fiscal_year: bool,
+    application_date: NaiveDate,
+    period: ProjectPeriod,
+) -> ProjectPeriodCheck {
+    let outside_fiscal_year = match (fiscal_year.start(), fiscal_year.end()) {
+        (Some(start), Some(end))
+            if within_fiscal_year && (period.start < start || period.end > end) =>
+        {
+            Some((start, end))
+        }
+        _ => None,
+    };
+    ProjectPeriodCheck {
+        outside_fiscal_year,
+        starts_before_application: period.start < application_date,
+    }
+}
+
+fn check_project_period<'a>(
+    application: &'a Application,
+    program: &'a Program,
+    findings: &mut Vec<Finding<'a>>,
+) {
+    let rule = &program.project_within_fiscal_year;
+    let check = project_period_check(
+        application.fiscal_year,
+        rule.value,
+        application.application_date,
+        application.project_period,
+    );
+    if let Some((year_start, year_end)) = check.outside_fiscal_year {
+        findings.push(Finding {
+            code: "project_outside_fiscal_year",
+            severity: Severity::Error,
+            message: Message::ProjectOutsideFiscalYear {
+                fiscal_year: application.fiscal_year,
+                start: application.project_period.start,
+                end: application.project_period.end,
+                year_start,
+                year_end,
+            },
+            source: &rule.source,
+        });
+    }
+    if check.starts_before_application {
+        findings.push(Finding {
+            code: "project_starts_before_application",
+            severity: Severity::Warning,
+            message: Message::ProjectStartsBeforeApplication {
+                start: application.project_period.start,
+                application_date: application.application_date,
+            },
+            source: &rule.source,
         });
     }
 }

@@ -71,6 +71,18 @@ pub enum Message<'a> {
     LegalBasisExpiresDuringProject {
         valid_until: NaiveDate,
         project_end: NaiveDate,
+        refused: bool,
+    },
+    ProjectOutsideFiscalYear {
+        fiscal_year: FiscalYear,
+        start: NaiveDate,
+        end: NaiveDate,
+        year_start: NaiveDate,
+        year_end: NaiveDate,
+    },
+    ProjectStartsBeforeApplication {
+        start: NaiveDate,
+        application_date: NaiveDate,
     },
     HolderNotApplicant {
         holder: &'a str,
@@ -80,6 +92,8 @@ pub enum Message<'a> {
         kind: ApplicantKind,
         path: LegalPath,
         allowed: &'a [ApplicantKind],
+        /// `false`: accepted for 事務局 review.
+        refused: bool,
     },
     GrantorNotAccepted {
         granted_by: &'a str,
@@ -328,13 +342,54 @@ impl Message<'_> {
             Message::LegalBasisExpiresDuringProject {
                 valid_until,
                 project_end,
+                refused,
+            } => {
+                say!(
+                    out,
+                    "承認等の有効期限（",
+                    show(&wareki_date(*valid_until)),
+                    "）が補助事業の終了日（",
+                    show(&wareki_date(*project_end)),
+                    "）より前です。"
+                );
+                if *refused {
+                    out.fixed("補助事業の期間中ずっと有効な承認等が必要なため、このままでは申請できません。更新（変更認定等）を受けるか、事業の終了日を有効期限内にしてください。");
+                } else {
+                    out.fixed("期間中の更新の見込みを事務局が確認します。");
+                }
+            }
+            Message::ProjectOutsideFiscalYear {
+                fiscal_year,
+                start,
+                end,
+                year_start,
+                year_end,
             } => say!(
                 out,
-                "承認等の有効期限（",
-                show(&wareki_date(*valid_until)),
-                "）が補助事業の終了日（",
-                show(&wareki_date(*project_end)),
-                "）より前です。期間中の更新の見込みを確認してください。"
+                "補助事業の期間（",
+                show(&wareki_date(*start)),
+                "〜",
+                show(&wareki_date(*end)),
+                "）が申請年度（",
+                show(fiscal_year),
+                ": ",
+                show(&wareki_date(*year_start)),
+                "〜",
+                show(&wareki_date(*year_end)),
+                "）の外にはみ出しています。単年度の予算のため、事業は",
+                show(&wareki_date(*year_end)),
+                "までに終える計画にしてください。"
+            ),
+            Message::ProjectStartsBeforeApplication {
+                start,
+                application_date,
+            } => say!(
+                out,
+                "補助事業の開始日（",
+                show(&wareki_date(*start)),
+                "）が申請日（",
+                show(&wareki_date(*application_date)),
+                "）より前です。通常、交付決定より前の経費は補助の対象になりません。開始日を確認してください。"
             ),
             Message::HolderNotApplicant { holder } => say!(
                 out,
@@ -347,6 +402,7 @@ impl Message<'_> {
                 kind,
                 path,
                 allowed,
+                refused,
             } => {
                 say!(out, fixed(path.label_ja()), "の承認等を要件にできるのは ");
                 for (index, allowed_kind) in allowed.iter().enumerate() {
@@ -363,6 +419,9 @@ impl Message<'_> {
                     fixed(kind.label_ja()),
                     "）。"
                 );
+                if !refused {
+                    out.fixed("ただし承認等を受けられる者は「等」を含む例示のため申請は受け付け、事務局が承認等（指定通知書等）の内容を確認します。");
+                }
             }
             Message::GrantorNotAccepted {
                 granted_by,

@@ -31,6 +31,15 @@ pub enum Certainty {
     Unverified,
 }
 
+/// What a rule does when an application departs from it: refuse it (an error), or accept it
+/// with a warning that sends it to 事務局 review. Chosen per rule in the year's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDeparture {
+    Refuse,
+    Review,
+}
+
 /// The rate for one award ordinal (採択回数); with `and_later`, also for every later ordinal
 /// that has no step of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,6 +207,9 @@ pub struct LegalPathRules {
     pub grantor_source: String,
     pub requires_talent_measures: bool,
     pub talent_measures_source: String,
+    /// A holder whose kind is not in `holder_kinds`: refused, or eligible with a warning for
+    /// 事務局 review (③'s list ends in 「等」, 004:265).
+    pub holder_kind_outside_list: Sourced<OnDeparture>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,6 +282,10 @@ pub struct Program {
     /// When filings are due and how a due date on a closed day moves (the `[deadlines]` table).
     pub deadlines: super::deadlines::DeadlinePolicy,
     pub application_window: Option<ApplicationWindow>,
+    /// The project must lie within the application's fiscal year (a 単年度 budget).
+    pub project_within_fiscal_year: Sourced<bool>,
+    /// A legal basis that expires before the project ends (DOMAIN.md §8 Q7).
+    pub legal_basis_expiring_during_project: Sourced<OnDeparture>,
 }
 
 impl Program {

@@ -298,6 +298,58 @@ mod tests {
         assert!(matches!(from_dir(&dir), Err(ProgramError::Io { .. })));
     }
 
+    /// The golden case's request, evaluated under the R8 file changed by `edit`.
+    fn decide_with(golden: &str, edit: impl Fn(&str) -> String) -> (bool, Vec<(String, String)>) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(golden);
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("golden")).expect("json");
+        let program = parse_program("2026.toml", &edit(r8_text())).expect("valid");
+        let application =
+            crate::contract::parse_request_value(&case["request"]).expect("valid request");
+        let ledger = crate::domain::ledger::Ledger::new();
+        let decision = crate::domain::evaluation::evaluate(&application, &ledger, &program);
+        let findings = decision
+            .findings
+            .iter()
+            .map(|f| (f.code.to_owned(), format!("{:?}", f.severity)))
+            .collect();
+        (decision.eligible, findings)
+    }
+
+    #[test]
+    fn departures_follow_the_year_file() {
+        let unchanged = |text: &str| text.to_owned();
+        let (eligible, findings) = decide_with("r8_legal_expires_during_project.json", unchanged);
+        assert!(!eligible);
+        assert!(findings.contains(&("legal_basis_expires_during_project".into(), "Error".into())));
+        let (eligible, findings) = decide_with("r8_legal_expires_during_project.json", |text| {
+            text.replacen(
+                "legal_basis_expiring_during_project = { value = \"refuse\"",
+                "legal_basis_expiring_during_project = { value = \"review\"",
+                1,
+            )
+        });
+        assert!(eligible, "{findings:?}");
+        assert!(findings.contains(&(
+            "legal_basis_expires_during_project".into(),
+            "Warning".into()
+        )));
+
+        let (eligible, findings) = decide_with("r8_legal_path3_shinkin_holder.json", unchanged);
+        assert!(eligible, "{findings:?}");
+        let (eligible, findings) = decide_with("r8_legal_path3_shinkin_holder.json", |text| {
+            text.replacen(
+                "holder_kind_outside_list = { value = \"review\"",
+                "holder_kind_outside_list = { value = \"refuse\"",
+                1,
+            )
+        });
+        assert!(!eligible);
+        assert!(findings.contains(&("legal_basis_holder_kind".into(), "Error".into())));
+    }
+
     #[test]
     fn hash_is_fnv1a() {
         assert_eq!(rules_version_hash(""), 0xcbf2_9ce4_8422_2325);

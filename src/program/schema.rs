@@ -12,8 +12,8 @@ use crate::domain::deadlines::DeadlinePolicy;
 use crate::domain::money::{Rate, Yen};
 use crate::domain::program::{
     ApplicationWindow, Certainty, CountableAwards, ExpenseCategoryRules, FrameRules, FrameSet,
-    LegalBasisRequirement, LegalPathRules, Program, RateStep, ReportSchedule, SizeLimits, SmeLimit,
-    Sourced,
+    LegalBasisRequirement, LegalPathRules, OnDeparture, Program, RateStep, ReportSchedule,
+    SizeLimits, SmeLimit, Sourced,
 };
 
 /// A failed check: the key and what is wrong with it.
@@ -63,6 +63,8 @@ pub struct RawProgram {
     countable_awards: RawCountable,
     size_limits: RawSizeLimits,
     application_window: Option<RawWindow>,
+    project_within_fiscal_year: RawSourced<bool>,
+    legal_basis_expiring_during_project: RawSourced<OnDeparture>,
     reports: RawReports,
     /// Optional: without it the defaults of `DeadlinePolicy` apply.
     deadlines: Option<RawDeadlines>,
@@ -208,6 +210,7 @@ struct RawLegalPath {
     holder_kinds: RawSourced<Vec<ApplicantKind>>,
     grantor_markers: RawSourced<Vec<String>>,
     requires_talent_measures: RawSourced<bool>,
+    holder_kind_outside_list: RawSourced<OnDeparture>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -455,6 +458,12 @@ impl RawProgram {
             change_approval_threshold,
             reports,
             application_window,
+            project_within_fiscal_year: self
+                .project_within_fiscal_year
+                .check("project_within_fiscal_year")?,
+            legal_basis_expiring_during_project: self
+                .legal_basis_expiring_during_project
+                .check("legal_basis_expiring_during_project")?,
             deadlines: match self.deadlines {
                 Some(raw) => raw.check()?,
                 None => DeadlinePolicy::default(),
@@ -552,6 +561,9 @@ impl RawLegalPath {
             grantor_source: grantor_markers.source,
             requires_talent_measures: talent.value,
             talent_measures_source: talent.source,
+            holder_kind_outside_list: self
+                .holder_kind_outside_list
+                .check(&format!("{key}.holder_kind_outside_list"))?,
         })
     }
 }
