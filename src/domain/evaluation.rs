@@ -20,9 +20,11 @@ use super::corporate_number::CorporateNumber;
 use super::ledger::{Ledger, OrganisationId, RecordedAward};
 pub use super::message::Message;
 use super::money::{Rate, Yen, calculate_subsidy};
+use super::names::normalise;
 use super::program::{
     Certainty, CompanySize, FrameRules, OnDeparture, Program, ProgramSet, RateStep,
 };
+use super::reconcile::names_look_alike;
 use super::validation::{ErrorCode, FieldErrors};
 
 /// The largest single amount accepted (1兆円): far above any grant, and small enough that no
@@ -927,6 +929,91 @@ struct PriorCount<'a> {
     counted_for: Option<&'a str>,
 }
 
+/// At most this many similar organisations are named for one applicant.
+const SIMILAR_ORGANISATIONS_NAMED: usize = 3;
+
+/// Awarded organisations whose name is close to `applicant`'s (which matches none): those the
+/// alias table marks as possibly printed for this name, then those the import's review test
+/// finds alike ([`names_look_alike`]). In id order, at most [`SIMILAR_ORGANISATIONS_NAMED`].
+pub fn similar_awarded_organisations(
+    ledger: &Ledger,
+    name: &str,
+    name_key: &str,
+) -> Vec<OrganisationId> {
+    let wanted = normalise(name);
+    let mut found: Vec<OrganisationId> = ledger.possibly_named(name_key).to_vec();
+    let mut alike: Vec<OrganisationId> = ledger
+        .names()
+        .filter(|(_, known)| names_look_alike(&wanted, known))
+        .map(|(id, _)| id)
+        .collect();
+    alike.sort();
+    for id in alike {
+        if !found.contains(&id) {
+            found.push(id);
+        }
+    }
+    found.retain(|id| !ledger.awards_of(*id).is_empty());
+    found.truncate(SIMILAR_ORGANISATIONS_NAMED);
+    found
+}
+
+/// A warning for each awarded organisation close to an unmatched applicant's name, with what
+/// its award count would make this application: never merged, never refused, for 事務局 review.
+fn push_similar_organisations<'a>(
+    application: &'a Application,
+    applicant: &'a Applicant,
+    ledger: &'a Ledger,
+    program: &'a Program,
+    frame: Frame,
+    findings: &mut Vec<Finding<'a>>,
+) {
+    let countable = &program.countable_awards;
+    for id in similar_awarded_organisations(ledger, &applicant.name, &applicant.name_key) {
+        let awards = ledger.awards_of(id);
+        let Some(latest) = awards
+            .iter()
+            .max_by_key(|recorded| recorded.award.fiscal_year)
+        else {
+            continue;
+        };
+        let prior = awards
+            .iter()
+            .filter(|recorded| {
+                countable.counts_frame(recorded.award.fiscal_year, recorded.frame())
+                    && !is_own_award(
+                        application.fiscal_year,
+                        frame,
+                        recorded.award.fiscal_year,
+                        recorded.frame(),
+                    )
+            })
+            .count();
+        let ordinal = u32::try_from(prior).unwrap_or(u32::MAX).saturating_add(1);
+        let over_cap = program
+            .award_cap
+            .as_ref()
+            .map(|cap| cap.value)
+            .filter(|cap| ordinal > *cap);
+        let rate = program
+            .frame(frame)
+            .and_then(|rules| rules.rate_for(ordinal))
+            .map(|step| step.rate);
+        findings.push(Finding {
+            code: "similar_awarded_organisation",
+            severity: Severity::Warning,
+            message: Message::SimilarAwardedOrganisation {
+                name: &applicant.name,
+                candidate: &latest.award.listed_as,
+                ordinal,
+                rate,
+                over_cap,
+            },
+            source: SOURCE_COUNT_RULE,
+        });
+    }
+}
+
 /// Whether a recorded award of `fiscal_year` under `frame` is this application itself (or a
 /// duplicate of it): an award of the application's own fiscal year in the frame being
 /// evaluated. Replaying a past year must not count the award that year's decision produced;
@@ -986,6 +1073,9 @@ fn count_prior_awards<'a>(
                 },
                 source: SOURCE_COUNT_RULE,
             });
+        }
+        if candidates.is_empty() {
+            push_similar_organisations(application, applicant, ledger, program, frame, findings);
         }
         // Several organisations share the name: take the largest count (the conservative one).
         let chosen: Option<OrganisationId> = match candidates {

@@ -119,6 +119,14 @@ pub enum Message<'a> {
     HistoryUnmatched {
         name: &'a str,
     },
+    SimilarAwardedOrganisation {
+        name: &'a str,
+        candidate: &'a str,
+        ordinal: u32,
+        rate: Option<Rate>,
+        /// The award cap, when this ordinal would exceed it.
+        over_cap: Option<u32>,
+    },
     SameYearAwardNotCounted {
         listed_as: &'a str,
         award_id: &'a str,
@@ -484,6 +492,37 @@ impl Message<'_> {
                 given(name),
                 "」はどの申請者の名称とも一致しないため数えていません。申請者の名称と揃えてください。"
             ),
+            Message::SimilarAwardedOrganisation {
+                name,
+                candidate,
+                ordinal,
+                rate,
+                over_cap,
+            } => {
+                say!(
+                    out,
+                    "「",
+                    given(name),
+                    "」は採択台帳のどの事業者とも一致しませんが、採択を受けた「",
+                    given(candidate),
+                    "」と名称が似ています。「",
+                    given(candidate),
+                    "」と同じ団体であれば採択",
+                    count((*ordinal).into()),
+                    "回目となり、"
+                );
+                match (over_cap, rate) {
+                    (Some(cap), _) => say!(
+                        out,
+                        "採択回数の上限（",
+                        count((*cap).into()),
+                        "回）を超えるため申請できません。"
+                    ),
+                    (None, Some(rate)) => say!(out, "補助率は", rate(*rate), "です。"),
+                    (None, None) => out.fixed("その回数の補助率は定められていません。"),
+                }
+                out.fixed("今回は別の団体として数えています。事務局が法人番号等で同じ団体かどうかを確認してください。");
+            }
             Message::SameYearAwardNotCounted {
                 listed_as,
                 award_id,

@@ -23,6 +23,11 @@ use crate::web::auth::Caller;
 const AWARDS_TARGET_PER_YEAR: i64 = 30;
 /// At most this many rows on one page of the pipeline.
 const PIPELINE_LIMIT: i64 = 500;
+/// Findings that send an application to 事務局 review without refusing it.
+const REVIEW_FINDINGS: &[(&str, &str)] = &[
+    ("similar_awarded_organisation", "採択を受けた団体と似た名称"),
+    ("legal_basis_holder_kind_review", "承認等を受けた者の種別"),
+];
 /// Deadlines in the main page's "next deadlines" list.
 const NEXT_DEADLINES: i64 = 10;
 
@@ -70,6 +75,8 @@ struct PipelineView {
     limited: bool,
     next_deadlines: Vec<EntryView>,
     overdue_deadlines: i64,
+    /// Applications whose decision carries a finding for 事務局 review, with its reason.
+    reviews: Vec<(Summary, &'static str)>,
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -109,6 +116,12 @@ pub async fn pipeline(
             .map(|entry| entry_view(entry, now))
             .collect();
         let overdue_deadlines = deadlines::count_open_before(&mut conn, now)?;
+        let mut reviews = Vec::new();
+        for (code, reason) in REVIEW_FINDINGS {
+            for row in repo::with_finding(&mut conn, code)? {
+                reviews.push((summary(&row, &municipalities), *reason));
+            }
+        }
         let selected = |value: &str, chosen: &Option<String>| chosen.as_deref() == Some(value);
         let year_text = filter.fiscal_year.map(|y| y.to_string());
         let municipality_text = filter.municipality_id.map(|m| m.to_string());
@@ -166,6 +179,7 @@ pub async fn pipeline(
             limited,
             next_deadlines,
             overdue_deadlines,
+            reviews,
         })
     })
     .await?;
