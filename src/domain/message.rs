@@ -17,6 +17,8 @@ use super::program::Certainty;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message<'a> {
     Static(&'static str),
+    /// A value's note from the year's file (Japanese, checked at load).
+    ValueNote(&'a str),
     FiscalYearMismatch {
         requested: FiscalYear,
         program: FiscalYear,
@@ -201,6 +203,7 @@ impl Message<'_> {
     pub(super) fn render(&self, out: &mut impl MessageSink) {
         match self {
             Message::Static(text) => out.fixed(text),
+            Message::ValueNote(note) => out.given(note),
             Message::FiscalYearMismatch { requested, program } => say!(
                 out,
                 "申請の年度（",
@@ -581,7 +584,7 @@ impl Message<'_> {
             } => {
                 let kind = match certainty {
                     Certainty::Interpretation => "資料の解釈",
-                    _ => "未確認の既定値",
+                    _ => "公募要領の公表前の暫定値",
                 };
                 say!(
                     out,

@@ -63,6 +63,11 @@ pub struct DecisionView {
     pub eligible_expenses_yen: Option<i64>,
     pub subsidy_yen: Option<i64>,
     pub findings: Vec<FindingView>,
+    /// Notes on values that are not certain, shown beside the figure they affect.
+    pub ordinal_notes: Vec<String>,
+    pub rate_notes: Vec<String>,
+    pub cap_notes: Vec<String>,
+    pub subsidy_notes: Vec<String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -125,17 +130,38 @@ pub fn decision_view(decision: &Value) -> Option<DecisionView> {
                             .and_then(Value::as_str)
                             .unwrap_or_default()
                             .to_owned(),
-                        source: finding
-                            .get("source")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned(),
+                        source: crate::program::readable_source(
+                            finding
+                                .get("source")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default(),
+                        ),
                     }
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let notes = |codes: &[&str]| -> Vec<String> {
+        decision
+            .get("findings")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|finding| {
+                finding
+                    .get("code")
+                    .and_then(Value::as_str)
+                    .is_some_and(|code| codes.contains(&code))
+            })
+            .filter_map(|finding| finding.get("message").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect()
+    };
     Some(DecisionView {
+        ordinal_notes: notes(&["joint_count_interpretation", "similar_awarded_organisation"]),
+        rate_notes: notes(&["rate_interpretation"]),
+        cap_notes: notes(&["provisional_cap"]),
+        subsidy_notes: notes(&["provisional_rounding_unit"]),
         eligible,
         award_ordinal: decision
             .get("award_ordinal")
