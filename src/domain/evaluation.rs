@@ -1028,12 +1028,13 @@ fn push_similar_organisations<'a>(
             .iter()
             .filter(|recorded| {
                 countable.counts_frame(recorded.award.fiscal_year, recorded.frame())
-                    && !is_own_award(
-                        application.fiscal_year,
-                        frame,
-                        recorded.award.fiscal_year,
-                        recorded.frame(),
-                    )
+                    && (recorded.award.from_application
+                        || !is_own_award(
+                            application.fiscal_year,
+                            frame,
+                            recorded.award.fiscal_year,
+                            recorded.frame(),
+                        ))
             })
             .count();
         let ordinal = u32::try_from(prior).unwrap_or(u32::MAX).saturating_add(1);
@@ -1087,12 +1088,13 @@ fn count_prior_awards<'a>(
 ) -> PriorCount<'a> {
     let countable = &program.countable_awards;
     let own = |recorded: &RecordedAward| {
-        is_own_award(
-            application.fiscal_year,
-            frame,
-            recorded.award.fiscal_year,
-            recorded.frame(),
-        )
+        !recorded.award.from_application
+            && is_own_award(
+                application.fiscal_year,
+                frame,
+                recorded.award.fiscal_year,
+                recorded.frame(),
+            )
     };
     let counts = |recorded: &RecordedAward| {
         countable.counts_frame(recorded.award.fiscal_year, recorded.frame()) && !own(recorded)

@@ -25,6 +25,11 @@ pub struct PastAward {
     pub frame: String,
     /// The name exactly as the award list printed it.
     pub listed_as: String,
+    /// Decided in hojokin for one of its applications (not imported from an award list). Such
+    /// an award is another application's, so it counts even in the year and frame of the one
+    /// evaluated (the application's own award is left out of the ledger by its id).
+    #[serde(default)]
+    pub from_application: bool,
 }
 
 /// An award as the ledger keeps it, with its frame code read once, not at every count.
@@ -157,6 +162,7 @@ mod tests {
             fiscal_year: 2025,
             frame: "right_hand".into(),
             listed_as: "株式会社御祓川".into(),
+            from_application: false,
         };
         assert_eq!(
             RecordedAward::new(award.clone()).frame(),

@@ -1513,6 +1513,7 @@ fn ledger_from_plan(plan: &ReconcilePlan, rows: &[AwardRow]) -> Ledger {
             fiscal_year: award.fiscal_year,
             frame: award.frame.clone(),
             listed_as: listed_as.to_owned(),
+            from_application: false,
         })
     };
     for member in &plan.award_members {
