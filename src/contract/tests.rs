@@ -203,6 +203,7 @@ fn ambiguous_ledger_names_take_the_larger_count_and_warn() {
                     fiscal_year: 2024 + year,
                     frame: if year == 0 { "general" } else { "right_hand" }.into(),
                     listed_as: name.into(),
+                    from_application: false,
                 },
             );
         }

@@ -310,18 +310,20 @@ pub fn load_ledger_excluding(
         all.push(name);
         ledger.add_organisation(OrganisationId(id), corporate_number.as_deref(), all);
     }
-    for (organisation_id, code, fiscal_year, frame, listed_as) in award_members::table
-        .inner_join(awards::table)
-        .filter(award_members::counts.eq(true))
-        .filter(awards::id.ne(excluded_award.unwrap_or(-1)))
-        .select((
-            award_members::organisation_id,
-            awards::award_code,
-            awards::fiscal_year,
-            awards::frame,
-            award_members::listed_as,
-        ))
-        .load::<(i64, String, i32, String, String)>(conn)?
+    for (organisation_id, code, fiscal_year, frame, listed_as, application_id) in
+        award_members::table
+            .inner_join(awards::table)
+            .filter(award_members::counts.eq(true))
+            .filter(awards::id.ne(excluded_award.unwrap_or(-1)))
+            .select((
+                award_members::organisation_id,
+                awards::award_code,
+                awards::fiscal_year,
+                awards::frame,
+                award_members::listed_as,
+                awards::application_id,
+            ))
+            .load::<(i64, String, i32, String, String, Option<i64>)>(conn)?
     {
         ledger.add_award(
             OrganisationId(organisation_id),
@@ -330,8 +332,14 @@ pub fn load_ledger_excluding(
                 fiscal_year,
                 frame,
                 listed_as,
+                from_application: application_id.is_some(),
             },
         );
+    }
+    // The shipped alias table's uncertain names, so that an applicant written as the probable
+    // correct spelling is warned about (never counted) as on the CLI's shipped ledger.
+    if let Ok(aliases) = crate::domain::reconcile::AliasTable::parse(crate::forms::ALIASES) {
+        crate::domain::reconcile::note_uncertain_names(&mut ledger, &aliases);
     }
     Ok(ledger)
 }

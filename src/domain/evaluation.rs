@@ -20,7 +20,11 @@ use super::corporate_number::CorporateNumber;
 use super::ledger::{Ledger, OrganisationId, RecordedAward};
 pub use super::message::Message;
 use super::money::{Rate, Yen, calculate_subsidy};
-use super::program::{Certainty, CompanySize, FrameRules, Program, ProgramSet, RateStep};
+use super::names::normalise;
+use super::program::{
+    Certainty, CompanySize, FrameRules, OnDeparture, Program, ProgramSet, RateStep,
+};
+use super::reconcile::names_look_alike;
 use super::validation::{ErrorCode, FieldErrors};
 
 /// The largest single amount accepted (1兆円): far above any grant, and small enough that no
@@ -411,13 +415,14 @@ pub fn evaluate_frame<'a>(
     }
 
     check_applicants(application, program, &mut findings);
+    check_project_period(application, program, &mut findings);
     if let Some(frame_rules) = frame_rules {
         check_partners_and_activities(application, program, frame_rules, &mut findings);
         check_legal_basis(application, program, frame_rules, &mut findings);
     }
     check_expenses(application, program, &mut findings);
 
-    let count = count_prior_awards(application, ledger, program, &mut findings);
+    let count = count_prior_awards(application, ledger, program, frame, &mut findings);
     let award_ordinal = count.prior.saturating_add(1);
     findings.push(Finding {
         code: "award_ordinal",
@@ -477,6 +482,7 @@ pub fn evaluate_frame<'a>(
                 }),
             }
             push_rate_certainty(step, &mut findings);
+            push_value_notes(application, program, rules, &mut findings);
         }
         (Some(rules), None) if over_cap.is_none() => findings.push(Finding {
             code: "no_rate_for_ordinal",
@@ -519,13 +525,59 @@ fn push_rate_certainty<'a>(step: &'a RateStep, findings: &mut Vec<Finding<'a>>) 
         findings.push(Finding {
             code: "rate_interpretation",
             severity: Severity::Info,
-            message: Message::RateInterpretation {
-                ordinal: step.ordinal,
-                rate: step.rate,
-                certainty: step.certainty,
+            message: match &step.note {
+                Some(note) => Message::ValueNote(note),
+                None => Message::RateInterpretation {
+                    ordinal: step.ordinal,
+                    rate: step.rate,
+                    certainty: step.certainty,
+                },
             },
             source: &step.source,
         });
+    }
+}
+
+/// An info finding for each value the calculation used that is not certain (an
+/// interpretation, or provisional until the 公募要領 is published), in the file's words.
+fn push_value_notes<'a>(
+    application: &'a Application,
+    program: &'a Program,
+    rules: &'a FrameRules,
+    findings: &mut Vec<Finding<'a>>,
+) {
+    let joint = application.applicants.len() > 1;
+    let used = [
+        (
+            "provisional_cap",
+            Some(&rules.cap_yen.certainty),
+            &rules.cap_yen.note,
+            &rules.cap_yen.source,
+        ),
+        (
+            "provisional_rounding_unit",
+            Some(&program.rounding_unit_yen.certainty),
+            &program.rounding_unit_yen.note,
+            &program.rounding_unit_yen.source,
+        ),
+        (
+            "joint_count_interpretation",
+            joint.then_some(&program.joint_application_count.certainty),
+            &program.joint_application_count.note,
+            &program.joint_application_count.source,
+        ),
+    ];
+    for (code, certainty, note, source) in used {
+        if let (Some(certainty), Some(note)) = (certainty, note)
+            && *certainty != Certainty::Certain
+        {
+            findings.push(Finding {
+                code,
+                severity: Severity::Info,
+                message: Message::ValueNote(note),
+                source,
+            });
+        }
     }
 }
 
@@ -714,14 +766,16 @@ fn check_legal_basis<'a>(
             source: SOURCE_LEGAL_REQUIREMENT,
         }),
         Some(valid_until) if valid_until < application.project_period.end => {
+            let policy = &program.legal_basis_expiring_during_project;
             findings.push(Finding {
                 code: "legal_basis_expires_during_project",
-                severity: Severity::Warning,
+                severity: departure_severity(policy.value),
                 message: Message::LegalBasisExpiresDuringProject {
                     valid_until,
                     project_end: application.project_period.end,
+                    refused: policy.value == OnDeparture::Refuse,
                 },
-                source: SOURCE_LEGAL_REQUIREMENT,
+                source: &policy.source,
             })
         }
         _ => {}
@@ -744,16 +798,28 @@ fn check_legal_basis<'a>(
             if !path_rules.holder_kinds.is_empty()
                 && !path_rules.holder_kinds.contains(&holder.kind) =>
         {
+            let policy = &path_rules.holder_kind_outside_list;
+            let refused = policy.value == OnDeparture::Refuse;
             findings.push(Finding {
-                code: "legal_basis_holder_kind",
-                severity: Severity::Error,
+                // Two codes: a refusal and a case for 事務局 review are handled differently.
+                code: if refused {
+                    "legal_basis_holder_kind"
+                } else {
+                    "legal_basis_holder_kind_review"
+                },
+                severity: departure_severity(policy.value),
                 message: Message::HolderKindNotAllowed {
                     holder: &holder.name,
                     kind: holder.kind,
                     path: basis.path,
                     allowed: &path_rules.holder_kinds,
+                    refused,
                 },
-                source: &path_rules.holder_kinds_source,
+                source: if refused {
+                    &path_rules.holder_kinds_source
+                } else {
+                    &policy.source
+                },
             });
         }
         Some(_) => {}
@@ -782,6 +848,82 @@ fn check_legal_basis<'a>(
             severity: Severity::Error,
             message: Message::TalentMeasuresMissing { path: basis.path },
             source: &path_rules.talent_measures_source,
+        });
+    }
+}
+
+fn departure_severity(policy: OnDeparture) -> Severity {
+    match policy {
+        OnDeparture::Refuse => Severity::Error,
+        OnDeparture::Review => Severity::Warning,
+    }
+}
+
+/// Where a project period stands against its application: the days outside the fiscal year
+/// (if the year's rule requires a single-year project) and a start before the application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectPeriodCheck {
+    /// The fiscal year's bounds when the period leaves them.
+    pub outside_fiscal_year: Option<(NaiveDate, NaiveDate)>,
+    pub starts_before_application: bool,
+}
+
+/// The project period's checks, as a pure function of the dates.
+pub fn project_period_check(
+    fiscal_year: FiscalYear,
+    within_fiscal_year: bool,
+    application_date: NaiveDate,
+    period: ProjectPeriod,
+) -> ProjectPeriodCheck {
+    let outside_fiscal_year = match (fiscal_year.start(), fiscal_year.end()) {
+        (Some(start), Some(end))
+            if within_fiscal_year && (period.start < start || period.end > end) =>
+        {
+            Some((start, end))
+        }
+        _ => None,
+    };
+    ProjectPeriodCheck {
+        outside_fiscal_year,
+        starts_before_application: period.start < application_date,
+    }
+}
+
+fn check_project_period<'a>(
+    application: &'a Application,
+    program: &'a Program,
+    findings: &mut Vec<Finding<'a>>,
+) {
+    let rule = &program.project_within_fiscal_year;
+    let check = project_period_check(
+        application.fiscal_year,
+        rule.value,
+        application.application_date,
+        application.project_period,
+    );
+    if let Some((year_start, year_end)) = check.outside_fiscal_year {
+        findings.push(Finding {
+            code: "project_outside_fiscal_year",
+            severity: Severity::Error,
+            message: Message::ProjectOutsideFiscalYear {
+                fiscal_year: application.fiscal_year,
+                start: application.project_period.start,
+                end: application.project_period.end,
+                year_start,
+                year_end,
+            },
+            source: &rule.source,
+        });
+    }
+    if check.starts_before_application {
+        findings.push(Finding {
+            code: "project_starts_before_application",
+            severity: Severity::Warning,
+            message: Message::ProjectStartsBeforeApplication {
+                start: application.project_period.start,
+                application_date: application.application_date,
+            },
+            source: &rule.source,
         });
     }
 }
@@ -834,18 +976,128 @@ struct PriorCount<'a> {
     counted_for: Option<&'a str>,
 }
 
+/// At most this many similar organisations are named for one applicant.
+const SIMILAR_ORGANISATIONS_NAMED: usize = 3;
+
+/// Awarded organisations whose name is close to `applicant`'s (which matches none): those the
+/// alias table marks as possibly printed for this name, then those the import's review test
+/// finds alike ([`names_look_alike`]). In id order, at most [`SIMILAR_ORGANISATIONS_NAMED`].
+pub fn similar_awarded_organisations(
+    ledger: &Ledger,
+    name: &str,
+    name_key: &str,
+) -> Vec<OrganisationId> {
+    let wanted = normalise(name);
+    let mut found: Vec<OrganisationId> = ledger.possibly_named(name_key).to_vec();
+    let mut alike: Vec<OrganisationId> = ledger
+        .names()
+        .filter(|(_, known)| names_look_alike(&wanted, known))
+        .map(|(id, _)| id)
+        .collect();
+    alike.sort();
+    for id in alike {
+        if !found.contains(&id) {
+            found.push(id);
+        }
+    }
+    found.retain(|id| !ledger.awards_of(*id).is_empty());
+    found.truncate(SIMILAR_ORGANISATIONS_NAMED);
+    found
+}
+
+/// A warning for each awarded organisation close to an unmatched applicant's name, with what
+/// its award count would make this application: never merged, never refused, for 事務局 review.
+fn push_similar_organisations<'a>(
+    application: &'a Application,
+    applicant: &'a Applicant,
+    ledger: &'a Ledger,
+    program: &'a Program,
+    frame: Frame,
+    findings: &mut Vec<Finding<'a>>,
+) {
+    let countable = &program.countable_awards;
+    for id in similar_awarded_organisations(ledger, &applicant.name, &applicant.name_key) {
+        let awards = ledger.awards_of(id);
+        let Some(latest) = awards
+            .iter()
+            .max_by_key(|recorded| recorded.award.fiscal_year)
+        else {
+            continue;
+        };
+        let prior = awards
+            .iter()
+            .filter(|recorded| {
+                countable.counts_frame(recorded.award.fiscal_year, recorded.frame())
+                    && (recorded.award.from_application
+                        || !is_own_award(
+                            application.fiscal_year,
+                            frame,
+                            recorded.award.fiscal_year,
+                            recorded.frame(),
+                        ))
+            })
+            .count();
+        let ordinal = u32::try_from(prior).unwrap_or(u32::MAX).saturating_add(1);
+        let over_cap = program
+            .award_cap
+            .as_ref()
+            .map(|cap| cap.value)
+            .filter(|cap| ordinal > *cap);
+        let rate = program
+            .frame(frame)
+            .and_then(|rules| rules.rate_for(ordinal))
+            .map(|step| step.rate);
+        findings.push(Finding {
+            code: "similar_awarded_organisation",
+            severity: Severity::Warning,
+            message: Message::SimilarAwardedOrganisation {
+                name: &applicant.name,
+                candidate: &latest.award.listed_as,
+                ordinal,
+                rate,
+                over_cap,
+            },
+            source: SOURCE_COUNT_RULE,
+        });
+    }
+}
+
+/// Whether a recorded award of `fiscal_year` under `frame` is this application itself (or a
+/// duplicate of it): an award of the application's own fiscal year in the frame being
+/// evaluated. Replaying a past year must not count the award that year's decision produced;
+/// an award of the same year in another frame is a different award and still counts (R8's
+/// rule counts 「令和8年度の本事業」 awards of either frame, 004:134).
+pub fn is_own_award(
+    application_year: FiscalYear,
+    evaluated_frame: Frame,
+    award_year: i32,
+    award_frame: Option<Frame>,
+) -> bool {
+    award_year == application_year.0 && award_frame == Some(evaluated_frame)
+}
+
 /// Counts each applicant's countable past awards (ledger plus the request's history) and
-/// takes the largest: the award ordinal is one more than that. The awards found are pushed
-/// onto `awards` (empty).
+/// takes the largest: the award ordinal is one more than that. An award of the application's
+/// own year and frame is not a prior award ([`is_own_award`]); it is reported, not counted.
 fn count_prior_awards<'a>(
     application: &'a Application,
     ledger: &'a Ledger,
     program: &'a Program,
+    frame: Frame,
     findings: &mut Vec<Finding<'a>>,
 ) -> PriorCount<'a> {
     let countable = &program.countable_awards;
+    let own = |recorded: &RecordedAward| {
+        !recorded.award.from_application
+            && is_own_award(
+                application.fiscal_year,
+                frame,
+                recorded.award.fiscal_year,
+                recorded.frame(),
+            )
+    };
     let counts = |recorded: &RecordedAward| {
-        countable.counts_frame(recorded.award.fiscal_year, recorded.frame())
+        countable.counts_frame(recorded.award.fiscal_year, recorded.frame()) && !own(recorded)
     };
     let mut result = PriorCount {
         prior: 0,
@@ -871,6 +1123,9 @@ fn count_prior_awards<'a>(
                 source: SOURCE_COUNT_RULE,
             });
         }
+        if candidates.is_empty() {
+            push_similar_organisations(application, applicant, ledger, program, frame, findings);
+        }
         // Several organisations share the name: take the largest count (the conservative one).
         let chosen: Option<OrganisationId> = match candidates {
             [only] => Some(*only),
@@ -883,6 +1138,19 @@ fn count_prior_awards<'a>(
             }),
         };
         let ledger_awards = chosen.map_or(&[][..], |id| ledger.awards_of(id));
+        for recorded in ledger_awards.iter().filter(|recorded| own(recorded)) {
+            findings.push(Finding {
+                code: "same_year_award_not_counted",
+                severity: Severity::Info,
+                message: Message::SameYearAwardNotCounted {
+                    listed_as: &recorded.award.listed_as,
+                    award_id: &recorded.award.award_id,
+                    fiscal_year: application.fiscal_year,
+                    frame,
+                },
+                source: SOURCE_COUNT_RULE,
+            });
+        }
         let mut count: u32 = 0;
         for recorded in ledger_awards.iter().filter(|recorded| counts(recorded)) {
             let award = &recorded.award;
@@ -900,11 +1168,17 @@ fn count_prior_awards<'a>(
             .iter()
             .filter(|entry| entry.name_key == applicant.name_key)
         {
+            let own_entry = is_own_award(
+                application.fiscal_year,
+                frame,
+                entry.fiscal_year.0,
+                Some(entry.frame),
+            );
             let frame = entry.frame.as_str();
             let already_in_ledger = ledger_awards.iter().any(|recorded| {
                 recorded.award.fiscal_year == entry.fiscal_year.0 && recorded.award.frame == frame
             });
-            if already_in_ledger || !countable.counts(entry.fiscal_year.0, frame) {
+            if already_in_ledger || own_entry || !countable.counts(entry.fiscal_year.0, frame) {
                 continue;
             }
             count = count.saturating_add(1);

@@ -8,7 +8,7 @@ use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 
 use super::codes::Frame;
-use super::names::org_key;
+use super::names::{NormalisedName, normalise, org_key};
 
 /// Identity of an organisation in the ledger: the database id, or any stable number in tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -25,6 +25,11 @@ pub struct PastAward {
     pub frame: String,
     /// The name exactly as the award list printed it.
     pub listed_as: String,
+    /// Decided in hojokin for one of its applications (not imported from an award list). Such
+    /// an award is another application's, so it counts even in the year and frame of the one
+    /// evaluated (the application's own award is left out of the ledger by its id).
+    #[serde(default)]
+    pub from_application: bool,
 }
 
 /// An award as the ledger keeps it, with its frame code read once, not at every count.
@@ -58,6 +63,12 @@ pub struct Ledger {
     // that the engine can take the most conservative count and say so.
     by_name_key: HashMap<String, Vec<OrganisationId>, FxBuildHasher>,
     awards: HashMap<OrganisationId, Vec<RecordedAward>, FxBuildHasher>,
+    /// Every name registered, normalised once, for the search of similar names
+    /// ([`Ledger::names`]) when an applicant matches no organisation.
+    names: Vec<(OrganisationId, NormalisedName)>,
+    /// Names an organisation was possibly printed for (`[[uncertain]]` in the alias table:
+    /// 「株式会社えぼく」 possibly 「株式会社えぽっく」), by name key. Never used to count.
+    possible_names: HashMap<String, Vec<OrganisationId>, FxBuildHasher>,
 }
 
 impl Ledger {
@@ -82,6 +93,7 @@ impl Ledger {
             let ids = self.by_name_key.entry(org_key(name.as_ref())).or_default();
             if !ids.contains(&id) {
                 ids.push(id);
+                self.names.push((id, normalise(name.as_ref())));
             }
         }
         self.awards.entry(id).or_default();
@@ -109,6 +121,27 @@ impl Ledger {
             .unwrap_or(&[])
     }
 
+    /// Records that `id`'s printed name may be a misprint of `name` (a review item, not an alias).
+    pub fn add_possible_name(&mut self, id: OrganisationId, name: &str) {
+        let ids = self.possible_names.entry(org_key(name)).or_default();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+
+    /// The organisations whose printed name may be a misprint of the name with this key.
+    pub fn possibly_named(&self, name_key: &str) -> &[OrganisationId] {
+        self.possible_names
+            .get(name_key)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Every registered name, normalised, with its organisation.
+    pub fn names(&self) -> impl Iterator<Item = (OrganisationId, &NormalisedName)> {
+        self.names.iter().map(|(id, name)| (*id, name))
+    }
+
     pub fn awards_of(&self, id: OrganisationId) -> &[RecordedAward] {
         self.awards.get(&id).map(Vec::as_slice).unwrap_or(&[])
     }
@@ -129,6 +162,7 @@ mod tests {
             fiscal_year: 2025,
             frame: "right_hand".into(),
             listed_as: "株式会社御祓川".into(),
+            from_application: false,
         };
         assert_eq!(
             RecordedAward::new(award.clone()).frame(),

@@ -17,6 +17,8 @@ use super::program::Certainty;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message<'a> {
     Static(&'static str),
+    /// A value's note from the year's file (Japanese, checked at load).
+    ValueNote(&'a str),
     FiscalYearMismatch {
         requested: FiscalYear,
         program: FiscalYear,
@@ -71,6 +73,18 @@ pub enum Message<'a> {
     LegalBasisExpiresDuringProject {
         valid_until: NaiveDate,
         project_end: NaiveDate,
+        refused: bool,
+    },
+    ProjectOutsideFiscalYear {
+        fiscal_year: FiscalYear,
+        start: NaiveDate,
+        end: NaiveDate,
+        year_start: NaiveDate,
+        year_end: NaiveDate,
+    },
+    ProjectStartsBeforeApplication {
+        start: NaiveDate,
+        application_date: NaiveDate,
     },
     HolderNotApplicant {
         holder: &'a str,
@@ -80,6 +94,8 @@ pub enum Message<'a> {
         kind: ApplicantKind,
         path: LegalPath,
         allowed: &'a [ApplicantKind],
+        /// `false`: accepted for 事務局 review.
+        refused: bool,
     },
     GrantorNotAccepted {
         granted_by: &'a str,
@@ -104,6 +120,20 @@ pub enum Message<'a> {
     },
     HistoryUnmatched {
         name: &'a str,
+    },
+    SimilarAwardedOrganisation {
+        name: &'a str,
+        candidate: &'a str,
+        ordinal: u32,
+        rate: Option<Rate>,
+        /// The award cap, when this ordinal would exceed it.
+        over_cap: Option<u32>,
+    },
+    SameYearAwardNotCounted {
+        listed_as: &'a str,
+        award_id: &'a str,
+        fiscal_year: FiscalYear,
+        frame: Frame,
     },
     AwardOrdinal {
         ordinal: u32,
@@ -173,6 +203,7 @@ impl Message<'_> {
     pub(super) fn render(&self, out: &mut impl MessageSink) {
         match self {
             Message::Static(text) => out.fixed(text),
+            Message::ValueNote(note) => out.given(note),
             Message::FiscalYearMismatch { requested, program } => say!(
                 out,
                 "申請の年度（",
@@ -322,13 +353,54 @@ impl Message<'_> {
             Message::LegalBasisExpiresDuringProject {
                 valid_until,
                 project_end,
+                refused,
+            } => {
+                say!(
+                    out,
+                    "承認等の有効期限（",
+                    show(&wareki_date(*valid_until)),
+                    "）が補助事業の終了日（",
+                    show(&wareki_date(*project_end)),
+                    "）より前です。"
+                );
+                if *refused {
+                    out.fixed("補助事業の期間中ずっと有効な承認等が必要なため、このままでは申請できません。更新（変更認定等）を受けるか、事業の終了日を有効期限内にしてください。");
+                } else {
+                    out.fixed("期間中の更新の見込みを事務局が確認します。");
+                }
+            }
+            Message::ProjectOutsideFiscalYear {
+                fiscal_year,
+                start,
+                end,
+                year_start,
+                year_end,
             } => say!(
                 out,
-                "承認等の有効期限（",
-                show(&wareki_date(*valid_until)),
-                "）が補助事業の終了日（",
-                show(&wareki_date(*project_end)),
-                "）より前です。期間中の更新の見込みを確認してください。"
+                "補助事業の期間（",
+                show(&wareki_date(*start)),
+                "〜",
+                show(&wareki_date(*end)),
+                "）が申請年度（",
+                show(fiscal_year),
+                ": ",
+                show(&wareki_date(*year_start)),
+                "〜",
+                show(&wareki_date(*year_end)),
+                "）の外にはみ出しています。単年度の予算のため、事業は",
+                show(&wareki_date(*year_end)),
+                "までに終える計画にしてください。"
+            ),
+            Message::ProjectStartsBeforeApplication {
+                start,
+                application_date,
+            } => say!(
+                out,
+                "補助事業の開始日（",
+                show(&wareki_date(*start)),
+                "）が申請日（",
+                show(&wareki_date(*application_date)),
+                "）より前です。通常、交付決定より前の経費は補助の対象になりません。開始日を確認してください。"
             ),
             Message::HolderNotApplicant { holder } => say!(
                 out,
@@ -341,6 +413,7 @@ impl Message<'_> {
                 kind,
                 path,
                 allowed,
+                refused,
             } => {
                 say!(out, fixed(path.label_ja()), "の承認等を要件にできるのは ");
                 for (index, allowed_kind) in allowed.iter().enumerate() {
@@ -357,6 +430,9 @@ impl Message<'_> {
                     fixed(kind.label_ja()),
                     "）。"
                 );
+                if !refused {
+                    out.fixed("ただし承認等を受けられる者は「等」を含む例示のため申請は受け付け、事務局が承認等（指定通知書等）の内容を確認します。");
+                }
             }
             Message::GrantorNotAccepted {
                 granted_by,
@@ -419,6 +495,54 @@ impl Message<'_> {
                 given(name),
                 "」はどの申請者の名称とも一致しないため数えていません。申請者の名称と揃えてください。"
             ),
+            Message::SimilarAwardedOrganisation {
+                name,
+                candidate,
+                ordinal,
+                rate,
+                over_cap,
+            } => {
+                say!(
+                    out,
+                    "「",
+                    given(name),
+                    "」は採択台帳のどの事業者とも一致しませんが、採択を受けた「",
+                    given(candidate),
+                    "」と名称が似ています。「",
+                    given(candidate),
+                    "」と同じ団体であれば採択",
+                    count((*ordinal).into()),
+                    "回目となり、"
+                );
+                match (over_cap, rate) {
+                    (Some(cap), _) => say!(
+                        out,
+                        "採択回数の上限（",
+                        count((*cap).into()),
+                        "回）を超えるため申請できません。"
+                    ),
+                    (None, Some(rate)) => say!(out, "補助率は", rate(*rate), "です。"),
+                    (None, None) => out.fixed("その回数の補助率は定められていません。"),
+                }
+                out.fixed("今回は別の団体として数えています。事務局が法人番号等で同じ団体かどうかを確認してください。");
+            }
+            Message::SameYearAwardNotCounted {
+                listed_as,
+                award_id,
+                fiscal_year,
+                frame,
+            } => say!(
+                out,
+                "採択台帳の",
+                show(fiscal_year),
+                "・",
+                fixed(frame.label_ja()),
+                "の採択（",
+                given(award_id),
+                "「",
+                given(listed_as),
+                "」）は、同じ年度・同じ枠の今回の申請そのもの（又はその重複）のため、過去の採択として数えていません。"
+            ),
             Message::AwardOrdinal {
                 ordinal,
                 counted_for,
@@ -460,7 +584,7 @@ impl Message<'_> {
             } => {
                 let kind = match certainty {
                     Certainty::Interpretation => "資料の解釈",
-                    _ => "未確認の既定値",
+                    _ => "公募要領の公表前の暫定値",
                 };
                 say!(
                     out,

@@ -18,5 +18,6 @@ pub mod money;
 pub mod names;
 pub mod program;
 pub mod reconcile;
+pub mod sources;
 pub mod validation;
 pub mod workflow;

@@ -12,11 +12,43 @@ use super::calendar::FiscalYear;
 use super::codes::{ApplicantKind, ExpenseCategory, Frame, Industry, LegalPath, PartnerKind};
 use super::money::{Rate, Yen};
 
-/// A value and where it comes from (seed `file:line`, or a URL).
+/// A value, where it comes from (seed `file:line`, or a URL), how sure that source is, and a
+/// note in Japanese for the people who read the value (required when it is not certain).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sourced<T> {
     pub value: T,
     pub source: String,
+    pub certainty: Certainty,
+    pub note: Option<String>,
+}
+
+impl<T> Sourced<T> {
+    /// A certain value without a note (tests and defaults).
+    pub fn certain(value: T, source: impl Into<String>) -> Self {
+        Sourced {
+            value,
+            source: source.into(),
+            certainty: Certainty::Certain,
+            note: None,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Sourced<U> {
+        Sourced {
+            value: f(self.value),
+            source: self.source,
+            certainty: self.certainty,
+            note: self.note,
+        }
+    }
+}
+
+/// How a joint application (連名) is counted for the award ordinal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JointCount {
+    /// By the member with the most countable awards (DOMAIN.md §8 Q1).
+    MostAwardedMember,
 }
 
 /// How sure the sources are about a value (DOMAIN.md marks each).
@@ -27,8 +59,19 @@ pub enum Certainty {
     Certain,
     /// Read from a source that leaves it open; the file's comment names the alternative.
     Interpretation,
-    /// No source; a default from the general METI pattern.
-    Unverified,
+    /// No source yet (the 公募要領 is not published): a default or a value carried over,
+    /// used until the official text settles it.
+    #[serde(alias = "unverified")]
+    Provisional,
+}
+
+/// What a rule does when an application departs from it: refuse it (an error), or accept it
+/// with a warning that sends it to 事務局 review. Chosen per rule in the year's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDeparture {
+    Refuse,
+    Review,
 }
 
 /// The rate for one award ordinal (採択回数); with `and_later`, also for every later ordinal
@@ -40,6 +83,8 @@ pub struct RateStep {
     pub and_later: bool,
     pub certainty: Certainty,
     pub source: String,
+    /// Why the rate is not certain, in Japanese.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,6 +243,9 @@ pub struct LegalPathRules {
     pub grantor_source: String,
     pub requires_talent_measures: bool,
     pub talent_measures_source: String,
+    /// A holder whose kind is not in `holder_kinds`: refused, or eligible with a warning for
+    /// 事務局 review (③'s list ends in 「等」, 004:265).
+    pub holder_kind_outside_list: Sourced<OnDeparture>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,6 +318,11 @@ pub struct Program {
     /// When filings are due and how a due date on a closed day moves (the `[deadlines]` table).
     pub deadlines: super::deadlines::DeadlinePolicy,
     pub application_window: Option<ApplicationWindow>,
+    /// The project must lie within the application's fiscal year (a 単年度 budget).
+    pub project_within_fiscal_year: Sourced<bool>,
+    /// A legal basis that expires before the project ends (DOMAIN.md §8 Q7).
+    pub legal_basis_expiring_during_project: Sourced<OnDeparture>,
+    pub joint_application_count: Sourced<JointCount>,
 }
 
 impl Program {
@@ -363,6 +416,7 @@ mod tests {
             and_later,
             certainty: Certainty::Certain,
             source: String::new(),
+            note: None,
         }
     }
 
@@ -373,10 +427,7 @@ mod tests {
             printed_labels: vec!["法制度連携枠".into()],
             source: String::new(),
             rates,
-            cap_yen: Sourced {
-                value: Yen::new(10_000_000),
-                source: String::new(),
-            },
+            cap_yen: Sourced::certain(Yen::new(10_000_000), ""),
             required_partner_kinds: None,
             requires_executive_internship: None,
             legal_basis: None,
@@ -416,10 +467,7 @@ mod tests {
                 max_employees: 50,
             }],
             sme_source: String::new(),
-            midsize_max_employees: Sourced {
-                value: 2_000,
-                source: String::new(),
-            },
+            midsize_max_employees: Sourced::certain(2_000, ""),
         };
         let retail = Industry::Retail;
         assert_eq!(limits.classify(retail, None, 50), CompanySize::Sme);

@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::ledger::{Ledger, OrganisationId, PastAward};
-use super::names::{NormalisedName, edit_distance, normalise};
+use super::names::{NormalisedName, edit_distance, normalise, org_key};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReconcileReport {
@@ -1402,6 +1402,24 @@ impl<'a> Run<'a> {
     }
 }
 
+/// Whether two different names look alike enough for a person to check that they are one
+/// organisation: the test the import's review queue applies (another legal form of the same
+/// core, a shared brand, or a spelling within a few edits). Equal names are not "alike".
+pub fn names_look_alike(name: &NormalisedName, other: &NormalisedName) -> bool {
+    name.key() != other.key() && resemblance(name, name.brand_key().as_deref(), other).is_some()
+}
+
+/// Marks, in a ledger, each organisation printed under an `[[uncertain]]` name of the alias
+/// table as possibly named what the table says (its review item's candidate).
+pub fn note_uncertain_names(ledger: &mut Ledger, aliases: &AliasTable) {
+    for uncertain in &aliases.uncertain {
+        let holders = ledger.find(None, &org_key(&uncertain.name)).to_vec();
+        for id in holders {
+            ledger.add_possible_name(id, &uncertain.possibly);
+        }
+    }
+}
+
 /// How a known name resembles the printed one, if it does enough to ask a person.
 fn resemblance(
     printed: &NormalisedName,
@@ -1469,7 +1487,9 @@ pub fn ledger_from_award_list(
     let aliases = AliasTable::parse(aliases_toml)?;
     let rows = parse_award_list(csv, frame_code)?;
     let plan = reconcile(&rows, &[], &aliases);
-    Ok((ledger_from_plan(&plan, &rows), plan.report))
+    let mut ledger = ledger_from_plan(&plan, &rows);
+    note_uncertain_names(&mut ledger, &aliases);
+    Ok((ledger, plan.report))
 }
 
 fn ledger_from_plan(plan: &ReconcilePlan, rows: &[AwardRow]) -> Ledger {
@@ -1493,6 +1513,7 @@ fn ledger_from_plan(plan: &ReconcilePlan, rows: &[AwardRow]) -> Ledger {
             fiscal_year: award.fiscal_year,
             frame: award.frame.clone(),
             listed_as: listed_as.to_owned(),
+            from_application: false,
         })
     };
     for member in &plan.award_members {
@@ -1528,7 +1549,6 @@ fn ledger_from_plan(plan: &ReconcilePlan, rows: &[AwardRow]) -> Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::names::org_key;
 
     const AWARDS: &str = include_str!("../../forms/awards/awards-r4-r7.csv");
     const ALIASES: &str = include_str!("../../forms/aliases.toml");

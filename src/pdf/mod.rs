@@ -120,7 +120,7 @@ pub fn judge(
                 }
                 .to_owned(),
                 message: finding.message.to_string(),
-                source: finding.source.to_owned(),
+                source: crate::program::readable_source(finding.source),
             })
             .collect(),
         rules_version: decision.rules_version.to_owned(),

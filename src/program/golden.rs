@@ -2,7 +2,8 @@
 //!
 //! Each case is `{"name", "ledger": "empty"|"shipped", "request", "expect"}`. `expect` holds the
 //! decision's figures and the finding codes that must (`findings`) or must not
-//! (`absent_findings`) appear, or `field_errors` (path → codes) for a request that must not parse.
+//! (`absent_findings`) appear, texts the finding of a code must say (`message_contains`: pairs
+//! of code and text), or `field_errors` (path → codes) for a request that must not parse.
 //! `shipped` cases run against the award ledger built from `forms/awards/awards-r4-r7.csv` and
 //! `forms/aliases.toml`.
 
@@ -129,6 +130,23 @@ fn check_case(file: &str, case: &Value, programs: &ProgramSet, ledger: &Ledger) 
     for code in expect["absent_findings"].as_array().into_iter().flatten() {
         if codes.iter().any(|actual| Some(*actual) == code.as_str()) {
             problems.push(format!("{file}: finding {code} must not appear"));
+        }
+    }
+    // `message_contains`: [[code, text]]: the finding with that code says that text.
+    for pair in expect["message_contains"].as_array().into_iter().flatten() {
+        let (code, text) = (pair[0].as_str(), pair[1].as_str().unwrap_or_default());
+        let said = actual["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|finding| finding["code"].as_str() == code)
+            .any(|finding| {
+                finding["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(text))
+            });
+        if !said {
+            problems.push(format!("{file}: no {code:?} finding says {text:?}"));
         }
     }
     if let Some(expected) = expect.get("prior_award_ids") {

@@ -132,6 +132,21 @@ impl ProgramSet {
     }
 }
 
+/// The source register shipped in `forms/sources.toml`, read once. An unreadable register
+/// (a broken build) gives an empty one: citations then show as the system's default.
+pub fn source_register() -> &'static crate::domain::sources::SourceRegister {
+    static REGISTER: std::sync::OnceLock<crate::domain::sources::SourceRegister> =
+        std::sync::OnceLock::new();
+    REGISTER.get_or_init(|| {
+        toml::from_str(include_str!("../../forms/sources.toml")).unwrap_or_default()
+    })
+}
+
+/// A raw citation as people read it, by the shipped register.
+pub fn readable_source(raw: &str) -> String {
+    source_register().readable(raw)
+}
+
 /// The award ledger of the lists shipped in `forms/awards/`, built in memory without a
 /// database (for `hojokin evaluate --ledger shipped`, the benchmarks and the golden cases).
 pub fn shipped_ledger(
@@ -288,6 +303,22 @@ mod tests {
     }
 
     #[test]
+    fn a_value_that_is_not_certain_needs_a_japanese_note() {
+        let cap_note = "note = \"令和8年度の補助上限額は公募要領の公表前のため、令和7年度の額（13,000,000円）を暫定的に用いています。\"";
+        assert!(r8_text().contains(cap_note));
+        let without = r8_text().replacen(&format!(", {cap_note}"), "", 1);
+        expect_rule_error(&without, "cap_yen");
+        let english = r8_text().replacen(cap_note, "note = \"R7 value carried over\"", 1);
+        expect_rule_error(&english, "cap_yen");
+        let r8 = parse_program("2026.toml", r8_text()).expect("valid");
+        let cap = &r8.frame(Frame::RightHand).expect("右腕").cap_yen;
+        assert_eq!(
+            cap.certainty,
+            crate::domain::program::Certainty::Provisional
+        );
+    }
+
+    #[test]
     fn loads_an_override_directory() {
         let dir = std::env::temp_dir().join(format!("hojokin-programs-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -296,6 +327,93 @@ mod tests {
         assert_eq!(set.iter().count(), 1);
         std::fs::remove_dir_all(&dir).expect("clean up");
         assert!(matches!(from_dir(&dir), Err(ProgramError::Io { .. })));
+    }
+
+    /// The golden case's request, evaluated under the R8 file changed by `edit`.
+    fn decide_with(golden: &str, edit: impl Fn(&str) -> String) -> (bool, Vec<(String, String)>) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(golden);
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("golden")).expect("json");
+        let program = parse_program("2026.toml", &edit(r8_text())).expect("valid");
+        let application =
+            crate::contract::parse_request_value(&case["request"]).expect("valid request");
+        let ledger = crate::domain::ledger::Ledger::new();
+        let decision = crate::domain::evaluation::evaluate(&application, &ledger, &program);
+        let findings = decision
+            .findings
+            .iter()
+            .map(|f| (f.code.to_owned(), format!("{:?}", f.severity)))
+            .collect();
+        (decision.eligible, findings)
+    }
+
+    #[test]
+    fn departures_follow_the_year_file() {
+        let unchanged = |text: &str| text.to_owned();
+        let (eligible, findings) = decide_with("r8_legal_expires_during_project.json", unchanged);
+        assert!(!eligible);
+        assert!(findings.contains(&("legal_basis_expires_during_project".into(), "Error".into())));
+        let (eligible, findings) = decide_with("r8_legal_expires_during_project.json", |text| {
+            text.replacen(
+                "legal_basis_expiring_during_project = { value = \"refuse\"",
+                "legal_basis_expiring_during_project = { value = \"review\"",
+                1,
+            )
+        });
+        assert!(eligible, "{findings:?}");
+        assert!(findings.contains(&(
+            "legal_basis_expires_during_project".into(),
+            "Warning".into()
+        )));
+
+        let (eligible, findings) = decide_with("r8_legal_path3_shinkin_holder.json", unchanged);
+        assert!(eligible, "{findings:?}");
+        let (eligible, findings) = decide_with("r8_legal_path3_shinkin_holder.json", |text| {
+            text.replacen(
+                "holder_kind_outside_list = { value = \"review\"",
+                "holder_kind_outside_list = { value = \"refuse\"",
+                1,
+            )
+        });
+        assert!(!eligible);
+        assert!(findings.contains(&("legal_basis_holder_kind".into(), "Error".into())));
+    }
+
+    #[test]
+    fn the_source_register_names_every_cited_document() {
+        let register: crate::domain::sources::SourceRegister =
+            toml::from_str(include_str!("../../forms/sources.toml")).expect("valid register");
+        assert_eq!(
+            readable_source("004_4db6bae2530d025b.txt:134"),
+            "経済産業省「地域の人事部について」（2026年1月） 134行"
+        );
+        // Every seed file and URL a programme file cites is registered.
+        for (file, text) in EMBEDDED {
+            for citation in text
+                .split("source = \"")
+                .skip(1)
+                .filter_map(|piece| piece.split('"').next())
+                .flat_map(|piece| piece.split(';'))
+                .map(str::trim)
+                .filter(|c| c.starts_with("http") || c.contains(".txt:"))
+            {
+                let head = citation.split([' ', ':']).next().unwrap_or_default();
+                let head = if citation.starts_with("http") {
+                    citation.split(' ').next().unwrap_or_default()
+                } else {
+                    head
+                };
+                assert!(
+                    register
+                        .sources
+                        .iter()
+                        .any(|entry| head.starts_with(&entry.key)),
+                    "{file}: {citation} is not in forms/sources.toml"
+                );
+            }
+        }
     }
 
     #[test]

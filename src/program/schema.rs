@@ -12,8 +12,8 @@ use crate::domain::deadlines::DeadlinePolicy;
 use crate::domain::money::{Rate, Yen};
 use crate::domain::program::{
     ApplicationWindow, Certainty, CountableAwards, ExpenseCategoryRules, FrameRules, FrameSet,
-    LegalBasisRequirement, LegalPathRules, Program, RateStep, ReportSchedule, SizeLimits, SmeLimit,
-    Sourced,
+    JointCount, LegalBasisRequirement, LegalPathRules, OnDeparture, Program, RateStep,
+    ReportSchedule, SizeLimits, SmeLimit, Sourced,
 };
 
 /// A failed check: the key and what is wrong with it.
@@ -28,6 +28,9 @@ fn rule_error(key: impl Into<String>, message: impl Into<String>) -> RuleError {
 pub struct RawSourced<T> {
     value: T,
     source: String,
+    certainty: Certainty,
+    /// In Japanese, for the people who read the value; required unless it is certain.
+    note: Option<String>,
 }
 
 impl<T> RawSourced<T> {
@@ -35,8 +38,33 @@ impl<T> RawSourced<T> {
         Ok(Sourced {
             value: self.value,
             source: checked_source(self.source, key)?,
+            note: checked_note(self.note, self.certainty, key)?,
+            certainty: self.certainty,
         })
     }
+}
+
+/// A value that is not certain says why, in Japanese.
+fn checked_note(
+    note: Option<String>,
+    certainty: Certainty,
+    key: &str,
+) -> Result<Option<String>, RuleError> {
+    let note = note.filter(|note| !note.trim().is_empty());
+    if note.is_none() && certainty != Certainty::Certain {
+        return Err(rule_error(
+            key,
+            "a value that is not certain needs a `note` (in Japanese) that says why",
+        ));
+    }
+    if let Some(text) = &note
+        && !text.chars().any(|c| {
+            ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c)
+        })
+    {
+        return Err(rule_error(key, "the `note` must be written in Japanese"));
+    }
+    Ok(note)
 }
 
 fn checked_source(source: String, key: &str) -> Result<String, RuleError> {
@@ -63,6 +91,9 @@ pub struct RawProgram {
     countable_awards: RawCountable,
     size_limits: RawSizeLimits,
     application_window: Option<RawWindow>,
+    project_within_fiscal_year: RawSourced<bool>,
+    legal_basis_expiring_during_project: RawSourced<OnDeparture>,
+    joint_application_count: RawSourced<JointCount>,
     reports: RawReports,
     /// Optional: without it the defaults of `DeadlinePolicy` apply.
     deadlines: Option<RawDeadlines>,
@@ -77,6 +108,8 @@ struct RawRate {
     numerator: u64,
     denominator: u64,
     source: String,
+    certainty: Certainty,
+    note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,6 +225,7 @@ struct RawRateStep {
     and_later: bool,
     certainty: Certainty,
     source: String,
+    note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,6 +242,7 @@ struct RawLegalPath {
     holder_kinds: RawSourced<Vec<ApplicantKind>>,
     grantor_markers: RawSourced<Vec<String>>,
     requires_talent_measures: RawSourced<bool>,
+    holder_kind_outside_list: RawSourced<OnDeparture>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -256,10 +291,7 @@ impl RawProgram {
         if rounding_unit_yen.value <= 0 {
             return Err(rule_error("rounding_unit_yen", "must be at least 1 yen"));
         }
-        let rounding_unit_yen = Sourced {
-            value: Yen::new(rounding_unit_yen.value),
-            source: rounding_unit_yen.source,
-        };
+        let rounding_unit_yen = rounding_unit_yen.map(Yen::new);
         let award_cap = self
             .award_cap
             .map(|cap| cap.check("award_cap"))
@@ -275,6 +307,12 @@ impl RawProgram {
                 "change_approval_threshold",
             )?,
             source: checked_source(threshold.source, "change_approval_threshold")?,
+            note: checked_note(
+                threshold.note,
+                threshold.certainty,
+                "change_approval_threshold",
+            )?,
+            certainty: threshold.certainty,
         };
 
         let frames = self
@@ -455,6 +493,15 @@ impl RawProgram {
             change_approval_threshold,
             reports,
             application_window,
+            project_within_fiscal_year: self
+                .project_within_fiscal_year
+                .check("project_within_fiscal_year")?,
+            legal_basis_expiring_during_project: self
+                .legal_basis_expiring_during_project
+                .check("legal_basis_expiring_during_project")?,
+            joint_application_count: self
+                .joint_application_count
+                .check("joint_application_count")?,
             deadlines: match self.deadlines {
                 Some(raw) => raw.check()?,
                 None => DeadlinePolicy::default(),
@@ -467,10 +514,8 @@ impl RawFrame {
     fn into_rules(self, award_cap: Option<u32>) -> Result<FrameRules, RuleError> {
         let key = format!("frames[{}]", self.code);
         let cap = self.cap_yen.check(&format!("{key}.cap_yen"))?;
-        let cap_yen = Sourced {
-            value: amount(cap.value, &format!("{key}.cap_yen"))?,
-            source: cap.source,
-        };
+        let cap_value = amount(cap.value, &format!("{key}.cap_yen"))?;
+        let cap_yen = cap.map(|_| cap_value);
         let mut rates: Vec<RateStep> = Vec::new();
         for step in self.rates {
             let step_key = format!("{key}.rates[ordinal={}]", step.ordinal);
@@ -484,6 +529,7 @@ impl RawFrame {
                 ordinal: step.ordinal,
                 rate: rate(step.numerator, step.denominator, &step_key)?,
                 and_later: step.and_later,
+                note: checked_note(step.note, step.certainty, &step_key)?,
                 certainty: step.certainty,
                 source: checked_source(step.source, &step_key)?,
             });
@@ -552,6 +598,9 @@ impl RawLegalPath {
             grantor_source: grantor_markers.source,
             requires_talent_measures: talent.value,
             talent_measures_source: talent.source,
+            holder_kind_outside_list: self
+                .holder_kind_outside_list
+                .check(&format!("{key}.holder_kind_outside_list"))?,
         })
     }
 }

@@ -14,6 +14,7 @@ mod concurrency;
 mod config;
 mod demo;
 mod evaluate;
+mod golden;
 mod health;
 mod migrations;
 mod openapi;

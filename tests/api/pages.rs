@@ -682,6 +682,33 @@ crate::on_both_backends!(the_program_manager_pages_answer, |test_db| {
         let programs = send!(manager, &app, TestRequest::get().uri("/manager/programs"));
         assert!(programs.body.contains("令和8年度") && programs.body.contains("根拠"));
         assert!(programs.body.contains("右腕人材枠（right_hand）"));
+        // Sources by title, notes in Japanese: no seed file name, no English note (issue 18).
+        assert!(
+            programs
+                .body
+                .contains("経済産業省「地域の人事部について」（2026年1月）"),
+            "sources read by title"
+        );
+        assert!(programs.body.contains(
+            "令和8年度の補助上限額は公募要領の公表前のため、令和7年度の額（13,000,000円）を暫定的に用いています"
+        ));
+        for hidden in [
+            ".txt",
+            "DOMAIN.md",
+            "UNVERIFIED",
+            "INTERPRETATION",
+            "carried over",
+        ] {
+            assert!(
+                !programs.body.contains(hidden),
+                "the programs page shows {hidden:?}"
+            );
+        }
+        // The decision panel of the draft cites sources by title, never a file name.
+        assert!(
+            !show.body.contains("004_4db6bae2530d025b.txt"),
+            "no seed file name on a page"
+        );
     });
 });
 

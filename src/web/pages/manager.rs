@@ -23,6 +23,11 @@ use crate::web::auth::Caller;
 const AWARDS_TARGET_PER_YEAR: i64 = 30;
 /// At most this many rows on one page of the pipeline.
 const PIPELINE_LIMIT: i64 = 500;
+/// Findings that send an application to 事務局 review without refusing it.
+const REVIEW_FINDINGS: &[(&str, &str)] = &[
+    ("similar_awarded_organisation", "採択を受けた団体と似た名称"),
+    ("legal_basis_holder_kind_review", "承認等を受けた者の種別"),
+];
 /// Deadlines in the main page's "next deadlines" list.
 const NEXT_DEADLINES: i64 = 10;
 
@@ -70,6 +75,8 @@ struct PipelineView {
     limited: bool,
     next_deadlines: Vec<EntryView>,
     overdue_deadlines: i64,
+    /// Applications whose decision carries a finding for 事務局 review, with its reason.
+    reviews: Vec<(Summary, &'static str)>,
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -109,6 +116,12 @@ pub async fn pipeline(
             .map(|entry| entry_view(entry, now))
             .collect();
         let overdue_deadlines = deadlines::count_open_before(&mut conn, now)?;
+        let mut reviews = Vec::new();
+        for (code, reason) in REVIEW_FINDINGS {
+            for row in repo::with_finding(&mut conn, code)? {
+                reviews.push((summary(&row, &municipalities), *reason));
+            }
+        }
         let selected = |value: &str, chosen: &Option<String>| chosen.as_deref() == Some(value);
         let year_text = filter.fiscal_year.map(|y| y.to_string());
         let municipality_text = filter.municipality_id.map(|m| m.to_string());
@@ -166,6 +179,7 @@ pub async fn pipeline(
             limited,
             next_deadlines,
             overdue_deadlines,
+            reviews,
         })
     })
     .await?;
@@ -316,7 +330,21 @@ pub async fn kpis(state: web::Data<AppState>, session: Session) -> PageResult {
 #[derive(Serialize)]
 struct Sourced {
     value: String,
+    /// The citation as people read it (forms/sources.toml), never a file name.
     source: String,
+    /// The value's certainty and note, when it is not certain.
+    certainty: &'static str,
+    note: String,
+}
+
+/// A value of the year's file with its certainty and Japanese note.
+fn noted<T>(value: String, sourced: &crate::domain::program::Sourced<T>) -> Sourced {
+    Sourced {
+        value,
+        source: crate::program::readable_source(&sourced.source),
+        certainty: certainty_label(sourced.certainty),
+        note: sourced.note.clone().unwrap_or_default(),
+    }
 }
 
 #[derive(Serialize)]
@@ -325,6 +353,7 @@ struct RateRow {
     rate: String,
     certainty: &'static str,
     source: String,
+    note: String,
 }
 
 #[derive(Serialize)]
@@ -350,7 +379,7 @@ fn certainty_label(certainty: Certainty) -> &'static str {
     match certainty {
         Certainty::Certain => "公表資料に記載",
         Certainty::Interpretation => "解釈（別の読み方あり）",
-        Certainty::Unverified => "未確認（既定値）",
+        Certainty::Provisional => "暫定（公募要領の公表前）",
     }
 }
 
@@ -364,14 +393,45 @@ pub async fn program_years(state: web::Data<AppState>, session: Session) -> Page
         .map(|program| {
             let sourced = |value: String, source: &str| Sourced {
                 value,
-                source: source.to_owned(),
+                source: crate::program::readable_source(source),
+                certainty: "",
+                note: String::new(),
             };
             let mut general = vec![
                 (
                     "端数処理".to_owned(),
-                    sourced(
+                    noted(
                         format!("{}未満切捨て", program.rounding_unit_yen.value),
-                        &program.rounding_unit_yen.source,
+                        &program.rounding_unit_yen,
+                    ),
+                ),
+                (
+                    "補助事業の期間".to_owned(),
+                    noted(
+                        if program.project_within_fiscal_year.value {
+                            "申請年度内（3月31日まで）".to_owned()
+                        } else {
+                            "年度をまたいでもよい".to_owned()
+                        },
+                        &program.project_within_fiscal_year,
+                    ),
+                ),
+                (
+                    "事業終了前に期限が切れる承認等".to_owned(),
+                    noted(
+                        match program.legal_basis_expiring_during_project.value {
+                            crate::domain::program::OnDeparture::Refuse => "申請できない",
+                            crate::domain::program::OnDeparture::Review => "事務局が確認",
+                        }
+                        .to_owned(),
+                        &program.legal_basis_expiring_during_project,
+                    ),
+                ),
+                (
+                    "連名申請の採択回数".to_owned(),
+                    noted(
+                        "構成員のうち最も多い者の回数".to_owned(),
+                        &program.joint_application_count,
                     ),
                 ),
                 (
@@ -504,8 +564,8 @@ pub async fn program_years(state: web::Data<AppState>, session: Session) -> Page
                         FrameRow {
                             name: frame.name_ja.clone(),
                             code: frame.code.as_str(),
-                            source: frame.source.clone(),
-                            cap: sourced(frame.cap_yen.value.to_string(), &frame.cap_yen.source),
+                            source: crate::program::readable_source(&frame.source),
+                            cap: noted(frame.cap_yen.value.to_string(), &frame.cap_yen),
                             rates: frame
                                 .rates
                                 .iter()
@@ -517,7 +577,8 @@ pub async fn program_years(state: web::Data<AppState>, session: Session) -> Page
                                     },
                                     rate: step.rate.to_string(),
                                     certainty: certainty_label(step.certainty),
-                                    source: step.source.clone(),
+                                    source: crate::program::readable_source(&step.source),
+                                    note: step.note.clone().unwrap_or_default(),
                                 })
                                 .collect(),
                             requirements,

@@ -66,6 +66,11 @@ pub struct DecisionView {
     pub eligible_expenses_yen: Option<i64>,
     pub subsidy_yen: Option<i64>,
     pub findings: Vec<FindingView>,
+    /// Notes on values that are not certain, shown beside the figure they affect.
+    pub ordinal_notes: Vec<String>,
+    pub rate_notes: Vec<String>,
+    pub cap_notes: Vec<String>,
+    pub subsidy_notes: Vec<String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -92,9 +97,22 @@ impl DecisionPanel {
     }
 }
 
-/// A decision (stored or fresh) as people read it.
+/// A decision (stored or fresh) as people read it: sources by their title, and the notes on
+/// values that are not certain beside the figure they affect.
 pub fn decision_view(decision: &StoredDecision) -> DecisionView {
+    let notes = |codes: &[&str]| -> Vec<String> {
+        decision
+            .findings
+            .iter()
+            .filter(|finding| codes.contains(&finding.code.as_str()))
+            .map(|finding| finding.message.clone())
+            .collect()
+    };
     DecisionView {
+        ordinal_notes: notes(&["joint_count_interpretation", "similar_awarded_organisation"]),
+        rate_notes: notes(&["rate_interpretation"]),
+        cap_notes: notes(&["provisional_cap"]),
+        subsidy_notes: notes(&["provisional_rounding_unit"]),
         eligible: decision.eligible,
         award_ordinal: i64::from(decision.award_ordinal),
         rate: decision
@@ -116,7 +134,7 @@ pub fn decision_view(decision: &StoredDecision) -> DecisionView {
                     severity: severity.to_owned(),
                     severity_label,
                     message: finding.message.clone(),
-                    source: finding.source.clone(),
+                    source: crate::program::readable_source(&finding.source),
                 }
             })
             .collect(),
