@@ -16,8 +16,38 @@ use serde::Serialize;
 
 use super::calendar::FiscalYear;
 use super::holidays::next_business_day_on_or_after;
-use super::program::ReportSchedule;
 use super::workflow::ApplicationState;
+
+/// When the 実績報告 is due: the earlier of project end + `days_after_end` and
+/// `latest_month`/`latest_day` (January–March, checked by the loader) at the end of the
+/// project's fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSchedule {
+    pub completion_days_after_end: u32,
+    pub completion_latest_month: u32,
+    pub completion_latest_day: u32,
+    pub completion_source: String,
+    /// Interim reports (遂行状況報告) during the project.
+    pub interim_reports: u32,
+    pub interim_source: String,
+}
+
+impl ReportSchedule {
+    /// The 実績報告 due date for a project ending on `project_end`. Never earlier than the end
+    /// itself: a project that ends after the latest date is reported on its last day.
+    pub fn completion_report_due(&self, project_end: NaiveDate) -> Option<NaiveDate> {
+        let after_end =
+            project_end.checked_add_days(Days::new(u64::from(self.completion_days_after_end)))?;
+        let fiscal_year = FiscalYear::of(project_end);
+        let latest = NaiveDate::from_ymd_opt(
+            fiscal_year.0.checked_add(1)?,
+            self.completion_latest_month,
+            self.completion_latest_day,
+        )?;
+        Some(after_end.min(latest).max(project_end))
+    }
+}
+
 
 macro_rules! kinds {
     ($($variant:ident => $code:literal, $label:literal, $overdue:literal;)*) => {

@@ -5,10 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use unicode_normalization::UnicodeNormalization;
 
 use super::calendar::FiscalYear;
+use super::deadlines::DeadlinePolicy;
+pub use super::deadlines::ReportSchedule;
 use super::codes::{ApplicantKind, ExpenseCategory, Frame, Industry, LegalPath, PartnerKind};
 use super::money::{Rate, Yen};
 
@@ -256,36 +258,6 @@ pub struct ExpenseCategoryRules {
     pub source: String,
 }
 
-/// When the 実績報告 is due: the earlier of project end + `days_after_end` and
-/// `latest_month`/`latest_day` (January–March, checked by the loader) at the end of the
-/// project's fiscal year.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportSchedule {
-    pub completion_days_after_end: u32,
-    pub completion_latest_month: u32,
-    pub completion_latest_day: u32,
-    pub completion_source: String,
-    /// Interim reports (遂行状況報告) during the project.
-    pub interim_reports: u32,
-    pub interim_source: String,
-}
-
-impl ReportSchedule {
-    /// The 実績報告 due date for a project ending on `project_end`. Never earlier than the end
-    /// itself: a project that ends after the latest date is reported on its last day.
-    pub fn completion_report_due(&self, project_end: NaiveDate) -> Option<NaiveDate> {
-        let after_end =
-            project_end.checked_add_days(Days::new(u64::from(self.completion_days_after_end)))?;
-        let fiscal_year = FiscalYear::of(project_end);
-        let latest = NaiveDate::from_ymd_opt(
-            fiscal_year.0.checked_add(1)?,
-            self.completion_latest_month,
-            self.completion_latest_day,
-        )?;
-        Some(after_end.min(latest).max(project_end))
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationWindow {
     pub opens: NaiveDate,
@@ -316,7 +288,7 @@ pub struct Program {
     pub change_approval_threshold: Sourced<Rate>,
     pub reports: ReportSchedule,
     /// When filings are due and how a due date on a closed day moves (the `[deadlines]` table).
-    pub deadlines: super::deadlines::DeadlinePolicy,
+    pub deadlines: DeadlinePolicy,
     pub application_window: Option<ApplicationWindow>,
     /// The project must lie within the application's fiscal year (a 単年度 budget).
     pub project_within_fiscal_year: Sourced<bool>,

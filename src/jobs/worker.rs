@@ -22,10 +22,8 @@ use crate::domain::calendar::wareki_date;
 use crate::domain::deadlines::{DeadlineKind, offset_label, utc_to_jst};
 use crate::error::{AppError, AppResult};
 use crate::mail::templates::Templates;
-use crate::mail::{Mailer, OutgoingEmail, sender_domain};
+use crate::mail::{Mailer, OutgoingEmail, SMTP_CONNECTIONS, sender_domain};
 
-/// SMTP connections a worker uses at once (also the size of lettre's connection pool).
-pub const SMTP_CONNECTIONS: usize = 16;
 
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {

@@ -18,6 +18,9 @@ use lettre::{Message, SmtpTransport, Transport};
 use crate::config::{MailBackend, SmtpTls};
 use crate::error::{AppError, AppResult};
 
+/// SMTP connections a worker uses at once (also the size of lettre's connection pool).
+pub const SMTP_CONNECTIONS: usize = 16;
+
 /// One email ready to go: rendered text and HTML, and the Message-ID the caller chose (stable
 /// per job, so that a message re-sent after a crash can be recognised by the receiver).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +86,7 @@ impl Mailer {
                     .port(*port)
                     .timeout(Some(Duration::from_secs(30)))
                     .pool_config(PoolConfig::new().max_size(
-                        u32::try_from(crate::jobs::worker::SMTP_CONNECTIONS).unwrap_or(16),
+                        u32::try_from(SMTP_CONNECTIONS).unwrap_or(16),
                     ));
                 if let (Some(user), Some(password)) = (username, password) {
                     builder = builder
