@@ -48,7 +48,6 @@ impl ReportSchedule {
     }
 }
 
-
 macro_rules! kinds {
     ($($variant:ident => $code:literal, $label:literal, $overdue:literal;)*) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 use unicode_normalization::UnicodeNormalization;
 
 use super::calendar::FiscalYear;
+use super::codes::{ApplicantKind, ExpenseCategory, Frame, Industry, LegalPath, PartnerKind};
 use super::deadlines::DeadlinePolicy;
 pub use super::deadlines::ReportSchedule;
-use super::codes::{ApplicantKind, ExpenseCategory, Frame, Industry, LegalPath, PartnerKind};
 use super::money::{Rate, Yen};
 
 /// A value, where it comes from (seed `file:line`, or a URL), how sure that source is, and a

@@ -24,7 +24,6 @@ use crate::error::{AppError, AppResult};
 use crate::mail::templates::Templates;
 use crate::mail::{Mailer, OutgoingEmail, SMTP_CONNECTIONS, sender_domain};
 
-
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
     pub worker_id: String,

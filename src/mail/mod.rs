@@ -73,21 +73,20 @@ impl Mailer {
                 let smtp_error = |error: lettre::transport::smtp::Error| {
                     AppError::config(format!("設定エラー [smtp_host]: {host}: {error}"))
                 };
-                let mut builder =
-                    match tls {
-                        SmtpTls::None => SmtpTransport::builder_dangerous(host),
-                        SmtpTls::StartTls => SmtpTransport::builder_dangerous(host).tls(
-                            Tls::Required(TlsParameters::new(host.clone()).map_err(smtp_error)?),
-                        ),
-                        SmtpTls::Tls => SmtpTransport::builder_dangerous(host).tls(Tls::Wrapper(
-                            TlsParameters::new(host.clone()).map_err(smtp_error)?,
-                        )),
-                    }
-                    .port(*port)
-                    .timeout(Some(Duration::from_secs(30)))
-                    .pool_config(PoolConfig::new().max_size(
-                        u32::try_from(SMTP_CONNECTIONS).unwrap_or(16),
-                    ));
+                let mut builder = match tls {
+                    SmtpTls::None => SmtpTransport::builder_dangerous(host),
+                    SmtpTls::StartTls => SmtpTransport::builder_dangerous(host).tls(Tls::Required(
+                        TlsParameters::new(host.clone()).map_err(smtp_error)?,
+                    )),
+                    SmtpTls::Tls => SmtpTransport::builder_dangerous(host).tls(Tls::Wrapper(
+                        TlsParameters::new(host.clone()).map_err(smtp_error)?,
+                    )),
+                }
+                .port(*port)
+                .timeout(Some(Duration::from_secs(30)))
+                .pool_config(
+                    PoolConfig::new().max_size(u32::try_from(SMTP_CONNECTIONS).unwrap_or(16)),
+                );
                 if let (Some(user), Some(password)) = (username, password) {
                     builder = builder
                         .credentials(Credentials::new(user.clone(), password.expose().to_owned()));
