@@ -119,7 +119,7 @@ pub(super) fn request_change(
     }
     jobs::enqueue(
         conn,
-        "email",
+        jobs::JobKind::Email,
         Some(&format!("email:{id}:change_request:{change_id}")),
         &json!({ "template": if requires_approval { "change_request_pending" } else { "change_request_recorded" },
                  "application_id": id, "to": "program_managers" }),

@@ -414,7 +414,7 @@ fn carry_out(
         Effect::Notify { template, to } => {
             jobs::enqueue(
                 conn,
-                "email",
+                jobs::JobKind::Email,
                 Some(&format!("email:{id}:{template}:{audit_event_id}")),
                 &json!({ "template": template, "application_id": id, "to": to }),
                 db::now(),

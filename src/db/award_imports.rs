@@ -106,7 +106,7 @@ pub fn recent(conn: &mut DbConnection, limit: i64) -> AppResult<Vec<ImportRow>> 
 
 /// The job kind and payload that apply an upload.
 pub fn job_key(id: i64) -> String {
-    format!("{}:{id}", jobs::AWARD_IMPORT_KIND)
+    format!("{}:{id}", jobs::JobKind::AwardImport.as_str())
 }
 
 /// Queues a planned upload to be applied by the job queue, in one transaction: the job and
@@ -127,7 +127,7 @@ pub fn queue(conn: &mut DbConnection, id: i64) -> AppResult<bool> {
         let key = job_key(id);
         jobs::enqueue(
             conn,
-            jobs::AWARD_IMPORT_KIND,
+            jobs::JobKind::AwardImport,
             Some(&key),
             &serde_json::json!({ "import_id": id }),
             now(),

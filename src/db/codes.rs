@@ -8,6 +8,7 @@ use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
+use super::jobs::JobKind;
 use crate::domain::budget::ReviewState;
 use crate::domain::codes::{
     ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
@@ -59,4 +60,5 @@ text_codes! {
     Industry => as_str,
     ReviewState => as_str,
     ApplicationState => code,
+    JobKind => as_str,
 }

@@ -10,10 +10,51 @@ use super::{DbConnection, now};
 use crate::error::AppResult;
 use crate::on_backend;
 
+/// What a job does; stored as its code (`db::codes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// An email of a template (notification, digest, password reset …).
+    Email,
+    /// A deadline reminder, checked again when it is sent.
+    Reminder,
+    /// An uploaded award list applied to the ledger.
+    AwardImport,
+}
+
+impl JobKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Email => "email",
+            JobKind::Reminder => "reminder",
+            JobKind::AwardImport => "award_import",
+        }
+    }
+
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            JobKind::Email => "メール",
+            JobKind::Reminder => "期限のリマインド",
+            JobKind::AwardImport => "採択一覧の取り込み",
+        }
+    }
+}
+
+impl std::str::FromStr for JobKind {
+    type Err = String;
+
+    fn from_str(code: &str) -> Result<Self, String> {
+        [JobKind::Email, JobKind::Reminder, JobKind::AwardImport]
+            .into_iter()
+            .find(|kind| kind.as_str() == code)
+            .ok_or_else(|| format!("unknown job kind `{code}`"))
+    }
+}
+
 /// Enqueues a job once per `unique_key` (None: always); returns whether it was new.
 pub fn enqueue(
     conn: &mut DbConnection,
-    kind: &str,
+    kind: JobKind,
     unique_key: Option<&str>,
     payload: &serde_json::Value,
     run_at: NaiveDateTime,
@@ -55,12 +96,12 @@ pub fn queued(conn: &mut DbConnection) -> AppResult<Vec<(String, Option<String>,
 }
 
 /// The kinds this crate's worker carries out (other workers may own other kinds).
-pub const MAIL_KINDS: [&str; 2] = ["email", "reminder"];
+pub const MAIL_KINDS: [JobKind; 2] = [JobKind::Email, JobKind::Reminder];
 
 /// A job enqueued in bulk by the scheduler.
 #[derive(Debug, Clone)]
 pub struct NewJob {
-    pub kind: &'static str,
+    pub kind: JobKind,
     pub unique_key: String,
     pub payload: serde_json::Value,
     pub run_at: NaiveDateTime,
@@ -99,7 +140,7 @@ pub struct ClaimedJob {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub id: i64,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub kind: String,
+    pub kind: JobKind,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     pub unique_key: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -130,9 +171,6 @@ pub fn claim(
         limit,
     )
 }
-
-/// Job kinds other workers than the mail worker carry out.
-pub const AWARD_IMPORT_KIND: &str = "award_import";
 
 /// [`claim`] for award-list imports (`award_import` jobs).
 pub fn claim_award_imports(
@@ -247,7 +285,8 @@ pub fn retry_later(
 #[derive(Debug, Clone, Queryable, serde::Serialize, utoipa::ToSchema)]
 pub struct JobView {
     pub id: i64,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: JobKind,
     pub unique_key: Option<String>,
     #[schema(value_type = Object)]
     pub payload_json: String,
@@ -311,7 +350,7 @@ pub fn reminder_states(
     conn: &mut DbConnection,
 ) -> AppResult<std::collections::HashMap<String, String>> {
     let rows: Vec<(Option<String>, String)> = jobs::table
-        .filter(jobs::kind.eq("reminder"))
+        .filter(jobs::kind.eq(JobKind::Reminder))
         .select((jobs::unique_key, jobs::status))
         .load(conn)?;
     Ok(rows

@@ -158,7 +158,7 @@ pub fn request_password_reset(
             .get_result::<i64>(c))?;
         super::jobs::enqueue(
             conn,
-            "email",
+            super::jobs::JobKind::Email,
             Some(&format!("email:password_reset:{id}")),
             &serde_json::json!({
                 "template": "password_reset",

@@ -65,7 +65,7 @@ impl DueReminder {
     pub fn job(&self) -> jobs::NewJob {
         let due_date = crate::domain::deadlines::utc_to_jst(self.due_at).date();
         jobs::NewJob {
-            kind: "reminder",
+            kind: jobs::JobKind::Reminder,
             unique_key: deadlines::reminder_key(
                 self.application_id,
                 self.deadline_id,
@@ -159,7 +159,7 @@ pub fn enqueue_digest(conn: &mut DbConnection, fired_at: NaiveDateTime) -> AppRe
     let new_jobs: Vec<jobs::NewJob> = managers
         .iter()
         .map(|manager| jobs::NewJob {
-            kind: "email",
+            kind: jobs::JobKind::Email,
             unique_key: format!(
                 "digest:{}:{}",
                 fired_at.format("%Y-%m-%dT%H:%M"),

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::config::Config;
+use crate::db::jobs::JobKind;
 use crate::db::sent_emails::{self, NewSentEmail};
 use crate::db::{self, DbConnection, Pool, deadlines, jobs, recipients};
 use crate::domain::calendar::wareki_date;
@@ -341,8 +342,8 @@ impl Worker {
             AppError::internal(format!("ジョブ {} の内容が読めません: {error}", job.id))
         };
         let settings_url = format!("{}/settings/notifications", self.settings.base_url);
-        match job.kind.as_str() {
-            "reminder" => {
+        match job.kind {
+            JobKind::Reminder => {
                 let payload: ReminderPayload =
                     serde_json::from_str(&job.payload_json).map_err(bad)?;
                 // Checked again at sending time: the report may have been filed since.
@@ -390,7 +391,7 @@ impl Worker {
                     deadline_id: Some(deadline.id),
                 })
             }
-            "email" => {
+            JobKind::Email => {
                 let payload: EmailPayload = serde_json::from_str(&job.payload_json).map_err(bad)?;
                 if payload.template == "digest" {
                     return self.prepare_digest(conn, job, payload.user_id, &settings_url);
@@ -434,7 +435,10 @@ impl Worker {
                     deadline_id: None,
                 })
             }
-            other => Err(AppError::internal(format!("未知のジョブ {other}"))),
+            other => Err(AppError::internal(format!(
+                "未知のジョブ {}",
+                other.as_str()
+            ))),
         }
     }
 

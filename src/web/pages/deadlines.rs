@@ -311,7 +311,7 @@ pub async fn dead_letters(state: web::Data<AppState>, session: Session) -> PageR
                     .unwrap_or_else(|| "—".to_owned());
                 DeadLetter {
                     id: job.id,
-                    kind: template.unwrap_or_else(|| template_label(&job.kind)),
+                    kind: template.unwrap_or_else(|| job.kind.label_ja().to_owned()),
                     recipient,
                     application_id: payload["application_id"].as_i64(),
                     attempts: job.attempts,

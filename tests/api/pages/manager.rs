@@ -281,7 +281,7 @@ crate::on_both_backends!(a_dead_letter_is_queued_again_from_its_page, |test_db| 
         world(&mut conn);
         hojokin::db::jobs::enqueue(
             &mut conn,
-            "email",
+            hojokin::db::jobs::JobKind::Email,
             Some("test:dead"),
             &serde_json::json!({"template": "notification", "to": "gone@own.example"}),
             db::now(),
