@@ -31,16 +31,6 @@ use filings::{DecisionView, FindingView, PriorAwardView};
 use layout::{Footer, LayoutDocument};
 use text::Metrics;
 
-/// Today's date in Japan (JST has no daylight saving time), the date printed on a filing.
-pub fn today_in_japan() -> NaiveDate {
-    let now = chrono::Utc::now();
-    match chrono::FixedOffset::east_opt(9 * 3600) {
-        Some(jst) => now.with_timezone(&jst).date_naive(),
-        // Nine hours is always a valid offset; this arm only satisfies the type.
-        None => now.date_naive(),
-    }
-}
-
 /// A rendered filing and what a caller should know about it.
 #[derive(Debug, Clone)]
 pub struct RenderedFiling {

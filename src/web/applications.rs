@@ -25,7 +25,7 @@ use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult};
 
 /// Today in Japan: application dates and deadlines are Japanese dates.
-pub use crate::pdf::today_in_japan;
+pub use crate::clock::today_in_japan;
 
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
     responses((status = 200, description = "見られる申請の一覧（申請者は自団体、自治体は自市町村、事務局は全件）"), (status = 401, description = "未ログイン")))]

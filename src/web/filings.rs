@@ -84,7 +84,7 @@ pub async fn download(
         let font = PdfFont::shared(font_path.as_deref())?;
         let mut conn = pool.get()?;
         authorised(&mut conn, &actor, id)?;
-        let today = pdf::today_in_japan();
+        let today = crate::clock::today_in_japan();
         let data = crate::actions::filings::load_filing_data(&mut conn, &programs, id, today)?;
         pdf::render_filing(kind, &data, &forms()?, today, &font)
     })

@@ -138,7 +138,7 @@ crate::on_both_backends!(an_application_goes_from_draft_to_closed, |test_db| {
             &mut test_db.conn(),
             &hojokin::program::embedded().expect("programs"),
             id,
-            hojokin::pdf::today_in_japan(),
+            hojokin::clock::today_in_japan(),
         )
         .expect("filing data");
         match &filing.judgement {
@@ -152,7 +152,7 @@ crate::on_both_backends!(an_application_goes_from_draft_to_closed, |test_db| {
             hojokin::pdf::filings::FilingKind::GrantRequest,
             &filing,
             &hojokin::pdf::filings::FilingForms::embedded().expect("filing forms"),
-            hojokin::pdf::today_in_japan(),
+            hojokin::clock::today_in_japan(),
             &hojokin::pdf::font::PdfFont::shared(None).expect("a Japanese font"),
         )
         .expect("renders");
@@ -643,7 +643,7 @@ crate::on_both_backends!(
                 Some(draft(world.own_org, world.shiojiri))
             );
             assert_eq!(status, 201, "{created}");
-            let today = hojokin::pdf::today_in_japan().to_string();
+            let today = hojokin::clock::today_in_japan().to_string();
             let document = json!({
                 "fiscal_year": 2026,
                 "frame": "right_hand",

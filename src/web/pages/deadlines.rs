@@ -96,7 +96,7 @@ pub async fn calendar(
 ) -> PageResult {
     let caller = page_caller(&state, &session).await?;
     manager_only(&caller)?;
-    let today = crate::pdf::today_in_japan();
+    let today = crate::clock::today_in_japan();
     let month = match query.month.as_deref().map(str::trim) {
         None | Some("") => YearMonth::of(today),
         Some(text) => YearMonth::parse(text).ok_or_else(|| {

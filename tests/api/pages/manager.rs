@@ -156,7 +156,7 @@ crate::on_both_backends!(
             );
 
             // Without a month: this month in Japan.
-            let today = hojokin::pdf::today_in_japan();
+            let today = hojokin::clock::today_in_japan();
             let this_month = hojokin::domain::calendar::YearMonth::of(today);
             let current = send!(manager, &app, TestRequest::get().uri("/manager/calendar"));
             assert!(
