@@ -1,12 +1,16 @@
 //! Who is asking: cookie sessions (signed and encrypted with the session key, HttpOnly,
 //! SameSite=Strict) and the lookup of the user behind one. Every handler that shows or
-//! changes data starts with [`caller`].
+//! changes data starts with [`caller`] (or takes a [`Caller`]).
+
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
-use actix_session::{Session, SessionMiddleware};
+use actix_session::{Session, SessionExt, SessionMiddleware};
 use actix_web::cookie::{Key, SameSite};
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, post, web};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -47,11 +51,29 @@ pub fn session_middleware(key: Key, secure: bool) -> SessionMiddleware<CookieSes
         .build()
 }
 
-/// The logged-in user.
+/// The logged-in user. As an extractor: the user of the session, 401 when there is none (or
+/// it was disabled, when the session is also purged). Nothing is looked up until it is
+/// polled; after a body, take it with [`Then`](super::extract::Then).
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub user: db::users::User,
     pub actor: Actor,
+}
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = AppResult<Self>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = request
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| AppError::internal("アプリケーションの状態がありません"))?;
+            caller(&state, &request.get_session()).await
+        })
+    }
 }
 
 /// Looks up the user of the session; 401 when there is none (or it was disabled).

@@ -465,12 +465,26 @@ pub fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
+/// The logged-in user of a page: [`Caller`], refused as a page (401 → the login page).
+pub struct PageCaller(pub Caller);
+
+impl FromRequest for PageCaller {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(request, payload);
+        Box::pin(async move { Ok(PageCaller(caller.await?)) })
+    }
+}
+
 /// The logged-in user of a page (401 → the login page).
 pub async fn page_caller(state: &AppState, session: &Session) -> Result<Caller, PageError> {
     Ok(caller(state, session).await?)
 }
 
 pub use super::blocking;
+pub use super::extract::{Db, Then};
 
 pub(crate) const FLASH: &str = "flash";
 
