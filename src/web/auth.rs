@@ -183,8 +183,7 @@ pub async fn logout(session: Session) -> HttpResponse {
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses((status = 200, description = "利用者"), (status = 401, description = "未ログイン")))]
 #[get("/api/v1/me")]
-pub async fn me(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
-    let caller = caller(&state, &session).await?;
+pub async fn me(caller: Caller) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(json!({
         "id": caller.user.id,
         "email": caller.user.email,
