@@ -1,6 +1,6 @@
 //! Who is asking: cookie sessions (signed and encrypted with the session key, HttpOnly,
 //! SameSite=Strict) and the lookup of the user behind one. Every handler that shows or
-//! changes data starts with [`caller`] (or takes a [`Caller`]).
+//! changes data takes a [`Caller`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -71,13 +71,13 @@ impl FromRequest for Caller {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| AppError::internal("アプリケーションの状態がありません"))?;
-            caller(&state, &request.get_session()).await
+            look_up(&state, &request.get_session()).await
         })
     }
 }
 
 /// Looks up the user of the session; 401 when there is none (or it was disabled).
-pub async fn caller(state: &AppState, session: &Session) -> AppResult<Caller> {
+async fn look_up(state: &AppState, session: &Session) -> AppResult<Caller> {
     let unauthenticated = || AppError::new(ErrorKind::Unauthenticated, "ログインしてください");
     let user_id = session
         .get::<i64>(USER_ID)
