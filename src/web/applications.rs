@@ -4,14 +4,13 @@
 
 use std::str::FromStr;
 
-use actix_session::Session;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::{Caller, caller};
-use super::{AppState, blocking};
+use super::auth::Caller;
+use super::extract::{Db, Then};
 use crate::actions::{self, ActionRequest};
 use crate::db::{self, applications as repo};
 use crate::domain::access::Role;
@@ -30,21 +29,17 @@ pub use crate::clock::today_in_japan;
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
     responses((status = 200, description = "見られる申請の一覧（申請者は自団体、自治体は自市町村、事務局は全件）"), (status = 401, description = "未ログイン")))]
 #[get("/api/v1/applications")]
-pub async fn list(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
-    let pool = state.pool.clone();
-    let rows = blocking(move || {
-        let mut conn = pool.get()?;
-        match actor.role {
-            Role::Applicant => repo::list_visible(&mut conn, Some(&actor.organisation_ids), None),
+pub async fn list(db: Db, Caller { actor, .. }: Caller) -> AppResult<HttpResponse> {
+    let rows = db
+        .run(move |conn, _| match actor.role {
+            Role::Applicant => repo::list_visible(conn, Some(&actor.organisation_ids), None),
             Role::FinanceOfficer => match actor.municipality_id {
-                Some(municipality) => repo::list_visible(&mut conn, None, Some(municipality)),
+                Some(municipality) => repo::list_visible(conn, None, Some(municipality)),
                 None => Ok(Vec::new()),
             },
-            Role::ProgramManager => repo::list_visible(&mut conn, None, None),
-        }
-    })
-    .await?;
+            Role::ProgramManager => repo::list_visible(conn, None, None),
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(json!({ "applications": rows })))
 }
 
@@ -90,19 +85,17 @@ fn view(aggregate: &repo::Aggregate) -> Value {
     responses((status = 200, description = "申請一式、予算行（審査後の金額と二重計上の印）、最新の判定"), (status = 403, description = "権限なし"), (status = 404, description = "なし")))]
 #[get("/api/v1/applications/{id}")]
 pub async fn show(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<i64>,
+    Caller { actor, .. }: Caller,
 ) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
     let id = path.into_inner();
-    let pool = state.pool.clone();
-    let body = blocking(move || {
-        let mut conn = pool.get()?;
-        let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
-        Ok(view(&aggregate))
-    })
-    .await?;
+    let body = db
+        .run(move |conn, _| {
+            let aggregate = actions::authorized_aggregate(conn, &actor, id, Action::View)?;
+            Ok(view(&aggregate))
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -383,20 +376,16 @@ pub fn update_application(
     responses((status = 201, description = "下書きを作成しました"), (status = 403, description = "自団体以外"), (status = 422, description = "項目ごとのエラー")))]
 #[post("/api/v1/applications")]
 pub async fn create(
-    state: web::Data<AppState>,
-    session: Session,
-    body: web::Json<DraftInput>,
+    db: Db,
+    Then(body, Caller { actor, .. }): Then<web::Json<DraftInput>, Caller>,
 ) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
     let input = body.into_inner();
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
-    let body = blocking(move || {
-        let mut conn = pool.get()?;
-        let id = create_application(&mut conn, &programs, &actor, input)?;
-        Ok(view(&repo::load_aggregate(&mut conn, id)?))
-    })
-    .await?;
+    let body = db
+        .run(move |conn, programs| {
+            let id = create_application(conn, programs, &actor, input)?;
+            Ok(view(&repo::load_aggregate(conn, id)?))
+        })
+        .await?;
     Ok(HttpResponse::Created().json(body))
 }
 
@@ -405,12 +394,10 @@ pub async fn create(
     responses((status = 200, description = "更新しました"), (status = 403, description = "権限なし"), (status = 409, description = "他の人が更新済み、または編集できない状態"), (status = 422, description = "項目ごとのエラー")))]
 #[put("/api/v1/applications/{id}")]
 pub async fn update(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<i64>,
-    body: web::Json<DraftInput>,
+    Then(body, Caller { actor, .. }): Then<web::Json<DraftInput>, Caller>,
 ) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
     let id = path.into_inner();
     let input = body.into_inner();
     let version = input.version.ok_or_else(|| {
@@ -422,14 +409,12 @@ pub async fn update(
         );
         AppError::invalid(errors)
     })?;
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
-    let body = blocking(move || {
-        let mut conn = pool.get()?;
-        update_application(&mut conn, &programs, &actor, id, version, input)?;
-        Ok(view(&repo::load_aggregate(&mut conn, id)?))
-    })
-    .await?;
+    let body = db
+        .run(move |conn, programs| {
+            update_application(conn, programs, &actor, id, version, input)?;
+            Ok(view(&repo::load_aggregate(conn, id)?))
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -441,30 +426,26 @@ pub async fn update(
               (status = 409, description = "この状態では行えない、または他の人が更新済み"), (status = 422, description = "理由・内容の誤り、判定で要件を満たさない")))]
 #[post("/api/v1/applications/{id}/actions/{action}")]
 pub async fn act(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<(i64, String)>,
-    body: web::Json<ActionRequest>,
+    Then(body, Caller { actor, .. }): Then<web::Json<ActionRequest>, Caller>,
 ) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
     let (id, action) = path.into_inner();
     let action: Action = action.parse().map_err(AppError::not_found)?;
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
     let request = body.into_inner();
-    let outcome = blocking(move || {
-        let mut conn = pool.get()?;
-        actions::perform(
-            &mut conn,
-            &programs,
-            &actor,
-            id,
-            action,
-            &request,
-            today_in_japan(),
-        )
-    })
-    .await?;
+    let outcome = db
+        .run(move |conn, programs| {
+            actions::perform(
+                conn,
+                programs,
+                &actor,
+                id,
+                action,
+                &request,
+                today_in_japan(),
+            )
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 
@@ -521,12 +502,10 @@ pub fn line_review(
     responses((status = 200, description = "審査を記録し、補助額を再計算しました"), (status = 403, description = "担当自治体の財政担当のみ"), (status = 409, description = "他の人が更新済み、または審査できない状態"), (status = 422, description = "金額・理由の誤り")))]
 #[post("/api/v1/applications/{id}/budget-lines/{line_id}/review")]
 pub async fn review_line(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<(i64, i64)>,
-    body: web::Json<ReviewInput>,
+    Then(body, Caller { actor, .. }): Then<web::Json<ReviewInput>, Caller>,
 ) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
     let (id, line_id) = path.into_inner();
     let input = body.into_inner();
     let review = line_review(
@@ -534,18 +513,16 @@ pub async fn review_line(
         input.amount_yen,
         input.reason.clone().unwrap_or_default(),
     )?;
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
-    let decision = blocking(move || {
-        let mut conn = pool.get()?;
-        let request = actions::LineReviewRequest {
-            line_id,
-            review,
-            expected_version: input.version,
-        };
-        actions::review_budget_line(&mut conn, &programs, &actor, id, &request, today_in_japan())
-    })
-    .await?;
+    let decision = db
+        .run(move |conn, programs| {
+            let request = actions::LineReviewRequest {
+                line_id,
+                review,
+                expected_version: input.version,
+            };
+            actions::review_budget_line(conn, programs, &actor, id, &request, today_in_japan())
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(json!({ "decision": decision })))
 }
 
@@ -553,19 +530,17 @@ pub async fn review_line(
     responses((status = 200, description = "監査ログ（ハッシュチェーン）"), (status = 403, description = "事務局のみ")))]
 #[get("/api/v1/applications/{id}/audit")]
 pub async fn audit_trail(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<i64>,
+    Caller { actor, .. }: Caller,
 ) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
     let id = path.into_inner();
-    let pool = state.pool.clone();
-    let events = blocking(move || {
-        let mut conn = pool.get()?;
-        actions::authorized_aggregate(&mut conn, &actor, id, Action::ViewAudit)?;
-        db::audit::events_of(&mut conn, id)
-    })
-    .await?;
+    let events = db
+        .run(move |conn, _| {
+            actions::authorized_aggregate(conn, &actor, id, Action::ViewAudit)?;
+            db::audit::events_of(conn, id)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(json!({ "events": events })))
 }
 
@@ -573,22 +548,17 @@ pub async fn audit_trail(
 #[utoipa::path(get, path = "/api/v1/kpis/continuation", tag = "kpi",
     responses((status = 200, description = "年度ごとの継続率（目標 80%）"), (status = 403, description = "事務局のみ")))]
 #[get("/api/v1/kpis/continuation")]
-pub async fn continuation_kpi(
-    state: web::Data<AppState>,
-    session: Session,
-) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
+pub async fn continuation_kpi(db: Db, Caller { actor, .. }: Caller) -> AppResult<HttpResponse> {
     if actor.role != Role::ProgramManager {
         return Err(AppError::forbidden());
     }
-    let pool = state.pool.clone();
-    let rates = blocking(move || {
-        let mut conn = pool.get()?;
-        let awards = db::workflow::decided_awards_by_year(&mut conn)?;
-        let answers = db::workflow::survey_answers(&mut conn)?;
-        Ok(crate::domain::kpi::continuation_rates(&awards, &answers))
-    })
-    .await?;
+    let rates = db
+        .run(|conn, _| {
+            let awards = db::workflow::decided_awards_by_year(conn)?;
+            let answers = db::workflow::survey_answers(conn)?;
+            Ok(crate::domain::kpi::continuation_rates(&awards, &answers))
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "target": {"numerator": crate::domain::kpi::CONTINUATION_TARGET.0, "denominator": crate::domain::kpi::CONTINUATION_TARGET.1}, "years": rates })))
 }

@@ -1,12 +1,16 @@
 //! Who is asking: cookie sessions (signed and encrypted with the session key, HttpOnly,
 //! SameSite=Strict) and the lookup of the user behind one. Every handler that shows or
-//! changes data starts with [`caller`].
+//! changes data takes a [`Caller`].
+
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
-use actix_session::{Session, SessionMiddleware};
+use actix_session::{Session, SessionExt, SessionMiddleware};
 use actix_web::cookie::{Key, SameSite};
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, post, web};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -47,15 +51,33 @@ pub fn session_middleware(key: Key, secure: bool) -> SessionMiddleware<CookieSes
         .build()
 }
 
-/// The logged-in user.
+/// The logged-in user. As an extractor: the user of the session, 401 when there is none (or
+/// it was disabled, when the session is also purged). Nothing is looked up until it is
+/// polled; after a body, take it with [`Then`](super::extract::Then).
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub user: db::users::User,
     pub actor: Actor,
 }
 
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = AppResult<Self>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = request
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| AppError::internal("アプリケーションの状態がありません"))?;
+            look_up(&state, &request.get_session()).await
+        })
+    }
+}
+
 /// Looks up the user of the session; 401 when there is none (or it was disabled).
-pub async fn caller(state: &AppState, session: &Session) -> AppResult<Caller> {
+async fn look_up(state: &AppState, session: &Session) -> AppResult<Caller> {
     let unauthenticated = || AppError::new(ErrorKind::Unauthenticated, "ログインしてください");
     let user_id = session
         .get::<i64>(USER_ID)
@@ -161,8 +183,7 @@ pub async fn logout(session: Session) -> HttpResponse {
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses((status = 200, description = "利用者"), (status = 401, description = "未ログイン")))]
 #[get("/api/v1/me")]
-pub async fn me(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
-    let caller = caller(&state, &session).await?;
+pub async fn me(caller: Caller) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(json!({
         "id": caller.user.id,
         "email": caller.user.email,

@@ -4,10 +4,9 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
-use actix_session::Session;
-
-use super::AppState;
-use super::auth::caller;
+use super::auth::Caller;
+use super::extract::Db;
+use super::{AppState, blocking};
 use crate::db;
 use crate::domain::workflow::{Action, Actor, authorize};
 use crate::error::{AppError, AppResult};
@@ -34,19 +33,13 @@ fn authorised(
     responses((status = 200, description = "書類の一覧とダウンロード先"), (status = 401, description = "未ログイン"), (status = 403, description = "権限なし")))]
 #[get("/api/v1/applications/{id}/filings")]
 pub async fn list(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<i64>,
+    Caller { actor, .. }: Caller,
 ) -> AppResult<HttpResponse> {
-    let actor = caller(&state, &session).await?.actor;
     let id = path.into_inner();
-    let pool = state.pool.clone();
-    web::block(move || -> AppResult<()> {
-        let mut conn = pool.get()?;
-        authorised(&mut conn, &actor, id).map(|_| ())
-    })
-    .await
-    .map_err(|error| AppError::internal("申請を読めません").with_cause(error))??;
+    db.run(move |conn, _| authorised(conn, &actor, id).map(|_| ()))
+        .await?;
     let forms = forms()?;
     let filings: Vec<_> = FilingKind::ALL
         .iter()
@@ -71,25 +64,23 @@ pub async fn list(
 #[get("/api/v1/applications/{id}/filings/{kind}.pdf")]
 pub async fn download(
     state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<(i64, String)>,
+    Caller { actor, .. }: Caller,
 ) -> AppResult<HttpResponse> {
-    let actor = caller(&state, &session).await?.actor;
     let (id, kind) = path.into_inner();
     let kind: FilingKind = kind.parse().map_err(AppError::not_found)?;
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
+    // The font before a connection: a missing font is said as such, database or not.
     let font_path = state.pdf_font_path.clone();
-    let rendered = web::block(move || -> AppResult<pdf::RenderedFiling> {
-        let font = PdfFont::shared(font_path.as_deref())?;
-        let mut conn = pool.get()?;
-        authorised(&mut conn, &actor, id)?;
-        let today = crate::clock::today_in_japan();
-        let data = crate::actions::filings::load_filing_data(&mut conn, &programs, id, today)?;
-        pdf::render_filing(kind, &data, &forms()?, today, &font)
-    })
-    .await
-    .map_err(|error| AppError::internal("書類を作成できません").with_cause(error))??;
+    let font = blocking(move || PdfFont::shared(font_path.as_deref())).await?;
+    let rendered = db
+        .run(move |conn, programs| {
+            authorised(conn, &actor, id)?;
+            let today = crate::clock::today_in_japan();
+            let data = crate::actions::filings::load_filing_data(conn, programs, id, today)?;
+            pdf::render_filing(kind, &data, &forms()?, today, &font)
+        })
+        .await?;
     let mut response = HttpResponse::Ok();
     response
         .content_type("application/pdf")

@@ -5,6 +5,7 @@ pub mod api;
 pub mod applications;
 pub mod auth;
 pub mod errors;
+pub mod extract;
 pub mod filings;
 pub mod health;
 pub mod openapi;
@@ -93,7 +94,8 @@ fn json_config() -> web::JsonConfig {
         })
 }
 
-/// Runs blocking database work off the async threads.
+/// Runs blocking work off the async threads (database work goes through
+/// [`extract::Db::run`]).
 pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> crate::error::AppResult<T> + Send + 'static,
 ) -> crate::error::AppResult<T> {

@@ -1,14 +1,13 @@
 //! Deadlines and mail: an application's sent log, the dead-letter list with retry (program
 //! managers), each user's notification preferences and their iCalendar feed.
 
-use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::TimeDelta;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::{Caller, caller};
-use super::{AppState, blocking};
+use super::auth::Caller;
+use super::extract::{Db, Then};
 use crate::actions;
 use crate::db::{self, deadlines, jobs, recipients, sent_emails};
 use crate::domain::access::Role;
@@ -29,20 +28,18 @@ pub(crate) fn base_url(request: &HttpRequest) -> String {
         (status = 403, description = "見られない申請"), (status = 404, description = "申請がない")))]
 #[get("/api/v1/applications/{id}/sent-emails")]
 pub async fn sent_log(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<i64>,
+    Caller { actor, .. }: Caller,
 ) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
     let id = path.into_inner();
-    let pool = state.pool.clone();
-    let entries = blocking(move || {
-        let mut conn = pool.get()?;
-        // Whoever may see the application may see what was sent about it.
-        actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
-        sent_emails::of_application(&mut conn, id)
-    })
-    .await?;
+    let entries = db
+        .run(move |conn, _| {
+            // Whoever may see the application may see what was sent about it.
+            actions::authorized_aggregate(conn, &actor, id, Action::View)?;
+            sent_emails::of_application(conn, id)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(json!({ "sent_emails": entries })))
 }
 
@@ -50,13 +47,11 @@ pub async fn sent_log(
     responses((status = 200, description = "送信できなかったメール（恒久的な失敗・試行回数の上限）"),
         (status = 403, description = "事務局のみ")))]
 #[get("/api/v1/jobs/dead")]
-pub async fn dead_letters(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
+pub async fn dead_letters(db: Db, Caller { actor, .. }: Caller) -> AppResult<HttpResponse> {
     if actor.role != Role::ProgramManager {
         return Err(AppError::forbidden());
     }
-    let pool = state.pool.clone();
-    let dead = blocking(move || jobs::dead(&mut *pool.get()?)).await?;
+    let dead = db.run(|conn, _| jobs::dead(conn)).await?;
     Ok(HttpResponse::Ok().json(json!({ "jobs": dead })))
 }
 
@@ -66,14 +61,13 @@ pub async fn dead_letters(state: web::Data<AppState>, session: Session) -> AppRe
         (status = 409, description = "送信不能のジョブではない")))]
 #[post("/api/v1/jobs/{id}/retry")]
 pub async fn retry(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<i64>,
+    Caller { actor, .. }: Caller,
 ) -> AppResult<HttpResponse> {
-    let Caller { actor, .. } = caller(&state, &session).await?;
     let id = path.into_inner();
-    let pool = state.pool.clone();
-    blocking(move || actions::manager::retry_dead_letter(&mut *pool.get()?, &actor, id)).await?;
+    db.run(move |conn, _| actions::manager::retry_dead_letter(conn, &actor, id))
+        .await?;
     Ok(HttpResponse::Ok().json(json!({ "id": id, "status": "queued" })))
 }
 
@@ -96,20 +90,18 @@ fn yes() -> bool {
     responses((status = 200, description = "通知の設定と iCalendar の URL"), (status = 401, description = "未ログイン")))]
 #[get("/api/v1/me/notifications")]
 pub async fn my_notifications(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     request: HttpRequest,
+    Caller { user, .. }: Caller,
 ) -> AppResult<HttpResponse> {
-    let Caller { user, .. } = caller(&state, &session).await?;
-    let pool = state.pool.clone();
-    let (preferences, token) = blocking(move || {
-        let mut conn = pool.get()?;
-        Ok((
-            recipients::preferences(&mut conn, user.id)?,
-            recipients::calendar_token(&mut conn, user.id)?,
-        ))
-    })
-    .await?;
+    let (preferences, token) = db
+        .run(move |conn, _| {
+            Ok((
+                recipients::preferences(conn, user.id)?,
+                recipients::calendar_token(conn, user.id)?,
+            ))
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(json!({
         "preferences": preferences,
         "calendar_url": format!("{}/calendar/{token}.ics", base_url(&request)),
@@ -136,11 +128,9 @@ pub(crate) fn reminder_offsets(text: Option<&str>) -> Result<Option<String>, Fie
     responses((status = 200, description = "保存した"), (status = 422, description = "日数の誤り")))]
 #[put("/api/v1/me/notifications")]
 pub async fn set_my_notifications(
-    state: web::Data<AppState>,
-    session: Session,
-    input: web::Json<PreferencesInput>,
+    db: Db,
+    Then(input, Caller { user, .. }): Then<web::Json<PreferencesInput>, Caller>,
 ) -> AppResult<HttpResponse> {
-    let Caller { user, .. } = caller(&state, &session).await?;
     let input = input.into_inner();
     let offsets = reminder_offsets(input.reminder_offsets.as_deref()).map_err(AppError::invalid)?;
     let preferences = recipients::Preferences {
@@ -148,13 +138,12 @@ pub async fn set_my_notifications(
         reminder_offsets: offsets,
         weekly_digest: input.weekly_digest,
     };
-    let pool = state.pool.clone();
-    let saved = blocking(move || {
-        let mut conn = pool.get()?;
-        recipients::set_preferences(&mut conn, user.id, &preferences)?;
-        recipients::preferences(&mut conn, user.id)
-    })
-    .await?;
+    let saved = db
+        .run(move |conn, _| {
+            recipients::set_preferences(conn, user.id, &preferences)?;
+            recipients::preferences(conn, user.id)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(json!({ "preferences": saved })))
 }
 
@@ -163,37 +152,36 @@ pub async fn set_my_notifications(
     responses((status = 200, description = "期限の iCalendar（text/calendar）"), (status = 404, description = "トークンが違う")))]
 #[get("/calendar/{token:[0-9a-f]+}.ics")]
 pub async fn calendar(
-    state: web::Data<AppState>,
+    db: Db,
     path: web::Path<String>,
     request: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let token = path.into_inner();
     let base = base_url(&request);
-    let pool = state.pool.clone();
-    let ics = blocking(move || {
-        let mut conn = pool.get()?;
-        let Some((user_id, manager)) = recipients::by_calendar_token(&mut conn, &token)? else {
-            return Err(AppError::not_found("カレンダーが見つかりません"));
-        };
-        let since = db::now() - TimeDelta::days(365);
-        let rows = deadlines::for_calendar(&mut conn, user_id, manager, since)?;
-        let mut events = Vec::with_capacity(rows.len());
-        for row in rows {
-            let Ok(kind) = row.kind() else { continue };
-            let (reference, title) =
-                recipients::application_heading(&mut conn, row.application_id)?.unwrap_or_default();
-            events.push(CalendarEvent {
-                uid: format!("deadline-{}@hojokin", row.id),
-                summary: format!("{}（{reference} {title}）", kind.label_ja()),
-                due_at: row.due_at,
-                url: format!("{base}/applications/{}", row.application_id),
-                status_done: row.status == "met",
-                kind,
-            });
-        }
-        Ok(ical(&events, db::now()))
-    })
-    .await?;
+    let ics = db
+        .run(move |conn, _| {
+            let Some((user_id, manager)) = recipients::by_calendar_token(conn, &token)? else {
+                return Err(AppError::not_found("カレンダーが見つかりません"));
+            };
+            let since = db::now() - TimeDelta::days(365);
+            let rows = deadlines::for_calendar(conn, user_id, manager, since)?;
+            let mut events = Vec::with_capacity(rows.len());
+            for row in rows {
+                let Ok(kind) = row.kind() else { continue };
+                let (reference, title) =
+                    recipients::application_heading(conn, row.application_id)?.unwrap_or_default();
+                events.push(CalendarEvent {
+                    uid: format!("deadline-{}@hojokin", row.id),
+                    summary: format!("{}（{reference} {title}）", kind.label_ja()),
+                    due_at: row.due_at,
+                    url: format!("{base}/applications/{}", row.application_id),
+                    status_done: row.status == "met",
+                    kind,
+                });
+            }
+            Ok(ical(&events, db::now()))
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .body(ics))

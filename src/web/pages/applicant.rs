@@ -3,12 +3,12 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post};
 use serde::Serialize;
 
 use super::editor::{NewApplicationForm, create_from_form};
 use super::view::{Summary, decision_view, summary};
-use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render};
+use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render};
 use crate::actions;
 use crate::contract::decision::StoredDecision;
 use crate::db::{applications as repo, deadlines, organisations};
@@ -16,7 +16,6 @@ use crate::domain::access::Role;
 use crate::domain::deadlines::{Standing, standing};
 use crate::error::{AppError, ErrorKind};
 use crate::jobs::worker::format_due;
-use crate::web::AppState;
 use crate::web::applications::today_in_japan;
 
 /// Findings that concern who applies, not what they apply with: they say why an
@@ -124,55 +123,51 @@ fn outlook_of(name: String, decisions: &[StoredDecision]) -> OrganisationOutlook
 }
 
 #[get("/applicant")]
-pub async fn dashboard(state: web::Data<AppState>, session: Session) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
+pub async fn dashboard(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
     if caller.actor.role != Role::Applicant {
         return Err(AppError::forbidden().into());
     }
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
     let actor = caller.actor.clone();
-    let view = blocking(move || {
-        let mut conn = pool.get()?;
-        let municipalities = organisations::list_municipalities(&mut conn)?;
-        let rows = repo::list_visible(&mut conn, Some(&actor.organisation_ids), None)?;
-        let mut outlooks = Vec::new();
-        for organisation_id in &actor.organisation_ids {
-            let name = organisations::get_organisation(&mut conn, *organisation_id)?.name;
-            match actions::award_outlook(&mut conn, &programs, *organisation_id, today_in_japan())?
-            {
-                Ok(decisions) => outlooks.push(outlook_of(name, &decisions)),
-                Err(errors) => outlooks.push(OrganisationOutlook {
-                    name,
-                    fiscal_year: 0,
-                    prior_awards: 0,
-                    frames: Vec::new(),
-                    missing: errors
-                        .errors
-                        .values()
-                        .flatten()
-                        .map(|e| e.message.clone())
-                        .collect(),
-                }),
+    let view = db
+        .run(move |conn, programs| {
+            let municipalities = organisations::list_municipalities(conn)?;
+            let rows = repo::list_visible(conn, Some(&actor.organisation_ids), None)?;
+            let mut outlooks = Vec::new();
+            for organisation_id in &actor.organisation_ids {
+                let name = organisations::get_organisation(conn, *organisation_id)?.name;
+                match actions::award_outlook(conn, programs, *organisation_id, today_in_japan())? {
+                    Ok(decisions) => outlooks.push(outlook_of(name, &decisions)),
+                    Err(errors) => outlooks.push(OrganisationOutlook {
+                        name,
+                        fiscal_year: 0,
+                        prior_awards: 0,
+                        frames: Vec::new(),
+                        missing: errors
+                            .errors
+                            .values()
+                            .flatten()
+                            .map(|e| e.message.clone())
+                            .collect(),
+                    }),
+                }
             }
-        }
-        let now = crate::db::now();
-        let deadlines =
-            deadlines::open_for_organisations(&mut conn, &actor.organisation_ids, DEADLINES_SHOWN)?
-                .iter()
-                .filter_map(|row| deadline_view(row, now))
-                .collect();
-        Ok(Dashboard {
-            deadlines,
-            applications: rows
-                .iter()
-                .rev()
-                .map(|row| summary(row, &municipalities))
-                .collect(),
-            outlooks,
+            let now = crate::db::now();
+            let deadlines =
+                deadlines::open_for_organisations(conn, &actor.organisation_ids, DEADLINES_SHOWN)?
+                    .iter()
+                    .filter_map(|row| deadline_view(row, now))
+                    .collect();
+            Ok(Dashboard {
+                deadlines,
+                applications: rows
+                    .iter()
+                    .rev()
+                    .map(|row| summary(row, &municipalities))
+                    .collect(),
+                outlooks,
+            })
         })
-    })
-    .await?;
+        .await?;
     render(
         "applicant_dashboard",
         "申請者ダッシュボード",
@@ -192,56 +187,52 @@ struct NewView {
 }
 
 async fn new_view(
-    state: &AppState,
+    db: &Db,
     organisation_ids: Vec<i64>,
     error: Option<String>,
 ) -> Result<NewView, PageError> {
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
-    Ok(blocking(move || {
-        let mut conn = pool.get()?;
-        let program = programs
-            .latest()
-            .ok_or_else(|| AppError::internal("事業年度の定義がありません"))?;
-        let mut organisations_list = Vec::new();
-        for id in organisation_ids {
-            organisations_list.push((id, organisations::get_organisation(&mut conn, id)?.name));
-        }
-        Ok(NewView {
-            fiscal_year: program.fiscal_year.0,
-            frames: program
-                .frames
-                .iter()
-                .map(|f| (f.code.as_str().to_owned(), f.name_ja.clone()))
-                .collect(),
-            organisations: organisations_list,
-            municipalities: organisations::list_municipalities(&mut conn)?
-                .into_iter()
-                .map(|m| (m.id, format!("{}（{}）", m.name, m.prefecture)))
-                .collect(),
-            error,
+    Ok(db
+        .run(move |conn, programs| {
+            let program = programs
+                .latest()
+                .ok_or_else(|| AppError::internal("事業年度の定義がありません"))?;
+            let mut organisations_list = Vec::new();
+            for id in organisation_ids {
+                organisations_list.push((id, organisations::get_organisation(conn, id)?.name));
+            }
+            Ok(NewView {
+                fiscal_year: program.fiscal_year.0,
+                frames: program
+                    .frames
+                    .iter()
+                    .map(|f| (f.code.as_str().to_owned(), f.name_ja.clone()))
+                    .collect(),
+                organisations: organisations_list,
+                municipalities: organisations::list_municipalities(conn)?
+                    .into_iter()
+                    .map(|m| (m.id, format!("{}（{}）", m.name, m.prefecture)))
+                    .collect(),
+                error,
+            })
         })
-    })
-    .await?)
+        .await?)
 }
 
 #[get("/applications/new")]
-pub async fn new_page(state: web::Data<AppState>, session: Session) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
+pub async fn new_page(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
     if caller.actor.role != Role::Applicant {
         return Err(AppError::forbidden().into());
     }
-    let view = new_view(&state, caller.actor.organisation_ids.clone(), None).await?;
+    let view = new_view(&db, caller.actor.organisation_ids.clone(), None).await?;
     render("application_new", "新しい申請", &caller, &session, view)
 }
 
 #[post("/applications")]
 pub async fn create(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
-    form: PageForm,
+    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
 ) -> Result<HttpResponse, PageError> {
-    let caller = page_caller(&state, &session).await?;
     let title = form.text("title");
     let new = NewApplicationForm {
         fiscal_year: form.text("fiscal_year").parse().unwrap_or(0),
@@ -250,14 +241,10 @@ pub async fn create(
         lead_organisation_id: form.text("lead_organisation_id").parse().unwrap_or(0),
         municipality_id: form.text("municipality_id").parse().ok(),
     };
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
     let actor = caller.actor.clone();
-    let created = blocking(move || {
-        let mut conn = pool.get()?;
-        create_from_form(&mut conn, &programs, &actor, &new)
-    })
-    .await;
+    let created = db
+        .run(move |conn, programs| create_from_form(conn, programs, &actor, &new))
+        .await;
     match created {
         Ok(id) => {
             super::set_flash(
@@ -268,8 +255,7 @@ pub async fn create(
         }
         Err(error) if error.kind == ErrorKind::Invalid => {
             let message = super::view::refusal_message(&error);
-            let view =
-                new_view(&state, caller.actor.organisation_ids.clone(), Some(message)).await?;
+            let view = new_view(&db, caller.actor.organisation_ids.clone(), Some(message)).await?;
             let mut response = render("application_new", "新しい申請", &caller, &session, view)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)

@@ -8,14 +8,14 @@ use serde::Serialize;
 
 use super::{Page, PageError, PageForm, PageResult, csrf_token, home_of, html, redirect};
 use crate::web::AppState;
-use crate::web::auth::{authenticate, caller, start_session};
+use crate::web::auth::{Caller, authenticate, start_session};
 
 /// `/`: the person's home page, or the login page.
 #[get("/")]
-pub async fn root(state: web::Data<AppState>, session: Session) -> HttpResponse {
-    match caller(&state, &session).await {
-        Ok(caller) => redirect(home_of(caller.actor.role)),
-        Err(_) => redirect("/login"),
+pub async fn root(caller: Option<Caller>) -> HttpResponse {
+    match caller {
+        Some(caller) => redirect(home_of(caller.actor.role)),
+        None => redirect("/login"),
     }
 }
 
@@ -39,8 +39,8 @@ fn login_form(session: &Session, status: StatusCode, view: LoginView) -> PageRes
 }
 
 #[get("/login")]
-pub async fn login_page(state: web::Data<AppState>, session: Session) -> PageResult {
-    if let Ok(caller) = caller(&state, &session).await {
+pub async fn login_page(session: Session, caller: Option<Caller>) -> PageResult {
+    if let Some(caller) = caller {
         return Ok(redirect(home_of(caller.actor.role)));
     }
     login_form(

@@ -12,12 +12,11 @@ use serde_json::json;
 use super::deadlines::jst_label;
 use super::manager::manager_only;
 use super::upload::read_file_form;
-use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
+use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
 use crate::actions;
 use crate::db::awards::{ReviewChoice, ReviewEntry};
 use crate::db::{award_imports, organisations};
 use crate::error::{AppError, ErrorKind};
-use crate::web::AppState;
 
 /// The largest award list accepted (the shipped R4–R7 list is about 20 KB).
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
@@ -50,13 +49,12 @@ struct UploadView {
 }
 
 async fn upload_page(
-    state: &AppState,
+    db: &Db,
     session: &Session,
     caller: &crate::web::auth::Caller,
     error: Option<String>,
 ) -> PageResult {
-    let pool = state.pool.clone();
-    let recent = blocking(move || award_imports::recent(&mut *pool.get()?, 20)).await?;
+    let recent = db.run(|conn, _| award_imports::recent(conn, 20)).await?;
     let failed = error.is_some();
     let view = UploadView {
         error,
@@ -86,10 +84,9 @@ async fn upload_page(
 }
 
 #[get("/manager/awards/import")]
-pub async fn import_page(state: web::Data<AppState>, session: Session) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
+pub async fn import_page(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
     manager_only(&caller)?;
-    upload_page(&state, &session, &caller, None).await
+    upload_page(&db, &session, &caller, None).await
 }
 
 /// The uploaded list, read only after the form's CSRF token (`pages::upload`).
@@ -128,34 +125,27 @@ async fn read_list(
 
 #[post("/manager/awards/import")]
 pub async fn upload(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     request: HttpRequest,
     payload: web::Payload,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     manager_only(&caller)?;
     let (file_name, bytes) = match read_list(&request, payload).await {
         Ok(Ok(file)) => file,
-        Ok(Err(message)) => return upload_page(&state, &session, &caller, Some(message)).await,
+        Ok(Err(message)) => return upload_page(&db, &session, &caller, Some(message)).await,
         Err(response) => return Ok(response),
     };
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
     let actor = caller.actor.clone();
-    let planned = blocking(move || {
-        actions::manager::plan_award_upload(
-            &mut *pool.get()?,
-            &programs,
-            &actor,
-            &file_name,
-            &bytes,
-        )
-    })
-    .await?;
+    let planned = db
+        .run(move |conn, programs| {
+            actions::manager::plan_award_upload(conn, programs, &actor, &file_name, &bytes)
+        })
+        .await?;
     match planned {
         Ok(id) => Ok(redirect(&format!("/manager/awards/imports/{id}"))),
-        Err(message) => upload_page(&state, &session, &caller, Some(message)).await,
+        Err(message) => upload_page(&db, &session, &caller, Some(message)).await,
     }
 }
 
@@ -199,22 +189,21 @@ struct ImportView {
     progress: Progress,
 }
 
-async fn load_import(state: &AppState, id: i64) -> Result<award_imports::ImportRow, PageError> {
-    let pool = state.pool.clone();
-    blocking(move || award_imports::find(&mut *pool.get()?, id))
+async fn load_import(db: &Db, id: i64) -> Result<award_imports::ImportRow, PageError> {
+    db.run(move |conn, _| award_imports::find(conn, id))
         .await?
         .ok_or_else(|| PageError(AppError::not_found("取込が見つかりません")))
 }
 
 #[get("/manager/awards/imports/{id}")]
 pub async fn import_status(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<i64>,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     manager_only(&caller)?;
-    let row = load_import(&state, path.into_inner()).await?;
+    let row = load_import(&db, path.into_inner()).await?;
     let progress = progress_of(&row);
     let (progress_value, progress_max) = if progress.total == 0 {
         (u64::from(progress.finished), 1)
@@ -246,13 +235,12 @@ pub async fn import_status(
 
 #[get("/manager/awards/imports/{id}/progress.json")]
 pub async fn import_progress(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<i64>,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     manager_only(&caller)?;
-    let row = load_import(&state, path.into_inner()).await?;
+    let row = load_import(&db, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(json!(progress_of(&row))))
@@ -260,17 +248,16 @@ pub async fn import_progress(
 
 #[post("/manager/awards/imports/{id}/apply")]
 pub async fn apply(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<i64>,
-    _form: PageForm,
+    Then(_form, PageCaller(caller)): Then<PageForm, PageCaller>,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     manager_only(&caller)?;
     let id = path.into_inner();
-    let pool = state.pool.clone();
-    let actor = caller.actor.clone();
-    blocking(move || actions::manager::queue_award_import(&mut *pool.get()?, &actor, id)).await?;
+    let actor = caller.actor;
+    db.run(move |conn, _| actions::manager::queue_award_import(conn, &actor, id))
+        .await?;
     set_flash(
         &session,
         "取込を実行の列に入れました。完了までこのページで進み具合を確認できます",
@@ -321,11 +308,11 @@ fn review_view(entry: ReviewEntry) -> ReviewView {
 }
 
 #[get("/manager/awards/reviews")]
-pub async fn reviews(state: web::Data<AppState>, session: Session) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
+pub async fn reviews(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
     manager_only(&caller)?;
-    let pool = state.pool.clone();
-    let entries = blocking(move || crate::db::awards::reviews(&mut *pool.get()?, 50)).await?;
+    let entries = db
+        .run(|conn, _| crate::db::awards::reviews(conn, 50))
+        .await?;
     let (open, resolved): (Vec<ReviewView>, Vec<ReviewView>) =
         entries.into_iter().map(review_view).partition(|r| r.open);
     render(
@@ -339,50 +326,48 @@ pub async fn reviews(state: web::Data<AppState>, session: Session) -> PageResult
 
 #[post("/manager/awards/reviews/{id}/resolve")]
 pub async fn resolve(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<i64>,
-    form: PageForm,
+    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     manager_only(&caller)?;
     let id = path.into_inner();
     let choice = form.text("choice");
     let other = form.text("other");
-    let pool = state.pool.clone();
-    let actor = caller.actor.clone();
-    let message = blocking(move || {
-        let mut conn = pool.get()?;
-        let bad = |message: &str| AppError::new(ErrorKind::BadRequest, message);
-        let choice = match choice.as_str() {
-            "new" => ReviewChoice::NewOrganisation,
-            "other" => {
-                if other.is_empty() {
-                    return Err(bad("ほかの団体の法人番号か正式名称を入力してください"));
+    let actor = caller.actor;
+    let message = db
+        .run(move |conn, _| {
+            let bad = |message: &str| AppError::new(ErrorKind::BadRequest, message);
+            let choice = match choice.as_str() {
+                "new" => ReviewChoice::NewOrganisation,
+                "other" => {
+                    if other.is_empty() {
+                        return Err(bad("ほかの団体の法人番号か正式名称を入力してください"));
+                    }
+                    let organisation = organisations::find_organisation(conn, &other)?
+                        .ok_or_else(|| bad("入力した法人番号・名称の団体は登録されていません"))?;
+                    ReviewChoice::Same(organisation.id)
                 }
-                let organisation = organisations::find_organisation(&mut conn, &other)?
-                    .ok_or_else(|| bad("入力した法人番号・名称の団体は登録されていません"))?;
-                ReviewChoice::Same(organisation.id)
-            }
-            text => match text.strip_prefix("org:").and_then(|id| id.parse().ok()) {
-                Some(organisation_id) => ReviewChoice::Same(organisation_id),
-                None => return Err(bad("どの団体か一つ選んでください")),
-            },
-        };
-        let resolved = actions::manager::resolve_name_review(&mut conn, &actor, id, choice)?;
-        let names = crate::db::awards::names_of(&mut conn, resolved.organisation_id)?;
-        let name = names.first().cloned().unwrap_or_default();
-        Ok(match choice {
-            ReviewChoice::Same(_) => format!(
-                "「{name}」の名称として記録しました（採択 {} 件を移しました）",
-                resolved.members_moved
-            ),
-            ReviewChoice::NewOrganisation => {
-                format!("「{name}」を別の団体として記録しました")
-            }
+                text => match text.strip_prefix("org:").and_then(|id| id.parse().ok()) {
+                    Some(organisation_id) => ReviewChoice::Same(organisation_id),
+                    None => return Err(bad("どの団体か一つ選んでください")),
+                },
+            };
+            let resolved = actions::manager::resolve_name_review(conn, &actor, id, choice)?;
+            let names = crate::db::awards::names_of(conn, resolved.organisation_id)?;
+            let name = names.first().cloned().unwrap_or_default();
+            Ok(match choice {
+                ReviewChoice::Same(_) => format!(
+                    "「{name}」の名称として記録しました（採択 {} 件を移しました）",
+                    resolved.members_moved
+                ),
+                ReviewChoice::NewOrganisation => {
+                    format!("「{name}」を別の団体として記録しました")
+                }
+            })
         })
-    })
-    .await?;
+        .await?;
     set_flash(&session, message);
     Ok(redirect("/manager/awards/reviews"))
 }

@@ -12,13 +12,12 @@ use chrono::{NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::manager::manager_only;
-use super::{PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
+use super::{Db, PageCaller, PageForm, PageResult, Then, redirect, render, set_flash};
 use crate::actions;
 use crate::db::{self, deadlines, jobs, sent_emails};
 use crate::domain::calendar::{WEEKDAYS_JA, YearMonth, wareki_date};
 use crate::domain::deadlines::{DeadlineKind, is_overdue, jst_to_utc, utc_to_jst};
 use crate::error::{AppError, ErrorKind};
-use crate::web::AppState;
 
 /// `令和8年11月21日 17:00` (Japan time) for an instant stored in UTC.
 pub(super) fn jst_label(instant: NaiveDateTime) -> String {
@@ -90,11 +89,11 @@ struct CalendarView {
 
 #[get("/manager/calendar")]
 pub async fn calendar(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     query: web::Query<MonthQuery>,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     manager_only(&caller)?;
     let today = crate::clock::today_in_japan();
     let month = match query.month.as_deref().map(str::trim) {
@@ -114,8 +113,9 @@ pub async fn calendar(
     let (Some(from), Some(to)) = (from, to) else {
         return Err(AppError::new(ErrorKind::BadRequest, "表示できない月です").into());
     };
-    let pool = state.pool.clone();
-    let entries = blocking(move || deadlines::entries_between(&mut *pool.get()?, from, to)).await?;
+    let entries = db
+        .run(move |conn, _| deadlines::entries_between(conn, from, to))
+        .await?;
     let now = db::now();
     let mut total = 0;
     let mut overdue = 0;
@@ -221,11 +221,11 @@ fn outcome_label(outcome: &str) -> &'static str {
 
 #[get("/manager/reminders")]
 pub async fn reminder_log(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     query: web::Query<PageQuery>,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     manager_only(&caller)?;
     let page = match query.page.as_deref().map(str::trim) {
         None | Some("") => 1,
@@ -236,9 +236,9 @@ pub async fn reminder_log(
             .ok_or_else(|| AppError::new(ErrorKind::BadRequest, "ページ番号は 1 以上の整数です"))?,
     };
     let offset = (page - 1).saturating_mul(LOG_PAGE_SIZE);
-    let pool = state.pool.clone();
-    let (entries, total) =
-        blocking(move || sent_emails::log_page(&mut *pool.get()?, LOG_PAGE_SIZE, offset)).await?;
+    let (entries, total) = db
+        .run(move |conn, _| sent_emails::log_page(conn, LOG_PAGE_SIZE, offset))
+        .await?;
     let pages = ((total + LOG_PAGE_SIZE - 1) / LOG_PAGE_SIZE).max(1);
     let shown = i64::try_from(entries.len()).unwrap_or(0);
     let view = LogView {
@@ -288,11 +288,9 @@ struct DeadLettersView {
 }
 
 #[get("/manager/dead-letters")]
-pub async fn dead_letters(state: web::Data<AppState>, session: Session) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
+pub async fn dead_letters(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
     manager_only(&caller)?;
-    let pool = state.pool.clone();
-    let dead = blocking(move || jobs::dead(&mut *pool.get()?)).await?;
+    let dead = db.run(|conn, _| jobs::dead(conn)).await?;
     let view = DeadLettersView {
         jobs: dead
             .into_iter()
@@ -332,17 +330,16 @@ pub async fn dead_letters(state: web::Data<AppState>, session: Session) -> PageR
 
 #[post("/manager/dead-letters/{id}/retry")]
 pub async fn retry(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<i64>,
-    _form: PageForm,
+    Then(_form, PageCaller(caller)): Then<PageForm, PageCaller>,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     manager_only(&caller)?;
     let id = path.into_inner();
-    let pool = state.pool.clone();
-    let actor = caller.actor.clone();
-    blocking(move || actions::manager::retry_dead_letter(&mut *pool.get()?, &actor, id)).await?;
+    let actor = caller.actor;
+    db.run(move |conn, _| actions::manager::retry_dead_letter(conn, &actor, id))
+        .await?;
     set_flash(
         &session,
         format!("メール（ジョブ {id}）を再送の列に戻しました"),

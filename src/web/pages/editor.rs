@@ -17,7 +17,7 @@ use super::view::{
     DecisionPanel, current_decision, decision_panel, decision_view, refusal_message,
 };
 use super::{
-    PageError, PageForm, PageResult, blocking, csrf_token, html, nav_for, page_caller, redirect,
+    Db, PageCaller, PageError, PageForm, PageResult, Then, csrf_token, html, nav_for, redirect,
     render_fragment, set_flash,
 };
 use crate::actions::{self, ActionRequest, editable_aggregate};
@@ -33,7 +33,6 @@ use crate::domain::program::ProgramSet;
 use crate::domain::validation::{ErrorCode, FieldErrors};
 use crate::domain::workflow::{self, Action, Actor};
 use crate::error::{AppResult, ErrorKind};
-use crate::web::AppState;
 use crate::web::applications::{
     ActivityInput, DraftInput, LegalBasisInput, LineInput, PartnerInput, create_application,
     today_in_japan, update_application,
@@ -967,29 +966,29 @@ fn editor_page(
 
 #[get("/applications/{id}/edit")]
 pub async fn edit_page(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<i64>,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
-    stored_editor(&state, &caller, &session, path.into_inner(), None).await
+    stored_editor(&db, &caller, &session, path.into_inner(), None).await
 }
 
 /// The editor with a refused upload's message next to the file input (422): the form as
 /// stored, since the upload is a form of its own.
 pub(super) async fn with_evidence_error(
-    state: &AppState,
+    db: &Db,
     caller: &Caller,
     session: &Session,
     id: i64,
     message: String,
 ) -> PageResult {
-    stored_editor(state, caller, session, id, Some(message)).await
+    stored_editor(db, caller, session, id, Some(message)).await
 }
 
 /// The editor for the application as stored.
 async fn stored_editor(
-    state: &AppState,
+    db: &Db,
     caller: &Caller,
     session: &Session,
     id: i64,
@@ -1000,33 +999,31 @@ async fn stored_editor(
     } else {
         StatusCode::OK
     };
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
     let actor = caller.actor.clone();
-    let view = blocking(move || {
-        let mut conn = pool.get()?;
-        let aggregate = editable_aggregate(&mut conn, &actor, id)?;
-        let choices = Choices::load(
-            &mut conn,
-            &programs,
-            aggregate.application.fiscal_year,
-            aggregate.application.lead_organisation_id,
-        )?;
-        let reason = last_return_reason(&mut conn, &aggregate)?;
-        let text = FormText::from_aggregate(&aggregate);
-        let mut view = editor_view(
-            &aggregate,
-            &text,
-            &Errors(BTreeMap::new()),
-            Vec::new(),
-            &choices,
-            decision_panel(current_decision(&mut conn, &programs, &aggregate)?.as_ref()),
-            reason,
-        );
-        view.evidence = EvidenceSection::new(&db::evidence::list(&mut conn, id)?, evidence_error);
-        Ok(view)
-    })
-    .await?;
+    let view = db
+        .run(move |conn, programs| {
+            let aggregate = editable_aggregate(conn, &actor, id)?;
+            let choices = Choices::load(
+                conn,
+                programs,
+                aggregate.application.fiscal_year,
+                aggregate.application.lead_organisation_id,
+            )?;
+            let reason = last_return_reason(conn, &aggregate)?;
+            let text = FormText::from_aggregate(&aggregate);
+            let mut view = editor_view(
+                &aggregate,
+                &text,
+                &Errors(BTreeMap::new()),
+                Vec::new(),
+                &choices,
+                decision_panel(current_decision(conn, programs, &aggregate)?.as_ref()),
+                reason,
+            );
+            view.evidence = EvidenceSection::new(&db::evidence::list(conn, id)?, evidence_error);
+            Ok(view)
+        })
+        .await?;
     editor_page(caller, session, status, view)
 }
 
@@ -1041,94 +1038,93 @@ enum SaveOutcome {
 /// fields with status 422 and nothing saved.
 #[post("/applications/{id}/edit")]
 pub async fn save(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<i64>,
-    form: PageForm,
+    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
 ) -> Result<HttpResponse, PageError> {
-    let caller = page_caller(&state, &session).await?;
     let id = path.into_inner();
     let text = FormText::from_form(&form);
     let version: i32 = form.text("version").parse().unwrap_or(0);
     let submit = form.text("intent") == "submit";
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
     let actor = caller.actor.clone();
-    let outcome = blocking(move || {
-        let mut conn = pool.get()?;
-        let aggregate = editable_aggregate(&mut conn, &actor, id)?;
-        let application = &aggregate.application;
-        let (input, parse_errors, map) = text.to_input(
-            application.fiscal_year,
-            application.lead_organisation_id,
-            version,
-        );
-        let invalid = |conn: &mut crate::db::DbConnection,
-                       errors: &FieldErrors,
-                       map: Option<&IndexMap>|
-         -> AppResult<SaveOutcome> {
-            let choices = Choices::load(
-                conn,
-                &programs,
+    let outcome = db
+        .run(move |conn, programs| {
+            let aggregate = editable_aggregate(conn, &actor, id)?;
+            let application = &aggregate.application;
+            let (input, parse_errors, map) = text.to_input(
                 application.fiscal_year,
                 application.lead_organisation_id,
-            )?;
-            let (by_name, general) = form_errors(errors, map);
-            let reason = last_return_reason(conn, &aggregate)?;
-            let mut view = editor_view(
-                &aggregate,
-                &text,
-                &by_name,
-                general,
-                &choices,
-                DecisionPanel::note(
-                    "入力に誤りがあるため保存していません。赤字の項目を直してください。",
-                ),
-                reason,
+                version,
             );
-            view.evidence = EvidenceSection::new(&db::evidence::list(conn, id)?, None);
-            Ok(SaveOutcome::Invalid(Box::new(view)))
-        };
-        if !parse_errors.is_empty() {
-            return invalid(&mut conn, &parse_errors, None);
-        }
-        match update_application(&mut conn, &programs, &actor, id, version, input) {
-            Ok(()) => {}
-            Err(error) if error.kind == ErrorKind::Invalid => {
-                let errors = error.field_errors.clone().unwrap_or_default();
-                return invalid(&mut conn, &errors, Some(&map));
+            let invalid = |conn: &mut crate::db::DbConnection,
+                           errors: &FieldErrors,
+                           map: Option<&IndexMap>|
+             -> AppResult<SaveOutcome> {
+                let choices = Choices::load(
+                    conn,
+                    programs,
+                    application.fiscal_year,
+                    application.lead_organisation_id,
+                )?;
+                let (by_name, general) = form_errors(errors, map);
+                let reason = last_return_reason(conn, &aggregate)?;
+                let mut view = editor_view(
+                    &aggregate,
+                    &text,
+                    &by_name,
+                    general,
+                    &choices,
+                    DecisionPanel::note(
+                        "入力に誤りがあるため保存していません。赤字の項目を直してください。",
+                    ),
+                    reason,
+                );
+                view.evidence = EvidenceSection::new(&db::evidence::list(conn, id)?, None);
+                Ok(SaveOutcome::Invalid(Box::new(view)))
+            };
+            if !parse_errors.is_empty() {
+                return invalid(conn, &parse_errors, None);
             }
-            Err(error) => return Err(error),
-        }
-        if !submit {
-            return Ok(SaveOutcome::Saved { submitted: None });
-        }
-        let saved_version = repo::load_aggregate(&mut conn, id)?.application.version;
-        let request = ActionRequest {
-            version: saved_version,
-            reason: None,
-            payload: serde_json::Value::Null,
-        };
-        let result = actions::perform(
-            &mut conn,
-            &programs,
-            &actor,
-            id,
-            Action::Submit,
-            &request,
-            today_in_japan(),
-        );
-        Ok(SaveOutcome::Saved {
-            submitted: Some(match result {
-                Ok(outcome) => Ok(outcome.state.label_ja().to_owned()),
-                Err(error) if matches!(error.kind, ErrorKind::Invalid | ErrorKind::Conflict) => {
-                    Err(refusal_message(&error))
+            match update_application(conn, programs, &actor, id, version, input) {
+                Ok(()) => {}
+                Err(error) if error.kind == ErrorKind::Invalid => {
+                    let errors = error.field_errors.clone().unwrap_or_default();
+                    return invalid(conn, &errors, Some(&map));
                 }
                 Err(error) => return Err(error),
-            }),
+            }
+            if !submit {
+                return Ok(SaveOutcome::Saved { submitted: None });
+            }
+            let saved_version = repo::load_aggregate(conn, id)?.application.version;
+            let request = ActionRequest {
+                version: saved_version,
+                reason: None,
+                payload: serde_json::Value::Null,
+            };
+            let result = actions::perform(
+                conn,
+                programs,
+                &actor,
+                id,
+                Action::Submit,
+                &request,
+                today_in_japan(),
+            );
+            Ok(SaveOutcome::Saved {
+                submitted: Some(match result {
+                    Ok(outcome) => Ok(outcome.state.label_ja().to_owned()),
+                    Err(error)
+                        if matches!(error.kind, ErrorKind::Invalid | ErrorKind::Conflict) =>
+                    {
+                        Err(refusal_message(&error))
+                    }
+                    Err(error) => return Err(error),
+                }),
+            })
         })
-    })
-    .await?;
+        .await?;
     match outcome {
         SaveOutcome::Invalid(view) => {
             editor_page(&caller, &session, StatusCode::UNPROCESSABLE_ENTITY, *view)
@@ -1159,20 +1155,15 @@ pub async fn save(
 /// decision panel as an HTML fragment.
 #[post("/applications/{id}/preview")]
 pub async fn preview(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<i64>,
-    form: PageForm,
+    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     let id = path.into_inner();
     let text = FormText::from_form(&form);
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
     let actor = caller.actor;
-    let panel = blocking(move || {
-        let mut conn = pool.get()?;
-        let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
+    let panel = db.run(move |conn, programs| {
+        let aggregate = actions::authorized_aggregate(conn, &actor, id, Action::View)?;
         let application = &aggregate.application;
         let (input, parse_errors, _) = text.to_input(
             application.fiscal_year,
@@ -1191,9 +1182,9 @@ pub async fn preview(
             Ok(draft) => draft,
             Err(errors) => return Ok(unreadable(errors.len())),
         };
-        let candidate = repo::preview_aggregate(&mut conn, &aggregate, &draft)?;
+        let candidate = repo::preview_aggregate(conn, &aggregate, &draft)?;
         Ok(
-            match actions::preview(&mut conn, &programs, &candidate, today_in_japan()) {
+            match actions::preview(conn, programs, &candidate, today_in_japan()) {
                 Ok(decision) => DecisionPanel {
                     decision: Some(decision_view(&decision)),
                     decision_note: String::new(),

@@ -10,12 +10,11 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Serialize;
 
 use super::upload::{UploadedFile, read_file_form};
-use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, set_flash};
+use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, set_flash};
 use crate::actions::{self, EVIDENCE_FIELD};
 use crate::db::evidence::EvidenceMeta;
 use crate::domain::evidence::{self, EvidenceError, EvidenceKind, MAX_BYTES, human_size};
 use crate::error::{AppError, ErrorKind};
-use crate::web::AppState;
 
 /// What the file input accepts (the server checks the bytes all the same).
 pub const ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg";
@@ -71,13 +70,13 @@ impl EvidenceSection {
 /// back as the editor with the message next to the file input (422), and nothing is stored.
 #[post("/applications/{id}/evidence")]
 pub async fn upload(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<i64>,
     request: HttpRequest,
     payload: web::Payload,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     let id = path.into_inner();
     let upload = match read_file_form(&request, payload, EVIDENCE_FIELD, MAX_BYTES).await {
         Ok(upload) => upload.unwrap_or(UploadedFile {
@@ -95,7 +94,7 @@ pub async fn upload(
         Ok(file) => file,
         Err(refusal) => {
             return super::editor::with_evidence_error(
-                &state,
+                &db,
                 &caller,
                 &session,
                 id,
@@ -104,14 +103,11 @@ pub async fn upload(
             .await;
         }
     };
-    let pool = state.pool.clone();
     let actor = caller.actor.clone();
     let name = file.file_name.clone();
-    let stored = blocking(move || {
-        let mut conn = pool.get()?;
-        actions::upload_evidence(&mut conn, &actor, id, &file)
-    })
-    .await;
+    let stored = db
+        .run(move |conn, _| actions::upload_evidence(conn, &actor, id, &file))
+        .await;
     match stored {
         Ok(_) => {
             set_flash(&session, format!("「{name}」を添付しました。"));
@@ -119,7 +115,7 @@ pub async fn upload(
         }
         Err(error) if error.kind == ErrorKind::Invalid => {
             let message = super::view::refusal_message(&error);
-            super::editor::with_evidence_error(&state, &caller, &session, id, message).await
+            super::editor::with_evidence_error(&db, &caller, &session, id, message).await
         }
         Err(error) => Err(error.into()),
     }
@@ -128,20 +124,16 @@ pub async fn upload(
 /// Deletes an evidence file while the application can be edited.
 #[post("/applications/{id}/evidence/{file_id}/delete")]
 pub async fn delete(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<(i64, i64)>,
-    _form: PageForm,
+    Then(_form, PageCaller(caller)): Then<PageForm, PageCaller>,
 ) -> Result<HttpResponse, PageError> {
-    let caller = page_caller(&state, &session).await?;
     let (id, file_id) = path.into_inner();
-    let pool = state.pool.clone();
-    let actor = caller.actor.clone();
-    let name = blocking(move || {
-        let mut conn = pool.get()?;
-        actions::delete_evidence(&mut conn, &actor, id, file_id)
-    })
-    .await?;
+    let actor = caller.actor;
+    let name = db
+        .run(move |conn, _| actions::delete_evidence(conn, &actor, id, file_id))
+        .await?;
     set_flash(&session, format!("「{name}」を削除しました。"));
     Ok(redirect(&format!("/applications/{id}/edit#evidence")))
 }
@@ -150,19 +142,15 @@ pub async fn delete(
 /// Japanese name, with the type its bytes showed when it was accepted and no sniffing.
 #[get("/applications/{id}/evidence/{file_id}")]
 pub async fn download(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<(i64, i64)>,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     let (id, file_id) = path.into_inner();
-    let pool = state.pool.clone();
-    let actor = caller.actor.clone();
-    let (meta, bytes) = blocking(move || {
-        let mut conn = pool.get()?;
-        actions::evidence_download(&mut conn, &actor, id, file_id)
-    })
-    .await?;
+    let actor = caller.actor;
+    let (meta, bytes) = db
+        .run(move |conn, _| actions::evidence_download(conn, &actor, id, file_id))
+        .await?;
     let kind = EvidenceKind::from_content_type(&meta.content_type)
         .ok_or_else(|| AppError::internal("保存されたファイルの種類が不明です"))?;
     let disposition =

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::deadlines::{EntryView, entry_view};
 use super::view::{Summary, label, summary};
-use super::{PageResult, blocking, page_caller, render};
+use super::{Db, PageCaller, PageResult, render};
 use crate::db::applications::{self as repo, PipelineFilter};
 use crate::db::{self, awards, deadlines, organisations, workflow as store};
 use crate::domain::access::Role;
@@ -16,7 +16,6 @@ use crate::domain::kpi::continuation_rates;
 use crate::domain::program::Certainty;
 use crate::domain::workflow::ApplicationState;
 use crate::error::AppError;
-use crate::web::AppState;
 use crate::web::auth::Caller;
 
 /// The programme's target: about 30 awards a year (DOMAIN.md §6, METI 本省).
@@ -88,11 +87,11 @@ fn non_empty(value: &Option<String>) -> Option<String> {
 
 #[get("/manager")]
 pub async fn pipeline(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     query: web::Query<PipelineQuery>,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     manager_only(&caller)?;
     let query = query.into_inner();
     let filter = PipelineFilter {
@@ -102,87 +101,85 @@ pub async fn pipeline(
         municipality_id: non_empty(&query.municipality_id).and_then(|m| m.parse().ok()),
         text: non_empty(&query.q),
     };
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
-    let view = blocking(move || {
-        let mut conn = pool.get()?;
-        let municipalities = organisations::list_municipalities(&mut conn)?;
-        let counts = repo::count_by_state(&mut conn)?;
-        let rows = repo::list_filtered(&mut conn, &filter, PIPELINE_LIMIT + 1, 0)?;
-        let limited = rows.len() > PIPELINE_LIMIT as usize;
-        let now = db::now();
-        let next_deadlines = deadlines::next_open(&mut conn, now, NEXT_DEADLINES)?
-            .iter()
-            .map(|entry| entry_view(entry, now))
-            .collect();
-        let overdue_deadlines = deadlines::count_open_before(&mut conn, now)?;
-        let mut reviews = Vec::new();
-        for (code, reason) in REVIEW_FINDINGS {
-            for row in repo::with_finding(&mut conn, code)? {
-                reviews.push((summary(&row, &municipalities), *reason));
+    let view = db
+        .run(move |conn, programs| {
+            let municipalities = organisations::list_municipalities(conn)?;
+            let counts = repo::count_by_state(conn)?;
+            let rows = repo::list_filtered(conn, &filter, PIPELINE_LIMIT + 1, 0)?;
+            let limited = rows.len() > PIPELINE_LIMIT as usize;
+            let now = db::now();
+            let next_deadlines = deadlines::next_open(conn, now, NEXT_DEADLINES)?
+                .iter()
+                .map(|entry| entry_view(entry, now))
+                .collect();
+            let overdue_deadlines = deadlines::count_open_before(conn, now)?;
+            let mut reviews = Vec::new();
+            for (code, reason) in REVIEW_FINDINGS {
+                for row in repo::with_finding(conn, code)? {
+                    reviews.push((summary(&row, &municipalities), *reason));
+                }
             }
-        }
-        let selected = |value: &str, chosen: &Option<String>| chosen.as_deref() == Some(value);
-        let year_text = filter.fiscal_year.map(|y| y.to_string());
-        let municipality_text = filter.municipality_id.map(|m| m.to_string());
-        Ok(PipelineView {
-            counts: ApplicationState::ALL
-                .iter()
-                .map(|s| StateCount {
-                    code: s.code(),
-                    label: s.label_ja(),
-                    count: counts
-                        .iter()
-                        .find(|(code, _)| code == s.code())
-                        .map_or(0, |(_, n)| *n),
-                    selected: selected(s.code(), &filter.state),
-                })
-                .collect(),
-            states: ApplicationState::ALL
-                .iter()
-                .map(|s| Opt {
-                    value: s.code().to_owned(),
-                    label: s.label_ja().to_owned(),
-                    selected: selected(s.code(), &filter.state),
-                })
-                .collect(),
-            years: programs
-                .iter()
-                .map(|p| Opt {
-                    value: p.fiscal_year.0.to_string(),
-                    label: p.fiscal_year.to_string(),
-                    selected: selected(&p.fiscal_year.0.to_string(), &year_text),
-                })
-                .collect(),
-            frames: Frame::ALL
-                .iter()
-                .map(|f| Opt {
-                    value: f.as_str().to_owned(),
-                    label: f.label_ja().to_owned(),
-                    selected: selected(f.as_str(), &filter.frame),
-                })
-                .collect(),
-            municipalities: municipalities
-                .iter()
-                .map(|m| Opt {
-                    value: m.id.to_string(),
-                    label: m.name.clone(),
-                    selected: selected(&m.id.to_string(), &municipality_text),
-                })
-                .collect(),
-            q: filter.text.clone().unwrap_or_default(),
-            applications: rows
-                .iter()
-                .take(PIPELINE_LIMIT as usize)
-                .map(|row| summary(row, &municipalities))
-                .collect(),
-            limited,
-            next_deadlines,
-            overdue_deadlines,
-            reviews,
+            let selected = |value: &str, chosen: &Option<String>| chosen.as_deref() == Some(value);
+            let year_text = filter.fiscal_year.map(|y| y.to_string());
+            let municipality_text = filter.municipality_id.map(|m| m.to_string());
+            Ok(PipelineView {
+                counts: ApplicationState::ALL
+                    .iter()
+                    .map(|s| StateCount {
+                        code: s.code(),
+                        label: s.label_ja(),
+                        count: counts
+                            .iter()
+                            .find(|(code, _)| code == s.code())
+                            .map_or(0, |(_, n)| *n),
+                        selected: selected(s.code(), &filter.state),
+                    })
+                    .collect(),
+                states: ApplicationState::ALL
+                    .iter()
+                    .map(|s| Opt {
+                        value: s.code().to_owned(),
+                        label: s.label_ja().to_owned(),
+                        selected: selected(s.code(), &filter.state),
+                    })
+                    .collect(),
+                years: programs
+                    .iter()
+                    .map(|p| Opt {
+                        value: p.fiscal_year.0.to_string(),
+                        label: p.fiscal_year.to_string(),
+                        selected: selected(&p.fiscal_year.0.to_string(), &year_text),
+                    })
+                    .collect(),
+                frames: Frame::ALL
+                    .iter()
+                    .map(|f| Opt {
+                        value: f.as_str().to_owned(),
+                        label: f.label_ja().to_owned(),
+                        selected: selected(f.as_str(), &filter.frame),
+                    })
+                    .collect(),
+                municipalities: municipalities
+                    .iter()
+                    .map(|m| Opt {
+                        value: m.id.to_string(),
+                        label: m.name.clone(),
+                        selected: selected(&m.id.to_string(), &municipality_text),
+                    })
+                    .collect(),
+                q: filter.text.clone().unwrap_or_default(),
+                applications: rows
+                    .iter()
+                    .take(PIPELINE_LIMIT as usize)
+                    .map(|row| summary(row, &municipalities))
+                    .collect(),
+                limited,
+                next_deadlines,
+                overdue_deadlines,
+                reviews,
+            })
         })
-    })
-    .await?;
+        .await?;
     render("manager_pipeline", "申請の状況", &caller, &session, view)
 }
 
@@ -202,50 +199,47 @@ struct AwardLimitsView {
 }
 
 #[get("/manager/award-limits")]
-pub async fn award_limits(state: web::Data<AppState>, session: Session) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
+pub async fn award_limits(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
     manager_only(&caller)?;
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
-    let view = blocking(move || {
-        let mut conn = pool.get()?;
-        let municipalities = organisations::list_municipalities(&mut conn)?;
-        let cap = programs
-            .latest()
-            .and_then(|p| p.award_cap.as_ref())
-            .map(|c| c.value);
-        let rows: Vec<AwardRow> = awards::organisations_with_awards(&mut conn, 2)?
-            .into_iter()
-            .map(|organisation| AwardRow {
-                count: organisation.awards.len(),
-                awards: organisation
-                    .awards
+    let view = db
+        .run(|conn, programs| {
+            let municipalities = organisations::list_municipalities(conn)?;
+            let cap = programs
+                .latest()
+                .and_then(|p| p.award_cap.as_ref())
+                .map(|c| c.value);
+            let rows: Vec<AwardRow> = awards::organisations_with_awards(conn, 2)?
+                .into_iter()
+                .map(|organisation| AwardRow {
+                    count: organisation.awards.len(),
+                    awards: organisation
+                        .awards
+                        .iter()
+                        .map(|(year, frame, code)| {
+                            format!(
+                                "{} {}（{code}）",
+                                crate::domain::calendar::FiscalYear(*year),
+                                label::<Frame>(frame)
+                            )
+                        })
+                        .collect(),
+                    name: organisation.name,
+                })
+                .collect();
+            let cap_count = cap.map_or(3, |c| c as usize);
+            let (at_cap, one_left): (Vec<AwardRow>, Vec<AwardRow>) =
+                rows.into_iter().partition(|row| row.count >= cap_count);
+            Ok(AwardLimitsView {
+                cap,
+                at_cap,
+                one_left,
+                refused: repo::with_finding(conn, "award_cap_exceeded")?
                     .iter()
-                    .map(|(year, frame, code)| {
-                        format!(
-                            "{} {}（{code}）",
-                            crate::domain::calendar::FiscalYear(*year),
-                            label::<Frame>(frame)
-                        )
-                    })
+                    .map(|row| summary(row, &municipalities))
                     .collect(),
-                name: organisation.name,
             })
-            .collect();
-        let cap_count = cap.map_or(3, |c| c as usize);
-        let (at_cap, one_left): (Vec<AwardRow>, Vec<AwardRow>) =
-            rows.into_iter().partition(|row| row.count >= cap_count);
-        Ok(AwardLimitsView {
-            cap,
-            at_cap,
-            one_left,
-            refused: repo::with_finding(&mut conn, "award_cap_exceeded")?
-                .iter()
-                .map(|row| summary(row, &municipalities))
-                .collect(),
         })
-    })
-    .await?;
+        .await?;
     render(
         "manager_award_limits",
         "採択回数の上限",
@@ -280,50 +274,48 @@ struct KpiView {
 }
 
 #[get("/manager/kpis")]
-pub async fn kpis(state: web::Data<AppState>, session: Session) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
+pub async fn kpis(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
     manager_only(&caller)?;
-    let pool = state.pool.clone();
-    let view = blocking(move || {
-        let mut conn = pool.get()?;
-        let per_year = awards::awards_per_year(&mut conn)?;
-        let decided = store::decided_awards_by_year(&mut conn)?;
-        let answers = store::survey_answers(&mut conn)?;
-        Ok(KpiView {
-            awards: per_year
-                .into_iter()
-                .map(|(fiscal_year, awards)| YearAwards {
-                    fiscal_year,
-                    awards,
-                    target: AWARDS_TARGET_PER_YEAR,
-                    meets_target: awards >= AWARDS_TARGET_PER_YEAR,
-                })
-                .collect(),
-            continuation: continuation_rates(&decided, &answers)
-                .into_iter()
-                .map(|rate| ContinuationRow {
-                    fiscal_year: rate.fiscal_year,
-                    awards: rate.awards,
-                    answered: rate.answered,
-                    continuing: rate.continuing,
-                    rate: rate.rate.map_or_else(
-                        || "—".to_owned(),
-                        |(n, d)| {
-                            if d == 0 {
-                                "—".to_owned()
-                            } else {
-                                // Integer arithmetic, one decimal, rounded down.
-                                let permille = u64::from(n) * 1000 / u64::from(d);
-                                format!("{}.{}%（{n}/{d}）", permille / 10, permille % 10)
-                            }
-                        },
-                    ),
-                    meets_target: rate.meets_target,
-                })
-                .collect(),
+    let view = db
+        .run(|conn, _| {
+            let per_year = awards::awards_per_year(conn)?;
+            let decided = store::decided_awards_by_year(conn)?;
+            let answers = store::survey_answers(conn)?;
+            Ok(KpiView {
+                awards: per_year
+                    .into_iter()
+                    .map(|(fiscal_year, awards)| YearAwards {
+                        fiscal_year,
+                        awards,
+                        target: AWARDS_TARGET_PER_YEAR,
+                        meets_target: awards >= AWARDS_TARGET_PER_YEAR,
+                    })
+                    .collect(),
+                continuation: continuation_rates(&decided, &answers)
+                    .into_iter()
+                    .map(|rate| ContinuationRow {
+                        fiscal_year: rate.fiscal_year,
+                        awards: rate.awards,
+                        answered: rate.answered,
+                        continuing: rate.continuing,
+                        rate: rate.rate.map_or_else(
+                            || "—".to_owned(),
+                            |(n, d)| {
+                                if d == 0 {
+                                    "—".to_owned()
+                                } else {
+                                    // Integer arithmetic, one decimal, rounded down.
+                                    let permille = u64::from(n) * 1000 / u64::from(d);
+                                    format!("{}.{}%（{n}/{d}）", permille / 10, permille % 10)
+                                }
+                            },
+                        ),
+                        meets_target: rate.meets_target,
+                    })
+                    .collect(),
+            })
         })
-    })
-    .await?;
+        .await?;
     render("manager_kpis", "KPI", &caller, &session, view)
 }
 
@@ -384,11 +376,10 @@ fn certainty_label(certainty: Certainty) -> &'static str {
 }
 
 #[get("/manager/programs")]
-pub async fn program_years(state: web::Data<AppState>, session: Session) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
+pub async fn program_years(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
     manager_only(&caller)?;
-    let mut years: Vec<YearView> = state
-        .programs
+    let mut years: Vec<YearView> = db
+        .programs()
         .iter()
         .map(|program| {
             let sourced = |value: String, source: &str| Sourced {

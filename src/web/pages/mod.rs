@@ -1,8 +1,9 @@
 //! The HTML pages, in Japanese: server-rendered handlebars (strict mode) with the templates
-//! compiled into the binary, a little JavaScript where it helps. Every page starts with
-//! [`page_caller`]; every form carries the session's CSRF token and every POST goes through
-//! [`PageForm`] (or, for a form with a file, [`upload::read_file_form`]), which refuses a
-//! missing or wrong token with 403 before anything is read.
+//! compiled into the binary, a little JavaScript where it helps. Every page takes a
+//! [`PageCaller`] (after its form, through [`Then`]); every form carries the session's CSRF
+//! token and every POST goes through [`PageForm`] (or, for a form with a file,
+//! [`upload::read_file_form`]), which refuses a missing or wrong token with 403 before
+//! anything is read.
 //! Like the JSON API, the pages hold no rules and no SQL: they call `actions`, `db` and
 //! `domain`, and only arrange what those answer for people.
 
@@ -34,8 +35,7 @@ use handlebars::{
 };
 use serde::Serialize;
 
-use super::AppState;
-use super::auth::{Caller, caller};
+use super::auth::Caller;
 use crate::config::TemplatesDir;
 use crate::domain::access::Role;
 use crate::domain::calendar::{FiscalYear, wareki_date};
@@ -465,12 +465,20 @@ pub fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// The logged-in user of a page (401 → the login page).
-pub async fn page_caller(state: &AppState, session: &Session) -> Result<Caller, PageError> {
-    Ok(caller(state, session).await?)
+/// The logged-in user of a page: [`Caller`], refused as a page (401 → the login page).
+pub struct PageCaller(pub Caller);
+
+impl FromRequest for PageCaller {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(request, payload);
+        Box::pin(async move { Ok(PageCaller(caller.await?)) })
+    }
 }
 
-pub use super::blocking;
+pub use super::extract::{Db, Then};
 
 pub(crate) const FLASH: &str = "flash";
 

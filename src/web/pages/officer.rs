@@ -11,15 +11,15 @@ use super::view::{
     ActivityView, DecisionPanel, Summary, activities_view, current_decision, decision_panel,
     refusal_message, summary,
 };
-use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
+use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
 use crate::actions::{self, LineReviewRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::{applications as repo, organisations};
 use crate::domain::access::Role;
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult, ErrorKind};
-use crate::web::AppState;
 use crate::web::applications::{line_review, today_in_japan};
+use crate::web::auth::Caller;
 
 #[derive(Serialize)]
 struct QueueView {
@@ -42,12 +42,12 @@ pub struct QueueQuery {
 
 #[get("/finance")]
 pub async fn queue(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     query: web::Query<QueueQuery>,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
     let page = query.page.unwrap_or(1).max(1);
-    let caller = page_caller(&state, &session).await?;
     let Some(municipality_id) = caller
         .actor
         .municipality_id
@@ -55,35 +55,34 @@ pub async fn queue(
     else {
         return Err(AppError::forbidden().into());
     };
-    let pool = state.pool.clone();
-    let view = blocking(move || {
-        let mut conn = pool.get()?;
-        let municipalities = organisations::list_municipalities(&mut conn)?;
-        let filter = repo::PipelineFilter {
-            municipality_id: Some(municipality_id),
-            ..Default::default()
-        };
-        let total = repo::count_in_municipality(&mut conn, municipality_id)?;
-        let offset = (page - 1).saturating_mul(QUEUE_PAGE);
-        let rows = repo::list_filtered(&mut conn, &filter, QUEUE_PAGE, offset)?;
-        Ok(QueueView {
-            total,
-            first: if rows.is_empty() { 0 } else { offset + 1 },
-            last: offset + rows.len() as i64,
-            previous_page: (page > 1).then_some(page - 1),
-            next_page: (offset + QUEUE_PAGE < total).then_some(page + 1),
-            municipality: municipalities
-                .iter()
-                .find(|m| m.id == municipality_id)
-                .map(|m| m.name.clone())
-                .unwrap_or_default(),
-            applications: rows
-                .iter()
-                .map(|row| summary(row, &municipalities))
-                .collect(),
+    let view = db
+        .run(move |conn, _| {
+            let municipalities = organisations::list_municipalities(conn)?;
+            let filter = repo::PipelineFilter {
+                municipality_id: Some(municipality_id),
+                ..Default::default()
+            };
+            let total = repo::count_in_municipality(conn, municipality_id)?;
+            let offset = (page - 1).saturating_mul(QUEUE_PAGE);
+            let rows = repo::list_filtered(conn, &filter, QUEUE_PAGE, offset)?;
+            Ok(QueueView {
+                total,
+                first: if rows.is_empty() { 0 } else { offset + 1 },
+                last: offset + rows.len() as i64,
+                previous_page: (page > 1).then_some(page - 1),
+                next_page: (offset + QUEUE_PAGE < total).then_some(page + 1),
+                municipality: municipalities
+                    .iter()
+                    .find(|m| m.id == municipality_id)
+                    .map(|m| m.name.clone())
+                    .unwrap_or_default(),
+                applications: rows
+                    .iter()
+                    .map(|row| summary(row, &municipalities))
+                    .collect(),
+            })
         })
-    })
-    .await?;
+        .await?;
     render("finance_queue", "予算審査の一覧", &caller, &session, view)
 }
 
@@ -125,51 +124,48 @@ fn by_funding_source(decision: Option<&StoredDecision>) -> Vec<SourceTotal> {
 
 #[get("/applications/{id}/review")]
 pub async fn review_page(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<i64>,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     let id = path.into_inner();
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
     let actor = caller.actor.clone();
-    let view = blocking(move || {
-        let mut conn = pool.get()?;
-        let aggregate =
-            actions::authorized_aggregate(&mut conn, &actor, id, Action::ReviewBudgetLine)?;
-        let municipalities = organisations::list_municipalities(&mut conn)?;
-        let decision = current_decision(&mut conn, &programs, &aggregate)?;
-        let activities = activities_view(&aggregate);
-        Ok(ReviewView {
-            summary: summary(&aggregate.application, &municipalities),
-            open: workflow::budget_review_open(aggregate.state()),
-            requested_yen: aggregate.lines().map(|l| l.amount_yen).sum(),
-            effective_yen: activities.iter().map(|a| a.total_yen).sum(),
-            eligible_yen: decision.as_ref().map(|d| d.eligible_expenses_yen.value()),
-            by_funding_source: by_funding_source(decision.as_ref()),
-            double_funded: activities
-                .iter()
-                .flat_map(|a| &a.lines)
-                .filter(|l| l.double_funded)
-                .count(),
-            activities,
-            panel: decision_panel(decision.as_ref()),
+    let view = db
+        .run(move |conn, programs| {
+            let aggregate =
+                actions::authorized_aggregate(conn, &actor, id, Action::ReviewBudgetLine)?;
+            let municipalities = organisations::list_municipalities(conn)?;
+            let decision = current_decision(conn, programs, &aggregate)?;
+            let activities = activities_view(&aggregate);
+            Ok(ReviewView {
+                summary: summary(&aggregate.application, &municipalities),
+                open: workflow::budget_review_open(aggregate.state()),
+                requested_yen: aggregate.lines().map(|l| l.amount_yen).sum(),
+                effective_yen: activities.iter().map(|a| a.total_yen).sum(),
+                eligible_yen: decision.as_ref().map(|d| d.eligible_expenses_yen.value()),
+                by_funding_source: by_funding_source(decision.as_ref()),
+                double_funded: activities
+                    .iter()
+                    .flat_map(|a| &a.lines)
+                    .filter(|l| l.double_funded)
+                    .count(),
+                activities,
+                panel: decision_panel(decision.as_ref()),
+            })
         })
-    })
-    .await?;
+        .await?;
     let title = format!("{} 予算審査", view.summary.reference);
     render("finance_review", title, &caller, &session, view)
 }
 
 #[post("/applications/{id}/lines/{line_id}/review")]
 pub async fn review_line(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<(i64, i64)>,
-    form: PageForm,
+    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
 ) -> Result<HttpResponse, PageError> {
-    let caller = page_caller(&state, &session).await?;
     let (id, line_id) = path.into_inner();
     let decision = form.text("decision");
     let amount = form.text("amount_yen").replace([',', '円'], "");
@@ -189,14 +185,11 @@ pub async fn review_line(
             Err(error) => Err(error),
             Ok(review) => {
                 let version: i32 = form.text("version").parse().unwrap_or(0);
-                let pool = state.pool.clone();
-                let programs = state.programs.clone();
                 let actor = caller.actor.clone();
-                blocking(move || {
-                    let mut conn = pool.get()?;
+                db.run(move |conn, programs| {
                     actions::review_budget_line(
-                        &mut conn,
-                        &programs,
+                        conn,
+                        programs,
                         &actor,
                         id,
                         &LineReviewRequest {
@@ -238,13 +231,13 @@ pub async fn review_line(
 /// The budget lines as CSV, UTF-8 with a byte-order mark so that Excel opens the Japanese.
 #[get("/applications/{id}/budget.csv")]
 pub async fn export_csv(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<i64>,
+    PageCaller(caller): PageCaller,
 ) -> Result<HttpResponse, PageError> {
     export(
-        state,
-        session,
+        db,
+        caller,
         path.into_inner(),
         budget_csv,
         "text/csv; charset=utf-8",
@@ -255,22 +248,20 @@ pub async fn export_csv(
 
 /// One export of an application's budget lines, for whoever may see the application.
 async fn export(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
+    caller: Caller,
     id: i64,
     render: fn(&repo::Aggregate) -> AppResult<Vec<u8>>,
     content_type: &'static str,
     extension: &'static str,
 ) -> Result<HttpResponse, PageError> {
-    let caller = page_caller(&state, &session).await?;
-    let pool = state.pool.clone();
     let actor = caller.actor;
-    let (reference, bytes) = blocking(move || {
-        let mut conn = pool.get()?;
-        let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
-        Ok((aggregate.application.reference.clone(), render(&aggregate)?))
-    })
-    .await?;
+    let (reference, bytes) = db
+        .run(move |conn, _| {
+            let aggregate = actions::authorized_aggregate(conn, &actor, id, Action::View)?;
+            Ok((aggregate.application.reference.clone(), render(&aggregate)?))
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((
@@ -421,14 +412,14 @@ pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
 /// The budget lines as an Excel workbook (.xlsx).
 #[get("/applications/{id}/budget.xlsx")]
 pub async fn export_xlsx(
-    state: web::Data<AppState>,
-    session: Session,
+    db: Db,
     path: web::Path<i64>,
+    PageCaller(caller): PageCaller,
 ) -> Result<HttpResponse, PageError> {
     let content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     export(
-        state,
-        session,
+        db,
+        caller,
         path.into_inner(),
         budget_xlsx,
         content_type,

@@ -16,7 +16,7 @@ use serde_json::{Map, json};
 
 use super::editor::{Field, field_id};
 use super::view::{offered, refusal_message};
-use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
+use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
 use crate::actions::{self, ActionRequest};
 use crate::contract::amount_from_typed;
 use crate::db::applications::Aggregate;
@@ -24,7 +24,6 @@ use crate::domain::codes::FundingSource;
 use crate::domain::validation::FieldErrors;
 use crate::domain::workflow::{Action, Actor, ApplicationState};
 use crate::error::{AppError, AppResult, ErrorKind};
-use crate::web::AppState;
 use crate::web::applications::today_in_japan;
 
 /// The four forms.
@@ -491,27 +490,26 @@ fn kind_of(path: &str) -> Result<FilingKind, PageError> {
     "/applications/{id}/{form:interim-report|completion-report|change-request|continuation-survey}"
 )]
 pub async fn form_page(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<(i64, String)>,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     let (id, form) = path.into_inner();
     let kind = kind_of(&form)?;
-    let pool = state.pool.clone();
     let actor = caller.actor.clone();
-    let view = blocking(move || {
-        let mut conn = pool.get()?;
-        let aggregate = open_for(&mut conn, &actor, id, kind)?;
-        Ok(filing_view(
-            kind,
-            &aggregate,
-            &Typed::default(),
-            &BTreeMap::new(),
-            Vec::new(),
-        ))
-    })
-    .await?;
+    let view = db
+        .run(move |conn, _| {
+            let aggregate = open_for(conn, &actor, id, kind)?;
+            Ok(filing_view(
+                kind,
+                &aggregate,
+                &Typed::default(),
+                &BTreeMap::new(),
+                Vec::new(),
+            ))
+        })
+        .await?;
     let title = format!("{} {}", view.reference, view.heading);
     render("application_filing", title, &caller, &session, view)
 }
@@ -525,12 +523,11 @@ enum Filed {
     "/applications/{id}/{form:interim-report|completion-report|change-request|continuation-survey}"
 )]
 pub async fn file(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<(i64, String)>,
-    form: PageForm,
+    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
 ) -> Result<HttpResponse, PageError> {
-    let caller = page_caller(&state, &session).await?;
     let (id, form_path) = path.into_inner();
     let kind = kind_of(&form_path)?;
     let typed = Typed::from_form(&form);
@@ -538,60 +535,59 @@ pub async fn file(
         .text("version")
         .parse()
         .map_err(|_| AppError::new(ErrorKind::BadRequest, "版が指定されていません"))?;
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
     let actor = caller.actor.clone();
-    let filed = blocking(move || {
-        let mut conn = pool.get()?;
-        let aggregate = open_for(&mut conn, &actor, id, kind)?;
-        let (request, unreadable, sent) = typed.to_request(kind, version, &line_ids(&aggregate));
-        if !unreadable.is_empty() {
-            let (fields, general) = by_form_name(&unreadable, &sent);
-            let view = filing_view(kind, &aggregate, &typed, &fields, general);
-            return Ok(Filed::Again(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Box::new(view),
-            ));
-        }
-        match actions::perform(
-            &mut conn,
-            &programs,
-            &actor,
-            id,
-            kind.action(),
-            &request,
-            today_in_japan(),
-        ) {
-            Ok(outcome) => Ok(Filed::Done(outcome.state)),
-            Err(error) if error.kind == ErrorKind::Invalid => {
-                let errors = error.field_errors.clone().unwrap_or_default();
-                let (fields, mut general) = by_form_name(&errors, &sent);
-                if fields.is_empty() && general.is_empty() {
-                    general.push(refusal_message(&error));
-                }
+    let filed = db
+        .run(move |conn, programs| {
+            let aggregate = open_for(conn, &actor, id, kind)?;
+            let (request, unreadable, sent) =
+                typed.to_request(kind, version, &line_ids(&aggregate));
+            if !unreadable.is_empty() {
+                let (fields, general) = by_form_name(&unreadable, &sent);
                 let view = filing_view(kind, &aggregate, &typed, &fields, general);
-                Ok(Filed::Again(
+                return Ok(Filed::Again(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     Box::new(view),
-                ))
+                ));
             }
-            // Stale, or a change request already waiting: the form again, with what was typed
-            // and the application as it is now.
-            Err(error) if matches!(error.kind, ErrorKind::Conflict | ErrorKind::BadRequest) => {
-                let current = open_for(&mut conn, &actor, id, kind)?;
-                let view = filing_view(
-                    kind,
-                    &current,
-                    &typed,
-                    &BTreeMap::new(),
-                    vec![refusal_message(&error)],
-                );
-                Ok(Filed::Again(StatusCode::CONFLICT, Box::new(view)))
+            match actions::perform(
+                conn,
+                programs,
+                &actor,
+                id,
+                kind.action(),
+                &request,
+                today_in_japan(),
+            ) {
+                Ok(outcome) => Ok(Filed::Done(outcome.state)),
+                Err(error) if error.kind == ErrorKind::Invalid => {
+                    let errors = error.field_errors.clone().unwrap_or_default();
+                    let (fields, mut general) = by_form_name(&errors, &sent);
+                    if fields.is_empty() && general.is_empty() {
+                        general.push(refusal_message(&error));
+                    }
+                    let view = filing_view(kind, &aggregate, &typed, &fields, general);
+                    Ok(Filed::Again(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        Box::new(view),
+                    ))
+                }
+                // Stale, or a change request already waiting: the form again, with what was typed
+                // and the application as it is now.
+                Err(error) if matches!(error.kind, ErrorKind::Conflict | ErrorKind::BadRequest) => {
+                    let current = open_for(conn, &actor, id, kind)?;
+                    let view = filing_view(
+                        kind,
+                        &current,
+                        &typed,
+                        &BTreeMap::new(),
+                        vec![refusal_message(&error)],
+                    );
+                    Ok(Filed::Again(StatusCode::CONFLICT, Box::new(view)))
+                }
+                Err(error) => Err(error),
             }
-            Err(error) => Err(error),
-        }
-    })
-    .await?;
+        })
+        .await?;
     match filed {
         Filed::Done(state) => {
             set_flash(

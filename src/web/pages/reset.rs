@@ -8,12 +8,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 
-use super::{
-    Page, PageError, PageForm, PageResult, blocking, csrf_token, html, redirect, set_flash,
-};
+use super::{Db, Page, PageError, PageForm, PageResult, csrf_token, html, redirect, set_flash};
 use crate::db;
 use crate::error::ErrorKind;
-use crate::web::AppState;
 
 /// How long an emailed link works.
 const VALID_FOR_MINUTES: i64 = 60;
@@ -61,14 +58,12 @@ pub async fn request_page(session: Session) -> PageResult {
 }
 
 #[post("/password-reset")]
-pub async fn request(state: web::Data<AppState>, session: Session, form: PageForm) -> PageResult {
+pub async fn request(db: Db, session: Session, form: PageForm) -> PageResult {
     let email = form.text("email");
     let token = super::random_token();
-    let pool = state.pool.clone();
-    blocking(move || {
-        let mut conn = pool.get()?;
+    db.run(move |conn, _| {
         db::users::request_password_reset(
-            &mut conn,
+            conn,
             &email,
             &token,
             chrono::Duration::minutes(VALID_FOR_MINUTES),
@@ -86,19 +81,12 @@ pub async fn request(state: web::Data<AppState>, session: Session, form: PageFor
 }
 
 #[get("/password-reset/{token}")]
-pub async fn form_page(
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<String>,
-) -> PageResult {
+pub async fn form_page(db: Db, session: Session, path: web::Path<String>) -> PageResult {
     let token = path.into_inner();
-    let pool = state.pool.clone();
     let lookup = token.clone();
-    let valid = blocking(move || {
-        let mut conn = pool.get()?;
-        db::users::reset_token_valid(&mut conn, &lookup)
-    })
-    .await?;
+    let valid = db
+        .run(move |conn, _| db::users::reset_token_valid(conn, &lookup))
+        .await?;
     anonymous(
         &session,
         "password_reset_form",
@@ -119,7 +107,7 @@ pub async fn form_page(
 
 #[post("/password-reset/{token}")]
 pub async fn reset(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<String>,
     form: PageForm,
@@ -149,13 +137,10 @@ pub async fn reset(
         Err(error) if error.kind == ErrorKind::BadRequest => return refuse(error.message),
         Err(error) => return Err(error.into()),
     };
-    let pool = state.pool.clone();
     let used = token.clone();
-    let done = blocking(move || {
-        let mut conn = pool.get()?;
-        db::users::reset_password(&mut conn, &used, &hash)
-    })
-    .await?;
+    let done = db
+        .run(move |conn, _| db::users::reset_password(conn, &used, &hash))
+        .await?;
     if !done {
         return anonymous(
             &session,

@@ -6,14 +6,13 @@ use std::collections::BTreeMap;
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post};
 use serde::Serialize;
 
 use super::editor::Field;
-use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
+use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
 use crate::db::recipients::{self, Preferences};
 use crate::domain::access::Role;
-use crate::web::AppState;
 use crate::web::auth::Caller;
 use crate::web::reminders::{base_url, reminder_offsets};
 
@@ -83,20 +82,19 @@ fn settings_view(
 }
 
 async fn current(
-    state: &AppState,
+    db: &Db,
     caller: &Caller,
     request: &HttpRequest,
 ) -> Result<(Preferences, String), PageError> {
-    let pool = state.pool.clone();
     let user_id = caller.user.id;
-    let (preferences, token) = blocking(move || {
-        let mut conn = pool.get()?;
-        Ok((
-            recipients::preferences(&mut conn, user_id)?,
-            recipients::calendar_token(&mut conn, user_id)?,
-        ))
-    })
-    .await?;
+    let (preferences, token) = db
+        .run(move |conn, _| {
+            Ok((
+                recipients::preferences(conn, user_id)?,
+                recipients::calendar_token(conn, user_id)?,
+            ))
+        })
+        .await?;
     Ok((
         preferences,
         format!("{}/calendar/{token}.ics", base_url(request)),
@@ -105,12 +103,12 @@ async fn current(
 
 #[get("/settings/notifications")]
 pub async fn page(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     request: HttpRequest,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
-    let (preferences, calendar_url) = current(&state, &caller, &request).await?;
+    let (preferences, calendar_url) = current(&db, &caller, &request).await?;
     let view = settings_view(
         caller.actor.role,
         preferences.notify_by_email,
@@ -130,15 +128,14 @@ pub async fn page(
 
 #[post("/settings/notifications")]
 pub async fn save(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     request: HttpRequest,
-    form: PageForm,
+    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
 ) -> Result<HttpResponse, PageError> {
-    let caller = page_caller(&state, &session).await?;
     let notify_by_email = form.get("notify_by_email").is_some();
     let typed_offsets = form.text("reminder_offsets");
-    let (stored, calendar_url) = current(&state, &caller, &request).await?;
+    let (stored, calendar_url) = current(&db, &caller, &request).await?;
     // The digest is the program managers'; for others the stored value stays as it is.
     let weekly_digest = if caller.actor.role == Role::ProgramManager {
         form.get("weekly_digest").is_some()
@@ -184,9 +181,9 @@ pub async fn save(
         reminder_offsets: offsets,
         weekly_digest,
     };
-    let pool = state.pool.clone();
     let user_id = caller.user.id;
-    blocking(move || recipients::set_preferences(&mut *pool.get()?, user_id, &preferences)).await?;
+    db.run(move |conn, _| recipients::set_preferences(conn, user_id, &preferences))
+        .await?;
     set_flash(&session, "通知の設定を保存しました。");
     Ok(redirect("/settings/notifications"))
 }

@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{PageError, PageForm, PageResult, blocking, page_caller, redirect, render, set_flash};
+use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
 use crate::actions::{self, ActionRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::applications::Aggregate;
@@ -23,7 +23,6 @@ use crate::domain::codes::{
 use crate::domain::evaluation::Severity;
 use crate::domain::workflow::{self, Action, Actor, ApplicationState, Facts};
 use crate::error::{AppError, AppResult, ErrorKind};
-use crate::web::AppState;
 use crate::web::applications::today_in_japan;
 
 /// The Japanese label of a code, or the code itself when it is not one (old data).
@@ -421,67 +420,65 @@ struct LegalView {
 
 #[get("/applications/{id}")]
 pub async fn show(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<i64>,
+    PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let caller = page_caller(&state, &session).await?;
     let id = path.into_inner();
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
     let actor = caller.actor.clone();
-    let view = blocking(move || {
-        let mut conn = pool.get()?;
-        let aggregate = actions::authorized_aggregate(&mut conn, &actor, id, Action::View)?;
-        let municipalities = organisations::list_municipalities(&mut conn)?;
-        let state = aggregate.state();
-        Ok(ShowView {
-            summary: summary(&aggregate.application, &municipalities),
-            members: aggregate
-                .members
-                .iter()
-                .map(|m| MemberView {
-                    name: m.organisation.name.clone(),
-                    role: if m.role == ApplicantRole::Lead {
-                        "代表申請者"
-                    } else {
-                        "共同申請者"
-                    },
-                    kind: label::<crate::domain::codes::ApplicantKind>(&m.organisation.kind),
-                })
-                .collect(),
-            partners: aggregate
-                .partners
-                .iter()
-                .map(|p| (p.kind.label_ja().to_owned(), p.name.clone()))
-                .collect(),
-            legal_basis: aggregate.legal_basis.as_ref().map(|b| LegalView {
-                path: b.path.label_ja().to_owned(),
-                holder: b.holder_name.clone(),
-                granted_by: b.granted_by.clone(),
-                granted_on: b.granted_on.to_string(),
-                valid_until: b.valid_until.map(|d| d.to_string()),
-                includes_talent_measures: b.includes_talent_measures,
-                evidence: b.evidence_reference.clone(),
-            }),
-            activities: activities_view(&aggregate),
-            panel: decision_panel(current_decision(&mut conn, &programs, &aggregate)?.as_ref()),
-            actions: available_actions(&actor, &aggregate),
-            can_edit: workflow::editable(state)
-                && workflow::authorize(&actor, Action::EditDraft, &aggregate.scope()).is_ok(),
-            can_review: workflow::budget_review_open(state)
-                && workflow::authorize(&actor, Action::ReviewBudgetLine, &aggregate.scope())
-                    .is_ok(),
-            is_manager: actor.role == Role::ProgramManager,
-            filings: filing_links(aggregate.application.id)?,
-            forms: available_forms(&actor, &aggregate),
-            evidence_files: db::evidence::list(&mut conn, id)?
-                .iter()
-                .map(super::evidence::EvidenceLink::of)
-                .collect(),
+    let view = db
+        .run(move |conn, programs| {
+            let aggregate = actions::authorized_aggregate(conn, &actor, id, Action::View)?;
+            let municipalities = organisations::list_municipalities(conn)?;
+            let state = aggregate.state();
+            Ok(ShowView {
+                summary: summary(&aggregate.application, &municipalities),
+                members: aggregate
+                    .members
+                    .iter()
+                    .map(|m| MemberView {
+                        name: m.organisation.name.clone(),
+                        role: if m.role == ApplicantRole::Lead {
+                            "代表申請者"
+                        } else {
+                            "共同申請者"
+                        },
+                        kind: label::<crate::domain::codes::ApplicantKind>(&m.organisation.kind),
+                    })
+                    .collect(),
+                partners: aggregate
+                    .partners
+                    .iter()
+                    .map(|p| (p.kind.label_ja().to_owned(), p.name.clone()))
+                    .collect(),
+                legal_basis: aggregate.legal_basis.as_ref().map(|b| LegalView {
+                    path: b.path.label_ja().to_owned(),
+                    holder: b.holder_name.clone(),
+                    granted_by: b.granted_by.clone(),
+                    granted_on: b.granted_on.to_string(),
+                    valid_until: b.valid_until.map(|d| d.to_string()),
+                    includes_talent_measures: b.includes_talent_measures,
+                    evidence: b.evidence_reference.clone(),
+                }),
+                activities: activities_view(&aggregate),
+                panel: decision_panel(current_decision(conn, programs, &aggregate)?.as_ref()),
+                actions: available_actions(&actor, &aggregate),
+                can_edit: workflow::editable(state)
+                    && workflow::authorize(&actor, Action::EditDraft, &aggregate.scope()).is_ok(),
+                can_review: workflow::budget_review_open(state)
+                    && workflow::authorize(&actor, Action::ReviewBudgetLine, &aggregate.scope())
+                        .is_ok(),
+                is_manager: actor.role == Role::ProgramManager,
+                filings: filing_links(aggregate.application.id)?,
+                forms: available_forms(&actor, &aggregate),
+                evidence_files: db::evidence::list(conn, id)?
+                    .iter()
+                    .map(super::evidence::EvidenceLink::of)
+                    .collect(),
+            })
         })
-    })
-    .await?;
+        .await?;
     let title = format!("{} {}", view.summary.reference, view.summary.title);
     render("application_show", title, &caller, &session, view)
 }
@@ -503,12 +500,11 @@ pub fn refusal_message(error: &AppError) -> String {
 /// A workflow button: `actions::perform` decides and records, exactly as the JSON API.
 #[post("/applications/{id}/act")]
 pub async fn act(
-    state: web::Data<AppState>,
+    db: Db,
     session: Session,
     path: web::Path<i64>,
-    form: PageForm,
+    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
 ) -> Result<HttpResponse, PageError> {
-    let caller = page_caller(&state, &session).await?;
     let id = path.into_inner();
     let action: Action = form
         .text("action")
@@ -524,22 +520,20 @@ pub async fn act(
         reason,
         payload: Value::Null,
     };
-    let pool = state.pool.clone();
-    let programs = state.programs.clone();
-    let actor = caller.actor.clone();
-    let outcome = blocking(move || {
-        let mut conn = pool.get()?;
-        actions::perform(
-            &mut conn,
-            &programs,
-            &actor,
-            id,
-            action,
-            &request,
-            today_in_japan(),
-        )
-    })
-    .await;
+    let actor = caller.actor;
+    let outcome = db
+        .run(move |conn, programs| {
+            actions::perform(
+                conn,
+                programs,
+                &actor,
+                id,
+                action,
+                &request,
+                today_in_japan(),
+            )
+        })
+        .await;
     match outcome {
         Ok(outcome) => set_flash(
             &session,

@@ -1,0 +1,92 @@
+//! What handlers take besides their input: [`Db`], the database and the programme definitions
+//! for blocking work, and [`Then`], two extractors in order. The caller is
+//! [`Caller`](super::auth::Caller) (and, for pages, [`PageCaller`](super::pages::PageCaller)).
+
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use super::{AppState, blocking};
+use crate::db::{DbConnection, Pool};
+use crate::domain::program::ProgramSet;
+use crate::error::AppResult;
+
+/// The database pool and the programme definitions: a handler's blocking work goes through
+/// [`Db::run`], which takes one connection off the async threads.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    programs: Arc<ProgramSet>,
+}
+
+impl Db {
+    /// The programme definitions, for work that needs no database.
+    pub fn programs(&self) -> &ProgramSet {
+        &self.programs
+    }
+
+    /// Runs `work` on a blocking thread with a connection from the pool (503 when none can
+    /// be had) and the programme definitions.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut DbConnection, &ProgramSet) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let pool = self.pool.clone();
+        let programs = self.programs.clone();
+        blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn, &programs)
+        })
+        .await
+    }
+}
+
+impl FromRequest for Db {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // The same refusal as a `web::Data<AppState>` parameter when the state is missing.
+        ready(
+            web::Data::<AppState>::extract(request)
+                .into_inner()
+                .map(|state| Db {
+                    pool: state.pool.clone(),
+                    programs: state.programs.clone(),
+                }),
+        )
+    }
+}
+
+/// `A`, read in full, and only then `B`. actix polls a handler's extractors together and
+/// answers the first that fails, and the server polls a handler once before its body has
+/// arrived: a [`Caller`](super::auth::Caller) beside a body would refuse an anonymous request
+/// (401, or the login page) before the body could be refused. `Then(body, caller)` keeps the
+/// body first: a malformed body (422) or a form without its CSRF token (403) is refused as
+/// such, logged in or not, and no one is looked up for it.
+pub struct Then<A, B>(pub A, pub B);
+
+impl<A, B> FromRequest for Then<A, B>
+where
+    A: FromRequest + 'static,
+    B: FromRequest + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let first = A::from_request(request, payload);
+        let request = request.clone();
+        Box::pin(async move {
+            let a = first.await.map_err(Into::into)?;
+            // The body is `A`'s: `B` reads only the request.
+            let b = B::from_request(&request, &mut Payload::None)
+                .await
+                .map_err(Into::into)?;
+            Ok(Then(a, b))
+        })
+    }
+}
