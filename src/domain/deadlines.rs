@@ -458,6 +458,24 @@ pub fn offset_label(offset: i32) -> String {
     }
 }
 
+/// `令和9年3月10日（水）17:00` for a deadline stored in UTC.
+pub fn format_due(due_at: NaiveDateTime, kind: DeadlineKind) -> String {
+    use chrono::{Datelike, Timelike};
+    let local = utc_to_jst(due_at);
+    let weekday =
+        ["月", "火", "水", "木", "金", "土", "日"][local.weekday().num_days_from_monday() as usize];
+    let date = super::calendar::wareki_date(local.date());
+    if kind == DeadlineKind::LegalBasisExpiry {
+        format!("{date}（{weekday}）まで")
+    } else {
+        format!(
+            "{date}（{weekday}）{:02}:{:02}",
+            local.hour(),
+            local.minute()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

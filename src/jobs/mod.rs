@@ -315,7 +315,7 @@ pub fn plan(
                     application_id: row.application_id,
                     reference: reference.clone(),
                     kind,
-                    due: worker::format_due(row.due_at, kind),
+                    due: crate::domain::deadlines::format_due(row.due_at, kind),
                     offset,
                     recipient: recipient.clone(),
                     state,

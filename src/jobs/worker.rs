@@ -20,7 +20,7 @@ use crate::db::jobs::JobKind;
 use crate::db::sent_emails::{self, NewSentEmail};
 use crate::db::{self, DbConnection, Pool, deadlines, jobs, recipients};
 use crate::domain::calendar::wareki_date;
-use crate::domain::deadlines::{DeadlineKind, offset_label, utc_to_jst};
+use crate::domain::deadlines::{format_due, offset_label, utc_to_jst};
 use crate::error::{AppError, AppResult};
 use crate::mail::templates::Templates;
 use crate::mail::{Mailer, OutgoingEmail, SMTP_CONNECTIONS, sender_domain};
@@ -516,24 +516,6 @@ fn persist(mut write: impl FnMut() -> AppResult<()>) -> AppResult<()> {
     }
 }
 
-/// `令和9年3月10日（水）17:00` for a deadline stored in UTC.
-pub fn format_due(due_at: NaiveDateTime, kind: DeadlineKind) -> String {
-    use chrono::{Datelike, Timelike};
-    let local = utc_to_jst(due_at);
-    let weekday =
-        ["月", "火", "水", "木", "金", "土", "日"][local.weekday().num_days_from_monday() as usize];
-    let date = wareki_date(local.date());
-    if kind == DeadlineKind::LegalBasisExpiry {
-        format!("{date}（{weekday}）まで")
-    } else {
-        format!(
-            "{date}（{weekday}）{:02}:{:02}",
-            local.hour(),
-            local.minute()
-        )
-    }
-}
-
 /// The title and sentence of a workflow notification (the template names `Effect::Notify` uses).
 fn event_text(template: &str) -> (&'static str, &'static str) {
     match template {
@@ -584,7 +566,10 @@ mod tests {
             .and_then(|d| d.and_hms_opt(8, 0, 0))
             .expect("valid");
         assert_eq!(
-            format_due(due, DeadlineKind::CompletionReport),
+            format_due(
+                due,
+                crate::domain::deadlines::DeadlineKind::CompletionReport
+            ),
             "令和9年3月10日（水）17:00"
         );
     }

@@ -250,7 +250,7 @@ fn ical(events: &[CalendarEvent], stamp: chrono::NaiveDateTime) -> String {
                 "DESCRIPTION:{}",
                 ical_text(&format!(
                     "期限: {}\n{}",
-                    crate::jobs::worker::format_due(event.due_at, event.kind),
+                    crate::domain::deadlines::format_due(event.due_at, event.kind),
                     event.url
                 ))
             ),

@@ -13,9 +13,9 @@ use crate::actions;
 use crate::contract::decision::StoredDecision;
 use crate::db::{applications as repo, deadlines, organisations};
 use crate::domain::access::Role;
+use crate::domain::deadlines::format_due;
 use crate::domain::deadlines::{Standing, standing};
 use crate::error::{AppError, ErrorKind};
-use crate::jobs::worker::format_due;
 use crate::web::applications::today_in_japan;
 
 /// Findings that concern who applies, not what they apply with: they say why an
