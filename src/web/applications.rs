@@ -7,14 +7,15 @@ use std::str::FromStr;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::auth::Caller;
 use super::extract::{Db, Then};
+use super::views::{ApplicationView, ReviewedLine};
 use crate::actions::{self, ActionRequest};
 use crate::db::{self, applications as repo};
 use crate::domain::access::Role;
-use crate::domain::budget::{LineReview, is_double_funded};
+use crate::domain::budget::LineReview;
 use crate::domain::codes::{
     ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
@@ -43,46 +44,13 @@ pub async fn list(db: Db, Caller { actor, .. }: Caller) -> AppResult<HttpRespons
     Ok(HttpResponse::Ok().json(json!({ "applications": rows })))
 }
 
-/// The aggregate as the API shows it: budget lines with their effective amount and a
-/// double-funding flag, and the engine's latest decision.
-fn view(aggregate: &repo::Aggregate) -> Value {
-    let activities: Vec<Value> = aggregate
-        .activities
-        .iter()
-        .map(|(activity, lines)| {
-            let mut activity_json = json!(activity);
-            activity_json["budget_lines"] = lines
-                .iter()
-                .map(|line| {
-                    let mut line_json = json!(line);
-                    line_json["effective_yen"] = json!(line.effective_yen().value());
-                    line_json["double_funded"] =
-                        json!(is_double_funded(line.funding_source, &line.co_funding()));
-                    line_json
-                })
-                .collect();
-            activity_json
-        })
-        .collect();
-    let double_funded: Vec<i64> = aggregate
-        .lines()
-        .filter(|line| is_double_funded(line.funding_source, &line.co_funding()))
-        .map(|line| line.id)
-        .collect();
-    let decision = aggregate.stored_decision();
-    json!({
-        "application": aggregate.application,
-        "members": aggregate.members,
-        "partners": aggregate.partners,
-        "legal_basis": aggregate.legal_basis,
-        "activities": activities,
-        "double_funded_line_ids": double_funded,
-        "decision": decision,
-    })
+/// The aggregate as the API shows it (`super::views::ApplicationView`).
+fn view(aggregate: &repo::Aggregate) -> ApplicationView {
+    ApplicationView::from(aggregate)
 }
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = i64, Path, description = "申請 ID")),
-    responses((status = 200, description = "申請一式、予算行（審査後の金額と二重計上の印）、最新の判定"), (status = 403, description = "権限なし"), (status = 404, description = "なし")))]
+    responses((status = 200, description = "申請一式、予算行（審査後の金額と二重計上の印）、最新の判定", body = ApplicationView), (status = 403, description = "権限なし"), (status = 404, description = "なし")))]
 #[get("/api/v1/applications/{id}")]
 pub async fn show(
     db: Db,
@@ -373,7 +341,7 @@ pub fn update_application(
 
 /// Creates a draft for one of the caller's organisations.
 #[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = DraftInput,
-    responses((status = 201, description = "下書きを作成しました"), (status = 403, description = "自団体以外"), (status = 422, description = "項目ごとのエラー")))]
+    responses((status = 201, description = "下書きを作成しました", body = ApplicationView), (status = 403, description = "自団体以外"), (status = 422, description = "項目ごとのエラー")))]
 #[post("/api/v1/applications")]
 pub async fn create(
     db: Db,
@@ -391,7 +359,7 @@ pub async fn create(
 
 /// Replaces a draft's content (only while it is a draft or returned for correction).
 #[utoipa::path(put, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = i64, Path, description = "申請 ID")), request_body = DraftInput,
-    responses((status = 200, description = "更新しました"), (status = 403, description = "権限なし"), (status = 409, description = "他の人が更新済み、または編集できない状態"), (status = 422, description = "項目ごとのエラー")))]
+    responses((status = 200, description = "更新しました", body = ApplicationView), (status = 403, description = "権限なし"), (status = 409, description = "他の人が更新済み、または編集できない状態"), (status = 422, description = "項目ごとのエラー")))]
 #[put("/api/v1/applications/{id}")]
 pub async fn update(
     db: Db,
@@ -499,7 +467,7 @@ pub fn line_review(
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/budget-lines/{line_id}/review", tag = "budget review",
     params(("id" = i64, Path, description = "申請 ID"), ("line_id" = i64, Path, description = "予算行 ID")), request_body = ReviewInput,
-    responses((status = 200, description = "審査を記録し、補助額を再計算しました"), (status = 403, description = "担当自治体の財政担当のみ"), (status = 409, description = "他の人が更新済み、または審査できない状態"), (status = 422, description = "金額・理由の誤り")))]
+    responses((status = 200, description = "審査を記録し、補助額を再計算しました", body = ReviewedLine), (status = 403, description = "担当自治体の財政担当のみ"), (status = 409, description = "他の人が更新済み、または審査できない状態"), (status = 422, description = "金額・理由の誤り")))]
 #[post("/api/v1/applications/{id}/budget-lines/{line_id}/review")]
 pub async fn review_line(
     db: Db,
@@ -523,7 +491,7 @@ pub async fn review_line(
             actions::review_budget_line(conn, programs, &actor, id, &request, today_in_japan())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "decision": decision })))
+    Ok(HttpResponse::Ok().json(ReviewedLine { decision }))
 }
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}/audit", tag = "audit", params(("id" = i64, Path, description = "申請 ID")),

@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod pages;
 pub mod reminders;
 pub mod request_id;
+pub mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -54,6 +54,32 @@ fn the_openapi_document_covers_every_route() {
             "no undocumented or stale operations"
         );
         assert!(document["components"]["schemas"]["ActionRequest"].is_object());
+        // The application resource is described field by field, down to the stored decision.
+        let schemas = &document["components"]["schemas"];
+        let show = &document["paths"]["/api/v1/applications/{id}"]["get"]["responses"]["200"];
+        assert_eq!(
+            show["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ApplicationView",
+            "{show}"
+        );
+        for property in [
+            "application",
+            "activities",
+            "double_funded_line_ids",
+            "decision",
+        ] {
+            assert!(
+                schemas["ApplicationView"]["properties"][property].is_object(),
+                "ApplicationView.{property}"
+            );
+        }
+        for property in ["claimed_yen", "effective_yen", "review_state", "version"] {
+            assert!(
+                schemas["BudgetLineView"]["properties"][property].is_object(),
+                "BudgetLineView.{property}"
+            );
+        }
+        assert!(schemas["StoredDecision"]["properties"]["findings"].is_object());
 
         let request = actix_web::test::TestRequest::get()
             .uri("/api/docs/")
