@@ -31,6 +31,7 @@ use crate::domain::workflow::Actor;
 use crate::domain::workflow::ApplicationState;
 use crate::domain::workflow::Effect;
 use crate::domain::workflow::Facts;
+use crate::domain::workflow::{ReportKind, ReportStatus};
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::error::ErrorKind;
@@ -273,19 +274,25 @@ fn sub_flow(
             let report = store::insert_report(
                 conn,
                 id,
-                "interim",
+                ReportKind::Interim,
                 &json!({ "body": interim.body }).to_string(),
             )?;
             Ok(json!({ "report_id": report }))
         }
         Action::AcceptInterimReport | Action::ReturnInterimReport => {
             let status = if action == Action::AcceptInterimReport {
-                "accepted"
+                ReportStatus::Accepted
             } else {
-                "returned"
+                ReportStatus::Returned
             };
-            let report =
-                store::review_latest_report(conn, id, "interim", status, actor.user_id, reason)?;
+            let report = store::review_latest_report(
+                conn,
+                id,
+                ReportKind::Interim,
+                status,
+                actor.user_id,
+                reason,
+            )?;
             Ok(json!({ "report_id": report, "status": status }))
         }
         Action::RequestChange => request_change(conn, programs, actor, aggregate, request, reason),
@@ -337,7 +344,7 @@ fn sub_flow(
             let report = store::insert_report(
                 conn,
                 id,
-                "completion",
+                ReportKind::Completion,
                 &json!({ "body": completion.body, "actuals": actuals }).to_string(),
             )?;
             Ok(json!({ "report_id": report, "actuals": actuals }))

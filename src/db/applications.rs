@@ -204,11 +204,11 @@ fn insert_children(
     application_id: i64,
     draft: &ApplicationDraft,
 ) -> AppResult<()> {
-    let members = std::iter::once((draft.lead_organisation_id, "lead")).chain(
+    let members = std::iter::once((draft.lead_organisation_id, ApplicantRole::Lead)).chain(
         draft
             .co_applicant_ids
             .iter()
-            .map(|id| (*id, "co_applicant")),
+            .map(|id| (*id, ApplicantRole::CoApplicant)),
     );
     for (organisation_id, role) in members {
         diesel::insert_into(application_members::table)

@@ -11,7 +11,7 @@ use super::{DbConnection, now};
 use crate::domain::ledger::{Ledger, OrganisationId, PastAward};
 use crate::domain::names::{normalise, org_key};
 use crate::domain::reconcile::{
-    AwardRow, KnownOrganisation, OrgRef, ReconcilePlan, ReconcileReport, ReviewReason,
+    AwardRow, KnownOrganisation, MemberRole, OrgRef, ReconcilePlan, ReconcileReport, ReviewReason,
 };
 use crate::error::{AppError, AppResult};
 use crate::on_backend;
@@ -712,22 +712,18 @@ pub fn resolve_review(
     })
 }
 
-/// The role of a member added to an award by hand, from the list's own rules: the only member
-/// is `sole`; a joint award has exactly one lead, so a member beside a lead is a co-applicant
-/// and a member beside none is the lead.
+/// The role of a member added to an award by hand (`MemberRole::of_member_added_beside`).
 fn role_beside(conn: &mut DbConnection, award_id: i64) -> AppResult<String> {
-    let roles: Vec<String> = award_members::table
+    let roles: Vec<MemberRole> = award_members::table
         .filter(award_members::award_id.eq(award_id))
         .select(award_members::role)
-        .load(conn)?;
-    Ok(if roles.is_empty() {
-        "sole"
-    } else if roles.iter().any(|role| role == "lead" || role == "sole") {
-        "co_applicant"
-    } else {
-        "lead"
-    }
-    .to_owned())
+        .load::<String>(conn)?
+        .iter()
+        .filter_map(|role| MemberRole::parse(role))
+        .collect();
+    Ok(MemberRole::of_member_added_beside(&roles)
+        .as_str()
+        .to_owned())
 }
 
 /// Adds (award, organisation) unless recorded; returns whether it was new.

@@ -14,7 +14,7 @@ use crate::domain::codes::{
     ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
     Industry, LegalPath, PartnerKind,
 };
-use crate::domain::workflow::ApplicationState;
+use crate::domain::workflow::{ApplicationState, ReportKind, ReportStatus};
 
 macro_rules! text_codes {
     ($($code:ty => $as_str:ident),+ $(,)?) => {$(
@@ -61,4 +61,6 @@ text_codes! {
     ReviewState => as_str,
     ApplicationState => code,
     JobKind => as_str,
+    ReportKind => as_str,
+    ReportStatus => as_str,
 }

@@ -19,6 +19,7 @@ use crate::domain::deadlines::{
 };
 use crate::domain::program::ProgramSet;
 use crate::domain::workflow::ApplicationState;
+use crate::domain::workflow::{ReportKind, ReportStatus};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -99,8 +100,8 @@ pub fn facts_of(conn: &mut DbConnection, application_id: i64) -> AppResult<Appli
         .optional()?;
     let filed: i64 = reports::table
         .filter(reports::application_id.eq(application_id))
-        .filter(reports::kind.eq("interim"))
-        .filter(reports::status.eq_any(["submitted", "accepted"]))
+        .filter(reports::kind.eq(ReportKind::Interim))
+        .filter(reports::status.eq_any([ReportStatus::Submitted, ReportStatus::Accepted]))
         .count()
         .get_result(conn)?;
     Ok(ApplicationFacts {

@@ -10,44 +10,12 @@ use super::{DbConnection, now};
 use crate::error::AppResult;
 use crate::on_backend;
 
-/// What a job does; stored as its code (`db::codes`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobKind {
-    /// An email of a template (notification, digest, password reset …).
-    Email,
-    /// A deadline reminder, checked again when it is sent.
-    Reminder,
-    /// An uploaded award list applied to the ledger.
-    AwardImport,
-}
-
-impl JobKind {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            JobKind::Email => "email",
-            JobKind::Reminder => "reminder",
-            JobKind::AwardImport => "award_import",
-        }
-    }
-
-    pub const fn label_ja(self) -> &'static str {
-        match self {
-            JobKind::Email => "メール",
-            JobKind::Reminder => "期限のリマインド",
-            JobKind::AwardImport => "採択一覧の取り込み",
-        }
-    }
-}
-
-impl std::str::FromStr for JobKind {
-    type Err = String;
-
-    fn from_str(code: &str) -> Result<Self, String> {
-        [JobKind::Email, JobKind::Reminder, JobKind::AwardImport]
-            .into_iter()
-            .find(|kind| kind.as_str() == code)
-            .ok_or_else(|| format!("unknown job kind `{code}`"))
+crate::domain::codes::code_enum! {
+    /// What a job does; stored as its code (`db::codes`).
+    JobKind, "job kind" {
+        Email => "email", "メール";
+        Reminder => "reminder", "期限のリマインド";
+        AwardImport => "award_import", "採択一覧の取り込み";
     }
 }
 

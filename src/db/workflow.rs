@@ -11,6 +11,7 @@ use super::schema::{
 };
 use super::{DbConnection, now};
 use crate::domain::budget::FrozenDecision;
+use crate::domain::workflow::{ReportKind, ReportStatus};
 use crate::error::{AppError, AppResult};
 use crate::on_backend;
 
@@ -159,7 +160,7 @@ pub fn apply_line_amounts(
 pub fn insert_report(
     conn: &mut DbConnection,
     application_id: i64,
-    kind: &str,
+    kind: ReportKind,
     body_json: &str,
 ) -> AppResult<i64> {
     let at = now();
@@ -167,7 +168,7 @@ pub fn insert_report(
         .values((
             reports::application_id.eq(application_id),
             reports::kind.eq(kind),
-            reports::status.eq("submitted"),
+            reports::status.eq(ReportStatus::Submitted),
             reports::body_json.eq(body_json),
             reports::submitted_at.eq(at),
             reports::created_at.eq(at),
@@ -181,15 +182,15 @@ pub fn insert_report(
 pub fn review_latest_report(
     conn: &mut DbConnection,
     application_id: i64,
-    kind: &str,
-    status: &str,
+    kind: ReportKind,
+    status: ReportStatus,
     reviewer: i64,
     reason: Option<&str>,
 ) -> AppResult<i64> {
     let id = reports::table
         .filter(reports::application_id.eq(application_id))
         .filter(reports::kind.eq(kind))
-        .filter(reports::status.eq("submitted"))
+        .filter(reports::status.eq(ReportStatus::Submitted))
         .order(reports::id.desc())
         .select(reports::id)
         .first::<i64>(conn)

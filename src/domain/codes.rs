@@ -89,7 +89,7 @@ macro_rules! code_enum {
     };
 }
 
-pub(super) use code_enum;
+pub(crate) use code_enum;
 
 code_enum! {
     /// A frame (枠) of some fiscal year's programme. Which frames a year has is programme data.

@@ -120,7 +120,23 @@ impl MemberRole {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    /// The role of a member added to an award by hand, from the list's own rules: the only
+    /// member is `sole`; a joint award has exactly one lead, so a member beside a lead (or a
+    /// sole member) is a co-applicant and a member beside none is the lead.
+    pub fn of_member_added_beside(existing: &[MemberRole]) -> MemberRole {
+        if existing.is_empty() {
+            MemberRole::Sole
+        } else if existing
+            .iter()
+            .any(|role| matches!(role, MemberRole::Lead | MemberRole::Sole))
+        {
+            MemberRole::CoApplicant
+        } else {
+            MemberRole::Lead
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
         match text {
             "sole" => Some(Self::Sole),
             "lead" => Some(Self::Lead),
@@ -1549,6 +1565,18 @@ fn ledger_from_plan(plan: &ReconcilePlan, rows: &[AwardRow]) -> Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_member_added_by_hand_takes_the_role_the_award_leaves_open() {
+        use MemberRole::*;
+        assert_eq!(MemberRole::of_member_added_beside(&[]), Sole);
+        assert_eq!(MemberRole::of_member_added_beside(&[Sole]), CoApplicant);
+        assert_eq!(
+            MemberRole::of_member_added_beside(&[Lead, CoApplicant]),
+            CoApplicant
+        );
+        assert_eq!(MemberRole::of_member_added_beside(&[CoApplicant]), Lead);
+    }
 
     const AWARDS: &str = include_str!("../../forms/awards/awards-r4-r7.csv");
     const ALIASES: &str = include_str!("../../forms/aliases.toml");

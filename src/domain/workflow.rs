@@ -9,6 +9,25 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::access::Role;
+use super::codes::code_enum;
+
+code_enum! {
+    /// A report the grantee files during or after the project.
+    ReportKind, "report kind" {
+        Interim => "interim", "中間報告（遂行状況報告）";
+        Completion => "completion", "実績報告";
+    }
+}
+
+code_enum! {
+    /// Where a filed report stands with the 事務局.
+    ReportStatus, "report status" {
+        Draft => "draft", "作成中";
+        Submitted => "submitted", "提出済";
+        Accepted => "accepted", "受理";
+        Returned => "returned", "差戻し";
+    }
+}
 
 macro_rules! states {
     ($($variant:ident => $code:literal, $label:literal;)*) => {
