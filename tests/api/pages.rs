@@ -475,6 +475,47 @@ crate::on_both_backends!(
                 "{}",
                 preview.body
             );
+            // The decision rules of the year reach the preview too: R8's cap is provisional
+            // and says so beside the amount, and a project ending after 31 March of the
+            // fiscal year is refused with its own message.
+            assert!(
+                preview
+                    .body
+                    .contains("class=\"value-note\">令和8年度の補助上限額は"),
+                "the provisional cap is said beside it: {}",
+                preview.body
+            );
+            assert!(
+                !preview.body.contains(".txt"),
+                "no seed file name on the page"
+            );
+            let edit = send!(client, &app, TestRequest::get().uri(&edit_uri));
+            let token = csrf_of(&edit.body);
+            let mut late: Vec<(String, String)> = fields("600000")
+                .into_iter()
+                .map(|(k, v)| match k {
+                    "project_end" => (k.to_owned(), "2027-04-30".to_owned()),
+                    "activities[0].budget_lines[2].funding_source" => {
+                        (k.to_owned(), "this_subsidy".to_owned())
+                    }
+                    _ => (k.to_owned(), v),
+                })
+                .collect();
+            late.push(("csrf_token".into(), token));
+            let late = send!(
+                client,
+                &app,
+                TestRequest::post()
+                    .uri(&format!("/applications/{id}/preview"))
+                    .set_form(late),
+            );
+            assert_eq!(late.status, 200);
+            assert!(late.body.contains("補助事業の期間（"), "{}", late.body);
+            assert!(
+                late.body.contains("令和9年4月30日"),
+                "the period's own message names the end: {}",
+                late.body
+            );
             let (_, body) = crate::call!(
                 &app,
                 "GET",
