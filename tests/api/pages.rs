@@ -902,3 +902,151 @@ crate::on_both_backends!(a_password_is_reset_once_by_the_emailed_link, |test_db|
 
 mod applicant;
 mod manager;
+
+// The editor's live preview judges as the CLI and the API do for the rules a 事務局 must be
+// able to defend: an award of the same year and frame is this application, not a prior one;
+// a ③ holder outside the listed kinds goes to review; a legal basis expiring before the
+// project ends is refused; a name close to an awarded organisation is said, not merged.
+crate::on_both_backends!(the_preview_says_what_the_rules_decide, |test_db| {
+    let w = world(&mut test_db.conn());
+    {
+        use diesel::prelude::*;
+        use hojokin::db::schema::organisations;
+        let mut conn = test_db.conn();
+        // The applicant is a 信用金庫 (outside ③'s listed holder kinds).
+        diesel::update(organisations::table.find(w.own_org))
+            .set(organisations::kind.eq("shinkin_bank"))
+            .execute(&mut conn)
+            .expect("kind");
+        // Its own award of this year and frame (as an imported list would hold it).
+        crate::fixtures::past_awards(&mut conn, w.own_org, &[("R8-OWN", 2026, "legal_linkage")]);
+        // An awarded organisation whose name is one character away from the applicant's.
+        let mut near = hojokin::db::organisations::NewOrganisation::named(
+            "一般社団法人しおじり未来人財機構",
+            "general_incorporated_association",
+            hojokin::db::now(),
+        );
+        near.employees = Some(5);
+        let near = hojokin::db::organisations::insert_organisation(&mut conn, &near).expect("org");
+        diesel::insert_into(hojokin::db::schema::awards::table)
+            .values((
+                hojokin::db::schema::awards::award_code.eq("R6-NEAR"),
+                hojokin::db::schema::awards::fiscal_year.eq(2024),
+                hojokin::db::schema::awards::frame.eq("general"),
+                hojokin::db::schema::awards::origin.eq("imported"),
+                hojokin::db::schema::awards::created_at.eq(hojokin::db::now()),
+            ))
+            .execute(&mut conn)
+            .expect("award");
+        let award: i64 = hojokin::db::schema::awards::table
+            .filter(hojokin::db::schema::awards::award_code.eq("R6-NEAR"))
+            .select(hojokin::db::schema::awards::id)
+            .first(&mut conn)
+            .expect("award id");
+        diesel::insert_into(hojokin::db::schema::award_members::table)
+            .values((
+                hojokin::db::schema::award_members::award_id.eq(award),
+                hojokin::db::schema::award_members::organisation_id.eq(near),
+                hojokin::db::schema::award_members::listed_as
+                    .eq("一般社団法人しおじり未来人財機構"),
+                hojokin::db::schema::award_members::role.eq("sole"),
+            ))
+            .execute(&mut conn)
+            .expect("member");
+    }
+    block_on(async {
+        let app = crate::test_app!(test_db);
+        let (id, _) = create_draft!(&app, w);
+        let mut client = Client::new();
+        page_login!(&app, client, "applicant@own.example");
+        let edit_uri = format!("/applications/{id}/edit");
+        let edit = send!(client, &app, TestRequest::get().uri(&edit_uri));
+        assert_eq!(edit.status, 200);
+        let token = csrf_of(&edit.body);
+        let preview = |valid_until: &str| {
+            let fields: Vec<(String, String)> = [
+                ("csrf_token", token.as_str()),
+                ("title", "塩尻 二地域居住の人材事業"),
+                ("frame", "legal_linkage"),
+                ("municipality_id", &w.shiojiri.to_string()),
+                ("project_start", "2026-07-01"),
+                ("project_end", "2027-02-26"),
+                ("partners[0].kind", "municipality"),
+                ("partners[0].name", "塩尻市"),
+                ("legal_basis.path", "two_region_residence"),
+                ("legal_basis.holder", "一般社団法人しおじり未来人材機構"),
+                ("legal_basis.granted_by", "塩尻市長"),
+                ("legal_basis.granted_on", "2025-12-15"),
+                ("legal_basis.valid_until", valid_until),
+                ("activities[0].name", "二地域居住の人材マッチング"),
+                ("activities[0].category", "recruitment"),
+                ("activities[0].budget_lines[0].category", "personnel"),
+                (
+                    "activities[0].budget_lines[0].description",
+                    "コーディネーター",
+                ),
+                ("activities[0].budget_lines[0].amount_yen", "3,000,000"),
+                (
+                    "activities[0].budget_lines[0].funding_source",
+                    "this_subsidy",
+                ),
+            ]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+            TestRequest::post()
+                .uri(&format!("/applications/{id}/preview"))
+                .set_form(fields)
+        };
+        let open = send!(client, &app, preview("2030-03-31"));
+        assert_eq!(open.status, 200);
+        let body = &open.body;
+        assert!(
+            body.contains("1回目"),
+            "this year's own award is not a prior one: {body}"
+        );
+        assert!(body.contains("要件を満たしています"), "eligible: {body}");
+        assert!(
+            body.contains("事務局"),
+            "the ③ holder kind goes to review: {body}"
+        );
+        assert!(!body.contains(".txt"), "sources by title, not file: {body}");
+        let expiring = send!(client, &app, preview("2026-12-31"));
+        assert_eq!(expiring.status, 200);
+        assert!(
+            expiring.body.contains("要件を満たしていません"),
+            "a legal basis expiring before the project ends is refused: {}",
+            expiring.body
+        );
+        // With no award of its own in the ledger, the applicant's name is compared with the
+        // awarded ones: the close name is said, with what it would mean, and nothing merged.
+        {
+            use diesel::prelude::*;
+            use hojokin::db::schema::{award_members, awards};
+            let mut conn = test_db.conn();
+            let own: i64 = awards::table
+                .filter(awards::award_code.eq("R8-OWN"))
+                .select(awards::id)
+                .first(&mut conn)
+                .expect("own award");
+            diesel::delete(award_members::table.filter(award_members::award_id.eq(own)))
+                .execute(&mut conn)
+                .expect("members");
+            diesel::delete(awards::table.find(own))
+                .execute(&mut conn)
+                .expect("award");
+        }
+        let near = send!(client, &app, preview("2030-03-31"));
+        assert!(
+            near.body
+                .contains("「一般社団法人しおじり未来人財機構」と同じ団体であれば"),
+            "the close name is said with what it would mean: {}",
+            near.body
+        );
+        assert!(
+            near.body.contains("1回目"),
+            "and not counted: {}",
+            near.body
+        );
+    });
+});

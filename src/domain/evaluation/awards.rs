@@ -157,7 +157,10 @@ pub(super) fn count_prior_awards<'a>(
                 source: SOURCE_COUNT_RULE,
             });
         }
-        if candidates.is_empty() {
+        // A name the ledger knows only as an organisation with no award (a registered
+        // applicant, on the database path) is compared with the awarded names as an unknown
+        // one is.
+        if candidates.iter().all(|id| ledger.awards_of(*id).is_empty()) {
             push_similar_organisations(application, applicant, ledger, program, frame, findings);
         }
         // Several organisations share the name: take the largest count (the conservative one).
