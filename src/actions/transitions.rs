@@ -86,7 +86,7 @@ pub fn perform(
         ));
     }
     crate::db::write(conn, |conn| {
-        lock_members(conn, application_id)?;
+        applications::lock_members(conn, application_id)?;
         let aggregate = authorized_aggregate(conn, actor, application_id, action)?;
         if aggregate.application.version != request.version {
             return Err(applications::stale());
@@ -155,21 +155,6 @@ pub fn perform(
             audit_event_id,
         })
     })
-}
-
-/// On PostgreSQL, locks the member organisations so that two applications of one
-/// organisation cannot both pass the award cap at the same moment. (SQLite has one writer.)
-fn lock_members(conn: &mut DbConnection, application_id: i64) -> AppResult<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        use diesel::RunQueryDsl;
-        diesel::sql_query(
-            "SELECT o.id FROM organisations o JOIN application_members m ON m.organisation_id = o.id \
-             WHERE m.application_id = $1 ORDER BY o.id FOR UPDATE",
-        )
-        .bind::<diesel::sql_types::BigInt, _>(application_id)
-        .execute(pg)?;
-    }
-    Ok(())
 }
 
 /// The snapshot 交付決定 fixes.

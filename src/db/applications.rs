@@ -705,6 +705,21 @@ pub fn record_decision(
     Ok(())
 }
 
+/// On PostgreSQL, locks the member organisations so that two applications of one
+/// organisation cannot both pass the award cap at the same moment. (SQLite has one writer.)
+pub fn lock_members(conn: &mut DbConnection, application_id: i64) -> AppResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(
+            "SELECT o.id FROM organisations o JOIN application_members m ON m.organisation_id = o.id \
+             WHERE m.application_id = $1 ORDER BY o.id FOR UPDATE",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(application_id)
+        .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// Forgets the engine's answer for a draft it can no longer read.
 pub fn clear_decision(conn: &mut DbConnection, id: i64) -> AppResult<()> {
     diesel::update(applications::table.find(id))

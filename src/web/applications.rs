@@ -11,7 +11,9 @@ use serde_json::json;
 
 use super::auth::Caller;
 use super::extract::{Db, Then};
-use super::views::{ApplicationView, ReviewedLine};
+use super::views::{
+    ApplicationFields, ApplicationList, ApplicationView, AuditEventView, AuditTrail, ReviewedLine,
+};
 use crate::actions::{self, ActionRequest};
 use crate::db::{self, applications as repo};
 use crate::domain::access::Role;
@@ -28,7 +30,7 @@ use crate::error::{AppError, AppResult};
 pub use crate::clock::today_in_japan;
 
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
-    responses((status = 200, description = "見られる申請の一覧（申請者は自団体、自治体は自市町村、事務局は全件）"), (status = 401, description = "未ログイン")))]
+    responses((status = 200, description = "見られる申請の一覧（申請者は自団体、自治体は自市町村、事務局は全件）", body = ApplicationList), (status = 401, description = "未ログイン")))]
 #[get("/api/v1/applications")]
 pub async fn list(db: Db, Caller { actor, .. }: Caller) -> AppResult<HttpResponse> {
     let rows = db
@@ -41,7 +43,9 @@ pub async fn list(db: Db, Caller { actor, .. }: Caller) -> AppResult<HttpRespons
             Role::ProgramManager => repo::list_visible(conn, None, None),
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "applications": rows })))
+    Ok(HttpResponse::Ok().json(ApplicationList {
+        applications: rows.iter().map(ApplicationFields::from).collect(),
+    }))
 }
 
 /// The aggregate as the API shows it (`super::views::ApplicationView`).
@@ -495,7 +499,7 @@ pub async fn review_line(
 }
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}/audit", tag = "audit", params(("id" = i64, Path, description = "申請 ID")),
-    responses((status = 200, description = "監査ログ（ハッシュチェーン）"), (status = 403, description = "事務局のみ")))]
+    responses((status = 200, description = "監査ログ（ハッシュチェーン）", body = AuditTrail), (status = 403, description = "事務局のみ")))]
 #[get("/api/v1/applications/{id}/audit")]
 pub async fn audit_trail(
     db: Db,
@@ -509,7 +513,9 @@ pub async fn audit_trail(
             db::audit::events_of(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "events": events })))
+    Ok(HttpResponse::Ok().json(AuditTrail {
+        events: events.into_iter().map(AuditEventView::from).collect(),
+    }))
 }
 
 /// The programme KPI: continuation rate per award year against the 80% target.

@@ -27,6 +27,53 @@ pub struct ApplicationView {
     pub decision: Option<StoredDecision>,
 }
 
+/// The applications a caller may see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationList {
+    pub applications: Vec<ApplicationFields>,
+}
+
+/// An application's audit trail, oldest first, with the hashes that chain it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditTrail {
+    pub events: Vec<AuditEventView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventView {
+    pub id: i64,
+    pub application_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
+    pub occurred_at: NaiveDateTime,
+    /// The action's code (a workflow action, `create_draft`, `add_user` …).
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub reason: Option<String>,
+    /// What changed, as JSON text (hashed as written).
+    pub changes_json: String,
+    pub previous_hash: String,
+    pub hash: String,
+}
+
+impl From<crate::db::audit::AuditEvent> for AuditEventView {
+    fn from(event: crate::db::audit::AuditEvent) -> Self {
+        AuditEventView {
+            id: event.id,
+            application_id: event.application_id,
+            actor_user_id: event.actor_user_id,
+            occurred_at: event.occurred_at,
+            action: event.action,
+            from_state: event.from_state,
+            to_state: event.to_state,
+            reason: event.reason,
+            changes_json: event.changes_json,
+            previous_hash: event.previous_hash,
+            hash: event.hash,
+        }
+    }
+}
+
 /// The answer to a budget-line review: the engine's decision on the reviewed amounts.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewedLine {
