@@ -1,26 +1,19 @@
 //! The finance officer's review of budget lines (承認・調整・否認).
 
-use super::authorized_aggregate;
+use chrono::NaiveDate;
+use serde_json::json;
+
 use super::evaluation::reevaluate;
-use super::field_error;
+use super::{authorized_aggregate, field_error};
 use crate::contract::decision::StoredDecision;
-use crate::db;
-use crate::db::DbConnection;
-use crate::db::applications;
-use crate::db::audit;
+use crate::db::{self, DbConnection, applications, audit};
 use crate::domain::audit::AuditAction;
-use crate::domain::budget::LineAmounts;
-use crate::domain::budget::LineReview;
+use crate::domain::budget::{LineAmounts, LineReview};
 use crate::domain::money::Yen;
 use crate::domain::program::ProgramSet;
 use crate::domain::validation::ErrorCode;
-use crate::domain::workflow;
-use crate::domain::workflow::Action;
-use crate::domain::workflow::Actor;
-use crate::error::AppError;
-use crate::error::AppResult;
-use chrono::NaiveDate;
-use serde_json::json;
+use crate::domain::workflow::{self, Action, Actor};
+use crate::error::{AppError, AppResult};
 
 /// One budget line's review as a finance officer sends it.
 #[derive(Clone, Debug)]

@@ -1,27 +1,19 @@
 //! 計画変更: a change of the decided budget, recorded or sent for the program manager's
 //! approval depending on how far each expense category moves.
 
+use serde::Deserialize;
+use serde_json::{Value, json};
+
 use super::field_error;
-use super::transitions::ActionRequest;
-use super::transitions::LineAmount;
-use super::transitions::line_amounts;
-use super::transitions::payload;
-use crate::db;
-use crate::db::DbConnection;
+use super::transitions::{ActionRequest, LineAmount, line_amounts, payload};
 use crate::db::applications::Aggregate;
-use crate::db::jobs;
-use crate::db::workflow as store;
-use crate::domain::budget;
-use crate::domain::budget::CategoryBudget;
+use crate::db::{self, DbConnection, jobs, workflow as store};
+use crate::domain::budget::{self, CategoryBudget};
 use crate::domain::money::Yen;
 use crate::domain::program::ProgramSet;
 use crate::domain::validation::ErrorCode;
 use crate::domain::workflow::Actor;
-use crate::error::AppError;
-use crate::error::AppResult;
-use serde::Deserialize;
-use serde_json::Value;
-use serde_json::json;
+use crate::error::{AppError, AppResult};
 
 #[derive(serde::Serialize, Deserialize)]
 pub(super) struct LineAmountRecord {

@@ -1,29 +1,36 @@
 //! The engine on stored applications: the decision recorded with an application, the
 //! editor's live preview, and an organisation's outlook under the latest programme.
 
+use chrono::NaiveDate;
+
 use super::ledger_for;
 use crate::contract::application_of_request;
 use crate::contract::decision::StoredDecision;
 use crate::contract::given::Given;
-use crate::contract::given::Text;
-use crate::contract::request::ActivityFields;
-use crate::contract::request::ApplicantFields;
-use crate::contract::request::PeriodFields;
-use crate::contract::request::Request;
-use crate::db;
-use crate::db::DbConnection;
-use crate::db::applications;
-use crate::db::applications::Aggregate;
-use crate::domain::codes::ActivityCategory;
-use crate::domain::codes::ApplicantRole;
-use crate::domain::evaluation::Decision;
-use crate::domain::evaluation::Severity;
-use crate::domain::evaluation::evaluate;
+use crate::contract::request::{ActivityFields, ApplicantFields, PeriodFields, Request};
+use crate::db::applications::{self, Aggregate};
+use crate::db::{self, DbConnection};
+use crate::domain::codes::{ActivityCategory, ApplicantRole};
+use crate::domain::evaluation::{Decision, Severity, evaluate};
 use crate::domain::program::ProgramSet;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
-use crate::error::AppResult;
-use chrono::NaiveDate;
+use crate::error::{AppError, AppResult};
+
+/// The engine's decision on the application as stored, handed to `then` (the decision
+/// borrows the ledger and programme it was made with): the one place the workflow asks the
+/// engine, with the ledger that leaves out the application's own award.
+pub(super) fn with_decision<T>(
+    conn: &mut DbConnection,
+    programs: &ProgramSet,
+    aggregate: &Aggregate,
+    today: NaiveDate,
+    then: impl FnOnce(&mut DbConnection, &Decision<'_>) -> AppResult<T>,
+) -> AppResult<T> {
+    let ledger = ledger_for(conn, aggregate.application.id)?;
+    let parsed = aggregate.to_application(today).map_err(AppError::invalid)?;
+    let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
+    then(conn, &evaluate(&parsed, &ledger, program))
+}
 
 /// Runs the engine on the application as stored and records its answer.
 pub fn reevaluate(
@@ -32,12 +39,11 @@ pub fn reevaluate(
     aggregate: &Aggregate,
     today: NaiveDate,
 ) -> AppResult<StoredDecision> {
-    let ledger = ledger_for(conn, aggregate.application.id)?;
-    let parsed = aggregate.to_application(today).map_err(AppError::invalid)?;
-    let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
-    let decision = StoredDecision::from(&evaluate(&parsed, &ledger, program));
-    applications::record_decision(conn, aggregate.application.id, &decision)?;
-    Ok(decision)
+    with_decision(conn, programs, aggregate, today, |conn, decision| {
+        let decision = StoredDecision::from(decision);
+        applications::record_decision(conn, aggregate.application.id, &decision)?;
+        Ok(decision)
+    })
 }
 
 /// The engine's answer for an application as it would be (the editor's live preview), with
@@ -48,10 +54,9 @@ pub fn preview(
     aggregate: &Aggregate,
     today: NaiveDate,
 ) -> AppResult<StoredDecision> {
-    let ledger = ledger_for(conn, aggregate.application.id)?;
-    let parsed = aggregate.to_application(today).map_err(AppError::invalid)?;
-    let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
-    Ok(StoredDecision::from(&evaluate(&parsed, &ledger, program)))
+    with_decision(conn, programs, aggregate, today, |_, decision| {
+        Ok(StoredDecision::from(decision))
+    })
 }
 
 /// What an organisation would get if it applied alone under the latest programme: every
@@ -78,34 +83,36 @@ pub fn award_outlook(
         .application_window
         .as_ref()
         .map_or(today, |window| window.opens);
+    let period_start = format!("{year}-07-01");
+    let period_end = format!("{}-02-28", year + 1);
     let request = Request {
         fiscal_year: Given::Value(i64::from(year)),
-        frame: Given::Value(Text(frame.into())),
-        application_date: Given::Value(Text(application_date.to_string().into())),
+        frame: Given::text(frame),
+        application_date: Given::date(application_date),
         applicants: Given::Value(vec![ApplicantFields {
-            name: Given::Value(Text(organisation.name.as_str().into())),
+            name: Given::text(&organisation.name),
             corporate_number: organisation
                 .corporate_number
                 .as_deref()
-                .map_or(Given::Null, |number| Given::Value(Text(number.into()))),
-            kind: Given::Value(Text(organisation.kind.as_str().into())),
-            employees: organisation.employees.map_or(Given::Null, Given::Value),
-            capital_yen: organisation.capital_yen.map_or(Given::Null, Given::Value),
+                .map_or(Given::Null, Given::text),
+            kind: Given::text(&organisation.kind),
+            employees: organisation.employees.into(),
+            capital_yen: organisation.capital_yen.into(),
             industry: organisation
                 .industry
                 .as_deref()
-                .map_or(Given::Null, |industry| Given::Value(Text(industry.into()))),
-            role: Given::Value(Text(ApplicantRole::Lead.as_str().into())),
+                .map_or(Given::Null, Given::text),
+            role: Given::text(ApplicantRole::Lead.as_str()),
         }]),
         partners: Given::Value(Vec::new()),
         legal_basis: Given::Null,
         project_period: Given::Value(PeriodFields {
-            start: Given::Value(Text(format!("{year}-07-01").into())),
-            end: Given::Value(Text(format!("{}-02-28", year + 1).into())),
+            start: Given::text(&period_start),
+            end: Given::text(&period_end),
         }),
         activities: Given::Value(vec![ActivityFields {
-            name: Given::Value(Text("-".into())),
-            category: Given::Value(Text(ActivityCategory::Other.as_str().into())),
+            name: Given::text("-"),
+            category: Given::text(ActivityCategory::Other.as_str()),
             executive_internship: Given::Value(false),
             budget_lines: Given::Value(Vec::new()),
         }]),

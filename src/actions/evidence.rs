@@ -1,18 +1,13 @@
 //! Evidence files of the legal basis: upload, delete and download.
 
-use super::authorized_aggregate;
-use super::editable_aggregate;
-use super::field_error;
-use crate::db;
-use crate::db::DbConnection;
-use crate::db::audit;
+use serde_json::json;
+
+use super::{authorized_aggregate, editable_aggregate, field_error};
+use crate::db::{self, DbConnection, audit};
 use crate::domain::audit::AuditAction;
 use crate::domain::validation::ErrorCode;
-use crate::domain::workflow::Action;
-use crate::domain::workflow::Actor;
-use crate::error::AppError;
-use crate::error::AppResult;
-use serde_json::json;
+use crate::domain::workflow::{Action, Actor};
+use crate::error::{AppError, AppResult};
 
 /// The field of the upload form, where refusals of a file are reported.
 pub const EVIDENCE_FIELD: &str = "evidence_file";

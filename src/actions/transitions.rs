@@ -1,44 +1,26 @@
 //! Workflow actions: one transition of an application, with what it causes (award, frozen
 //! decision, confirmed amount, survey, reminders cancelled, notices), in one transaction.
 
-use super::authorized_aggregate;
-use super::change_requests::LineAmountRecord;
-use super::change_requests::request_change;
-use super::evaluation::error_codes;
-use super::field_error;
-use super::ledger_for;
-use super::workflow_error;
-use crate::contract::decision::StoredDecision;
-use crate::db;
-use crate::db::DbConnection;
-use crate::db::applications;
-use crate::db::applications::Aggregate;
-use crate::db::audit;
-use crate::db::jobs;
-use crate::db::workflow as store;
-use crate::domain::audit::AuditAction;
-use crate::domain::budget;
-use crate::domain::budget::FrozenDecision;
-use crate::domain::evaluation::Decision;
-use crate::domain::evaluation::evaluate;
-use crate::domain::money::Yen;
-use crate::domain::program::ProgramSet;
-use crate::domain::validation::ErrorCode;
-use crate::domain::validation::FieldErrors;
-use crate::domain::workflow;
-use crate::domain::workflow::Action;
-use crate::domain::workflow::Actor;
-use crate::domain::workflow::ApplicationState;
-use crate::domain::workflow::Effect;
-use crate::domain::workflow::Facts;
-use crate::domain::workflow::{ReportKind, ReportStatus};
-use crate::error::AppError;
-use crate::error::AppResult;
-use crate::error::ErrorKind;
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::Value;
-use serde_json::json;
+use serde_json::{Value, json};
+
+use super::change_requests::{LineAmountRecord, request_change};
+use super::evaluation::{error_codes, with_decision};
+use super::{authorized_aggregate, field_error, workflow_error};
+use crate::contract::decision::StoredDecision;
+use crate::db::applications::{self, Aggregate};
+use crate::db::{self, DbConnection, audit, jobs, workflow as store};
+use crate::domain::audit::AuditAction;
+use crate::domain::budget::{self, FrozenDecision};
+use crate::domain::evaluation::Decision;
+use crate::domain::money::Yen;
+use crate::domain::program::ProgramSet;
+use crate::domain::validation::{ErrorCode, FieldErrors};
+use crate::domain::workflow::{
+    self, Action, Actor, ApplicationState, Effect, Facts, ReportKind, ReportStatus,
+};
+use crate::error::{AppError, AppResult, ErrorKind};
 
 /// What the caller sends with an action.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -103,22 +85,22 @@ pub fn perform(
         };
         let mut stored = None;
         if action.reruns_engine() {
-            let ledger = ledger_for(conn, application_id)?;
-            let parsed = aggregate.to_application(today).map_err(AppError::invalid)?;
-            let program = programs.program_for(&parsed).map_err(AppError::invalid)?;
-            let decision = evaluate(&parsed, &ledger, program);
-            facts.engine = Some(if decision.eligible {
-                Ok(())
-            } else {
-                Err(error_codes(&decision))
-            });
-            // Written with the decision that allows the transition; the transaction is undone
-            // as a whole if the transition is refused after all.
-            if decision.eligible && action == Action::DecideGrant {
-                let frozen = freeze(&aggregate, &decision)?;
-                store::freeze_decision(conn, application_id, &frozen)?;
-            }
-            let decision = StoredDecision::from(&decision);
+            let (verdict, decision) =
+                with_decision(conn, programs, &aggregate, today, |conn, decision| {
+                    // Written with the decision that allows the transition; the transaction is
+                    // undone as a whole if the transition is refused after all.
+                    if decision.eligible && action == Action::DecideGrant {
+                        let frozen = freeze(&aggregate, decision)?;
+                        store::freeze_decision(conn, application_id, &frozen)?;
+                    }
+                    let verdict = if decision.eligible {
+                        Ok(())
+                    } else {
+                        Err(error_codes(decision))
+                    };
+                    Ok((verdict, StoredDecision::from(decision)))
+                })?;
+            facts.engine = Some(verdict);
             applications::record_decision(conn, application_id, &decision)?;
             stored = Some(decision);
         }

@@ -63,6 +63,26 @@ impl<T> Given<T> {
     }
 }
 
+/// Leaves of a request built in memory (from a stored application), written as a posted
+/// document would write them.
+impl<'a> Given<Text<'a>> {
+    pub fn text(value: &'a str) -> Self {
+        Given::Value(Text(Cow::Borrowed(value)))
+    }
+
+    /// `YYYY-MM-DD`.
+    pub fn date(value: chrono::NaiveDate) -> Self {
+        Given::Value(Text(Cow::Owned(value.to_string())))
+    }
+}
+
+/// A fact the record may lack is `null`, as a posted document would write it.
+impl<T> From<Option<T>> for Given<T> {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Given::Null, Given::Value)
+    }
+}
+
 /// A string, borrowed from the request unless it had escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text<'a>(pub Cow<'a, str>);

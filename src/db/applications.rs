@@ -7,11 +7,9 @@ use super::schema::{
     activities, application_members, applications, budget_lines, legal_bases, partners,
 };
 use super::{DbConnection, now};
-use std::borrow::Cow;
-
 use crate::contract;
 use crate::contract::decision::StoredDecision;
-use crate::contract::given::{Given, Text};
+use crate::contract::given::Given;
 use crate::contract::request::{
     ActivityFields, ApplicantFields, BudgetLineFields, LegalBasisFields, PartnerFields,
     PeriodFields, Request,
@@ -377,14 +375,14 @@ impl BudgetLineRow {
 
     /// The line's amounts, for the one rule of which lines are claimed at which amount.
     pub fn amounts(&self) -> LineAmounts {
-        LineAmounts {
-            category: self.category,
-            funding_source: self.funding_source,
-            requested: Yen::new(self.amount_yen),
-            review: self.review_state,
-            reviewed: self.reviewed_amount_yen.map(Yen::new),
-            actual: self.actual_amount_yen.map(Yen::new),
-        }
+        LineAmounts::of_stored(
+            self.category,
+            self.funding_source,
+            self.amount_yen,
+            self.review_state,
+            self.reviewed_amount_yen,
+            self.actual_amount_yen,
+        )
     }
 
     /// The amount after review (see [`LineAmounts::effective`]).
@@ -543,44 +541,45 @@ impl Aggregate {
                     (organisation.employees, organisation.industry.as_deref())
                 };
                 ApplicantFields {
-                    name: text(&organisation.name),
-                    corporate_number: nullable(
-                        organisation.corporate_number.as_deref().map(text_of),
-                    ),
-                    kind: text(&organisation.kind),
-                    employees: nullable(employees),
-                    capital_yen: nullable(organisation.capital_yen),
-                    industry: nullable(industry.map(text_of)),
-                    role: text(member.role.as_str()),
+                    name: Given::text(&organisation.name),
+                    corporate_number: organisation
+                        .corporate_number
+                        .as_deref()
+                        .map_or(Given::Null, Given::text),
+                    kind: Given::text(&organisation.kind),
+                    employees: Given::from(employees),
+                    capital_yen: Given::from(organisation.capital_yen),
+                    industry: industry.map_or(Given::Null, Given::text),
+                    role: Given::text(member.role.as_str()),
                 }
             })
             .collect();
         let request = Request {
             fiscal_year: Given::Value(i64::from(application.fiscal_year)),
-            frame: text(application.frame.as_str()),
-            application_date: date(application_date),
+            frame: Given::text(application.frame.as_str()),
+            application_date: Given::date(application_date),
             applicants: Given::Value(applicants),
             partners: Given::Value(
                 self.partners
                     .iter()
                     .map(|partner| PartnerFields {
-                        kind: text(partner.kind.as_str()),
-                        name: text(&partner.name),
+                        kind: Given::text(partner.kind.as_str()),
+                        name: Given::text(&partner.name),
                     })
                     .collect(),
             ),
-            legal_basis: nullable(self.legal_basis.as_ref().map(|basis| LegalBasisFields {
-                path: text(basis.path.as_str()),
-                holder: text(&basis.holder_name),
-                granted_by: text(&basis.granted_by),
-                granted_on: date(basis.granted_on),
-                valid_until: basis.valid_until.map_or(Given::Null, date),
+            legal_basis: Given::from(self.legal_basis.as_ref().map(|basis| LegalBasisFields {
+                path: Given::text(basis.path.as_str()),
+                holder: Given::text(&basis.holder_name),
+                granted_by: Given::text(&basis.granted_by),
+                granted_on: Given::date(basis.granted_on),
+                valid_until: basis.valid_until.map_or(Given::Null, Given::date),
                 includes_talent_measures: Given::Value(basis.includes_talent_measures),
             })),
             project_period: match (application.project_start, application.project_end) {
                 (Some(start), Some(end)) => Given::Value(PeriodFields {
-                    start: date(start),
-                    end: date(end),
+                    start: Given::date(start),
+                    end: Given::date(end),
                 }),
                 _ => Given::Null,
             },
@@ -588,18 +587,18 @@ impl Aggregate {
                 self.activities
                     .iter()
                     .map(|(activity, lines)| ActivityFields {
-                        name: text(&activity.name),
-                        category: text(activity.category.as_str()),
+                        name: Given::text(&activity.name),
+                        category: Given::text(activity.category.as_str()),
                         executive_internship: Given::Value(activity.executive_internship),
                         budget_lines: Given::Value(
                             lines
                                 .iter()
-                                .filter(|line| line.review_state != ReviewState::Rejected)
+                                .filter(|line| line.amounts().in_budget())
                                 .map(|line| BudgetLineFields {
-                                    category: text(line.category.as_str()),
-                                    description: text(&line.description),
+                                    category: Given::text(line.category.as_str()),
+                                    description: Given::text(&line.description),
                                     amount_yen: Given::Value(line.effective_yen().value()),
-                                    funding_source: text(line.funding_source.as_str()),
+                                    funding_source: Given::text(line.funding_source.as_str()),
                                 })
                                 .collect(),
                         ),
@@ -627,23 +626,6 @@ impl Aggregate {
         let (request, assumptions) = self.contract_request(today, MissingFacts::Assume);
         (contract::application_of_request(request), assumptions)
     }
-}
-
-fn text(value: &str) -> Given<Text<'_>> {
-    Given::Value(text_of(value))
-}
-
-fn text_of(value: &str) -> Text<'_> {
-    Text(Cow::Borrowed(value))
-}
-
-fn date(value: NaiveDate) -> Given<Text<'static>> {
-    Given::Value(Text(Cow::Owned(value.to_string())))
-}
-
-/// A fact the record may lack: `null` in the request, as a posted document would write it.
-fn nullable<T>(value: Option<T>) -> Given<T> {
-    value.map_or(Given::Null, Given::Value)
 }
 
 /// What to do with facts an application's record does not hold yet.

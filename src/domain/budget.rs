@@ -83,6 +83,30 @@ pub struct LineAmounts {
 }
 
 impl LineAmounts {
+    /// A line as stored: amounts in whole yen.
+    pub fn of_stored(
+        category: ExpenseCategory,
+        funding_source: FundingSource,
+        requested_yen: i64,
+        review: ReviewState,
+        reviewed_yen: Option<i64>,
+        actual_yen: Option<i64>,
+    ) -> Self {
+        LineAmounts {
+            category,
+            funding_source,
+            requested: Yen::new(requested_yen),
+            review,
+            reviewed: reviewed_yen.map(Yen::new),
+            actual: actual_yen.map(Yen::new),
+        }
+    }
+
+    /// Whether the line is still in the budget the engine judges (a rejected line is not).
+    pub fn in_budget(&self) -> bool {
+        self.review != ReviewState::Rejected
+    }
+
     /// The amount after review: as requested, as adjusted, or nothing once rejected.
     pub fn effective(&self) -> Yen {
         match (self.review, self.reviewed) {
@@ -94,7 +118,7 @@ impl LineAmounts {
 
     /// Whether the line is a 補助対象経費: paid from this subsidy and not rejected.
     pub fn is_claimed(&self) -> bool {
-        self.funding_source == FundingSource::ThisSubsidy && self.review != ReviewState::Rejected
+        self.funding_source == FundingSource::ThisSubsidy && self.in_budget()
     }
 
     /// What the line adds to the 補助対象経費 (zero when it is not claimed).

@@ -8,7 +8,6 @@ use crate::domain::budget::{LineAmounts, ReviewState};
 use crate::domain::codes::{
     ActivityCategory, ApplicantRole, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
-use crate::domain::money::Yen;
 use crate::domain::workflow::ApplicationState;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,14 +91,14 @@ pub struct BudgetLineEntry {
 impl BudgetLineEntry {
     /// The line's amounts, for the one rule of which lines are claimed at which amount.
     pub fn amounts(&self) -> LineAmounts {
-        LineAmounts {
-            category: self.category,
-            funding_source: self.funding_source,
-            requested: Yen::new(self.amount_yen),
-            review: self.review_state,
-            reviewed: self.reviewed_amount_yen.map(Yen::new),
-            actual: self.actual_amount_yen.map(Yen::new),
-        }
+        LineAmounts::of_stored(
+            self.category,
+            self.funding_source,
+            self.amount_yen,
+            self.review_state,
+            self.reviewed_amount_yen,
+            self.actual_amount_yen,
+        )
     }
 }
 

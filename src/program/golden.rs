@@ -7,6 +7,9 @@
 //! `shipped` cases run against the award ledger built from `forms/awards/awards-r4-r7.csv` and
 //! `forms/aliases.toml`.
 
+#[path = "../../tests/support/golden_check.rs"]
+mod golden_check;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -99,66 +102,7 @@ fn check_case(file: &str, case: &Value, programs: &ProgramSet, ledger: &Ledger) 
     };
     let decision = evaluate(&application, ledger, program);
     let actual = serde_json::to_value(&decision).unwrap_or(Value::Null);
-    for key in [
-        "eligible",
-        "award_ordinal",
-        "rate",
-        "subsidy_yen",
-        "cap_yen",
-        "eligible_expenses_yen",
-        "calculated_subsidy_yen",
-    ] {
-        if let Some(expected) = expect.get(key)
-            && actual.get(key) != Some(expected)
-        {
-            problems.push(format!(
-                "{file}: {key} is {}, expected {expected}",
-                actual.get(key).unwrap_or(&Value::Null)
-            ));
-        }
-    }
-    let codes: Vec<&str> = decision
-        .findings
-        .iter()
-        .map(|finding| finding.code)
-        .collect();
-    for code in expect["findings"].as_array().into_iter().flatten() {
-        if !codes.iter().any(|actual| Some(*actual) == code.as_str()) {
-            problems.push(format!("{file}: finding {code} missing; got {codes:?}"));
-        }
-    }
-    for code in expect["absent_findings"].as_array().into_iter().flatten() {
-        if codes.iter().any(|actual| Some(*actual) == code.as_str()) {
-            problems.push(format!("{file}: finding {code} must not appear"));
-        }
-    }
-    // `message_contains`: [[code, text]]: the finding with that code says that text.
-    for pair in expect["message_contains"].as_array().into_iter().flatten() {
-        let (code, text) = (pair[0].as_str(), pair[1].as_str().unwrap_or_default());
-        let said = actual["findings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|finding| finding["code"].as_str() == code)
-            .any(|finding| {
-                finding["message"]
-                    .as_str()
-                    .is_some_and(|m| m.contains(text))
-            });
-        if !said {
-            problems.push(format!("{file}: no {code:?} finding says {text:?}"));
-        }
-    }
-    if let Some(expected) = expect.get("prior_award_ids") {
-        let ids: Vec<Value> = decision
-            .prior_awards
-            .iter()
-            .map(|award| Value::from(award.award_id))
-            .collect();
-        if &Value::from(ids.clone()) != expected {
-            problems.push(format!("{file}: prior awards {ids:?}, expected {expected}"));
-        }
-    }
+    problems.extend(golden_check::decision_problems(file, expect, &actual));
     if let Some(expected) = expect.get("best_frame") {
         let all = evaluate_all_frames(&application, ledger, program);
         let best = serde_json::to_value(all.best_frame).unwrap_or(Value::Null);

@@ -4,6 +4,9 @@
 //! imported for `ledger: "shipped"` ones). The library runs the same cases in-process
 //! (`src/program/golden.rs`); these runs prove the CLI and the API answer them alike.
 
+#[path = "../support/golden_check.rs"]
+mod golden_check;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -32,66 +35,6 @@ fn cases(ledger: &str) -> Vec<(String, Value)> {
         .collect();
     cases.sort_by(|a, b| a.0.cmp(&b.0));
     cases
-}
-
-/// What a decision must say per its case; the problems found.
-fn check(file: &str, expect: &Value, decision: &Value) -> Vec<String> {
-    let mut problems = Vec::new();
-    for key in [
-        "eligible",
-        "award_ordinal",
-        "rate",
-        "subsidy_yen",
-        "cap_yen",
-        "eligible_expenses_yen",
-        "calculated_subsidy_yen",
-    ] {
-        if let Some(expected) = expect.get(key)
-            && decision.get(key) != Some(expected)
-        {
-            problems.push(format!(
-                "{file}: {key} is {:?}, expected {expected}",
-                decision.get(key)
-            ));
-        }
-    }
-    let findings = decision["findings"].as_array().cloned().unwrap_or_default();
-    let has = |code: &Value| findings.iter().any(|finding| &finding["code"] == code);
-    for code in expect["findings"].as_array().into_iter().flatten() {
-        if !has(code) {
-            problems.push(format!("{file}: finding {code} missing"));
-        }
-    }
-    for code in expect["absent_findings"].as_array().into_iter().flatten() {
-        if has(code) {
-            problems.push(format!("{file}: finding {code} must not appear"));
-        }
-    }
-    for pair in expect["message_contains"].as_array().into_iter().flatten() {
-        let said = findings.iter().any(|finding| {
-            finding["code"] == pair[0]
-                && finding["message"]
-                    .as_str()
-                    .zip(pair[1].as_str())
-                    .is_some_and(|(message, text)| message.contains(text))
-        });
-        if !said {
-            problems.push(format!("{file}: no {} finding says {}", pair[0], pair[1]));
-        }
-    }
-    if let Some(expected) = expect.get("prior_award_ids") {
-        let ids: Vec<Value> = decision["prior_awards"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|award| award["award_id"].clone())
-            .collect();
-        // The database gives an award its list's id; the history's ids are the request's.
-        if &Value::from(ids.clone()) != expected {
-            problems.push(format!("{file}: prior awards {ids:?}, expected {expected}"));
-        }
-    }
-    problems
 }
 
 fn cli_answers(ledger: &str, cases: &[(String, Value)]) -> Vec<Value> {
@@ -138,7 +81,11 @@ fn the_cli_answers_every_golden_case() {
         let answers = cli_answers(flag, &cases);
         assert_eq!(answers.len(), cases.len());
         for ((file, case), answer) in cases.iter().zip(&answers) {
-            problems.extend(check(file, &case["expect"], answer));
+            problems.extend(golden_check::decision_problems(
+                file,
+                &case["expect"],
+                answer,
+            ));
         }
     }
     assert!(problems.is_empty(), "CLI:\n{}", problems.join("\n"));
@@ -167,7 +114,11 @@ crate::on_both_backends!(the_api_answers_every_golden_case, |test_db| {
                     problems.push(format!("{file}: status {status}: {decision}"));
                     continue;
                 }
-                problems.extend(check(&file, &case["expect"], &decision));
+                problems.extend(golden_check::decision_problems(
+                    &file,
+                    &case["expect"],
+                    &decision,
+                ));
             }
         });
     }

@@ -334,6 +334,31 @@ pub struct Decision<'a> {
     pub rules_version: &'a str,
 }
 
+/// A figure of the decision that a finding may qualify (a value that is not certain, or a
+/// count that may be another organisation's), so that pages show the note beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    AwardOrdinal,
+    Rate,
+    Cap,
+    Subsidy,
+}
+
+impl Figure {
+    /// The figure a finding of `code` qualifies, if any.
+    pub fn qualified_by(code: &str) -> Option<Figure> {
+        match code {
+            "joint_count_interpretation" | "similar_awarded_organisation" => {
+                Some(Figure::AwardOrdinal)
+            }
+            "rate_interpretation" => Some(Figure::Rate),
+            "provisional_cap" => Some(Figure::Cap),
+            "provisional_rounding_unit" => Some(Figure::Subsidy),
+            _ => None,
+        }
+    }
+}
+
 impl Decision<'_> {
     pub fn has_finding(&self, code: &str) -> bool {
         self.findings.iter().any(|finding| finding.code == code)

@@ -20,7 +20,7 @@ use crate::domain::codes::ApplicantRole;
 use crate::domain::codes::{
     ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
-use crate::domain::evaluation::Severity;
+use crate::domain::evaluation::{Figure, Severity};
 use crate::domain::workflow::{self, Action, Actor, ApplicationState, Facts};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::applications::today_in_japan;
@@ -99,19 +99,19 @@ impl DecisionPanel {
 /// A decision (stored or fresh) as people read it: sources by their title, and the notes on
 /// values that are not certain beside the figure they affect.
 pub fn decision_view(decision: &StoredDecision) -> DecisionView {
-    let notes = |codes: &[&str]| -> Vec<String> {
+    let notes = |figure: Figure| -> Vec<String> {
         decision
             .findings
             .iter()
-            .filter(|finding| codes.contains(&finding.code.as_str()))
+            .filter(|finding| Figure::qualified_by(&finding.code) == Some(figure))
             .map(|finding| finding.message.clone())
             .collect()
     };
     DecisionView {
-        ordinal_notes: notes(&["joint_count_interpretation", "similar_awarded_organisation"]),
-        rate_notes: notes(&["rate_interpretation"]),
-        cap_notes: notes(&["provisional_cap"]),
-        subsidy_notes: notes(&["provisional_rounding_unit"]),
+        ordinal_notes: notes(Figure::AwardOrdinal),
+        rate_notes: notes(Figure::Rate),
+        cap_notes: notes(Figure::Cap),
+        subsidy_notes: notes(Figure::Subsidy),
         eligible: decision.eligible,
         award_ordinal: i64::from(decision.award_ordinal),
         rate: decision
