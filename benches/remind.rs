@@ -39,7 +39,7 @@ fn fill(conn: &mut DbConnection) {
         conn,
         &NewOrganisation::named(
             "一般社団法人ベンチ人材機構",
-            "general_incorporated_association",
+            hojokin::domain::codes::ApplicantKind::GeneralIncorporatedAssociation,
             db::now(),
         ),
     )

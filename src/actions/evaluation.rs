@@ -95,7 +95,7 @@ pub fn award_outlook(
                 .corporate_number
                 .as_deref()
                 .map_or(Given::Null, Given::text),
-            kind: Given::text(&organisation.kind),
+            kind: Given::text(organisation.kind.as_str()),
             employees: organisation.employees.into(),
             capital_yen: organisation.capital_yen.into(),
             industry: organisation

@@ -17,7 +17,7 @@ use crate::contract::request::{
 use crate::domain::budget::{LineAmounts, ReviewState};
 use crate::domain::codes::{
     ActivityCategory, ApplicantRole, Code, ExpenseCategory, Frame, FundingSource, Industry,
-    LegalPath, PartnerKind,
+    LegalPath, PartnerKind, TaxTreatment,
 };
 use crate::domain::evaluation::Application;
 use crate::domain::money::Yen;
@@ -47,7 +47,7 @@ pub struct ApplicationRow {
     pub frozen_decision_json: Option<String>,
     pub decided_subsidy_yen: Option<i64>,
     pub confirmed_subsidy_yen: Option<i64>,
-    pub tax_treatment: String,
+    pub tax_treatment: TaxTreatment,
     pub version: i32,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
@@ -546,7 +546,7 @@ impl Aggregate {
                         .corporate_number
                         .as_deref()
                         .map_or(Given::Null, Given::text),
-                    kind: Given::text(&organisation.kind),
+                    kind: Given::text(organisation.kind.as_str()),
                     employees: Given::from(employees),
                     capital_yen: Given::from(organisation.capital_yen),
                     industry: industry.map_or(Given::Null, Given::text),

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::schema::{award_members, awards, name_reviews, organisation_aliases, organisations};
 use super::{DbConnection, now};
+use crate::domain::codes::ApplicantKind;
 use crate::domain::ledger::{Ledger, OrganisationId, PastAward};
 use crate::domain::names::{normalise, org_key};
 use crate::domain::reconcile::{
@@ -210,7 +211,7 @@ fn insert_named_organisation(
     let created_at = now();
     let kind = normalise(name)
         .legal_form()
-        .map_or("other", |form| form.applicant_kind());
+        .map_or(ApplicantKind::Other, |form| form.applicant_kind());
     let values = (
         organisations::corporate_number.eq(corporate_number),
         organisations::name.eq(name),

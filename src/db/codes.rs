@@ -12,7 +12,7 @@ use super::jobs::JobKind;
 use crate::domain::budget::ReviewState;
 use crate::domain::codes::{
     ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
-    Industry, LegalPath, PartnerKind,
+    Industry, LegalPath, PartnerKind, TaxTreatment,
 };
 use crate::domain::workflow::{ApplicationState, ReportKind, ReportStatus};
 
@@ -63,4 +63,5 @@ text_codes! {
     JobKind => as_str,
     ReportKind => as_str,
     ReportStatus => as_str,
+    TaxTreatment => as_str,
 }

@@ -18,7 +18,7 @@ use super::users::{NewUser, add_user};
 use super::{DbConnection, now};
 use crate::domain::access::{EmailAddress, Role};
 use crate::domain::codes::{
-    ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
+    ActivityCategory, ApplicantKind, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
 use crate::domain::reconcile::{AliasTable, parse_award_list};
 use crate::domain::workflow::ApplicationState;
@@ -45,7 +45,7 @@ struct DemoMunicipality {
 #[serde(deny_unknown_fields)]
 struct DemoOrganisation {
     name: String,
-    kind: String,
+    kind: ApplicantKind,
     industry: Option<String>,
     employees: Option<i64>,
     capital_yen: Option<i64>,
@@ -199,7 +199,7 @@ pub fn seed_demo(
                 Some(existing) => {
                     diesel::update(organisations::table.find(existing.id))
                         .set((
-                            organisations::kind.eq(&organisation.kind),
+                            organisations::kind.eq(organisation.kind),
                             organisations::industry.eq(&organisation.industry),
                             organisations::employees.eq(organisation.employees),
                             organisations::capital_yen.eq(organisation.capital_yen),
@@ -211,7 +211,7 @@ pub fn seed_demo(
                 }
                 None => {
                     let mut new =
-                        NewOrganisation::named(&organisation.name, &organisation.kind, created_at);
+                        NewOrganisation::named(&organisation.name, organisation.kind, created_at);
                     new.industry = organisation.industry.clone();
                     new.employees = organisation.employees;
                     new.capital_yen = organisation.capital_yen;

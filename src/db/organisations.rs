@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{municipalities, organisation_aliases, organisations};
+use crate::domain::codes::ApplicantKind;
 use crate::domain::names::org_key;
 use crate::error::{AppError, AppResult};
 use crate::on_backend;
@@ -35,7 +36,7 @@ pub struct Organisation {
     pub corporate_number: Option<String>,
     pub name: String,
     pub name_key: String,
-    pub kind: String,
+    pub kind: ApplicantKind,
     pub industry: Option<String>,
     pub employees: Option<i64>,
     pub capital_yen: Option<i64>,
@@ -51,7 +52,7 @@ pub struct NewOrganisation {
     pub corporate_number: Option<String>,
     pub name: String,
     pub name_key: String,
-    pub kind: String,
+    pub kind: ApplicantKind,
     pub industry: Option<String>,
     pub employees: Option<i64>,
     pub capital_yen: Option<i64>,
@@ -63,12 +64,12 @@ pub struct NewOrganisation {
 
 impl NewOrganisation {
     /// An organisation known only by name and kind (as award lists give them).
-    pub fn named(name: &str, kind: &str, now: NaiveDateTime) -> Self {
+    pub fn named(name: &str, kind: ApplicantKind, now: NaiveDateTime) -> Self {
         Self {
             corporate_number: None,
             name: name.to_owned(),
             name_key: org_key(name),
-            kind: kind.to_owned(),
+            kind,
             industry: None,
             employees: None,
             capital_yen: None,

@@ -326,7 +326,12 @@ pub fn decided_awards_by_year(conn: &mut DbConnection) -> AppResult<Vec<(i32, i6
 }
 
 /// One report as stored: kind, status, when submitted, body (JSON).
-pub type ReportRecord = (String, String, Option<chrono::NaiveDateTime>, String);
+pub type ReportRecord = (
+    ReportKind,
+    ReportStatus,
+    Option<chrono::NaiveDateTime>,
+    String,
+);
 
 /// The application's reports in filing order.
 pub fn reports_of(conn: &mut DbConnection, application_id: i64) -> AppResult<Vec<ReportRecord>> {

@@ -215,6 +215,15 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// How consumption tax is treated in the budget: excluded from the eligible costs, or
+    /// included and settled later (仕入控除税額の報告).
+    TaxTreatment, "tax treatment" {
+        Net => "net", "税抜（消費税等は補助対象外）";
+        Gross => "gross", "税込（仕入控除税額の報告が必要）";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,8 @@ use std::borrow::Cow;
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
+use crate::domain::codes::ApplicantKind;
+
 /// The legal form (法人格) written in an organisation's name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LegalForm {
@@ -43,19 +45,19 @@ pub enum LegalForm {
 impl LegalForm {
     /// The applicant-kind code (DESIGN.md's contract) this legal form implies. A company's
     /// size cannot be read from its name, so companies are `other` until someone records it.
-    pub fn applicant_kind(self) -> &'static str {
+    pub fn applicant_kind(self) -> ApplicantKind {
         match self {
-            Self::GeneralIncorporatedAssociation => "general_incorporated_association",
-            Self::GeneralIncorporatedFoundation => "general_incorporated_foundation",
-            Self::PublicInterestIncorporatedAssociation => "public_interest_association",
-            Self::PublicInterestIncorporatedFoundation => "public_interest_foundation",
-            Self::Npo => "npo",
-            Self::Cooperative | Self::EnterpriseCooperative => "cooperative",
-            Self::ChamberOfCommerce => "chamber_of_commerce",
-            Self::CommerceAssociation => "commerce_association",
-            Self::ShinkinBank => "shinkin_bank",
-            Self::CreditCooperative => "credit_cooperative",
-            _ => "other",
+            Self::GeneralIncorporatedAssociation => ApplicantKind::GeneralIncorporatedAssociation,
+            Self::GeneralIncorporatedFoundation => ApplicantKind::GeneralIncorporatedFoundation,
+            Self::PublicInterestIncorporatedAssociation => ApplicantKind::PublicInterestAssociation,
+            Self::PublicInterestIncorporatedFoundation => ApplicantKind::PublicInterestFoundation,
+            Self::Npo => ApplicantKind::Npo,
+            Self::Cooperative | Self::EnterpriseCooperative => ApplicantKind::Cooperative,
+            Self::ChamberOfCommerce => ApplicantKind::ChamberOfCommerce,
+            Self::CommerceAssociation => ApplicantKind::CommerceAssociation,
+            Self::ShinkinBank => ApplicantKind::ShinkinBank,
+            Self::CreditCooperative => ApplicantKind::CreditCooperative,
+            _ => ApplicantKind::Other,
         }
     }
 

@@ -4,11 +4,12 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use crate::domain::budget::{LineAmounts, ReviewState};
+use crate::domain::budget::{FrozenDecision, LineAmounts, ReviewState};
 use crate::domain::codes::{
-    ActivityCategory, ApplicantRole, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
+    ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
+    LegalPath, PartnerKind, TaxTreatment,
 };
-use crate::domain::workflow::ApplicationState;
+use crate::domain::workflow::{ApplicationState, ReportKind, ReportStatus};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FilingApplication {
@@ -23,14 +24,14 @@ pub struct FilingApplication {
     pub application_date: Option<NaiveDate>,
     pub project_start: Option<NaiveDate>,
     pub project_end: Option<NaiveDate>,
-    pub tax_treatment: String,
+    pub tax_treatment: TaxTreatment,
     /// Lead first, then co-applicants in the order they were added.
     pub members: Vec<Member>,
     pub partners: Vec<PartnerEntry>,
     pub legal_basis: Option<LegalBasisEntry>,
     pub activities: Vec<ActivityEntry>,
-    /// The 交付決定 snapshot, when the workflow has taken one.
-    pub frozen_decision_json: Option<String>,
+    /// What 交付決定 fixed, once the workflow has taken it.
+    pub frozen_decision: Option<FrozenDecision>,
     pub decided_subsidy_yen: Option<i64>,
     pub confirmed_subsidy_yen: Option<i64>,
     pub reports: Vec<ReportEntry>,
@@ -42,7 +43,7 @@ pub struct Member {
     pub role: ApplicantRole,
     pub name: String,
     pub corporate_number: Option<String>,
-    pub kind: String,
+    pub kind: ApplicantKind,
     pub industry: Option<String>,
     pub employees: Option<i64>,
     pub capital_yen: Option<i64>,
@@ -104,8 +105,8 @@ impl BudgetLineEntry {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReportEntry {
-    pub kind: String,
-    pub status: String,
+    pub kind: ReportKind,
+    pub status: ReportStatus,
     pub submitted_at: Option<NaiveDateTime>,
     pub body_json: String,
 }

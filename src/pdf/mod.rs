@@ -22,7 +22,7 @@ pub use filings::{FilingData, FilingForms, FilingKind, Judgement};
 pub use font::PdfFont;
 
 use crate::domain::evaluation::Application;
-use crate::domain::evaluation::{Severity, evaluate};
+use crate::domain::evaluation::evaluate;
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
 use crate::domain::validation::FieldErrors;
@@ -103,12 +103,7 @@ pub fn judge(
             .iter()
             .map(|finding| FindingView {
                 code: finding.code.to_owned(),
-                severity: match finding.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                    Severity::Info => "info",
-                }
-                .to_owned(),
+                severity: finding.severity,
                 message: finding.message.to_string(),
                 source: crate::program::readable_source(finding.source),
             })

@@ -8,7 +8,9 @@ use super::filings::{DecisionView, FindingView, PriorAwardView};
 use super::layout::{Block, Column, Footer, Item, Row, Table, layout};
 use super::text::FixedMetrics;
 use super::*;
-use crate::domain::codes::{ActivityCategory, ApplicantRole, Frame, LegalPath, PartnerKind};
+use crate::domain::codes::{
+    ActivityCategory, ApplicantKind, ApplicantRole, Frame, LegalPath, PartnerKind, TaxTreatment,
+};
 use crate::domain::workflow::ApplicationState;
 use crate::pdf::data::{
     ActivityEntry, BudgetLineEntry, FilingApplication, LegalBasisEntry, Member, PartnerEntry,
@@ -44,13 +46,13 @@ fn sample() -> FilingData {
             application_date: Some(date(2026, 5, 18)),
             project_start: Some(date(2026, 7, 1)),
             project_end: Some(date(2027, 3, 15)),
-            tax_treatment: "net".to_owned(),
+            tax_treatment: TaxTreatment::Net,
             members: vec![Member {
                 organisation_id: 7,
                 role: ApplicantRole::Lead,
                 name: "松本商工会議所".to_owned(),
                 corporate_number: None,
-                kind: "chamber_of_commerce".to_owned(),
+                kind: ApplicantKind::ChamberOfCommerce,
                 industry: None,
                 employees: Some(40),
                 capital_yen: None,
@@ -103,7 +105,7 @@ fn sample() -> FilingData {
                     ],
                 },
             ],
-            frozen_decision_json: None,
+            frozen_decision: None,
             decided_subsidy_yen: None,
             confirmed_subsidy_yen: None,
             reports: vec![],
@@ -124,7 +126,7 @@ fn sample() -> FilingData {
             }],
             findings: vec![FindingView {
                 code: "award_ordinal".to_owned(),
-                severity: "info".to_owned(),
+                severity: crate::domain::evaluation::Severity::Info,
                 message: "今回は採択回数2回目です。".to_owned(),
                 source: "004_4db6bae2530d025b.txt:134".to_owned(),
             }],

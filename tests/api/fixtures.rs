@@ -17,7 +17,11 @@ pub struct World {
 }
 
 fn organisation(conn: &mut DbConnection, name: &str, municipality: i64) -> i64 {
-    let mut new = NewOrganisation::named(name, "general_incorporated_association", db::now());
+    let mut new = NewOrganisation::named(
+        name,
+        hojokin::domain::codes::ApplicantKind::GeneralIncorporatedAssociation,
+        db::now(),
+    );
     new.employees = Some(12);
     new.industry = Some("services".into());
     new.municipality_id = Some(municipality);

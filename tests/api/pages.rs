@@ -923,7 +923,7 @@ crate::on_both_backends!(the_preview_says_what_the_rules_decide, |test_db| {
         // An awarded organisation whose name is one character away from the applicant's.
         let mut near = hojokin::db::organisations::NewOrganisation::named(
             "一般社団法人しおじり未来人財機構",
-            "general_incorporated_association",
+            hojokin::domain::codes::ApplicantKind::GeneralIncorporatedAssociation,
             hojokin::db::now(),
         );
         near.employees = Some(5);

@@ -444,7 +444,7 @@ pub async fn show(
                         } else {
                             "共同申請者"
                         },
-                        kind: label::<crate::domain::codes::ApplicantKind>(&m.organisation.kind),
+                        kind: m.organisation.kind.label_ja().to_owned(),
                     })
                     .collect(),
                 partners: aggregate

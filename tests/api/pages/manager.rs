@@ -679,7 +679,7 @@ crate::on_both_backends!(
                 &mut conn,
                 &hojokin::db::organisations::NewOrganisation::named(
                     "株式会社えぽっく",
-                    "sme_company",
+                    hojokin::domain::codes::ApplicantKind::SmeCompany,
                     db::now(),
                 ),
             )
