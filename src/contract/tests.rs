@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::domain::calendar::FiscalYear;
-use crate::domain::codes::Frame;
+use crate::domain::codes::{ApplicantRole, Frame, FundingSource};
 use crate::domain::evaluation::MAX_AMOUNT_YEN;
 use crate::domain::ledger::{OrganisationId, PastAward};
 use crate::domain::money::{Rate, Yen};
@@ -23,7 +23,7 @@ fn request(frame: &str, eligible: i64) -> Value {
         "applicants": [{
             "name": "株式会社みらい人事ラボ", "corporate_number": "7000012050002",
             "kind": "sme_company", "employees": 20, "capital_yen": 10000000,
-            "industry": "services", "role": "lead"
+            "industry": "services", "role": ApplicantRole::Lead.as_str()
         }],
         "partners": [
             {"kind": "municipality", "name": "みらい市"},
@@ -38,7 +38,7 @@ fn request(frame: &str, eligible: i64) -> Value {
         "activities": [{
             "name": "幹部インターンシップ", "category": "development", "executive_internship": true,
             "budget_lines": [
-                {"category": "personnel", "description": "人件費", "amount_yen": eligible, "funding_source": "this_subsidy"},
+                {"category": "personnel", "description": "人件費", "amount_yen": eligible, "funding_source": FundingSource::ThisSubsidy.as_str()},
                 {"category": "meetings", "description": "会場", "amount_yen": 300000, "funding_source": "municipal"}
             ]
         }]

@@ -130,14 +130,7 @@ pub fn claim(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> AppResult<Vec<ClaimedJob>> {
-    claim_where(
-        conn,
-        "kind IN ('email', 'reminder')",
-        worker,
-        at,
-        lease_until,
-        limit,
-    )
+    claim_where(conn, &MAIL_KINDS, worker, at, lease_until, limit)
 }
 
 /// [`claim`] for award-list imports (`award_import` jobs).
@@ -150,7 +143,7 @@ pub fn claim_award_imports(
 ) -> AppResult<Vec<ClaimedJob>> {
     claim_where(
         conn,
-        "kind = 'award_import'",
+        &[JobKind::AwardImport],
         worker,
         at,
         lease_until,
@@ -158,16 +151,22 @@ pub fn claim_award_imports(
     )
 }
 
-/// The claim statement for the kinds `kind_filter` (fixed SQL, never user input) selects.
+/// The claim statement for jobs of these kinds. Their codes are written into the SQL: they
+/// come from the code table, never from input.
 fn claim_where(
     conn: &mut DbConnection,
-    kind_filter: &'static str,
+    kinds: &[JobKind],
     worker: &str,
     at: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> AppResult<Vec<ClaimedJob>> {
     use diesel::sql_types::{BigInt, Text, Timestamp};
+    let kind_codes: Vec<String> = kinds
+        .iter()
+        .map(|kind| format!("'{}'", kind.as_str()))
+        .collect();
+    let kind_filter = format!("kind IN ({})", kind_codes.join(", "));
     let candidates = format!(
         "SELECT id FROM jobs WHERE {kind_filter} \
          AND ((status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)) \

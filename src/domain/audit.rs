@@ -118,6 +118,7 @@ pub fn verify_chain<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::workflow::ApplicationState;
 
     fn content(id: i64, action: &'static str) -> AuditContent<'static> {
         AuditContent {
@@ -126,8 +127,8 @@ mod tests {
             actor_user_id: Some(3),
             occurred_at: "2026-05-20T10:00:00.000000",
             action,
-            from_state: Some("draft"),
-            to_state: Some("submitted"),
+            from_state: Some(ApplicationState::Draft.code()),
+            to_state: Some(ApplicationState::Submitted.code()),
             reason: None,
             changes_json: "{}",
         }

@@ -9,7 +9,8 @@ use super::layout::{Block, Column, Footer, Item, Row, Table, layout};
 use super::text::FixedMetrics;
 use super::*;
 use crate::domain::codes::{
-    ActivityCategory, ApplicantKind, ApplicantRole, Frame, LegalPath, PartnerKind, TaxTreatment,
+    ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
+    LegalPath, PartnerKind, TaxTreatment,
 };
 use crate::domain::workflow::ApplicationState;
 use crate::pdf::data::{
@@ -20,12 +21,17 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
 
-fn line(category: &str, description: &str, amount: i64, source: &str) -> BudgetLineEntry {
+fn line(
+    category: ExpenseCategory,
+    description: &str,
+    amount: i64,
+    source: FundingSource,
+) -> BudgetLineEntry {
     BudgetLineEntry {
-        category: category.parse().expect("expense category"),
+        category,
         description: description.to_owned(),
         amount_yen: amount,
-        funding_source: source.parse().expect("funding source"),
+        funding_source: source,
         review_state: crate::domain::budget::ReviewState::Pending,
         reviewed_amount_yen: None,
         actual_amount_yen: None,
@@ -81,16 +87,16 @@ fn sample() -> FilingData {
                     kpi: Some("マッチング 15 件（うち継続 10 件）".to_owned()),
                     lines: vec![
                         line(
-                            "personnel",
+                            ExpenseCategory::Personnel,
                             "経営指導員（人材担当）",
                             5_400_000,
-                            "this_subsidy",
+                            FundingSource::ThisSubsidy,
                         ),
                         line(
-                            "outsourcing",
+                            ExpenseCategory::Outsourcing,
                             "マッチングプラットフォーム利用",
                             1_000_000,
-                            "this_subsidy",
+                            FundingSource::ThisSubsidy,
                         ),
                     ],
                 },
@@ -100,8 +106,18 @@ fn sample() -> FilingData {
                     executive_internship: false,
                     kpi: None,
                     lines: vec![
-                        line("honoraria", "セミナー講師謝金", 200_000, "this_subsidy"),
-                        line("meetings", "会場費", 150_000, "municipal"),
+                        line(
+                            ExpenseCategory::Honoraria,
+                            "セミナー講師謝金",
+                            200_000,
+                            FundingSource::ThisSubsidy,
+                        ),
+                        line(
+                            ExpenseCategory::Meetings,
+                            "会場費",
+                            150_000,
+                            FundingSource::Municipal,
+                        ),
                     ],
                 },
             ],
