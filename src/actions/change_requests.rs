@@ -5,7 +5,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::field_error;
-use super::transitions::{ActionRequest, LineAmount, line_amounts, payload};
+use super::payloads::ChangeRequest;
+use super::transitions::{ActionRequest, line_amounts, payload};
 use crate::db::applications::Aggregate;
 use crate::db::{self, DbConnection, jobs, workflow as store};
 use crate::domain::budget::{self, CategoryBudget};
@@ -34,11 +35,6 @@ pub(super) fn request_change(
     request: &ActionRequest,
     reason: Option<&str>,
 ) -> AppResult<Value> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Change {
-        lines: Vec<LineAmount>,
-    }
     let reason = reason.ok_or_else(|| {
         field_error(
             "reason",
@@ -46,7 +42,7 @@ pub(super) fn request_change(
             "変更の理由を入力してください",
         )
     })?;
-    let change: Change = payload(request)?;
+    let change: ChangeRequest = payload(request)?;
     if change.lines.is_empty() {
         return Err(field_error(
             "payload.lines",

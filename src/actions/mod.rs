@@ -10,6 +10,7 @@ mod evaluation;
 mod evidence;
 pub mod filings;
 pub mod manager;
+pub mod payloads;
 mod transitions;
 pub mod users;
 

@@ -7,13 +7,16 @@ use serde_json::{Value, json};
 
 use super::change_requests::{LineAmountRecord, request_change};
 use super::evaluation::{error_codes, with_decision};
+use super::payloads::{CompletionReport, InterimReport, LineAmount, SurveyAnswer};
 use super::{authorized_aggregate, field_error, workflow_error};
 use crate::contract::decision::StoredDecision;
 use crate::db::applications::{self, Aggregate};
 use crate::db::{self, DbConnection, audit, jobs, workflow as store};
 use crate::domain::audit::AuditAction;
 use crate::domain::budget::{self, FrozenDecision};
+use crate::domain::codes::Code;
 use crate::domain::evaluation::Decision;
+use crate::domain::kpi::Continuation;
 use crate::domain::money::Yen;
 use crate::domain::program::ProgramSet;
 use crate::domain::validation::{ErrorCode, FieldErrors};
@@ -31,17 +34,17 @@ pub struct ActionRequest {
     /// Required for 差戻し, 不採択, 取下げ, 中止・廃止, 取消, 計画変更 and their refusals.
     #[serde(default)]
     pub reason: Option<String>,
-    /// Action-specific content: `{"body"}` for an interim report, `{"lines": [{"line_id",
-    /// "amount_yen"}]}` for a change request, `{"body", "actuals": [{"line_id", "amount_yen"}]}`
-    /// for the completion report, `{"continuation", "funding_mix", "evidence"}` for the survey.
+    /// Action-specific content, read into the action's type in `actions::payloads`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(schema_with = super::payloads::payload_schema)]
     pub payload: Value,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ActionOutcome {
     pub application_id: i64,
+    /// The state's code.
+    #[schema(value_type = String)]
     pub state: ApplicationState,
     pub version: i32,
     pub audit_event_id: i64,
@@ -161,13 +164,6 @@ fn freeze(aggregate: &Aggregate, decision: &Decision<'_>) -> AppResult<FrozenDec
     })
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct LineAmount {
-    pub(super) line_id: i64,
-    pub(super) amount_yen: i64,
-}
-
 pub(super) fn payload<T: for<'de> Deserialize<'de>>(request: &ActionRequest) -> AppResult<T> {
     serde_json::from_value(request.payload.clone()).map_err(|error| {
         field_error(
@@ -225,12 +221,7 @@ fn sub_flow(
             )
         }
         Action::SubmitInterimReport => {
-            #[derive(Deserialize)]
-            #[serde(deny_unknown_fields)]
-            struct Interim {
-                body: String,
-            }
-            let interim: Interim = payload(request)?;
+            let interim: InterimReport = payload(request)?;
             if interim.body.trim().is_empty() {
                 return Err(field_error(
                     "payload.body",
@@ -283,14 +274,7 @@ fn sub_flow(
             Ok(json!({ "change_request_id": change_id }))
         }
         Action::SubmitCompletionReport => {
-            #[derive(Deserialize)]
-            #[serde(deny_unknown_fields)]
-            struct Completion {
-                #[serde(default)]
-                body: String,
-                actuals: Vec<LineAmount>,
-            }
-            let completion: Completion = payload(request)?;
+            let completion: CompletionReport = payload(request)?;
             let actuals = line_amounts(aggregate, &completion.actuals)?;
             let claimed: Vec<i64> = aggregate
                 .lines()
@@ -317,20 +301,8 @@ fn sub_flow(
             Ok(json!({ "report_id": report, "actuals": actuals }))
         }
         Action::AnswerContinuationSurvey => {
-            #[derive(Deserialize)]
-            #[serde(deny_unknown_fields)]
-            struct Answer {
-                continuation: String,
-                #[serde(default)]
-                funding_mix: Value,
-                #[serde(default)]
-                evidence: Option<String>,
-            }
-            let answer: Answer = payload(request)?;
-            if !matches!(
-                answer.continuation.as_str(),
-                "continuing" | "partly" | "stopped"
-            ) {
+            let answer: SurveyAnswer = payload(request)?;
+            if Continuation::from_code(&answer.continuation).is_none() {
                 return Err(field_error(
                     "payload.continuation",
                     ErrorCode::UnknownCode,
@@ -343,7 +315,7 @@ fn sub_flow(
                 conn,
                 award,
                 &answer.continuation,
-                &answer.funding_mix.to_string(),
+                &json!(answer.funding_mix).to_string(),
                 answer.evidence.as_deref(),
                 actor.user_id,
             )?;

@@ -31,161 +31,200 @@ use crate::domain::validation::ErrorCode;
 /// The fiscal years a request may name: the programme began in 令和4年度 (2022).
 pub const FISCAL_YEARS: std::ops::RangeInclusive<i32> = 2022..=2100;
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "one_lead", skip_on_field_errors = false))]
+#[schema(as = EvaluationRequest)]
 pub struct Request<'a> {
     #[serde(default)]
     #[validate(custom(function = "fiscal_year"))]
+    #[schema(value_type = Option<i64>)]
     pub fiscal_year: Given<i64>,
     #[serde(default, borrow)]
     #[validate(custom(function = "code::<Frame>"))]
+    #[schema(value_type = Option<String>)]
     pub frame: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "date"))]
+    #[schema(value_type = Option<String>)]
     pub application_date: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "required_list"), nested)]
+    #[schema(value_type = Option<Vec<ApplicantFields>>)]
     pub applicants: Given<Vec<ApplicantFields<'a>>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "optional_list"), nested)]
+    #[schema(value_type = Option<Vec<PartnerFields>>)]
     pub partners: Given<Vec<PartnerFields<'a>>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "optional_object"), nested)]
+    #[schema(value_type = Option<LegalBasisFields>)]
     pub legal_basis: Given<LegalBasisFields<'a>>,
     #[serde(default)]
     #[validate(custom(function = "required_object"), nested)]
+    #[schema(value_type = Option<PeriodFields>)]
     pub project_period: Given<PeriodFields<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "required_list"), nested)]
+    #[schema(value_type = Option<Vec<ActivityFields>>)]
     pub activities: Given<Vec<ActivityFields<'a>>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "optional_list"), nested)]
+    #[schema(value_type = Option<Vec<HistoryFields>>)]
     pub history: Given<Vec<HistoryFields<'a>>>,
     /// Every frame of the year side by side instead of the requested one.
     #[serde(default)]
     #[validate(custom(function = "optional_flag"))]
+    #[schema(value_type = Option<bool>)]
     pub all_frames: Given<bool>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicantFields<'a> {
     #[serde(default, borrow)]
     #[validate(custom(function = "text"))]
+    #[schema(value_type = Option<String>)]
     pub name: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "corporate_number"))]
+    #[schema(value_type = Option<String>)]
     pub corporate_number: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "code::<ApplicantKind>"))]
+    #[schema(value_type = Option<String>)]
     pub kind: Given<Text<'a>>,
     #[serde(default)]
     #[validate(custom(function = "count"))]
+    #[schema(value_type = Option<i64>)]
     pub employees: Given<i64>,
     #[serde(default)]
     #[validate(custom(function = "optional_amount"))]
+    #[schema(value_type = Option<i64>)]
     pub capital_yen: Given<i64>,
     #[serde(default, borrow)]
     #[validate(custom(function = "code::<Industry>"))]
+    #[schema(value_type = Option<String>)]
     pub industry: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "code::<ApplicantRole>"))]
+    #[schema(value_type = Option<String>)]
     pub role: Given<Text<'a>>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerFields<'a> {
     #[serde(default, borrow)]
     #[validate(custom(function = "code::<PartnerKind>"))]
+    #[schema(value_type = Option<String>)]
     pub kind: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "text"))]
+    #[schema(value_type = Option<String>)]
     pub name: Given<Text<'a>>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "valid_after_granted"))]
 pub struct LegalBasisFields<'a> {
     #[serde(default, borrow)]
     #[validate(custom(function = "code::<LegalPath>"))]
+    #[schema(value_type = Option<String>)]
     pub path: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "text"))]
+    #[schema(value_type = Option<String>)]
     pub holder: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "text"))]
+    #[schema(value_type = Option<String>)]
     pub granted_by: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "date"))]
+    #[schema(value_type = Option<String>)]
     pub granted_on: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "optional_date"))]
+    #[schema(value_type = Option<String>)]
     pub valid_until: Given<Text<'a>>,
     #[serde(default)]
     #[validate(custom(function = "flag"))]
+    #[schema(value_type = Option<bool>)]
     pub includes_talent_measures: Given<bool>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "end_after_start"))]
 pub struct PeriodFields<'a> {
     #[serde(default, borrow)]
     #[validate(custom(function = "date"))]
+    #[schema(value_type = Option<String>)]
     pub start: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "date"))]
+    #[schema(value_type = Option<String>)]
     pub end: Given<Text<'a>>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityFields<'a> {
     #[serde(default, borrow)]
     #[validate(custom(function = "text"))]
+    #[schema(value_type = Option<String>)]
     pub name: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "code::<ActivityCategory>"))]
+    #[schema(value_type = Option<String>)]
     pub category: Given<Text<'a>>,
     #[serde(default)]
     #[validate(custom(function = "optional_flag"))]
+    #[schema(value_type = Option<bool>)]
     pub executive_internship: Given<bool>,
     #[serde(default, borrow)]
     #[validate(custom(function = "optional_list"), nested)]
+    #[schema(value_type = Option<Vec<BudgetLineFields>>)]
     pub budget_lines: Given<Vec<BudgetLineFields<'a>>>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetLineFields<'a> {
     #[serde(default, borrow)]
     #[validate(custom(function = "code::<ExpenseCategory>"))]
+    #[schema(value_type = Option<String>)]
     pub category: Given<Text<'a>>,
     #[serde(default, borrow)]
     #[validate(custom(function = "optional_text"))]
+    #[schema(value_type = Option<String>)]
     pub description: Given<Text<'a>>,
     #[serde(default)]
     #[validate(custom(function = "amount"))]
+    #[schema(value_type = Option<i64>)]
     pub amount_yen: Given<i64>,
     #[serde(default, borrow)]
     #[validate(custom(function = "code::<FundingSource>"))]
+    #[schema(value_type = Option<String>)]
     pub funding_source: Given<Text<'a>>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryFields<'a> {
     #[serde(default, borrow)]
     #[validate(custom(function = "text"))]
+    #[schema(value_type = Option<String>)]
     pub name: Given<Text<'a>>,
     #[serde(default)]
     #[validate(custom(function = "fiscal_year"))]
+    #[schema(value_type = Option<i64>)]
     pub fiscal_year: Given<i64>,
     #[serde(default, borrow)]
     #[validate(custom(function = "code::<Frame>"))]
+    #[schema(value_type = Option<String>)]
     pub frame: Given<Text<'a>>,
 }
 

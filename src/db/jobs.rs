@@ -255,7 +255,7 @@ pub struct JobView {
     #[schema(value_type = String)]
     pub kind: JobKind,
     pub unique_key: Option<String>,
-    #[schema(value_type = Object)]
+    /// The job's content as stored (JSON text).
     pub payload_json: String,
     pub status: String,
     pub attempts: i32,

@@ -4,6 +4,17 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::domain::codes::{Code, code_enum};
+
+code_enum! {
+    /// The answer of a 継続状況調査: whether the 地域の人事部 activities still run.
+    Continuation, "continuation" {
+        Continuing => "continuing", "継続している";
+        Partly => "partly", "一部を継続している";
+        Stopped => "stopped", "終了した";
+    }
+}
+
 /// The mid-term KPI: at least 4/5 (80%) of a year's awards still running in the next year.
 pub const CONTINUATION_TARGET: (u32, u32) = (4, 5);
 
@@ -44,10 +55,10 @@ pub fn continuation_rates(
         });
         if status == "answered" {
             entry.answered += 1;
-            match continuation.as_deref() {
-                Some("continuing" | "partly") => entry.continuing += 1,
-                Some("stopped") => entry.stopped += 1,
-                _ => {}
+            match continuation.as_deref().and_then(Continuation::from_code) {
+                Some(Continuation::Continuing | Continuation::Partly) => entry.continuing += 1,
+                Some(Continuation::Stopped) => entry.stopped += 1,
+                None => {}
             }
         }
     }

@@ -12,8 +12,10 @@ use crate::error::{AppError, AppResult};
 /// errors for invalid input). The ledger is read afresh so that an import or an award decided
 /// a moment ago counts at once.
 #[utoipa::path(post, path = "/api/v1/evaluate", tag = "evaluation",
-    request_body(content = Object, description = "評価契約の申請（DESIGN.md）。`all_frames: true` で全枠を比較"),
-    responses((status = 200, description = "判定結果: eligible, award_ordinal, rate, cap_yen, subsidy_yen, findings …"),
+    request_body(content = crate::contract::request::Request, description = "評価契約の申請（docs/DESIGN.md）。`all_frames: true` で全枠を比較（答えは {fiscal_year, decisions: [判定結果…], best_frame}）"),
+    responses((status = 200, description = "判定結果", content(
+                (crate::contract::decision::StoredDecision = "application/json"),
+              )),
               (status = 422, description = "項目ごとのエラー {\"errors\": {path: [{code, message}]}}")))]
 #[post("/api/v1/evaluate")]
 pub async fn evaluate(state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {

@@ -7,12 +7,12 @@ use std::str::FromStr;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::Caller;
 use super::extract::{Db, Then};
 use super::views::{
-    ApplicationFields, ApplicationList, ApplicationView, AuditEventView, AuditTrail, ReviewedLine,
+    ApplicationFields, ApplicationList, ApplicationView, AuditEventView, AuditTrail,
+    ContinuationKpi, ContinuationYear, Fraction, ReviewedLine,
 };
 use crate::actions::{self, ActionRequest};
 use crate::db::{self, applications as repo};
@@ -394,7 +394,7 @@ pub async fn update(
     params(("id" = i64, Path, description = "申請 ID"),
            ("action" = String, Path, description = "submit, start_review, return_for_correction, select, reject, request_grant, decide_grant, start_project, submit_interim_report, accept_interim_report, return_interim_report, request_change, approve_change, deny_change, submit_completion_report, confirm_amount, pay, open_continuation_survey, answer_continuation_survey, close, withdraw, cancel, revoke")),
     request_body = ActionRequest,
-    responses((status = 200, description = "新しい状態と版"), (status = 403, description = "権限なし"), (status = 404, description = "なし"),
+    responses((status = 200, description = "新しい状態と版", body = crate::actions::ActionOutcome), (status = 403, description = "権限なし"), (status = 404, description = "なし"),
               (status = 409, description = "この状態では行えない、または他の人が更新済み"), (status = 422, description = "理由・内容の誤り、判定で要件を満たさない")))]
 #[post("/api/v1/applications/{id}/actions/{action}")]
 pub async fn act(
@@ -520,7 +520,7 @@ pub async fn audit_trail(
 
 /// The programme KPI: continuation rate per award year against the 80% target.
 #[utoipa::path(get, path = "/api/v1/kpis/continuation", tag = "kpi",
-    responses((status = 200, description = "年度ごとの継続率（目標 80%）"), (status = 403, description = "事務局のみ")))]
+    responses((status = 200, description = "年度ごとの継続率（目標 80%）", body = ContinuationKpi), (status = 403, description = "事務局のみ")))]
 #[get("/api/v1/kpis/continuation")]
 pub async fn continuation_kpi(db: Db, Caller { actor, .. }: Caller) -> AppResult<HttpResponse> {
     if actor.role != Role::ProgramManager {
@@ -533,6 +533,12 @@ pub async fn continuation_kpi(db: Db, Caller { actor, .. }: Caller) -> AppResult
             Ok(crate::domain::kpi::continuation_rates(&awards, &answers))
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "target": {"numerator": crate::domain::kpi::CONTINUATION_TARGET.0, "denominator": crate::domain::kpi::CONTINUATION_TARGET.1}, "years": rates })))
+    let (numerator, denominator) = crate::domain::kpi::CONTINUATION_TARGET;
+    Ok(HttpResponse::Ok().json(ContinuationKpi {
+        target: Fraction {
+            numerator,
+            denominator,
+        },
+        years: rates.into_iter().map(ContinuationYear::from).collect(),
+    }))
 }

@@ -12,9 +12,9 @@ use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, post, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::AppState;
+use super::views::SessionUser;
 use crate::db;
 use crate::domain::access::Role;
 use crate::domain::workflow::Actor;
@@ -157,7 +157,7 @@ pub fn start_session(session: &Session, user_id: i64) -> AppResult<()> {
 
 /// Logs in; the same answer for an unknown email and a wrong password.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
-    responses((status = 200, description = "ログインしました（セッション Cookie を設定）"),
+    responses((status = 200, description = "ログインしました（セッション Cookie を設定）", body = SessionUser),
               (status = 401, description = "メールアドレスまたはパスワードが正しくありません")))]
 #[post("/api/v1/session")]
 pub async fn login(
@@ -168,7 +168,14 @@ pub async fn login(
     let Login { email, password } = body.into_inner();
     let user = authenticate(&state, email, password).await?;
     start_session(&session, user.id)?;
-    Ok(HttpResponse::Ok().json(json!({ "id": user.id, "email": user.email, "role": user.role })))
+    Ok(HttpResponse::Ok().json(SessionUser {
+        id: user.id,
+        email: user.email,
+        display_name: None,
+        role: user.role,
+        organisation_ids: None,
+        municipality_id: None,
+    }))
 }
 
 /// Logs out.
@@ -181,15 +188,15 @@ pub async fn logout(session: Session) -> HttpResponse {
 
 /// The logged-in user, their role and scope.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
-    responses((status = 200, description = "利用者"), (status = 401, description = "未ログイン")))]
+    responses((status = 200, description = "利用者", body = SessionUser), (status = 401, description = "未ログイン")))]
 #[get("/api/v1/me")]
 pub async fn me(caller: Caller) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(json!({
-        "id": caller.user.id,
-        "email": caller.user.email,
-        "display_name": caller.user.display_name,
-        "role": caller.user.role,
-        "organisation_ids": caller.actor.organisation_ids,
-        "municipality_id": caller.actor.municipality_id,
-    })))
+    Ok(HttpResponse::Ok().json(SessionUser {
+        id: caller.user.id,
+        email: caller.user.email,
+        display_name: Some(caller.user.display_name),
+        role: caller.user.role,
+        organisation_ids: Some(caller.actor.organisation_ids),
+        municipality_id: caller.actor.municipality_id,
+    }))
 }

@@ -2,10 +2,10 @@
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, get, web};
-use serde_json::json;
 
 use super::auth::Caller;
 use super::extract::Db;
+use super::views::{FilingLink, FilingList};
 use super::{AppState, blocking};
 use crate::db;
 use crate::domain::workflow::{Action, Actor, authorize};
@@ -30,7 +30,7 @@ fn authorised(
 
 /// The filings of an application, with their titles and download links (for the pages).
 #[utoipa::path(get, path = "/api/v1/applications/{id}/filings", tag = "filings", params(("id" = i64, Path, description = "申請 ID")),
-    responses((status = 200, description = "書類の一覧とダウンロード先"), (status = 401, description = "未ログイン"), (status = 403, description = "権限なし")))]
+    responses((status = 200, description = "書類の一覧とダウンロード先", body = FilingList), (status = 401, description = "未ログイン"), (status = 403, description = "権限なし")))]
 #[get("/api/v1/applications/{id}/filings")]
 pub async fn list(
     db: Db,
@@ -41,17 +41,18 @@ pub async fn list(
     db.run(move |conn, _| authorised(conn, &actor, id).map(|_| ()))
         .await?;
     let forms = forms()?;
-    let filings: Vec<_> = FilingKind::ALL
+    let filings = FilingKind::ALL
         .iter()
-        .map(|kind| {
-            json!({
-                "kind": kind.code(),
-                "title": forms.title(*kind),
-                "href": format!("/api/v1/applications/{id}/filings/{}.pdf", kind.code()),
-            })
+        .map(|kind| FilingLink {
+            kind: kind.code().to_owned(),
+            title: forms.title(*kind).to_owned(),
+            href: format!("/api/v1/applications/{id}/filings/{}.pdf", kind.code()),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "application_id": id, "filings": filings })))
+    Ok(HttpResponse::Ok().json(FilingList {
+        application_id: id,
+        filings,
+    }))
 }
 
 /// One filing as a PDF. Characters the font cannot draw are shown as 〓 and listed in the

@@ -46,6 +46,10 @@ use super::{api, applications, auth, filings, health, reminders};
         applications::LineInput,
         applications::ReviewInput,
         crate::actions::ActionRequest,
+        crate::actions::payloads::InterimReport,
+        crate::actions::payloads::ChangeRequest,
+        crate::actions::payloads::CompletionReport,
+        crate::actions::payloads::SurveyAnswer,
         reminders::PreferencesInput,
     ))
 )]

@@ -4,10 +4,10 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::TimeDelta;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::Caller;
 use super::extract::{Db, Then};
+use super::views::{DeadLetters, NotificationSettings, RetriedJob, SentEmailLog};
 use crate::actions;
 use crate::db::{self, deadlines, jobs, recipients, sent_emails};
 use crate::domain::access::Role;
@@ -24,7 +24,7 @@ pub(crate) fn base_url(request: &HttpRequest) -> String {
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}/sent-emails", tag = "reminders",
     params(("id" = i64, Path, description = "申請 ID")),
-    responses((status = 200, description = "送信記録（宛先、テンプレート、期限、日時、Message-ID、結果）"),
+    responses((status = 200, description = "送信記録（宛先、テンプレート、期限、日時、Message-ID、結果）", body = SentEmailLog),
         (status = 403, description = "見られない申請"), (status = 404, description = "申請がない")))]
 #[get("/api/v1/applications/{id}/sent-emails")]
 pub async fn sent_log(
@@ -40,11 +40,13 @@ pub async fn sent_log(
             sent_emails::of_application(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "sent_emails": entries })))
+    Ok(HttpResponse::Ok().json(SentEmailLog {
+        sent_emails: entries,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/jobs/dead", tag = "reminders",
-    responses((status = 200, description = "送信できなかったメール（恒久的な失敗・試行回数の上限）"),
+    responses((status = 200, description = "送信できなかったメール（恒久的な失敗・試行回数の上限）", body = DeadLetters),
         (status = 403, description = "事務局のみ")))]
 #[get("/api/v1/jobs/dead")]
 pub async fn dead_letters(db: Db, Caller { actor, .. }: Caller) -> AppResult<HttpResponse> {
@@ -52,12 +54,12 @@ pub async fn dead_letters(db: Db, Caller { actor, .. }: Caller) -> AppResult<Htt
         return Err(AppError::forbidden());
     }
     let dead = db.run(|conn, _| jobs::dead(conn)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "jobs": dead })))
+    Ok(HttpResponse::Ok().json(DeadLetters { jobs: dead }))
 }
 
 #[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", tag = "reminders",
     params(("id" = i64, Path, description = "ジョブ ID")),
-    responses((status = 200, description = "再送の列に戻した"), (status = 403, description = "事務局のみ"),
+    responses((status = 200, description = "再送の列に戻した", body = RetriedJob), (status = 403, description = "事務局のみ"),
         (status = 409, description = "送信不能のジョブではない")))]
 #[post("/api/v1/jobs/{id}/retry")]
 pub async fn retry(
@@ -68,7 +70,10 @@ pub async fn retry(
     let id = path.into_inner();
     db.run(move |conn, _| actions::manager::retry_dead_letter(conn, &actor, id))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "id": id, "status": "queued" })))
+    Ok(HttpResponse::Ok().json(RetriedJob {
+        id,
+        status: "queued".to_owned(),
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -87,7 +92,7 @@ fn yes() -> bool {
 }
 
 #[utoipa::path(get, path = "/api/v1/me/notifications", tag = "reminders",
-    responses((status = 200, description = "通知の設定と iCalendar の URL"), (status = 401, description = "未ログイン")))]
+    responses((status = 200, description = "通知の設定と iCalendar の URL", body = NotificationSettings), (status = 401, description = "未ログイン")))]
 #[get("/api/v1/me/notifications")]
 pub async fn my_notifications(
     db: Db,
@@ -102,10 +107,10 @@ pub async fn my_notifications(
             ))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "preferences": preferences,
-        "calendar_url": format!("{}/calendar/{token}.ics", base_url(&request)),
-    })))
+    Ok(HttpResponse::Ok().json(NotificationSettings {
+        preferences,
+        calendar_url: Some(format!("{}/calendar/{token}.ics", base_url(&request))),
+    }))
 }
 
 /// A user's own reminder days as typed (`-14,-7,+1`), in their canonical form; `None` (the
@@ -125,7 +130,7 @@ pub(crate) fn reminder_offsets(text: Option<&str>) -> Result<Option<String>, Fie
 }
 
 #[utoipa::path(put, path = "/api/v1/me/notifications", tag = "reminders", request_body = PreferencesInput,
-    responses((status = 200, description = "保存した"), (status = 422, description = "日数の誤り")))]
+    responses((status = 200, description = "保存した", body = NotificationSettings), (status = 422, description = "日数の誤り")))]
 #[put("/api/v1/me/notifications")]
 pub async fn set_my_notifications(
     db: Db,
@@ -144,12 +149,15 @@ pub async fn set_my_notifications(
             recipients::preferences(conn, user.id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "preferences": saved })))
+    Ok(HttpResponse::Ok().json(NotificationSettings {
+        preferences: saved,
+        calendar_url: None,
+    }))
 }
 
 #[utoipa::path(get, path = "/calendar/{token}.ics", tag = "reminders",
     params(("token" = String, Path, description = "利用者ごとの秘密のトークン")),
-    responses((status = 200, description = "期限の iCalendar（text/calendar）"), (status = 404, description = "トークンが違う")))]
+    responses((status = 200, description = "期限の iCalendar", content_type = "text/calendar", body = String), (status = 404, description = "トークンが違う")))]
 #[get("/calendar/{token:[0-9a-f]+}.ics")]
 pub async fn calendar(
     db: Db,

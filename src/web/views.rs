@@ -351,3 +351,124 @@ impl From<&Aggregate> for ApplicationView {
         }
     }
 }
+
+/// A fraction, as the API writes rates and targets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Fraction {
+    pub numerator: u32,
+    pub denominator: u32,
+}
+
+/// The continuation KPI: its target and each award year's rate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContinuationKpi {
+    pub target: Fraction,
+    pub years: Vec<ContinuationYear>,
+}
+
+/// One award year of the continuation KPI (`domain::kpi::ContinuationRate`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContinuationYear {
+    pub fiscal_year: i32,
+    /// Awards of the year (projects, not members).
+    pub awards: u32,
+    pub answered: u32,
+    /// Still running, wholly or partly, in the next fiscal year.
+    pub continuing: u32,
+    pub stopped: u32,
+    /// continuing ÷ awards; `null` before any award.
+    pub rate: Option<Fraction>,
+    pub meets_target: Option<bool>,
+}
+
+impl From<crate::domain::kpi::ContinuationRate> for ContinuationYear {
+    fn from(rate: crate::domain::kpi::ContinuationRate) -> Self {
+        Self {
+            fiscal_year: rate.fiscal_year,
+            awards: rate.awards,
+            answered: rate.answered,
+            continuing: rate.continuing,
+            stopped: rate.stopped,
+            rate: rate.rate.map(|(numerator, denominator)| Fraction {
+                numerator,
+                denominator,
+            }),
+            meets_target: rate.meets_target,
+        }
+    }
+}
+
+/// The filings an application has, with where to download each.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FilingList {
+    pub application_id: i64,
+    pub filings: Vec<FilingLink>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FilingLink {
+    /// The filing kind's code, as in the download path.
+    pub kind: String,
+    pub title: String,
+    pub href: String,
+}
+
+/// An application's sent log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SentEmailLog {
+    pub sent_emails: Vec<crate::db::sent_emails::SentEmailView>,
+}
+
+/// Mail jobs that failed for good.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadLetters {
+    pub jobs: Vec<crate::db::jobs::JobView>,
+}
+
+/// A dead-letter job put back in the queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetriedJob {
+    pub id: i64,
+    /// Always `queued`.
+    pub status: String,
+}
+
+/// A user's notification settings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationSettings {
+    pub preferences: crate::db::recipients::Preferences,
+    /// The user's iCalendar feed (absent in the answer to a change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar_url: Option<String>,
+}
+
+/// Who is logged in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionUser {
+    pub id: i64,
+    pub email: String,
+    /// Present in `/api/v1/me`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The role's code (`applicant`, `finance_officer`, `program_manager`).
+    pub role: String,
+    /// The organisations an applicant acts for (`/api/v1/me`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_ids: Option<Vec<i64>>,
+    /// The municipality a finance officer reviews for (`/api/v1/me`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub municipality_id: Option<i64>,
+}
+
+/// Liveness and readiness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, `ready` or `unavailable`.
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// The service's version (`/readyz`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}

@@ -80,6 +80,11 @@ fn the_openapi_document_covers_every_route() {
             );
         }
         assert!(schemas["StoredDecision"]["properties"]["findings"].is_object());
+        let bare = bare_bodies(&document);
+        assert!(
+            bare.is_empty(),
+            "bodies documented without their fields: {bare:#?}"
+        );
 
         let request = actix_web::test::TestRequest::get()
             .uri("/api/docs/")
@@ -92,4 +97,56 @@ fn the_openapi_document_covers_every_route() {
             "Swagger UI page"
         );
     });
+}
+
+/// Where the document describes a JSON body without saying what is in it: an operation's
+/// request or response body with no schema, or a schema (anywhere, components included) that
+/// is an object with neither properties nor typed additional properties.
+fn bare_bodies(document: &serde_json::Value) -> Vec<String> {
+    let mut found = Vec::new();
+    for (path, operations) in document["paths"].as_object().into_iter().flatten() {
+        for (method, operation) in operations.as_object().into_iter().flatten() {
+            let mut bodies = vec![("request".to_owned(), &operation["requestBody"])];
+            for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+                bodies.push((format!("response {status}"), response));
+            }
+            for (what, body) in bodies {
+                if let Some(json) = body["content"].get("application/json")
+                    && json.get("schema").is_none()
+                {
+                    found.push(format!("{method} {path}: {what} has no schema"));
+                }
+                // A success with a body says what the body is (204 has none).
+                let success = what.starts_with("response 2") && what != "response 204";
+                if success && body.get("content").is_none() {
+                    found.push(format!("{method} {path}: {what} has no content"));
+                }
+            }
+        }
+    }
+    fn walk(at: String, node: &serde_json::Value, found: &mut Vec<String>) {
+        match node {
+            serde_json::Value::Object(map) => {
+                let is_object = map.get("type").and_then(|t| t.as_str()) == Some("object");
+                let described = map.contains_key("properties")
+                    || map
+                        .get("additionalProperties")
+                        .is_some_and(|extra| extra.is_object());
+                if is_object && !described {
+                    found.push(format!("{at}: an object without its fields"));
+                }
+                for (key, value) in map {
+                    walk(format!("{at}/{key}"), value, found);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (index, value) in items.iter().enumerate() {
+                    walk(format!("{at}/{index}"), value, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(String::new(), document, &mut found);
+    found
 }

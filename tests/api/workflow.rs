@@ -342,7 +342,10 @@ crate::on_both_backends!(an_application_goes_from_draft_to_closed, |test_db| {
         );
         assert_eq!(status, 200);
         assert_eq!(kpi["years"][0]["fiscal_year"], 2026);
-        assert_eq!(kpi["years"][0]["rate"], json!([1, 1]));
+        assert_eq!(
+            kpi["years"][0]["rate"],
+            json!({"numerator": 1, "denominator": 1})
+        );
         assert_eq!(kpi["years"][0]["meets_target"], true);
 
         let (status, trail) = call!(

@@ -12,15 +12,19 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
-use serde_json::{Map, json};
+use serde_json::json;
 
 use super::editor::{Field, field_id};
 use super::view::{offered, refusal_message};
 use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
+use crate::actions::payloads::{
+    ChangeRequest, CompletionReport, InterimReport, LineAmount, SurveyAnswer,
+};
 use crate::actions::{self, ActionRequest};
 use crate::contract::amount_from_typed;
 use crate::db::applications::Aggregate;
 use crate::domain::codes::FundingSource;
+use crate::domain::kpi::Continuation;
 use crate::domain::validation::FieldErrors;
 use crate::domain::workflow::{Action, Actor, ApplicationState};
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -198,16 +202,24 @@ impl Typed {
                 let text = self.amounts.get(id).map(String::as_str).unwrap_or_default();
                 if let Some(amount_yen) = amount(amount_name(*id), text) {
                     sent.push(*id);
-                    lines.push(json!({ "line_id": id, "amount_yen": amount_yen }));
+                    lines.push(LineAmount {
+                        line_id: *id,
+                        amount_yen,
+                    });
                 }
             }
         }
         let payload = match kind {
-            FilingKind::Interim => json!({ "body": self.body }),
-            FilingKind::Completion => json!({ "body": self.body.trim(), "actuals": lines }),
-            FilingKind::Change => json!({ "lines": lines }),
+            FilingKind::Interim => json!(InterimReport {
+                body: self.body.clone()
+            }),
+            FilingKind::Completion => json!(CompletionReport {
+                body: self.body.trim().to_owned(),
+                actuals: lines,
+            }),
+            FilingKind::Change => json!(ChangeRequest { lines }),
             FilingKind::Survey => {
-                let mut mix = Map::new();
+                let mut funding_mix = BTreeMap::new();
                 for source in continuation_sources() {
                     let code = source.as_str();
                     let text = self
@@ -216,13 +228,13 @@ impl Typed {
                         .map(String::as_str)
                         .unwrap_or_default();
                     if let Some(yen) = amount(funding_name(code), text) {
-                        mix.insert(code.to_owned(), json!(yen));
+                        funding_mix.insert(code.to_owned(), yen);
                     }
                 }
-                json!({
-                    "continuation": self.continuation,
-                    "funding_mix": mix,
-                    "evidence": Some(&self.evidence).filter(|e| !e.is_empty()),
+                json!(SurveyAnswer {
+                    continuation: self.continuation.clone(),
+                    funding_mix,
+                    evidence: Some(self.evidence.clone()).filter(|e| !e.is_empty()),
                 })
             }
         };
@@ -380,19 +392,16 @@ fn filing_view(
         Vec::new()
     };
     let survey = (kind == FilingKind::Survey).then(|| SurveyView {
-        options: [
-            ("continuing", "継続している"),
-            ("partly", "一部を継続している"),
-            ("stopped", "終了した"),
-        ]
-        .into_iter()
-        .map(|(value, label)| Choice {
-            value,
-            label,
-            id: format!("continuation-{value}"),
-            checked: typed.continuation == value,
-        })
-        .collect(),
+        options: Continuation::ALL
+            .iter()
+            .map(|answer| (answer.as_str(), answer.label_ja()))
+            .map(|(value, label)| Choice {
+                value,
+                label,
+                id: format!("continuation-{value}"),
+                checked: typed.continuation == value,
+            })
+            .collect(),
         error: errors.get(CONTINUATION).cloned(),
         funding: continuation_sources()
             .map(|source| {

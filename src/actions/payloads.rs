@@ -1,0 +1,68 @@
+//! What a workflow action carries beyond the version and the reason (`ActionRequest.payload`),
+//! one type per action that has content. The API reads the payload into the type of the
+//! action it names; the pages build the same types; the OpenAPI document lists them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa::openapi::{OneOfBuilder, Ref, RefOr, Schema};
+
+/// A budget line and an amount: a change request's new amount, a completion report's actual.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineAmount {
+    pub line_id: i64,
+    pub amount_yen: i64,
+}
+
+/// `submit_interim_report`: 遂行状況報告.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterimReport {
+    pub body: String,
+}
+
+/// `request_change`: 計画変更, the new amount of each changed line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRequest {
+    pub lines: Vec<LineAmount>,
+}
+
+/// `submit_completion_report`: 実績報告, with the actual amount of every claimed line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompletionReport {
+    #[serde(default)]
+    pub body: String,
+    pub actuals: Vec<LineAmount>,
+}
+
+/// `answer_continuation_survey`: 継続状況調査.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyAnswer {
+    /// `continuing`, `partly` or `stopped` (`domain::kpi::Continuation`).
+    pub continuation: String,
+    /// Yen per funding-source code that keeps the activities running.
+    #[serde(default)]
+    pub funding_mix: BTreeMap<String, i64>,
+    #[serde(default)]
+    pub evidence: Option<String>,
+}
+
+/// The schema of `ActionRequest.payload`: one of the payload types, by action.
+pub fn payload_schema() -> RefOr<Schema> {
+    OneOfBuilder::new()
+        .item(Ref::from_schema_name("InterimReport"))
+        .item(Ref::from_schema_name("ChangeRequest"))
+        .item(Ref::from_schema_name("CompletionReport"))
+        .item(Ref::from_schema_name("SurveyAnswer"))
+        .description(Some(
+            "アクションごとの内容: submit_interim_report は InterimReport、request_change は \
+             ChangeRequest、submit_completion_report は CompletionReport、\
+             answer_continuation_survey は SurveyAnswer。ほかのアクションでは省略します",
+        ))
+        .into()
+}
