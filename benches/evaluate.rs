@@ -11,6 +11,9 @@
 //! (`valgrind --tool=callgrind`) measures the engine alone: timings on this VM drift up to 2×
 //! within minutes, instruction counts do not.
 
+// Test and bench code may stop at the first surprise; the service may not (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 use std::io::{self, BufRead, Read, Write};
 use std::time::{Duration, Instant};

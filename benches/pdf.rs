@@ -4,6 +4,9 @@
 //!
 //! `cargo bench --bench pdf` (release build). The font is parsed once, as in the service.
 
+// Test and bench code may stop at the first surprise; the service may not (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hojokin::domain::budget::ReviewState;
 use hojokin::domain::codes::{
     ActivityCategory, ApplicantRole, ExpenseCategory, Frame, FundingSource, PartnerKind,

@@ -8,6 +8,9 @@
 //!
 //! `cargo bench --bench remind`.
 
+// Test and bench code may stop at the first surprise; the service may not (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};

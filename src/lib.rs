@@ -1,4 +1,3 @@
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 //! hojokin (補助金): a compliance workflow engine for METI's 地域の人事部支援事業.
 //!
 //! Layers, from the inside out (each uses only those above it): `domain` (pure rules),

@@ -1,4 +1,3 @@
-#![deny(clippy::unwrap_used, clippy::expect_used)]
 fn main() -> std::process::ExitCode {
     hojokin::cli::main()
 }
