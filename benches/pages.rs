@@ -198,7 +198,7 @@ fn main() {
             .map(|(_, _, p)| p.clone())
             .expect("demo user")
     };
-    let application = Application::build(&config, pool, programs).expect("server");
+    let application = Application::build(&config, pool.clone(), programs).expect("server");
     let port = application.port();
     std::thread::spawn(move || {
         let _ = actix_web::rt::System::new().block_on(application.run_until_stopped());
@@ -246,5 +246,11 @@ fn main() {
             Ok(output) => panic!("wrk failed: {}", String::from_utf8_lossy(&output.stderr)),
             Err(error) => panic!("wrk is needed for this benchmark (apt-get install wrk): {error}"),
         }
+    }
+    // The load must leave an audit chain that `hojokin audit verify` accepts.
+    let mut conn = pool.get().expect("connection");
+    match db::audit::verify(&mut conn).expect("audit trail readable") {
+        Ok(events) => println!("audit verify: {events} events, chain intact"),
+        Err(broken) => panic!("audit chain broken after the load: {broken:?}"),
     }
 }
