@@ -18,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::codes::{Code, code_enum};
 use super::ledger::{Ledger, OrganisationId, PastAward};
 use super::names::{NormalisedName, edit_distance, normalise, org_key};
 
@@ -99,27 +100,19 @@ pub const AWARD_LIST_COLUMNS: [&str; 8] = [
 ];
 const CORPORATE_NUMBER_COLUMN: &str = "corporate_number";
 
-/// A member's place in its award.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberRole {
-    /// The only applicant.
-    Sole,
-    /// 代表申請者 of a 連名 award.
-    Lead,
-    /// 共同申請者 of a 連名 award.
-    CoApplicant,
+code_enum! {
+    /// A member's place in its award.
+    MemberRole, "member role" {
+        /// The only applicant.
+        Sole => "sole", "単独申請者";
+        /// 代表申請者 of a 連名 award.
+        Lead => "lead", "代表申請者";
+        /// 共同申請者 of a 連名 award.
+        CoApplicant => "co_applicant", "共同申請者";
+    }
 }
 
 impl MemberRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sole => "sole",
-            Self::Lead => "lead",
-            Self::CoApplicant => "co_applicant",
-        }
-    }
-
     /// The role of a member added to an award by hand, from the list's own rules: the only
     /// member is `sole`; a joint award has exactly one lead, so a member beside a lead (or a
     /// sole member) is a co-applicant and a member beside none is the lead.
@@ -136,12 +129,12 @@ impl MemberRole {
         }
     }
 
+    /// A role as an award list prints it: its code, or `co-applicant` (the list's spelling,
+    /// DOMAIN.md §7) for `co_applicant`.
     pub fn parse(text: &str) -> Option<Self> {
         match text {
-            "sole" => Some(Self::Sole),
-            "lead" => Some(Self::Lead),
-            "co-applicant" | "co_applicant" => Some(Self::CoApplicant),
-            _ => None,
+            "co-applicant" => Some(Self::CoApplicant),
+            code => Self::from_code(code),
         }
     }
 }
@@ -1576,6 +1569,23 @@ mod tests {
             CoApplicant
         );
         assert_eq!(MemberRole::of_member_added_beside(&[CoApplicant]), Lead);
+    }
+
+    #[test]
+    fn member_roles_read_their_codes_and_the_lists_hyphen() {
+        for role in MemberRole::ALL {
+            assert_eq!(MemberRole::parse(role.as_str()), Some(*role));
+        }
+        assert_eq!(MemberRole::CoApplicant.as_str(), "co_applicant");
+        assert_eq!(
+            MemberRole::parse("co-applicant"),
+            Some(MemberRole::CoApplicant)
+        );
+        assert_eq!(MemberRole::parse("leader"), None);
+        assert_eq!(
+            serde_json::to_value(MemberRole::CoApplicant).ok(),
+            Some(serde_json::json!("co_applicant"))
+        );
     }
 
     const AWARDS: &str = include_str!("../../forms/awards/awards-r4-r7.csv");
