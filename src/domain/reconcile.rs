@@ -1,10 +1,12 @@
 //! Reconciles the names printed in award lists to organisations (DOMAIN.md §7).
 //!
 //! Three steps, all pure:
-//! 1. [`parse_award_list`] reads the CSV (`forms/awards/*.csv`) into [`AwardRow`]s, one per member
-//!    of an award, and checks each row and each award's membership.
-//! 2. [`AliasTable::parse`] reads `forms/aliases.toml`: confirmed variants, uncertain names that a
-//!    person must look at, and names that must never be merged.
+//! 1. [`check_row`] checks each row of an award list into an [`AwardRow`], one per member of an
+//!    award, and [`check_awards`] each award's membership. The reader of the CSV
+//!    (`forms/awards/*.csv`) is `program::award_list`.
+//! 2. [`AliasTable::from_listings`] checks the alias table: confirmed variants, uncertain names
+//!    that a person must look at, and names that must never be merged. The reader of
+//!    `forms/aliases.toml` is `program::aliases`.
 //! 3. [`reconcile`] decides, row by row, against the organisations already known, whether the
 //!    member is a known organisation, a new one, or a case for review, and returns a
 //!    [`ReconcilePlan`] that the database importer persists as it is.
@@ -12,7 +14,8 @@
 //! Matching is deliberately conservative: a 法人番号, an identical name key, or a confirmed alias
 //! match; anything weaker (same core under another legal form, a near spelling, a shared brand,
 //! an uncertain name) never merges — the row gets its own provisional organisation and a review
-//! item naming the candidates. [`ledger_from_award_list`] runs the same steps into a [`Ledger`].
+//! item naming the candidates. [`ledger_from_rows`] runs the same steps into a [`Ledger`]
+//! (`program::award_list::ledger_from_award_list` from the files' text).
 
 use std::collections::{HashMap, HashSet};
 
@@ -78,27 +81,16 @@ impl AwardListError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AliasTableError {
+    /// The text is not an alias table: the reader's message (its syntax, an unknown key, a
+    /// missing field).
     #[error("alias table: {0}")]
-    Toml(#[from] toml::de::Error),
+    Unreadable(String),
     #[error("alias table: {0}")]
     Invalid(String),
 }
 
 // ---------------------------------------------------------------------------------------------
 // The award list
-
-/// The columns of an award list, in order. A `corporate_number` column may follow.
-pub const AWARD_LIST_COLUMNS: [&str; 8] = [
-    "award_id",
-    "fiscal_year",
-    "fiscal_year_label",
-    "frame",
-    "law_path",
-    "listed_as",
-    "role",
-    "seed_ref",
-];
-const CORPORATE_NUMBER_COLUMN: &str = "corporate_number";
 
 code_enum! {
     /// A member's place in its award.
@@ -169,164 +161,39 @@ pub struct AwardRow {
     pub corporate_number: Option<String>,
 }
 
-/// Reads an award list. `frame_code(fiscal_year, printed_frame)` maps a printed frame label to
-/// its code; an unknown label is an error naming the line.
-pub fn parse_award_list(
-    csv_text: &str,
-    frame_code: &dyn Fn(i32, &str) -> Option<String>,
-) -> Result<Vec<AwardRow>, AwardListError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(csv_text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|error| AwardListError::Header {
-            message: error.to_string(),
-            message_ja: format!("見出し行を読めません: {}", csv_problem_ja(&error)),
-        })?
-        .clone();
-    let has_corporate_number = check_header(&headers)?;
-
-    let mut lines = LineCounter::new(csv_text);
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|error| AwardListError::Row {
-            line: error
-                .position()
-                .map_or(0, |position| lines.line_at(position.byte())),
-            column: None,
-            message: csv_problem(&error),
-            message_ja: csv_problem_ja(&error),
-        })?;
-        let line = record
-            .position()
-            .map_or(0, |position| lines.line_at(position.byte()));
-        rows.push(parse_row(&record, line, has_corporate_number, frame_code)?);
-    }
-    check_awards(&rows)?;
-    Ok(rows)
+/// One member row's values as an award list prints them, before any is checked. The reader
+/// (`program::award_list`) takes them from the file's columns; a value it does not read is empty.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrintedRow<'a> {
+    /// Line in the list's text (the header is line 1).
+    pub line: usize,
+    pub award_id: &'a str,
+    pub fiscal_year: &'a str,
+    pub fiscal_year_label: &'a str,
+    pub frame: &'a str,
+    pub law_path: &'a str,
+    pub listed_as: &'a str,
+    pub role: &'a str,
+    pub seed_ref: &'a str,
+    pub corporate_number: &'a str,
 }
 
-/// The text of an uploaded award list: UTF-8, with or without a byte-order mark (Excel writes
-/// one). Anything else is refused with the line of the first byte that is not UTF-8.
-pub fn decode_award_list(bytes: &[u8]) -> Result<&str, AwardListError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|error| {
-        let valid = bytes.get(..error.valid_up_to()).unwrap_or_default();
-        let line = 1 + valid.iter().filter(|&&byte| byte == b'\n').count();
-        AwardListError::Row {
-            line,
-            column: None,
-            message: "not UTF-8 (save the file as CSV UTF-8)".to_owned(),
-            message_ja: "UTF-8 ではない文字があります。Excel の場合は「CSV UTF-8（コンマ区切り）」で保存してください"
-                .to_owned(),
-        }
-    })
-}
-
-/// What is wrong, without the csv crate's own position (its line count is off with CRLF).
-fn csv_problem(error: &csv::Error) -> String {
-    match error.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("{len} fields where the header has {expected_len}"),
-        _ => error.to_string(),
-    }
-}
-
-/// [`csv_problem`] in Japanese.
-fn csv_problem_ja(error: &csv::Error) -> String {
-    match error.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("列の数が {len} 個です（見出し行は {expected_len} 個）"),
-        csv::ErrorKind::Utf8 { .. } => {
-            "UTF-8 ではない文字があります（CSV UTF-8 形式で保存してください）".to_owned()
-        }
-        _ => "CSV として読めません（引用符の閉じ忘れなど）".to_owned(),
-    }
-}
-
-/// Line numbers from byte offsets. With CRLF line ends (the award list has them) the csv crate
-/// reports a record as starting at the '\n' before it, and counts its line one short, so lines
-/// are counted here from the first byte after any line-end bytes; offsets only grow.
-struct LineCounter<'a> {
-    text: &'a [u8],
-    offset: usize,
-    line: usize,
-}
-
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a str) -> Self {
-        Self {
-            text: text.as_bytes(),
-            offset: 0,
-            line: 1,
-        }
-    }
-
-    fn line_at(&mut self, byte: u64) -> usize {
-        let mut byte = usize::try_from(byte)
-            .unwrap_or(usize::MAX)
-            .min(self.text.len());
-        while matches!(self.text.get(byte), Some(b'\r' | b'\n')) {
-            byte += 1;
-        }
-        if byte > self.offset {
-            let newlines = self.text[self.offset..byte]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            self.line += newlines;
-            self.offset = byte;
-        }
-        self.line
-    }
-}
-
-fn check_header(headers: &csv::StringRecord) -> Result<bool, AwardListError> {
-    let names: Vec<&str> = headers.iter().collect();
-    let expected = AWARD_LIST_COLUMNS.join(",");
-    let has_corporate_number = names.len() == AWARD_LIST_COLUMNS.len() + 1
-        && names.last() == Some(&CORPORATE_NUMBER_COLUMN);
-    let columns = if has_corporate_number {
-        &names[..AWARD_LIST_COLUMNS.len()]
-    } else {
-        &names[..]
-    };
-    if columns != AWARD_LIST_COLUMNS {
-        return Err(AwardListError::Header {
-            message: format!(
-                "expected columns {expected} (optionally followed by {CORPORATE_NUMBER_COLUMN}), found {}",
-                names.join(",")
-            ),
-            message_ja: format!(
-                "見出し行の列は {expected}（最後に {CORPORATE_NUMBER_COLUMN} を加えてもよい）の順でなければなりません。見つかった列: {}",
-                names.join(",")
-            ),
-        });
-    }
-    Ok(has_corporate_number)
-}
-
-fn parse_row(
-    record: &csv::StringRecord,
-    line: usize,
-    has_corporate_number: bool,
+/// Checks one member row's values into an [`AwardRow`]. `frame_code(fiscal_year,
+/// printed_frame)` maps a printed frame label to its code; an unknown label is an error naming
+/// the line. Errors name the column at fault by its name in the list's header.
+pub fn check_row<'a>(
+    printed: &PrintedRow<'a>,
     frame_code: &dyn Fn(i32, &str) -> Option<String>,
 ) -> Result<AwardRow, AwardListError> {
+    let line = printed.line;
     let error = |column: &'static str, message: String, message_ja: String| AwardListError::Row {
         line,
         column: Some(column),
         message,
         message_ja,
     };
-    let field = |index: usize| record.get(index).unwrap_or_default();
-    let required = |index: usize| {
-        let value = field(index);
+    let required = |column: &'static str, value: &'a str| {
         if value.is_empty() {
-            let column = AWARD_LIST_COLUMNS[index];
             Err(error(
                 column,
                 format!("{column} is empty"),
@@ -337,8 +204,8 @@ fn parse_row(
         }
     };
 
-    let award_id = required(0)?;
-    let fiscal_year_text = required(1)?;
+    let award_id = required("award_id", printed.award_id)?;
+    let fiscal_year_text = required("fiscal_year", printed.fiscal_year)?;
     let fiscal_year: i32 = fiscal_year_text
         .parse()
         .ok()
@@ -350,7 +217,7 @@ fn parse_row(
                 format!("「{fiscal_year_text}」は令和の年度（2019 以降の西暦年）ではありません"),
             )
         })?;
-    let label = required(2)?;
+    let label = required("fiscal_year_label", printed.fiscal_year_label)?;
     let expected_label = format!("R{}", fiscal_year - 2018);
     if label != expected_label {
         return Err(error(
@@ -363,7 +230,7 @@ fn parse_row(
             ),
         ));
     }
-    let printed_frame = required(3)?;
+    let printed_frame = required("frame", printed.frame)?;
     let frame = frame_code(fiscal_year, printed_frame).ok_or_else(|| {
         error(
             "frame",
@@ -371,22 +238,22 @@ fn parse_row(
             format!("「{printed_frame}」は {fiscal_year} 年度の枠にありません"),
         )
     })?;
-    let law_path = match field(4) {
+    let law_path = match printed.law_path {
         "" => None,
-        printed => Some(law_path_code(printed).ok_or_else(|| {
+        path => Some(law_path_code(path).ok_or_else(|| {
             error(
                 "law_path",
                 format!(
-                    "law_path {printed:?} is none of ①地域未来投資促進法, ②小規模事業者支援法, ③二地域居住促進法"
+                    "law_path {path:?} is none of ①地域未来投資促進法, ②小規模事業者支援法, ③二地域居住促進法"
                 ),
                 format!(
-                    "「{printed}」は ①地域未来投資促進法、②小規模事業者支援法、③二地域居住促進法 のいずれでもありません"
+                    "「{path}」は ①地域未来投資促進法、②小規模事業者支援法、③二地域居住促進法 のいずれでもありません"
                 ),
             )
         })?),
     };
-    let listed_as = required(5)?;
-    let role_text = required(6)?;
+    let listed_as = required("listed_as", printed.listed_as)?;
+    let role_text = required("role", printed.role)?;
     let role = MemberRole::parse(role_text).ok_or_else(|| {
         error(
             "role",
@@ -394,20 +261,19 @@ fn parse_row(
             format!("「{role_text}」は sole、lead、co-applicant のいずれでもありません"),
         )
     })?;
-    let seed_ref = required(7)?;
-    let corporate_number = match field(8) {
+    let seed_ref = required("seed_ref", printed.seed_ref)?;
+    let corporate_number = match printed.corporate_number {
         "" => None,
-        number if has_corporate_number => {
+        number => {
             if number.len() != 13 || !number.bytes().all(|byte| byte.is_ascii_digit()) {
                 return Err(error(
-                    CORPORATE_NUMBER_COLUMN,
+                    "corporate_number",
                     format!("corporate_number {number:?} is not 13 ASCII digits"),
                     format!("「{number}」は 13 桁の半角数字ではありません"),
                 ));
             }
             Some(number.to_owned())
         }
-        _ => None,
     };
     Ok(AwardRow {
         line,
@@ -431,7 +297,7 @@ fn law_path_code(printed: &str) -> Option<String> {
 }
 
 /// Rows of one award must agree on its facts, and its members must make sense together.
-fn check_awards(rows: &[AwardRow]) -> Result<(), AwardListError> {
+pub fn check_awards(rows: &[AwardRow]) -> Result<(), AwardListError> {
     let mut members: HashMap<&str, Vec<&AwardRow>> = HashMap::new();
     let mut order: Vec<&str> = Vec::new();
     for row in rows {
@@ -526,55 +392,48 @@ fn check_awards(rows: &[AwardRow]) -> Result<(), AwardListError> {
 // ---------------------------------------------------------------------------------------------
 // The alias table
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AliasFile {
-    #[serde(default)]
-    alias: Vec<AliasEntry>,
-    #[serde(default)]
-    uncertain: Vec<UncertainEntry>,
-    #[serde(default)]
-    distinct: Vec<DistinctEntry>,
+/// The entries of an alias table as its file lists them, before they are checked: the reader
+/// (`program::aliases`) takes them from `forms/aliases.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AliasListings {
+    /// `[[alias]]`: one organisation's confirmed names.
+    pub alias: Vec<AliasListing>,
+    /// `[[uncertain]]`: a name that may be a misprint of another.
+    pub uncertain: Vec<UncertainListing>,
+    /// `[[distinct]]`: names that must never be merged.
+    pub distinct: Vec<DistinctListing>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AliasEntry {
-    canonical: String,
-    source: String,
-    #[serde(default)]
-    brands: Vec<String>,
-    #[serde(default)]
-    variants: Vec<VariantEntry>,
-    #[serde(default)]
-    note: Option<String>,
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AliasListing {
+    pub canonical: String,
+    pub source: String,
+    pub brands: Vec<String>,
+    pub variants: Vec<VariantListing>,
+    pub note: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VariantEntry {
-    name: String,
-    source: String,
-    #[serde(default)]
-    note: Option<String>,
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VariantListing {
+    pub name: String,
+    pub source: String,
+    pub note: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UncertainEntry {
-    name: String,
-    source: String,
-    possibly: String,
-    possibly_source: String,
-    note: String,
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UncertainListing {
+    pub name: String,
+    pub source: String,
+    pub possibly: String,
+    pub possibly_source: String,
+    pub note: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DistinctEntry {
-    names: Vec<String>,
-    sources: Vec<String>,
-    note: String,
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DistinctListing {
+    pub names: Vec<String>,
+    pub sources: Vec<String>,
+    pub note: String,
 }
 
 /// One organisation's confirmed names: the canonical one first.
@@ -593,7 +452,7 @@ pub struct UncertainName {
     pub note: String,
 }
 
-/// `forms/aliases.toml`, checked.
+/// The alias table (`forms/aliases.toml`), checked.
 #[derive(Clone, Debug, Default)]
 pub struct AliasTable {
     groups: Vec<AliasGroup>,
@@ -604,8 +463,10 @@ pub struct AliasTable {
 }
 
 impl AliasTable {
-    pub fn parse(toml_text: &str) -> Result<Self, AliasTableError> {
-        let file: AliasFile = toml::from_str(toml_text)?;
+    /// Checks the listed entries into a table: a name belongs to one group only, an uncertain
+    /// name is not also confirmed, the names of a distinct entry are not one organisation, and
+    /// every entry has its source and notes.
+    pub fn from_listings(file: &AliasListings) -> Result<Self, AliasTableError> {
         let invalid = |message: String| Err(AliasTableError::Invalid(message));
         let mut table = Self::default();
 
@@ -1482,23 +1343,15 @@ fn strength_rank(why: &CandidateReason) -> usize {
 // ---------------------------------------------------------------------------------------------
 // The ledger
 
-/// Builds the in-memory ledger from an award list (CSV text in the shape of
-/// `forms/awards/awards-r4-r7.csv`) and the alias table (`forms/aliases.toml` text).
-/// `frame_code(fiscal_year, printed_frame)` maps a printed frame label to its code.
+/// Builds the in-memory ledger from an award list's rows and the alias table.
 ///
 /// Organisations are numbered from 1 in order of first appearance. Rows that would go to
 /// review stay on organisations of their own (never merged) and are counted in `queued`.
-pub fn ledger_from_award_list(
-    csv: &str,
-    aliases_toml: &str,
-    frame_code: &dyn Fn(i32, &str) -> Option<String>,
-) -> Result<(Ledger, ReconcileReport), AwardListError> {
-    let aliases = AliasTable::parse(aliases_toml)?;
-    let rows = parse_award_list(csv, frame_code)?;
-    let plan = reconcile(&rows, &[], &aliases);
-    let mut ledger = ledger_from_plan(&plan, &rows);
-    note_uncertain_names(&mut ledger, &aliases);
-    Ok((ledger, plan.report))
+pub fn ledger_from_rows(rows: &[AwardRow], aliases: &AliasTable) -> (Ledger, ReconcileReport) {
+    let plan = reconcile(rows, &[], aliases);
+    let mut ledger = ledger_from_plan(&plan, rows);
+    note_uncertain_names(&mut ledger, aliases);
+    (ledger, plan.report)
 }
 
 fn ledger_from_plan(plan: &ReconcilePlan, rows: &[AwardRow]) -> Ledger {
@@ -1588,106 +1441,75 @@ mod tests {
         );
     }
 
-    const AWARDS: &str = include_str!("../../forms/awards/awards-r4-r7.csv");
-    const ALIASES: &str = include_str!("../../forms/aliases.toml");
-    const HEADER: &str =
-        "award_id,fiscal_year,fiscal_year_label,frame,law_path,listed_as,role,seed_ref\n";
-
-    fn frame_code(_fiscal_year: i32, printed: &str) -> Option<String> {
-        let code = match printed {
-            "(単一枠)" => "single",
-            "通常枠" => "standard",
-            "地域企業共同戦略枠" => "joint_strategy",
-            "一般枠" => "general",
-            "働き方改革推進枠" => "work_style_reform",
-            "右腕人材枠" => "right_hand",
-            "法制度連携枠" => "legal_linkage",
-            _ => return None,
-        };
-        Some(code.to_owned())
-    }
-
-    fn ledger() -> (Ledger, ReconcileReport) {
-        match ledger_from_award_list(AWARDS, ALIASES, &frame_code) {
-            Ok(built) => built,
-            Err(error) => panic!("{error}"),
-        }
-    }
-
-    fn rows_of(csv_text: &str) -> Vec<AwardRow> {
-        match parse_award_list(csv_text, &frame_code) {
-            Ok(rows) => rows,
-            Err(error) => panic!("{error}"),
-        }
-    }
-
+    /// The entries of `forms/aliases.toml` these tests lean on (the reader and the whole
+    /// shipped table are tested in `program::aliases` and `program::award_list`).
     fn table() -> AliasTable {
-        match AliasTable::parse(ALIASES) {
+        let listings = AliasListings {
+            alias: vec![AliasListing {
+                canonical: "株式会社御祓川".to_owned(),
+                source: "004_4db6bae2530d025b.txt:483".to_owned(),
+                variants: vec![VariantListing {
+                    name: "株式会社御祇川".to_owned(),
+                    source: "003_753de9763f809fd9.txt:148".to_owned(),
+                    note: Some("OCR error (祇 for 祓)".to_owned()),
+                }],
+                ..AliasListing::default()
+            }],
+            uncertain: vec![UncertainListing {
+                name: "株式会社えぼく".to_owned(),
+                source: "004_4db6bae2530d025b.txt:547".to_owned(),
+                possibly: "株式会社えぽっく".to_owned(),
+                possibly_source: "DOMAIN.md §7.3 (ibashigoto.net)".to_owned(),
+                note: "probably 株式会社えぽっく (茨城), unverified".to_owned(),
+            }],
+            distinct: vec![DistinctListing {
+                names: vec![
+                    "株式会社つばめいと".to_owned(),
+                    "公益社団法人つばめいと".to_owned(),
+                ],
+                sources: vec!["004_4db6bae2530d025b.txt:479".to_owned()],
+                note: "two bodies in 燕市".to_owned(),
+            }],
+        };
+        match AliasTable::from_listings(&listings) {
             Ok(table) => table,
             Err(error) => panic!("{error}"),
         }
     }
 
-    /// The one organisation a name finds in the ledger.
-    fn only(ledger: &Ledger, name: &str) -> OrganisationId {
-        match ledger.find(None, &org_key(name)) {
-            [id] => *id,
-            found => panic!("{name}: expected one organisation, found {found:?}"),
+    /// The only member of an R6 一般枠 award, as a list prints one.
+    fn sole(award_id: &str, name: &str) -> AwardRow {
+        AwardRow {
+            line: 2,
+            award_id: award_id.to_owned(),
+            fiscal_year: 2024,
+            printed_frame: "一般枠".to_owned(),
+            frame: "general".to_owned(),
+            law_path: None,
+            listed_as: name.to_owned(),
+            role: MemberRole::Sole,
+            seed_ref: "test:1".to_owned(),
+            corporate_number: None,
         }
     }
 
-    /// (fiscal year, frame) of every award of the organisation a name finds, sorted.
-    fn awards(ledger: &Ledger, name: &str) -> Vec<(i32, String)> {
-        let mut awards: Vec<(i32, String)> = ledger
-            .awards_of(only(ledger, name))
-            .iter()
-            .map(|recorded| (recorded.award.fiscal_year, recorded.award.frame.clone()))
-            .collect();
-        awards.sort();
-        awards
+    /// The row with a 法人番号.
+    fn numbered(row: AwardRow, corporate_number: &str) -> AwardRow {
+        AwardRow {
+            corporate_number: Some(corporate_number.to_owned()),
+            ..row
+        }
     }
 
-    fn year_frames(expected: &[(i32, &str)]) -> Vec<(i32, String)> {
-        expected
-            .iter()
-            .map(|(year, frame)| (*year, (*frame).to_owned()))
+    /// Rows on the lines a list of them would have (the header is line 1).
+    fn rows_of(rows: impl IntoIterator<Item = AwardRow>) -> Vec<AwardRow> {
+        rows.into_iter()
+            .enumerate()
+            .map(|(index, row)| AwardRow {
+                line: index + 2,
+                ..row
+            })
             .collect()
-    }
-
-    /// Persists a plan the way the database importer would, into known organisations.
-    fn apply(plan: &ReconcilePlan, known: &mut Vec<KnownOrganisation>) {
-        let first_new_id = i64::try_from(known.len()).unwrap_or(0) + 1;
-        let id_of = |reference: OrgRef| match reference {
-            OrgRef::Existing(id) => id,
-            OrgRef::New(new) => OrganisationId(first_new_id + i64::try_from(new).unwrap_or(0)),
-        };
-        for (new, organisation) in plan.organisations_to_create.iter().enumerate() {
-            known.push(KnownOrganisation {
-                id: id_of(OrgRef::New(new)),
-                corporate_number: organisation.corporate_number.clone(),
-                canonical_name: organisation.canonical_name.clone(),
-                aliases: organisation.aliases.clone(),
-                award_ids: Vec::new(),
-            });
-        }
-        let position = |known: &[KnownOrganisation], id: OrganisationId| {
-            known.iter().position(|organisation| organisation.id == id)
-        };
-        for (id, name) in &plan.names_to_add {
-            if let Some(at) = position(known, *id) {
-                known[at].aliases.push(name.clone());
-            }
-        }
-        for (id, number) in &plan.corporate_numbers_to_record {
-            if let Some(at) = position(known, *id) {
-                known[at].corporate_number = Some(number.clone());
-            }
-        }
-        for member in &plan.award_members {
-            if let Some(at) = position(known, id_of(member.organisation)) {
-                known[at].award_ids.push(member.award_id.clone());
-            }
-        }
     }
 
     fn known(id: i64, name: &str) -> KnownOrganisation {
@@ -1700,19 +1522,6 @@ mod tests {
         }
     }
 
-    fn row_csv(lines: &[&str]) -> String {
-        let mut text = HEADER.to_owned();
-        for line in lines {
-            text.push_str(line);
-            text.push('\n');
-        }
-        text
-    }
-
-    fn sole(award_id: &str, name: &str) -> String {
-        format!("{award_id},2024,R6,一般枠,,{name},sole,test:1")
-    }
-
     fn review_of(plan: &ReconcilePlan, listed_as: &str) -> ReviewItem {
         match plan
             .review_items()
@@ -1723,255 +1532,11 @@ mod tests {
         }
     }
 
-    // --- the real award list -----------------------------------------------------------------
-
-    #[test]
-    fn the_award_list_has_115_awards_and_135_member_rows() {
-        let rows = rows_of(AWARDS);
-        assert_eq!(rows.len(), 135);
-        let award_ids: HashSet<&str> = rows.iter().map(|row| row.award_id.as_str()).collect();
-        assert_eq!(award_ids.len(), 115);
-        assert_eq!(rows[0].line, 2);
-        assert_eq!(rows[0].frame, "single");
-        let kazami = &rows[134];
-        assert_eq!(kazami.listed_as, "合同会社K A Z A M I");
-        assert_eq!(kazami.law_path.as_deref(), Some("two_region_residence"));
-    }
-
-    #[test]
-    fn the_award_list_reconciles_to_89_organisations() {
-        let (ledger, report) = ledger();
-        assert_eq!(ledger.organisation_count(), 89);
-        // 88 organisations created with confidence, one row queued (株式会社えぼく, R6), and the
-        // other 46 rows matched to organisations met earlier in the list.
-        assert_eq!(
-            report,
-            ReconcileReport {
-                matched: 46,
-                created: 88,
-                queued: 1,
-                new_organisations: 89,
-                new_award_members: 135,
-            }
-        );
-    }
-
-    #[test]
-    fn every_confirmed_variant_finds_its_canonical_organisation() {
-        let (ledger, _) = ledger();
-        let variants = [
-            ("株式会社御祓川", "株式会社御祇川"),
-            ("株式会社Link and Visible", "株式会社link and Visible"),
-            (
-                "株式会社セキショウキャリアプラス",
-                "株式会社セキシウキャリアプラス",
-            ),
-            ("株式会社クラビズ", "株式会社クラブズ"),
-            ("株式会社クオントム", "株式会社クォンタム"),
-            ("株式会社地方創生推進協同機構", "株式会社地方創生推進機構"),
-            (
-                "一般財団法人箱根町観光協会",
-                "箱根DMO（一般社団法人箱根町観光協会）",
-            ),
-            (
-                "一般財団法人箱根町観光協会",
-                "箱根DMO（一般財団法人箱根町観光協会）",
-            ),
-            (
-                "一般財団法人箱根町観光協会",
-                "箱根DMO(一般財団法人箱根町観光協会)",
-            ),
-            (
-                "一般財団法人箱根町観光協会",
-                "一般財団法人箱根町観光協会（箱根DMO）",
-            ),
-            ("一般財団法人箱根町観光協会", "箱根DMO"),
-            ("一般社団法人まちと人と", "一般財団法人まちと人と"),
-            (
-                "株式会社ボルテックスセイグン",
-                "株式会社バルテックスセイグン",
-            ),
-            ("株式会社ボルテックスセイグン", "（株）ボルテックスセイグン"),
-            (
-                "協同組合マルチワーカージョブステーション鰺ヶ沢",
-                "協同組合マルチワーカージョブステーション鰯ヶ沢",
-            ),
-            ("合同会社KAZAMI", "合同会社K A Z A M I"),
-            ("特定非営利活動法人MEGURU", "NPO法人MEGURU"),
-            ("特定非営利活動法人MEGURU", "NPO 法人 MEGURU"),
-            ("株式会社LERIRO", "株式会社LeRIRO"),
-            ("株式会社LERIRO", "LeRiRO"),
-        ];
-        for (canonical, variant) in variants {
-            assert_eq!(
-                only(&ledger, variant),
-                only(&ledger, canonical),
-                "{variant} should be {canonical}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_uncertain_name_is_queued_and_kept_apart() {
-        let rows = rows_of(AWARDS);
-        let plan = reconcile(&rows, &[], &table());
-        let item = review_of(&plan, "株式会社えぼく");
-        assert!(matches!(
-            &item.reason,
-            ReviewReason::UncertainName { possibly, .. } if possibly == "株式会社えぽっく"
-        ));
-        let Some(OrgRef::New(holder)) = item.holder else {
-            panic!("えぼく should hold its award on a provisional organisation");
-        };
-        assert!(plan.organisations_to_create[holder].provisional);
-        assert_eq!(plan.review_items().count(), 1);
-
-        // Its two awards (R6 一般枠 A7 and R7 右腕 A8, both with シンカゼ) stay on it, and
-        // 株式会社えぽっく is not merged into it.
-        let (ledger, _) = ledger();
-        assert_eq!(
-            awards(&ledger, "株式会社えぼく"),
-            year_frames(&[(2024, "general"), (2025, "right_hand")])
-        );
-        assert!(ledger.find(None, &org_key("株式会社えぽっく")).is_empty());
-    }
-
-    #[test]
-    fn organisations_the_data_keeps_apart_stay_apart() {
-        let (ledger, _) = ledger();
-        let islands = [
-            only(&ledger, "隠岐汽船株式会社"),
-            only(&ledger, "一般社団法人海士町観光協会"),
-            only(&ledger, "一般財団法人島前ふるさと魅力化財団"),
-        ];
-        assert_ne!(islands[0], islands[1]);
-        assert_ne!(islands[1], islands[2]);
-        assert_ne!(islands[0], islands[2]);
-        only(&ledger, "株式会社つばめいと");
-        assert!(
-            ledger
-                .find(None, &org_key("公益社団法人つばめいと"))
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn award_counts_of_the_worked_examples() {
-        let (ledger, _) = ledger();
-        assert_eq!(
-            awards(&ledger, "一般社団法人ドット道東"),
-            year_frames(&[
-                (2022, "single"),
-                (2023, "standard"),
-                (2024, "general"),
-                (2025, "right_hand"),
-            ])
-        );
-        assert_eq!(
-            awards(&ledger, "株式会社御祓川"),
-            year_frames(&[(2022, "single"), (2023, "joint_strategy")])
-        );
-        assert_eq!(
-            awards(&ledger, "株式会社御祇川"),
-            awards(&ledger, "株式会社御祓川")
-        );
-        assert_eq!(
-            awards(&ledger, "一般社団法人COCORO"),
-            year_frames(&[(2025, "legal_linkage")])
-        );
-        assert_eq!(
-            awards(&ledger, "株式会社ガクトラボ"),
-            year_frames(&[
-                (2022, "single"),
-                (2023, "joint_strategy"),
-                (2024, "general"),
-                (2025, "legal_linkage"),
-            ])
-        );
-        assert_eq!(
-            awards(&ledger, "箱根DMO"),
-            year_frames(&[
-                (2023, "joint_strategy"),
-                (2024, "general"),
-                (2025, "legal_linkage"),
-            ])
-        );
-    }
-
-    #[test]
-    fn every_member_of_a_joint_award_accrues_it() {
-        let (ledger, _) = ledger();
-        for name in [
-            "特定非営利活動法人プラットフォームあおもり",
-            "株式会社マルジンサンアップル",
-            "有限会社金子ファーム",
-            "協同組合マルチワーカージョブステーション鰺ヶ沢",
-        ] {
-            let ids: Vec<String> = ledger
-                .awards_of(only(&ledger, name))
-                .iter()
-                .map(|recorded| recorded.award.award_id.clone())
-                .collect();
-            assert!(
-                ids.iter().any(|id| id == "R6-働き方改革推進枠-B2"),
-                "{name}: {ids:?}"
-            );
-        }
-        // 一般社団法人フィッシャーマン・ジャパン: R4, R5 (co-applicant), R6 B5, R7 A7.
-        assert_eq!(
-            awards(&ledger, "一般社団法人フィッシャーマン・ジャパン").len(),
-            4
-        );
-    }
-
-    #[test]
-    fn a_second_run_over_the_same_rows_adds_nothing() {
-        let rows = rows_of(AWARDS);
-        let aliases = table();
-        let mut store = Vec::new();
-        let first = reconcile(&rows, &store, &aliases);
-        apply(&first, &mut store);
-        assert_eq!(store.len(), 89);
-
-        let second = reconcile(&rows, &store, &aliases);
-        assert!(second.organisations_to_create.is_empty());
-        assert!(second.award_members.is_empty());
-        assert!(second.awards.is_empty());
-        assert!(second.names_to_add.is_empty());
-        assert!(second.corporate_numbers_to_record.is_empty());
-        assert_eq!(
-            second.review_items().count(),
-            0,
-            "the review is already filed"
-        );
-        assert_eq!(
-            second.report,
-            ReconcileReport {
-                matched: 135,
-                ..ReconcileReport::default()
-            }
-        );
-
-        apply(&second, &mut store);
-        let award_memberships: usize = store.iter().map(|org| org.award_ids.len()).sum();
-        assert_eq!(award_memberships, 135);
-    }
-
-    #[test]
-    fn rows_repeated_within_one_run_add_nothing() {
-        let rows = rows_of(AWARDS);
-        let twice: Vec<AwardRow> = rows.iter().chain(&rows).cloned().collect();
-        let plan = reconcile(&twice, &[], &table());
-        assert_eq!(plan.organisations_to_create.len(), 89);
-        assert_eq!(plan.award_members.len(), 135);
-        assert_eq!(plan.awards.len(), 115);
-    }
-
     // --- decisions against known organisations --------------------------------------------
 
     #[test]
     fn another_legal_form_of_the_same_core_goes_to_review() {
-        let rows = rows_of(&row_csv(&[&sole("A1", "一般財団法人ドット道東")]));
+        let rows = rows_of([sole("A1", "一般財団法人ドット道東")]);
         let plan = reconcile(&rows, &[known(7, "一般社団法人ドット道東")], &table());
         let item = review_of(&plan, "一般財団法人ドット道東");
         assert_eq!(item.reason, ReviewReason::SimilarOrganisations);
@@ -1990,7 +1555,7 @@ mod tests {
 
     #[test]
     fn a_near_spelling_without_an_alias_goes_to_review() {
-        let rows = rows_of(&row_csv(&[&sole("A1", "株式会社御祇川")]));
+        let rows = rows_of([sole("A1", "株式会社御祇川")]);
         let plan = reconcile(&rows, &[known(3, "株式会社御祓川")], &AliasTable::default());
         let item = review_of(&plan, "株式会社御祇川");
         assert_eq!(
@@ -2003,7 +1568,7 @@ mod tests {
 
     #[test]
     fn a_confirmed_alias_matches_a_known_organisation_and_records_the_names() {
-        let rows = rows_of(&row_csv(&[&sole("A1", "株式会社御祇川")]));
+        let rows = rows_of([sole("A1", "株式会社御祇川")]);
         let plan = reconcile(&rows, &[known(3, "株式会社御祓川")], &table());
         assert_eq!(
             plan.decisions[0].outcome,
@@ -2020,10 +1585,10 @@ mod tests {
 
     #[test]
     fn names_declared_distinct_are_not_even_proposed() {
-        let rows = rows_of(&row_csv(&[
-            &sole("A1", "株式会社つばめいと"),
-            &sole("A2", "公益社団法人つばめいと"),
-        ]));
+        let rows = rows_of([
+            sole("A1", "株式会社つばめいと"),
+            sole("A2", "公益社団法人つばめいと"),
+        ]);
         let plan = reconcile(&rows, &[], &table());
         assert_eq!(plan.report.created, 2);
         assert_eq!(plan.report.queued, 0);
@@ -2035,21 +1600,14 @@ mod tests {
 
     #[test]
     fn short_cores_a_few_characters_apart_are_different_towns() {
-        let rows = rows_of(&row_csv(&[
-            &sole("A1", "三島信用金庫"),
-            &sole("A2", "米子信用金庫"),
-        ]));
+        let rows = rows_of([sole("A1", "三島信用金庫"), sole("A2", "米子信用金庫")]);
         let plan = reconcile(&rows, &[], &AliasTable::default());
         assert_eq!(plan.report.created, 2);
     }
 
     #[test]
     fn a_corporate_number_is_the_identity() {
-        let text = format!(
-            "{}corporate_number\nA1,2024,R6,一般枠,,株式会社ミソギガワ,sole,test:1,1234567890123\n",
-            HEADER.trim_end().to_owned() + ","
-        );
-        let rows = rows_of(&text);
+        let rows = rows_of([numbered(sole("A1", "株式会社ミソギガワ"), "1234567890123")]);
         let mut organisation = known(3, "株式会社御祓川");
         organisation.corporate_number = Some("1234567890123".to_owned());
         let plan = reconcile(&rows, &[organisation], &table());
@@ -2068,11 +1626,7 @@ mod tests {
 
     #[test]
     fn a_known_name_under_another_corporate_number_goes_to_review() {
-        let text = format!(
-            "{}corporate_number\nA1,2024,R6,一般枠,,株式会社御祓川,sole,test:1,1234567890123\n",
-            HEADER.trim_end().to_owned() + ","
-        );
-        let rows = rows_of(&text);
+        let rows = rows_of([numbered(sole("A1", "株式会社御祓川"), "1234567890123")]);
         let mut organisation = known(3, "株式会社御祓川");
         organisation.corporate_number = Some("9999999999999".to_owned());
         let plan = reconcile(&rows, &[organisation], &table());
@@ -2089,11 +1643,8 @@ mod tests {
 
     #[test]
     fn a_corporate_number_learnt_for_a_known_organisation_is_recorded() {
-        let text = format!(
-            "{}corporate_number\nA1,2024,R6,一般枠,,株式会社御祓川,sole,test:1,1234567890123\n",
-            HEADER.trim_end().to_owned() + ","
-        );
-        let plan = reconcile(&rows_of(&text), &[known(3, "株式会社御祓川")], &table());
+        let rows = rows_of([numbered(sole("A1", "株式会社御祓川"), "1234567890123")]);
+        let plan = reconcile(&rows, &[known(3, "株式会社御祓川")], &table());
         assert_eq!(
             plan.corporate_numbers_to_record,
             [(OrganisationId(3), "1234567890123".to_owned())]
@@ -2102,7 +1653,7 @@ mod tests {
 
     #[test]
     fn a_name_that_already_names_several_organisations_is_not_guessed() {
-        let rows = rows_of(&row_csv(&[&sole("A1", "株式会社あわわ")]));
+        let rows = rows_of([sole("A1", "株式会社あわわ")]);
         let plan = reconcile(
             &rows,
             &[known(1, "株式会社あわわ"), known(2, "(株)あわわ")],
@@ -2119,7 +1670,7 @@ mod tests {
 
     #[test]
     fn a_brand_shared_with_another_legal_name_goes_to_review() {
-        let rows = rows_of(&row_csv(&[&sole("A1", "箱根DMO（株式会社箱根観光）")]));
+        let rows = rows_of([sole("A1", "箱根DMO（株式会社箱根観光）")]);
         let mut hakone = known(5, "一般財団法人箱根町観光協会");
         hakone.aliases.push("箱根DMO".to_owned());
         let plan = reconcile(&rows, &[hakone], &table());
@@ -2134,7 +1685,7 @@ mod tests {
     #[test]
     fn a_person_confirmed_name_matches_exactly_afterwards() {
         // After review, the importer records えぼく as a name of えぽっく: it then matches.
-        let rows = rows_of(&row_csv(&[&sole("A1", "株式会社えぼく")]));
+        let rows = rows_of([sole("A1", "株式会社えぼく")]);
         let mut epokku = known(9, "株式会社えぽっく");
         epokku.aliases.push("株式会社えぼく".to_owned());
         let plan = reconcile(&rows, &[epokku], &table());
@@ -2149,7 +1700,7 @@ mod tests {
 
     #[test]
     fn an_uncertain_name_lists_its_probable_spelling_as_candidate() {
-        let rows = rows_of(&row_csv(&[&sole("A1", "株式会社えぼく")]));
+        let rows = rows_of([sole("A1", "株式会社えぼく")]);
         let plan = reconcile(&rows, &[known(9, "株式会社えぽっく")], &table());
         let item = review_of(&plan, "株式会社えぼく");
         assert_eq!(
@@ -2163,48 +1714,9 @@ mod tests {
         assert_eq!(item.holder, Some(OrgRef::New(0)));
     }
 
-    // --- errors in the award list ---------------------------------------------------------
-
-    fn error_of(csv_text: &str) -> String {
-        match parse_award_list(csv_text, &frame_code) {
-            Ok(rows) => panic!("accepted: {rows:?}"),
-            Err(error) => error.to_string(),
-        }
-    }
-
-    #[test]
-    fn faults_are_explained_in_japanese_with_line_and_column() {
-        let explain = |text: &str| match parse_award_list(text, &frame_code) {
-            Ok(rows) => panic!("accepted: {rows:?}"),
-            Err(error) => error.explain_ja(),
-        };
-        let role = explain(&row_csv(&[
-            &sole("A1", "株式会社あわわ"),
-            "A2,2024,R6,一般枠,,株式会社イードア,leader,test:2",
-        ]));
-        assert_eq!(
-            role,
-            "3行目（列 role）: 「leader」は sole、lead、co-applicant のいずれでもありません"
-        );
-        let short = explain(&row_csv(&["A1,2024,R6,一般枠,,株式会社あわわ,sole"]));
-        assert!(short.starts_with("2行目: 列の数が 7 個です"), "{short}");
-        let header = explain("award_id,year\nA1,2024\n");
-        assert!(header.starts_with("1行目（見出し行）"), "{header}");
-        // Bytes that are not UTF-8 (Shift_JIS from Excel) on the third line.
-        let mut bytes = row_csv(&[&sole("A1", "株式会社あわわ")]).into_bytes();
-        bytes.extend_from_slice(b"A2,2024,R6,\x88\xea\x94\xca\x98\x67,,x,sole,t\n");
-        let not_utf8 = decode_award_list(&bytes).map(str::len);
-        assert!(
-            matches!(&not_utf8, Err(error) if error.explain_ja().starts_with("3行目: UTF-8 ではない")),
-            "{not_utf8:?}"
-        );
-        let with_bom = [b"\xEF\xBB\xBF".as_slice(), HEADER.as_bytes()].concat();
-        assert_eq!(decode_award_list(&with_bom).ok(), Some(HEADER));
-    }
-
     #[test]
     fn a_resolution_cannot_join_names_the_table_keeps_apart() {
-        let table = AliasTable::parse(ALIASES).expect("aliases");
+        let table = table();
         assert!(
             check_resolution(
                 &table,
@@ -2219,193 +1731,90 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_frame_names_its_line() {
-        let message = error_of(&row_csv(&[
-            &sole("A1", "株式会社あわわ"),
-            "A2,2024,R6,特別枠,,株式会社イードア,sole,test:2",
-        ]));
-        assert!(message.contains("line 3"), "{message}");
-        assert!(message.contains("特別枠"), "{message}");
-    }
-
-    #[test]
-    fn line_numbers_hold_with_crlf_line_ends() {
-        let text = row_csv(&[
-            &sole("A1", "株式会社あわわ"),
-            "A2,2024,R6,特別枠,,株式会社イードア,sole,test:2",
-        ])
-        .replace('\n', "\r\n");
-        let message = error_of(&text);
-        assert!(message.contains("line 3"), "{message}");
-    }
-
-    #[test]
-    fn bad_rows_name_their_line_and_fault() {
-        let cases = [
-            ("A1,2024,R6,一般枠,,株式会社あわわ,leader,test:1", "role"),
-            (
-                "A1,20x4,R6,一般枠,,株式会社あわわ,sole,test:1",
-                "fiscal_year",
-            ),
-            (
-                "A1,2024,R5,一般枠,,株式会社あわわ,sole,test:1",
-                "fiscal_year_label",
-            ),
-            ("A1,2024,R6,一般枠,,,sole,test:1", "listed_as is empty"),
-            (
-                "A1,2024,R6,一般枠,④謎の法律,株式会社あわわ,sole,test:1",
-                "law_path",
-            ),
-            (
-                "A1,2024,R6,一般枠,,株式会社あわわ,sole",
-                "7 fields where the header has 8",
-            ),
-            (
-                ",2024,R6,一般枠,,株式会社あわわ,sole,test:1",
-                "award_id is empty",
-            ),
-        ];
-        for (line, expected) in cases {
-            let message = error_of(&row_csv(&[line]));
-            assert!(message.contains("line 2"), "{line}: {message}");
-            assert!(message.contains(expected), "{line}: {message}");
-        }
-    }
-
-    #[test]
-    fn award_membership_must_make_sense() {
-        let cases = [
-            (
-                vec![
-                    "A1,2024,R6,一般枠,,株式会社あわわ,sole,test:1",
-                    "A1,2024,R6,一般枠,,株式会社イードア,co-applicant,test:1",
-                ],
-                "role sole",
-            ),
-            (
-                vec![
-                    "A1,2024,R6,一般枠,,株式会社あわわ,co-applicant,test:1",
-                    "A1,2024,R6,一般枠,,株式会社イードア,co-applicant,test:1",
-                ],
-                "0 leads",
-            ),
-            (
-                vec!["A1,2024,R6,一般枠,,株式会社あわわ,lead,test:1"],
-                "no other member",
-            ),
-            (
-                vec![
-                    "A1,2024,R6,一般枠,,株式会社あわわ,lead,test:1",
-                    "A1,2024,R6,一般枠,,(株)あわわ,co-applicant,test:1",
-                ],
-                "listed twice",
-            ),
-            (
-                vec![
-                    "A1,2024,R6,一般枠,,株式会社あわわ,lead,test:1",
-                    "A1,2025,R7,右腕人材枠,,株式会社イードア,co-applicant,test:1",
-                ],
-                "another fiscal year",
-            ),
-        ];
-        for (lines, expected) in cases {
-            let message = error_of(&row_csv(&lines));
-            assert!(message.contains(expected), "{lines:?}: {message}");
-            assert!(message.contains("line "), "{lines:?}: {message}");
-        }
-    }
-
-    #[test]
-    fn a_wrong_header_is_refused() {
-        let message = error_of("award_id,year,listed_as\nA1,2024,株式会社あわわ\n");
-        assert!(message.contains("header"), "{message}");
-    }
-
-    #[test]
-    fn a_corporate_number_must_be_13_digits() {
-        let text = format!(
-            "{}corporate_number\nA1,2024,R6,一般枠,,株式会社あわわ,sole,test:1,12345\n",
-            HEADER.trim_end().to_owned() + ","
-        );
-        let message = error_of(&text);
-        assert!(
-            message.contains("line 2") && message.contains("13"),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn ledger_from_award_list_reports_a_bad_row() {
-        let text = row_csv(&["A1,2024,R6,謎枠,,株式会社あわわ,sole,test:1"]);
-        let Err(error) = ledger_from_award_list(&text, ALIASES, &frame_code) else {
-            panic!("accepted an unknown frame");
+    fn a_row_is_checked_from_its_printed_values() {
+        let frame_code =
+            |_: i32, printed: &str| (printed == "法制度連携枠").then(|| "legal_linkage".to_owned());
+        let printed = PrintedRow {
+            line: 7,
+            award_id: "R7-法制度連携枠-1",
+            fiscal_year: "2025",
+            fiscal_year_label: "R7",
+            frame: "法制度連携枠",
+            law_path: "③二地域居住促進法",
+            listed_as: "合同会社K A Z A M I",
+            role: "co-applicant",
+            seed_ref: "test:7",
+            corporate_number: "",
         };
-        assert!(error.to_string().contains("line 2"), "{error}");
-    }
+        let row = check_row(&printed, &frame_code).expect("valid");
+        assert_eq!(row.frame, "legal_linkage");
+        assert_eq!(row.law_path.as_deref(), Some("two_region_residence"));
+        assert_eq!(row.role, MemberRole::CoApplicant);
+        assert_eq!(row.corporate_number, None);
 
-    // --- errors in the alias table --------------------------------------------------------
-
-    fn alias_error(toml_text: &str) -> String {
-        match AliasTable::parse(toml_text) {
-            Ok(_) => panic!("accepted: {toml_text}"),
-            Err(error) => error.to_string(),
-        }
-    }
-
-    #[test]
-    fn the_alias_table_parses() {
-        let table = table();
-        assert_eq!(table.groups().len(), 13);
-        assert_eq!(table.uncertain().len(), 1);
-        assert!(table.are_distinct(
-            &org_key("株式会社つばめいと"),
-            &org_key("公益社団法人つばめいと")
-        ));
-        assert!(!table.are_distinct(
-            &org_key("株式会社つばめいと"),
-            &org_key("株式会社つばめいと")
-        ));
-        let hakone = table.group_of(&org_key("箱根DMO(一般社団法人箱根町観光協会)"));
+        let explain = |printed: PrintedRow<'_>| match check_row(&printed, &frame_code) {
+            Ok(row) => panic!("accepted: {row:?}"),
+            Err(error) => error.explain_ja(),
+        };
         assert_eq!(
-            hakone.map(|group| group.canonical.as_str()),
-            Some("一般財団法人箱根町観光協会")
+            explain(PrintedRow {
+                role: "leader",
+                ..printed
+            }),
+            "7行目（列 role）: 「leader」は sole、lead、co-applicant のいずれでもありません"
+        );
+        assert_eq!(
+            explain(PrintedRow {
+                corporate_number: "12345",
+                ..printed
+            }),
+            "7行目（列 corporate_number）: 「12345」は 13 桁の半角数字ではありません"
+        );
+        assert_eq!(
+            explain(PrintedRow {
+                seed_ref: "",
+                ..printed
+            }),
+            "7行目（列 seed_ref）: 空欄です"
         );
     }
 
     #[test]
-    fn unknown_keys_in_the_alias_table_are_refused() {
-        let message = alias_error(
-            "[[alias]]\ncanonical = \"株式会社A\"\nsource = \"x:1\"\ncanonicle = \"typo\"\n",
+    fn an_award_lists_one_lead_beside_its_co_applicants() {
+        let mut lead = sole("A1", "株式会社あわわ");
+        lead.role = MemberRole::Lead;
+        let mut co_applicant = sole("A1", "株式会社イードア");
+        co_applicant.role = MemberRole::CoApplicant;
+        assert!(check_awards(&rows_of([lead.clone(), co_applicant.clone()])).is_ok());
+        let mut other = sole("A1", "株式会社ウー");
+        other.role = MemberRole::CoApplicant;
+        let no_lead = check_awards(&rows_of([co_applicant, other]));
+        assert!(
+            matches!(&no_lead, Err(error) if error.to_string().contains("0 leads")),
+            "{no_lead:?}"
         );
-        assert!(message.contains("canonicle"), "{message}");
+        let alone = check_awards(&rows_of([lead]));
+        assert!(
+            matches!(&alone, Err(error) if error.to_string().contains("no other member")),
+            "{alone:?}"
+        );
     }
 
     #[test]
-    fn contradictions_in_the_alias_table_are_refused() {
-        let in_two_groups = alias_error(
-            "[[alias]]\ncanonical = \"株式会社A\"\nsource = \"x:1\"\nvariants = [{ name = \"株式会社B\", source = \"x:2\" }]\n\
-             [[alias]]\ncanonical = \"株式会社C\"\nsource = \"x:3\"\nvariants = [{ name = \"(株)B\", source = \"x:4\" }]\n",
-        );
-        assert!(in_two_groups.contains("both"), "{in_two_groups}");
-
-        let distinct_alias = alias_error(
-            "[[alias]]\ncanonical = \"株式会社A\"\nsource = \"x:1\"\nvariants = [{ name = \"株式会社B\", source = \"x:2\" }]\n\
-             [[distinct]]\nnames = [\"株式会社A\", \"株式会社B\"]\nsources = [\"x:1\"]\nnote = \"n\"\n",
-        );
-        assert!(distinct_alias.contains("contradicts"), "{distinct_alias}");
-
-        let uncertain_alias = alias_error(
-            "[[alias]]\ncanonical = \"株式会社A\"\nsource = \"x:1\"\nvariants = [{ name = \"株式会社B\", source = \"x:2\" }]\n\
-             [[uncertain]]\nname = \"株式会社B\"\nsource = \"x:2\"\npossibly = \"株式会社A\"\npossibly_source = \"x:1\"\nnote = \"n\"\n",
-        );
-        assert!(uncertain_alias.contains("uncertain"), "{uncertain_alias}");
-
-        let same_key = alias_error(
-            "[[distinct]]\nnames = [\"株式会社A\", \"A株式会社\"]\nsources = [\"x:1\"]\nnote = \"n\"\n",
-        );
-        assert!(same_key.contains("cannot be told apart"), "{same_key}");
-
-        let no_source = alias_error("[[alias]]\ncanonical = \"株式会社A\"\nsource = \" \"\n");
-        assert!(no_source.contains("source"), "{no_source}");
+    fn a_ledger_from_rows_merges_confirmed_names_only() {
+        let rows = rows_of([
+            sole("A1", "株式会社御祓川"),
+            sole("A2", "株式会社御祇川"),
+            sole("A3", "株式会社えぼく"),
+        ]);
+        let (ledger, report) = ledger_from_rows(&rows, &table());
+        assert_eq!(ledger.organisation_count(), 2);
+        assert_eq!(report.queued, 1);
+        let misogi = ledger.find(None, &org_key("株式会社御祇川"));
+        assert_eq!(misogi, ledger.find(None, &org_key("株式会社御祓川")));
+        assert_eq!(ledger.awards_of(misogi[0]).len(), 2);
+        // えぼく keeps its award on its own organisation, marked as possibly えぽっく.
+        let eboku = ledger.find(None, &org_key("株式会社えぼく"));
+        assert_eq!(ledger.possibly_named(&org_key("株式会社えぽっく")), eboku);
     }
 }
