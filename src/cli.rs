@@ -14,10 +14,12 @@ use crate::db::{self, DbConnection};
 use crate::domain::access::{EmailAddress, Role};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
-use crate::domain::reconcile::{self, AliasTable, OrgRef, Outcome};
+use crate::domain::reconcile::{OrgRef, Outcome};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::evaluate_stream::evaluate_jsonl;
 use crate::program;
+use crate::program::aliases::parse_alias_table;
+use crate::program::award_list::parse_award_list;
 use crate::startup::Application;
 use crate::telemetry;
 
@@ -661,8 +663,8 @@ fn import_award_list(
 ) -> AppResult<()> {
     let invalid = |message: String| AppError::new(ErrorKind::BadRequest, message);
     let aliases =
-        AliasTable::parse(aliases).map_err(|error| invalid(format!("別名表: {error}")))?;
-    let rows = reconcile::parse_award_list(text, &|year, label| programs.frame_code(year, label))
+        parse_alias_table(aliases).map_err(|error| invalid(format!("別名表: {error}")))?;
+    let rows = parse_award_list(text, &|year, label| programs.frame_code(year, label))
         .map_err(|error| invalid(format!("{source}: {error}")))?;
     let (plan, names) = db::awards::plan_import(connection, &rows, &aliases)?;
     if !dry_run {

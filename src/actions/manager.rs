@@ -10,6 +10,8 @@ use crate::domain::program::ProgramSet;
 use crate::domain::reconcile::{self, AliasTable};
 use crate::domain::workflow::Actor;
 use crate::error::{AppError, AppResult};
+use crate::program::aliases::parse_alias_table;
+use crate::program::award_list::{decode_award_list, parse_award_list};
 
 fn manager_only(actor: &Actor) -> AppResult<()> {
     if actor.role == Role::ProgramManager {
@@ -32,7 +34,7 @@ pub fn retry_dead_letter(conn: &mut DbConnection, actor: &Actor, job_id: i64) ->
 
 /// The alias table the importer uses: the one shipped in `forms/aliases.toml`.
 pub fn shipped_aliases() -> AppResult<AliasTable> {
-    AliasTable::parse(crate::forms::ALIASES)
+    parse_alias_table(crate::forms::ALIASES)
         .map_err(|error| AppError::internal("別名表を読めません").with_cause(error))
 }
 
@@ -47,20 +49,19 @@ pub fn plan_award_upload(
     bytes: &[u8],
 ) -> AppResult<Result<i64, String>> {
     manager_only(actor)?;
-    let text = match reconcile::decode_award_list(bytes) {
+    let text = match decode_award_list(bytes) {
         Ok(text) => text,
         Err(error) => return Ok(Err(error.explain_ja())),
     };
-    let rows =
-        match reconcile::parse_award_list(text, &|year, label| programs.frame_code(year, label)) {
-            Ok(rows) if rows.is_empty() => {
-                return Ok(Err(
-                    "採択の行がありません（見出し行だけのファイルです）".to_owned()
-                ));
-            }
-            Ok(rows) => rows,
-            Err(error) => return Ok(Err(error.explain_ja())),
-        };
+    let rows = match parse_award_list(text, &|year, label| programs.frame_code(year, label)) {
+        Ok(rows) if rows.is_empty() => {
+            return Ok(Err(
+                "採択の行がありません（見出し行だけのファイルです）".to_owned()
+            ));
+        }
+        Ok(rows) => rows,
+        Err(error) => return Ok(Err(error.explain_ja())),
+    };
     let aliases = shipped_aliases()?;
     let (plan, _) = awards::plan_import(conn, &rows, &aliases)?;
     let id = award_imports::insert_planned(

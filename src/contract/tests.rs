@@ -477,12 +477,20 @@ fn domain_values_keep_their_contract_spellings_in_json() {
 
 #[test]
 fn the_award_reconciliation_plan_serialises_for_a_dry_run() {
-    use crate::domain::reconcile::{AliasTable, parse_award_list, reconcile};
-    let csv = "award_id,fiscal_year,fiscal_year_label,frame,law_path,listed_as,role,seed_ref\n\
-               A1,2024,R6,一般枠,,株式会社御祓川,sole,test:1\n";
-    let rows = parse_award_list(csv, &|_, _| Some("general".to_owned())).expect("rows");
-    let aliases = AliasTable::parse(include_str!("../../forms/aliases.toml")).expect("aliases");
-    let plan = reconcile(&rows, &[], &aliases);
+    use crate::domain::reconcile::{AliasTable, PrintedRow, check_row, reconcile};
+    let printed = PrintedRow {
+        line: 2,
+        award_id: "A1",
+        fiscal_year: "2024",
+        fiscal_year_label: "R6",
+        frame: "一般枠",
+        listed_as: "株式会社御祓川",
+        role: "sole",
+        seed_ref: "test:1",
+        ..PrintedRow::default()
+    };
+    let rows = [check_row(&printed, &|_, _| Some("general".to_owned())).expect("row")];
+    let plan = reconcile(&rows, &[], &AliasTable::default());
     let json = serde_json::to_value(&plan).expect("serialises");
     assert_eq!(json["decisions"][0]["outcome"]["decision"], "create");
     assert_eq!(json["award_members"][0]["organisation"]["new"], 0);

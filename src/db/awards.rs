@@ -339,7 +339,7 @@ pub fn load_ledger_excluding(
     }
     // The shipped alias table's uncertain names, so that an applicant written as the probable
     // correct spelling is warned about (never counted) as on the CLI's shipped ledger.
-    if let Ok(aliases) = crate::domain::reconcile::AliasTable::parse(crate::forms::ALIASES) {
+    if let Ok(aliases) = crate::program::aliases::parse_alias_table(crate::forms::ALIASES) {
         crate::domain::reconcile::note_uncertain_names(&mut ledger, &aliases);
     }
     Ok(ledger)

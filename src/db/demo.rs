@@ -20,9 +20,10 @@ use crate::domain::access::{EmailAddress, Role};
 use crate::domain::codes::{
     ActivityCategory, ApplicantKind, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
-use crate::domain::reconcile::{AliasTable, parse_award_list};
 use crate::domain::workflow::ApplicationState;
 use crate::error::{AppError, AppResult};
+use crate::program::aliases::parse_alias_table;
+use crate::program::award_list::parse_award_list;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,7 +162,7 @@ pub fn seed_demo(
 ) -> AppResult<DemoSummary> {
     let data: DemoData = toml::from_str(crate::forms::DEMO)
         .map_err(|error| demo_error(error.message().to_owned()))?;
-    let aliases = AliasTable::parse(crate::forms::ALIASES)
+    let aliases = parse_alias_table(crate::forms::ALIASES)
         .map_err(|error| demo_error(format!("forms/aliases.toml: {error}")))?;
     super::write(conn, |conn| {
         let mut summary = DemoSummary::default();

@@ -19,13 +19,13 @@ macro_rules! code_enum {
     (
         $(#[$meta:meta])*
         $name:ident, $kind:literal {
-            $($variant:ident => $code:literal, $label:literal;)+
+            $($(#[$variant_meta:meta])* $variant:ident => $code:literal, $label:literal;)+
         }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum $name {
-            $($variant,)+
+            $($(#[$variant_meta])* $variant,)+
         }
 
         impl $name {

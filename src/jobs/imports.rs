@@ -18,8 +18,8 @@ use serde::Deserialize;
 use crate::actions::manager::shipped_aliases;
 use crate::db::{self, DbConnection, Pool, award_imports, awards, jobs};
 use crate::domain::program::ProgramSet;
-use crate::domain::reconcile;
 use crate::error::{AppError, AppResult};
+use crate::program::award_list;
 
 /// Steps written so far of the uploads this process is applying: id → (done, total).
 static PROGRESS: LazyLock<Mutex<HashMap<i64, (u64, u64)>>> =
@@ -121,7 +121,7 @@ fn apply(
 ) -> AppResult<()> {
     let (file_name, text) = award_imports::source_of(conn, import_id)?
         .ok_or_else(|| AppError::not_found(format!("取込 {import_id} がありません")))?;
-    let rows = reconcile::parse_award_list(&text, &|year, label| programs.frame_code(year, label))
+    let rows = award_list::parse_award_list(&text, &|year, label| programs.frame_code(year, label))
         .map_err(|error| AppError::new(crate::error::ErrorKind::BadRequest, error.explain_ja()))?;
     let aliases = shipped_aliases()?;
     let (plan, _) = awards::plan_import(conn, &rows, &aliases)?;

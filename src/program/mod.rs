@@ -5,6 +5,8 @@
 //! rate, duplicate years, frames or ordinals, and values without a `source` all stop the load
 //! with an error that names the file and the key.
 
+pub mod aliases;
+pub mod award_list;
 #[cfg(test)]
 mod golden;
 mod schema;
@@ -153,12 +155,10 @@ pub fn shipped_ledger(
     programs: &ProgramSet,
 ) -> Result<crate::domain::ledger::Ledger, crate::domain::reconcile::AwardListError> {
     // One list today; a second list would be appended to the same CSV shape.
-    let (_, award_list) = crate::forms::AWARD_LISTS[0];
-    crate::domain::reconcile::ledger_from_award_list(
-        award_list,
-        crate::forms::ALIASES,
-        &|fiscal_year, label| programs.frame_code(fiscal_year, label),
-    )
+    let (_, text) = crate::forms::AWARD_LISTS[0];
+    award_list::ledger_from_award_list(text, crate::forms::ALIASES, &|fiscal_year, label| {
+        programs.frame_code(fiscal_year, label)
+    })
     .map(|(ledger, _report)| ledger)
 }
 

@@ -4,12 +4,13 @@
 use hojokin::db::{self, DbConnection};
 use hojokin::domain::ledger::Ledger;
 use hojokin::domain::names::org_key;
-use hojokin::domain::reconcile::{AliasTable, parse_award_list};
 use hojokin::forms;
+use hojokin::program::aliases::parse_alias_table;
+use hojokin::program::award_list::parse_award_list;
 
 pub fn import_shipped(conn: &mut DbConnection) -> db::awards::ImportSummary {
     let programs = hojokin::program::embedded().expect("programs");
-    let aliases = AliasTable::parse(forms::ALIASES).expect("aliases");
+    let aliases = parse_alias_table(forms::ALIASES).expect("aliases");
     let (source, text) = forms::AWARD_LISTS[0];
     let rows =
         parse_award_list(text, &|year, label| programs.frame_code(year, label)).expect("rows");

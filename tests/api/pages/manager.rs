@@ -608,7 +608,7 @@ crate::on_both_backends!(
             world(&mut conn);
         }
         let before = ledger_counts(&mut test_db.conn());
-        let header = hojokin::domain::reconcile::AWARD_LIST_COLUMNS.join(",");
+        let header = hojokin::program::award_list::AWARD_LIST_COLUMNS.join(",");
         let bad = format!(
             "{header}\nA1,2024,R6,一般枠,,株式会社あわわ,sole,test:1\nA2,2024,R6,一般枠,,株式会社イードア,leader,test:2\n"
         );
@@ -686,7 +686,7 @@ crate::on_both_backends!(
             .expect("organisation");
             // The shipped history, as `import-awards --shipped` writes it.
             let programs = hojokin::program::embedded().expect("programs");
-            let rows = hojokin::domain::reconcile::parse_award_list(
+            let rows = hojokin::program::award_list::parse_award_list(
                 hojokin::forms::AWARD_LISTS[0].1,
                 &|year, label| programs.frame_code(year, label),
             )
@@ -798,7 +798,7 @@ crate::on_both_backends!(
         assert_eq!(status, "merged");
         // Data-driven: the next import matches the name by itself and queues nothing.
         let programs = hojokin::program::embedded().expect("programs");
-        let rows = hojokin::domain::reconcile::parse_award_list(
+        let rows = hojokin::program::award_list::parse_award_list(
             hojokin::forms::AWARD_LISTS[0].1,
             &|year, label| programs.frame_code(year, label),
         )
