@@ -516,14 +516,9 @@ fn render(config: &Config, application: &str, kind: &str, output: &Path) -> AppR
         rendered.data_hash
     );
     if !rendered.missing_glyphs.is_empty() {
-        let codes: Vec<String> = rendered
-            .missing_glyphs
-            .iter()
-            .map(|c| format!("U+{:04X}", u32::from(*c)))
-            .collect();
         eprintln!(
             "hojokin: 注意: フォントで表示できない文字を〓で示しました: {}",
-            codes.join(" ")
+            rendered.missing_glyph_codes()
         );
     }
     Ok(())

@@ -43,11 +43,9 @@ pub fn create(
         audit::append(
             conn,
             &audit::NewAuditEvent {
-                application_id: Some(id),
-                actor_user_id: Some(actor.user_id),
                 to_state: Some(ApplicationState::Draft.code()),
                 changes: json!({ "reference": aggregate.application.reference }),
-                ..audit::NewAuditEvent::of(AuditAction::CreateDraft)
+                ..audit::NewAuditEvent::on_application(AuditAction::CreateDraft, id, actor.user_id)
             },
         )?;
         Ok(id)
@@ -84,10 +82,12 @@ pub fn update(
         audit::append(
             conn,
             &audit::NewAuditEvent {
-                application_id: Some(id),
-                actor_user_id: Some(actor.user_id),
                 changes: json!({ "version": [version, version + 1] }),
-                ..audit::NewAuditEvent::of(AuditAction::Workflow(Action::EditDraft))
+                ..audit::NewAuditEvent::on_application(
+                    AuditAction::Workflow(Action::EditDraft),
+                    id,
+                    actor.user_id,
+                )
             },
         )?;
         Ok(())

@@ -7,7 +7,7 @@ use super::ledger_for;
 use crate::contract::application_of_request;
 use crate::contract::decision::StoredDecision;
 use crate::contract::given::Given;
-use crate::contract::request::{ActivityFields, ApplicantFields, PeriodFields, Request};
+use crate::contract::request::{ActivityFields, PeriodFields, Request};
 use crate::db::applications::{self, Aggregate};
 use crate::db::{self, DbConnection};
 use crate::domain::codes::{ActivityCategory, ApplicantRole};
@@ -89,21 +89,12 @@ pub fn award_outlook(
         fiscal_year: Given::Value(i64::from(year)),
         frame: Given::text(frame),
         application_date: Given::date(application_date),
-        applicants: Given::Value(vec![ApplicantFields {
-            name: Given::text(&organisation.name),
-            corporate_number: organisation
-                .corporate_number
-                .as_deref()
-                .map_or(Given::Null, Given::text),
-            kind: Given::text(organisation.kind.as_str()),
-            employees: organisation.employees.into(),
-            capital_yen: organisation.capital_yen.into(),
-            industry: organisation
-                .industry
-                .as_deref()
-                .map_or(Given::Null, Given::text),
-            role: Given::text(ApplicantRole::Lead.as_str()),
-        }]),
+        applicants: Given::Value(vec![db::applications::applicant_fields(
+            &organisation,
+            ApplicantRole::Lead,
+            organisation.employees,
+            organisation.industry.as_deref(),
+        )]),
         partners: Given::Value(Vec::new()),
         legal_basis: Given::Null,
         project_period: Given::Value(PeriodFields {

@@ -36,8 +36,6 @@ pub fn upload_evidence(
         audit::append(
             conn,
             &audit::NewAuditEvent {
-                application_id: Some(application_id),
-                actor_user_id: Some(actor.user_id),
                 changes: json!({
                     "evidence_file_id": id,
                     "file_name": file.file_name,
@@ -45,7 +43,11 @@ pub fn upload_evidence(
                     "byte_size": file.byte_size(),
                     "sha256": file.sha256,
                 }),
-                ..audit::NewAuditEvent::of(AuditAction::UploadEvidence)
+                ..audit::NewAuditEvent::on_application(
+                    AuditAction::UploadEvidence,
+                    application_id,
+                    actor.user_id,
+                )
             },
         )?;
         Ok(id)
@@ -67,14 +69,16 @@ pub fn delete_evidence(
         audit::append(
             conn,
             &audit::NewAuditEvent {
-                application_id: Some(application_id),
-                actor_user_id: Some(actor.user_id),
                 changes: json!({
                     "evidence_file_id": file_id,
                     "file_name": meta.file_name,
                     "sha256": meta.sha256,
                 }),
-                ..audit::NewAuditEvent::of(AuditAction::DeleteEvidence)
+                ..audit::NewAuditEvent::on_application(
+                    AuditAction::DeleteEvidence,
+                    application_id,
+                    actor.user_id,
+                )
             },
         )?;
         Ok(meta.file_name)

@@ -467,6 +467,28 @@ pub fn load_aggregate(conn: &mut DbConnection, id: i64) -> AppResult<Aggregate> 
     })
 }
 
+/// An organisation as an applicant of the evaluation contract, judged with this size and
+/// industry (the record's, or what is assumed for a missing one).
+pub fn applicant_fields<'a>(
+    organisation: &'a super::organisations::Organisation,
+    role: ApplicantRole,
+    employees: Option<i64>,
+    industry: Option<&'a str>,
+) -> ApplicantFields<'a> {
+    ApplicantFields {
+        name: Given::text(&organisation.name),
+        corporate_number: organisation
+            .corporate_number
+            .as_deref()
+            .map_or(Given::Null, Given::text),
+        kind: Given::text(organisation.kind.as_str()),
+        employees: Given::from(employees),
+        capital_yen: Given::from(organisation.capital_yen),
+        industry: industry.map_or(Given::Null, Given::text),
+        role: Given::text(role.as_str()),
+    }
+}
+
 impl Aggregate {
     pub fn state(&self) -> ApplicationState {
         self.application.status
@@ -540,18 +562,7 @@ impl Aggregate {
                 } else {
                     (organisation.employees, organisation.industry.as_deref())
                 };
-                ApplicantFields {
-                    name: Given::text(&organisation.name),
-                    corporate_number: organisation
-                        .corporate_number
-                        .as_deref()
-                        .map_or(Given::Null, Given::text),
-                    kind: Given::text(organisation.kind.as_str()),
-                    employees: Given::from(employees),
-                    capital_yen: Given::from(organisation.capital_yen),
-                    industry: industry.map_or(Given::Null, Given::text),
-                    role: Given::text(member.role.as_str()),
-                }
+                applicant_fields(organisation, member.role, employees, industry)
             })
             .collect();
         let request = Request {

@@ -37,6 +37,15 @@ impl NewAuditEvent<'_> {
             changes: serde_json::Value::Null,
         }
     }
+
+    /// An event of `action` a user took on an application.
+    pub fn on_application(action: AuditAction, application_id: i64, actor_user_id: i64) -> Self {
+        NewAuditEvent {
+            application_id: Some(application_id),
+            actor_user_id: Some(actor_user_id),
+            ..NewAuditEvent::of(action)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]

@@ -43,6 +43,18 @@ pub struct RenderedFiling {
     pub file_name: String,
 }
 
+impl RenderedFiling {
+    /// The characters shown as 〓, as code points (`U+4E02 U+20BB7`).
+    pub fn missing_glyph_codes(&self) -> String {
+        let codes: Vec<String> = self
+            .missing_glyphs
+            .iter()
+            .map(|c| format!("U+{:04X}", u32::from(*c)))
+            .collect();
+        codes.join(" ")
+    }
+}
+
 /// The engine's decision for a stored application, judged as `evaluate` would judge the same
 /// application posted to the API.
 pub fn judge(

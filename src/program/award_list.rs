@@ -210,8 +210,9 @@ mod tests {
     use super::*;
     use crate::domain::ledger::OrganisationId;
     use crate::domain::names::org_key;
+    use crate::domain::reconcile::fixtures::review_of;
     use crate::domain::reconcile::{
-        AliasTable, KnownOrganisation, OrgRef, ReconcilePlan, ReviewItem, ReviewReason, reconcile,
+        AliasTable, KnownOrganisation, OrgRef, ReconcilePlan, ReviewReason, reconcile,
     };
 
     const AWARDS: &str = include_str!("../../forms/awards/awards-r4-r7.csv");
@@ -327,16 +328,6 @@ mod tests {
 
     fn sole(award_id: &str, name: &str) -> String {
         format!("{award_id},2024,R6,一般枠,,{name},sole,test:1")
-    }
-
-    fn review_of(plan: &ReconcilePlan, listed_as: &str) -> ReviewItem {
-        match plan
-            .review_items()
-            .find(|(decision, _)| decision.listed_as == listed_as)
-        {
-            Some((_, item)) => item.clone(),
-            None => panic!("{listed_as} was not queued: {:?}", plan.decisions),
-        }
     }
 
     // --- the real award list -----------------------------------------------------------------

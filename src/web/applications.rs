@@ -405,19 +405,7 @@ pub async fn act(
     let (id, action) = path.into_inner();
     let action: Action = action.parse().map_err(AppError::not_found)?;
     let request = body.into_inner();
-    let outcome = db
-        .run(move |conn, programs| {
-            actions::perform(
-                conn,
-                programs,
-                &actor,
-                id,
-                action,
-                &request,
-                today_in_japan(),
-            )
-        })
-        .await?;
+    let outcome = db.perform(actor, id, action, request).await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 

@@ -10,8 +10,11 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use super::{AppState, blocking};
+use crate::actions::{self, ActionOutcome, ActionRequest};
+use crate::clock::today_in_japan;
 use crate::db::{DbConnection, Pool};
 use crate::domain::program::ProgramSet;
+use crate::domain::workflow::{Action, Actor};
 use crate::error::AppResult;
 
 /// The database pool and the programme definitions: a handler's blocking work goes through
@@ -39,6 +42,29 @@ impl Db {
         blocking(move || {
             let mut conn = pool.get()?;
             work(&mut conn, &programs)
+        })
+        .await
+    }
+
+    /// A workflow action on an application, dated today in Japan: the API's and the pages'
+    /// buttons run the same use case.
+    pub async fn perform(
+        &self,
+        actor: Actor,
+        id: i64,
+        action: Action,
+        request: ActionRequest,
+    ) -> AppResult<ActionOutcome> {
+        self.run(move |conn, programs| {
+            actions::perform(
+                conn,
+                programs,
+                &actor,
+                id,
+                action,
+                &request,
+                today_in_japan(),
+            )
         })
         .await
     }

@@ -92,12 +92,7 @@ pub async fn download(
         .insert_header(("X-Hojokin-Data-Hash", rendered.data_hash.clone()))
         .insert_header((header::CACHE_CONTROL, "private, no-store"));
     if !rendered.missing_glyphs.is_empty() {
-        let codes: Vec<String> = rendered
-            .missing_glyphs
-            .iter()
-            .map(|c| format!("U+{:04X}", u32::from(*c)))
-            .collect();
-        response.insert_header(("X-Hojokin-Missing-Glyphs", codes.join(" ")));
+        response.insert_header(("X-Hojokin-Missing-Glyphs", rendered.missing_glyph_codes()));
     }
     Ok(response.body(rendered.bytes))
 }

@@ -3,7 +3,7 @@
 
 use super::{
     AliasListing, AliasListings, AliasTable, AwardRow, DistinctListing, KnownOrganisation,
-    MemberRole, UncertainListing, VariantListing,
+    MemberRole, ReconcilePlan, ReviewItem, UncertainListing, VariantListing,
 };
 use crate::domain::ledger::OrganisationId;
 
@@ -85,5 +85,16 @@ pub(super) fn known(id: i64, name: &str) -> KnownOrganisation {
         canonical_name: name.to_owned(),
         aliases: Vec::new(),
         award_ids: Vec::new(),
+    }
+}
+
+/// The review item a plan queued for a printed name; fails the test when there is none.
+pub(crate) fn review_of(plan: &ReconcilePlan, listed_as: &str) -> ReviewItem {
+    match plan
+        .review_items()
+        .find(|(decision, _)| decision.listed_as == listed_as)
+    {
+        Some((_, item)) => item.clone(),
+        None => panic!("{listed_as} was not queued: {:?}", plan.decisions),
     }
 }

@@ -519,19 +519,9 @@ fn strength_rank(why: &CandidateReason) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{known, numbered, rows_of, sole, table};
+    use super::super::fixtures::{known, numbered, review_of, rows_of, sole, table};
     use super::*;
     use crate::domain::ledger::OrganisationId;
-
-    fn review_of(plan: &ReconcilePlan, listed_as: &str) -> ReviewItem {
-        match plan
-            .review_items()
-            .find(|(decision, _)| decision.listed_as == listed_as)
-        {
-            Some((_, item)) => item.clone(),
-            None => panic!("{listed_as} was not queued: {:?}", plan.decisions),
-        }
-    }
 
     // --- decisions against known organisations --------------------------------------------
 

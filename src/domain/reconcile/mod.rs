@@ -20,7 +20,7 @@
 
 mod aliases;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod ledger;
 mod matcher;
 mod rows;

@@ -15,7 +15,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::layout::{Block, Row};
+use super::layout::{Block, Column, Row, Table};
 use crate::domain::budget::claimed_total;
 use crate::domain::calendar::wareki_date;
 use crate::domain::evaluation::Severity;
@@ -191,8 +191,14 @@ impl Composer<'_> {
     }
 }
 
-fn header(titles: &[&str]) -> Row {
-    Row::new(titles.iter().map(|t| (*t).to_owned()).collect())
+/// A table whose first row is its column titles (the layout repeats it on every page).
+fn titled_table(columns: Vec<Column>, rows: impl IntoIterator<Item = Row>) -> Block {
+    let header = Row::new(columns.iter().map(|column| column.title.clone()).collect());
+    Block::Table(Table {
+        columns,
+        header: true,
+        rows: std::iter::once(header).chain(rows).collect(),
+    })
 }
 
 /// The 補助対象経費 of these lines after review (`domain::budget::claimed_total`).

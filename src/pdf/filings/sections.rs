@@ -2,7 +2,7 @@
 //! paragraphs of a filing, made from its data.
 
 use super::forms::Section;
-use super::{Composer, Judgement, UNDECIDED, date, eligible_sum, header, label, yen};
+use super::{Composer, Judgement, UNDECIDED, date, eligible_sum, label, titled_table, yen};
 use crate::domain::budget::claimed_total;
 use crate::domain::calendar::{FiscalYear, wareki_date};
 use crate::domain::codes::{ApplicantRole, ExpenseCategory, Frame, FundingSource};
@@ -62,8 +62,8 @@ impl Composer<'_> {
 
     fn members(&self, blocks: &mut Vec<Block>) {
         let app = self.app();
-        blocks.push(Block::Table(Table {
-            columns: vec![
+        blocks.push(titled_table(
+            vec![
                 Column::text("役割"),
                 Column::text("名称"),
                 Column::text("法人番号"),
@@ -71,16 +71,7 @@ impl Composer<'_> {
                 Column::number("従業員数"),
                 Column::number("資本金"),
             ],
-            header: true,
-            rows: std::iter::once(header(&[
-                "役割",
-                "名称",
-                "法人番号",
-                "種別",
-                "従業員数",
-                "資本金",
-            ]))
-            .chain(app.members.iter().map(|m| {
+            app.members.iter().map(|m| {
                 Row::new(vec![
                     if m.role == ApplicantRole::Lead {
                         "代表申請者"
@@ -95,9 +86,8 @@ impl Composer<'_> {
                         .map_or_else(|| "—".to_owned(), |n| format!("{n}人")),
                     m.capital_yen.map_or_else(|| "—".to_owned(), yen),
                 ])
-            }))
-            .collect(),
-        }))
+            }),
+        ))
     }
 
     fn partners(&self, blocks: &mut Vec<Block>) {
@@ -105,23 +95,20 @@ impl Composer<'_> {
         if app.partners.is_empty() {
             blocks.push(Block::Paragraph("なし".to_owned()));
         } else {
-            blocks.push(Block::Table(Table {
-                columns: vec![
+            blocks.push(titled_table(
+                vec![
                     Column::text("種別"),
                     Column::text("名称"),
                     Column::text("連携の根拠"),
                 ],
-                header: true,
-                rows: std::iter::once(header(&["種別", "名称", "連携の根拠"]))
-                    .chain(app.partners.iter().map(|p| {
-                        Row::new(vec![
-                            p.kind.label_ja().to_owned(),
-                            p.name.clone(),
-                            p.agreement.clone().unwrap_or_else(|| "—".to_owned()),
-                        ])
-                    }))
-                    .collect(),
-            }));
+                app.partners.iter().map(|p| {
+                    Row::new(vec![
+                        p.kind.label_ja().to_owned(),
+                        p.name.clone(),
+                        p.agreement.clone().unwrap_or_else(|| "—".to_owned()),
+                    ])
+                }),
+            ));
         }
     }
 
@@ -173,34 +160,31 @@ impl Composer<'_> {
 
     fn activities(&self, blocks: &mut Vec<Block>) {
         let app = self.app();
-        blocks.push(Block::Table(Table {
-            columns: vec![
+        blocks.push(titled_table(
+            vec![
                 Column::text("活動"),
                 Column::text("区分"),
                 Column::text("成果指標（KPI）"),
                 Column::number("事業費"),
             ],
-            header: true,
-            rows: std::iter::once(header(&["活動", "区分", "成果指標（KPI）", "事業費"]))
-                .chain(app.activities.iter().map(|a| {
-                    let mut category = a.category.label_ja().to_owned();
-                    if a.executive_internship {
-                        category.push_str("（幹部インターンシップ）");
-                    }
-                    Row::new(vec![
-                        a.name.clone(),
-                        category,
-                        a.kpi.clone().unwrap_or_else(|| "—".to_owned()),
-                        yen(a.lines.iter().map(|l| l.amount_yen).sum()),
-                    ])
-                }))
-                .collect(),
-        }))
+            app.activities.iter().map(|a| {
+                let mut category = a.category.label_ja().to_owned();
+                if a.executive_internship {
+                    category.push_str("（幹部インターンシップ）");
+                }
+                Row::new(vec![
+                    a.name.clone(),
+                    category,
+                    a.kpi.clone().unwrap_or_else(|| "—".to_owned()),
+                    yen(a.lines.iter().map(|l| l.amount_yen).sum()),
+                ])
+            }),
+        ))
     }
 
     fn budget_lines(&self, blocks: &mut Vec<Block>) {
         let app = self.app();
-        let mut rows = vec![header(&["活動", "経費区分", "内容", "財源", "金額"])];
+        let mut rows = Vec::new();
         for activity in &app.activities {
             for (index, line) in activity.lines.iter().enumerate() {
                 // The activity is named once, on its first line, as on a paper form.
@@ -232,17 +216,16 @@ impl Composer<'_> {
             String::new(),
             yen(self.lines().map(|l| l.amount_yen).sum()),
         ]));
-        blocks.push(Block::Table(Table {
-            columns: vec![
+        blocks.push(titled_table(
+            vec![
                 Column::text("活動"),
                 Column::text("経費区分"),
                 Column::text("内容"),
                 Column::text("財源"),
                 Column::number("金額"),
             ],
-            header: true,
             rows,
-        }));
+        ));
     }
 
     fn budget_matrix(&self, blocks: &mut Vec<Block>) {
@@ -284,7 +267,7 @@ impl Composer<'_> {
     }
 
     fn budget_by_category(&self, blocks: &mut Vec<Block>) {
-        let mut rows = vec![header(&["経費区分", "事業費", "補助対象経費"])];
+        let mut rows = Vec::new();
         for category in ExpenseCategory::ALL {
             let lines: Vec<&BudgetLineEntry> =
                 self.lines().filter(|l| l.category == *category).collect();
@@ -302,15 +285,14 @@ impl Composer<'_> {
             yen(self.lines().map(|l| l.amount_yen).sum()),
             yen(eligible_sum(self.lines())),
         ]));
-        blocks.push(Block::Table(Table {
-            columns: vec![
+        blocks.push(titled_table(
+            vec![
                 Column::text("経費区分"),
                 Column::number("事業費"),
                 Column::number("補助対象経費"),
             ],
-            header: true,
             rows,
-        }));
+        ));
     }
 
     fn subsidy(&self, blocks: &mut Vec<Block>) {
@@ -345,25 +327,22 @@ impl Composer<'_> {
 
     fn prior_awards(&self, blocks: &mut Vec<Block>) {
         match self.decision() {
-            Some(d) if !d.prior_awards.is_empty() => blocks.push(Block::Table(Table {
-                columns: vec![
+            Some(d) if !d.prior_awards.is_empty() => blocks.push(titled_table(
+                vec![
                     Column::text("年度"),
                     Column::text("枠"),
                     Column::text("公表名"),
                     Column::text("申請者"),
                 ],
-                header: true,
-                rows: std::iter::once(header(&["年度", "枠", "公表名", "申請者"]))
-                    .chain(d.prior_awards.iter().map(|p| {
-                        Row::new(vec![
-                            FiscalYear(p.fiscal_year).to_string(),
-                            label(&p.frame, Frame::label_ja),
-                            p.listed_as.clone(),
-                            p.applicant.clone(),
-                        ])
-                    }))
-                    .collect(),
-            })),
+                d.prior_awards.iter().map(|p| {
+                    Row::new(vec![
+                        FiscalYear(p.fiscal_year).to_string(),
+                        label(&p.frame, Frame::label_ja),
+                        p.listed_as.clone(),
+                        p.applicant.clone(),
+                    ])
+                }),
+            )),
             Some(_) => blocks.push(Block::Paragraph(
                 "数えるべき過去の採択はありません。".to_owned(),
             )),
@@ -373,28 +352,25 @@ impl Composer<'_> {
 
     fn findings(&self, blocks: &mut Vec<Block>) {
         match &self.data.judgement {
-            Judgement::Decided(d) if !d.findings.is_empty() => blocks.push(Block::Table(Table {
-                columns: vec![
+            Judgement::Decided(d) if !d.findings.is_empty() => blocks.push(titled_table(
+                vec![
                     Column::text("重要度"),
                     Column::text("所見"),
                     Column::text("根拠"),
                 ],
-                header: true,
-                rows: std::iter::once(header(&["重要度", "所見", "根拠"]))
-                    .chain(d.findings.iter().map(|f| {
-                        let severity = match f.severity {
-                            Severity::Error => "不適合",
-                            Severity::Warning => "注意",
-                            Severity::Info => "情報",
-                        };
-                        Row::new(vec![
-                            severity.to_owned(),
-                            format!("{}（{}）", f.message, f.code),
-                            f.source.clone(),
-                        ])
-                    }))
-                    .collect(),
-            })),
+                d.findings.iter().map(|f| {
+                    let severity = match f.severity {
+                        Severity::Error => "不適合",
+                        Severity::Warning => "注意",
+                        Severity::Info => "情報",
+                    };
+                    Row::new(vec![
+                        severity.to_owned(),
+                        format!("{}（{}）", f.message, f.code),
+                        f.source.clone(),
+                    ])
+                }),
+            )),
             Judgement::Decided(_) => blocks.push(Block::Paragraph("所見はありません。".to_owned())),
             Judgement::NotJudged { errors } => {
                 blocks.push(Block::Paragraph(
@@ -408,12 +384,7 @@ impl Composer<'_> {
     }
 
     fn actuals_by_category(&self, blocks: &mut Vec<Block>) {
-        let mut rows = vec![header(&[
-            "経費区分",
-            "予算額（補助対象）",
-            "実績額",
-            "差額",
-        ])];
+        let mut rows = Vec::new();
         let mut any_actual = false;
         let mut budget_total = 0;
         let mut actual_total = 0;
@@ -454,16 +425,15 @@ impl Composer<'_> {
             actual,
             difference,
         ]));
-        blocks.push(Block::Table(Table {
-            columns: vec![
+        blocks.push(titled_table(
+            vec![
                 Column::text("経費区分"),
                 Column::number("予算額（補助対象）"),
                 Column::number("実績額"),
                 Column::number("差額"),
             ],
-            header: true,
             rows,
-        }));
+        ));
     }
 
     fn reports(&self, blocks: &mut Vec<Block>) {
@@ -473,23 +443,20 @@ impl Composer<'_> {
                 "提出済みの報告はまだありません。".to_owned(),
             ));
         } else {
-            blocks.push(Block::Table(Table {
-                columns: vec![
+            blocks.push(titled_table(
+                vec![
                     Column::text("種類"),
                     Column::text("状態"),
                     Column::text("提出日"),
                 ],
-                header: true,
-                rows: std::iter::once(header(&["種類", "状態", "提出日"]))
-                    .chain(app.reports.iter().map(|r| {
-                        Row::new(vec![
-                            r.kind.label_ja().to_owned(),
-                            r.status.label_ja().to_owned(),
-                            date(r.submitted_at.map(|t| t.date())),
-                        ])
-                    }))
-                    .collect(),
-            }));
+                app.reports.iter().map(|r| {
+                    Row::new(vec![
+                        r.kind.label_ja().to_owned(),
+                        r.status.label_ja().to_owned(),
+                        date(r.submitted_at.map(|t| t.date())),
+                    ])
+                }),
+            ));
         }
     }
 }

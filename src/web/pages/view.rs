@@ -521,19 +521,7 @@ pub async fn act(
         payload: Value::Null,
     };
     let actor = caller.actor;
-    let outcome = db
-        .run(move |conn, programs| {
-            actions::perform(
-                conn,
-                programs,
-                &actor,
-                id,
-                action,
-                &request,
-                today_in_japan(),
-            )
-        })
-        .await;
+    let outcome = db.perform(actor, id, action, request).await;
     match outcome {
         Ok(outcome) => set_flash(
             &session,
