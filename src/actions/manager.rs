@@ -10,7 +10,6 @@ use crate::domain::program::ProgramSet;
 use crate::domain::reconcile::{self, AliasTable};
 use crate::domain::workflow::Actor;
 use crate::error::{AppError, AppResult};
-use crate::program::aliases::parse_alias_table;
 use crate::program::award_list::{decode_award_list, parse_award_list};
 
 fn manager_only(actor: &Actor) -> AppResult<()> {
@@ -34,7 +33,7 @@ pub fn retry_dead_letter(conn: &mut DbConnection, actor: &Actor, job_id: i64) ->
 
 /// The alias table the importer uses: the one shipped in `forms/aliases.toml`.
 pub fn shipped_aliases() -> AppResult<AliasTable> {
-    parse_alias_table(crate::forms::ALIASES)
+    crate::program::aliases::shipped_alias_table()
         .map_err(|error| AppError::internal("別名表を読めません").with_cause(error))
 }
 

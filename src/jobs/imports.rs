@@ -15,7 +15,6 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use serde::Deserialize;
 
-use crate::actions::manager::shipped_aliases;
 use crate::db::{self, DbConnection, Pool, award_imports, awards, jobs};
 use crate::domain::program::ProgramSet;
 use crate::error::{AppError, AppResult};
@@ -123,7 +122,8 @@ fn apply(
         .ok_or_else(|| AppError::not_found(format!("取込 {import_id} がありません")))?;
     let rows = award_list::parse_award_list(&text, &|year, label| programs.frame_code(year, label))
         .map_err(|error| AppError::new(crate::error::ErrorKind::BadRequest, error.explain_ja()))?;
-    let aliases = shipped_aliases()?;
+    let aliases = crate::program::aliases::shipped_alias_table()
+        .map_err(|error| AppError::internal("別名表を読めません").with_cause(error))?;
     let (plan, _) = awards::plan_import(conn, &rows, &aliases)?;
     let total = awards::plan_steps(&plan);
     award_imports::mark_running(conn, import_id, total)?;

@@ -10,6 +10,11 @@ use crate::domain::reconcile::{
     VariantListing,
 };
 
+/// The alias table compiled into the binary (`forms/aliases.toml`), checked.
+pub fn shipped_alias_table() -> Result<AliasTable, AliasTableError> {
+    parse_alias_table(crate::forms::ALIASES)
+}
+
 /// Reads and checks an alias table (the text of `forms/aliases.toml`).
 pub fn parse_alias_table(toml_text: &str) -> Result<AliasTable, AliasTableError> {
     let file: AliasFile = toml::from_str(toml_text)
