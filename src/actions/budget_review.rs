@@ -40,6 +40,12 @@ pub fn review_budget_line(
         expected_version,
     } = request;
     let (line_id, expected_version) = (*line_id, *expected_version);
+    if let LineReview::Adjust { reason, .. } | LineReview::Reject { reason } = review
+        && let Some((code, message)) =
+            crate::domain::text::problem(reason, crate::domain::text::REASON, "理由")
+    {
+        return Err(field_error("reason", code, message));
+    }
     crate::db::write(conn, |conn| {
         let aggregate =
             authorized_aggregate(conn, actor, application_id, Action::ReviewBudgetLine)?;

@@ -9,6 +9,7 @@ use crate::db::applications::{self as repo, Aggregate, ApplicationDraft};
 use crate::db::{self, DbConnection, audit};
 use crate::domain::audit::AuditAction;
 use crate::domain::program::ProgramSet;
+use crate::domain::validation::{ErrorCode, FieldErrors};
 use crate::domain::workflow::{self, Action, Actor, ApplicationState};
 use crate::error::{AppError, AppResult, ErrorKind};
 
@@ -37,6 +38,7 @@ pub fn create(
     }
     draft.created_by = Some(actor.user_id);
     db::write(conn, |conn| {
+        check_references(conn, &draft)?;
         let id = repo::create_draft(conn, &mut draft)?;
         let aggregate = repo::load_aggregate(conn, id)?;
         refresh_decision(conn, programs, &aggregate, today)?;
@@ -75,6 +77,7 @@ pub fn update(
         if draft.lead_organisation_id != aggregate.application.lead_organisation_id {
             return Err(AppError::forbidden());
         }
+        check_references(conn, &draft)?;
         draft.reference.clone_from(&aggregate.application.reference);
         repo::replace_content(conn, id, version, &draft)?;
         let reloaded = repo::load_aggregate(conn, id)?;
@@ -92,6 +95,50 @@ pub fn update(
         )?;
         Ok(())
     })
+}
+
+/// The rows a draft names must exist: an unknown municipality or co-applicant is the
+/// caller's mistake (422 at its field), not a foreign-key failure of the write.
+fn check_references(conn: &mut DbConnection, draft: &ApplicationDraft) -> AppResult<()> {
+    let mut errors = FieldErrors::new();
+    let missing = db::organisations::missing_organisations(conn, &draft.co_applicant_ids)?;
+    for (i, id) in draft.co_applicant_ids.iter().enumerate() {
+        if missing.contains(id) {
+            errors.add(
+                format!("co_applicant_ids[{i}]"),
+                ErrorCode::UnknownRecord,
+                format!("共同申請者（団体 {id}）が見つかりません"),
+            );
+        }
+    }
+    let named: Vec<(String, i64)> = draft
+        .municipality_id
+        .map(|id| ("municipality_id".to_owned(), id))
+        .into_iter()
+        .chain(
+            draft
+                .partners
+                .iter()
+                .enumerate()
+                .filter_map(|(i, partner)| {
+                    partner
+                        .municipality_id
+                        .map(|id| (format!("partners[{i}].municipality_id"), id))
+                }),
+        )
+        .collect();
+    let ids: Vec<i64> = named.iter().map(|(_, id)| *id).collect();
+    let missing = db::organisations::missing_municipalities(conn, &ids)?;
+    for (path, id) in named {
+        if missing.contains(&id) {
+            errors.add(
+                path,
+                ErrorCode::UnknownRecord,
+                format!("市町村（{id}）が見つかりません。一覧から選んでください"),
+            );
+        }
+    }
+    errors.into_result(()).map_err(AppError::invalid)
 }
 
 /// Records the engine's answer on the draft as saved. A draft saves incomplete: while the

@@ -19,6 +19,7 @@ use crate::domain::evaluation::Decision;
 use crate::domain::kpi::Continuation;
 use crate::domain::money::Yen;
 use crate::domain::program::ProgramSet;
+use crate::domain::text;
 use crate::domain::validation::{ErrorCode, FieldErrors};
 use crate::domain::workflow::{
     self, Action, Actor, ApplicationState, Effect, Facts, ReportKind, ReportStatus,
@@ -50,6 +51,25 @@ pub struct ActionOutcome {
     pub audit_event_id: i64,
 }
 
+/// The reason and the free text of the payload, checked before anything is read or written.
+fn check_texts(request: &ActionRequest) -> AppResult<()> {
+    let mut errors = FieldErrors::new();
+    let reason = request.reason.as_deref().unwrap_or_default();
+    text::check(&mut errors, "reason", reason, text::REASON, "理由");
+    let payload_texts = [
+        ("payload.body", text::REPORT, "報告の内容"),
+        ("payload.evidence", text::SHORT_TEXT, "根拠資料"),
+        ("payload.continuation", text::NAME, "継続の状況"),
+    ];
+    for (path, kind, label) in payload_texts {
+        let field = path.trim_start_matches("payload.");
+        if let Some(value) = request.payload.get(field).and_then(Value::as_str) {
+            text::check(&mut errors, path, value, kind, label);
+        }
+    }
+    errors.into_result(()).map_err(AppError::invalid)
+}
+
 /// Performs a workflow action. Everything it writes is in one transaction: a refusal (403,
 /// 409, 422) leaves the database exactly as it was.
 pub fn perform(
@@ -70,6 +90,7 @@ pub fn perform(
             format!("{action} は操作のエンドポイントでは行えません"),
         ));
     }
+    check_texts(request)?;
     crate::db::write(conn, |conn| {
         applications::lock_members(conn, application_id)?;
         let aggregate = authorized_aggregate(conn, actor, application_id, action)?;

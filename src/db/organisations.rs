@@ -189,3 +189,29 @@ pub fn municipality_name(conn: &mut DbConnection, id: i64) -> AppResult<Option<S
         .first::<String>(conn)
         .optional()?)
 }
+
+/// Which of these organisation ids have no row.
+pub fn missing_organisations(conn: &mut DbConnection, ids: &[i64]) -> AppResult<Vec<i64>> {
+    let found: Vec<i64> = organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select(organisations::id)
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| !found.contains(id))
+        .collect())
+}
+
+/// Which of these municipality ids have no row.
+pub fn missing_municipalities(conn: &mut DbConnection, ids: &[i64]) -> AppResult<Vec<i64>> {
+    let found: Vec<i64> = municipalities::table
+        .filter(municipalities::id.eq_any(ids))
+        .select(municipalities::id)
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| !found.contains(id))
+        .collect())
+}

@@ -19,5 +19,6 @@ pub mod names;
 pub mod program;
 pub mod reconcile;
 pub mod sources;
+pub mod text;
 pub mod validation;
 pub mod workflow;

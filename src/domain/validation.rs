@@ -31,6 +31,11 @@ code_enum! {
         UnknownFiscalYear => "unknown_fiscal_year", "事業定義のない年度";
         FrameNotInYear => "frame_not_in_year", "その年度にない枠";
         Ineligible => "ineligible", "要件を満たさない申請";
+        InvalidCharacter => "invalid_character", "使えない文字";
+        TooLong => "too_long", "長すぎる入力";
+        TooMany => "too_many", "多すぎる項目";
+        UnknownRecord => "unknown_record", "存在しない参照先";
+        DuplicateMember => "duplicate_member", "重複した申請者";
     }
 }
 

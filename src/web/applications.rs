@@ -22,6 +22,7 @@ use crate::domain::codes::{
     ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
 use crate::domain::money::Yen;
+use crate::domain::text;
 use crate::domain::validation::{ErrorCode, FieldErrors};
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult};
@@ -168,6 +169,33 @@ impl DraftInput {
         if self.title.trim().is_empty() {
             errors.add("title", ErrorCode::Required, "事業名を入力してください");
         }
+        text::check(&mut errors, "title", &self.title, text::TITLE, "事業名");
+        for (i, co_applicant) in self.co_applicant_ids.iter().enumerate() {
+            let repeated = *co_applicant == self.lead_organisation_id
+                || self.co_applicant_ids[..i].contains(co_applicant);
+            if repeated {
+                errors.add(
+                    format!("co_applicant_ids[{i}]"),
+                    ErrorCode::DuplicateMember,
+                    "同じ団体が代表申請者または共同申請者として既に入っています",
+                );
+            }
+        }
+        if self.activities.len() > text::MAX_ACTIVITIES {
+            errors.add(
+                "activities",
+                ErrorCode::TooMany,
+                format!("活動は {} 件までです", text::MAX_ACTIVITIES),
+            );
+        }
+        let lines: usize = self.activities.iter().map(|a| a.budget_lines.len()).sum();
+        if lines > text::MAX_BUDGET_LINES {
+            errors.add(
+                "activities",
+                ErrorCode::TooMany,
+                format!("予算の行は全部で {} 行までです", text::MAX_BUDGET_LINES),
+            );
+        }
         if let (Some(start), Some(end)) = (self.project_start, self.project_end)
             && end < start
         {
@@ -191,6 +219,13 @@ impl DraftInput {
                     "連携先の名称を入力してください",
                 );
             }
+            text::check(
+                &mut errors,
+                format!("partners[{i}].name"),
+                &partner.name,
+                text::NAME,
+                "連携先の名称",
+            );
         }
         if let Some(basis) = &self.legal_basis {
             check_code::<LegalPath>(
@@ -199,6 +234,34 @@ impl DraftInput {
                 &basis.path,
                 "法制度の類型",
             );
+            for (field, value, kind, label) in [
+                (
+                    "holder",
+                    basis.holder.as_str(),
+                    text::NAME,
+                    "承認等を受けた者",
+                ),
+                (
+                    "granted_by",
+                    basis.granted_by.as_str(),
+                    text::NAME,
+                    "承認等をした者",
+                ),
+                (
+                    "evidence",
+                    basis.evidence.as_deref().unwrap_or_default(),
+                    text::SHORT_TEXT,
+                    "証憑",
+                ),
+            ] {
+                text::check(
+                    &mut errors,
+                    format!("legal_basis.{field}"),
+                    value,
+                    kind,
+                    label,
+                );
+            }
         }
         for (i, activity) in self.activities.iter().enumerate() {
             check_code::<ActivityCategory>(
@@ -207,6 +270,20 @@ impl DraftInput {
                 &activity.category,
                 "活動の区分",
             );
+            text::check(
+                &mut errors,
+                format!("activities[{i}].name"),
+                &activity.name,
+                text::NAME,
+                "活動名",
+            );
+            text::check(
+                &mut errors,
+                format!("activities[{i}].kpi"),
+                activity.kpi.as_deref().unwrap_or_default(),
+                text::SHORT_TEXT,
+                "成果指標（KPI）",
+            );
             for (j, line) in activity.budget_lines.iter().enumerate() {
                 let path = format!("activities[{i}].budget_lines[{j}]");
                 check_code::<ExpenseCategory>(
@@ -214,6 +291,13 @@ impl DraftInput {
                     format!("{path}.category"),
                     &line.category,
                     "経費区分",
+                );
+                text::check(
+                    &mut errors,
+                    format!("{path}.description"),
+                    &line.description,
+                    text::NAME,
+                    "内容",
                 );
                 check_code::<FundingSource>(
                     &mut errors,

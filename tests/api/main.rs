@@ -19,6 +19,7 @@ mod demo;
 mod evaluate;
 mod golden;
 mod health;
+mod input;
 mod migrations;
 mod openapi;
 mod pages;

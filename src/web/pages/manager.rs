@@ -94,6 +94,16 @@ pub async fn pipeline(
 ) -> PageResult {
     manager_only(&caller)?;
     let query = query.into_inner();
+    let mut errors = crate::domain::validation::FieldErrors::new();
+    let search = query.q.as_deref().unwrap_or_default();
+    crate::domain::text::check(
+        &mut errors,
+        "q",
+        search,
+        crate::domain::text::QUERY,
+        "検索語",
+    );
+    errors.into_result(()).map_err(AppError::invalid)?;
     let filter = PipelineFilter {
         state: non_empty(&query.state),
         fiscal_year: non_empty(&query.fiscal_year).and_then(|y| y.parse().ok()),
