@@ -26,6 +26,8 @@ use hojokin::domain::workflow::ApplicationState;
 use hojokin::startup::Application;
 
 const APPLICATIONS: usize = 10_000;
+const WRITERS: usize = 8;
+const DRAFTS_PER_WRITER: usize = 25;
 const STATES: &[ApplicationState] = &[
     ApplicationState::Draft,
     ApplicationState::Submitted,
@@ -165,7 +167,7 @@ fn main() {
     config.data_dir = dir.path().join("data");
     let pool = db::connect(&config.database_url, config.db_pool_size).expect("pool");
     let programs = hojokin::program::embedded().expect("programs");
-    let users = {
+    let (users, meguru, shiojiri) = {
         let mut conn = pool.get().expect("connection");
         db::run_migrations(&mut conn).expect("migrations");
         let summary =
@@ -189,7 +191,18 @@ fn main() {
             Ok(())
         })
         .expect("10,000 applications");
-        summary.users
+        let meguru = organisations
+            .iter()
+            .find(|o| o.name.contains("MEGURU"))
+            .expect("MEGURU in the demo")
+            .id;
+        let shiojiri = organisations::list_municipalities(&mut conn)
+            .expect("municipalities")
+            .iter()
+            .find(|m| m.name == "塩尻市")
+            .expect("塩尻市")
+            .id;
+        (summary.users, meguru, shiojiri)
     };
     let password = |email: &str| {
         users
@@ -247,10 +260,45 @@ fn main() {
             Err(error) => panic!("wrk is needed for this benchmark (apt-get install wrk): {error}"),
         }
     }
+    // Writers at once, as on a busy day: each draft saved is one transaction with its audit
+    // event, so the chain must come out whole.
+    let created: usize = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|writer| {
+                let applicant = &applicant;
+                scope.spawn(move || {
+                    (0..DRAFTS_PER_WRITER)
+                        .filter(|n| {
+                            let body = format!(
+                                r#"{{"fiscal_year":2026,"frame":"right_hand","title":"負荷 {writer}-{n}","lead_organisation_id":{meguru},"municipality_id":{shiojiri},"partners":[{{"kind":"municipality","name":"塩尻市","municipality_id":{shiojiri}}}],"activities":[{{"name":"幹部インターンシップ","category":"development","budget_lines":[{{"category":"personnel","description":"コーディネーター","amount_yen":6000000,"funding_source":"this_subsidy"}}]}}]}}"#
+                            );
+                            let (head, _) = http(
+                                port,
+                                &format!(
+                                    "POST /api/v1/applications HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {applicant}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                                    body.len()
+                                ),
+                            );
+                            head.starts_with("HTTP/1.1 201")
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        writers
+            .into_iter()
+            .map(|writer| writer.join().expect("writer"))
+            .sum()
+    });
+    assert_eq!(created, WRITERS * DRAFTS_PER_WRITER, "every draft saved");
+    println!("{created} drafts saved by {WRITERS} writers at once");
     // The load must leave an audit chain that `hojokin audit verify` accepts.
     let mut conn = pool.get().expect("connection");
     match db::audit::verify(&mut conn).expect("audit trail readable") {
-        Ok(events) => println!("audit verify: {events} events, chain intact"),
+        Ok(events) => {
+            assert!(events >= created, "{events} events for {created} drafts");
+            println!("audit verify: {events} events, chain intact");
+        }
         Err(broken) => panic!("audit chain broken after the load: {broken:?}"),
     }
 }
