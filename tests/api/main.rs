@@ -21,4 +21,5 @@ mod openapi;
 mod pages;
 mod pdf;
 mod reminders;
+mod sessions;
 mod workflow;
