@@ -1,4 +1,5 @@
-//! Password hashing with argon2 (PHC strings, a fresh salt each time).
+//! Password hashing with argon2 (PHC strings, a fresh salt each time), and the random tokens
+//! of CSRF and password resets.
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
@@ -25,6 +26,24 @@ pub fn verify_password(password: &str, stored_hash: &str) -> bool {
     Argon2::default()
         .verify_password(password.as_bytes(), stored_hash)
         .is_ok()
+}
+
+/// 32 random bytes in hex: CSRF, session and password-reset tokens.
+pub fn random_token() -> String {
+    rand::random::<[u8; 32]>()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// A token as stored: only its SHA-256 in hex, so that a copy of the database opens no
+/// session and resets no password.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// A random password for generated accounts (the demo users): 16 characters that read clearly.

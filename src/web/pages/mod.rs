@@ -509,13 +509,7 @@ pub fn csrf_token(session: &Session) -> AppResult<String> {
     Ok(token)
 }
 
-/// 32 random bytes in hex: CSRF and password-reset tokens.
-pub fn random_token() -> String {
-    rand::random::<[u8; 32]>()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
+pub use crate::passwords::random_token;
 
 /// Compares without an early exit, so that the time taken says nothing about the token.
 fn same_token(a: &str, b: &str) -> bool {

@@ -1,6 +1,7 @@
-//! Password reset by an emailed token: the request page records a token (only its hash) and
-//! enqueues the email job in one transaction (`db::users::request_password_reset`); the link
-//! opens a form that sets a new password once. The answers never say whether an email is
+//! Password reset by an emailed token: the request page records the request and enqueues the
+//! email job in one transaction (`db::users::request_password_reset`); the mail worker issues
+//! the link's token as it sends the mail (only its hash is stored); the link opens a form that
+//! sets a new password once. The answers never say whether an email is
 //! registered.
 
 use actix_session::Session;
@@ -60,12 +61,10 @@ pub async fn request_page(session: Session) -> PageResult {
 #[post("/password-reset")]
 pub async fn request(db: Db, session: Session, form: PageForm) -> PageResult {
     let email = form.text("email");
-    let token = super::random_token();
     db.run(move |conn, _| {
         db::users::request_password_reset(
             conn,
             &email,
-            &token,
             chrono::Duration::minutes(VALID_FOR_MINUTES),
         )
     })
