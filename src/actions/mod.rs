@@ -9,7 +9,9 @@ pub mod drafts;
 mod evaluation;
 mod evidence;
 pub mod filings;
+pub mod logins;
 pub mod manager;
+pub mod sessions;
 mod transitions;
 pub mod users;
 

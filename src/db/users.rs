@@ -114,10 +114,13 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<User>> {
         .optional()?)
 }
 
+/// Sets a new password and ends every session of the user: whoever held one must log in
+/// with the new password. Call it inside the use case's transaction.
 pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> AppResult<()> {
     diesel::update(users::table.find(id))
         .set(users::password_hash.eq(hash))
         .execute(conn)?;
+    super::sessions::delete_of_user(conn, id)?;
     Ok(())
 }
 

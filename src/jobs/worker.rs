@@ -466,8 +466,7 @@ impl Worker {
             )));
         };
         let token = crate::passwords::random_token();
-        let Some((user, expires_at)) = db::users::issue_reset_token(conn, reset_id, &token)?
-        else {
+        let Some((user, expires_at)) = db::users::issue_reset_token(conn, reset_id, &token)? else {
             return Ok(Prepared::Skip(
                 "再設定の依頼は使用済みか期限切れです".into(),
             ));

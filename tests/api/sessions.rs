@@ -319,3 +319,147 @@ crate::on_both_backends!(
         });
     }
 );
+
+/// Moves every session of the database `by` back in time (what waiting would do).
+fn age_sessions(
+    test_db: &crate::helpers::TestDb,
+    created: chrono::TimeDelta,
+    used: chrono::TimeDelta,
+) {
+    use diesel::prelude::*;
+    use hojokin::db::schema::sessions;
+    let now = hojokin::db::now();
+    diesel::update(sessions::table)
+        .set((
+            sessions::created_at.eq(now - created),
+            sessions::last_seen_at.eq(now - used),
+        ))
+        .execute(&mut *test_db.conn())
+        .expect("age sessions");
+}
+
+fn session_count(test_db: &crate::helpers::TestDb) -> i64 {
+    use diesel::prelude::*;
+    hojokin::db::schema::sessions::table
+        .count()
+        .get_result(&mut *test_db.conn())
+        .expect("count")
+}
+
+crate::on_both_backends!(a_session_ends_when_idle_or_too_old, |test_db| {
+    use chrono::TimeDelta;
+    world(&mut test_db.conn());
+    block_on(async {
+        // The defaults: 60 minutes idle, 12 hours in all.
+        let app = crate::test_app!(test_db);
+        let login = || api_login("applicant@own.example", PASSWORD, "10.4.0.1:7000");
+        let cookie = exchange!(&app, login(), None).cookie.expect("cookie");
+        assert_eq!(session_count(test_db), 1);
+        // Used 59 minutes ago: still open, and the use is recorded.
+        age_sessions(test_db, TimeDelta::minutes(59), TimeDelta::minutes(59));
+        let me = exchange!(&app, TestRequest::get().uri("/api/v1/me"), Some(&cookie));
+        assert_eq!(me.status, 200);
+        let last_seen: chrono::NaiveDateTime = {
+            use diesel::prelude::*;
+            hojokin::db::schema::sessions::table
+                .select(hojokin::db::schema::sessions::last_seen_at)
+                .first(&mut *test_db.conn())
+                .expect("session")
+        };
+        assert!(
+            hojokin::db::now() - last_seen < TimeDelta::minutes(1),
+            "the request counts as use"
+        );
+        // Unused for an hour: over, and its row is gone.
+        age_sessions(test_db, TimeDelta::minutes(61), TimeDelta::minutes(61));
+        let me = exchange!(&app, TestRequest::get().uri("/api/v1/me"), Some(&cookie));
+        assert_eq!(me.status, 401, "idle timeout");
+        assert_eq!(session_count(test_db), 0);
+
+        // Busy but logged in 12 hours ago: over all the same.
+        let cookie = exchange!(&app, login(), None).cookie.expect("cookie");
+        age_sessions(test_db, TimeDelta::hours(12), TimeDelta::seconds(5));
+        let me = exchange!(&app, TestRequest::get().uri("/api/v1/me"), Some(&cookie));
+        assert_eq!(me.status, 401, "absolute lifetime");
+        // A login clears sessions that are over, whoever they belonged to.
+        let _ = exchange!(&app, login(), None).cookie.expect("cookie");
+        age_sessions(test_db, TimeDelta::hours(13), TimeDelta::hours(2));
+        let _ = exchange!(&app, login(), None).cookie.expect("cookie");
+        assert_eq!(session_count(test_db), 1, "only the new one is left");
+    });
+});
+
+crate::on_both_backends!(an_unknown_email_costs_the_same_password_check, |test_db| {
+    world(&mut test_db.conn());
+    let state = crate::helpers::state_for(test_db.pool.clone(), &test_db.url);
+    let hashing = state.security.hashing.clone();
+    block_on(async {
+        let app = crate::test_app!(test_db, state);
+        let cases = [
+            ("applicant@own.example", PASSWORD, 200),
+            ("applicant@own.example", "wrong password", 401),
+            ("nobody@own.example", PASSWORD, 401),
+        ];
+        let mut bodies = Vec::new();
+        for (index, (email, password, status)) in cases.into_iter().enumerate() {
+            let before = hashing.finished();
+            let answer = exchange!(
+                &app,
+                api_login(email, password, &format!("10.5.0.{index}:7000")),
+                None
+            );
+            assert_eq!(answer.status, status, "{email}");
+            assert_eq!(hashing.finished(), before + 1, "{email}: one argon2 check");
+            bodies.push(answer.body);
+        }
+        assert_eq!(bodies[1], bodies[2], "the same answer");
+    });
+});
+
+/// The real server: with an https `base_url` the session cookie is `Secure`.
+#[test]
+fn the_session_cookie_is_secure_behind_https() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = hojokin::config::Config::defaults().expect("config");
+    config.database_url = hojokin::config::DatabaseUrl::Sqlite(dir.path().join("t.db"));
+    config.bind = "127.0.0.1:0".parse().expect("address");
+    config.data_dir = dir.path().join("data");
+    let cookie_of = |base_url: &str| {
+        let mut config = config.clone();
+        config.base_url = base_url.to_owned();
+        let pool = hojokin::db::connect(&config.database_url, 2).expect("pool");
+        let programs = hojokin::program::embedded().expect("programs");
+        block_on(async move {
+            let application =
+                hojokin::startup::Application::build(&config, pool, programs).expect("server");
+            let port = application.port();
+            let server = actix_web::rt::spawn(application.run_until_stopped());
+            let head = actix_web::rt::task::spawn_blocking(move || {
+                let mut stream =
+                    std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                stream
+                    .write_all(b"GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .expect("send");
+                let mut answer = String::new();
+                stream.read_to_string(&mut answer).expect("read");
+                answer
+            })
+            .await
+            .expect("join");
+            server.abort();
+            head.lines()
+                .find(|line| {
+                    line.to_ascii_lowercase()
+                        .starts_with("set-cookie: hojokin_session=")
+                })
+                .map(str::to_owned)
+                .unwrap_or_else(|| panic!("a session cookie: {head}"))
+        })
+    };
+    let secure = cookie_of("https://hojokin.example");
+    assert!(secure.contains("; Secure"), "{secure}");
+    assert!(secure.contains("HttpOnly") && secure.contains("SameSite=Strict"));
+    let plain = cookie_of("http://127.0.0.1:8080");
+    assert!(!plain.contains("Secure"), "{plain}");
+}

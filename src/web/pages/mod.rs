@@ -313,12 +313,21 @@ impl ResponseError for PageError {
             ErrorKind::Invalid | ErrorKind::BadRequest => {
                 ("入力内容をご確認ください", self.0.message.clone())
             }
+            ErrorKind::Unavailable | ErrorKind::TooManyRequests => {
+                ("しばらくお待ちください", self.0.message.clone())
+            }
             _ => (
                 "エラーが発生しました",
                 "内部エラーが発生しました。時間をおいてもう一度お試しください。".to_owned(),
             ),
         };
-        error_page(status, heading, &message)
+        let mut response = error_page(status, heading, &message);
+        if let Some(seconds) = self.0.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -488,7 +497,12 @@ pub fn set_flash(session: &Session, message: impl Into<String>) {
     let _ = session.insert(FLASH, message.into());
 }
 
-fn take_flash(session: &Session) -> Option<String> {
+/// The notice left for this page, if any. Only a notice to take changes the session: a
+/// page without one writes nothing to the session store.
+pub(crate) fn take_flash(session: &Session) -> Option<String> {
+    if !session.contains_key(FLASH) {
+        return None;
+    }
     session.remove_as::<String>(FLASH).and_then(Result::ok)
 }
 

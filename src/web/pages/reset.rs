@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::{Db, Page, PageError, PageForm, PageResult, csrf_token, html, redirect, set_flash};
 use crate::db;
 use crate::error::ErrorKind;
+use crate::web::AppState;
 
 /// How long an emailed link works.
 const VALID_FOR_MINUTES: i64 = 60;
@@ -106,6 +107,7 @@ pub async fn form_page(db: Db, session: Session, path: web::Path<String>) -> Pag
 
 #[post("/password-reset/{token}")]
 pub async fn reset(
+    state: web::Data<AppState>,
     db: Db,
     session: Session,
     path: web::Path<String>,
@@ -131,7 +133,13 @@ pub async fn reset(
     if password != again {
         return refuse("確認のため入力したパスワードが一致しません".to_owned());
     }
-    let hash = match crate::passwords::hash_password(&password) {
+    let hash = match state
+        .security
+        .hashing
+        .run(move || crate::passwords::hash_password(&password))
+        .await
+        .and_then(|hashed| hashed)
+    {
         Ok(hash) => hash,
         Err(error) if error.kind == ErrorKind::BadRequest => return refuse(error.message),
         Err(error) => return Err(error.into()),
@@ -154,7 +162,8 @@ pub async fn reset(
             },
         );
     }
-    // Whoever was logged in on this browser starts again with the new password.
+    // Every session of the user has ended with the new password (`set_password_hash`);
+    // whoever was logged in on this browser starts again too.
     session.purge();
     set_flash(
         &session,
