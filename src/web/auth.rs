@@ -1,7 +1,7 @@
 //! Who is asking: sessions (docs/SECURITY.md) and the lookup of the user behind one, and the
 //! login with its limits. The session cookie is signed and encrypted with the session key,
 //! HttpOnly, SameSite=Strict, and `Secure` whenever `base_url` is https; what it carries and
-//! what the server keeps is [`super::sessions`]'. Every handler that shows or changes data
+//! what the server keeps: [`super::sessions`]. Every handler that shows or changes data
 //! takes a [`Caller`].
 
 use std::future::Future;

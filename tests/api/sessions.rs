@@ -290,7 +290,7 @@ crate::on_both_backends!(
                 None
             );
             assert_eq!(fine.status, 200);
-            // Thirty failures over thirty addresses (none of them an account).
+            // Thirty failures from the address, over thirty emails that are nobody's.
             for attempt in 0..30 {
                 let answer = exchange!(
                     &app,
