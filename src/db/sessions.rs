@@ -90,11 +90,3 @@ pub fn delete_expired(
     )
     .execute(conn)?)
 }
-
-/// How many sessions a user has open (rows, expired or not).
-pub fn count_of_user(conn: &mut DbConnection, user_id: i64) -> AppResult<i64> {
-    Ok(sessions::table
-        .filter(sessions::user_id.eq(user_id))
-        .count()
-        .get_result(conn)?)
-}
