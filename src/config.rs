@@ -139,7 +139,55 @@ pub const KEYS: &[KeySpec] = &[
         name: "session_key",
         default: None,
         secret: true,
-        description: "Key that signs sessions (≥ 64 hex characters). Generated into `<data_dir>/session.key` on first run when absent.",
+        description: "Key that signs and encrypts the session cookie (≥ 64 hex characters). Generated into `<data_dir>/session.key` on first run when absent.",
+    },
+    KeySpec {
+        name: "session_idle_minutes",
+        default: Some("60"),
+        secret: false,
+        description: "A session unused for this many minutes is over (1–1440).",
+    },
+    KeySpec {
+        name: "session_absolute_hours",
+        default: Some("12"),
+        secret: false,
+        description: "A session is over this many hours after its login, however busy (1–720).",
+    },
+    KeySpec {
+        name: "login_failures_per_account",
+        default: Some("10"),
+        secret: false,
+        description: "Failed logins allowed for one email within `login_failure_window_minutes`; past it, logins are refused with 429 (1–1000).",
+    },
+    KeySpec {
+        name: "login_failures_per_address",
+        default: Some("30"),
+        secret: false,
+        description: "Failed logins allowed from one client address within the window, over every email (1–100000).",
+    },
+    KeySpec {
+        name: "login_failure_window_minutes",
+        default: Some("15"),
+        secret: false,
+        description: "How long a failed login counts (1–1440).",
+    },
+    KeySpec {
+        name: "trust_forwarded_for",
+        default: Some("false"),
+        secret: false,
+        description: "`true` behind a reverse proxy that appends the client to `X-Forwarded-For`: the login limit then counts the last address of that header instead of the proxy's.",
+    },
+    KeySpec {
+        name: "password_hash_threads",
+        default: Some("2"),
+        secret: false,
+        description: "Passwords checked or hashed at once (argon2, 19 MiB each; 1–64); more wait.",
+    },
+    KeySpec {
+        name: "password_hash_wait_ms",
+        default: Some("5000"),
+        secret: false,
+        description: "How long a login waits for a free password thread before it is answered 503 (0–60000).",
     },
     KeySpec {
         name: "forms_dir",
@@ -325,6 +373,11 @@ pub struct Config {
     pub reminder_send_time: chrono::NaiveTime,
     pub job_lease_seconds: u32,
     pub session_key: Option<Secret>,
+    pub session_lifetime: crate::domain::sessions::SessionLifetime,
+    pub login_limits: crate::domain::login_limit::LoginLimits,
+    pub trust_forwarded_for: bool,
+    pub password_hash_threads: usize,
+    pub password_hash_wait: std::time::Duration,
     pub forms_dir: Option<PathBuf>,
     pub templates_dir: Option<TemplatesDir>,
     pub log_format: LogFormat,
@@ -656,6 +709,41 @@ impl Resolver {
                 Err("64 文字以上の 16 進文字列を指定してください（値は表示しません）".to_owned())
             }
         })?;
+        let whole = |key: &'static str, range: std::ops::RangeInclusive<u32>| {
+            self.required(key, |text| match text.parse::<u32>() {
+                Ok(number) if range.contains(&number) => Ok(number),
+                _ => Err(format!(
+                    "\"{text}\" は {} から {} までの整数ではありません",
+                    range.start(),
+                    range.end()
+                )),
+            })
+        };
+        let session_lifetime = crate::domain::sessions::SessionLifetime {
+            idle: chrono::TimeDelta::minutes(i64::from(whole("session_idle_minutes", 1..=1440)?)),
+            absolute: chrono::TimeDelta::hours(i64::from(whole(
+                "session_absolute_hours",
+                1..=720,
+            )?)),
+        };
+        let login_limits = crate::domain::login_limit::LoginLimits {
+            per_account: whole("login_failures_per_account", 1..=1000)?,
+            per_address: whole("login_failures_per_address", 1..=100_000)?,
+            window: chrono::TimeDelta::minutes(i64::from(whole(
+                "login_failure_window_minutes",
+                1..=1440,
+            )?)),
+        };
+        let trust_forwarded_for = self.required("trust_forwarded_for", |text| match text {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(format!("\"{text}\" は true か false ではありません")),
+        })?;
+        let password_hash_threads = whole("password_hash_threads", 1..=64)? as usize;
+        let password_hash_wait = std::time::Duration::from_millis(u64::from(whole(
+            "password_hash_wait_ms",
+            0..=60_000,
+        )?));
         let forms_dir = self.parse("forms_dir", |text| {
             let path = PathBuf::from(text);
             if path.is_dir() {
@@ -692,6 +780,11 @@ impl Resolver {
             reminder_send_time,
             job_lease_seconds,
             session_key,
+            session_lifetime,
+            login_limits,
+            trust_forwarded_for,
+            password_hash_threads,
+            password_hash_wait,
             forms_dir,
             templates_dir,
             log_format,

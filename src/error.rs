@@ -29,8 +29,11 @@ pub enum ErrorKind {
     Conflict,
     /// Configuration that cannot work; stops the start.
     Config,
-    /// A dependency (database, SMTP server) does not answer (HTTP 503).
+    /// A dependency (database, SMTP server) does not answer, or the server is too busy
+    /// (HTTP 503).
     Unavailable,
+    /// Too many attempts (failed logins): try again later (HTTP 429, `Retry-After`).
+    TooManyRequests,
     /// Everything else: a bug or an unexpected failure (HTTP 500, internals never shown).
     Internal,
 }
@@ -41,6 +44,8 @@ pub struct AppError {
     pub message: String,
     pub field_errors: Option<FieldErrors>,
     pub cause: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    /// For 429 and 503: in how many seconds to try again (the `Retry-After` header).
+    pub retry_after: Option<i64>,
     pub location: &'static Location<'static>,
 }
 
@@ -54,6 +59,7 @@ impl AppError {
             message: message.into(),
             field_errors: None,
             cause: None,
+            retry_after: None,
             location: Location::caller(),
         }
     }
@@ -93,6 +99,11 @@ impl AppError {
     #[track_caller]
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Unavailable, message)
+    }
+
+    pub fn with_retry_after(mut self, seconds: i64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     pub fn with_cause(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {

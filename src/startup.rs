@@ -59,7 +59,7 @@ impl Application {
             }
         }
         let session_key = config.session_key_or_generate()?;
-        let secure_cookies = config.base_url.starts_with("https://");
+        let secure_cookies = web::auth::secure_cookies(&config.base_url);
         let session_key = web::auth::session_key(session_key.expose())?;
         let listener = TcpListener::bind(config.bind).map_err(|error| {
             AppError::config(format!(
@@ -78,12 +78,14 @@ impl Application {
             backend,
             programs: Arc::new(programs),
             pdf_font_path: config.pdf_font_path.clone(),
+            security: web::auth::Security::from_config(config)?,
         };
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(web::auth::session_middleware(
                     session_key.clone(),
                     secure_cookies,
+                    &state,
                 ))
                 .wrap(Compress::default())
                 .wrap(from_fn(web::request_id::middleware))

@@ -9,8 +9,10 @@ pub mod drafts;
 mod evaluation;
 mod evidence;
 pub mod filings;
+pub mod logins;
 pub mod manager;
 pub mod payloads;
+pub mod sessions;
 mod transitions;
 pub mod users;
 

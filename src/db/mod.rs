@@ -11,11 +11,13 @@ pub mod deadlines;
 pub mod demo;
 pub mod evidence;
 pub mod jobs;
+pub mod logins;
 pub mod organisations;
 pub mod programs;
 pub mod recipients;
 pub mod schema;
 pub mod sent_emails;
+pub mod sessions;
 pub mod users;
 pub mod workflow;
 

@@ -69,6 +69,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        data_json -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        account_hash -> Text,
+        address -> Text,
+        attempted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     memberships (user_id, organisation_id) {
         user_id -> BigInt,
         organisation_id -> BigInt,
@@ -392,6 +411,7 @@ diesel::joinable!(reports -> applications (application_id));
 diesel::joinable!(change_requests -> applications (application_id));
 diesel::joinable!(continuation_surveys -> awards (award_id));
 diesel::joinable!(evidence_files -> applications (application_id));
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     municipalities,
@@ -417,6 +437,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     sent_emails,
     password_reset_tokens,
+    sessions,
+    login_failures,
     evidence_files,
     award_imports,
 );

@@ -114,31 +114,27 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> AppResult<Option<User>> {
         .optional()?)
 }
 
+/// Sets a new password and ends every session of the user: whoever held one must log in
+/// with the new password. Call it inside the use case's transaction.
 pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> AppResult<()> {
     diesel::update(users::table.find(id))
         .set(users::password_hash.eq(hash))
         .execute(conn)?;
+    super::sessions::delete_of_user(conn, id)?;
     Ok(())
 }
 
-/// A password-reset token, as stored: only its SHA-256, so that a copy of the database does
-/// not let anyone reset a password.
-pub fn token_hash(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
+pub use crate::passwords::token_hash;
 
-/// Records a reset token for the user of `email` (if there is one, enabled) and, in the same
-/// transaction, the job that emails the link (kind `email`, template `password_reset`; the
-/// mail worker prefixes `reset_path` with the configured base URL). Answers whether a user
-/// was found; the page says the same either way, so that it tells nobody who is registered.
+/// Records a reset request for the user of `email` (if there is one, enabled) and, in the same
+/// transaction, the job that emails its link (kind `email`, template `password_reset`). The
+/// job names only the request (`reset_id`); no link exists yet: the row holds the hash of a
+/// token nobody has, and the mail worker issues the real one when it sends the mail
+/// ([`issue_reset_token`]). Answers whether a user was found; the page says the same either
+/// way, so that it tells nobody who is registered.
 pub fn request_password_reset(
     conn: &mut DbConnection,
     email: &str,
-    token: &str,
     valid_for: chrono::Duration,
 ) -> AppResult<bool> {
     use super::schema::password_reset_tokens as tokens;
@@ -150,7 +146,7 @@ pub fn request_password_reset(
         let id = on_backend!(conn, c => diesel::insert_into(tokens::table)
             .values((
                 tokens::user_id.eq(user.id),
-                tokens::token_hash.eq(token_hash(token)),
+                tokens::token_hash.eq(token_hash(&crate::passwords::random_token())),
                 tokens::expires_at.eq(created_at + valid_for),
                 tokens::created_at.eq(created_at),
             ))
@@ -162,15 +158,43 @@ pub fn request_password_reset(
             Some(&format!("email:password_reset:{id}")),
             &serde_json::json!({
                 "template": "password_reset",
-                "to": "user",
                 "user_id": user.id,
-                "email": user.email,
-                "reset_path": format!("/password-reset/{token}"),
-                "expires_at": (created_at + valid_for).to_string(),
+                "reset_id": id,
             }),
             created_at,
         )?;
         Ok(true)
+    })
+}
+
+/// The link's token of an open reset request, issued as its mail is sent: only its hash is
+/// stored, replacing the one before, so that only the link of the latest mail works. Answers
+/// the user and when the link expires; `None` (nothing changed) when the request was used,
+/// has expired, or its user is disabled.
+pub fn issue_reset_token(
+    conn: &mut DbConnection,
+    reset_id: i64,
+    token: &str,
+) -> AppResult<Option<(User, NaiveDateTime)>> {
+    use super::schema::password_reset_tokens as tokens;
+    super::write(conn, |conn| {
+        let open: Option<(i64, NaiveDateTime)> = tokens::table
+            .find(reset_id)
+            .filter(tokens::used_at.is_null())
+            .filter(tokens::expires_at.gt(now()))
+            .select((tokens::user_id, tokens::expires_at))
+            .first(conn)
+            .optional()?;
+        let Some((user_id, expires_at)) = open else {
+            return Ok(None);
+        };
+        let Some(user) = find_by_id(conn, user_id)?.filter(|user| !user.disabled) else {
+            return Ok(None);
+        };
+        diesel::update(tokens::table.find(reset_id))
+            .set(tokens::token_hash.eq(token_hash(token)))
+            .execute(conn)?;
+        Ok(Some((user, expires_at)))
     })
 }
 

@@ -117,6 +117,9 @@ struct EmailPayload {
     to: Option<String>,
     #[serde(default)]
     user_id: Option<i64>,
+    /// `password_reset`: the request whose link this mail carries.
+    #[serde(default)]
+    reset_id: Option<i64>,
 }
 
 /// Wait before the n-th retry: 30 s, 1 min, 2 min … at most an hour, plus a few seconds that
@@ -396,6 +399,9 @@ impl Worker {
                 if payload.template == "digest" {
                     return self.prepare_digest(conn, job, payload.user_id, &settings_url);
                 }
+                if payload.template == "password_reset" {
+                    return self.prepare_password_reset(conn, job, payload.reset_id, &settings_url);
+                }
                 let Some(application_id) = payload.application_id else {
                     return Ok(Prepared::Skip("申請の指定がありません".into()));
                 };
@@ -440,6 +446,52 @@ impl Worker {
                 other.as_str()
             ))),
         }
+    }
+
+    /// A password-reset mail. Its link is made here, at sending time: a fresh token whose
+    /// hash replaces the request's (`db::users::issue_reset_token`), so that the token is
+    /// never stored, in the job or anywhere else. A mail tried again carries a new link, and
+    /// only the latest one works.
+    fn prepare_password_reset(
+        &self,
+        conn: &mut DbConnection,
+        job: &jobs::ClaimedJob,
+        reset_id: Option<i64>,
+        settings_url: &str,
+    ) -> AppResult<Prepared> {
+        let Some(reset_id) = reset_id else {
+            return Err(AppError::internal(format!(
+                "ジョブ {} に再設定の依頼の指定がありません",
+                job.id
+            )));
+        };
+        let token = crate::passwords::random_token();
+        let Some((user, expires_at)) = db::users::issue_reset_token(conn, reset_id, &token)? else {
+            return Ok(Prepared::Skip(
+                "再設定の依頼は使用済みか期限切れです".into(),
+            ));
+        };
+        let expires = utc_to_jst(expires_at);
+        let context = json!({
+            "recipient": user.display_name,
+            "settings_url": settings_url,
+            "reset_url": format!("{}/password-reset/{token}", self.settings.base_url),
+            "expires": format!("{} {}", wareki_date(expires.date()), expires.format("%H:%M")),
+        });
+        let rendered = self.templates.render("password_reset", &context)?;
+        Ok(Prepared::Send {
+            email: OutgoingEmail {
+                to: vec![(user.display_name.clone(), user.email.clone())],
+                subject: rendered.subject,
+                text: rendered.text,
+                html: rendered.html,
+                message_id: self.message_id(job.id),
+            },
+            recipients: vec![user.email],
+            template: "password_reset".into(),
+            application_id: None,
+            deadline_id: None,
+        })
     }
 
     fn prepare_digest(

@@ -25,7 +25,7 @@ macro_rules! email_templates {
 
 /// (name, subject, text body, HTML body).
 const TEMPLATES: &[(&str, &str, &str, &str)] =
-    email_templates!("reminder", "digest", "notification");
+    email_templates!("reminder", "digest", "notification", "password_reset");
 const LAYOUT_TEXT: &str = include_str!("../../templates/email/_layout/body.txt.hbs");
 const LAYOUT_HTML: &str = include_str!("../../templates/email/_layout/body.html.hbs");
 

@@ -16,6 +16,7 @@ impl ResponseError for AppError {
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Config | ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -35,7 +36,11 @@ impl ResponseError for AppError {
             }
             _ => self.message.clone(),
         };
-        HttpResponse::build(status).json(json!({
+        let mut response = HttpResponse::build(status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(json!({
             "error": { "code": error_code(self.kind), "message": message }
         }))
     }
@@ -51,6 +56,7 @@ pub fn error_code(kind: ErrorKind) -> &'static str {
         ErrorKind::NotFound => "not_found",
         ErrorKind::Conflict => "conflict",
         ErrorKind::Unavailable => "unavailable",
+        ErrorKind::TooManyRequests => "too_many_requests",
         ErrorKind::Config | ErrorKind::Internal => "internal",
     }
 }

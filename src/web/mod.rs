@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod pages;
 pub mod reminders;
 pub mod request_id;
+pub mod sessions;
 pub mod views;
 
 use std::path::PathBuf;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub programs: Arc<ProgramSet>,
     /// The configured Japanese font for PDFs (`pdf_font_path`); `None` finds one on the system.
     pub pdf_font_path: Option<PathBuf>,
+    /// Password hashing, login limits and session lifetimes.
+    pub security: auth::Security,
 }
 
 /// Registers every route; the server and the in-process tests share it.

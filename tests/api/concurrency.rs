@@ -83,18 +83,10 @@ crate::on_both_backends!(concurrent_edits_one_wins_the_other_gets_409, |test_db|
 /// connection at the same moment (the test database's pool has only four).
 macro_rules! app_with_pool {
     ($test_db:expr, $pool:expr) => {
-        actix_web::test::init_service(
-            actix_web::App::new()
-                .wrap(hojokin::web::auth::session_middleware(
-                    actix_web::cookie::Key::from(&[7u8; 64]),
-                    false,
-                ))
-                .configure(hojokin::web::configure(crate::helpers::state_for(
-                    $pool.clone(),
-                    &$test_db.url,
-                ))),
+        crate::test_app!(
+            $test_db,
+            crate::helpers::state_for($pool.clone(), &$test_db.url)
         )
-        .await
     };
 }
 

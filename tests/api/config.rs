@@ -183,3 +183,32 @@ fn the_session_key_is_generated_once_and_kept() {
     assert_eq!(first, second);
     assert_eq!(first.expose().len(), 128);
 }
+
+#[test]
+fn sessions_and_logins_are_configured_within_bounds() {
+    let config = from_file(
+        "session_idle_minutes = 30\nsession_absolute_hours = 8\nlogin_failures_per_account = 5\n\
+         trust_forwarded_for = true\npassword_hash_threads = 4\npassword_hash_wait_ms = 0",
+    )
+    .expect("valid");
+    assert_eq!(config.session_lifetime.idle, chrono::TimeDelta::minutes(30));
+    assert_eq!(
+        config.session_lifetime.absolute,
+        chrono::TimeDelta::hours(8)
+    );
+    assert_eq!(config.login_limits.per_account, 5);
+    assert_eq!(config.login_limits.per_address, 30, "the default");
+    assert!(config.trust_forwarded_for);
+    assert_eq!(config.password_hash_threads, 4);
+    assert_eq!(config.password_hash_wait, std::time::Duration::ZERO);
+    for (key, value) in [
+        ("HOJOKIN_SESSION_IDLE_MINUTES", "0"),
+        ("HOJOKIN_LOGIN_FAILURES_PER_ACCOUNT", "many"),
+        ("HOJOKIN_PASSWORD_HASH_THREADS", "65"),
+        ("HOJOKIN_TRUST_FORWARDED_FOR", "yes"),
+    ] {
+        let error = from_env(&[(key, value)]).expect_err(key);
+        let name = key.trim_start_matches("HOJOKIN_").to_ascii_lowercase();
+        assert!(error.contains(&format!("[{name}]")), "{key}: {error}");
+    }
+}

@@ -164,5 +164,9 @@ pub fn state_for(pool: Pool, url: &DatabaseUrl) -> hojokin::web::AppState {
         backend: url.backend_name(),
         programs: std::sync::Arc::new(hojokin::program::embedded().expect("programs")),
         pdf_font_path: None,
+        security: hojokin::web::auth::Security::from_config(
+            &hojokin::config::Config::defaults().expect("defaults"),
+        )
+        .expect("security"),
     }
 }

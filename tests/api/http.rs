@@ -4,19 +4,24 @@
 #[macro_export]
 macro_rules! test_app {
     ($test_db:expr) => {
+        $crate::test_app!(
+            $test_db,
+            $crate::helpers::state_for($test_db.pool.clone(), &$test_db.url)
+        )
+    };
+    ($test_db:expr, $state:expr) => {{
+        let state: hojokin::web::AppState = $state;
         actix_web::test::init_service(
             actix_web::App::new()
                 .wrap(hojokin::web::auth::session_middleware(
                     actix_web::cookie::Key::from(&[7u8; 64]),
                     false,
+                    &state,
                 ))
-                .configure(hojokin::web::configure($crate::helpers::state_for(
-                    $test_db.pool.clone(),
-                    &$test_db.url,
-                ))),
+                .configure(hojokin::web::configure(state)),
         )
         .await
-    };
+    }};
 }
 
 /// Calls the app: `call!(app, "POST", "/path", cookie, Some(json))` → (status, JSON body).

@@ -25,4 +25,5 @@ mod openapi;
 mod pages;
 mod pdf;
 mod reminders;
+mod sessions;
 mod workflow;

@@ -138,6 +138,8 @@ crate::on_both_backends!(schema_rs_matches_the_migrations, |test_db| {
         jobs,
         sent_emails,
         password_reset_tokens,
+        sessions,
+        login_failures,
         evidence_files,
         award_imports,
     );

@@ -802,10 +802,55 @@ crate::on_both_backends!(a_password_is_reset_once_by_the_emailed_link, |test_db|
         assert_eq!(kind, "email");
         let payload: serde_json::Value = serde_json::from_str(payload).expect("json");
         assert_eq!(payload["template"], "password_reset");
-        assert_eq!(payload["email"], "applicant@own.example");
-        let link = payload["reset_path"].as_str().expect("path").to_owned();
-        assert!(link.starts_with("/password-reset/") && link.len() > 40);
-        // Only the hash is stored.
+        // The job names the reset, never its link: a copy of the database opens nothing.
+        let stored_payload = |test_db: &crate::helpers::TestDb| -> String {
+            use diesel::prelude::*;
+            hojokin::db::schema::jobs::table
+                .select(hojokin::db::schema::jobs::payload_json)
+                .load::<String>(&mut *test_db.conn())
+                .expect("jobs")
+                .join("\n")
+        };
+        let before_sending = stored_payload(test_db);
+        assert!(
+            !before_sending.contains("password-reset") && !before_sending.contains("reset_path"),
+            "no link in the job: {before_sending}"
+        );
+
+        // The worker sends it through a real SMTP server, with the link joined to base_url.
+        let sink = crate::reminders::SmtpSink::start(&[]);
+        let worker = hojokin::jobs::worker::Worker::new(
+            test_db.pool.clone(),
+            hojokin::mail::Mailer::from_config(&sink.backend()).expect("mailer"),
+            crate::reminders::worker_settings(60),
+        )
+        .expect("worker");
+        assert_eq!(worker.run_batch().expect("batch").sent, 1);
+        let received = sink.received();
+        assert_eq!(received.len(), 1);
+        let mail = &received[0];
+        assert_eq!(mail["to"], json!(["applicant@own.example"]));
+        assert_eq!(
+            mail["subject"],
+            "【地域の人事部支援事業】パスワードの再設定"
+        );
+        let text = mail["text"].as_str().expect("text part");
+        let url = text
+            .split_whitespace()
+            .find(|word| word.starts_with("https://hojokin.example/password-reset/"))
+            .unwrap_or_else(|| panic!("a link in the mail: {text}"));
+        assert!(text.contains("1回"), "says the link works once: {text}");
+        assert!(
+            mail["html"].as_str().unwrap_or_default().contains(url),
+            "the HTML part has the same link"
+        );
+        let link = url
+            .strip_prefix("https://hojokin.example")
+            .expect("path")
+            .to_owned();
+        let token = link.strip_prefix("/password-reset/").expect("token");
+        assert_eq!(token.len(), 64);
+        // Neither the job nor the token table holds the token, before or after sending.
         let stored: Vec<String> = {
             use diesel::prelude::*;
             hojokin::db::schema::password_reset_tokens::table
@@ -813,8 +858,9 @@ crate::on_both_backends!(a_password_is_reset_once_by_the_emailed_link, |test_db|
                 .load(&mut *test_db.conn())
                 .expect("tokens")
         };
-        assert_eq!(stored.len(), 1);
-        assert!(!link.ends_with(&stored[0]));
+        assert_eq!(stored, [hojokin::db::users::token_hash(token)]);
+        let after_sending = stored_payload(test_db);
+        assert!(!after_sending.contains(token), "{after_sending}");
 
         let form_page = send!(client, &app, TestRequest::get().uri(&link));
         assert_eq!(form_page.status, 200);

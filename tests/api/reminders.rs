@@ -27,7 +27,7 @@ use crate::helpers::{TestDb, block_on};
 const SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support");
 
 /// A real SMTP server in a child process, logging what it accepts.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     port: u16,
     log: PathBuf,
@@ -35,7 +35,7 @@ struct SmtpSink {
 }
 
 impl SmtpSink {
-    fn start(extra: &[&str]) -> SmtpSink {
+    pub(crate) fn start(extra: &[&str]) -> SmtpSink {
         let dir = tempfile::tempdir().expect("temp dir");
         let log = dir.path().join("received.jsonl");
         let port_file = dir.path().join("port");
@@ -68,7 +68,7 @@ impl SmtpSink {
         }
     }
 
-    fn received(&self) -> Vec<Value> {
+    pub(crate) fn received(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
@@ -76,7 +76,7 @@ impl SmtpSink {
             .collect()
     }
 
-    fn backend(&self) -> MailBackend {
+    pub(crate) fn backend(&self) -> MailBackend {
         MailBackend::Smtp {
             host: "127.0.0.1".into(),
             port: self.port,
@@ -98,7 +98,7 @@ impl Drop for SmtpSink {
     }
 }
 
-fn worker_settings(lease_seconds: u64) -> WorkerSettings {
+pub(crate) fn worker_settings(lease_seconds: u64) -> WorkerSettings {
     WorkerSettings {
         worker_id: format!("test-{}", rand::random::<u32>()),
         base_url: "https://hojokin.example".into(),

@@ -313,12 +313,21 @@ impl ResponseError for PageError {
             ErrorKind::Invalid | ErrorKind::BadRequest => {
                 ("入力内容をご確認ください", self.0.message.clone())
             }
+            ErrorKind::Unavailable | ErrorKind::TooManyRequests => {
+                ("しばらくお待ちください", self.0.message.clone())
+            }
             _ => (
                 "エラーが発生しました",
                 "内部エラーが発生しました。時間をおいてもう一度お試しください。".to_owned(),
             ),
         };
-        error_page(status, heading, &message)
+        let mut response = error_page(status, heading, &message);
+        if let Some(seconds) = self.0.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -488,7 +497,12 @@ pub fn set_flash(session: &Session, message: impl Into<String>) {
     let _ = session.insert(FLASH, message.into());
 }
 
-fn take_flash(session: &Session) -> Option<String> {
+/// The notice left for this page, if any. Only a notice to take changes the session: a
+/// page without one writes nothing to the session store.
+pub(crate) fn take_flash(session: &Session) -> Option<String> {
+    if !session.contains_key(FLASH) {
+        return None;
+    }
     session.remove_as::<String>(FLASH).and_then(Result::ok)
 }
 
@@ -509,13 +523,7 @@ pub fn csrf_token(session: &Session) -> AppResult<String> {
     Ok(token)
 }
 
-/// 32 random bytes in hex: CSRF and password-reset tokens.
-pub fn random_token() -> String {
-    rand::random::<[u8; 32]>()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
+pub use crate::passwords::random_token;
 
 /// Compares without an early exit, so that the time taken says nothing about the token.
 fn same_token(a: &str, b: &str) -> bool {

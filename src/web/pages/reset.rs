@@ -1,6 +1,7 @@
-//! Password reset by an emailed token: the request page records a token (only its hash) and
-//! enqueues the email job in one transaction (`db::users::request_password_reset`); the link
-//! opens a form that sets a new password once. The answers never say whether an email is
+//! Password reset by an emailed token: the request page records the request and enqueues the
+//! email job in one transaction (`db::users::request_password_reset`); the mail worker issues
+//! the link's token as it sends the mail (only its hash is stored); the link opens a form that
+//! sets a new password once. The answers never say whether an email is
 //! registered.
 
 use actix_session::Session;
@@ -11,6 +12,7 @@ use serde::Serialize;
 use super::{Db, Page, PageError, PageForm, PageResult, csrf_token, html, redirect, set_flash};
 use crate::db;
 use crate::error::ErrorKind;
+use crate::web::AppState;
 
 /// How long an emailed link works.
 const VALID_FOR_MINUTES: i64 = 60;
@@ -60,12 +62,10 @@ pub async fn request_page(session: Session) -> PageResult {
 #[post("/password-reset")]
 pub async fn request(db: Db, session: Session, form: PageForm) -> PageResult {
     let email = form.text("email");
-    let token = super::random_token();
     db.run(move |conn, _| {
         db::users::request_password_reset(
             conn,
             &email,
-            &token,
             chrono::Duration::minutes(VALID_FOR_MINUTES),
         )
     })
@@ -107,6 +107,7 @@ pub async fn form_page(db: Db, session: Session, path: web::Path<String>) -> Pag
 
 #[post("/password-reset/{token}")]
 pub async fn reset(
+    state: web::Data<AppState>,
     db: Db,
     session: Session,
     path: web::Path<String>,
@@ -132,7 +133,13 @@ pub async fn reset(
     if password != again {
         return refuse("確認のため入力したパスワードが一致しません".to_owned());
     }
-    let hash = match crate::passwords::hash_password(&password) {
+    let hash = match state
+        .security
+        .hashing
+        .run(move || crate::passwords::hash_password(&password))
+        .await
+        .and_then(|hashed| hashed)
+    {
         Ok(hash) => hash,
         Err(error) if error.kind == ErrorKind::BadRequest => return refuse(error.message),
         Err(error) => return Err(error.into()),
@@ -155,7 +162,8 @@ pub async fn reset(
             },
         );
     }
-    // Whoever was logged in on this browser starts again with the new password.
+    // Every session of the user has ended with the new password (`set_password_hash`);
+    // whoever was logged in on this browser starts again too.
     session.purge();
     set_flash(
         &session,

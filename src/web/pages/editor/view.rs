@@ -528,7 +528,7 @@ pub(super) fn editor_page(
         }),
         csrf: csrf_token(session)?,
         nav: nav_for(caller.actor.role),
-        flash: session.remove_as::<String>("flash").and_then(Result::ok),
+        flash: crate::web::pages::take_flash(session),
         page: view,
     };
     html(
