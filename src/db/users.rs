@@ -86,9 +86,14 @@ pub fn add_user(conn: &mut DbConnection, new: &NewUser) -> AppResult<i64> {
     })
 }
 
+/// The user of an address as typed. Text that is no address (a NUL, a control character)
+/// names no user and is not sent to the database, which could not compare it.
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> AppResult<Option<User>> {
+    let Ok(address) = crate::domain::access::EmailAddress::parse(email) else {
+        return Ok(None);
+    };
     Ok(users::table
-        .filter(users::email.eq(email.to_ascii_lowercase()))
+        .filter(users::email.eq(address.as_str()))
         .select(User::as_select())
         .first(conn)
         .optional()?)

@@ -155,6 +155,16 @@ crate::on_both_backends!(bad_drafts_are_field_errors_and_write_nothing, |test_db
         );
         assert_eq!(shown["application"]["status"], "draft");
 
+        // A NUL in a login is a wrong login (401), not a failed query.
+        let (status, answer) = call!(
+            &app,
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"email": "applicant\u{0}@own.example", "password": "x"}))
+        );
+        assert_eq!(status, 401, "{answer}");
+
         // A search for a NUL is a field error, not a failed query.
         let manager = crate::login!(&app, "manager@meti.example");
         let (status, _) = call!(&app, "GET", "/manager?q=%00", Some(&manager), None);
