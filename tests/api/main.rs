@@ -23,5 +23,6 @@ mod migrations;
 mod openapi;
 mod pages;
 mod pdf;
+mod readme;
 mod reminders;
 mod workflow;
