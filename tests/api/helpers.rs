@@ -1,4 +1,13 @@
 //! Throwaway databases (DESIGN.md habit 4) and the macro that runs a test on both backends.
+//!
+//! PostgreSQL is the server at `HOJOKIN_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets a new database there, dropped
+//! afterwards. When that URL is not given, `scripts/test` sets it (to the server at
+//! 127.0.0.1:5432 when it lets postgres in, else to a throwaway cluster it starts for the run),
+//! and it always exports `HOJOKIN_TEST_REQUIRE_POSTGRES=1`, so there a PostgreSQL half that
+//! cannot connect fails: no test passes without running on PostgreSQL. Only a bare
+//! `cargo test` without that variable lets an unreachable PostgreSQL half print "DID NOT RUN"
+//! and pass.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -42,8 +51,9 @@ fn unique_name(prefix: &str) -> String {
 }
 
 impl TestDb {
-    /// A fresh, empty database (no migrations run), or `None` when PostgreSQL cannot be
-    /// reached and is not required — the caller then says loudly that it did not run.
+    /// A fresh, empty database (no migrations run). When PostgreSQL cannot be reached this
+    /// panics if `HOJOKIN_TEST_REQUIRE_POSTGRES=1` (always, under `scripts/test`), and
+    /// otherwise prints that the PostgreSQL half DID NOT RUN and returns `None`.
     pub fn empty(backend: Backend) -> Option<TestDb> {
         match backend {
             Backend::Sqlite => {

@@ -1,5 +1,6 @@
 //! The one integration-test binary (DESIGN.md habit 3): a module per area. Tests that touch
-//! the database run twice, on a throwaway SQLite file and on a throwaway PostgreSQL database.
+//! the database run twice, on a throwaway SQLite file and on a throwaway PostgreSQL database,
+//! except the few that the README's *Tests* names as SQLite only or PostgreSQL only.
 
 // Test and bench code may stop at the first surprise; the service may not (Cargo.toml [lints]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -24,6 +25,7 @@ mod migrations;
 mod openapi;
 mod pages;
 mod pdf;
+mod readme;
 mod reminders;
 mod sessions;
 mod workflow;

@@ -512,21 +512,25 @@ crate::on_both_backends!(the_endpoint_needs_an_authorised_caller, |test_db| {
     });
 });
 
+/// `hojokin render` (README, *PDF filings*): a filing of the demo data written to a file, and
+/// the README's commands for R8-0002 (its application and budget; every kind of it renders in
+/// `every_filing_renders_from_the_demo_data`), page 1 of whose budget `pdftoppm` turns into
+/// `page-1.png`.
 #[test]
 fn the_render_command_writes_a_pdf() {
     let test_db = TestDb::migrated(Backend::Sqlite).expect("sqlite");
     seed(&mut test_db.conn());
     let dir = tempfile::tempdir().expect("temp dir");
-    let run = |kind: &str| {
+    let render = |application: &str, kind: &str, file: &str| {
         Command::new(env!("CARGO_BIN_EXE_hojokin"))
             .args([
                 "render",
                 "--application",
-                "R8-0004",
+                application,
                 "--kind",
                 kind,
                 "-o",
-                "out.pdf",
+                file,
             ])
             .current_dir(dir.path())
             .env_clear()
@@ -535,6 +539,7 @@ fn the_render_command_writes_a_pdf() {
             .output()
             .expect("run hojokin")
     };
+    let run = |kind: &str| render("R8-0004", kind, "out.pdf");
     let output = run("completion_report");
     assert!(
         output.status.success(),
@@ -554,4 +559,27 @@ fn the_render_command_writes_a_pdf() {
         "an unknown kind is the user's to correct"
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("grant_decision_notice"));
+
+    for kind in [FilingKind::Application, FilingKind::Budget] {
+        let file = format!("R8-0002_{}.pdf", kind.code());
+        let output = render("R8-0002", kind.code(), &file);
+        assert!(
+            output.status.success(),
+            "{kind}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let bytes = std::fs::read(dir.path().join(&file)).expect("written");
+        assert!(bytes.starts_with(b"%PDF-"), "{file}");
+    }
+    let status = Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-f", "1", "-l", "1"])
+        .args(["R8-0002_budget.pdf", "page"])
+        .current_dir(dir.path())
+        .status()
+        .expect("pdftoppm runs (poppler-utils; scripts/setup installs it)");
+    assert!(status.success());
+    assert!(
+        dir.path().join("page-1.png").is_file(),
+        "page 1 as page-1.png"
+    );
 }

@@ -736,3 +736,98 @@ crate::on_both_backends!(the_programme_file_says_when_filings_are_due, |test_db|
         "no roll-forward when the programme says so"
     );
 });
+
+crate::on_both_backends!(
+    /// `hojokin remind --dry-run` (README, *Deadlines and reminders*) on the demo data: what
+    /// would be sent and when, as a table or as JSON, from now or from `--at`, and nothing
+    /// written. The demo's 実績報告 of R8-0004 is due 令和9年3月10日（水）17:00, with reminders
+    /// on 2/24, 3/3 and 3/9, then 3/11 and 3/17 if it is still missing.
+    remind_dry_run_plans_the_demo_reminders_and_writes_nothing,
+    |test_db| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let hojokin = |args: &[&str]| {
+            let output = Command::new(env!("CARGO_BIN_EXE_hojokin"))
+                .args(args)
+                .current_dir(dir.path())
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("HOJOKIN_DATABASE_URL", test_db.url_string())
+                .env("HOJOKIN_DATA_DIR", dir.path().join("data"))
+                .env("RUST_LOG", "warn")
+                .output()
+                .expect("run hojokin");
+            assert!(
+                output.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            String::from_utf8(output.stdout).expect("utf-8")
+        };
+        hojokin(&["seed", "--demo"]);
+        let rows = |conn: &mut DbConnection| -> [i64; 3] {
+            [
+                jobs::table.count().get_result(conn).expect("jobs"),
+                sent_emails::table.count().get_result(conn).expect("sent"),
+                deadlines::table.count().get_result(conn).expect("deadlines"),
+            ]
+        };
+        let before = rows(&mut test_db.conn());
+
+        // From now, just after the demo was loaded: the 差戻し of R8-0005 waits for its answer.
+        let table = hojokin(&["remind", "--dry-run"]);
+        assert!(
+            table.contains("R8-0005") && table.contains("差戻しへの回答"),
+            "{table}"
+        );
+
+        let table = hojokin(&["remind", "--dry-run", "--at", "2027-03-03T10:00:00+09:00"]);
+        let line = table
+            .lines()
+            .find(|line| line.starts_with("2027-03-03 09:00"))
+            .unwrap_or_else(|| panic!("the reminder due at 2027-03-03 09:00: {table}"));
+        for part in [
+            "due now",
+            "R8-0004",
+            "令和9年3月10日（水）17:00",
+            "実績報告（7日前）",
+            "yamada@misogigawa.example",
+        ] {
+            assert!(line.contains(part), "{part} in {line}");
+        }
+
+        let plan: Value = serde_json::from_str(&hojokin(&[
+            "remind",
+            "--dry-run",
+            "--at",
+            "2027-02-24T08:00:00+09:00",
+            "--json",
+        ]))
+        .expect("json");
+        let completion: Vec<(&str, i64, &str)> = plan
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|r| r["reference"] == "R8-0004" && r["kind"] == "completion_report")
+            .map(|r| {
+                assert_eq!(r["due"], "令和9年3月10日（水）17:00");
+                (
+                    r["send_at_jst"].as_str().expect("time"),
+                    r["offset"].as_i64().expect("offset"),
+                    r["state"].as_str().expect("state"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            completion,
+            [
+                ("2027-02-24T09:00:00", -14, "scheduled"),
+                ("2027-03-03T09:00:00", -7, "scheduled"),
+                ("2027-03-09T09:00:00", -1, "scheduled"),
+                ("2027-03-11T09:00:00", 1, "scheduled"),
+                ("2027-03-17T09:00:00", 7, "scheduled"),
+            ]
+        );
+
+        assert_eq!(rows(&mut test_db.conn()), before, "a dry run writes nothing");
+    }
+);
