@@ -13,7 +13,7 @@ use crate::domain::budget::{self, CategoryBudget};
 use crate::domain::money::Yen;
 use crate::domain::program::ProgramSet;
 use crate::domain::validation::ErrorCode;
-use crate::domain::workflow::Actor;
+use crate::domain::workflow::{Actor, Recipients};
 use crate::error::{AppError, AppResult};
 
 #[derive(serde::Serialize, Deserialize)]
@@ -110,7 +110,7 @@ pub(super) fn request_change(
         jobs::JobKind::Email,
         Some(&format!("email:{id}:change_request:{change_id}")),
         &json!({ "template": if requires_approval { "change_request_pending" } else { "change_request_recorded" },
-                 "application_id": id, "to": "program_managers" }),
+                 "application_id": id, "to": Recipients::ProgramManagers }),
         db::now(),
     )?;
     Ok(

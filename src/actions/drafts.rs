@@ -30,6 +30,7 @@ pub fn create(
         &workflow::Scope {
             member_organisation_ids: members,
             municipality_id: draft.municipality_id,
+            state: ApplicationState::Draft,
         },
     )
     .map_err(|_| AppError::forbidden())?;

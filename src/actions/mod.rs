@@ -42,6 +42,13 @@ fn workflow_error(error: WorkflowError) -> AppError {
             }
             AppError::invalid(errors)
         }
+        WorkflowError::NotReady { ref gaps } => {
+            let mut errors = FieldErrors::new();
+            for gap in gaps {
+                errors.add(gap.field(), gap.code(), gap.message_ja());
+            }
+            AppError::invalid(errors)
+        }
         WorkflowError::Invalid(message) => AppError::new(ErrorKind::BadRequest, message),
     }
 }

@@ -106,6 +106,14 @@ pub fn perform(
         let mut facts = Facts {
             engine: None,
             reason_given: reason.is_some(),
+            submission_gaps: if action == Action::Submit {
+                workflow::submission_gaps(
+                    aggregate.application.municipality_id,
+                    &aggregate.partner_municipality_ids(),
+                )
+            } else {
+                Vec::new()
+            },
         };
         let mut stored = None;
         if action.reruns_engine() {

@@ -494,10 +494,20 @@ impl Aggregate {
         self.application.status
     }
 
+    /// The municipalities its 市町村 partners name (those given by name only are left out).
+    pub fn partner_municipality_ids(&self) -> Vec<i64> {
+        self.partners
+            .iter()
+            .filter(|partner| partner.kind == PartnerKind::Municipality)
+            .filter_map(|partner| partner.municipality_id)
+            .collect()
+    }
+
     pub fn scope(&self) -> crate::domain::workflow::Scope {
         crate::domain::workflow::Scope {
             member_organisation_ids: self.members.iter().map(|m| m.organisation.id).collect(),
             municipality_id: self.application.municipality_id,
+            state: self.state(),
         }
     }
 
@@ -726,13 +736,18 @@ pub fn clear_decision(conn: &mut DbConnection, id: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Applications a caller may list: by member organisation, by municipality, or all.
+/// Applications a caller may list: by member organisation, by municipality, or all; drafts
+/// only for those who see them (`workflow::sees_drafts`).
 pub fn list_visible(
     conn: &mut DbConnection,
     organisation_ids: Option<&[i64]>,
     municipality_id: Option<i64>,
+    include_drafts: bool,
 ) -> AppResult<Vec<ApplicationRow>> {
     let mut query = applications::table.into_boxed();
+    if !include_drafts {
+        query = query.filter(applications::status.ne(ApplicationState::Draft));
+    }
     if let Some(ids) = organisation_ids {
         let mine = application_members::table
             .filter(application_members::organisation_id.eq_any(ids.to_vec()))
@@ -843,7 +858,8 @@ pub fn preview_aggregate(
     })
 }
 
-/// What the program manager's pipeline filters on; `None` is "any".
+/// What the program manager's pipeline and the finance queue filter on; `None` is "any".
+/// Neither lists drafts: they are their applicants' alone (`workflow::sees_drafts`).
 #[derive(Debug, Clone, Default)]
 pub struct PipelineFilter {
     pub state: Option<String>,
@@ -861,7 +877,9 @@ pub fn list_filtered(
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<ApplicationRow>> {
-    let mut query = applications::table.into_boxed();
+    let mut query = applications::table
+        .filter(applications::status.ne(ApplicationState::Draft))
+        .into_boxed();
     if let Some(state) = &filter.state {
         query = query.filter(applications::status.eq(state.clone()));
     }
@@ -896,17 +914,19 @@ pub fn list_filtered(
         .load(conn)?)
 }
 
-/// How many applications a municipality has (the finance officer's queue, paged).
+/// How many submitted applications a municipality has (the finance officer's queue, paged).
 pub fn count_in_municipality(conn: &mut DbConnection, municipality_id: i64) -> AppResult<i64> {
     Ok(applications::table
         .filter(applications::municipality_id.eq(municipality_id))
+        .filter(applications::status.ne(ApplicationState::Draft))
         .count()
         .get_result(conn)?)
 }
 
-/// How many applications are in each state (for the pipeline's counts).
+/// How many submitted applications are in each state (for the pipeline's counts).
 pub fn count_by_state(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>> {
     Ok(applications::table
+        .filter(applications::status.ne(ApplicationState::Draft))
         .group_by(applications::status)
         .select((applications::status, diesel::dsl::count_star()))
         .load(conn)?)
@@ -914,8 +934,10 @@ pub fn count_by_state(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>> 
 
 /// Applications whose latest decision carries a finding with this code (e.g. the refused
 /// 4th attempts: `award_cap_exceeded`).
+/// Drafts are left out: they are their applicants' alone.
 pub fn with_finding(conn: &mut DbConnection, code: &str) -> AppResult<Vec<ApplicationRow>> {
     Ok(applications::table
+        .filter(applications::status.ne(ApplicationState::Draft))
         .filter(applications::decision_json.like(format!("%\"code\":\"{code}\"%")))
         .order(applications::id)
         .select(ApplicationRow::as_select())

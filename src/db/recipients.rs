@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::DbConnection;
 use super::schema::{application_members, applications, memberships, users};
+use crate::domain::access::Role;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Serialize)]
@@ -31,6 +32,31 @@ pub fn applicants_of(conn: &mut DbConnection, application_id: i64) -> AppResult<
         .load(conn)?;
     found.dedup_by_key(|r| r.user_id);
     Ok(found)
+}
+
+/// Finance officers of the application's municipality who want email: they review its
+/// budget lines.
+pub fn finance_officers_of(
+    conn: &mut DbConnection,
+    application_id: i64,
+) -> AppResult<Vec<Recipient>> {
+    let municipality = applications::table
+        .find(application_id)
+        .select(applications::municipality_id)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten();
+    let Some(municipality) = municipality else {
+        return Ok(Vec::new());
+    };
+    Ok(users::table
+        .filter(users::role.eq(Role::FinanceOfficer.code()))
+        .filter(users::municipality_id.eq(municipality))
+        .filter(users::disabled.eq(false))
+        .filter(users::notify_by_email.eq(true))
+        .order(users::id)
+        .select((users::id, users::email, users::display_name))
+        .load(conn)?)
 }
 
 /// Program managers who want email (`digest_only`: those who also want the weekly digest).

@@ -36,6 +36,7 @@ code_enum! {
         TooMany => "too_many", "多すぎる項目";
         UnknownRecord => "unknown_record", "存在しない参照先";
         DuplicateMember => "duplicate_member", "重複した申請者";
+        NotAPartner => "not_a_partner", "連携先にない市町村";
     }
 }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access::Role;
 use super::codes::code_enum;
+use super::validation::ErrorCode;
 
 code_enum! {
     /// A report the grantee files during or after the project.
@@ -175,6 +176,67 @@ pub struct Scope {
     pub member_organisation_ids: Vec<i64>,
     /// The municipality whose finance officers review its budget.
     pub municipality_id: Option<i64>,
+    /// Where the application stands: a draft (作成中) is its applicants' alone.
+    pub state: ApplicationState,
+}
+
+/// What an application needs, beyond the engine's verdict, before it can be submitted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubmissionGap {
+    /// No 事業を行う市町村: no finance officer would ever see its budget.
+    NoMunicipality,
+    /// The 事業を行う市町村 is none of the municipalities it partners with.
+    MunicipalityNotAPartner,
+}
+
+impl SubmissionGap {
+    /// The draft's field that fills the gap.
+    pub fn field(self) -> &'static str {
+        "municipality_id"
+    }
+
+    pub fn code(self) -> ErrorCode {
+        match self {
+            SubmissionGap::NoMunicipality => ErrorCode::Required,
+            SubmissionGap::MunicipalityNotAPartner => ErrorCode::NotAPartner,
+        }
+    }
+
+    pub fn message_ja(self) -> &'static str {
+        match self {
+            SubmissionGap::NoMunicipality => {
+                "事業を行う市町村を選んでください（その市町村の担当課が予算を審査します）"
+            }
+            SubmissionGap::MunicipalityNotAPartner => {
+                "事業を行う市町村は、連携先の市町村から選んでください"
+            }
+        }
+    }
+}
+
+/// The one notion of "the application's municipality": chosen by the applicant, one of its
+/// partner municipalities where those name one, and the municipality whose finance officers
+/// review the budget (DOMAIN.md §3: the municipality is a required partner).
+pub fn submission_gaps(
+    municipality_id: Option<i64>,
+    partner_municipality_ids: &[i64],
+) -> Vec<SubmissionGap> {
+    match municipality_id {
+        None => vec![SubmissionGap::NoMunicipality],
+        Some(chosen)
+            if !partner_municipality_ids.is_empty()
+                && !partner_municipality_ids.contains(&chosen) =>
+        {
+            vec![SubmissionGap::MunicipalityNotAPartner]
+        }
+        Some(_) => Vec::new(),
+    }
+}
+
+/// Whether this role sees applications still being drafted. Finance officers and the 事務局
+/// see an application from its submission on; until then it is its applicants' working copy.
+pub fn sees_drafts(role: Role) -> bool {
+    role == Role::Applicant
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -190,6 +252,8 @@ pub enum WorkflowError {
     ReasonRequired,
     #[error("判定で要件を満たしていません（{}）", .codes.join("、"))]
     Ineligible { codes: Vec<String> },
+    #[error("申請に必要な項目が足りません")]
+    NotReady { gaps: Vec<SubmissionGap> },
     #[error("{0}")]
     Invalid(String),
 }
@@ -204,6 +268,9 @@ pub fn authorize(actor: &Actor, action: Action, scope: &Scope) -> Result<(), Wor
         .any(|id| scope.member_organisation_ids.contains(id));
     let is_municipality =
         actor.municipality_id.is_some() && actor.municipality_id == scope.municipality_id;
+    if scope.state == ApplicationState::Draft && !sees_drafts(actor.role) {
+        return Err(WorkflowError::Forbidden);
+    }
     let allowed = match actor.role {
         Role::Applicant => {
             is_member
@@ -253,6 +320,8 @@ pub struct Facts {
     pub engine: Option<Result<(), Vec<String>>>,
     /// A reason was given (差戻し, 不採択, 取下げ, 中止・廃止, 取消 need one).
     pub reason_given: bool,
+    /// What the application still lacks to be submitted ([`submission_gaps`]).
+    pub submission_gaps: Vec<SubmissionGap>,
 }
 
 /// Something the repository must do in the transaction that records the transition.
@@ -276,11 +345,23 @@ pub enum Effect {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Recipients {
     Applicant,
     ProgramManagers,
+    /// The finance officers of the application's municipality, who review its budget.
+    FinanceOfficers,
+}
+
+impl Recipients {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Recipients::Applicant => "申請者",
+            Recipients::ProgramManagers => "事務局",
+            Recipients::FinanceOfficers => "市町村の予算審査担当",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -328,13 +409,26 @@ pub fn transition(
         to: Recipients::Applicant,
     };
     let (to, effects) = match (action, state) {
-        (Action::Submit, S::Draft | S::ReturnedForCorrection) => (
-            S::Submitted,
-            vec![Effect::Notify {
-                template: "application_submitted",
-                to: Recipients::ProgramManagers,
-            }],
-        ),
+        (Action::Submit, S::Draft | S::ReturnedForCorrection) => {
+            if !facts.submission_gaps.is_empty() {
+                return Err(WorkflowError::NotReady {
+                    gaps: facts.submission_gaps.clone(),
+                });
+            }
+            (
+                S::Submitted,
+                vec![
+                    Effect::Notify {
+                        template: "application_submitted",
+                        to: Recipients::ProgramManagers,
+                    },
+                    Effect::Notify {
+                        template: "budget_review_requested",
+                        to: Recipients::FinanceOfficers,
+                    },
+                ],
+            )
+        }
         (Action::StartReview, S::Submitted) => (S::UnderReview, vec![]),
         (Action::ReturnForCorrection, S::Submitted | S::UnderReview) => (
             S::ReturnedForCorrection,
@@ -466,6 +560,7 @@ mod tests {
         Facts {
             engine: Some(Ok(())),
             reason_given: false,
+            ..Facts::default()
         }
     }
 
@@ -473,6 +568,7 @@ mod tests {
         Facts {
             engine: None,
             reason_given: true,
+            ..Facts::default()
         }
     }
 
@@ -541,6 +637,7 @@ mod tests {
         let refused = Facts {
             engine: Some(Err(vec!["award_cap_exceeded".into()])),
             reason_given: false,
+            ..Facts::default()
         };
         for (action, state) in [
             (Action::Submit, ApplicationState::Draft),
@@ -573,6 +670,7 @@ mod tests {
             let facts = Facts {
                 engine: Some(Ok(())),
                 reason_given: true,
+                ..Facts::default()
             };
             assert_eq!(
                 transition(state, action, &facts),
@@ -606,6 +704,7 @@ mod tests {
         let scope = Scope {
             member_organisation_ids: vec![1, 2],
             municipality_id: Some(10),
+            state: ApplicationState::Submitted,
         };
         let applicant = |orgs: Vec<i64>| Actor {
             user_id: 1,
@@ -650,10 +749,97 @@ mod tests {
         let unscoped = Scope {
             member_organisation_ids: vec![1],
             municipality_id: None,
+            state: ApplicationState::Submitted,
         };
         assert!(
             authorize(&officer(10), Action::View, &unscoped).is_err(),
             "no municipality, no officer"
+        );
+    }
+
+    #[test]
+    fn submission_needs_a_municipality_among_the_partners() {
+        assert_eq!(
+            submission_gaps(None, &[10]),
+            vec![SubmissionGap::NoMunicipality]
+        );
+        assert_eq!(
+            submission_gaps(Some(11), &[10]),
+            vec![SubmissionGap::MunicipalityNotAPartner]
+        );
+        assert!(submission_gaps(Some(10), &[10, 12]).is_empty());
+        assert!(
+            submission_gaps(Some(10), &[]).is_empty(),
+            "partners named only by name cannot be compared"
+        );
+        let gaps = Facts {
+            engine: Some(Ok(())),
+            submission_gaps: vec![SubmissionGap::NoMunicipality],
+            ..Facts::default()
+        };
+        assert_eq!(
+            transition(ApplicationState::Draft, Action::Submit, &gaps),
+            Err(WorkflowError::NotReady {
+                gaps: vec![SubmissionGap::NoMunicipality]
+            })
+        );
+        let submitted = transition(ApplicationState::Draft, Action::Submit, &eligible())
+            .expect("a complete draft is submitted");
+        assert!(submitted.effects.contains(&Effect::Notify {
+            template: "budget_review_requested",
+            to: Recipients::FinanceOfficers,
+        }));
+    }
+
+    #[test]
+    fn a_draft_is_seen_by_its_applicants_only() {
+        let draft = Scope {
+            member_organisation_ids: vec![1],
+            municipality_id: Some(10),
+            state: ApplicationState::Draft,
+        };
+        let actor = |role, organisation_ids, municipality_id| Actor {
+            user_id: 1,
+            role,
+            organisation_ids,
+            municipality_id,
+        };
+        assert!(authorize(&actor(Role::Applicant, vec![1], None), Action::View, &draft).is_ok());
+        assert!(
+            authorize(
+                &actor(Role::FinanceOfficer, vec![], Some(10)),
+                Action::View,
+                &draft
+            )
+            .is_err()
+        );
+        assert!(
+            authorize(
+                &actor(Role::ProgramManager, vec![], None),
+                Action::View,
+                &draft
+            )
+            .is_err()
+        );
+        let submitted = Scope {
+            state: ApplicationState::Submitted,
+            ..draft
+        };
+        assert!(
+            authorize(
+                &actor(Role::FinanceOfficer, vec![], Some(10)),
+                Action::View,
+                &submitted
+            )
+            .is_ok()
+        );
+        assert!(
+            authorize(
+                &actor(Role::ProgramManager, vec![], None),
+                Action::View,
+                &submitted
+            )
+            .is_ok()
         );
     }
 }

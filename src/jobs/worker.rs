@@ -21,6 +21,7 @@ use crate::db::sent_emails::{self, NewSentEmail};
 use crate::db::{self, DbConnection, Pool, deadlines, jobs, recipients};
 use crate::domain::calendar::wareki_date;
 use crate::domain::deadlines::{format_due, offset_label, utc_to_jst};
+use crate::domain::workflow::Recipients;
 use crate::error::{AppError, AppResult};
 use crate::mail::templates::Templates;
 use crate::mail::{Mailer, OutgoingEmail, SMTP_CONNECTIONS, sender_domain};
@@ -114,7 +115,7 @@ struct EmailPayload {
     #[serde(default)]
     application_id: Option<i64>,
     #[serde(default)]
-    to: Option<String>,
+    to: Option<Recipients>,
     #[serde(default)]
     user_id: Option<i64>,
     /// `password_reset`: the request whose link this mail carries.
@@ -405,9 +406,14 @@ impl Worker {
                 let Some(application_id) = payload.application_id else {
                     return Ok(Prepared::Skip("申請の指定がありません".into()));
                 };
-                let people = match payload.to.as_deref() {
-                    Some("program_managers") => recipients::program_managers(conn, false)?,
-                    _ => recipients::applicants_of(conn, application_id)?,
+                let people = match payload.to {
+                    Some(Recipients::ProgramManagers) => recipients::program_managers(conn, false)?,
+                    Some(Recipients::FinanceOfficers) => {
+                        recipients::finance_officers_of(conn, application_id)?
+                    }
+                    Some(Recipients::Applicant) | None => {
+                        recipients::applicants_of(conn, application_id)?
+                    }
                 };
                 if people.is_empty() {
                     return Ok(Prepared::Skip("受信者がいません".into()));
@@ -595,6 +601,10 @@ fn event_text(template: &str) -> (&'static str, &'static str) {
             "承認が必要な計画変更が申請されました。",
         ),
         "change_request_recorded" => ("計画変更の届出", "計画変更（軽微な変更）が記録されました。"),
+        "budget_review_requested" => (
+            "予算審査の依頼",
+            "貴市町村で実施される申請が提出されました。予算行ごとに承認・調整・否認を記録してください。",
+        ),
         _ => ("お知らせ", "申請の状況が更新されました。"),
     }
 }

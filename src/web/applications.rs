@@ -31,17 +31,20 @@ use crate::error::{AppError, AppResult};
 pub use crate::clock::today_in_japan;
 
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
-    responses((status = 200, description = "見られる申請の一覧（申請者は自団体、自治体は自市町村、事務局は全件）", body = ApplicationList), (status = 401, description = "未ログイン")))]
+    responses((status = 200, description = "見られる申請の一覧（申請者は自団体の作成中を含む全件、自治体は自市町村の提出済み、事務局は提出済みの全件）", body = ApplicationList), (status = 401, description = "未ログイン")))]
 #[get("/api/v1/applications")]
 pub async fn list(db: Db, Caller { actor, .. }: Caller) -> AppResult<HttpResponse> {
+    let drafts = crate::domain::workflow::sees_drafts(actor.role);
     let rows = db
         .run(move |conn, _| match actor.role {
-            Role::Applicant => repo::list_visible(conn, Some(&actor.organisation_ids), None),
+            Role::Applicant => {
+                repo::list_visible(conn, Some(&actor.organisation_ids), None, drafts)
+            }
             Role::FinanceOfficer => match actor.municipality_id {
-                Some(municipality) => repo::list_visible(conn, None, Some(municipality)),
+                Some(municipality) => repo::list_visible(conn, None, Some(municipality), drafts),
                 None => Ok(Vec::new()),
             },
-            Role::ProgramManager => repo::list_visible(conn, None, None),
+            Role::ProgramManager => repo::list_visible(conn, None, None, drafts),
         })
         .await?;
     Ok(HttpResponse::Ok().json(ApplicationList {

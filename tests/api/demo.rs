@@ -35,7 +35,7 @@ crate::on_both_backends!(demo_data_loads, |test_db| {
     );
     // What those states imply was made on the way: the selected application's award counts,
     // its decision is frozen, and the audit trail is intact.
-    let in_progress = db::applications::list_visible(&mut conn, None, None)
+    let in_progress = db::applications::list_visible(&mut conn, None, None, true)
         .expect("list")
         .into_iter()
         .find(|a| a.status == hojokin::domain::workflow::ApplicationState::InProgress)

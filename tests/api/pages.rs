@@ -680,12 +680,35 @@ crate::on_both_backends!(the_program_manager_pages_answer, |test_db| {
         let id = created["application"]["id"].as_i64().expect("id");
         let mut manager = Client::new();
         page_login!(&app, manager, "manager@meti.example");
+        // A draft is its applicants' alone: the 事務局 sees it from its submission on.
+        let before = send!(manager, &app, TestRequest::get().uri("/manager"));
+        assert!(
+            !before.body.contains("塩尻 幹部人材インターンシップ"),
+            "a draft is not in the pipeline"
+        );
+        let draft_page = send!(
+            manager,
+            &app,
+            TestRequest::get().uri(&format!("/applications/{id}"))
+        );
+        assert_eq!(draft_page.status, 403, "a draft is not shown to the 事務局");
+        let (_, listed) = crate::call!(&app, "GET", "/api/v1/applications", Some(&owner), None);
+        assert_eq!(listed["applications"].as_array().map(Vec::len), Some(1));
+        let version = created["application"]["version"].as_i64().expect("version");
+        let (status, answer) = crate::call!(
+            &app,
+            "POST",
+            format!("/api/v1/applications/{id}/actions/submit"),
+            Some(&owner),
+            Some(json!({ "version": version }))
+        );
+        assert_eq!(status, 200, "{answer}");
         let all = send!(manager, &app, TestRequest::get().uri("/manager"));
         assert!(all.body.contains("塩尻 幹部人材インターンシップ"));
         let none = send!(
             manager,
             &app,
-            TestRequest::get().uri("/manager?state=submitted")
+            TestRequest::get().uri("/manager?state=under_review")
         );
         assert!(
             !none.body.contains("塩尻 幹部人材インターンシップ"),
@@ -700,7 +723,8 @@ crate::on_both_backends!(the_program_manager_pages_answer, |test_db| {
             by_text.body.contains("塩尻 幹部人材インターンシップ"),
             "filtered by title"
         );
-        // A draft offers the manager no button; the page shows the engine's decision.
+        // A submitted application offers the manager its next step; the page shows the
+        // engine's decision.
         let show = send!(
             manager,
             &app,
@@ -708,8 +732,9 @@ crate::on_both_backends!(the_program_manager_pages_answer, |test_db| {
         );
         assert_eq!(show.status, 200);
         assert!(
-            !show.body.contains("data-action="),
-            "nothing to do on a draft"
+            show.body.contains("data-action=\"start_review\""),
+            "{}",
+            show.body
         );
         assert!(show.body.contains("判定結果"));
         for uri in [

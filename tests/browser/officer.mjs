@@ -6,7 +6,8 @@ await run("officer", async (page) => {
   await login(page, "zaisei@city-shiojiri.example");
   check(new URL(page.url()).pathname === "/finance", `home is the queue, got ${page.url()}`);
   const queue = await text(page, "#queue");
-  check(queue.includes("R8-0005") && queue.includes("R8-0001"), "queue lists 塩尻市's applications");
+  check(queue.includes("R8-0005"), "queue lists 塩尻市's submitted applications");
+  check(!queue.includes("R8-0001"), "queue leaves out 塩尻市's draft: it is its applicant's until submitted");
   check(!queue.includes("R8-0002"), "queue leaves out other municipalities");
   await screenshot(page, "officer-queue");
 

@@ -131,7 +131,7 @@ pub async fn dashboard(db: Db, session: Session, PageCaller(caller): PageCaller)
     let view = db
         .run(move |conn, programs| {
             let municipalities = organisations::list_municipalities(conn)?;
-            let rows = repo::list_visible(conn, Some(&actor.organisation_ids), None)?;
+            let rows = repo::list_visible(conn, Some(&actor.organisation_ids), None, true)?;
             let mut outlooks = Vec::new();
             for organisation_id in &actor.organisation_ids {
                 let name = organisations::get_organisation(conn, *organisation_id)?.name;

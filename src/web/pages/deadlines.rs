@@ -17,6 +17,7 @@ use crate::actions;
 use crate::db::{self, deadlines, jobs, sent_emails};
 use crate::domain::calendar::{WEEKDAYS_JA, YearMonth, wareki_date};
 use crate::domain::deadlines::{DeadlineKind, is_overdue, jst_to_utc, utc_to_jst};
+use crate::domain::workflow::Recipients;
 use crate::error::{AppError, ErrorKind};
 
 /// `令和8年11月21日 17:00` (Japan time) for an instant stored in UTC.
@@ -298,9 +299,9 @@ pub async fn dead_letters(db: Db, session: Session, PageCaller(caller): PageCall
                 let payload: serde_json::Value =
                     serde_json::from_str(&job.payload_json).unwrap_or_default();
                 let template = payload["template"].as_str().map(template_label);
-                let recipient = payload["to"]
-                    .as_str()
-                    .map(str::to_owned)
+                let recipient = serde_json::from_value::<Recipients>(payload["to"].clone())
+                    .ok()
+                    .map(|to| to.label_ja().to_owned())
                     .or_else(|| {
                         payload["user_id"]
                             .as_i64()

@@ -85,6 +85,9 @@ pub struct FindingView {
 pub struct DecisionPanel {
     pub decision: Option<DecisionView>,
     pub decision_note: String,
+    /// What the application still lacks to be submitted, for the applicant who edits it
+    /// (`workflow::submission_gaps`): the engine's verdict alone does not make it ready.
+    pub before_submitting: Vec<&'static str>,
 }
 
 impl DecisionPanel {
@@ -92,7 +95,20 @@ impl DecisionPanel {
         DecisionPanel {
             decision: None,
             decision_note: note.into(),
+            before_submitting: Vec::new(),
         }
+    }
+
+    /// The panel as the applicant editing `aggregate` sees it.
+    pub fn for_editing(mut self, aggregate: &Aggregate) -> Self {
+        self.before_submitting = workflow::submission_gaps(
+            aggregate.application.municipality_id,
+            &aggregate.partner_municipality_ids(),
+        )
+        .into_iter()
+        .map(workflow::SubmissionGap::message_ja)
+        .collect();
+        self
     }
 }
 
@@ -164,6 +180,7 @@ pub fn decision_panel(decision: Option<&StoredDecision>) -> DecisionPanel {
         Some(decision) => DecisionPanel {
             decision: Some(decision),
             decision_note: String::new(),
+            before_submitting: Vec::new(),
         },
         None => DecisionPanel::note(
             "まだ判定できません。申請者・連携先・活動と予算を入力して保存すると、ここに判定が表示されます。",
@@ -319,6 +336,7 @@ pub fn offered(actor: &Actor, aggregate: &Aggregate, action: Action) -> bool {
     let facts = Facts {
         engine: Some(Ok(())),
         reason_given: true,
+        ..Facts::default()
     };
     workflow::authorize(actor, action, &aggregate.scope()).is_ok()
         && workflow::transition(state, action, &facts).is_ok()
@@ -432,6 +450,8 @@ pub async fn show(
             let aggregate = actions::authorized_aggregate(conn, &actor, id, Action::View)?;
             let municipalities = organisations::list_municipalities(conn)?;
             let state = aggregate.state();
+            let can_edit = workflow::editable(state)
+                && workflow::authorize(&actor, Action::EditDraft, &aggregate.scope()).is_ok();
             Ok(ShowView {
                 summary: summary(&aggregate.application, &municipalities),
                 members: aggregate
@@ -462,10 +482,17 @@ pub async fn show(
                     evidence: b.evidence_reference.clone(),
                 }),
                 activities: activities_view(&aggregate),
-                panel: decision_panel(current_decision(conn, programs, &aggregate)?.as_ref()),
+                panel: {
+                    let panel =
+                        decision_panel(current_decision(conn, programs, &aggregate)?.as_ref());
+                    if can_edit {
+                        panel.for_editing(&aggregate)
+                    } else {
+                        panel
+                    }
+                },
                 actions: available_actions(&actor, &aggregate),
-                can_edit: workflow::editable(state)
-                    && workflow::authorize(&actor, Action::EditDraft, &aggregate.scope()).is_ok(),
+                can_edit,
                 can_review: workflow::budget_review_open(state)
                     && workflow::authorize(&actor, Action::ReviewBudgetLine, &aggregate.scope())
                         .is_ok(),

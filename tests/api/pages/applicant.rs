@@ -276,22 +276,19 @@ crate::on_both_backends!(
             );
             assert_eq!(read_body(response).await.as_ref(), PDF);
 
-            // Whoever may see the application may download; nobody else.
-            for (email, status) in [
-                ("applicant@other.example", 403),
-                ("officer@matsumoto.example", 403),
-                ("officer@shiojiri.example", 200),
-                ("manager@meti.example", 200),
+            // A draft's evidence is its applicants' alone (who may download it from submission
+            // on is checked at the end).
+            for email in [
+                "applicant@other.example",
+                "officer@matsumoto.example",
+                "officer@shiojiri.example",
+                "manager@meti.example",
             ] {
                 let mut client = Client::new();
                 page_login!(&app, client, email);
                 let page = send!(client, &app, TestRequest::get().uri(&href));
-                assert_eq!(page.status, status, "{email}");
-                if status == 403 {
-                    assert!(
-                        page.body.contains("アクセスできません") && !page.body.contains("%PDF")
-                    );
-                }
+                assert_eq!(page.status, 403, "{email} before submission");
+                assert!(page.body.contains("アクセスできません") && !page.body.contains("%PDF"));
             }
             let mut owner2 = Client::new();
             page_login!(&app, owner2, "applicant@own.example");
@@ -322,16 +319,29 @@ crate::on_both_backends!(
             assert_eq!(stored_files(test_db), 1);
 
             // Deleting needs the token; then the file is gone and the deletion audited.
-            let refused = send!(owner, &app, form(&format!("{href}/delete"), &[]));
+            let second = send!(
+                owner,
+                &app,
+                evidence_upload(&uri, token.as_bytes(), ("別紙.pdf", "application/pdf"), PDF)
+            );
+            assert_eq!(second.status, 303, "{}", second.body);
+            let second_id: i64 = evidence_files::table
+                .select(evidence_files::id)
+                .order(evidence_files::id.desc())
+                .first(&mut *test_db.conn())
+                .expect("second file");
+            let second_href = format!("/applications/{id}/evidence/{second_id}");
+            assert_eq!(stored_files(test_db), 2);
+            let refused = send!(owner, &app, form(&format!("{second_href}/delete"), &[]));
             assert_eq!(refused.status, 403);
-            assert_eq!(stored_files(test_db), 1);
+            assert_eq!(stored_files(test_db), 2);
             let deleted = send!(
                 owner,
                 &app,
-                form(&format!("{href}/delete"), &[("csrf_token", &token)])
+                form(&format!("{second_href}/delete"), &[("csrf_token", &token)])
             );
             assert_eq!(deleted.status, 303);
-            assert_eq!(stored_files(test_db), 0);
+            assert_eq!(stored_files(test_db), 1);
             assert!(audit_actions(test_db, id).contains(&"delete_evidence".to_owned()));
 
             // Once submitted the application is no longer editable: no upload.
@@ -343,7 +353,25 @@ crate::on_both_backends!(
             );
             assert_eq!(late.status, 409, "{}", late.body);
             assert!(late.body.contains("「申請済」の申請は編集できません"));
-            assert_eq!(stored_files(test_db), 0);
+            assert_eq!(stored_files(test_db), 1);
+
+            // Submitted: whoever may see the application may download; nobody else.
+            for (email, status) in [
+                ("applicant@other.example", 403),
+                ("officer@matsumoto.example", 403),
+                ("officer@shiojiri.example", 200),
+                ("manager@meti.example", 200),
+            ] {
+                let mut client = Client::new();
+                page_login!(&app, client, email);
+                let page = send!(client, &app, TestRequest::get().uri(&href));
+                assert_eq!(page.status, status, "{email}");
+                if status == 403 {
+                    assert!(
+                        page.body.contains("アクセスできません") && !page.body.contains("%PDF")
+                    );
+                }
+            }
         });
     }
 );

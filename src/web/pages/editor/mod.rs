@@ -98,7 +98,8 @@ async fn stored_editor(
                 &Errors(BTreeMap::new()),
                 Vec::new(),
                 &choices,
-                decision_panel(current_decision(conn, programs, &aggregate)?.as_ref()),
+                decision_panel(current_decision(conn, programs, &aggregate)?.as_ref())
+                    .for_editing(&aggregate),
                 reason,
             );
             view.evidence = EvidenceSection::new(&db::evidence::list(conn, id)?, evidence_error);
@@ -269,7 +270,9 @@ pub async fn preview(
                 Ok(decision) => DecisionPanel {
                     decision: Some(decision_view(&decision)),
                     decision_note: String::new(),
-                },
+                    before_submitting: Vec::new(),
+                }
+                .for_editing(&candidate),
                 Err(error) if error.kind == ErrorKind::Invalid => {
                     DecisionPanel::note(format!("まだ判定できません: {}", refusal_message(&error)))
                 }

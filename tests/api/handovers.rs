@@ -1,0 +1,185 @@
+//! The handovers between applicant, finance officer and 事務局, on both databases: each step
+//! reaches the person who acts next, with what they act on.
+
+use diesel::prelude::*;
+use hojokin::db::schema::{applications, audit_events, jobs};
+use hojokin::jobs::worker::Worker;
+use hojokin::mail::Mailer;
+use serde_json::{Value, json};
+
+use crate::fixtures::{draft, world};
+use crate::helpers::{TestDb, block_on};
+use crate::reminders::{SmtpSink, worker_settings};
+
+/// What a refused submit must leave as it was.
+fn footprint(test_db: &TestDb, id: i64) -> (String, i64, i64) {
+    let mut conn = test_db.conn();
+    let status: String = applications::table
+        .find(id)
+        .select(applications::status)
+        .first(&mut *conn)
+        .expect("application");
+    let events: i64 = audit_events::table
+        .count()
+        .get_result(&mut *conn)
+        .expect("events");
+    let queued: i64 = jobs::table.count().get_result(&mut *conn).expect("jobs");
+    (status, events, queued)
+}
+
+crate::on_both_backends!(
+    an_application_is_submitted_with_its_municipality_and_reaches_its_finance_officers,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        let matsumoto = hojokin::db::organisations::list_municipalities(&mut test_db.conn())
+            .expect("municipalities")
+            .into_iter()
+            .find(|m| m.name == "松本市")
+            .expect("松本市")
+            .id;
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let officer = crate::login!(&app, "officer@shiojiri.example");
+
+            // 事業を行う市町村 left empty while 塩尻市 is a partner.
+            let mut body = draft(world.own_org, world.shiojiri);
+            body["municipality_id"] = Value::Null;
+            let (status, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(body.clone())
+            );
+            assert_eq!(status, 201, "{created}");
+            assert_eq!(created["decision"]["eligible"], true, "the engine agrees");
+            let id = created["application"]["id"].as_i64().expect("id");
+            let mut version = created["application"]["version"].as_i64().expect("version");
+            let submit = format!("/api/v1/applications/{id}/actions/submit");
+
+            let before = footprint(test_db, id);
+            let (status, refused) = call!(
+                &app,
+                "POST",
+                &submit,
+                Some(&applicant),
+                Some(json!({ "version": version }))
+            );
+            assert_eq!(status, 422, "{refused}");
+            assert_eq!(refused["errors"]["municipality_id"][0]["code"], "required");
+            assert!(
+                refused["errors"]["municipality_id"][0]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("事業を行う市町村を選んでください")),
+                "{refused}"
+            );
+            assert_eq!(
+                footprint(test_db, id),
+                before,
+                "a refused submit changes nothing"
+            );
+
+            // The editor says so before the applicant tries.
+            let request = actix_web::test::TestRequest::get()
+                .uri(&format!("/applications/{id}/edit"))
+                .insert_header(("cookie", applicant.clone()))
+                .to_request();
+            let page = actix_web::test::call_service(&app, request).await;
+            let edit =
+                String::from_utf8_lossy(&actix_web::test::read_body(page).await).into_owned();
+            assert!(
+                edit.contains("申請する前に、次の項目を入力してください。")
+                    && edit.contains("事業を行う市町村を選んでください"),
+                "{edit}"
+            );
+
+            // A municipality it does not partner with.
+            body["municipality_id"] = json!(matsumoto);
+            body["version"] = json!(version);
+            let (status, updated) = call!(
+                &app,
+                "PUT",
+                format!("/api/v1/applications/{id}"),
+                Some(&applicant),
+                Some(body.clone())
+            );
+            assert_eq!(status, 200, "{updated}");
+            version = updated["application"]["version"].as_i64().expect("version");
+            let (status, refused) = call!(
+                &app,
+                "POST",
+                &submit,
+                Some(&applicant),
+                Some(json!({ "version": version }))
+            );
+            assert_eq!(status, 422, "{refused}");
+            assert_eq!(
+                refused["errors"]["municipality_id"][0]["code"],
+                "not_a_partner"
+            );
+
+            // Nothing reaches a finance officer before submission.
+            let (_, queue) = call!(&app, "GET", "/api/v1/applications", Some(&officer), None);
+            assert_eq!(queue["applications"], json!([]), "{queue}");
+
+            body["municipality_id"] = json!(world.shiojiri);
+            body["version"] = json!(version);
+            let (status, updated) = call!(
+                &app,
+                "PUT",
+                format!("/api/v1/applications/{id}"),
+                Some(&applicant),
+                Some(body)
+            );
+            assert_eq!(status, 200, "{updated}");
+            version = updated["application"]["version"].as_i64().expect("version");
+            let (status, submitted) = call!(
+                &app,
+                "POST",
+                &submit,
+                Some(&applicant),
+                Some(json!({ "version": version }))
+            );
+            assert_eq!(status, 200, "{submitted}");
+            let (_, queue) = call!(&app, "GET", "/api/v1/applications", Some(&officer), None);
+            assert_eq!(queue["applications"][0]["id"], id, "in 塩尻市's queue");
+        });
+
+        // 塩尻市's finance officer is told, by email; 松本市's is not.
+        let sink = SmtpSink::start(&[]);
+        let worker = Worker::new(
+            test_db.pool.clone(),
+            Mailer::from_config(&sink.backend()).expect("mailer"),
+            worker_settings(60),
+        )
+        .expect("worker");
+        worker.run_batch().expect("batch");
+        let received = sink.received();
+        let to_officer: Vec<&Value> = received
+            .iter()
+            .filter(|m| m["to"] == json!(["officer@shiojiri.example"]))
+            .collect();
+        assert_eq!(to_officer.len(), 1, "{received:?}");
+        assert!(
+            to_officer[0]["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("【予算審査の依頼】")),
+            "{:?}",
+            to_officer[0]["subject"]
+        );
+        assert!(
+            to_officer[0]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("予算行ごとに承認・調整・否認を記録してください")),
+            "{:?}",
+            to_officer[0]["text"]
+        );
+        assert!(
+            !received
+                .iter()
+                .any(|m| m["to"] == json!(["officer@matsumoto.example"])),
+            "{received:?}"
+        );
+    }
+);
