@@ -1,9 +1,13 @@
 //! Runs the golden cases in `tests/golden/*.json` against the embedded programmes.
 //!
-//! Each case is `{"name", "ledger": "empty"|"shipped", "request", "expect"}`. `expect` holds the
-//! decision's figures and the finding codes that must (`findings`) or must not
-//! (`absent_findings`) appear, texts the finding of a code must say (`message_contains`: pairs
-//! of code and text), or `field_errors` (path → codes) for a request that must not parse.
+//! Each case is `{"name", "ledger": "empty"|"shipped", "request", "expect"}`. `expect` states
+//! the whole decision (`tests/support/golden_check.rs`): eligibility, award ordinal, rate, cap,
+//! eligible expenses, the calculated and the granted subsidy, and each finding it names with
+//! its severity (`findings`: `{code, severity}`; a refused case names every error), the codes
+//! that must not appear (`absent_findings`), texts the finding of a code must say
+//! (`message_contains`: pairs of code and text); or `field_errors` (path → codes) for a
+//! request that must not parse. A case's figures are also worked out again from its request
+//! and the year's programme file, without the engine.
 //! `shipped` cases run against the award ledger built from `forms/awards/awards-r4-r7.csv` and
 //! `forms/aliases.toml`.
 
@@ -59,7 +63,7 @@ fn load_cases() -> Vec<(String, Value)> {
 
 /// Checks one case; returns the problems found (empty when it passes).
 fn check_case(file: &str, case: &Value, programs: &ProgramSet, ledger: &Ledger) -> Vec<String> {
-    let mut problems = Vec::new();
+    let mut problems = golden_check::case_problems(file, case);
     let expect = &case["expect"];
     let parsed = parse_request_value(&case["request"]);
     if let Some(expected_errors) = expect.get("field_errors").and_then(Value::as_object) {
@@ -156,4 +160,79 @@ fn golden_cases() {
         "golden cases failed:\n{}",
         problems.join("\n")
     );
+}
+
+/// The case of `file`, as the folder holds it.
+fn case_named(file: &str) -> Value {
+    load_cases()
+        .into_iter()
+        .find(|(name, _)| name == file)
+        .map(|(_, case)| case)
+        .unwrap_or_else(|| panic!("no golden case {file}"))
+}
+
+#[test]
+fn a_case_that_leaves_out_part_of_its_decision_fails() {
+    let programs = ProgramSet::embedded().expect("embedded programmes");
+    let empty = Ledger::new();
+    let refused = case_named("r8_right_hand_4th_refused.json");
+    assert_eq!(
+        check_case(
+            "r8_right_hand_4th_refused.json",
+            &refused,
+            &programs,
+            &empty
+        ),
+        Vec::<String>::new(),
+        "the case as written passes"
+    );
+    let failing = |edit: &dyn Fn(&mut Value)| {
+        let mut case = refused.clone();
+        edit(&mut case["expect"]);
+        check_case("edited.json", &case, &programs, &empty)
+    };
+    for key in golden_check::STATED_FIGURES {
+        let problems = failing(&|expect| {
+            expect.as_object_mut().map(|object| object.remove(key));
+        });
+        assert!(
+            problems.iter().any(|problem| problem.contains(key)),
+            "without `{key}`: {problems:?}"
+        );
+    }
+    // `null` says "does not apply": right for the rate of a 4th award, wrong for its cap.
+    assert!(!failing(&|expect| expect["cap_yen"] = Value::Null).is_empty());
+    // A finding named without its severity, or with another one.
+    assert!(!failing(&|expect| expect["findings"][0] = "award_cap_exceeded".into()).is_empty());
+    assert!(!failing(&|expect| expect["findings"][0]["severity"] = "warning".into()).is_empty());
+    // A refusal that does not name the error that refuses it.
+    assert!(!failing(&|expect| expect["findings"] = Value::Array(vec![])).is_empty());
+}
+
+#[test]
+fn a_case_whose_figures_the_rules_do_not_give_fails() {
+    let case = case_named("r8_legal_3rd_rounding.json");
+    assert_eq!(
+        golden_check::case_problems("r8_legal_3rd_rounding.json", &case),
+        Vec::<String>::new()
+    );
+    // 10,000,001 × 1/3 = 3,333,333.67: 3,333,000 after 千円未満切捨て, not the 1-yen figure.
+    for (key, wrong) in [
+        ("calculated_subsidy_yen", Value::from(3_333_333)),
+        ("subsidy_yen", Value::from(3_333_333)),
+        ("eligible_expenses_yen", Value::from(10_000_000)),
+        ("cap_yen", Value::from(13_000_000)),
+        (
+            "rate",
+            serde_json::json!({"numerator": 1, "denominator": 2}),
+        ),
+        ("award_ordinal", Value::from(2)),
+    ] {
+        let mut edited = case.clone();
+        edited["expect"][key] = wrong;
+        assert!(
+            !golden_check::case_problems("edited.json", &edited).is_empty(),
+            "a wrong {key} is caught without the engine"
+        );
+    }
 }

@@ -81,6 +81,7 @@ fn the_cli_answers_every_golden_case() {
         let answers = cli_answers(flag, &cases);
         assert_eq!(answers.len(), cases.len());
         for ((file, case), answer) in cases.iter().zip(&answers) {
+            problems.extend(golden_check::case_problems(file, case));
             problems.extend(golden_check::decision_problems(
                 file,
                 &case["expect"],

@@ -179,10 +179,21 @@ crate::on_both_backends!(every_filing_renders_from_the_demo_data, |test_db| {
             ],
             kind.code(),
         );
-        // Amounts that need a rule come from the engine, not from the PDF code.
-        if let (FilingKind::Budget, Judgement::Decided(decision)) = (kind, &data.judgement) {
-            let subsidy = hojokin::domain::money::Yen::new(decision.subsidy_yen).to_string();
-            assert_contains(&text, &[&subsidy], "subsidy from the decision");
+        // The subsidy, worked out from forms/demo.toml: R8-0002 claims 7,200,000 + 300,000 +
+        // 1,200,000 = 8,700,000円; 株式会社つばめいと has one award (R4), so this is its 2nd
+        // in the 右腕人材枠 at 1/2: 4,350,000円, under the 13,000,000円 cap.
+        if matches!(kind, FilingKind::Budget | FilingKind::Decision) {
+            assert!(matches!(data.judgement, Judgement::Decided(_)), "{kind}");
+            let subsidy = subsidy_of(7_200_000 + 300_000 + 1_200_000, (1, 2), 1_000, 13_000_000);
+            assert_amounts(
+                &text,
+                &[
+                    ("補助対象経費", printed_yen(8_700_000)),
+                    ("補助率", "1/2".to_owned()),
+                    ("補助金額", printed_yen(subsidy)),
+                ],
+                kind.code(),
+            );
         }
     }
     // Every application of the demo renders every filing.
@@ -583,3 +594,229 @@ fn the_render_command_writes_a_pdf() {
         "page 1 as page-1.png"
     );
 }
+
+/// `amount` as the filings print it (`12,345円`), formatted here rather than by the crate.
+fn printed_yen(amount: i64) -> String {
+    let digits = amount.to_string();
+    let mut grouped = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped}円")
+}
+
+/// The subsidy of `eligible` yen at `numerator/denominator`, truncated to `unit` and capped
+/// (DOMAIN.md §3.2), worked out in the test.
+fn subsidy_of(eligible: i64, (numerator, denominator): (i64, i64), unit: i64, cap: i64) -> i64 {
+    (eligible * numerator / denominator / unit * unit).min(cap)
+}
+
+/// Asserts that each label is printed with its amount beside it (on one row of the filing).
+fn assert_amounts(text: &str, amounts: &[(&str, String)], what: &str) {
+    let squeezed = squeeze(text);
+    for (label, amount) in amounts {
+        assert!(
+            squeezed.contains(&format!("{label}{amount}")),
+            "{what}: {label} {amount} not printed:\n{text}"
+        );
+    }
+}
+
+crate::on_both_backends!(
+    the_amounts_on_each_filing_are_the_ones_the_rules_give,
+    |test_db| {
+        let world = crate::fixtures::world(&mut test_db.conn());
+        // The fixture: three claimed lines and one of own funds. A first award in the R8
+        // 右腕人材枠: 2/3 (004:125), cap 13,000,000円, 1,000円未満切捨て (forms/programs/2026.toml).
+        let claimed = [
+            ("personnel", "コーディネーター人件費", 4_321_000),
+            ("travel", "企業訪問旅費", 456_789),
+            ("printing", "成果報告書印刷", 123_456),
+        ];
+        let own_funds = 250_000;
+        let (rate, unit, cap) = ((2, 3), 1_000, 13_000_000);
+        let lines: Vec<serde_json::Value> = claimed
+            .iter()
+            .map(|(category, description, amount)| {
+                serde_json::json!({"category": category, "description": description,
+                    "amount_yen": amount, "funding_source": "this_subsidy"})
+            })
+            .collect();
+        let draft = serde_json::json!({
+            "fiscal_year": 2026,
+            "frame": "right_hand",
+            "title": "塩尻 幹部人材インターンシップ（金額の検証）",
+            "lead_organisation_id": world.own_org,
+            "municipality_id": world.shiojiri,
+            "project_start": "2026-12-01",
+            "project_end": "2027-02-26",
+            "partners": [
+                {"kind": "municipality", "name": "塩尻市", "municipality_id": world.shiojiri},
+                {"kind": "education_institution", "name": "信州大学"}
+            ],
+            "activities": [
+                {"name": "幹部インターンシップ", "category": "development",
+                 "executive_internship": true, "budget_lines": lines},
+                {"name": "協議会", "category": "council", "budget_lines": [
+                    {"category": "meetings", "description": "会場費", "amount_yen": own_funds,
+                     "funding_source": "own_funds"}
+                ]}
+            ]
+        });
+        let total: i64 = claimed.iter().map(|(_, _, amount)| amount).sum::<i64>() + own_funds;
+        let eligible: i64 = claimed.iter().map(|(_, _, amount)| amount).sum();
+        // 4,901,245 × 2/3 = 3,267,496.67 → 3,267,000.
+        let requested = subsidy_of(eligible, rate, unit, cap);
+        assert_eq!((eligible, requested), (4_901_245, 3_267_000));
+        // What was spent: 4,000,000 + 400,001 + 100,000 = 4,500,001 × 2/3 = 3,000,000.67
+        // → 3,000,000, under the decided amount.
+        let actuals = [4_000_000, 400_001, 100_000];
+        let actual_eligible: i64 = actuals.iter().sum();
+        let confirmed = subsidy_of(actual_eligible, rate, unit, cap).min(requested);
+        assert_eq!(confirmed, 3_000_000);
+
+        let render_all = |kinds: &[FilingKind], id: i64| -> Vec<(FilingKind, String)> {
+            let mut conn = test_db.conn();
+            kinds
+                .iter()
+                .map(|kind| {
+                    let (_, rendered) = render(&mut conn, id, *kind);
+                    (*kind, pdftotext(&rendered.bytes, None))
+                })
+                .collect()
+        };
+        let (id, decided_texts, confirmed_texts) = block_on(async {
+            let app = crate::test_app!(test_db);
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let manager = crate::login!(&app, "manager@meti.example");
+            let (status, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(draft)
+            );
+            assert_eq!(status, 201, "{created}");
+            let id = created["application"]["id"].as_i64().expect("id");
+            let line_ids: Vec<i64> = claimed
+                .iter()
+                .map(|(_, description, _)| crate::fixtures::line_id(&created, description))
+                .collect();
+            let mut version = created["application"]["version"].as_i64().expect("version");
+            let mut step = async |who: &String, action: &str, extra: serde_json::Value| {
+                let mut body = serde_json::json!({ "version": version });
+                if let serde_json::Value::Object(extra) = extra {
+                    body.as_object_mut().expect("object").extend(extra);
+                }
+                let (status, outcome) = call!(
+                    &app,
+                    "POST",
+                    format!("/api/v1/applications/{id}/actions/{action}"),
+                    Some(who),
+                    Some(body)
+                );
+                assert_eq!(status, 200, "{action}: {outcome}");
+                version = outcome["version"].as_i64().expect("version");
+            };
+            let none = serde_json::json!({});
+            step(&applicant, "submit", none.clone()).await;
+            step(&manager, "start_review", none.clone()).await;
+            step(&manager, "select", none.clone()).await;
+            step(&applicant, "request_grant", none.clone()).await;
+            step(&manager, "decide_grant", none.clone()).await;
+            let decided_texts = render_all(FilingKind::ALL, id);
+            step(&applicant, "start_project", none.clone()).await;
+            let actual_lines: Vec<serde_json::Value> = line_ids
+                .iter()
+                .zip(actuals)
+                .map(|(line, amount)| serde_json::json!({"line_id": line, "amount_yen": amount}))
+                .collect();
+            step(
+                &applicant,
+                "submit_completion_report",
+                serde_json::json!({"payload": {"body": "完了", "actuals": actual_lines}}),
+            )
+            .await;
+            step(&manager, "confirm_amount", none.clone()).await;
+            let confirmed_texts = render_all(FilingKind::ALL, id);
+            (id, decided_texts, confirmed_texts)
+        });
+        assert!(id > 0);
+
+        let rate_text = format!("{}/{}", rate.0, rate.1);
+        for (kind, text) in &decided_texts {
+            let expected: Vec<(&str, String)> = match kind {
+                FilingKind::Application => vec![
+                    ("事業費総額", printed_yen(total)),
+                    ("補助対象経費", printed_yen(eligible)),
+                ],
+                FilingKind::Budget => {
+                    // Every line, the claimed activity's 小計, the total of every line, the
+                    // 経費区分×財源 total row (claimed, own funds, all), then the calculation.
+                    let mut amounts: Vec<(&str, String)> = claimed
+                        .iter()
+                        .map(|(_, _, amount)| ("", printed_yen(*amount)))
+                        .collect();
+                    amounts.extend([
+                        ("", printed_yen(own_funds)),
+                        ("小計", printed_yen(eligible)),
+                        ("合計", printed_yen(total)),
+                        (
+                            "合計",
+                            printed_yen(eligible) + &printed_yen(own_funds) + &printed_yen(total),
+                        ),
+                        ("補助対象経費", printed_yen(eligible)),
+                        ("補助率", rate_text.clone()),
+                        ("補助上限額", printed_yen(cap)),
+                        ("補助金額", printed_yen(requested)),
+                    ]);
+                    amounts
+                }
+                FilingKind::Decision => vec![
+                    ("補助対象経費", printed_yen(eligible)),
+                    ("補助率", rate_text.clone()),
+                    ("補助上限額", printed_yen(cap)),
+                    ("補助金額", printed_yen(requested)),
+                ],
+                FilingKind::GrantRequest => vec![
+                    ("補助対象経費", printed_yen(eligible)),
+                    ("交付申請額", printed_yen(requested)),
+                ],
+                FilingKind::GrantDecisionNotice => vec![
+                    ("補助対象経費", printed_yen(eligible)),
+                    ("補助率", rate_text.clone()),
+                    ("交付決定額", printed_yen(requested)),
+                ],
+                FilingKind::InterimReport | FilingKind::CompletionReport => {
+                    vec![("交付決定額", printed_yen(requested))]
+                }
+                FilingKind::AmountConfirmationNotice => vec![
+                    ("交付決定額", printed_yen(requested)),
+                    ("確定額", "未確定".to_owned()),
+                ],
+            };
+            assert_amounts(text, &expected, &format!("{kind} at 交付決定"));
+        }
+        for (kind, text) in &confirmed_texts {
+            let expected: Vec<(&str, String)> = match kind {
+                FilingKind::GrantDecisionNotice => {
+                    vec![("交付決定額", printed_yen(requested))]
+                }
+                FilingKind::CompletionReport => vec![
+                    ("交付決定額", printed_yen(requested)),
+                    ("補助対象経費の実績額", printed_yen(actual_eligible)),
+                ],
+                FilingKind::AmountConfirmationNotice => vec![
+                    ("交付決定額", printed_yen(requested)),
+                    ("補助対象経費の実績額", printed_yen(actual_eligible)),
+                    ("確定額", printed_yen(confirmed)),
+                ],
+                _ => vec![],
+            };
+            assert_amounts(text, &expected, &format!("{kind} at 額の確定"));
+        }
+    }
+);
