@@ -19,6 +19,7 @@ mod config;
 mod demo;
 mod evaluate;
 mod golden;
+mod harness;
 mod health;
 mod input;
 mod migrations;
