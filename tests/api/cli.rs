@@ -532,8 +532,9 @@ crate::on_both_backends!(
     /// Administrators adding users while others write: every `user add` process queues for the
     /// write lock instead of failing (SQLite: `BEGIN IMMEDIATE` with its busy timeout, never
     /// "database is locked"; PostgreSQL: the audit append's advisory lock), and the audit chain
-    /// stays whole. Two connections per process keep twelve of them within PostgreSQL's
-    /// `max_connections` next to the other tests.
+    /// stays whole. Each process's pool opens all its connections at start: two each keep
+    /// twelve processes far below PostgreSQL's default `max_connections` (100), which twelve
+    /// pools of the default eight would nearly fill while other tests use the server too.
     concurrent_user_adds_all_succeed_and_keep_the_chain,
     |test_db| {
         let dir = tempfile::tempdir().expect("temp dir");
