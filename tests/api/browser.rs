@@ -1,14 +1,16 @@
 //! The pages in a real browser: each spec in `tests/browser/` drives headless Debian chromium
-//! with playwright-core against `hojokin serve --demo` on a fresh SQLite database (port 0),
-//! with the demo users' passwords as the server printed them. Screenshots go to
-//! `test-artifacts/`. A machine without chromium or playwright-core fails here, loudly:
-//! `scripts/setup` installs both.
+//! with playwright-core against `hojokin serve --demo` (port 0) on a fresh database of each
+//! backend, a SQLite file and a PostgreSQL database, with the demo users' passwords as the
+//! server printed them. Screenshots go to `test-artifacts/<backend>/`. A machine without
+//! chromium or playwright-core fails here, loudly: `scripts/setup` installs both.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::helpers::TestDb;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -20,7 +22,6 @@ fn root() -> &'static Path {
 struct DemoServer {
     child: Child,
     url: String,
-    database_url: String,
     users: BTreeMap<String, String>,
     _dir: tempfile::TempDir,
 }
@@ -32,13 +33,13 @@ impl Drop for DemoServer {
     }
 }
 
-fn start_demo() -> DemoServer {
+/// `hojokin serve --demo` on the test's database (its data directory in a directory of its own).
+fn start_demo(database_url: &str) -> DemoServer {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("browser.db").display());
     let mut child = Command::new(env!("CARGO_BIN_EXE_hojokin"))
         .current_dir(dir.path())
         .env_remove("HOJOKIN_CONFIG")
-        .env("HOJOKIN_DATABASE_URL", &url)
+        .env("HOJOKIN_DATABASE_URL", database_url)
         .env("HOJOKIN_BIND", "127.0.0.1:0")
         .env("HOJOKIN_DATA_DIR", dir.path().join("data"))
         .env("RUST_LOG", "warn")
@@ -73,7 +74,6 @@ fn start_demo() -> DemoServer {
     DemoServer {
         child,
         url: format!("http://{address}"),
-        database_url: url,
         users,
         _dir: dir,
     }
@@ -94,14 +94,20 @@ fn require_browser() {
     );
 }
 
-fn artifacts() -> PathBuf {
-    root().join("test-artifacts")
+/// Where a spec's screenshots go: one directory per backend, as both run at once.
+fn artifacts(test_db: &TestDb) -> PathBuf {
+    root()
+        .join("test-artifacts")
+        .join(test_db.url.backend_name())
 }
 
-/// Runs `tests/browser/<spec>.mjs` against a fresh demo server and asserts that it passed.
-fn run_spec(spec: &str) {
+/// Runs `tests/browser/<spec>.mjs` against a demo server on `test_db` and asserts that it
+/// passed.
+fn run_spec(spec: &str, test_db: &TestDb) {
     require_browser();
-    let server = start_demo();
+    let database_url = test_db.url_string();
+    let server = start_demo(&database_url);
+    let artifacts = artifacts(test_db);
     let output = Command::new("node")
         .arg(root().join("tests/browser").join(format!("{spec}.mjs")))
         .current_dir(root())
@@ -110,7 +116,7 @@ fn run_spec(spec: &str) {
             "HOJOKIN_USERS",
             serde_json::to_string(&server.users).expect("json"),
         )
-        .env("HOJOKIN_ARTIFACTS", artifacts())
+        .env("HOJOKIN_ARTIFACTS", &artifacts)
         .output()
         .expect("node runs (install Node.js: scripts/setup)");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -119,7 +125,7 @@ fn run_spec(spec: &str) {
         output.status.success(),
         "browser spec {spec} failed ({}); screenshots in {}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
         output.status,
-        artifacts().display()
+        artifacts.display()
     );
     assert!(
         stdout.contains(&format!("{spec}: ok")),
@@ -128,7 +134,7 @@ fn run_spec(spec: &str) {
     // Whatever the people in the browser did, the audit trail is one unbroken chain.
     let verify = Command::new(env!("CARGO_BIN_EXE_hojokin"))
         .env_remove("HOJOKIN_CONFIG")
-        .env("HOJOKIN_DATABASE_URL", &server.database_url)
+        .env("HOJOKIN_DATABASE_URL", &database_url)
         .args(["audit", "verify"])
         .output()
         .expect("hojokin audit verify runs");
@@ -140,27 +146,28 @@ fn run_spec(spec: &str) {
     );
 }
 
-#[test]
-fn applicant_drafts_and_submits_in_the_browser() {
-    run_spec("applicant");
-}
+crate::on_both_backends!(applicant_drafts_and_submits_in_the_browser, |test_db| {
+    run_spec("applicant", test_db);
+});
 
-#[test]
-fn finance_officer_adjusts_a_line_in_the_browser() {
-    run_spec("officer");
-}
+crate::on_both_backends!(finance_officer_adjusts_a_line_in_the_browser, |test_db| {
+    run_spec("officer", test_db);
+});
 
-#[test]
-fn program_manager_selects_in_the_browser() {
-    run_spec("manager");
-}
+crate::on_both_backends!(program_manager_selects_in_the_browser, |test_db| {
+    run_spec("manager", test_db);
+});
 
-#[test]
-fn other_organisations_and_forged_forms_are_refused_in_the_browser() {
-    run_spec("security");
-}
+crate::on_both_backends!(
+    other_organisations_and_forged_forms_are_refused_in_the_browser,
+    |test_db| {
+        run_spec("security", test_db);
+    }
+);
 
-#[test]
-fn applicant_uploads_evidence_and_files_a_report_in_the_browser() {
-    run_spec("applicant_filings");
-}
+crate::on_both_backends!(
+    applicant_uploads_evidence_and_files_a_report_in_the_browser,
+    |test_db| {
+        run_spec("applicant_filings", test_db);
+    }
+);

@@ -136,10 +136,10 @@ fn bad_configuration_files_are_refused() {
     );
 }
 
-#[test]
-fn user_add_checks_its_input() {
+crate::on_both_backends!(user_add_checks_its_input, |test_db| {
     let dir = tempfile::tempdir().expect("temp dir");
-    let env = [("HOJOKIN_DATABASE_URL", "sqlite://hojokin.db")];
+    let url = test_db.url_string();
+    let env = [("HOJOKIN_DATABASE_URL", url.as_str())];
     let output = run(dir.path(), &env, &["seed", "--demo"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let output = run(dir.path(), &env, &["seed", "--demo"]);
@@ -213,7 +213,7 @@ fn user_add_checks_its_input() {
     }
     let output = add(&["--email", "x@y.example", "--role", "admin"]);
     assert_eq!(output.status.code(), Some(2), "bad input exits with 2");
-}
+});
 
 fn http_get(port: u16, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -443,51 +443,54 @@ fn audit_verify_catches_tampering_on_postgres() {
     audit_verify_catches_tampering(Backend::Postgres);
 }
 
-/// `templates_dir`: a file there replaces the embedded template of the same relative name at
-/// start-up (here the pages' layout, and an email subject that must compile too); the
-/// embedded ones stay for everything else.
-#[test]
-fn templates_dir_replaces_an_embedded_page_template() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let templates = dir.path().join("templates");
-    std::fs::create_dir_all(templates.join("pages")).expect("dir");
-    std::fs::create_dir_all(templates.join("email/reminder")).expect("dir");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-    let layout = std::fs::read_to_string(root.join("pages/layout.hbs")).expect("layout");
-    assert!(layout.contains("<body>\n"), "fixture text present");
-    let layout = layout.replacen(
-        "<body>\n",
-        "<body>\n<p id=\"local-banner\">塩尻市 独自版</p>\n",
-        1,
-    );
-    std::fs::write(templates.join("pages/layout.hbs"), layout).expect("write");
-    std::fs::write(
-        templates.join("email/reminder/subject.txt.hbs"),
-        "【塩尻市】{{deadline.label}}（{{application.reference}}）",
-    )
-    .expect("write");
-    let templates = templates.to_string_lossy().into_owned();
-    let env = [
-        ("HOJOKIN_DATABASE_URL", "sqlite://hojokin.db"),
-        ("HOJOKIN_BIND", "127.0.0.1:0"),
-        ("HOJOKIN_TEMPLATES_DIR", templates.as_str()),
-    ];
-    let (child, port) = start_server(dir.path(), &env, &["serve"]);
-    let (status, body) = http_get(port, "/login");
-    assert_eq!(status, 200, "{body}");
-    assert!(
-        body.contains("<p id=\"local-banner\">塩尻市 独自版</p>"),
-        "the replacement layout: {body}"
-    );
-    assert!(
-        body.contains("<label for=\"email\">メールアドレス</label>"),
-        "the embedded login page inside it"
-    );
-    let (status, body) = http_get(port, "/no-such-page");
-    assert_eq!(status, 404);
-    assert!(body.contains("local-banner"), "error pages use it too");
-    stop_gracefully(child);
-}
+crate::on_both_backends!(
+    /// `templates_dir`: a file there replaces the embedded template of the same relative name at
+    /// start-up (here the pages' layout, and an email subject that must compile too); the
+    /// embedded ones stay for everything else.
+    templates_dir_replaces_an_embedded_page_template,
+    |test_db| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let templates = dir.path().join("templates");
+        std::fs::create_dir_all(templates.join("pages")).expect("dir");
+        std::fs::create_dir_all(templates.join("email/reminder")).expect("dir");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let layout = std::fs::read_to_string(root.join("pages/layout.hbs")).expect("layout");
+        assert!(layout.contains("<body>\n"), "fixture text present");
+        let layout = layout.replacen(
+            "<body>\n",
+            "<body>\n<p id=\"local-banner\">塩尻市 独自版</p>\n",
+            1,
+        );
+        std::fs::write(templates.join("pages/layout.hbs"), layout).expect("write");
+        std::fs::write(
+            templates.join("email/reminder/subject.txt.hbs"),
+            "【塩尻市】{{deadline.label}}（{{application.reference}}）",
+        )
+        .expect("write");
+        let templates = templates.to_string_lossy().into_owned();
+        let url = test_db.url_string();
+        let env = [
+            ("HOJOKIN_DATABASE_URL", url.as_str()),
+            ("HOJOKIN_BIND", "127.0.0.1:0"),
+            ("HOJOKIN_TEMPLATES_DIR", templates.as_str()),
+        ];
+        let (child, port) = start_server(dir.path(), &env, &["serve"]);
+        let (status, body) = http_get(port, "/login");
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains("<p id=\"local-banner\">塩尻市 独自版</p>"),
+            "the replacement layout: {body}"
+        );
+        assert!(
+            body.contains("<label for=\"email\">メールアドレス</label>"),
+            "the embedded login page inside it"
+        );
+        let (status, body) = http_get(port, "/no-such-page");
+        assert_eq!(status, 404);
+        assert!(body.contains("local-banner"), "error pages use it too");
+        stop_gracefully(child);
+    }
+);
 
 /// A file that replaces nothing (a misspelt name) or a template that does not compile stops
 /// the start with the file named, and nothing is created.
@@ -525,44 +528,53 @@ fn a_bad_templates_dir_stops_the_start_naming_the_file() {
     );
 }
 
-/// Administrators adding users while others write: every `user add` process queues for the
-/// write lock (SQLite `BEGIN IMMEDIATE` with its busy timeout) instead of failing with
-/// "database is locked", and the audit chain stays whole.
-#[test]
-fn concurrent_user_adds_all_succeed_and_keep_the_chain() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let env = [("HOJOKIN_DATABASE_URL", "sqlite://hojokin.db")];
-    let output = run(dir.path(), &env, &["seed", "--demo"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let children: Vec<_> = (0..12)
-        .map(|i| {
-            hojokin(
-                dir.path(),
-                &env,
-                &[
-                    "user",
-                    "add",
-                    "--email",
-                    &format!("staff{i}@meti.example"),
-                    "--role",
-                    "program_manager",
-                ],
-            )
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn user add")
-        })
-        .collect();
-    for child in children {
-        let output = child.wait_with_output().expect("user add");
+crate::on_both_backends!(
+    /// Administrators adding users while others write: every `user add` process queues for the
+    /// write lock instead of failing (SQLite: `BEGIN IMMEDIATE` with its busy timeout, never
+    /// "database is locked"; PostgreSQL: the audit append's advisory lock), and the audit chain
+    /// stays whole. Each process's pool opens all its connections at start: two each keep
+    /// twelve processes far below PostgreSQL's default `max_connections` (100), which twelve
+    /// pools of the default eight would nearly fill while other tests use the server too.
+    concurrent_user_adds_all_succeed_and_keep_the_chain,
+    |test_db| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = test_db.url_string();
+        let env = [
+            ("HOJOKIN_DATABASE_URL", url.as_str()),
+            ("HOJOKIN_DB_POOL_SIZE", "2"),
+        ];
+        let output = run(dir.path(), &env, &["seed", "--demo"]);
         assert!(output.status.success(), "{}", stderr(&output));
+        let children: Vec<_> = (0..12)
+            .map(|i| {
+                hojokin(
+                    dir.path(),
+                    &env,
+                    &[
+                        "user",
+                        "add",
+                        "--email",
+                        &format!("staff{i}@meti.example"),
+                        "--role",
+                        "program_manager",
+                    ],
+                )
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn user add")
+            })
+            .collect();
+        for child in children {
+            let output = child.wait_with_output().expect("user add");
+            assert!(output.status.success(), "{}", stderr(&output));
+        }
+        let verify = run(dir.path(), &env, &["audit", "verify"]);
+        assert!(verify.status.success(), "{}", stderr(&verify));
+        assert!(
+            String::from_utf8_lossy(&verify.stdout).contains("改ざんなし"),
+            "{}",
+            String::from_utf8_lossy(&verify.stdout)
+        );
     }
-    let verify = run(dir.path(), &env, &["audit", "verify"]);
-    assert!(verify.status.success(), "{}", stderr(&verify));
-    assert!(
-        String::from_utf8_lossy(&verify.stdout).contains("改ざんなし"),
-        "{}",
-        String::from_utf8_lossy(&verify.stdout)
-    );
-}
+);

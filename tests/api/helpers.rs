@@ -39,6 +39,22 @@ fn postgres_required() -> bool {
     std::env::var("HOJOKIN_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
 }
 
+/// Says on the process's real stderr that a PostgreSQL half did not run. Not `eprintln!`:
+/// the test harness captures that and shows it only for a failing test, and this test passes.
+fn did_not_run(admin_url: &str, error: &diesel::ConnectionError) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!! PostgreSQL at {admin_url} is not reachable ({error}): the PostgreSQL half of \
+         {} DID NOT RUN !!!\n",
+        // libtest names a test's thread after the test (unless it runs on the main thread).
+        std::thread::current()
+            .name()
+            .filter(|name| *name != "main")
+            .unwrap_or("this test")
+    );
+}
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique_name(prefix: &str) -> String {
@@ -72,10 +88,7 @@ impl TestDb {
                 let mut admin = match PgConnection::establish(&admin_url) {
                     Ok(connection) => connection,
                     Err(error) if !postgres_required() => {
-                        eprintln!(
-                            "\n!!! PostgreSQL at {admin_url} is not reachable ({error}): \
-                             the PostgreSQL half of this test DID NOT RUN !!!\n"
-                        );
+                        did_not_run(&admin_url, &error);
                         return None;
                     }
                     Err(error) => panic!(
@@ -134,7 +147,9 @@ impl Drop for TestDb {
     }
 }
 
-/// Runs `$body` (a function of `&TestDb`, `Backend`) as two tests, `sqlite` and `postgres`.
+/// Runs `$body` (a function of a migrated `&TestDb`) as two tests, `sqlite` and `postgres`.
+/// The body's function is `with_database`, a name no test calls, so that the body can call the
+/// functions of its own module (`run`, `seed` …) by their names.
 #[macro_export]
 macro_rules! on_both_backends {
     ($(#[$meta:meta])* $name:ident, |$db:ident| $body:block) => {
@@ -143,19 +158,19 @@ macro_rules! on_both_backends {
             #[allow(unused_imports)]
             use super::*;
 
-            fn run($db: &$crate::helpers::TestDb) $body
+            fn with_database($db: &$crate::helpers::TestDb) $body
 
             #[::core::prelude::v1::test]
             fn sqlite() {
                 let db = $crate::helpers::TestDb::migrated($crate::helpers::Backend::Sqlite)
                     .expect("sqlite is always available");
-                run(&db);
+                with_database(&db);
             }
 
             #[::core::prelude::v1::test]
             fn postgres() {
                 if let Some(db) = $crate::helpers::TestDb::migrated($crate::helpers::Backend::Postgres) {
-                    run(&db);
+                    with_database(&db);
                 }
             }
         }

@@ -1,6 +1,7 @@
-//! The one integration-test binary (DESIGN.md habit 3): a module per area. Tests that touch
-//! the database run twice, on a throwaway SQLite file and on a throwaway PostgreSQL database,
-//! except the few that the README's *Tests* names as SQLite only or PostgreSQL only.
+//! The one integration-test binary (DESIGN.md habit 3): a module per area. Tests that open a
+//! database run twice, on a throwaway SQLite file and on a throwaway PostgreSQL database,
+//! except the two that the README's *Tests* names as PostgreSQL only; those that open none run
+//! once (the README lists them).
 
 // Test and bench code may stop at the first surprise; the service may not (Cargo.toml [lints]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,6 +21,7 @@ mod demo;
 mod evaluate;
 mod golden;
 mod handovers;
+mod harness;
 mod health;
 mod input;
 mod migrations;

@@ -1,10 +1,9 @@
-//! The OpenAPI document lists every route of the JSON API, and the Swagger UI is served.
+//! The OpenAPI document lists every route of the JSON API, and the Swagger UI is served, by
+//! the app on each backend.
 
-use crate::helpers::{Backend, TestDb, block_on};
+use crate::helpers::block_on;
 
-#[test]
-fn the_openapi_document_covers_every_route() {
-    let test_db = TestDb::migrated(Backend::Sqlite).expect("sqlite");
+crate::on_both_backends!(the_openapi_document_covers_every_route, |test_db| {
     block_on(async {
         let app = crate::test_app!(test_db);
         let (status, document) = call!(&app, "GET", "/api/v1/openapi.json", None, None);
@@ -97,7 +96,7 @@ fn the_openapi_document_covers_every_route() {
             "Swagger UI page"
         );
     });
-}
+});
 
 /// Where the document describes a JSON body without saying what is in it: an operation's
 /// request or response body with no schema, or a schema (anywhere, components included) that

@@ -19,7 +19,7 @@ use hojokin::domain::access::Role;
 use hojokin::domain::workflow::ApplicationState;
 use hojokin::pdf::{self, FilingForms, FilingKind, Judgement, PdfFont, RenderedFiling};
 
-use crate::helpers::{Backend, TestDb, block_on};
+use crate::helpers::block_on;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 5, 20).expect("date")
@@ -209,9 +209,7 @@ crate::on_both_backends!(every_filing_renders_from_the_demo_data, |test_db| {
     }
 });
 
-#[test]
-fn the_font_is_embedded_as_a_subset() {
-    let test_db = TestDb::migrated(Backend::Sqlite).expect("sqlite");
+crate::on_both_backends!(the_font_is_embedded_as_a_subset, |test_db| {
     let mut conn = test_db.conn();
     seed(&mut conn);
     let id = id_of(&mut conn, "R8-0003");
@@ -240,7 +238,7 @@ fn the_font_is_embedded_as_a_subset() {
         "{} bytes",
         rendered.bytes.len()
     );
-}
+});
 
 fn organisation(conn: &mut DbConnection, name: &str) -> i64 {
     db::organisations::find_organisation(conn, name)
@@ -523,77 +521,78 @@ crate::on_both_backends!(the_endpoint_needs_an_authorised_caller, |test_db| {
     });
 });
 
-/// `hojokin render` (README, *PDF filings*): a filing of the demo data written to a file, and
-/// the README's commands for R8-0002 (its application and budget; every kind of it renders in
-/// `every_filing_renders_from_the_demo_data`), page 1 of whose budget `pdftoppm` turns into
-/// `page-1.png`.
-#[test]
-fn the_render_command_writes_a_pdf() {
-    let test_db = TestDb::migrated(Backend::Sqlite).expect("sqlite");
-    seed(&mut test_db.conn());
-    let dir = tempfile::tempdir().expect("temp dir");
-    let render = |application: &str, kind: &str, file: &str| {
-        Command::new(env!("CARGO_BIN_EXE_hojokin"))
-            .args([
-                "render",
-                "--application",
-                application,
-                "--kind",
-                kind,
-                "-o",
-                file,
-            ])
-            .current_dir(dir.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOJOKIN_DATABASE_URL", test_db.url_string())
-            .output()
-            .expect("run hojokin")
-    };
-    let run = |kind: &str| render("R8-0004", kind, "out.pdf");
-    let output = run("completion_report");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let bytes = std::fs::read(dir.path().join("out.pdf")).expect("written");
-    assert_contains(
-        &pdftotext(&bytes, None),
-        &["補助事業実績報告書", "R8-0004", "株式会社御祓川"],
-        "cli",
-    );
-    let output = run("receipt");
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "an unknown kind is the user's to correct"
-    );
-    assert!(String::from_utf8_lossy(&output.stderr).contains("grant_decision_notice"));
-
-    for kind in [FilingKind::Application, FilingKind::Budget] {
-        let file = format!("R8-0002_{}.pdf", kind.code());
-        let output = render("R8-0002", kind.code(), &file);
+crate::on_both_backends!(
+    /// `hojokin render` (README, *PDF filings*): a filing of the demo data written to a file, and
+    /// the README's commands for R8-0002 (its application and budget; every kind of it renders in
+    /// `every_filing_renders_from_the_demo_data`), page 1 of whose budget `pdftoppm` turns into
+    /// `page-1.png`.
+    the_render_command_writes_a_pdf,
+    |test_db| {
+        seed(&mut test_db.conn());
+        let dir = tempfile::tempdir().expect("temp dir");
+        let render = |application: &str, kind: &str, file: &str| {
+            Command::new(env!("CARGO_BIN_EXE_hojokin"))
+                .args([
+                    "render",
+                    "--application",
+                    application,
+                    "--kind",
+                    kind,
+                    "-o",
+                    file,
+                ])
+                .current_dir(dir.path())
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("HOJOKIN_DATABASE_URL", test_db.url_string())
+                .output()
+                .expect("run hojokin")
+        };
+        let run = |kind: &str| render("R8-0004", kind, "out.pdf");
+        let output = run("completion_report");
         assert!(
             output.status.success(),
-            "{kind}: {}",
+            "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let bytes = std::fs::read(dir.path().join(&file)).expect("written");
-        assert!(bytes.starts_with(b"%PDF-"), "{file}");
+        let bytes = std::fs::read(dir.path().join("out.pdf")).expect("written");
+        assert_contains(
+            &pdftotext(&bytes, None),
+            &["補助事業実績報告書", "R8-0004", "株式会社御祓川"],
+            "cli",
+        );
+        let output = run("receipt");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "an unknown kind is the user's to correct"
+        );
+        assert!(String::from_utf8_lossy(&output.stderr).contains("grant_decision_notice"));
+
+        for kind in [FilingKind::Application, FilingKind::Budget] {
+            let file = format!("R8-0002_{}.pdf", kind.code());
+            let output = render("R8-0002", kind.code(), &file);
+            assert!(
+                output.status.success(),
+                "{kind}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let bytes = std::fs::read(dir.path().join(&file)).expect("written");
+            assert!(bytes.starts_with(b"%PDF-"), "{file}");
+        }
+        let status = Command::new("pdftoppm")
+            .args(["-png", "-r", "60", "-f", "1", "-l", "1"])
+            .args(["R8-0002_budget.pdf", "page"])
+            .current_dir(dir.path())
+            .status()
+            .expect("pdftoppm runs (poppler-utils; scripts/setup installs it)");
+        assert!(status.success());
+        assert!(
+            dir.path().join("page-1.png").is_file(),
+            "page 1 as page-1.png"
+        );
     }
-    let status = Command::new("pdftoppm")
-        .args(["-png", "-r", "60", "-f", "1", "-l", "1"])
-        .args(["R8-0002_budget.pdf", "page"])
-        .current_dir(dir.path())
-        .status()
-        .expect("pdftoppm runs (poppler-utils; scripts/setup installs it)");
-    assert!(status.success());
-    assert!(
-        dir.path().join("page-1.png").is_file(),
-        "page 1 as page-1.png"
-    );
-}
+);
 
 /// `amount` as the filings print it (`12,345円`), formatted here rather than by the crate.
 fn printed_yen(amount: i64) -> String {

@@ -416,50 +416,52 @@ crate::on_both_backends!(an_unknown_email_costs_the_same_password_check, |test_d
     });
 });
 
-/// The real server: with an https `base_url` the session cookie is `Secure`.
-#[test]
-fn the_session_cookie_is_secure_behind_https() {
-    use std::io::{Read, Write};
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = hojokin::config::Config::defaults().expect("config");
-    config.database_url = hojokin::config::DatabaseUrl::Sqlite(dir.path().join("t.db"));
-    config.bind = "127.0.0.1:0".parse().expect("address");
-    config.data_dir = dir.path().join("data");
-    let cookie_of = |base_url: &str| {
-        let mut config = config.clone();
-        config.base_url = base_url.to_owned();
-        let pool = hojokin::db::connect(&config.database_url, 2).expect("pool");
-        let programs = hojokin::program::embedded().expect("programs");
-        block_on(async move {
-            let application =
-                hojokin::startup::Application::build(&config, pool, programs).expect("server");
-            let port = application.port();
-            let server = actix_web::rt::spawn(application.run_until_stopped());
-            let head = actix_web::rt::task::spawn_blocking(move || {
-                let mut stream =
-                    std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-                stream
-                    .write_all(b"GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    .expect("send");
-                let mut answer = String::new();
-                stream.read_to_string(&mut answer).expect("read");
-                answer
-            })
-            .await
-            .expect("join");
-            server.abort();
-            head.lines()
-                .find(|line| {
-                    line.to_ascii_lowercase()
-                        .starts_with("set-cookie: hojokin_session=")
+crate::on_both_backends!(
+    /// The real server: with an https `base_url` the session cookie is `Secure`.
+    the_session_cookie_is_secure_behind_https,
+    |test_db| {
+        use std::io::{Read, Write};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = hojokin::config::Config::defaults().expect("config");
+        config.database_url = test_db.url.clone();
+        config.bind = "127.0.0.1:0".parse().expect("address");
+        config.data_dir = dir.path().join("data");
+        let cookie_of = |base_url: &str| {
+            let mut config = config.clone();
+            config.base_url = base_url.to_owned();
+            let pool = hojokin::db::connect(&config.database_url, 2).expect("pool");
+            let programs = hojokin::program::embedded().expect("programs");
+            block_on(async move {
+                let application =
+                    hojokin::startup::Application::build(&config, pool, programs).expect("server");
+                let port = application.port();
+                let server = actix_web::rt::spawn(application.run_until_stopped());
+                let head = actix_web::rt::task::spawn_blocking(move || {
+                    let mut stream =
+                        std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                    stream
+                        .write_all(b"GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        .expect("send");
+                    let mut answer = String::new();
+                    stream.read_to_string(&mut answer).expect("read");
+                    answer
                 })
-                .map(str::to_owned)
-                .unwrap_or_else(|| panic!("a session cookie: {head}"))
-        })
-    };
-    let secure = cookie_of("https://hojokin.example");
-    assert!(secure.contains("; Secure"), "{secure}");
-    assert!(secure.contains("HttpOnly") && secure.contains("SameSite=Strict"));
-    let plain = cookie_of("http://127.0.0.1:8080");
-    assert!(!plain.contains("Secure"), "{plain}");
-}
+                .await
+                .expect("join");
+                server.abort();
+                head.lines()
+                    .find(|line| {
+                        line.to_ascii_lowercase()
+                            .starts_with("set-cookie: hojokin_session=")
+                    })
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| panic!("a session cookie: {head}"))
+            })
+        };
+        let secure = cookie_of("https://hojokin.example");
+        assert!(secure.contains("; Secure"), "{secure}");
+        assert!(secure.contains("HttpOnly") && secure.contains("SameSite=Strict"));
+        let plain = cookie_of("http://127.0.0.1:8080");
+        assert!(!plain.contains("Secure"), "{plain}");
+    }
+);
