@@ -16,7 +16,7 @@ pub struct World {
     pub own_org: i64,
 }
 
-fn organisation(conn: &mut DbConnection, name: &str, municipality: i64) -> i64 {
+pub fn organisation(conn: &mut DbConnection, name: &str, municipality: i64) -> i64 {
     let mut new = NewOrganisation::named(
         name,
         hojokin::domain::codes::ApplicantKind::GeneralIncorporatedAssociation,
@@ -28,7 +28,7 @@ fn organisation(conn: &mut DbConnection, name: &str, municipality: i64) -> i64 {
     insert_organisation(conn, &new).expect("organisation")
 }
 
-fn user(
+pub fn user(
     conn: &mut DbConnection,
     email: &str,
     role: Role,
