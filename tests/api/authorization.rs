@@ -155,18 +155,23 @@ const MATRIX: &[Row] = matrix! {
     // Applications in the API.
     GET    "/api/v1/applications"                                "/api/v1/applications"                                 Empty          => 401 200 200 200 200 200 200, "each sees their own list (checked below)";
     POST   "/api/v1/applications"                                "/api/v1/applications"                                 NewDraft       => 401 201 403 403 403 403 403, "a draft only for one's own organisation; the co-applicant is not the lead";
-    GET    "/api/v1/applications/{id}"                           "/api/v1/applications/{draft}"                         Empty          => 401 200 403 200 200 403 200, "members, the municipality's officer, the manager";
+    GET    "/api/v1/applications/{id}"                           "/api/v1/applications/{draft}"                         Empty          => 401 200 403 200 403 403 403, "members, the municipality's officer, the manager; a draft is its members' alone";
+    GET    "/api/v1/applications/{id}"                           "/api/v1/applications/{submitted}"                      Empty          => 401 200 403 200 200 403 200, "members, the municipality's officer, the manager, from submission on";
     GET    "/api/v1/applications/{id}"                           "/api/v1/applications/999999"                          Empty          => 401 404 404 404 404 404 404, "no such application, for everyone alike";
     PUT    "/api/v1/applications/{id}"                           "/api/v1/applications/{draft}"                         Draft          => 401 200 403 200 403 403 403, "members write the draft; officers and the manager read only";
     POST   "/api/v1/applications/{id}/budget-lines/{line_id}/review" "/api/v1/applications/{submitted}/budget-lines/{submitted_line}/review" ApproveLine => 401 403 403 403 200 403 403, "the municipality's officer reviews a submitted application";
-    POST   "/api/v1/applications/{id}/budget-lines/{line_id}/review" "/api/v1/applications/{draft}/budget-lines/{draft_line}/review" StaleApproveLine => 401 403 403 403 409 403 403, "409: a draft's lines are not open for review yet";
+    POST   "/api/v1/applications/{id}/budget-lines/{line_id}/review" "/api/v1/applications/{draft}/budget-lines/{draft_line}/review" StaleApproveLine => 401 403 403 403 403 403 403, "a draft is its members' alone: no line of it is reviewed";
     POST   "/api/v1/applications/{id}/budget-lines/{line_id}/review" "/api/v1/applications/{submitted}/budget-lines/{draft_line}/review" ApproveLine => 401 403 403 403 404 403 403, "another application's line through this one's URL: not there";
-    GET    "/api/v1/applications/{id}/audit"                     "/api/v1/applications/{draft}/audit"                   Empty          => 401 403 403 403 403 403 200, "the audit trail is the manager's";
+    GET    "/api/v1/applications/{id}/audit"                     "/api/v1/applications/{draft}/audit"                   Empty          => 401 403 403 403 403 403 403, "the audit trail is the manager's; a draft is its members' alone";
+    GET    "/api/v1/applications/{id}/audit"                     "/api/v1/applications/{submitted}/audit"                Empty          => 401 403 403 403 403 403 200, "the audit trail is the manager's, from submission on";
     GET    "/api/v1/kpis/continuation"                           "/api/v1/kpis/continuation"                            Empty          => 401 403 403 403 403 403 200, "the programme's KPI is the manager's";
-    GET    "/api/v1/applications/{id}/filings"                   "/api/v1/applications/{draft}/filings"                 Empty          => 401 200 403 200 200 403 200, "whoever may see the application";
-    GET    "/api/v1/applications/{id}/filings/{kind}.pdf"        "/api/v1/applications/{draft}/filings/budget.pdf"      Empty          => 401 200 403 200 200 403 200, "whoever may see the application";
+    GET    "/api/v1/applications/{id}/filings"                   "/api/v1/applications/{draft}/filings"                 Empty          => 401 200 403 200 403 403 403, "whoever may see the application; a draft is its members' alone";
+    GET    "/api/v1/applications/{id}/filings"                   "/api/v1/applications/{submitted}/filings"              Empty          => 401 200 403 200 200 403 200, "whoever may see the application, from submission on";
+    GET    "/api/v1/applications/{id}/filings/{kind}.pdf"        "/api/v1/applications/{draft}/filings/budget.pdf"      Empty          => 401 200 403 200 403 403 403, "whoever may see the application; a draft is its members' alone";
+    GET    "/api/v1/applications/{id}/filings/{kind}.pdf"        "/api/v1/applications/{submitted}/filings/budget.pdf"   Empty          => 401 200 403 200 200 403 200, "whoever may see the application, from submission on";
     GET    "/api/v1/applications/{id}/filings/{kind}.pdf"        "/api/v1/applications/{draft}/filings/nothing.pdf"     Empty          => 401 404 404 404 404 404 404, "no such filing, before anything is read";
-    GET    "/api/v1/applications/{id}/sent-emails"               "/api/v1/applications/{draft}/sent-emails"             Empty          => 401 200 403 200 200 403 200, "whoever may see the application";
+    GET    "/api/v1/applications/{id}/sent-emails"               "/api/v1/applications/{draft}/sent-emails"             Empty          => 401 200 403 200 403 403 403, "whoever may see the application; a draft is its members' alone";
+    GET    "/api/v1/applications/{id}/sent-emails"               "/api/v1/applications/{submitted}/sent-emails"          Empty          => 401 200 403 200 200 403 200, "whoever may see the application, from submission on";
 
     // Workflow actions (409: the stale version stops an allowed caller after authorization).
     POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/submit"                      StaleAction => 401 409 403 409 403 403 403, "members";
@@ -177,21 +182,21 @@ const MATRIX: &[Row] = matrix! {
     POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/submit_completion_report"    StaleAction => 401 409 403 409 403 403 403, "members";
     POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/answer_continuation_survey"  StaleAction => 401 409 403 409 403 403 403, "members";
     POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/withdraw"                    StaleAction => 401 409 403 409 403 403 403, "members";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/start_review"                StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/return_for_correction"       StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/select"                      StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/reject"                      StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/decide_grant"                StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/accept_interim_report"       StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/return_interim_report"       StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/approve_change"              StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/deny_change"                 StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/confirm_amount"              StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/pay"                         StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/open_continuation_survey"    StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/close"                       StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/cancel"                      StaleAction => 401 403 403 403 403 403 409, "the manager";
-    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/revoke"                      StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/start_review"             StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/return_for_correction"    StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/select"                   StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/reject"                   StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/decide_grant"             StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/accept_interim_report"    StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/return_interim_report"    StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/approve_change"           StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/deny_change"              StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/confirm_amount"           StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/pay"                      StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/open_continuation_survey" StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/close"                    StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/cancel"                   StaleAction => 401 403 403 403 403 403 409, "the manager";
+    POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{submitted}/actions/revoke"                   StaleAction => 401 403 403 403 403 403 409, "the manager";
     POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/no_such_action"              StaleAction => 401 404 404 404 404 404 404, "no such action, before the application is read";
 
     // Mail, jobs and one's own notifications in the API.
@@ -215,15 +220,17 @@ const MATRIX: &[Row] = matrix! {
     GET    "/applicant"                                          "/applicant"                                           Empty          => 303 200 200 200 403 403 403, "applicants";
     GET    "/applications/new"                                   "/applications/new"                                    Empty          => 303 200 200 200 403 403 403, "applicants";
     POST   "/applications"                                       "/applications"                                        Form(&[("fiscal_year", "2026"), ("frame", "right_hand"), ("title", "新しい申請"), ("lead_organisation_id", "{own_org}")]) => 303 303 403 403 403 403 403, "a draft only for one's own organisation";
-    GET    "/applications/{id}"                                  "/applications/{draft}"                                Empty          => 303 200 403 200 200 403 200, "whoever may see the application";
+    GET    "/applications/{id}"                                  "/applications/{draft}"                                Empty          => 303 200 403 200 403 403 403, "whoever may see the application; a draft is its members' alone";
+    GET    "/applications/{id}"                                  "/applications/{submitted}"                             Empty          => 303 200 403 200 200 403 200, "whoever may see the application, from submission on";
     GET    "/applications/{id}"                                  "/applications/999999"                                 Empty          => 303 404 404 404 404 404 404, "no such application, for everyone alike";
     POST   "/applications/{id}/act"                              "/applications/{draft}/act"                            Form(&[("action", "submit"), ("version", "999")]) => 303 303 403 303 403 403 403, "members; stale, so back to the page with a notice";
     GET    "/applications/{id}/edit"                             "/applications/{draft}/edit"                           Empty          => 303 200 403 200 403 403 403, "members edit; officers and the manager read only";
     POST   "/applications/{id}/edit"                             "/applications/{draft}/edit"                           Form(&[("title", "上書き"), ("version", "999")]) => 303 422 403 422 403 403 403, "members; 422: the form lacks the draft's fields, shown again and nothing saved";
-    POST   "/applications/{id}/preview"                          "/applications/{draft}/preview"                        Form(&[("title", "試算")]) => 303 200 403 200 200 403 200, "the live decision: whoever may see the application";
+    POST   "/applications/{id}/preview"                          "/applications/{draft}/preview"                        Form(&[("title", "試算")]) => 303 200 403 200 403 403 403, "the live decision: whoever may see the application; a draft is its members' alone";
+    POST   "/applications/{id}/preview"                          "/applications/{submitted}/preview"                     Form(&[("title", "試算")]) => 303 200 403 200 200 403 200, "the live decision: whoever may see the application, from submission on";
     POST   "/applications/{id}/evidence"                         "/applications/{draft}/evidence"                       Evidence       => 303 303 403 303 403 403 403, "members, while the draft is editable";
-    GET    "/applications/{id}/evidence/{file_id}"               "/applications/{draft}/evidence/{file}"                Empty          => 303 200 403 200 200 403 200, "whoever may see the application";
-    GET    "/applications/{id}/evidence/{file_id}"               "/applications/{others}/evidence/{file}"               Empty          => 303 403 404 403 403 404 404, "the draft's file through another application's URL: not there";
+    GET    "/applications/{id}/evidence/{file_id}"               "/applications/{draft}/evidence/{file}"                Empty          => 303 200 403 200 403 403 403, "whoever may see the application; a draft is its members' alone";
+    GET    "/applications/{id}/evidence/{file_id}"               "/applications/{others}/evidence/{file}"               Empty          => 303 403 404 403 403 403 403, "the draft's file through another application's URL: not there";
     POST   "/applications/{id}/evidence/{file_id}/delete"        "/applications/{draft}/evidence/{fresh_file}/delete"   Form(&[])      => 303 303 403 303 403 403 403, "members, while the draft is editable";
     POST   "/applications/{id}/evidence/{file_id}/delete"        "/applications/{others}/evidence/{file}/delete"        Form(&[])      => 303 403 404 403 403 403 403, "the draft's file through another application's URL: not there";
     GET    "/applications/{id}/{form}"                           "/applications/{draft}/interim-report"                 Empty          => 303 409 403 409 403 403 403, "members; 409: not offered to a draft";
@@ -239,10 +246,12 @@ const MATRIX: &[Row] = matrix! {
 
     // The finance officer's pages.
     GET    "/finance"                                            "/finance"                                             Empty          => 303 403 403 403 200 200 403, "finance officers, each their municipality's";
-    GET    "/applications/{id}/review"                           "/applications/{submitted}/review"                     Empty          => 303 403 403 403 200 403 403, "the municipality's officer";
+    GET    "/applications/{id}/review"                           "/applications/{submitted}/review"                  Empty          => 303 403 403 403 200 403 403, "the municipality's officer";
     POST   "/applications/{id}/lines/{line_id}/review"           "/applications/{submitted}/lines/{submitted_line}/review" Form(&[("decision", "approve"), ("version", "{submitted_line_version}")]) => 303 403 403 403 303 403 403, "the municipality's officer";
-    GET    "/applications/{id}/budget.csv"                       "/applications/{draft}/budget.csv"                     Empty          => 303 200 403 200 200 403 200, "whoever may see the application";
-    GET    "/applications/{id}/budget.xlsx"                      "/applications/{draft}/budget.xlsx"                    Empty          => 303 200 403 200 200 403 200, "whoever may see the application";
+    GET    "/applications/{id}/budget.csv"                       "/applications/{draft}/budget.csv"                     Empty          => 303 200 403 200 403 403 403, "whoever may see the application; a draft is its members' alone";
+    GET    "/applications/{id}/budget.csv"                       "/applications/{submitted}/budget.csv"                  Empty          => 303 200 403 200 200 403 200, "whoever may see the application, from submission on";
+    GET    "/applications/{id}/budget.xlsx"                      "/applications/{draft}/budget.xlsx"                    Empty          => 303 200 403 200 403 403 403, "whoever may see the application; a draft is its members' alone";
+    GET    "/applications/{id}/budget.xlsx"                      "/applications/{submitted}/budget.xlsx"                 Empty          => 303 200 403 200 200 403 200, "whoever may see the application, from submission on";
 
     // The program manager's pages.
     GET    "/manager"                                            "/manager"                                             Empty          => 303 403 403 403 403 403 200, "the manager";
@@ -829,13 +838,14 @@ crate::on_both_backends!(
                     .expect("reference")
             };
             let submitted_reference = reference(submitted);
-            for (who, sees) in [
-                (Who::OwnApplicant, true),
-                (Who::OtherApplicant, false),
-                (Who::CoApplicant, true),
-                (Who::OwnOfficer, true),
-                (Who::OtherOfficer, false),
-                (Who::Manager, true),
+            // (sees the draft, sees the submitted application): a draft is its members' alone.
+            for (who, (sees_draft, sees)) in [
+                (Who::OwnApplicant, (true, true)),
+                (Who::OtherApplicant, (false, false)),
+                (Who::CoApplicant, (true, true)),
+                (Who::OwnOfficer, (false, true)),
+                (Who::OtherOfficer, (false, false)),
+                (Who::Manager, (false, true)),
             ] {
                 let client = &mut clients[by(who)];
                 let answer =
@@ -849,7 +859,7 @@ crate::on_both_backends!(
                     .collect();
                 assert_eq!(
                     (listed.contains(&draft_id), listed.contains(&submitted)),
-                    (sees, sees),
+                    (sees_draft, sees),
                     "{who:?} lists {listed:?}"
                 );
                 let home = match who {
