@@ -10,6 +10,7 @@ use diesel::sql_types::Text;
 
 use super::jobs::JobKind;
 use crate::domain::budget::ReviewState;
+use crate::domain::delivery::AttemptOutcome;
 use crate::domain::codes::{
     ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
     Industry, LegalPath, PartnerKind, TaxTreatment,
@@ -64,4 +65,5 @@ text_codes! {
     ReportKind => as_str,
     ReportStatus => as_str,
     TaxTreatment => as_str,
+    AttemptOutcome => as_str,
 }

@@ -17,13 +17,15 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::db::jobs::JobKind;
+use crate::db::send_attempts::{self, NewAttempt};
 use crate::db::sent_emails::{self, NewSentEmail};
 use crate::db::{self, DbConnection, Pool, deadlines, jobs, recipients};
 use crate::domain::calendar::wareki_date;
 use crate::domain::deadlines::{format_due, offset_label, utc_to_jst};
+use crate::domain::delivery::AttemptOutcome;
 use crate::error::{AppError, AppResult};
 use crate::mail::templates::Templates;
-use crate::mail::{Mailer, OutgoingEmail, SMTP_CONNECTIONS, sender_domain};
+use crate::mail::{Mailer, OutgoingEmail, SMTP_CONNECTIONS, SendError, sender_domain};
 
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
@@ -258,6 +260,19 @@ impl Worker {
                 deadline_id,
             } => (email, recipients, template, application_id, deadline_id),
         };
+        // Committed before the message goes on the wire, so that every copy the server may
+        // have received has its row, even when this process dies before the answer.
+        let attempt = crate::db::write(conn, |conn| {
+            send_attempts::start(
+                conn,
+                &NewAttempt {
+                    job_id: job.id,
+                    attempt: job.attempts,
+                    worker,
+                    message_id: &email.message_id,
+                },
+            )
+        })?;
         drop(held);
         let result = self.mailer.send(&self.settings.mail_from, &email);
         let mut held = self.pool.get()?;
@@ -291,8 +306,14 @@ impl Worker {
                 // job would be sent again after its lease.
                 persist(|| {
                     crate::db::write(conn, |conn| {
+                        send_attempts::complete(conn, attempt, AttemptOutcome::Accepted, None)?;
                         if jobs::finish(conn, job.id, worker, "done", None)? {
                             record(conn, "sent", Some(&message_id), None)?;
+                        } else {
+                            tracing::warn!(
+                                job = job.id,
+                                "sent by a worker that no longer held the job"
+                            );
                         }
                         Ok::<(), AppError>(())
                     })
@@ -301,6 +322,12 @@ impl Worker {
             }
             Err(error) if error.permanent || job.attempts >= job.max_attempts => {
                 crate::db::write(conn, |conn| {
+                    send_attempts::complete(
+                        conn,
+                        attempt,
+                        failure_outcome(&error),
+                        Some(&error.message),
+                    )?;
                     if jobs::finish(conn, job.id, worker, "dead", Some(&error.message))? {
                         record(conn, "dead", None, Some(&error.message))?;
                     }
@@ -312,6 +339,12 @@ impl Worker {
             Err(error) => {
                 let run_at = db::now() + backoff(job.attempts, job.id);
                 crate::db::write(conn, |conn| {
+                    send_attempts::complete(
+                        conn,
+                        attempt,
+                        failure_outcome(&error),
+                        Some(&error.message),
+                    )?;
                     if jobs::retry_later(conn, job.id, worker, run_at, &error.message)? {
                         record(conn, "retrying", None, Some(&error.message))?;
                     }
@@ -549,6 +582,15 @@ impl Worker {
             application_id: None,
             deadline_id: None,
         })
+    }
+}
+
+/// How a failed send ended, for the attempt log.
+fn failure_outcome(error: &SendError) -> AttemptOutcome {
+    if error.permanent {
+        AttemptOutcome::PermanentFailure
+    } else {
+        AttemptOutcome::TemporaryFailure
     }
 }
 
