@@ -10,11 +10,11 @@ use diesel::sql_types::Text;
 
 use super::jobs::JobKind;
 use crate::domain::budget::ReviewState;
-use crate::domain::delivery::AttemptOutcome;
 use crate::domain::codes::{
     ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
     Industry, LegalPath, PartnerKind, TaxTreatment,
 };
+use crate::domain::delivery::AttemptOutcome;
 use crate::domain::workflow::{ApplicationState, ReportKind, ReportStatus};
 
 macro_rules! text_codes {

@@ -34,7 +34,10 @@ mod tests {
 
     #[test]
     fn a_retry_after_a_refusal_is_not_a_second_copy() {
-        assert!(!may_have_arrived_twice([Some(TemporaryFailure), Some(Accepted)]));
+        assert!(!may_have_arrived_twice([
+            Some(TemporaryFailure),
+            Some(Accepted)
+        ]));
         assert!(!may_have_arrived_twice([Some(PermanentFailure)]));
         assert!(!may_have_arrived_twice([None]), "one attempt on the wire");
     }

@@ -238,7 +238,9 @@ fn repeated_jobs(attempts: Vec<AttemptView>) -> (Vec<RepeatedJob>, usize) {
                     finished_at: attempt.finished_at.map(precise_jst_label),
                     outcome: attempt
                         .outcome
-                        .map_or("応答なし（送信中または中断）", |outcome| outcome.label_ja()),
+                        .map_or("応答なし（送信中または中断）", |outcome| {
+                            outcome.label_ja()
+                        }),
                     unanswered: attempt.outcome.is_none(),
                     detail: attempt.detail,
                 })
