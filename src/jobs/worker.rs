@@ -1,14 +1,24 @@
 //! The worker: claims mail jobs, renders and sends them, and records every verdict.
 //!
-//! Delivery is at least once by construction and exactly once in practice: a job is marked
-//! done in the same transaction that writes its sent-log row, right after the server accepted
-//! the message; a worker that dies holding jobs leaves them to others when its lease runs out.
-//! The one gap no SMTP client can close is a crash between the server's "250" and that commit:
-//! the message then goes out again with the same Message-ID (one per job), by which a receiving
-//! system can tell the two apart.
+//! Delivery is at least once by construction, and exactly once but for one window:
+//! - a job is marked done in the same transaction that writes its sent-log row, right after
+//!   the server accepted the message; a worker that dies holding jobs leaves them to others
+//!   when its lease runs out;
+//! - while a batch is being sent, a heartbeat gives every job the worker still holds a full
+//!   lease again every third of the lease, so a slow server never lets a second worker take a
+//!   job that is still being sent;
+//! - right before a message goes on the wire, one conditional UPDATE renews the worker's hold
+//!   on its job and, in the same committed transaction, the send-attempt log gets its row; a
+//!   worker that lost the job anyway (a heartbeat that failed) does not send it
+//!   (`WorkOutcome::lost`).
+//!
+//! The one gap no SMTP client can close is a crash between the server's "250" and the commit
+//! that follows it: the message then goes out again with the same Message-ID (one per job),
+//! and the crashed attempt stays in the log without an answer, which `/manager/reminders` shows.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -71,6 +81,9 @@ pub struct WorkOutcome {
     pub dead: usize,
     /// Not sent because nothing is due any more (the deadline was met, the user opted out).
     pub skipped: usize,
+    /// Not sent because this worker no longer held the job: its lease ran out and another
+    /// worker took it over.
+    pub lost: usize,
 }
 
 impl WorkOutcome {
@@ -80,6 +93,7 @@ impl WorkOutcome {
         self.retrying += other.retrying;
         self.dead += other.dead;
         self.skipped += other.skipped;
+        self.lost += other.lost;
     }
 }
 
@@ -158,12 +172,16 @@ impl Worker {
         }
     }
 
-    /// Claims one batch and carries it out.
+    fn lease(&self) -> AppResult<TimeDelta> {
+        TimeDelta::from_std(self.settings.lease)
+            .map_err(|error| AppError::internal("リース時間が不正です").with_cause(error))
+    }
+
+    /// Claims one batch and carries it out, keeping its leases alive meanwhile.
     pub fn run_batch(&self) -> AppResult<WorkOutcome> {
         let mut conn = self.pool.get()?;
         let at = db::now();
-        let lease = TimeDelta::from_std(self.settings.lease)
-            .map_err(|error| AppError::internal("リース時間が不正です").with_cause(error))?;
+        let lease = self.lease()?;
         let claimed = jobs::claim(
             &mut conn,
             &self.settings.worker_id,
@@ -177,7 +195,11 @@ impl Worker {
             ..WorkOutcome::default()
         };
         let lanes = self.settings.concurrency.clamp(1, claimed.len().max(1));
+        let (batch_sending, batch_done) = channel::<()>();
         let results: Vec<AppResult<WorkOutcome>> = std::thread::scope(|scope| {
+            if !claimed.is_empty() {
+                scope.spawn(move || self.keep_leases(lease, &batch_done));
+            }
             let handles: Vec<_> = (0..lanes)
                 .map(|lane| {
                     let jobs: Vec<&jobs::ClaimedJob> =
@@ -191,19 +213,40 @@ impl Worker {
                     })
                 })
                 .collect();
-            handles
+            let results = handles
                 .into_iter()
                 .map(|handle| {
                     handle.join().unwrap_or_else(|_| {
                         Err(AppError::internal("送信スレッドが異常終了しました"))
                     })
                 })
-                .collect()
+                .collect();
+            drop(batch_sending);
+            results
         });
         for result in results {
             outcome.add(result?);
         }
         Ok(outcome)
+    }
+
+    /// The heartbeat of a batch: every third of the lease, the jobs this worker still holds
+    /// get a full lease again, until the batch is done (`done` hangs up). A renewal that fails
+    /// is only logged: the hold is checked again before each message goes out.
+    fn keep_leases(&self, lease: TimeDelta, done: &Receiver<()>) {
+        let worker = self.settings.worker_id.as_str();
+        while let Err(RecvTimeoutError::Timeout) =
+            done.recv_timeout((self.settings.lease / 3).max(Duration::from_millis(100)))
+        {
+            let renewed = self
+                .pool
+                .get()
+                .map_err(AppError::from)
+                .and_then(|mut conn| jobs::renew_leases(&mut conn, worker, db::now() + lease));
+            if let Err(error) = renewed {
+                tracing::warn!(%error, "the leases of a batch in flight were not renewed");
+            }
+        }
     }
 
     /// Runs batches until nothing is claimable (or `stop` is set).
@@ -260,9 +303,14 @@ impl Worker {
                 deadline_id,
             } => (email, recipients, template, application_id, deadline_id),
         };
-        // Committed before the message goes on the wire, so that every copy the server may
-        // have received has its row, even when this process dies before the answer.
+        // The hold is renewed and the attempt recorded in one transaction committed before the
+        // message goes on the wire: a worker that lost the job sends nothing, and every copy the
+        // server may have received has its row, even when this process dies before the answer.
+        let lease_until = db::now() + self.lease()?;
         let attempt = crate::db::write(conn, |conn| {
+            if !jobs::renew_hold(conn, job.id, worker, lease_until)? {
+                return Ok::<_, AppError>(None);
+            }
             send_attempts::start(
                 conn,
                 &NewAttempt {
@@ -272,7 +320,13 @@ impl Worker {
                     message_id: &email.message_id,
                 },
             )
+            .map(Some)
         })?;
+        let Some(attempt) = attempt else {
+            tracing::warn!(job = job.id, "not sent: another worker took the job over");
+            outcome.lost = 1;
+            return Ok(outcome);
+        };
         drop(held);
         let result = self.mailer.send(&self.settings.mail_from, &email);
         let mut held = self.pool.get()?;
