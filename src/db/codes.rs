@@ -14,6 +14,7 @@ use crate::domain::codes::{
     ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
     Industry, LegalPath, PartnerKind, TaxTreatment,
 };
+use crate::domain::delivery::AttemptOutcome;
 use crate::domain::workflow::{ApplicationState, ReportKind, ReportStatus};
 
 macro_rules! text_codes {
@@ -64,4 +65,5 @@ text_codes! {
     ReportKind => as_str,
     ReportStatus => as_str,
     TaxTreatment => as_str,
+    AttemptOutcome => as_str,
 }

@@ -198,6 +198,41 @@ fn claim_where(
     Ok(claimed)
 }
 
+/// Extends to `lease_until` the lease of every job `worker` still holds (the heartbeat of a
+/// batch in flight); a job another worker has taken over, or one finished, is left alone.
+pub fn renew_leases(
+    conn: &mut DbConnection,
+    worker: &str,
+    lease_until: NaiveDateTime,
+) -> AppResult<usize> {
+    Ok(diesel::update(
+        jobs::table
+            .filter(jobs::status.eq("running"))
+            .filter(jobs::locked_by.eq(worker)),
+    )
+    .set(jobs::locked_until.eq(Some(lease_until)))
+    .execute(conn)?)
+}
+
+/// Renews `worker`'s hold on one job to `lease_until` right before its message is sent; false
+/// when the hold was lost (its lease ran out and another worker claimed it, or it was finished).
+pub fn renew_hold(
+    conn: &mut DbConnection,
+    id: i64,
+    worker: &str,
+    lease_until: NaiveDateTime,
+) -> AppResult<bool> {
+    let updated = diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq("running"))
+            .filter(jobs::locked_by.eq(worker)),
+    )
+    .set(jobs::locked_until.eq(Some(lease_until)))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
 /// Finishes a job the worker still holds; false when its lease was lost (another worker has it).
 pub fn finish(
     conn: &mut DbConnection,

@@ -16,6 +16,7 @@ pub mod organisations;
 pub mod programs;
 pub mod recipients;
 pub mod schema;
+pub mod send_attempts;
 pub mod sent_emails;
 pub mod sessions;
 pub mod users;

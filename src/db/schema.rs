@@ -352,6 +352,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    send_attempts (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        attempt -> Integer,
+        worker -> Text,
+        message_id -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     evidence_files (id) {
         id -> BigInt,
         application_id -> BigInt,
@@ -412,6 +426,7 @@ diesel::joinable!(change_requests -> applications (application_id));
 diesel::joinable!(continuation_surveys -> awards (award_id));
 diesel::joinable!(evidence_files -> applications (application_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(send_attempts -> jobs (job_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     municipalities,
@@ -436,6 +451,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     jobs,
     sent_emails,
+    send_attempts,
     password_reset_tokens,
     sessions,
     login_failures,

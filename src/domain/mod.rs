@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod codes;
 pub mod corporate_number;
 pub mod deadlines;
+pub mod delivery;
 pub mod evaluation;
 pub mod evidence;
 pub mod holidays;

@@ -1,14 +1,24 @@
 //! The worker: claims mail jobs, renders and sends them, and records every verdict.
 //!
-//! Delivery is at least once by construction and exactly once in practice: a job is marked
-//! done in the same transaction that writes its sent-log row, right after the server accepted
-//! the message; a worker that dies holding jobs leaves them to others when its lease runs out.
-//! The one gap no SMTP client can close is a crash between the server's "250" and that commit:
-//! the message then goes out again with the same Message-ID (one per job), by which a receiving
-//! system can tell the two apart.
+//! Delivery is at least once by construction, and exactly once but for one window:
+//! - a job is marked done in the same transaction that writes its sent-log row, right after
+//!   the server accepted the message; a worker that dies holding jobs leaves them to others
+//!   when its lease runs out;
+//! - while a batch is being sent, a heartbeat gives every job the worker still holds a full
+//!   lease again every third of the lease, so a slow server never lets a second worker take a
+//!   job that is still being sent;
+//! - right before a message goes on the wire, one conditional UPDATE renews the worker's hold
+//!   on its job and, in the same committed transaction, the send-attempt log gets its row; a
+//!   worker that lost the job anyway (a heartbeat that failed) does not send it
+//!   (`WorkOutcome::lost`).
+//!
+//! The one gap no SMTP client can close is a crash between the server's "250" and the commit
+//! that follows it: the message then goes out again with the same Message-ID (one per job),
+//! and the crashed attempt stays in the log without an answer, which `/manager/reminders` shows.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -17,14 +27,16 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::db::jobs::JobKind;
+use crate::db::send_attempts::{self, NewAttempt};
 use crate::db::sent_emails::{self, NewSentEmail};
 use crate::db::{self, DbConnection, Pool, deadlines, jobs, recipients};
 use crate::domain::calendar::wareki_date;
 use crate::domain::deadlines::{format_due, offset_label, utc_to_jst};
+use crate::domain::delivery::AttemptOutcome;
 use crate::domain::workflow::Recipients;
 use crate::error::{AppError, AppResult};
 use crate::mail::templates::Templates;
-use crate::mail::{Mailer, OutgoingEmail, SMTP_CONNECTIONS, sender_domain};
+use crate::mail::{Mailer, OutgoingEmail, SMTP_CONNECTIONS, SendError, sender_domain};
 
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
@@ -70,6 +82,9 @@ pub struct WorkOutcome {
     pub dead: usize,
     /// Not sent because nothing is due any more (the deadline was met, the user opted out).
     pub skipped: usize,
+    /// Not sent because this worker no longer held the job: its lease ran out and another
+    /// worker took it over.
+    pub lost: usize,
 }
 
 impl WorkOutcome {
@@ -79,6 +94,7 @@ impl WorkOutcome {
         self.retrying += other.retrying;
         self.dead += other.dead;
         self.skipped += other.skipped;
+        self.lost += other.lost;
     }
 }
 
@@ -157,12 +173,16 @@ impl Worker {
         }
     }
 
-    /// Claims one batch and carries it out.
+    fn lease(&self) -> AppResult<TimeDelta> {
+        TimeDelta::from_std(self.settings.lease)
+            .map_err(|error| AppError::internal("リース時間が不正です").with_cause(error))
+    }
+
+    /// Claims one batch and carries it out, keeping its leases alive meanwhile.
     pub fn run_batch(&self) -> AppResult<WorkOutcome> {
         let mut conn = self.pool.get()?;
         let at = db::now();
-        let lease = TimeDelta::from_std(self.settings.lease)
-            .map_err(|error| AppError::internal("リース時間が不正です").with_cause(error))?;
+        let lease = self.lease()?;
         let claimed = jobs::claim(
             &mut conn,
             &self.settings.worker_id,
@@ -176,7 +196,11 @@ impl Worker {
             ..WorkOutcome::default()
         };
         let lanes = self.settings.concurrency.clamp(1, claimed.len().max(1));
+        let (batch_sending, batch_done) = channel::<()>();
         let results: Vec<AppResult<WorkOutcome>> = std::thread::scope(|scope| {
+            if !claimed.is_empty() {
+                scope.spawn(move || self.keep_leases(lease, &batch_done));
+            }
             let handles: Vec<_> = (0..lanes)
                 .map(|lane| {
                     let jobs: Vec<&jobs::ClaimedJob> =
@@ -190,19 +214,40 @@ impl Worker {
                     })
                 })
                 .collect();
-            handles
+            let results = handles
                 .into_iter()
                 .map(|handle| {
                     handle.join().unwrap_or_else(|_| {
                         Err(AppError::internal("送信スレッドが異常終了しました"))
                     })
                 })
-                .collect()
+                .collect();
+            drop(batch_sending);
+            results
         });
         for result in results {
             outcome.add(result?);
         }
         Ok(outcome)
+    }
+
+    /// The heartbeat of a batch: every third of the lease, the jobs this worker still holds
+    /// get a full lease again, until the batch is done (`done` hangs up). A renewal that fails
+    /// is only logged: the hold is checked again before each message goes out.
+    fn keep_leases(&self, lease: TimeDelta, done: &Receiver<()>) {
+        let worker = self.settings.worker_id.as_str();
+        while let Err(RecvTimeoutError::Timeout) =
+            done.recv_timeout((self.settings.lease / 3).max(Duration::from_millis(100)))
+        {
+            let renewed = self
+                .pool
+                .get()
+                .map_err(AppError::from)
+                .and_then(|mut conn| jobs::renew_leases(&mut conn, worker, db::now() + lease));
+            if let Err(error) = renewed {
+                tracing::warn!(%error, "the leases of a batch in flight were not renewed");
+            }
+        }
     }
 
     /// Runs batches until nothing is claimable (or `stop` is set).
@@ -259,6 +304,30 @@ impl Worker {
                 deadline_id,
             } => (email, recipients, template, application_id, deadline_id),
         };
+        // The hold is renewed and the attempt recorded in one transaction committed before the
+        // message goes on the wire: a worker that lost the job sends nothing, and every copy the
+        // server may have received has its row, even when this process dies before the answer.
+        let lease_until = db::now() + self.lease()?;
+        let attempt = crate::db::write(conn, |conn| {
+            if !jobs::renew_hold(conn, job.id, worker, lease_until)? {
+                return Ok::<_, AppError>(None);
+            }
+            send_attempts::start(
+                conn,
+                &NewAttempt {
+                    job_id: job.id,
+                    attempt: job.attempts,
+                    worker,
+                    message_id: &email.message_id,
+                },
+            )
+            .map(Some)
+        })?;
+        let Some(attempt) = attempt else {
+            tracing::warn!(job = job.id, "not sent: another worker took the job over");
+            outcome.lost = 1;
+            return Ok(outcome);
+        };
         drop(held);
         let result = self.mailer.send(&self.settings.mail_from, &email);
         let mut held = self.pool.get()?;
@@ -292,8 +361,14 @@ impl Worker {
                 // job would be sent again after its lease.
                 persist(|| {
                     crate::db::write(conn, |conn| {
+                        send_attempts::complete(conn, attempt, AttemptOutcome::Accepted, None)?;
                         if jobs::finish(conn, job.id, worker, "done", None)? {
                             record(conn, "sent", Some(&message_id), None)?;
+                        } else {
+                            tracing::warn!(
+                                job = job.id,
+                                "sent by a worker that no longer held the job"
+                            );
                         }
                         Ok::<(), AppError>(())
                     })
@@ -302,6 +377,12 @@ impl Worker {
             }
             Err(error) if error.permanent || job.attempts >= job.max_attempts => {
                 crate::db::write(conn, |conn| {
+                    send_attempts::complete(
+                        conn,
+                        attempt,
+                        failure_outcome(&error),
+                        Some(&error.message),
+                    )?;
                     if jobs::finish(conn, job.id, worker, "dead", Some(&error.message))? {
                         record(conn, "dead", None, Some(&error.message))?;
                     }
@@ -313,6 +394,12 @@ impl Worker {
             Err(error) => {
                 let run_at = db::now() + backoff(job.attempts, job.id);
                 crate::db::write(conn, |conn| {
+                    send_attempts::complete(
+                        conn,
+                        attempt,
+                        failure_outcome(&error),
+                        Some(&error.message),
+                    )?;
                     if jobs::retry_later(conn, job.id, worker, run_at, &error.message)? {
                         record(conn, "retrying", None, Some(&error.message))?;
                     }
@@ -555,6 +642,15 @@ impl Worker {
             application_id: None,
             deadline_id: None,
         })
+    }
+}
+
+/// How a failed send ended, for the attempt log.
+fn failure_outcome(error: &SendError) -> AttemptOutcome {
+    if error.permanent {
+        AttemptOutcome::PermanentFailure
+    } else {
+        AttemptOutcome::TemporaryFailure
     }
 }
 

@@ -11,7 +11,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use diesel::prelude::*;
 use hojokin::config::{MailBackend, SmtpTls};
 use hojokin::db::applications::{ApplicationDraft, insert_application};
-use hojokin::db::schema::{applications, deadlines, jobs, sent_emails};
+use hojokin::db::schema::{applications, deadlines, jobs, send_attempts, sent_emails};
 use hojokin::db::{self, DbConnection};
 use hojokin::domain::deadlines::{jst_to_utc, utc_to_jst};
 use hojokin::domain::holidays;
@@ -514,6 +514,228 @@ fn two_instances_on_postgres_share_1000_reminders() {
             });
     assert_eq!(statuses.get("done"), Some(&1000), "{statuses:?}");
 }
+
+/// `hojokin serve` on the test database, sending through `sink` with a lease of `lease`
+/// seconds; its log goes to `serve-<name>.log` beside the sink's.
+fn serve(test_db: &TestDb, sink: &SmtpSink, name: &str, lease: &str) -> Child {
+    let log = std::fs::File::create(sink.dir().join(format!("serve-{name}.log"))).expect("log");
+    Command::new(env!("CARGO_BIN_EXE_hojokin"))
+        .current_dir(sink.dir())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOJOKIN_DATABASE_URL", test_db.url_string())
+        .env("HOJOKIN_DATA_DIR", sink.dir().join(format!("data-{name}")))
+        .env("HOJOKIN_BIND", "127.0.0.1:0")
+        .env("HOJOKIN_MAIL_BACKEND", "smtp")
+        .env("HOJOKIN_SMTP_HOST", "127.0.0.1")
+        .env("HOJOKIN_SMTP_PORT", sink.port.to_string())
+        .env("HOJOKIN_SMTP_TLS", "none")
+        .env("HOJOKIN_REMINDER_SEND_TIME", "00:00")
+        .env("HOJOKIN_JOB_LEASE_SECONDS", lease)
+        .env("RUST_LOG", "warn")
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("hojokin serve")
+}
+
+/// Server processes that are killed when the test ends, however it ends.
+struct Instances(Vec<Child>);
+
+impl Drop for Instances {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Waits for `condition`, failing after `limit` with `what`.
+fn wait_for(what: &str, limit: Duration, mut condition: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !condition() {
+        assert!(started.elapsed() < limit, "{what} within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One send attempt as the test reads it: (message id, worker, outcome; None while unanswered).
+type Attempt = (String, String, Option<String>);
+
+/// Whether a worker id ("host:pid:random") is that of process `pid`.
+fn of_process(pid: u32, worker: &str) -> bool {
+    worker.split(':').nth(1) == Some(pid.to_string().as_str())
+}
+
+fn attempts(conn: &mut DbConnection) -> Vec<Attempt> {
+    send_attempts::table
+        .order(send_attempts::id)
+        .select((
+            send_attempts::message_id,
+            send_attempts::worker,
+            send_attempts::outcome,
+        ))
+        .load(conn)
+        .expect("attempts")
+}
+
+crate::on_both_backends!(
+    /// Two `serve` instances share 500 reminders through an SMTP server that takes 3 s to
+    /// accept each message, so that a batch (32 jobs over 16 connections) takes longer than the
+    /// 5 s lease; one instance is SIGKILLed while it has messages on the wire. Every reminder
+    /// arrives, and the only copies that arrive twice are those the killed instance had sent
+    /// without hearing the answer: each of them is an attempt in the log that was never
+    /// completed, and the manager's page counts them.
+    two_instances_on_a_slow_server_send_twice_only_what_a_killed_one_left_unanswered,
+    |test_db| {
+        const REMINDERS: usize = 500;
+        let world = world(&mut test_db.conn());
+        let mut conn = test_db.conn();
+        let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
+        due_tomorrow(&mut conn, id, i32::try_from(REMINDERS).expect("count"));
+        let sink = SmtpSink::start(&["--delay-ms", "3000"]);
+        let mut instances = Instances(vec![
+            serve(test_db, &sink, "killed", "5"),
+            serve(test_db, &sink, "survivor", "5"),
+        ]);
+        let killed_pid = instances.0[0].id();
+        let survivor_pid = instances.0[1].id();
+
+        // Killed a fifth of the way in, while it has messages on the wire.
+        wait_for(
+            "a fifth delivered while the first instance sends",
+            Duration::from_secs(300),
+            || {
+                sink.received().len() >= REMINDERS / 5
+                    && attempts(&mut conn)
+                        .iter()
+                        .any(|(_, worker, outcome)| outcome.is_none() && of_process(killed_pid, worker))
+            },
+        );
+        instances.0[0].kill().expect("SIGKILL");
+        instances.0[0].wait().expect("reaped");
+        let done = |conn: &mut DbConnection| -> i64 {
+            jobs::table
+                .filter(jobs::kind.eq("reminder"))
+                .filter(jobs::status.eq("done"))
+                .count()
+                .get_result(conn)
+                .expect("count")
+        };
+        wait_for(
+            "every reminder done by the surviving instance",
+            Duration::from_secs(600),
+            || {
+                if let Some(status) = instances.0[1].try_wait().expect("wait") {
+                    panic!("the surviving instance ended: {status}");
+                }
+                done(&mut conn) == i64::try_from(REMINDERS).expect("count")
+            },
+        );
+        // A message the killed instance left on the wire is logged by the server within its
+        // 3 s delay, before the lease of 5 s lets the survivor send it again.
+        drop(instances);
+
+        let received = sink.received();
+        let mut copies: HashMap<String, usize> = HashMap::new();
+        for message in &received {
+            *copies
+                .entry(message["message_id"].as_str().expect("message id").to_owned())
+                .or_default() += 1;
+        }
+        let log = attempts(&mut conn);
+        let count = |message_id: &str, wanted: &dyn Fn(&Attempt) -> bool| {
+            log.iter()
+                .filter(|attempt| attempt.0 == message_id && wanted(attempt))
+                .count()
+        };
+        let unanswered = log.iter().filter(|attempt| attempt.2.is_none()).count();
+        let accepted = log
+            .iter()
+            .filter(|attempt| attempt.2.as_deref() == Some("accepted"))
+            .count();
+        let twice = copies.values().filter(|n| **n > 1).count();
+        eprintln!(
+            "{} messages received for {} reminders ({twice} more than once); {} attempts \
+             logged, {accepted} accepted, {unanswered} unanswered",
+            received.len(),
+            copies.len(),
+            log.len()
+        );
+        assert_eq!(copies.len(), REMINDERS, "every reminder arrived");
+        for (message_id, received) in &copies {
+            assert!(
+                count(message_id, &|_| true) >= *received,
+                "{message_id} arrived {received} times: an attempt is logged for each"
+            );
+            assert_eq!(
+                count(message_id, &|attempt| attempt.2.as_deref() == Some("accepted")),
+                1,
+                "{message_id}: exactly one attempt was answered with acceptance"
+            );
+            let cut_off = count(message_id, &|attempt| {
+                attempt.2.is_none() && of_process(killed_pid, &attempt.1)
+            });
+            assert!(
+                received - 1 <= cut_off,
+                "{message_id} arrived {received} times with {cut_off} attempts of the killed \
+                 instance left unanswered: a copy outside the send-then-crash window"
+            );
+        }
+        assert!(
+            log.iter()
+                .filter(|attempt| attempt.2.is_none())
+                .all(|attempt| of_process(killed_pid, &attempt.1)),
+            "only the killed instance left attempts unanswered"
+        );
+        assert!(
+            log.iter().any(|attempt| of_process(survivor_pid, &attempt.1))
+                && log.iter().any(|attempt| of_process(killed_pid, &attempt.1)),
+            "both instances sent"
+        );
+        assert_eq!(job_statuses(&mut conn), vec!["done".to_owned(); REMINDERS]);
+        let sent: i64 = sent_emails::table
+            .filter(sent_emails::outcome.eq("sent"))
+            .count()
+            .get_result(&mut *conn)
+            .expect("sent");
+        assert_eq!(sent, i64::try_from(REMINDERS).expect("count"));
+
+        // The manager sees every job the killed instance left unanswered: each was sent again.
+        let cut_off_jobs: HashSet<&str> = log
+            .iter()
+            .filter(|attempt| attempt.2.is_none())
+            .map(|attempt| attempt.0.as_str())
+            .collect();
+        assert!(!cut_off_jobs.is_empty(), "the kill cut messages off");
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let manager = crate::login!(&app, "manager@meti.example");
+            let request = actix_web::test::TestRequest::get()
+                .uri("/manager/reminders")
+                .insert_header(("cookie", manager))
+                .to_request();
+            let response = actix_web::test::call_service(&app, request).await;
+            assert_eq!(response.status().as_u16(), 200);
+            let body = String::from_utf8(actix_web::test::read_body(response).await.to_vec())
+                .expect("utf-8");
+            assert!(
+                body.contains(&format!(
+                    "<span class=\"over\">{} 件</span>のメールは",
+                    cut_off_jobs.len()
+                )),
+                "{body}"
+            );
+            assert!(
+                body.contains("<code>&lt;hojokin.job") && !body.contains("<code><hojokin.job"),
+                "Message-IDs shown escaped"
+            );
+            assert!(body.contains("応答なし（送信中または中断）"));
+        });
+    }
+);
 
 #[test]
 fn holidays_and_roll_forward_2025_to_2027_match_an_independent_list() {

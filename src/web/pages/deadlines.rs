@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 use super::manager::manager_only;
 use super::{Db, PageCaller, PageForm, PageResult, Then, redirect, render, set_flash};
 use crate::actions;
-use crate::db::{self, deadlines, jobs, sent_emails};
+use crate::db::send_attempts::AttemptView;
+use crate::db::{self, deadlines, jobs, send_attempts, sent_emails};
 use crate::domain::calendar::{WEEKDAYS_JA, YearMonth, wareki_date};
 use crate::domain::deadlines::{DeadlineKind, is_overdue, jst_to_utc, utc_to_jst};
+use crate::domain::delivery::may_have_arrived_twice;
 use crate::domain::workflow::Recipients;
 use crate::error::{AppError, ErrorKind};
 
@@ -187,8 +189,80 @@ struct LogLine {
     detail: Option<String>,
 }
 
+/// One send attempt of a job that may have arrived more than once.
+#[derive(Serialize)]
+struct AttemptLine {
+    attempt: i32,
+    worker: String,
+    started_at: String,
+    finished_at: Option<String>,
+    outcome: &'static str,
+    /// Not completed: the worker stopped before the server's answer.
+    unanswered: bool,
+    detail: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RepeatedJob {
+    job_id: i64,
+    message_id: String,
+    attempts: Vec<AttemptLine>,
+}
+
+/// Jobs shown with their attempts on the page.
+const REPEATED_SHOWN: usize = 50;
+
+/// The jobs whose message may have arrived more than once (newest first, at most
+/// [`REPEATED_SHOWN`]), and how many there are in all.
+fn repeated_jobs(attempts: Vec<AttemptView>) -> (Vec<RepeatedJob>, usize) {
+    let mut jobs: Vec<Vec<AttemptView>> = Vec::new();
+    for attempt in attempts {
+        match jobs.last_mut() {
+            Some(job) if job[0].job_id == attempt.job_id => job.push(attempt),
+            _ => jobs.push(vec![attempt]),
+        }
+    }
+    jobs.retain(|job| may_have_arrived_twice(job.iter().map(|attempt| attempt.outcome)));
+    let total = jobs.len();
+    let shown = jobs
+        .into_iter()
+        .take(REPEATED_SHOWN)
+        .map(|job| RepeatedJob {
+            job_id: job[0].job_id,
+            message_id: job[0].message_id.clone(),
+            attempts: job
+                .into_iter()
+                .map(|attempt| AttemptLine {
+                    attempt: attempt.attempt,
+                    worker: attempt.worker,
+                    started_at: precise_jst_label(attempt.started_at),
+                    finished_at: attempt.finished_at.map(precise_jst_label),
+                    outcome: attempt
+                        .outcome
+                        .map_or("応答なし（送信中または中断）", |outcome| {
+                            outcome.label_ja()
+                        }),
+                    unanswered: attempt.outcome.is_none(),
+                    detail: attempt.detail,
+                })
+                .collect(),
+        })
+        .collect();
+    (shown, total)
+}
+
+/// Japan time to the second: attempts of one job are often seconds apart.
+fn precise_jst_label(instant: NaiveDateTime) -> String {
+    let local = utc_to_jst(instant);
+    format!("{} {}", wareki_date(local.date()), local.format("%H:%M:%S"))
+}
+
 #[derive(Serialize)]
 struct LogView {
+    /// Jobs whose message may have arrived more than once, with their attempts.
+    repeated: Vec<RepeatedJob>,
+    repeated_shown: usize,
+    repeated_total: usize,
     lines: Vec<LogLine>,
     total: i64,
     first: i64,
@@ -237,12 +311,21 @@ pub async fn reminder_log(
             .ok_or_else(|| AppError::new(ErrorKind::BadRequest, "ページ番号は 1 以上の整数です"))?,
     };
     let offset = (page - 1).saturating_mul(LOG_PAGE_SIZE);
-    let (entries, total) = db
-        .run(move |conn, _| sent_emails::log_page(conn, LOG_PAGE_SIZE, offset))
+    let ((entries, total), attempts) = db
+        .run(move |conn, _| {
+            Ok((
+                sent_emails::log_page(conn, LOG_PAGE_SIZE, offset)?,
+                send_attempts::of_jobs_attempted_again(conn)?,
+            ))
+        })
         .await?;
+    let (repeated, repeated_total) = repeated_jobs(attempts);
     let pages = ((total + LOG_PAGE_SIZE - 1) / LOG_PAGE_SIZE).max(1);
     let shown = i64::try_from(entries.len()).unwrap_or(0);
     let view = LogView {
+        repeated_shown: repeated.len(),
+        repeated,
+        repeated_total,
         lines: entries
             .into_iter()
             .map(|entry| LogLine {
