@@ -541,13 +541,29 @@ crate::on_both_backends!(filing_the_report_cancels_its_pending_reminders, |test_
     .expect("tick");
     assert_eq!(job_statuses(&mut conn), ["queued"]);
 
-    // The report is filed (as the workflow's action does: new state, then the sync).
-    diesel::update(applications::table.find(id))
-        .set(applications::status.eq("completion_reported"))
-        .execute(&mut *conn)
-        .expect("state");
-    let synced = db::deadlines::sync_application(&mut conn, &programs, id).expect("sync");
-    assert_eq!(synced.closed, 2);
+    // The applicant files the 実績報告 through the workflow action, as the page and API do.
+    block_on(async {
+        let app = crate::test_app!(test_db);
+        let applicant = crate::login!(&app, "applicant@own.example");
+        let (status, current) = call!(
+            &app,
+            "GET",
+            format!("/api/v1/applications/{id}"),
+            Some(&applicant),
+            None
+        );
+        assert_eq!(status, 200, "{current}");
+        let version = current["application"]["version"].as_i64().expect("version");
+        let (status, outcome) = call!(
+            &app,
+            "POST",
+            format!("/api/v1/applications/{id}/actions/submit_completion_report"),
+            Some(&applicant),
+            Some(json!({"version": version, "payload": {"body": "完了しました", "actuals": []}}))
+        );
+        assert_eq!(status, 200, "{outcome}");
+        assert_eq!(outcome["state"], "completion_reported");
+    });
     assert_eq!(job_statuses(&mut conn), ["cancelled"]);
     let statuses: Vec<String> = deadlines::table
         .filter(deadlines::application_id.eq(id))
@@ -555,14 +571,44 @@ crate::on_both_backends!(filing_the_report_cancels_its_pending_reminders, |test_
         .load(&mut *conn)
         .expect("deadlines");
     assert_eq!(statuses, ["met", "met"]);
-    // Later ticks do not bring them back.
-    let outcome = scheduler::tick(
-        &mut conn,
-        &ReminderSettings::default(),
-        at_utc(2027, 3, 9, 1),
+
+    // The worker delivers what the filing caused (the program manager's notice) and no
+    // reminder: not the cancelled one, and none on the days the later ones were due.
+    let sink = SmtpSink::start(&[]);
+    let worker = Worker::new(
+        test_db.pool.clone(),
+        Mailer::from_config(&sink.backend()).expect("mailer"),
+        worker_settings(60),
     )
-    .expect("tick");
-    assert_eq!(outcome.due, 0);
+    .expect("worker");
+    let work = worker.run_batch().expect("batch");
+    assert_eq!((work.claimed, work.sent), (1, 1), "the notice alone");
+    for day in [9, 11, 17] {
+        let outcome = scheduler::tick(
+            &mut conn,
+            &ReminderSettings::default(),
+            at_utc(2027, 3, day, 1),
+        )
+        .expect("tick");
+        assert_eq!((outcome.due, outcome.enqueued), (0, 0), "3/{day}");
+        assert_eq!(worker.run_batch().expect("batch").claimed, 0, "3/{day}");
+    }
+    let received = sink.received();
+    let to: Vec<&Value> = received.iter().map(|m| &m["to"]).collect();
+    assert_eq!(to, [&json!(["manager@meti.example"])], "{received:?}");
+    assert!(
+        received.iter().all(|m| {
+            let subject = m["subject"].as_str().unwrap_or_default();
+            !subject.starts_with("【リマインド】") && !subject.starts_with("【期限超過】")
+        }),
+        "{received:?}"
+    );
+    let templates: Vec<String> = sent_emails::table
+        .select(sent_emails::template)
+        .load(&mut *conn)
+        .expect("sent log");
+    assert_eq!(templates, ["completion_reported"]);
+    assert_eq!(job_statuses(&mut conn), ["cancelled"]);
 });
 
 /// `count` open deadlines of one application, due tomorrow 17:00 JST, so that with reminders
