@@ -705,10 +705,32 @@ crate::on_both_backends!(
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        // Every message from the 15th on is held unaccepted; one accepted just before has its
-        // commit done well within this pause, even on a loaded machine. (A kill between the
-        // server's "250" and that commit is the one case that sends twice: README.)
-        std::thread::sleep(Duration::from_secs(2));
+        // Every message from the 15th on is held unaccepted. The kill comes once the 14 accepted
+        // before it are in the sent log: a kill between the server's "250" and that commit is
+        // the one case that sends twice (README), and this test is about every other moment.
+        let recorded = |conn: &mut DbConnection| -> i64 {
+            sent_emails::table
+                .filter(sent_emails::outcome.eq("sent"))
+                .count()
+                .get_result(conn)
+                .expect("sent log")
+        };
+        let started = Instant::now();
+        loop {
+            let accepted = sink.received().len();
+            let in_log = recorded(&mut conn);
+            if accepted >= 14 && in_log == i64::try_from(accepted).expect("count") {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the server accepted {accepted} messages, the sent log has {in_log}"
+            );
+            if let Some(status) = first.try_wait().expect("wait") {
+                panic!("the worker ended early: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         first.kill().expect("SIGKILL");
         first.wait().expect("reaped");
         let before = sink.received().len();
@@ -723,8 +745,25 @@ crate::on_both_backends!(
             .expect("count");
         assert!(running >= 1, "the killed worker held jobs");
 
-        // A new worker after the lease: everything arrives, nothing twice.
-        std::thread::sleep(Duration::from_secs(6));
+        // A new worker once the killed one's lease (5 s) is over: everything arrives, nothing
+        // twice.
+        let started = Instant::now();
+        loop {
+            let held: i64 = jobs::table
+                .filter(jobs::status.eq("running"))
+                .filter(jobs::locked_until.ge(db::now()))
+                .count()
+                .get_result(&mut *conn)
+                .expect("count");
+            if held == 0 {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the killed worker's lease never ran out: {held} jobs still held"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let output = remind_once(test_db, &sink, "5").output().expect("remind");
         assert!(
             output.status.success(),
