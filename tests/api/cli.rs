@@ -136,7 +136,16 @@ fn bad_configuration_files_are_refused() {
     );
 }
 
-crate::on_both_backends!(user_add_checks_its_input, |test_db| {
+/// `hojokin user add` on the demo data, with the database it is pointed at: each user it
+/// reports is there with the role, name and municipality or organisations asked for, and logs
+/// in with the password it printed or was given; a refused input exits non-zero, names the
+/// option to correct and writes nothing at all.
+fn user_add_creates_exactly_what_it_is_asked(backend: Backend) {
+    use diesel::prelude::*;
+    use hojokin::db::schema::{audit_events, memberships, municipalities, organisations, users};
+    let Some(test_db) = TestDb::empty(backend) else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("temp dir");
     let url = test_db.url_string();
     let env = [("HOJOKIN_DATABASE_URL", url.as_str())];
@@ -149,6 +158,60 @@ crate::on_both_backends!(user_add_checks_its_input, |test_db| {
     );
 
     let add = |args: &[&str]| run(dir.path(), &env, &[&["user", "add"], args].concat());
+    // (users, memberships, audit events)
+    let rows = || -> (i64, i64, i64) {
+        let mut conn = test_db.conn();
+        (
+            users::table.count().get_result(&mut *conn).expect("users"),
+            memberships::table
+                .count()
+                .get_result(&mut *conn)
+                .expect("memberships"),
+            audit_events::table
+                .count()
+                .get_result(&mut *conn)
+                .expect("audit events"),
+        )
+    };
+    let reported_id = |stdout: &str| -> i64 {
+        stdout
+            .split("(id ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("the new user's id: {stdout}"))
+    };
+    let user = |email: &str| {
+        hojokin::db::users::find_by_email(&mut test_db.conn(), email)
+            .expect("read users")
+            .unwrap_or_else(|| panic!("{email} was added"))
+    };
+    let organisations_of = |id: i64| {
+        let mut ids =
+            hojokin::db::users::organisations_of(&mut test_db.conn(), id).expect("memberships");
+        ids.sort_unstable();
+        ids
+    };
+    let shiojiri: i64 = municipalities::table
+        .filter(municipalities::name.eq("塩尻市"))
+        .select(municipalities::id)
+        .first(&mut *test_db.conn())
+        .expect("塩尻市");
+    let organisation = |name: &str| -> i64 {
+        organisations::table
+            .filter(organisations::name.eq(name))
+            .select(organisations::id)
+            .first(&mut *test_db.conn())
+            .unwrap_or_else(|_| panic!("{name} in the demo data"))
+    };
+    let mut applicant_of = vec![
+        organisation("特定非営利活動法人MEGURU"),
+        organisation("株式会社御祓川"),
+    ];
+    applicant_of.sort_unstable();
+
+    // A finance officer of 塩尻市, with a password generated and printed once.
+    let before = rows();
     let output = add(&[
         "--email",
         "new@city-shiojiri.example",
@@ -156,42 +219,179 @@ crate::on_both_backends!(user_add_checks_its_input, |test_db| {
         "finance_officer",
         "--municipality",
         "塩尻市",
+        "--name",
+        "塩尻市 財政課 新任",
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let output = add(&[
-        "--email",
-        "kato@meguru.example",
-        "--role",
-        "applicant",
-        "--organisation",
-        "NPO法人 MEGURU",
-    ]);
-    assert!(
-        output.status.success(),
-        "alias-tolerant lookup: {}",
-        stderr(&output)
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let officer_password = stdout
+        .split("パスワード: ")
+        .nth(1)
+        .and_then(|rest| rest.split('（').next())
+        .unwrap_or_else(|| panic!("a generated password: {stdout}"))
+        .to_owned();
+    assert_eq!(
+        rows(),
+        (before.0 + 1, before.1, before.2 + 1),
+        "one user, no membership, one audit event"
     );
+    let officer = user("new@city-shiojiri.example");
+    assert_eq!(
+        (
+            officer.id,
+            officer.role.as_str(),
+            officer.display_name.as_str(),
+            officer.municipality_id,
+            officer.disabled,
+        ),
+        (
+            reported_id(&stdout),
+            "finance_officer",
+            "塩尻市 財政課 新任",
+            Some(shiojiri),
+            false
+        )
+    );
+    assert_eq!(organisations_of(officer.id), Vec::<i64>::new());
 
-    for (args, named) in [
-        (vec!["--email", "x@y.example", "--role", "admin"], "--role"),
+    // An applicant of two organisations (one by an alias of its name), password from stdin.
+    let before = rows();
+    let mut child = hojokin(
+        dir.path(),
+        &env,
+        &[
+            "user",
+            "add",
+            "--email",
+            "kato@meguru.example",
+            "--role",
+            "applicant",
+            "--organisation",
+            "NPO法人 MEGURU",
+            "--organisation",
+            "株式会社御祓川",
+            "--password-stdin",
+        ],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn user add");
+    writeln!(
+        child.stdin.take().expect("stdin"),
+        "{}",
+        crate::fixtures::PASSWORD
+    )
+    .expect("password");
+    let output = child.wait_with_output().expect("user add");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        !stdout.contains("パスワード"),
+        "a given password is not printed: {stdout}"
+    );
+    assert_eq!(
+        rows(),
+        (before.0 + 1, before.1 + 2, before.2 + 1),
+        "one user, two memberships, one audit event"
+    );
+    let applicant = user("kato@meguru.example");
+    assert_eq!(
+        (
+            applicant.id,
+            applicant.role.as_str(),
+            applicant.display_name.as_str(),
+            applicant.municipality_id,
+        ),
+        (reported_id(&stdout), "applicant", "kato", None)
+    );
+    assert_eq!(organisations_of(applicant.id), applicant_of);
+
+    // As the service sees them: each logs in with its password and is who it was made.
+    crate::helpers::block_on(async {
+        let app = crate::test_app!(test_db);
+        let request = actix_web::test::TestRequest::post()
+            .uri("/api/v1/session")
+            .set_json(serde_json::json!({
+                "email": "new@city-shiojiri.example", "password": officer_password
+            }))
+            .to_request();
+        let response = actix_web::test::call_service(&app, request).await;
+        assert_eq!(response.status().as_u16(), 200, "the printed password");
+        let cookie = response
+            .response()
+            .cookies()
+            .find(|c| c.name() == "hojokin_session")
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .expect("session cookie");
+        let (status, me) = call!(&app, "GET", "/api/v1/me", Some(&cookie), None);
+        assert_eq!(status, 200, "{me}");
+        assert_eq!(me["id"], officer.id);
+        assert_eq!(me["role"], "finance_officer");
+        assert_eq!(me["municipality_id"], shiojiri);
+        assert_eq!(me["organisation_ids"], serde_json::json!([]));
+
+        let cookie = crate::login!(&app, "kato@meguru.example");
+        let (status, me) = call!(&app, "GET", "/api/v1/me", Some(&cookie), None);
+        assert_eq!(status, 200, "{me}");
+        assert_eq!(me["id"], applicant.id);
+        assert_eq!(me["role"], "applicant");
+        assert_eq!(me["municipality_id"], serde_json::Value::Null);
+        let mut ids: Vec<i64> = me["organisation_ids"]
+            .as_array()
+            .expect("organisations")
+            .iter()
+            .map(|id| id.as_i64().expect("id"))
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, applicant_of);
+    });
+
+    // Refused: the option to correct is named, and not one row is written.
+    let before = rows();
+    for (args, named, status) in [
+        (
+            vec!["--email", "x@y.example", "--role", "admin"],
+            "--role",
+            Some(2),
+        ),
         (
             vec!["--email", "not-an-email", "--role", "program_manager"],
             "--email",
+            Some(2),
         ),
         (
             vec!["--email", "x@y.example", "--role", "finance_officer"],
             "--municipality",
+            Some(2),
         ),
         (
             vec![
                 "--email",
                 "x@y.example",
                 "--role",
+                "finance_officer",
+                "--municipality",
+                "存在しない市",
+            ],
+            "--municipality",
+            Some(2),
+        ),
+        (
+            // The first organisation exists: its membership is not written either.
+            vec![
+                "--email",
+                "x@y.example",
+                "--role",
                 "applicant",
+                "--organisation",
+                "NPO法人 MEGURU",
                 "--organisation",
                 "存在しない団体",
             ],
             "--organisation",
+            Some(2),
         ),
         (
             vec![
@@ -201,6 +401,7 @@ crate::on_both_backends!(user_add_checks_its_input, |test_db| {
                 "program_manager",
             ],
             "既に登録",
+            None,
         ),
     ] {
         let output = add(&args);
@@ -210,10 +411,33 @@ crate::on_both_backends!(user_add_checks_its_input, |test_db| {
             "{args:?}: {}",
             stderr(&output)
         );
+        if status.is_some() {
+            assert_eq!(output.status.code(), status, "{args:?}: input to correct");
+        }
+        assert_eq!(rows(), before, "{args:?} wrote nothing");
     }
-    let output = add(&["--email", "x@y.example", "--role", "admin"]);
-    assert_eq!(output.status.code(), Some(2), "bad input exits with 2");
-});
+    assert!(
+        hojokin::db::users::find_by_email(&mut test_db.conn(), "x@y.example")
+            .expect("read users")
+            .is_none()
+    );
+    let unchanged = user("new@city-shiojiri.example");
+    assert_eq!(
+        (unchanged.role.as_str(), unchanged.municipality_id),
+        ("finance_officer", Some(shiojiri)),
+        "the existing user is left as it was"
+    );
+}
+
+#[test]
+fn user_add_creates_exactly_what_it_is_asked_on_sqlite() {
+    user_add_creates_exactly_what_it_is_asked(Backend::Sqlite);
+}
+
+#[test]
+fn user_add_creates_exactly_what_it_is_asked_on_postgres() {
+    user_add_creates_exactly_what_it_is_asked(Backend::Postgres);
+}
 
 fn http_get(port: u16, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");

@@ -657,10 +657,153 @@ crate::on_both_backends!(
                 xlsx.bytes.starts_with(b"PK\x03\x04"),
                 "an .xlsx is a zip package"
             );
-            assert!(xlsx.bytes.len() > 4000, "with a sheet in it");
+            assert_budget_workbook(&xlsx.bytes, &created, &draft(w.own_org, w.shiojiri));
         });
     }
 );
+
+/// Reads the budget workbook back and checks every cell against the fixture `draft` the
+/// application was made from, after the one review above (マッチング運営 adjusted to
+/// 400,000 with a reason): the text columns, the amounts as numbers, and their totals.
+fn assert_budget_workbook(bytes: &[u8], created: &serde_json::Value, draft: &serde_json::Value) {
+    use calamine::{Data, Reader, Xlsx};
+    let mut workbook: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an xlsx workbook");
+    assert_eq!(workbook.sheet_names(), ["予算行"]);
+    let sheet = workbook.worksheet_range("予算行").expect("the sheet");
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let text = |cell: &Data| match cell {
+        Data::String(text) => text.clone(),
+        Data::Empty => String::new(),
+        other => panic!("a text cell, not {other:?}"),
+    };
+    let number = |cell: &Data| match cell {
+        Data::Float(value) if value.fract() == 0.0 => *value as i64,
+        other => panic!("an amount stored as a whole number, not {other:?}"),
+    };
+    let header: Vec<String> = rows[0].iter().map(text).collect();
+    assert_eq!(
+        header,
+        [
+            "申請番号",
+            "活動",
+            "活動の区分",
+            "経費区分",
+            "内容",
+            "申請額（円）",
+            "財源",
+            "併用する財源",
+            "二重計上の疑い",
+            "審査",
+            "審査後の金額（円）",
+            "補助対象経費（円）",
+            "審査の理由",
+        ]
+    );
+    let reference = created["application"]["reference"]
+        .as_str()
+        .expect("reference");
+    let label = |code: &str| match code {
+        "development" => "人材育成支援",
+        "council" => "協議会",
+        "personnel" => "人件費",
+        "travel" => "旅費",
+        "outsourcing" => "委託・外注費",
+        "meetings" => "会議費",
+        "this_subsidy" => "本補助金（補助対象経費）",
+        "own_funds" => "自己資金",
+        "municipal" => "自治体予算",
+        other => panic!("no label for {other} in this test"),
+    };
+    // The expected rows, from the fixture: (texts before the amount, amount, texts after it,
+    // amount after review, claimed amount, reason).
+    let (adjusted, adjusted_to, reason) = ("マッチング運営（外注）", 400_000, "市の委託分を除く");
+    let mut expected = Vec::new();
+    for activity in draft["activities"].as_array().expect("activities") {
+        for line in activity["budget_lines"].as_array().expect("lines") {
+            let description = line["description"].as_str().expect("description");
+            let amount = line["amount_yen"].as_i64().expect("amount");
+            let source = line["funding_source"].as_str().expect("source");
+            let co_funding: Vec<&str> = line["co_funding_sources"]
+                .as_array()
+                .map(|sources| {
+                    sources
+                        .iter()
+                        .map(|s| label(s.as_str().expect("code")))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let is_adjusted = description == adjusted;
+            let effective = if is_adjusted { adjusted_to } else { amount };
+            expected.push((
+                vec![
+                    reference.to_owned(),
+                    activity["name"].as_str().expect("name").to_owned(),
+                    label(activity["category"].as_str().expect("category")).to_owned(),
+                    label(line["category"].as_str().expect("category")).to_owned(),
+                    description.to_owned(),
+                ],
+                amount,
+                vec![
+                    label(source).to_owned(),
+                    co_funding.join("、"),
+                    // Claimed and also funded by the municipality: double funding.
+                    if source == "this_subsidy" && co_funding.contains(&"自治体予算") {
+                        "あり"
+                    } else {
+                        ""
+                    }
+                    .to_owned(),
+                    if is_adjusted { "調整" } else { "未審査" }.to_owned(),
+                ],
+                effective,
+                if source == "this_subsidy" {
+                    effective
+                } else {
+                    0
+                },
+                if is_adjusted { reason } else { "" }.to_owned(),
+            ));
+        }
+    }
+    assert_eq!(
+        rows.len(),
+        1 + expected.len(),
+        "a header and one row per line"
+    );
+    for (row, (before, amount, middle, effective, claimed, reason)) in
+        rows[1..].iter().zip(&expected)
+    {
+        assert_eq!(row.len(), 13, "{row:?}");
+        let cells: Vec<String> = row[..5].iter().map(text).collect();
+        assert_eq!(&cells, before);
+        assert_eq!(number(&row[5]), *amount, "{before:?}");
+        let cells: Vec<String> = row[6..10].iter().map(text).collect();
+        assert_eq!(&cells, middle, "{before:?}");
+        assert_eq!(number(&row[10]), *effective, "{before:?}");
+        assert_eq!(number(&row[11]), *claimed, "{before:?}");
+        assert_eq!(text(&row[12]), *reason);
+    }
+    // The totals a spreadsheet would compute from the columns: what was asked, what the
+    // review leaves, and the 補助対象経費.
+    let total = |column: usize| {
+        rows[1..]
+            .iter()
+            .map(|row| number(&row[column]))
+            .sum::<i64>()
+    };
+    let requested: i64 = expected.iter().map(|row| row.1).sum();
+    let reviewed: i64 = expected.iter().map(|row| row.3).sum();
+    let claimed: i64 = expected.iter().map(|row| row.4).sum();
+    assert_eq!(
+        (requested, reviewed, claimed),
+        (7_900_000, 7_300_000, 7_000_000)
+    );
+    assert_eq!(
+        (total(5), total(10), total(11)),
+        (requested, reviewed, claimed)
+    );
+}
 
 crate::on_both_backends!(the_program_manager_pages_answer, |test_db| {
     let w = {

@@ -306,6 +306,227 @@ crate::on_both_backends!(
     }
 );
 
+/// The CSRF token of a page's forms.
+fn csrf_token(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("a form with a CSRF token: {page}"))
+        .to_owned()
+}
+
+crate::on_both_backends!(
+    a_temporary_failure_is_retried_until_dead_and_sent_once_retried_from_the_dead_letters,
+    |test_db| {
+        const GREYLISTED: &str = "Greylisted by the test server, try again later";
+        let world = world(&mut test_db.conn());
+        let mut conn = test_db.conn();
+        let id = application(&mut conn, world.own_org, ApplicationState::InProgress);
+        let programs = hojokin::program::embedded().expect("programs");
+        db::deadlines::sync_application(&mut conn, &programs, id).expect("sync");
+        let now = at_utc(2027, 3, 11, 1); // T+1: overdue
+        scheduler::tick(&mut conn, &ReminderSettings::default(), now).expect("tick");
+        let job_id: i64 = jobs::table
+            .filter(jobs::kind.eq("reminder"))
+            .select(jobs::id)
+            .first(&mut *conn)
+            .expect("the reminder job");
+
+        // The server answers 451 to every recipient while this file exists.
+        let control = tempfile::tempdir().expect("dir");
+        let refusing = control.path().join("refusing");
+        let refused_log = control.path().join("refused.jsonl");
+        std::fs::write(&refusing, "451\n").expect("marker");
+        let sink = SmtpSink::start(&[
+            "--tempfail-while",
+            refusing.to_str().expect("path"),
+            "--refused-log",
+            refused_log.to_str().expect("path"),
+        ]);
+        let refusals = || -> Vec<Value> {
+            std::fs::read_to_string(&refused_log)
+                .unwrap_or_default()
+                .lines()
+                .map(|line| serde_json::from_str(line).expect("json line"))
+                .collect()
+        };
+        let worker = Worker::new(
+            test_db.pool.clone(),
+            Mailer::from_config(&sink.backend()).expect("mailer"),
+            worker_settings(60),
+        )
+        .expect("worker");
+        let job = |conn: &mut DbConnection| -> (String, i32, NaiveDateTime, Option<String>) {
+            jobs::table
+                .find(job_id)
+                .select((jobs::status, jobs::attempts, jobs::run_at, jobs::last_error))
+                .first(conn)
+                .expect("job")
+        };
+
+        // Attempts 1 to 7: each is refused and put back for later, by the worker's backoff.
+        for attempt in 1..=7 {
+            let before = db::now();
+            let work = worker.run_batch().expect("batch");
+            let after = db::now();
+            assert_eq!(
+                (work.claimed, work.retrying, work.dead, work.sent),
+                (1, 1, 0, 0),
+                "attempt {attempt}"
+            );
+            let (status, attempts, run_at, last_error) = job(&mut conn);
+            assert_eq!((status.as_str(), attempts), ("queued", attempt));
+            let wait = hojokin::jobs::worker::backoff(attempt, job_id);
+            assert!(
+                before + wait <= run_at && run_at <= after + wait,
+                "attempt {attempt}: due again after {wait}, at {run_at} (tried {before}–{after})"
+            );
+            assert!(
+                last_error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("451") && e.contains(GREYLISTED)),
+                "{last_error:?}"
+            );
+            assert_eq!(
+                worker.run_batch().expect("batch").claimed,
+                0,
+                "attempt {attempt}: not tried again before its backoff is over"
+            );
+            // Time passes for this job: it is due now, as it would be once the wait is over.
+            diesel::update(jobs::table.find(job_id))
+                .set(jobs::run_at.eq(db::now() - TimeDelta::seconds(1)))
+                .execute(&mut *conn)
+                .expect("move run_at");
+        }
+        // The 8th refusal is the last: the job is a dead letter, and never tried again.
+        let work = worker.run_batch().expect("batch");
+        assert_eq!(
+            (work.claimed, work.retrying, work.dead, work.sent),
+            (1, 0, 1, 0)
+        );
+        let (status, attempts, _, last_error) = job(&mut conn);
+        assert_eq!((status.as_str(), attempts), ("dead", 8));
+        assert!(
+            last_error
+                .as_deref()
+                .is_some_and(|e| e.contains(GREYLISTED))
+        );
+        assert_eq!(worker.run_batch().expect("batch").claimed, 0);
+        let refused = refusals();
+        assert_eq!(
+            refused.len(),
+            8,
+            "the server saw eight attempts: {refused:?}"
+        );
+        assert!(refused.iter().all(|r| r["to"] == "applicant@own.example"));
+        assert!(sink.received().is_empty(), "nothing was accepted");
+
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let manager = crate::login!(&app, "manager@meti.example");
+
+            // The sent log has each attempt with the server's answer: seven retries, then dead.
+            let (status, log) = call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}/sent-emails"),
+                Some(&manager),
+                None
+            );
+            assert_eq!(status, 200, "{log}");
+            let entries = log["sent_emails"].as_array().expect("entries");
+            let outcomes: Vec<&str> = entries
+                .iter()
+                .map(|e| e["outcome"].as_str().expect("outcome"))
+                .collect();
+            let mut expected = vec!["retrying"; 7];
+            expected.push("dead");
+            assert_eq!(outcomes, expected, "{log}");
+            for entry in entries {
+                assert_eq!(entry["job_id"], job_id);
+                assert_eq!(entry["recipient"], "applicant@own.example");
+                let detail = entry["detail"].as_str().expect("detail");
+                assert!(
+                    detail.contains("451") && detail.contains(GREYLISTED),
+                    "{entry}"
+                );
+            }
+
+            // The dead-letter list, in the API and on the manager's page.
+            let (status, dead) = call!(&app, "GET", "/api/v1/jobs/dead", Some(&manager), None);
+            assert_eq!(status, 200, "{dead}");
+            assert_eq!(dead["jobs"].as_array().map(Vec::len), Some(1), "{dead}");
+            assert_eq!(dead["jobs"][0]["id"], job_id);
+            assert_eq!(dead["jobs"][0]["attempts"], 8);
+            assert!(
+                dead["jobs"][0]["last_error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains(GREYLISTED)),
+                "{dead}"
+            );
+            let page = |cookie: &str| {
+                actix_web::test::TestRequest::get()
+                    .uri("/manager/dead-letters")
+                    .insert_header(("cookie", cookie.to_owned()))
+                    .to_request()
+            };
+            let response = actix_web::test::call_service(&app, page(&manager)).await;
+            assert_eq!(response.status().as_u16(), 200);
+            let body = String::from_utf8(actix_web::test::read_body(response).await.to_vec())
+                .expect("utf-8");
+            let row = body
+                .split("<tr>")
+                .find(|row| row.starts_with(&format!("<td>{job_id}</td>")))
+                .unwrap_or_else(|| panic!("a row for job {job_id}: {body}"));
+            assert!(row.contains("<td class=\"num\">8</td>"), "{row}");
+            assert!(row.contains(GREYLISTED), "{row}");
+
+            // The server accepts again; the manager retries from the page.
+            std::fs::remove_file(&refusing).expect("stop refusing");
+            let action = format!("/manager/dead-letters/{job_id}/retry");
+            assert!(row.contains(&format!("action=\"{action}\"")), "{row}");
+            let token = csrf_token(&body);
+            let retried = actix_web::test::call_service(
+                &app,
+                actix_web::test::TestRequest::post()
+                    .uri(&action)
+                    .insert_header(("cookie", manager.clone()))
+                    .set_form(vec![("csrf_token", token.as_str())])
+                    .to_request(),
+            )
+            .await;
+            assert_eq!(retried.status().as_u16(), 303);
+        });
+
+        let work = worker.run_batch().expect("batch");
+        assert_eq!((work.claimed, work.sent), (1, 1));
+        let received = sink.received();
+        assert_eq!(received.len(), 1, "{received:?}");
+        assert_eq!(received[0]["to"], json!(["applicant@own.example"]));
+        assert!(
+            received[0]["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("【期限超過】実績報告の期限を1日過ぎています")),
+            "{received:?}"
+        );
+        assert_eq!(refusals().len(), 8, "no refusal after the retry");
+        assert_eq!(job(&mut conn).0, "done");
+        assert_eq!(worker.run_batch().expect("batch").claimed, 0, "sent once");
+        let (outcome, message_id): (String, Option<String>) = sent_emails::table
+            .filter(sent_emails::job_id.eq(job_id))
+            .order(sent_emails::id.desc())
+            .select((sent_emails::outcome, sent_emails::message_id))
+            .first(&mut *conn)
+            .expect("sent log");
+        assert_eq!(outcome, "sent");
+        assert_eq!(message_id.as_deref(), received[0]["message_id"].as_str());
+        assert!(
+            db::jobs::dead(&mut conn).expect("dead letters").is_empty(),
+            "the dead-letter list is empty again"
+        );
+    }
+);
+
 crate::on_both_backends!(filing_the_report_cancels_its_pending_reminders, |test_db| {
     let world = world(&mut test_db.conn());
     let mut conn = test_db.conn();
@@ -320,13 +541,29 @@ crate::on_both_backends!(filing_the_report_cancels_its_pending_reminders, |test_
     .expect("tick");
     assert_eq!(job_statuses(&mut conn), ["queued"]);
 
-    // The report is filed (as the workflow's action does: new state, then the sync).
-    diesel::update(applications::table.find(id))
-        .set(applications::status.eq("completion_reported"))
-        .execute(&mut *conn)
-        .expect("state");
-    let synced = db::deadlines::sync_application(&mut conn, &programs, id).expect("sync");
-    assert_eq!(synced.closed, 2);
+    // The applicant files the 実績報告 through the workflow action, as the page and API do.
+    block_on(async {
+        let app = crate::test_app!(test_db);
+        let applicant = crate::login!(&app, "applicant@own.example");
+        let (status, current) = call!(
+            &app,
+            "GET",
+            format!("/api/v1/applications/{id}"),
+            Some(&applicant),
+            None
+        );
+        assert_eq!(status, 200, "{current}");
+        let version = current["application"]["version"].as_i64().expect("version");
+        let (status, outcome) = call!(
+            &app,
+            "POST",
+            format!("/api/v1/applications/{id}/actions/submit_completion_report"),
+            Some(&applicant),
+            Some(json!({"version": version, "payload": {"body": "完了しました", "actuals": []}}))
+        );
+        assert_eq!(status, 200, "{outcome}");
+        assert_eq!(outcome["state"], "completion_reported");
+    });
     assert_eq!(job_statuses(&mut conn), ["cancelled"]);
     let statuses: Vec<String> = deadlines::table
         .filter(deadlines::application_id.eq(id))
@@ -334,14 +571,44 @@ crate::on_both_backends!(filing_the_report_cancels_its_pending_reminders, |test_
         .load(&mut *conn)
         .expect("deadlines");
     assert_eq!(statuses, ["met", "met"]);
-    // Later ticks do not bring them back.
-    let outcome = scheduler::tick(
-        &mut conn,
-        &ReminderSettings::default(),
-        at_utc(2027, 3, 9, 1),
+
+    // The worker delivers what the filing caused (the program manager's notice) and no
+    // reminder: not the cancelled one, and none on the days the later ones were due.
+    let sink = SmtpSink::start(&[]);
+    let worker = Worker::new(
+        test_db.pool.clone(),
+        Mailer::from_config(&sink.backend()).expect("mailer"),
+        worker_settings(60),
     )
-    .expect("tick");
-    assert_eq!(outcome.due, 0);
+    .expect("worker");
+    let work = worker.run_batch().expect("batch");
+    assert_eq!((work.claimed, work.sent), (1, 1), "the notice alone");
+    for day in [9, 11, 17] {
+        let outcome = scheduler::tick(
+            &mut conn,
+            &ReminderSettings::default(),
+            at_utc(2027, 3, day, 1),
+        )
+        .expect("tick");
+        assert_eq!((outcome.due, outcome.enqueued), (0, 0), "3/{day}");
+        assert_eq!(worker.run_batch().expect("batch").claimed, 0, "3/{day}");
+    }
+    let received = sink.received();
+    let to: Vec<&Value> = received.iter().map(|m| &m["to"]).collect();
+    assert_eq!(to, [&json!(["manager@meti.example"])], "{received:?}");
+    assert!(
+        received.iter().all(|m| {
+            let subject = m["subject"].as_str().unwrap_or_default();
+            !subject.starts_with("【リマインド】") && !subject.starts_with("【期限超過】")
+        }),
+        "{received:?}"
+    );
+    let templates: Vec<String> = sent_emails::table
+        .select(sent_emails::template)
+        .load(&mut *conn)
+        .expect("sent log");
+    assert_eq!(templates, ["completion_reported"]);
+    assert_eq!(job_statuses(&mut conn), ["cancelled"]);
 });
 
 /// `count` open deadlines of one application, due tomorrow 17:00 JST, so that with reminders
@@ -438,10 +705,32 @@ crate::on_both_backends!(
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        // Every message from the 15th on is held unaccepted; one accepted just before has its
-        // commit done well within this pause, even on a loaded machine. (A kill between the
-        // server's "250" and that commit is the one case that sends twice: README.)
-        std::thread::sleep(Duration::from_secs(2));
+        // Every message from the 15th on is held unaccepted. The kill comes once the 14 accepted
+        // before it are in the sent log: a kill between the server's "250" and that commit is
+        // the one case that sends twice (README), and this test is about every other moment.
+        let recorded = |conn: &mut DbConnection| -> i64 {
+            sent_emails::table
+                .filter(sent_emails::outcome.eq("sent"))
+                .count()
+                .get_result(conn)
+                .expect("sent log")
+        };
+        let started = Instant::now();
+        loop {
+            let accepted = sink.received().len();
+            let in_log = recorded(&mut conn);
+            if accepted >= 14 && in_log == i64::try_from(accepted).expect("count") {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the server accepted {accepted} messages, the sent log has {in_log}"
+            );
+            if let Some(status) = first.try_wait().expect("wait") {
+                panic!("the worker ended early: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         first.kill().expect("SIGKILL");
         first.wait().expect("reaped");
         let before = sink.received().len();
@@ -456,8 +745,25 @@ crate::on_both_backends!(
             .expect("count");
         assert!(running >= 1, "the killed worker held jobs");
 
-        // A new worker after the lease: everything arrives, nothing twice.
-        std::thread::sleep(Duration::from_secs(6));
+        // A new worker once the killed one's lease (5 s) is over: everything arrives, nothing
+        // twice.
+        let started = Instant::now();
+        loop {
+            let held: i64 = jobs::table
+                .filter(jobs::status.eq("running"))
+                .filter(jobs::locked_until.ge(db::now()))
+                .count()
+                .get_result(&mut *conn)
+                .expect("count");
+            if held == 0 {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the killed worker's lease never ran out: {held} jobs still held"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let output = remind_once(test_db, &sink, "5").output().expect("remind");
         assert!(
             output.status.success(),

@@ -5,7 +5,10 @@ RFC 2047, text and HTML parts), so the Rust tests check what a mail client would
 
 --reject ADDR answers 550 to that recipient (a permanent failure); --hold-at K makes the K-th
 message and every one in the 3 seconds after it wait (unlogged) after writing --hold-marker and then refuse them
-with 451, so that a test can kill the sender at a known point in the middle of a batch.
+with 451, so that a test can kill the sender at a known point in the middle of a batch;
+--tempfail-while FILE answers every recipient with a temporary 451 for as long as FILE exists
+(deleting it makes the server accept again), appending one JSON line per refusal to
+--refused-log.
 """
 import argparse
 import asyncio
@@ -29,6 +32,11 @@ class Sink:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.args.reject and address == self.args.reject:
             return "550 5.1.1 Mailbox unavailable"
+        if self.args.tempfail_while and os.path.exists(self.args.tempfail_while):
+            reply = "451 4.7.1 Greylisted by the test server, try again later"
+            with open(self.args.refused_log, "a", encoding="utf-8") as refused:
+                refused.write(json.dumps({"to": address, "reply": reply}) + "\n")
+            return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -68,6 +76,8 @@ def main():
     parser.add_argument("--hold-at", type=int, default=0)
     parser.add_argument("--hold-marker")
     parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--tempfail-while")
+    parser.add_argument("--refused-log")
     args = parser.parse_args()
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
