@@ -59,6 +59,16 @@ fn field_error(path: &str, code: ErrorCode, message: impl Into<String>) -> AppEr
     AppError::invalid(errors)
 }
 
+/// Who did what to the application, when and why: for whoever may see it.
+pub fn history(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: i64,
+) -> AppResult<Vec<db::audit::HistoryEvent>> {
+    authorized_aggregate(conn, actor, application_id, Action::View)?;
+    db::audit::history_of(conn, application_id)
+}
+
 /// Loads the application and checks that the actor may do `action` to it.
 pub fn authorized_aggregate(
     conn: &mut DbConnection,

@@ -161,6 +161,24 @@ pub fn verify(conn: &mut DbConnection) -> AppResult<Result<usize, BrokenLink>> {
     )))
 }
 
+/// An event with the name and role code of who acted (none for the system or a user since
+/// removed).
+pub type HistoryEvent = (AuditEvent, Option<(String, String)>);
+
+/// An application's events, oldest first, each with who acted.
+pub fn history_of(conn: &mut DbConnection, application_id: i64) -> AppResult<Vec<HistoryEvent>> {
+    use super::schema::users;
+    Ok(audit_events::table
+        .left_join(users::table.on(users::id.nullable().eq(audit_events::actor_user_id)))
+        .filter(audit_events::application_id.eq(application_id))
+        .order(audit_events::id)
+        .select((
+            AuditEvent::as_select(),
+            (users::display_name, users::role).nullable(),
+        ))
+        .load(conn)?)
+}
+
 pub fn events_of(conn: &mut DbConnection, application_id: i64) -> AppResult<Vec<AuditEvent>> {
     Ok(audit_events::table
         .filter(audit_events::application_id.eq(application_id))

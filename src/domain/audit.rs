@@ -36,6 +36,20 @@ impl AuditAction {
             AuditAction::AddUser => "利用者の登録",
         }
     }
+
+    /// The action an event's stored code names, if any (codes outside this list come from
+    /// older versions and are shown as they are).
+    pub fn from_code(code: &str) -> Option<AuditAction> {
+        [
+            AuditAction::CreateDraft,
+            AuditAction::UploadEvidence,
+            AuditAction::DeleteEvidence,
+            AuditAction::AddUser,
+        ]
+        .into_iter()
+        .find(|action| action.code() == code)
+        .or_else(|| code.parse::<Action>().ok().map(AuditAction::Workflow))
+    }
 }
 
 /// The hash before the first event.

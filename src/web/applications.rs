@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::auth::Caller;
 use super::extract::{Db, Then};
 use super::views::{
-    ApplicationFields, ApplicationList, ApplicationView, AuditEventView, AuditTrail,
-    ContinuationKpi, ContinuationYear, Fraction, ReviewedLine,
+    ApplicationFields, ApplicationHistory, ApplicationList, ApplicationView, AuditEventView,
+    AuditTrail, ContinuationKpi, ContinuationYear, Fraction, ReviewedLine,
 };
 use crate::actions::{self, ActionRequest};
 use crate::db::{self, applications as repo};
@@ -591,6 +591,21 @@ pub async fn audit_trail(
     Ok(HttpResponse::Ok().json(AuditTrail {
         events: events.into_iter().map(AuditEventView::from).collect(),
     }))
+}
+
+#[utoipa::path(get, path = "/api/v1/applications/{id}/history", tag = "applications", params(("id" = i64, Path, description = "申請 ID")),
+    responses((status = 200, description = "申請の経過（誰が・いつ・何を・理由）", body = ApplicationHistory), (status = 401, description = "未ログイン"), (status = 403, description = "申請を見られない")))]
+#[get("/api/v1/applications/{id}/history")]
+pub async fn history(
+    db: Db,
+    path: web::Path<i64>,
+    Caller { actor, .. }: Caller,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let events = db
+        .run(move |conn, _| actions::history(conn, &actor, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ApplicationHistory::new(id, events)))
 }
 
 /// The programme KPI: continuation rate per award year against the 80% target.

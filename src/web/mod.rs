@@ -56,6 +56,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(applications::act)
             .service(applications::review_line)
             .service(applications::audit_trail)
+            .service(applications::history)
             .service(applications::continuation_kpi)
             .service(filings::list)
             .service(filings::download)

@@ -27,6 +27,7 @@ use super::{api, applications, auth, filings, health, reminders};
         applications::act,
         applications::review_line,
         applications::audit_trail,
+        applications::history,
         applications::continuation_kpi,
         filings::list,
         filings::download,

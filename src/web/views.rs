@@ -472,3 +472,64 @@ pub struct Health {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+
+/// An application's history as the people on it read it: who did what, when and why, from
+/// the audit trail (without its hashes or stored changes, which are the 事務局's).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationHistory {
+    pub application_id: i64,
+    pub entries: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// UTC, as stored.
+    pub occurred_at: NaiveDateTime,
+    /// Japan time: `令和8年12月2日 14:05`.
+    pub occurred_at_ja: String,
+    /// Who acted (none: the system, or a user since removed).
+    pub actor: Option<String>,
+    pub actor_role: Option<String>,
+    /// The action's code, and its name in Japanese.
+    pub action: String,
+    pub action_label: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl ApplicationHistory {
+    pub fn new(application_id: i64, events: Vec<crate::db::audit::HistoryEvent>) -> Self {
+        use crate::domain::access::Role;
+        use crate::domain::audit::AuditAction;
+        use crate::domain::workflow::ApplicationState;
+        let state_label = |code: Option<String>| {
+            code.map(|code| {
+                code.parse::<ApplicationState>()
+                    .map_or(code, |state| state.label_ja().to_owned())
+            })
+        };
+        ApplicationHistory {
+            application_id,
+            entries: events
+                .into_iter()
+                .map(|(event, actor)| HistoryEntry {
+                    occurred_at: event.occurred_at,
+                    occurred_at_ja: crate::web::pages::deadlines::jst_label(event.occurred_at),
+                    actor: actor.as_ref().map(|(name, _)| name.clone()),
+                    actor_role: actor.and_then(|(_, role)| {
+                        role.parse::<Role>()
+                            .ok()
+                            .map(|role| role.label_ja().to_owned())
+                    }),
+                    action_label: AuditAction::from_code(&event.action)
+                        .map_or_else(|| event.action.clone(), |a| a.label_ja().to_owned()),
+                    action: event.action,
+                    from_state: state_label(event.from_state),
+                    to_state: state_label(event.to_state),
+                    reason: event.reason,
+                })
+                .collect(),
+        }
+    }
+}

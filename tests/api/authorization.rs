@@ -172,6 +172,8 @@ const MATRIX: &[Row] = matrix! {
     GET    "/api/v1/applications/{id}/filings/{kind}.pdf"        "/api/v1/applications/{draft}/filings/nothing.pdf"     Empty          => 401 404 404 404 404 404 404, "no such filing, before anything is read";
     GET    "/api/v1/applications/{id}/sent-emails"               "/api/v1/applications/{draft}/sent-emails"             Empty          => 401 200 403 200 403 403 403, "whoever may see the application; a draft is its members' alone";
     GET    "/api/v1/applications/{id}/sent-emails"               "/api/v1/applications/{submitted}/sent-emails"          Empty          => 401 200 403 200 200 403 200, "whoever may see the application, from submission on";
+    GET    "/api/v1/applications/{id}/history"                   "/api/v1/applications/{draft}/history"             Empty          => 401 200 403 200 403 403 403, "who did what, when and why: a draft is its members' alone";
+    GET    "/api/v1/applications/{id}/history"                   "/api/v1/applications/{submitted}/history"             Empty          => 401 200 403 200 200 403 200, "who did what, when and why: whoever may see the application";
 
     // Workflow actions (409: the stale version stops an allowed caller after authorization).
     POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/submit"                      StaleAction => 401 409 403 409 403 403 403, "members";
@@ -222,6 +224,8 @@ const MATRIX: &[Row] = matrix! {
     POST   "/applications"                                       "/applications"                                        Form(&[("fiscal_year", "2026"), ("frame", "right_hand"), ("title", "新しい申請"), ("lead_organisation_id", "{own_org}")]) => 303 303 403 403 403 403 403, "a draft only for one's own organisation";
     GET    "/applications/{id}"                                  "/applications/{draft}"                                Empty          => 303 200 403 200 403 403 403, "whoever may see the application; a draft is its members' alone";
     GET    "/applications/{id}"                                  "/applications/{submitted}"                             Empty          => 303 200 403 200 200 403 200, "whoever may see the application, from submission on";
+    GET    "/applications/{id}/history"                          "/applications/{draft}/history"                            Empty          => 303 200 403 200 403 403 403, "the history: a draft is its members' alone";
+    GET    "/applications/{id}/history"                          "/applications/{submitted}/history"                        Empty          => 303 200 403 200 200 403 200, "the history: whoever may see the application";
     GET    "/applications/{id}"                                  "/applications/999999"                                 Empty          => 303 404 404 404 404 404 404, "no such application, for everyone alike";
     POST   "/applications/{id}/act"                              "/applications/{draft}/act"                            Form(&[("action", "submit"), ("version", "999")]) => 303 303 403 303 403 403 403, "members; stale, so back to the page with a notice";
     GET    "/applications/{id}/edit"                             "/applications/{draft}/edit"                           Empty          => 303 200 403 200 403 403 403, "members edit; officers and the manager read only";

@@ -183,3 +183,93 @@ crate::on_both_backends!(
         );
     }
 );
+
+crate::on_both_backends!(
+    everyone_who_sees_an_application_reads_who_did_what_when_and_why,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let officer = crate::login!(&app, "officer@shiojiri.example");
+            let manager = crate::login!(&app, "manager@meti.example");
+            let other = crate::login!(&app, "applicant@other.example");
+            let (_, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(draft(world.own_org, world.shiojiri))
+            );
+            let id = created["application"]["id"].as_i64().expect("id");
+            let version = created["application"]["version"].as_i64().expect("version");
+            let act = |action: &str| format!("/api/v1/applications/{id}/actions/{action}");
+            let (status, submitted) = call!(
+                &app,
+                "POST",
+                act("submit"),
+                Some(&applicant),
+                Some(json!({ "version": version }))
+            );
+            assert_eq!(status, 200, "{submitted}");
+            let reason = "連携先<b>同意書</b>を添付してください";
+            let (status, returned) = call!(
+                &app,
+                "POST",
+                act("return_for_correction"),
+                Some(&manager),
+                Some(json!({ "version": submitted["version"], "reason": reason }))
+            );
+            assert_eq!(status, 200, "{returned}");
+
+            let uri = format!("/api/v1/applications/{id}/history");
+            for who in [&applicant, &officer, &manager] {
+                let (status, history) = call!(&app, "GET", &uri, Some(who), None);
+                assert_eq!(status, 200, "{history}");
+                let entries = history["entries"].as_array().expect("entries");
+                let steps: Vec<(&str, &str)> = entries
+                    .iter()
+                    .map(|e| {
+                        (
+                            e["action_label"].as_str().unwrap_or_default(),
+                            e["to_state"].as_str().unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(
+                    steps,
+                    [
+                        ("下書きの作成", "作成中"),
+                        ("申請", "申請済"),
+                        ("差戻し", "差戻し")
+                    ],
+                    "{history}"
+                );
+                assert_eq!(entries[1]["actor_role"], "申請者");
+                assert_eq!(entries[2]["actor_role"], "事務局");
+                assert_eq!(entries[2]["reason"], reason);
+                assert!(
+                    entries[2].get("hash").is_none(),
+                    "the chain is the 事務局's"
+                );
+            }
+            let (status, _) = call!(&app, "GET", &uri, Some(&other), None);
+            assert_eq!(status, 403, "another organisation");
+
+            // The page says the same, escaped.
+            let request = actix_web::test::TestRequest::get()
+                .uri(&format!("/applications/{id}/history"))
+                .insert_header(("cookie", applicant.clone()))
+                .to_request();
+            let page = actix_web::test::call_service(&app, request).await;
+            assert_eq!(page.status().as_u16(), 200);
+            let body =
+                String::from_utf8_lossy(&actix_web::test::read_body(page).await).into_owned();
+            assert!(
+                body.contains("連携先&lt;b&gt;同意書&lt;/b&gt;を添付してください"),
+                "{body}"
+            );
+            assert!(body.contains("申請済 → 差戻し"), "{body}");
+        });
+    }
+);

@@ -23,7 +23,7 @@ use crate::domain::workflow::Recipients;
 use crate::error::{AppError, ErrorKind};
 
 /// `令和8年11月21日 17:00` (Japan time) for an instant stored in UTC.
-pub(super) fn jst_label(instant: NaiveDateTime) -> String {
+pub(crate) fn jst_label(instant: NaiveDateTime) -> String {
     let local = utc_to_jst(instant);
     format!("{} {}", wareki_date(local.date()), local.format("%H:%M"))
 }

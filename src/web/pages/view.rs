@@ -436,6 +436,40 @@ struct LegalView {
     evidence: Option<String>,
 }
 
+/// The application's history, for whoever may see it.
+#[get("/applications/{id}/history")]
+pub async fn history(
+    db: Db,
+    session: Session,
+    path: web::Path<i64>,
+    PageCaller(caller): PageCaller,
+) -> PageResult {
+    let id = path.into_inner();
+    let actor = caller.actor.clone();
+    let view = db
+        .run(move |conn, _| {
+            let events = actions::history(conn, &actor, id)?;
+            let reference = db::applications::load_aggregate(conn, id)?
+                .application
+                .reference;
+            Ok(HistoryPage {
+                id,
+                reference,
+                history: crate::web::views::ApplicationHistory::new(id, events),
+            })
+        })
+        .await?;
+    let title = format!("{} の経過", view.reference);
+    render("application_history", title, &caller, &session, view)
+}
+
+#[derive(Serialize)]
+struct HistoryPage {
+    id: i64,
+    reference: String,
+    history: crate::web::views::ApplicationHistory,
+}
+
 #[get("/applications/{id}")]
 pub async fn show(
     db: Db,
