@@ -6,7 +6,8 @@
 //! applications (spread over every organisation and the demo's four municipalities, two
 //! activities and four budget lines each), starts the server on 127.0.0.1 (port 0), logs in
 //! as a demo applicant and the 塩尻市 finance officer, and runs `wrk` for 10 s per page.
-//! Everything stays on this machine and stops by itself.
+//! Everything stays on this machine and stops by itself. Each page's p99 is printed against
+//! its target, and the bench exits with status 1 when one is missed.
 
 // Test and bench code may stop at the first surprise; the service may not (Cargo.toml [lints]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -24,6 +25,28 @@ use hojokin::db::applications::{
 use hojokin::db::{self, organisations};
 use hojokin::domain::workflow::ApplicationState;
 use hojokin::startup::Application;
+
+#[path = "support/targets.rs"]
+mod targets;
+use targets::{Target, Targets};
+
+const APPLICANT_DASHBOARD_P99_MS: Target =
+    Target::at_most("/applicant p99, 8 connections", 50.0, "ms");
+const FINANCE_QUEUE_P99_MS: Target = Target::at_most("/finance p99, 8 connections", 50.0, "ms");
+
+/// A latency as `wrk --latency` prints it (`30.62ms`, `812.00us`, `1.02s`), in milliseconds.
+fn wrk_milliseconds(text: &str) -> Option<f64> {
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 1e-3)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1e3)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|value| value * factor)
+}
 
 const APPLICATIONS: usize = 10_000;
 const WRITERS: usize = 8;
@@ -228,7 +251,11 @@ fn main() {
         &password("zaisei@city-shiojiri.example"),
     );
     println!("{APPLICATIONS} applications seeded; server on 127.0.0.1:{port}");
-    for (page, cookie) in [("/applicant", &applicant), ("/finance", &officer)] {
+    let mut targets = Targets::default();
+    for (page, cookie, target) in [
+        ("/applicant", &applicant, &APPLICANT_DASHBOARD_P99_MS),
+        ("/finance", &officer, &FINANCE_QUEUE_P99_MS),
+    ] {
         let (head, body) = http(
             port,
             &format!(
@@ -245,6 +272,7 @@ fn main() {
         match output {
             Ok(output) if output.status.success() => {
                 let text = String::from_utf8_lossy(&output.stdout);
+                let mut p99 = None;
                 for line in text.lines() {
                     let line = line.trim();
                     if line.starts_with("50%")
@@ -254,7 +282,15 @@ fn main() {
                     {
                         println!("  {page} {line}");
                     }
+                    if let Some(rest) = line.strip_prefix("99%") {
+                        p99 = wrk_milliseconds(rest.trim());
+                    }
                 }
+                assert!(!text.contains("Non-2xx"), "{page}: every answer a page");
+                targets.check(
+                    target,
+                    p99.expect("wrk --latency prints the 99th percentile"),
+                );
             }
             Ok(output) => panic!("wrk failed: {}", String::from_utf8_lossy(&output.stderr)),
             Err(error) => panic!("wrk is needed for this benchmark (apt-get install wrk): {error}"),
@@ -295,10 +331,12 @@ fn main() {
     // The load must leave an audit chain that `hojokin audit verify` accepts.
     let mut conn = pool.get().expect("connection");
     match db::audit::verify(&mut conn).expect("audit trail readable") {
-        Ok(events) => {
+        Ok(head) => {
+            let events = head.count as usize;
             assert!(events >= created, "{events} events for {created} drafts");
             println!("audit verify: {events} events, chain intact");
         }
         Err(broken) => panic!("audit chain broken after the load: {broken:?}"),
     }
+    targets.finish();
 }

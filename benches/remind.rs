@@ -6,7 +6,8 @@
 //! (b) one worker delivering 2,000 reminders to a local SMTP sink (aiosmtpd,
 //!     `tests/support/smtp_sink.py`); target ≥ 200 messages/s.
 //!
-//! `cargo bench --bench remind`.
+//! `cargo bench --bench remind`: each figure is printed against its target, and the bench
+//! exits with status 1 when one is missed (a part that cannot run says SKIPPED).
 
 // Test and bench code may stop at the first surprise; the service may not (Cargo.toml [lints]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -30,6 +31,21 @@ use hojokin::domain::workflow::ApplicationState;
 use hojokin::jobs::scheduler::{self, ReminderSettings};
 use hojokin::jobs::worker::{Worker, WorkerSettings};
 use hojokin::mail::Mailer;
+
+#[path = "support/targets.rs"]
+mod targets;
+use targets::{Target, Targets};
+
+const TICK_MS: Target = Target::at_most(
+    "one scheduler tick over 100,000 open deadlines",
+    1000.0,
+    "ms",
+);
+const DELIVERY_PER_SECOND: Target = Target::at_least(
+    "one worker delivering 2,000 reminders over SMTP",
+    200.0,
+    "messages/s",
+);
 
 const DEADLINES: usize = 100_000;
 const PER_APPLICATION: usize = 100;
@@ -111,7 +127,7 @@ fn fill(conn: &mut DbConnection) {
     .expect("fill");
 }
 
-fn tick_bench(name: &str, pool: &Pool) {
+fn tick_bench(name: &str, pool: &Pool, targets: &mut Targets) {
     let mut conn = pool.get().expect("connection");
     db::run_migrations(&mut conn).expect("migrations");
     let started = Instant::now();
@@ -128,7 +144,7 @@ fn tick_bench(name: &str, pool: &Pool) {
     let again = scheduler::tick(&mut conn, &settings, db::now()).expect("tick");
     let second = started.elapsed();
     println!(
-        "[{name}] tick: {} deadlines in the window, {} due, {} enqueued in {:.0} ms (target < 1000 ms); \
+        "[{name}] tick: {} deadlines in the window, {} due, {} enqueued in {:.0} ms; \
          the next tick: {} new in {:.0} ms",
         outcome.considered,
         outcome.due,
@@ -137,6 +153,7 @@ fn tick_bench(name: &str, pool: &Pool) {
         again.enqueued,
         second.as_secs_f64() * 1e3
     );
+    targets.check(&TICK_MS, first.as_secs_f64() * 1e3);
 }
 
 /// The sink's process and port; `_dir` holds its log until the end.
@@ -185,7 +202,7 @@ fn sink() -> Option<Sink> {
     None
 }
 
-fn delivery_bench(name: &str, pool: &Pool) {
+fn delivery_bench(name: &str, pool: &Pool, targets: &mut Targets) {
     let Some(sink) = sink() else {
         println!("[{name}] delivery: SKIPPED (python3 with aiosmtpd is needed: scripts/setup)");
         return;
@@ -232,10 +249,11 @@ fn delivery_bench(name: &str, pool: &Pool) {
     let outcome = worker.drain(&AtomicBool::new(false)).expect("drain");
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "[{name}] delivery: {} sent over SMTP in {seconds:.2} s = {:.0} messages/s (target ≥ 200)",
+        "[{name}] delivery: {} sent over SMTP in {seconds:.2} s = {:.0} messages/s",
         outcome.sent,
         outcome.sent as f64 / seconds
     );
+    targets.check(&DELIVERY_PER_SECOND, outcome.sent as f64 / seconds);
 }
 
 fn main() {
@@ -245,13 +263,15 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = DatabaseUrl::Sqlite(dir.path().join("bench.db"));
     let pool = db::connect(&url, 4).expect("sqlite");
-    tick_bench("sqlite", &pool);
-    delivery_bench("sqlite", &pool);
+    let mut targets = Targets::default();
+    tick_bench("sqlite", &pool, &mut targets);
+    delivery_bench("sqlite", &pool, &mut targets);
 
     let admin = std::env::var("HOJOKIN_BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let Ok(mut admin_conn) = PgConnection::establish(&admin) else {
         println!("[postgres] not reachable at {admin}: SKIPPED");
+        targets.finish();
         return;
     };
     let name = format!("hojokin_bench_{}", std::process::id());
@@ -265,8 +285,9 @@ fn main() {
     let url = DatabaseUrl::Postgres(Secret::new(format!("{base}/{name}")));
     {
         let pool = db::connect(&url, 4).expect("postgres");
-        tick_bench("postgres", &pool);
-        delivery_bench("postgres", &pool);
+        tick_bench("postgres", &pool, &mut targets);
+        delivery_bench("postgres", &pool, &mut targets);
     }
     let _ = admin_conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    targets.finish();
 }

@@ -156,8 +156,9 @@ enum LedgerSource {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Proves the hash chain of every audit event; names the first event that was altered,
-    /// inserted or deleted (exit status 1).
+    /// Proves the hash chain of every audit event, then its head against the signed
+    /// checkpoint; names the first event that was altered, inserted or deleted, or how many of
+    /// the last events are missing (exit status 1).
     Verify,
 }
 
@@ -217,6 +218,9 @@ fn is_broken_pipe(error: &AppError) -> bool {
         .and_then(|cause| cause.downcast_ref::<io::Error>())
         .is_some_and(|cause| cause.kind() == io::ErrorKind::BrokenPipe)
 }
+
+/// Said wherever the audit checkpoint is signed or checked without a configured key.
+const DEMO_AUDIT_KEY_WARNING: &str = "警告: audit_key が設定されていないため、監査ログのチェックポイントを公開のデモ用鍵で署名・検証しています。本番では audit_key（HOJOKIN_AUDIT_KEY）を設定してください";
 
 /// The status of a shell's pipeline member that SIGPIPE ended (128 + 13).
 const BROKEN_PIPE_STATUS: u8 = 141;
@@ -342,19 +346,28 @@ fn run(cli: Cli) -> AppResult<()> {
             let pool = db::connect_with(&config)?;
             let mut connection = pool.get()?;
             db::run_migrations(&mut connection)?;
+            if db::audit::signs_with_demo_key() {
+                eprintln!("hojokin: {DEMO_AUDIT_KEY_WARNING}");
+            }
             match db::audit::verify(&mut connection)? {
-                Ok(count) => {
+                Ok(head) => {
                     outln!(
-                        "hojokin: 監査ログ {count} 件のハッシュチェーンを確認しました（改ざんなし）"
+                        "hojokin: 監査ログ {} 件のハッシュチェーンを確認しました（改ざんなし、先頭 {}、署名付きチェックポイントと一致）",
+                        head.count,
+                        head.short_hash()
                     )?;
                     Ok(())
                 }
-                Err(broken) => Err(AppError::new(
+                Err(db::audit::ChainProblem::Link(broken)) => Err(AppError::new(
                     ErrorKind::Conflict,
                     format!(
                         "監査ログのイベント {} が壊れています: {}",
                         broken.event_id, broken.reason
                     ),
+                )),
+                Err(db::audit::ChainProblem::Checkpoint(problem)) => Err(AppError::new(
+                    ErrorKind::Conflict,
+                    format!("{} [{}]", problem.message_ja(), problem.code()),
                 )),
             }
         }
@@ -376,6 +389,9 @@ fn serve(config: &Config, demo: bool) -> AppResult<()> {
     crate::startup::install_templates(config)?;
     Config::ensure_writable_dir(&config.data_dir, "data_dir")?;
     let pool = db::connect_with(config)?;
+    if db::audit::signs_with_demo_key() {
+        tracing::warn!("{DEMO_AUDIT_KEY_WARNING}");
+    }
     {
         let mut connection = pool.get()?;
         db::run_migrations(&mut connection)?;

@@ -142,6 +142,12 @@ pub const KEYS: &[KeySpec] = &[
         description: "Key that signs and encrypts the session cookie (≥ 64 hex characters). Generated into `<data_dir>/session.key` on first run when absent.",
     },
     KeySpec {
+        name: "audit_key",
+        default: None,
+        secret: true,
+        description: "Key that signs the audit trail's checkpoint, its event count and last hash (HMAC-SHA256; ≥ 64 hex characters, the same for every instance and for `hojokin audit verify`). Unset: a public demo key, with a warning; set it in production.",
+    },
+    KeySpec {
         name: "session_idle_minutes",
         default: Some("60"),
         secret: false,
@@ -373,6 +379,7 @@ pub struct Config {
     pub reminder_send_time: chrono::NaiveTime,
     pub job_lease_seconds: u32,
     pub session_key: Option<Secret>,
+    pub audit_key: Option<Secret>,
     pub session_lifetime: crate::domain::sessions::SessionLifetime,
     pub login_limits: crate::domain::login_limit::LoginLimits,
     pub trust_forwarded_for: bool,
@@ -709,6 +716,14 @@ impl Resolver {
                 Err("64 文字以上の 16 進文字列を指定してください（値は表示しません）".to_owned())
             }
         })?;
+        let audit_key = self.parse("audit_key", |text| {
+            crate::domain::audit::AuditKey::from_hex(text)
+                .map(|_| Secret::new(text.trim()))
+                .ok_or_else(|| {
+                    "64 文字以上（32 バイト以上）の 16 進文字列を指定してください（値は表示しません）"
+                        .to_owned()
+                })
+        })?;
         let whole = |key: &'static str, range: std::ops::RangeInclusive<u32>| {
             self.required(key, |text| match text.parse::<u32>() {
                 Ok(number) if range.contains(&number) => Ok(number),
@@ -780,6 +795,7 @@ impl Resolver {
             reminder_send_time,
             job_lease_seconds,
             session_key,
+            audit_key,
             session_lifetime,
             login_limits,
             trust_forwarded_for,
@@ -816,6 +832,16 @@ impl Config {
         })?;
         let _ = std::fs::remove_file(&probe);
         Ok(())
+    }
+
+    /// The key that signs the audit checkpoint: configured, or the public demo key when none
+    /// is (the demo and development work without setup, and say so).
+    pub fn audit_key(&self) -> crate::domain::audit::AuditKey {
+        use crate::domain::audit::AuditKey;
+        self.audit_key
+            .as_ref()
+            .and_then(|key| AuditKey::from_hex(key.expose()))
+            .unwrap_or_else(AuditKey::demo)
     }
 
     /// The session key: configured, or kept in `<data_dir>/session.key`, generated on first run.

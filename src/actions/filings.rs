@@ -33,6 +33,7 @@ pub fn load_filing_data(
         application,
         judgement,
         assumptions,
+        audit_head: Some(db::audit::recorded_head(conn)?),
     })
 }
 

@@ -197,7 +197,10 @@ pub fn connect_with_timeout(
         })
 }
 
+/// Opens the pool of the configured database; from here on this process signs the audit
+/// checkpoint with the configured key.
 pub fn connect_with(config: &Config) -> AppResult<Pool> {
+    audit::use_signing_key(config.audit_key())?;
     connect(&config.database_url, config.db_pool_size)
 }
 
@@ -213,6 +216,9 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text).trim()
 }
 
+/// The migration that adds the audit checkpoint (a chain older than it is adopted).
+const AUDIT_CHECKPOINT_MIGRATION: &str = "20261202000001";
+
 /// Applies every pending migration; returns the names of those applied.
 pub fn run_migrations(connection: &mut DbConnection) -> AppResult<Vec<String>> {
     let applied = on_backend!(connection, conn => {
@@ -220,7 +226,15 @@ pub fn run_migrations(connection: &mut DbConnection) -> AppResult<Vec<String>> {
         conn.run_pending_migrations(migrations)
             .map(|versions| versions.iter().map(ToString::to_string).collect::<Vec<_>>())
     });
-    applied.map_err(|error| AppError::internal(format!("マイグレーションに失敗しました: {error}")))
+    let applied = applied
+        .map_err(|error| AppError::internal(format!("マイグレーションに失敗しました: {error}")))?;
+    if applied
+        .iter()
+        .any(|version| version == AUDIT_CHECKPOINT_MIGRATION)
+    {
+        audit::adopt_chain(connection)?;
+    }
+    Ok(applied)
 }
 
 /// Reverts every applied migration (used by the round-trip test and `migrate --revert-all`).

@@ -318,6 +318,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_checkpoint (id) {
+        id -> Integer,
+        event_count -> BigInt,
+        last_hash -> Text,
+        recorded_at -> Timestamp,
+        signature -> Text,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> BigInt,
         kind -> Text,
@@ -449,6 +459,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     change_requests,
     continuation_surveys,
     audit_events,
+    audit_checkpoint,
     jobs,
     sent_emails,
     send_attempts,

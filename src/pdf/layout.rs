@@ -16,6 +16,8 @@ const MARGIN_TOP: f32 = 20.0;
 /// The body stops here; the footer lives below.
 const BODY_BOTTOM: f32 = PAGE_HEIGHT_MM - 22.0;
 const FOOTER_BASELINE: f32 = PAGE_HEIGHT_MM - 12.0;
+/// The footer's second line (the audit chain's head), under the first.
+const FOOTER_SECOND_BASELINE: f32 = FOOTER_BASELINE + 3.5;
 const CONTENT_WIDTH: f32 = PAGE_WIDTH_MM - MARGIN_LEFT - MARGIN_RIGHT;
 
 const MM_PER_PT: f32 = 25.4 / 72.0;
@@ -118,6 +120,8 @@ pub struct Footer {
     pub reference: String,
     /// A short hash of the data the filing was made from.
     pub data_hash: String,
+    /// The audit chain's head at issue (`監査ログ 12 件 1a2b3c4d5e6f`), under the data hash.
+    pub audit_head: Option<String>,
 }
 
 /// A filing placed on pages: the pure-data result of [`layout`].
@@ -551,6 +555,10 @@ pub fn layout(
     let total = writer.pages.len();
     let footer_text_left = writer.clean(&format!("{}　{}", footer.kind_title, footer.reference));
     let footer_text_right = format!("データ照合番号 {}", footer.data_hash);
+    let audit_head = footer.audit_head.as_ref().map(|text| {
+        let x = PAGE_WIDTH_MM - MARGIN_RIGHT - writer.width_mm(text, FOOTER_PT);
+        (x, text.clone())
+    });
     for number in 1..=total {
         let centre = format!("{number} / {total}");
         let centre_x = (PAGE_WIDTH_MM - writer.width_mm(&centre, FOOTER_PT)) / 2.0;
@@ -573,6 +581,14 @@ pub fn layout(
                 y: r(FOOTER_BASELINE),
                 size_pt: FOOTER_PT,
                 text,
+            });
+        }
+        if let Some((x, text)) = &audit_head {
+            page.items.push(Item::Text {
+                x: r(*x),
+                y: r(FOOTER_SECOND_BASELINE),
+                size_pt: FOOTER_PT,
+                text: text.clone(),
             });
         }
     }

@@ -151,6 +151,10 @@ pub fn layout_filing(
         kind_title: forms.title(kind).to_owned(),
         reference: data.application.reference.clone(),
         data_hash: data_hash(kind, data)?,
+        audit_head: data
+            .audit_head
+            .as_ref()
+            .map(|head| format!("監査ログ {} 件 {}", head.count, head.short_hash())),
     };
     let title = format!("{} {}", forms.title(kind), data.application.reference);
     Ok(layout::layout(&title, &blocks, &footer, metrics))

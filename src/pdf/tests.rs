@@ -151,6 +151,11 @@ fn sample() -> FilingData {
             rules_version: "test".to_owned(),
         }),
         assumptions: vec![],
+        audit_head: Some(crate::domain::audit::ChainHead {
+            count: 12,
+            last_hash: "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b"
+                .to_owned(),
+        }),
     }
 }
 
@@ -258,6 +263,13 @@ fn the_data_hash_follows_the_data_not_the_print_date() {
     .expect("lays out");
     assert!(a.page_text(0).iter().any(|t| t.contains(&first)));
     assert!(b.page_text(0).iter().any(|t| t.contains(&first)));
+    // The audit chain's head moves with every event anywhere; the data hash does not.
+    let mut later = data.clone();
+    later.audit_head = Some(crate::domain::audit::ChainHead {
+        count: 13,
+        last_hash: "ff".repeat(32),
+    });
+    assert_eq!(first, data_hash(FilingKind::Budget, &later).expect("hash"));
 }
 
 #[test]
@@ -329,6 +341,7 @@ fn footer() -> Footer {
         kind_title: "経費明細書".to_owned(),
         reference: "R8-0001".to_owned(),
         data_hash: "0123456789ab".to_owned(),
+        audit_head: Some("監査ログ 12 件 1a2b3c4d5e6f".to_owned()),
     }
 }
 
@@ -354,6 +367,7 @@ fn long_tables_repeat_their_header_and_number_their_pages() {
         );
         assert!(texts.contains(&"経費明細書　R8-0001"));
         assert!(texts.contains(&"データ照合番号 0123456789ab"));
+        assert!(texts.contains(&"監査ログ 12 件 1a2b3c4d5e6f"));
         // Nothing is drawn over the footer.
         for item in &page.items {
             if let Item::Text { y, size_pt, .. } = item

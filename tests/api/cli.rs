@@ -716,6 +716,215 @@ crate::on_both_backends!(
     }
 );
 
+/// A key for the audit checkpoint, as an operator would configure it.
+const AUDIT_KEY: &str = "5e1f0c3a9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f0a1c3e5b7d9f1a3c5e7b9d0f";
+
+/// Runs SQL straight against the database, as someone with access to it would.
+fn tamper(test_db: &TestDb, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    test_db.conn().batch_execute(sql).expect("tamper");
+}
+
+/// `hojokin user add` of `count` program managers: one audit event each.
+fn add_staff(dir: &Path, env: &[(&str, &str)], from: usize, count: usize) {
+    for i in from..from + count {
+        let email = format!("staff{i}@meti.example");
+        let output = run(
+            dir,
+            env,
+            &[
+                "user",
+                "add",
+                "--email",
+                &email,
+                "--role",
+                "program_manager",
+            ],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+}
+
+/// `audit verify` must fail, its last line of stderr saying `says` and giving `code` (a line
+/// before it warns when the demo key is used).
+fn assert_verify_fails(dir: &Path, env: &[(&str, &str)], says: &str, code: &str) {
+    let output = run(dir, env, &["audit", "verify"]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "fails: {message}");
+    let last = message.trim_end().lines().last().unwrap_or_default();
+    assert!(last.contains(says), "says {says:?}: {message}");
+    assert!(
+        last.contains(&format!("[{code}]")),
+        "code {code}: {message}"
+    );
+}
+
+/// Deleting the last events of the audit trail leaves a shorter chain that still links; the
+/// signed checkpoint still counts them, so `audit verify` says how many are missing, for one,
+/// several and all of them, and an event recorded afterwards does not hide it. (With the
+/// default configuration: the demo key signs.)
+fn audit_verify_notices_the_last_events_deleted(backend: Backend) {
+    let Some(test_db) = TestDb::migrated(backend) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = test_db.url_string();
+    let env = [("HOJOKIN_DATABASE_URL", url.as_str())];
+    add_staff(dir.path(), &env, 0, 6);
+    let output = run(dir.path(), &env, &["audit", "verify"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("6 件") && stdout.contains("改ざんなし"),
+        "{stdout}"
+    );
+
+    let delete_last = "DELETE FROM audit_events WHERE id = (SELECT MAX(id) FROM audit_events)";
+    tamper(&test_db, delete_last);
+    assert_verify_fails(dir.path(), &env, "最後の 1 件が失われています", "truncated");
+    tamper(&test_db, &format!("{delete_last}; {delete_last}"));
+    assert_verify_fails(dir.path(), &env, "最後の 3 件が失われています", "truncated");
+    // An event recorded after the deletion chains onto what is left; it is not counted over.
+    add_staff(dir.path(), &env, 6, 1);
+    assert_verify_fails(dir.path(), &env, "最後の 2 件が失われています", "truncated");
+    tamper(&test_db, "DELETE FROM audit_events");
+    assert_verify_fails(
+        dir.path(),
+        &env,
+        "チェックポイントの記録は 6 件、残っているのは 0 件",
+        "truncated",
+    );
+}
+
+#[test]
+fn audit_verify_notices_the_last_events_deleted_on_sqlite() {
+    audit_verify_notices_the_last_events_deleted(Backend::Sqlite);
+}
+
+#[test]
+fn audit_verify_notices_the_last_events_deleted_on_postgres() {
+    audit_verify_notices_the_last_events_deleted(Backend::Postgres);
+}
+
+/// A checkpoint rewritten to match a truncated chain, without the key, is named as forged;
+/// so is an honest one checked with another key. Without a configured key the demo key is
+/// used, and `audit verify` says so.
+fn audit_verify_names_a_forged_checkpoint(backend: Backend) {
+    let Some(test_db) = TestDb::migrated(backend) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = test_db.url_string();
+    let env = [
+        ("HOJOKIN_DATABASE_URL", url.as_str()),
+        ("HOJOKIN_AUDIT_KEY", AUDIT_KEY),
+    ];
+    add_staff(dir.path(), &env, 0, 4);
+    let output = run(dir.path(), &env, &["audit", "verify"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        !stderr(&output).contains("警告"),
+        "a configured key: no warning"
+    );
+    let other_key = "ab".repeat(32);
+    let with_other_key = [
+        ("HOJOKIN_DATABASE_URL", url.as_str()),
+        ("HOJOKIN_AUDIT_KEY", other_key.as_str()),
+    ];
+    assert_verify_fails(
+        dir.path(),
+        &with_other_key,
+        "署名が正しくありません",
+        "checkpoint_bad_signature",
+    );
+    let without_key = [("HOJOKIN_DATABASE_URL", url.as_str())];
+    let output = run(dir.path(), &without_key, &["audit", "verify"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("公開のデモ用鍵")
+            && stderr(&output).contains("[checkpoint_bad_signature]"),
+        "{}",
+        stderr(&output)
+    );
+
+    tamper(
+        &test_db,
+        "DELETE FROM audit_events WHERE id > (SELECT MIN(id) + 1 FROM audit_events); \
+         UPDATE audit_checkpoint SET event_count = 2, \
+           last_hash = (SELECT hash FROM audit_events WHERE id = (SELECT MAX(id) FROM audit_events))",
+    );
+    assert_verify_fails(
+        dir.path(),
+        &env,
+        "署名が正しくありません",
+        "checkpoint_bad_signature",
+    );
+    // Nor does the next event sign over the forgery.
+    add_staff(dir.path(), &env, 4, 1);
+    assert_verify_fails(
+        dir.path(),
+        &env,
+        "署名が正しくありません",
+        "checkpoint_bad_signature",
+    );
+}
+
+#[test]
+fn audit_verify_names_a_forged_checkpoint_on_sqlite() {
+    audit_verify_names_a_forged_checkpoint(Backend::Sqlite);
+}
+
+#[test]
+fn audit_verify_names_a_forged_checkpoint_on_postgres() {
+    audit_verify_names_a_forged_checkpoint(Backend::Postgres);
+}
+
+/// `templates_dir`: a file there replaces the embedded template of the same relative name at
+/// start-up (here the pages' layout, and an email subject that must compile too); the
+/// embedded ones stay for everything else.
+#[test]
+fn templates_dir_replaces_an_embedded_page_template() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let templates = dir.path().join("templates");
+    std::fs::create_dir_all(templates.join("pages")).expect("dir");
+    std::fs::create_dir_all(templates.join("email/reminder")).expect("dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let layout = std::fs::read_to_string(root.join("pages/layout.hbs")).expect("layout");
+    assert!(layout.contains("<body>\n"), "fixture text present");
+    let layout = layout.replacen(
+        "<body>\n",
+        "<body>\n<p id=\"local-banner\">塩尻市 独自版</p>\n",
+        1,
+    );
+    std::fs::write(templates.join("pages/layout.hbs"), layout).expect("write");
+    std::fs::write(
+        templates.join("email/reminder/subject.txt.hbs"),
+        "【塩尻市】{{deadline.label}}（{{application.reference}}）",
+    )
+    .expect("write");
+    let templates = templates.to_string_lossy().into_owned();
+    let env = [
+        ("HOJOKIN_DATABASE_URL", "sqlite://hojokin.db"),
+        ("HOJOKIN_BIND", "127.0.0.1:0"),
+        ("HOJOKIN_TEMPLATES_DIR", templates.as_str()),
+    ];
+    let (child, port) = start_server(dir.path(), &env, &["serve"]);
+    let (status, body) = http_get(port, "/login");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("<p id=\"local-banner\">塩尻市 独自版</p>"),
+        "the replacement layout: {body}"
+    );
+    assert!(
+        body.contains("<label for=\"email\">メールアドレス</label>"),
+        "the embedded login page inside it"
+    );
+    let (status, body) = http_get(port, "/no-such-page");
+    assert_eq!(status, 404);
+    assert!(body.contains("local-banner"), "error pages use it too");
+    stop_gracefully(child);
+}
+
 /// A file that replaces nothing (a misspelt name) or a template that does not compile stops
 /// the start with the file named, and nothing is created.
 #[test]

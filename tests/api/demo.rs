@@ -48,7 +48,7 @@ crate::on_both_backends!(demo_data_loads, |test_db| {
             .expect("award")
             .is_some()
     );
-    assert!(matches!(db::audit::verify(&mut conn).expect("verify"), Ok(n) if n >= 10));
+    assert!(matches!(db::audit::verify(&mut conn).expect("verify"), Ok(head) if head.count >= 10));
     let user = db::users::find_by_email(&mut conn, "zaisei@city-shiojiri.example")
         .expect("query")
         .expect("finance officer exists");

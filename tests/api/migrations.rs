@@ -135,6 +135,7 @@ crate::on_both_backends!(schema_rs_matches_the_migrations, |test_db| {
         change_requests,
         continuation_surveys,
         audit_events,
+        audit_checkpoint,
         jobs,
         sent_emails,
         password_reset_tokens,
@@ -160,3 +161,26 @@ crate::on_both_backends!(the_rules_in_force_are_recorded, |test_db| {
             .all(|(year, version)| version.starts_with(&year.to_string()))
     );
 });
+
+crate::on_both_backends!(
+    a_chain_recorded_before_checkpoints_is_adopted_at_the_upgrade,
+    |test_db| {
+        use hojokin::db::audit::{self, NewAuditEvent};
+        use hojokin::domain::audit::AuditAction;
+        let mut conn = test_db.conn();
+        for _ in 0..3 {
+            db::write(&mut conn, |c| {
+                audit::append(c, &NewAuditEvent::of(AuditAction::AddUser))
+            })
+            .expect("append");
+        }
+        // Back to the schema before checkpoints: their table goes, the events stay.
+        while db::revert_last_migration(&mut conn).expect("revert") != "20261202000001" {}
+        db::run_migrations(&mut conn).expect("upgrade");
+        let head = audit::verify(&mut conn)
+            .expect("verify")
+            .expect("the chain as it stood is adopted");
+        assert_eq!(head.count, 3);
+        assert_eq!(audit::recorded_head(&mut conn).expect("head"), head);
+    }
+);

@@ -819,3 +819,19 @@ crate::on_both_backends!(
         }
     }
 );
+
+crate::on_both_backends!(a_filing_prints_the_head_of_the_audit_chain, |test_db| {
+    let mut conn = test_db.conn();
+    seed(&mut conn);
+    let head = db::audit::verify(&mut conn)
+        .expect("verify")
+        .expect("the demo's chain is intact");
+    assert!(head.count > 0, "the demo records events");
+    let id = id_of(&mut conn, "R8-0002");
+    let (data, rendered) = render(&mut conn, id, FilingKind::Budget);
+    assert_eq!(data.audit_head.as_ref(), Some(&head));
+    let text = pdftotext(&rendered.bytes, Some(1));
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let footer = format!("監査ログ {} 件 {}", head.count, head.short_hash());
+    assert!(words.contains(&footer), "{footer} in: {words}");
+});

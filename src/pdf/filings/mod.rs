@@ -133,6 +133,10 @@ pub struct FilingData {
     pub judgement: Judgement,
     /// Facts the record lacked and how the judgement filled them.
     pub assumptions: Vec<String>,
+    /// The audit chain's head when the filing was issued, printed in the footer. Not part of
+    /// the data hash: every event anywhere moves it, the application's data stays.
+    #[serde(skip)]
+    pub audit_head: Option<crate::domain::audit::ChainHead>,
 }
 
 // ---------------------------------------------------------------------------------------------
