@@ -111,7 +111,7 @@ fn filing_application(conn: &mut DbConnection, source: Aggregate) -> AppResult<F
         .map(|(kind, status, submitted_at, body_json)| ReportEntry {
             kind,
             status,
-            submitted_at,
+            submitted_on: submitted_at.map(|at| crate::domain::deadlines::utc_to_jst(at).date()),
             body_json,
         })
         .collect();

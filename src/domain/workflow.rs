@@ -426,6 +426,10 @@ pub fn transition(
                         template: "budget_review_requested",
                         to: Recipients::FinanceOfficers,
                     },
+                    Effect::Notify {
+                        template: "application_received",
+                        to: Recipients::Applicant,
+                    },
                 ],
             )
         }

@@ -697,6 +697,10 @@ fn event_text(template: &str) -> (&'static str, &'static str) {
             "承認が必要な計画変更が申請されました。",
         ),
         "change_request_recorded" => ("計画変更の届出", "計画変更（軽微な変更）が記録されました。"),
+        "application_received" => (
+            "申請の受付",
+            "申請を受け付けました。事務局と市町村の審査の結果は、このメールアドレスにお知らせします。",
+        ),
         "budget_review_requested" => (
             "予算審査の依頼",
             "貴市町村で実施される申請が提出されました。予算行ごとに承認・調整・否認を記録してください。",

@@ -1,7 +1,7 @@
 //! What a filing prints of one application: plain data in display order, handed to the PDF
 //! layer by `actions::filings` (the PDF layer reads no database).
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::domain::budget::{FrozenDecision, LineAmounts, ReviewState};
@@ -107,7 +107,8 @@ impl BudgetLineEntry {
 pub struct ReportEntry {
     pub kind: ReportKind,
     pub status: ReportStatus,
-    pub submitted_at: Option<NaiveDateTime>,
+    /// The day it was filed, in Japan (the instant is stored in UTC).
+    pub submitted_on: Option<NaiveDate>,
     pub body_json: String,
 }
 

@@ -181,6 +181,26 @@ crate::on_both_backends!(
                 .any(|m| m["to"] == json!(["officer@matsumoto.example"])),
             "{received:?}"
         );
+        // The applicant is told the application was received.
+        let to_applicant: Vec<&Value> = received
+            .iter()
+            .filter(|m| m["to"] == json!(["applicant@own.example"]))
+            .collect();
+        assert_eq!(to_applicant.len(), 1, "{received:?}");
+        assert!(
+            to_applicant[0]["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("【申請の受付】")),
+            "{:?}",
+            to_applicant[0]["subject"]
+        );
+        assert!(
+            to_applicant[0]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("申請を受け付けました")),
+            "{:?}",
+            to_applicant[0]["text"]
+        );
     }
 );
 

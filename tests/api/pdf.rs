@@ -835,3 +835,33 @@ crate::on_both_backends!(a_filing_prints_the_head_of_the_audit_chain, |test_db| 
     let footer = format!("監査ログ {} 件 {}", head.count, head.short_hash());
     assert!(words.contains(&footer), "{footer} in: {words}");
 });
+
+crate::on_both_backends!(a_report_is_dated_the_day_it_was_filed_in_japan, |test_db| {
+    use diesel::prelude::*;
+    use hojokin::db::schema::reports;
+    let mut conn = test_db.conn();
+    seed(&mut conn);
+    let id = id_of(&mut conn, "R8-0004");
+    let report = db::workflow::insert_report(
+        &mut conn,
+        id,
+        hojokin::domain::workflow::ReportKind::Interim,
+        r#"{"body":"第1四半期の採用は3名"}"#,
+    )
+    .expect("report");
+    // 2026-12-02 00:30 in Japan, still 1 December in UTC.
+    let filed = NaiveDate::from_ymd_opt(2026, 12, 1)
+        .and_then(|d| d.and_hms_opt(15, 30, 0))
+        .expect("instant");
+    diesel::update(reports::table.find(report))
+        .set(reports::submitted_at.eq(Some(filed)))
+        .execute(&mut *conn)
+        .expect("date the report");
+    let (_, rendered) = render(&mut conn, id, FilingKind::InterimReport);
+    let words = pdftotext(&rendered.bytes, None)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(words.contains("令和8年12月2日"), "{words}");
+    assert!(!words.contains("令和8年12月1日"), "{words}");
+});

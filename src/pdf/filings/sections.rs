@@ -453,7 +453,7 @@ impl Composer<'_> {
                     Row::new(vec![
                         r.kind.label_ja().to_owned(),
                         r.status.label_ja().to_owned(),
-                        date(r.submitted_at.map(|t| t.date())),
+                        date(r.submitted_on),
                     ])
                 }),
             ));
