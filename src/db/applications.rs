@@ -136,7 +136,7 @@ pub fn insert_application(conn: &mut DbConnection, draft: &ApplicationDraft) -> 
             .values(values)
             .returning(applications::id)
             .get_result::<i64>(c))?;
-        insert_children(conn, application_id, draft)?;
+        insert_children(conn, application_id, draft, &[])?;
         Ok(application_id)
     })
 }
@@ -181,6 +181,52 @@ pub fn replace_content(
         if updated == 0 {
             return Err(stale());
         }
+        let earlier: Vec<BudgetLineRow> = budget_lines::table
+            .inner_join(activities::table)
+            .filter(budget_lines::application_id.eq(id))
+            .order((activities::position, budget_lines::position))
+            .select(BudgetLineRow::as_select())
+            .load(conn)?;
+        let content = |category, description: &str, amount, funding, co_funding: Option<&str>| {
+            (
+                category,
+                description.to_owned(),
+                amount,
+                funding,
+                co_funding.map(str::to_owned),
+            )
+        };
+        let earlier_content: Vec<_> = earlier
+            .iter()
+            .map(|l| {
+                content(
+                    l.category,
+                    &l.description,
+                    l.amount_yen,
+                    l.funding_source,
+                    l.co_funding_sources.as_deref(),
+                )
+            })
+            .collect();
+        let edited_content: Vec<_> = draft
+            .activities
+            .iter()
+            .flat_map(|activity| &activity.lines)
+            .map(|l| {
+                content(
+                    l.category,
+                    &l.description,
+                    l.amount_yen,
+                    l.funding_source,
+                    co_funding_text(&l.co_funding_sources).as_deref(),
+                )
+            })
+            .collect();
+        let kept: Vec<Option<&BudgetLineRow>> =
+            crate::domain::budget::reviews_kept(&earlier_content, &edited_content)
+                .into_iter()
+                .map(|index| index.map(|index| &earlier[index]))
+                .collect();
         diesel::delete(budget_lines::table.filter(budget_lines::application_id.eq(id)))
             .execute(conn)?;
         diesel::delete(activities::table.filter(activities::application_id.eq(id)))
@@ -192,16 +238,20 @@ pub fn replace_content(
             application_members::table.filter(application_members::application_id.eq(id)),
         )
         .execute(conn)?;
-        insert_children(conn, id, draft)?;
+        insert_children(conn, id, draft, &kept)?;
         Ok(expected_version + 1)
     })
 }
 
+/// Writes the draft's rows; `kept_reviews[n]` is the earlier line whose review the n-th line
+/// (in draft order) keeps, if any (`domain::budget::reviews_kept`).
 fn insert_children(
     conn: &mut DbConnection,
     application_id: i64,
     draft: &ApplicationDraft,
+    kept_reviews: &[Option<&BudgetLineRow>],
 ) -> AppResult<()> {
+    let mut kept_reviews = kept_reviews.iter();
     let members = std::iter::once((draft.lead_organisation_id, ApplicantRole::Lead)).chain(
         draft
             .co_applicant_ids
@@ -258,7 +308,7 @@ fn insert_children(
             .get_result::<i64>(c))?;
         for (line_position, line) in (1..).zip(&activity.lines) {
             let co_funding = co_funding_text(&line.co_funding_sources);
-            diesel::insert_into(budget_lines::table)
+            let line_id = on_backend!(conn, c => diesel::insert_into(budget_lines::table)
                 .values((
                     budget_lines::application_id.eq(application_id),
                     budget_lines::activity_id.eq(activity_id),
@@ -267,9 +317,21 @@ fn insert_children(
                     budget_lines::description.eq(&line.description),
                     budget_lines::amount_yen.eq(line.amount_yen),
                     budget_lines::funding_source.eq(line.funding_source),
-                    budget_lines::co_funding_sources.eq(co_funding),
+                    budget_lines::co_funding_sources.eq(&co_funding),
                 ))
-                .execute(conn)?;
+                .returning(budget_lines::id)
+                .get_result::<i64>(c))?;
+            if let Some(Some(review)) = kept_reviews.next() {
+                diesel::update(budget_lines::table.find(line_id))
+                    .set((
+                        budget_lines::review_state.eq(review.review_state),
+                        budget_lines::reviewed_amount_yen.eq(review.reviewed_amount_yen),
+                        budget_lines::review_reason.eq(&review.review_reason),
+                        budget_lines::reviewed_by.eq(review.reviewed_by),
+                        budget_lines::reviewed_at.eq(review.reviewed_at),
+                    ))
+                    .execute(conn)?;
+            }
         }
     }
     Ok(())

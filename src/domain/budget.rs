@@ -66,6 +66,25 @@ code_enum! {
     }
 }
 
+/// Which earlier review each line of an edited budget keeps: the finance officer reviewed
+/// what a line says, so a line that says the same after the applicant's edit (差戻し, then
+/// resubmission) keeps its review, and a changed or new line is reviewed again. For each new
+/// line, the index of the first earlier line with the same content not already kept.
+pub fn reviews_kept<T: PartialEq>(earlier: &[T], edited: &[T]) -> Vec<Option<usize>> {
+    let mut used = vec![false; earlier.len()];
+    edited
+        .iter()
+        .map(|line| {
+            let found = earlier
+                .iter()
+                .enumerate()
+                .position(|(index, old)| !used[index] && old == line)?;
+            used[found] = true;
+            Some(found)
+        })
+        .collect()
+}
+
 /// One budget line's amounts as the lifecycle gives them: what the applicant asked for, the
 /// finance officer's verdict, and what was actually spent. Every page, export, filing and
 /// use case asks these methods which lines are claimed and at which amount, so that the
@@ -405,5 +424,26 @@ mod tests {
             Ok(Yen::new(6_000_000)),
             "capped by the decision"
         );
+    }
+
+    #[test]
+    fn an_unchanged_line_keeps_its_review_and_a_changed_one_does_not() {
+        let earlier = [
+            ("人件費", 6_000_000),
+            ("外注", 2_000_000),
+            ("外注", 2_000_000),
+        ];
+        let edited = [
+            ("外注", 2_000_000),
+            ("人件費", 6_500_000),
+            ("外注", 2_000_000),
+            ("外注", 2_000_000),
+        ];
+        assert_eq!(
+            reviews_kept(&earlier, &edited),
+            vec![Some(1), None, Some(2), None],
+            "each earlier review is kept once; the raised line and the extra copy start afresh"
+        );
+        assert_eq!(reviews_kept::<i32>(&[], &[1]), vec![None]);
     }
 }

@@ -293,3 +293,119 @@ crate::on_both_backends!(
         });
     }
 );
+
+/// The line with this description, as the API answers the application.
+fn line<'a>(application: &'a Value, description: &str) -> &'a Value {
+    application["activities"]
+        .as_array()
+        .expect("activities")
+        .iter()
+        .flat_map(|a| a["budget_lines"].as_array().expect("lines").iter())
+        .find(|l| l["description"] == description)
+        .unwrap_or_else(|| panic!("line {description}"))
+}
+
+crate::on_both_backends!(
+    a_resubmission_keeps_the_review_of_every_line_the_applicant_left_as_it_was,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let officer = crate::login!(&app, "officer@shiojiri.example");
+            let manager = crate::login!(&app, "manager@meti.example");
+            let mut body = draft(world.own_org, world.shiojiri);
+            let (_, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(body.clone())
+            );
+            let id = created["application"]["id"].as_i64().expect("id");
+            let act = |action: &str| format!("/api/v1/applications/{id}/actions/{action}");
+            let (status, submitted) = call!(
+                &app,
+                "POST",
+                act("submit"),
+                Some(&applicant),
+                Some(json!({ "version": created["application"]["version"] }))
+            );
+            assert_eq!(status, 200, "{submitted}");
+
+            // The finance officer approves one line and adjusts another.
+            let uri = format!("/api/v1/applications/{id}");
+            let (_, current) = call!(&app, "GET", &uri, Some(&officer), None);
+            for (description, review) in [
+                ("コーディネーター", json!({"decision": "approve"})),
+                (
+                    "企業訪問旅費",
+                    json!({"decision": "adjust", "amount_yen": 400000, "reason": "旅費規程の単価で再計算"}),
+                ),
+            ] {
+                let line = line(&current, description);
+                let mut review = review;
+                review["version"] = line["version"].clone();
+                let (status, answer) = call!(
+                    &app,
+                    "POST",
+                    format!("{uri}/budget-lines/{}/review", line["id"]),
+                    Some(&officer),
+                    Some(review)
+                );
+                assert_eq!(status, 200, "{description}: {answer}");
+            }
+            let (status, returned) = call!(
+                &app,
+                "POST",
+                act("return_for_correction"),
+                Some(&manager),
+                Some(json!({ "version": submitted["version"], "reason": "KPIを具体的に" }))
+            );
+            assert_eq!(status, 200, "{returned}");
+
+            // The applicant changes only a KPI: every review stays.
+            let (_, current) = call!(&app, "GET", &uri, Some(&applicant), None);
+            body["activities"][0]["kpi"] = json!("受入企業 8 社、うち 3 社で幹部採用");
+            body["version"] = current["application"]["version"].clone();
+            let (status, updated) = call!(&app, "PUT", &uri, Some(&applicant), Some(body.clone()));
+            assert_eq!(status, 200, "{updated}");
+            let (_, current) = call!(&app, "GET", &uri, Some(&applicant), None);
+            let state = |application: &Value, description: &str| {
+                let line = line(application, description);
+                (
+                    line["review_state"].as_str().unwrap_or_default().to_owned(),
+                    line["effective_yen"].as_i64(),
+                )
+            };
+            assert_eq!(
+                state(&current, "コーディネーター"),
+                ("approved".to_owned(), Some(6_000_000))
+            );
+            assert_eq!(
+                state(&current, "企業訪問旅費"),
+                ("adjusted".to_owned(), Some(400_000))
+            );
+            assert_eq!(
+                line(&current, "企業訪問旅費")["review_reason"],
+                "旅費規程の単価で再計算"
+            );
+
+            // The applicant raises the travel line: that line is reviewed again, the other
+            // keeps its approval.
+            body["activities"][0]["budget_lines"][1]["amount_yen"] = json!(500000);
+            body["version"] = current["application"]["version"].clone();
+            let (status, updated) = call!(&app, "PUT", &uri, Some(&applicant), Some(body));
+            assert_eq!(status, 200, "{updated}");
+            let (_, current) = call!(&app, "GET", &uri, Some(&applicant), None);
+            assert_eq!(
+                state(&current, "コーディネーター"),
+                ("approved".to_owned(), Some(6_000_000))
+            );
+            assert_eq!(
+                state(&current, "企業訪問旅費"),
+                ("pending".to_owned(), Some(500_000))
+            );
+        });
+    }
+);
