@@ -7,12 +7,49 @@ use crate::db::applications::Aggregate;
 use crate::db::{self, DbConnection};
 use crate::domain::codes::ApplicantRole;
 use crate::domain::program::ProgramSet;
-use crate::error::AppResult;
+use crate::domain::workflow::Milestones;
+use crate::error::{AppError, AppResult};
 use crate::pdf::data::{
     ActivityEntry, BudgetLineEntry, FilingApplication, LegalBasisEntry, Member, PartnerEntry,
     ReportEntry,
 };
-use crate::pdf::{self, FilingData};
+use crate::pdf::{self, FilingData, FilingKind};
+
+/// What has happened to the application, for the filings it has.
+pub fn milestones(conn: &mut DbConnection, aggregate: &Aggregate) -> AppResult<Milestones> {
+    let reports: Vec<_> = db::workflow::reports_of(conn, aggregate.application.id)?
+        .into_iter()
+        .map(|(kind, ..)| kind)
+        .collect();
+    Ok(Milestones::of(
+        aggregate.state(),
+        aggregate.application.frozen_decision_json.is_some(),
+        aggregate.application.confirmed_subsidy_yen.is_some(),
+        &reports,
+    ))
+}
+
+/// The filings the application has by now, in their usual order.
+pub fn available_filings(milestones: &Milestones) -> Vec<FilingKind> {
+    FilingKind::ALL
+        .iter()
+        .copied()
+        .filter(|kind| kind.records().has_happened(milestones))
+        .collect()
+}
+
+/// Refuses a filing the application does not have yet (a 確定通知 before 額の確定).
+pub fn check_available(kind: FilingKind, milestones: &Milestones) -> AppResult<()> {
+    let event = kind.records();
+    if event.has_happened(milestones) {
+        Ok(())
+    } else {
+        Err(AppError::conflict(format!(
+            "この書類は{}の後に発行されます",
+            event.label_ja()
+        )))
+    }
+}
 
 /// Reads the application and judges it: everything a filing of it shows.
 pub fn load_filing_data(

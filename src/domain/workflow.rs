@@ -233,6 +233,78 @@ pub fn submission_gaps(
     }
 }
 
+/// What has happened to an application, as far as the documents recording it care.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Milestones {
+    /// 採択 (and not undone by 不採択): the 交付申請書 is due.
+    pub selected: bool,
+    /// 交付決定 fixed the grant.
+    pub grant_decided: bool,
+    pub interim_reported: bool,
+    pub completion_reported: bool,
+    /// 額の確定 fixed the amount.
+    pub amount_confirmed: bool,
+}
+
+impl Milestones {
+    /// From where the application stands and what it records: a state alone forgets (a
+    /// revoked grant was still decided).
+    pub fn of(
+        state: ApplicationState,
+        grant_decided: bool,
+        amount_confirmed: bool,
+        reports: &[ReportKind],
+    ) -> Milestones {
+        use ApplicationState as S;
+        Milestones {
+            selected: grant_decided || matches!(state, S::Selected | S::GrantRequested),
+            grant_decided,
+            interim_reported: reports.contains(&ReportKind::Interim),
+            completion_reported: reports.contains(&ReportKind::Completion),
+            amount_confirmed,
+        }
+    }
+}
+
+/// The event a document records; it exists from that event on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentEvent {
+    /// The application itself (申請書, 経費明細書, 判定結果): from the draft on.
+    Application,
+    Selection,
+    GrantDecision,
+    InterimReport,
+    CompletionReport,
+    AmountConfirmation,
+}
+
+impl DocumentEvent {
+    /// Whether the document exists yet: a 交付決定通知書 before 交付決定 would announce a grant
+    /// nobody decided.
+    pub fn has_happened(self, milestones: &Milestones) -> bool {
+        match self {
+            DocumentEvent::Application => true,
+            DocumentEvent::Selection => milestones.selected,
+            DocumentEvent::GrantDecision => milestones.grant_decided,
+            DocumentEvent::InterimReport => milestones.interim_reported,
+            DocumentEvent::CompletionReport => milestones.completion_reported,
+            DocumentEvent::AmountConfirmation => milestones.amount_confirmed,
+        }
+    }
+
+    /// When the document comes to exist, as a person is told: 「交付決定の後に発行されます」.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            DocumentEvent::Application => "申請",
+            DocumentEvent::Selection => "採択",
+            DocumentEvent::GrantDecision => "交付決定",
+            DocumentEvent::InterimReport => "中間報告の提出",
+            DocumentEvent::CompletionReport => "実績報告の提出",
+            DocumentEvent::AmountConfirmation => "額の確定",
+        }
+    }
+}
+
 /// Whether this role sees applications still being drafted. Finance officers and the 事務局
 /// see an application from its submission on; until then it is its applicants' working copy.
 pub fn sees_drafts(role: Role) -> bool {
@@ -844,6 +916,38 @@ mod tests {
                 &submitted
             )
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_document_exists_from_the_event_it_records() {
+        use ApplicationState as S;
+        let submitted = Milestones::of(S::Submitted, false, false, &[]);
+        assert!(DocumentEvent::Application.has_happened(&submitted));
+        for later in [
+            DocumentEvent::Selection,
+            DocumentEvent::GrantDecision,
+            DocumentEvent::InterimReport,
+            DocumentEvent::CompletionReport,
+            DocumentEvent::AmountConfirmation,
+        ] {
+            assert!(!later.has_happened(&submitted), "{later:?} before its time");
+        }
+        assert!(DocumentEvent::Selection.has_happened(&Milestones::of(
+            S::Selected,
+            false,
+            false,
+            &[]
+        )));
+        let under_way = Milestones::of(S::InProgress, true, false, &[ReportKind::Interim]);
+        assert!(DocumentEvent::GrantDecision.has_happened(&under_way));
+        assert!(DocumentEvent::InterimReport.has_happened(&under_way));
+        assert!(!DocumentEvent::CompletionReport.has_happened(&under_way));
+        assert!(!DocumentEvent::AmountConfirmation.has_happened(&under_way));
+        let revoked = Milestones::of(S::Revoked, true, false, &[]);
+        assert!(
+            DocumentEvent::GrantDecision.has_happened(&revoked),
+            "a revoked grant was still decided"
         );
     }
 }

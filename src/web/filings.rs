@@ -38,10 +38,15 @@ pub async fn list(
     Caller { actor, .. }: Caller,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    db.run(move |conn, _| authorised(conn, &actor, id).map(|_| ()))
+    let kinds = db
+        .run(move |conn, _| {
+            let aggregate = authorised(conn, &actor, id)?;
+            let milestones = crate::actions::filings::milestones(conn, &aggregate)?;
+            Ok(crate::actions::filings::available_filings(&milestones))
+        })
         .await?;
     let forms = forms()?;
-    let filings = FilingKind::ALL
+    let filings = kinds
         .iter()
         .map(|kind| FilingLink {
             kind: kind.code().to_owned(),
@@ -76,7 +81,9 @@ pub async fn download(
     let font = blocking(move || PdfFont::shared(font_path.as_deref())).await?;
     let rendered = db
         .run(move |conn, programs| {
-            authorised(conn, &actor, id)?;
+            let aggregate = authorised(conn, &actor, id)?;
+            let milestones = crate::actions::filings::milestones(conn, &aggregate)?;
+            crate::actions::filings::check_available(kind, &milestones)?;
             let today = crate::clock::today_in_japan();
             let data = crate::actions::filings::load_filing_data(conn, programs, id, today)?;
             pdf::render_filing(kind, &data, &forms()?, today, &font)

@@ -510,9 +510,31 @@ crate::on_both_backends!(the_endpoint_needs_an_authorised_caller, |test_db| {
         .await;
         assert_eq!(response.status().as_u16(), 200);
         let list: serde_json::Value = web_test::read_body_json(response).await;
+        let kinds: Vec<&str> = list["filings"]
+            .as_array()
+            .expect("filings")
+            .iter()
+            .filter_map(|f| f["kind"].as_str())
+            .collect();
         assert_eq!(
-            list["filings"].as_array().map(Vec::len),
-            Some(FilingKind::ALL.len())
+            kinds,
+            ["application", "budget", "decision"],
+            "a submitted application has no notice of a grant nobody decided yet"
+        );
+        let response = web_test::call_service(
+            &app,
+            get(
+                format!("/api/v1/applications/{id}/filings/grant_decision_notice.pdf"),
+                Some(&member),
+            ),
+        )
+        .await;
+        assert_eq!(response.status().as_u16(), 409, "before 交付決定");
+        let body = web_test::read_body(response).await;
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            text.contains("この書類は交付決定の後に発行されます") && !text.contains("%PDF"),
+            "{text}"
         );
         assert_eq!(
             list["filings"][1]["href"],
@@ -548,8 +570,9 @@ crate::on_both_backends!(
                 .output()
                 .expect("run hojokin")
         };
+        // R8-0004 is under way: its grant is decided, its completion report not yet filed.
         let run = |kind: &str| render("R8-0004", kind, "out.pdf");
-        let output = run("completion_report");
+        let output = run("grant_decision_notice");
         assert!(
             output.status.success(),
             "{}",
@@ -558,9 +581,19 @@ crate::on_both_backends!(
         let bytes = std::fs::read(dir.path().join("out.pdf")).expect("written");
         assert_contains(
             &pdftotext(&bytes, None),
-            &["補助事業実績報告書", "R8-0004", "株式会社御祓川"],
+            &["補助金交付決定通知書", "R8-0004", "株式会社御祓川"],
             "cli",
         );
+        std::fs::remove_file(dir.path().join("out.pdf")).expect("remove");
+        let output = run("completion_report");
+        assert_eq!(output.status.code(), Some(1), "a filing before its time");
+        assert!(
+            String::from_utf8_lossy(&output.stderr)
+                .contains("この書類は実績報告の提出の後に発行されます"),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!dir.path().join("out.pdf").exists(), "nothing written");
         let output = run("receipt");
         assert_eq!(
             output.status.code(),

@@ -20,6 +20,7 @@ use crate::domain::budget::claimed_total;
 use crate::domain::calendar::wareki_date;
 use crate::domain::evaluation::Severity;
 use crate::domain::money::Yen;
+use crate::domain::workflow::DocumentEvent;
 use crate::pdf::data::{BudgetLineEntry, FilingApplication};
 use forms::TemplateLine;
 pub use forms::{FieldDefinition, FieldKey, FilingDefinition, FilingForms, Section};
@@ -53,6 +54,22 @@ kinds! {
     CompletionReport => "completion_report";
     GrantDecisionNotice => "grant_decision_notice";
     AmountConfirmationNotice => "amount_confirmation_notice";
+}
+
+impl FilingKind {
+    /// The event this filing records (it exists from then on: `DocumentEvent::has_happened`).
+    pub fn records(self) -> DocumentEvent {
+        match self {
+            FilingKind::Application | FilingKind::Budget | FilingKind::Decision => {
+                DocumentEvent::Application
+            }
+            FilingKind::GrantRequest => DocumentEvent::Selection,
+            FilingKind::InterimReport => DocumentEvent::InterimReport,
+            FilingKind::CompletionReport => DocumentEvent::CompletionReport,
+            FilingKind::GrantDecisionNotice => DocumentEvent::GrantDecision,
+            FilingKind::AmountConfirmationNotice => DocumentEvent::AmountConfirmation,
+        }
+    }
 }
 
 impl fmt::Display for FilingKind {

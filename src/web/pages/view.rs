@@ -531,7 +531,12 @@ pub async fn show(
                     && workflow::authorize(&actor, Action::ReviewBudgetLine, &aggregate.scope())
                         .is_ok(),
                 is_manager: actor.role == Role::ProgramManager,
-                filings: filing_links(aggregate.application.id)?,
+                filings: filing_links(
+                    aggregate.application.id,
+                    &actions::filings::available_filings(&actions::filings::milestones(
+                        conn, &aggregate,
+                    )?),
+                )?,
                 forms: available_forms(&actor, &aggregate),
                 evidence_files: db::evidence::list(conn, id)?
                     .iter()
@@ -613,10 +618,13 @@ pub async fn act(
 }
 
 /// One link per filing kind, titled as the filing definitions title it.
-fn filing_links(application_id: i64) -> AppResult<Vec<FilingLink>> {
+fn filing_links(
+    application_id: i64,
+    kinds: &[crate::pdf::FilingKind],
+) -> AppResult<Vec<FilingLink>> {
     let forms = crate::pdf::FilingForms::embedded()
         .map_err(|error| AppError::internal(format!("書類定義の誤り: {error}")))?;
-    Ok(crate::pdf::FilingKind::ALL
+    Ok(kinds
         .iter()
         .map(|kind| FilingLink {
             title: forms.title(*kind).to_owned(),
