@@ -41,6 +41,8 @@ pub struct RenderedFiling {
     pub data_hash: String,
     /// `R8-0001_budget.pdf`: the reference made safe for a file name.
     pub file_name: String,
+    /// `R8-0001_経費明細書.pdf`: the name people save it under (sent RFC 5987-encoded).
+    pub title_file_name: String,
 }
 
 impl RenderedFiling {
@@ -195,6 +197,7 @@ pub fn render_filing(
         missing_glyphs: document.missing_glyphs,
         data_hash: data_hash(kind, data)?,
         file_name: format!("{reference}_{}.pdf", kind.code()),
+        title_file_name: format!("{reference}_{}.pdf", forms.title(kind)),
         bytes,
     })
 }

@@ -1,6 +1,8 @@
 //! PDF filings of an application: the list of downloads and each PDF.
 
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header::{
+    self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
 use actix_web::{HttpResponse, get, web};
 
 use super::auth::Caller;
@@ -94,7 +96,15 @@ pub async fn download(
         .content_type("application/pdf")
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(rendered.file_name.clone())],
+            // The ASCII name for old clients, the Japanese one for the rest (RFC 6266 §4.3).
+            parameters: vec![
+                DispositionParam::Filename(rendered.file_name.clone()),
+                DispositionParam::FilenameExt(ExtendedValue {
+                    charset: Charset::Ext("UTF-8".to_owned()),
+                    language_tag: None,
+                    value: rendered.title_file_name.clone().into_bytes(),
+                }),
+            ],
         })
         .insert_header(("X-Hojokin-Data-Hash", rendered.data_hash.clone()))
         .insert_header((header::CACHE_CONTROL, "private, no-store"));

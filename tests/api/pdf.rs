@@ -485,6 +485,13 @@ crate::on_both_backends!(the_endpoint_needs_an_authorised_caller, |test_db| {
             .to_str()
             .expect("ascii");
         assert!(disposition.contains("R8-0002_budget.pdf"), "{disposition}");
+        // 経費明細書, RFC 5987-encoded, for clients that read filename*.
+        assert!(
+            disposition.contains(
+                "filename*=UTF-8''R8%2D0002_%E7%B5%8C%E8%B2%BB%E6%98%8E%E7%B4%B0%E6%9B%B8.pdf"
+            ),
+            "{disposition}"
+        );
         let hash = response
             .headers()
             .get("x-hojokin-data-hash")
