@@ -103,7 +103,7 @@ pub struct ActivityDraft {
     pub lines: Vec<BudgetLineDraft>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetLineDraft {
     pub category: ExpenseCategory,
     pub description: String,
@@ -187,40 +187,12 @@ pub fn replace_content(
             .order((activities::position, budget_lines::position))
             .select(BudgetLineRow::as_select())
             .load(conn)?;
-        let content = |category, description: &str, amount, funding, co_funding: Option<&str>| {
-            (
-                category,
-                description.to_owned(),
-                amount,
-                funding,
-                co_funding.map(str::to_owned),
-            )
-        };
-        let earlier_content: Vec<_> = earlier
-            .iter()
-            .map(|l| {
-                content(
-                    l.category,
-                    &l.description,
-                    l.amount_yen,
-                    l.funding_source,
-                    l.co_funding_sources.as_deref(),
-                )
-            })
-            .collect();
-        let edited_content: Vec<_> = draft
+        let earlier_content: Vec<BudgetLineDraft> =
+            earlier.iter().map(BudgetLineRow::as_draft).collect();
+        let edited_content: Vec<BudgetLineDraft> = draft
             .activities
             .iter()
-            .flat_map(|activity| &activity.lines)
-            .map(|l| {
-                content(
-                    l.category,
-                    &l.description,
-                    l.amount_yen,
-                    l.funding_source,
-                    co_funding_text(&l.co_funding_sources).as_deref(),
-                )
-            })
+            .flat_map(|activity| activity.lines.iter().cloned())
             .collect();
         let kept: Vec<Option<&BudgetLineRow>> =
             crate::domain::budget::reviews_kept(&earlier_content, &edited_content)
@@ -422,6 +394,17 @@ fn co_funding_text(sources: &[FundingSource]) -> Option<String> {
 }
 
 impl BudgetLineRow {
+    /// What the applicant wrote on the line (no review, no actuals).
+    pub fn as_draft(&self) -> BudgetLineDraft {
+        BudgetLineDraft {
+            category: self.category,
+            description: self.description.clone(),
+            amount_yen: self.amount_yen,
+            funding_source: self.funding_source,
+            co_funding_sources: self.co_funding(),
+        }
+    }
+
     /// The other sources this cost is also funded by (stored comma-separated, each a code
     /// the draft's validation accepted).
     pub fn co_funding(&self) -> Vec<FundingSource> {

@@ -214,6 +214,23 @@ pub fn renew_leases(
     .execute(conn)?)
 }
 
+/// The job `id`, as long as `worker` still holds it (running, locked by it): what a worker may
+/// renew, finish or put back. Its lease lost, another worker has it and none of these applies.
+type Held<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<jobs::table, diesel::dsl::Eq<jobs::id, i64>>,
+        diesel::dsl::Eq<jobs::status, &'static str>,
+    >,
+    diesel::dsl::Eq<jobs::locked_by, &'a str>,
+>;
+
+fn held(id: i64, worker: &str) -> Held<'_> {
+    jobs::table
+        .filter(jobs::id.eq(id))
+        .filter(jobs::status.eq("running"))
+        .filter(jobs::locked_by.eq(worker))
+}
+
 /// Renews `worker`'s hold on one job to `lease_until` right before its message is sent; false
 /// when the hold was lost (its lease ran out and another worker claimed it, or it was finished).
 pub fn renew_hold(
@@ -222,14 +239,9 @@ pub fn renew_hold(
     worker: &str,
     lease_until: NaiveDateTime,
 ) -> AppResult<bool> {
-    let updated = diesel::update(
-        jobs::table
-            .filter(jobs::id.eq(id))
-            .filter(jobs::status.eq("running"))
-            .filter(jobs::locked_by.eq(worker)),
-    )
-    .set(jobs::locked_until.eq(Some(lease_until)))
-    .execute(conn)?;
+    let updated = diesel::update(held(id, worker))
+        .set(jobs::locked_until.eq(Some(lease_until)))
+        .execute(conn)?;
     Ok(updated == 1)
 }
 
@@ -241,20 +253,15 @@ pub fn finish(
     status: &str,
     error: Option<&str>,
 ) -> AppResult<bool> {
-    let updated = diesel::update(
-        jobs::table
-            .filter(jobs::id.eq(id))
-            .filter(jobs::status.eq("running"))
-            .filter(jobs::locked_by.eq(worker)),
-    )
-    .set((
-        jobs::status.eq(status),
-        jobs::finished_at.eq(Some(now())),
-        jobs::locked_by.eq(None::<String>),
-        jobs::locked_until.eq(None::<NaiveDateTime>),
-        jobs::last_error.eq(error),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(held(id, worker))
+        .set((
+            jobs::status.eq(status),
+            jobs::finished_at.eq(Some(now())),
+            jobs::locked_by.eq(None::<String>),
+            jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::last_error.eq(error),
+        ))
+        .execute(conn)?;
     Ok(updated == 1)
 }
 
@@ -266,20 +273,15 @@ pub fn retry_later(
     run_at: NaiveDateTime,
     error: &str,
 ) -> AppResult<bool> {
-    let updated = diesel::update(
-        jobs::table
-            .filter(jobs::id.eq(id))
-            .filter(jobs::status.eq("running"))
-            .filter(jobs::locked_by.eq(worker)),
-    )
-    .set((
-        jobs::status.eq("queued"),
-        jobs::run_at.eq(run_at),
-        jobs::locked_by.eq(None::<String>),
-        jobs::locked_until.eq(None::<NaiveDateTime>),
-        jobs::last_error.eq(Some(error)),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(held(id, worker))
+        .set((
+            jobs::status.eq("queued"),
+            jobs::run_at.eq(run_at),
+            jobs::locked_by.eq(None::<String>),
+            jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::last_error.eq(Some(error)),
+        ))
+        .execute(conn)?;
     Ok(updated == 1)
 }
 

@@ -375,23 +375,9 @@ impl Worker {
                 })?;
                 outcome.sent = 1;
             }
-            Err(error) if error.permanent || job.attempts >= job.max_attempts => {
-                crate::db::write(conn, |conn| {
-                    send_attempts::complete(
-                        conn,
-                        attempt,
-                        failure_outcome(&error),
-                        Some(&error.message),
-                    )?;
-                    if jobs::finish(conn, job.id, worker, "dead", Some(&error.message))? {
-                        record(conn, "dead", None, Some(&error.message))?;
-                    }
-                    Ok::<(), AppError>(())
-                })?;
-                tracing::warn!(job = job.id, error = %error, "email failed for good (dead letter)");
-                outcome.dead = 1;
-            }
             Err(error) => {
+                // A permanent refusal, or the last attempt: a dead letter; else a retry later.
+                let dead = error.permanent || job.attempts >= job.max_attempts;
                 let run_at = db::now() + backoff(job.attempts, job.id);
                 crate::db::write(conn, |conn| {
                     send_attempts::complete(
@@ -400,13 +386,24 @@ impl Worker {
                         failure_outcome(&error),
                         Some(&error.message),
                     )?;
-                    if jobs::retry_later(conn, job.id, worker, run_at, &error.message)? {
-                        record(conn, "retrying", None, Some(&error.message))?;
+                    let held = if dead {
+                        jobs::finish(conn, job.id, worker, "dead", Some(&error.message))?
+                    } else {
+                        jobs::retry_later(conn, job.id, worker, run_at, &error.message)?
+                    };
+                    if held {
+                        let logged = if dead { "dead" } else { "retrying" };
+                        record(conn, logged, None, Some(&error.message))?;
                     }
                     Ok::<(), AppError>(())
                 })?;
-                tracing::info!(job = job.id, error = %error, %run_at, "email will be retried");
-                outcome.retrying = 1;
+                if dead {
+                    tracing::warn!(job = job.id, error = %error, "email failed for good (dead letter)");
+                    outcome.dead = 1;
+                } else {
+                    tracing::info!(job = job.id, error = %error, %run_at, "email will be retried");
+                    outcome.retrying = 1;
+                }
             }
         }
         Ok(outcome)

@@ -276,9 +276,9 @@ crate::on_both_backends!(
             let (status, _) = call!(&app, "GET", &uri, Some(&other), None);
             assert_eq!(status, 403, "another organisation");
 
-            // The page says the same, escaped.
+            // The application's page says the same, escaped.
             let request = actix_web::test::TestRequest::get()
-                .uri(&format!("/applications/{id}/history"))
+                .uri(&format!("/applications/{id}"))
                 .insert_header(("cookie", applicant.clone()))
                 .to_request();
             let page = actix_web::test::call_service(&app, request).await;

@@ -97,10 +97,6 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/pages/application_show.hbs"),
     ),
     (
-        "application_history",
-        include_str!("../../../templates/pages/application_history.hbs"),
-    ),
-    (
         "application_filing",
         include_str!("../../../templates/pages/application_filing.hbs"),
     ),
@@ -627,7 +623,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(editor::save)
         .service(editor::preview)
         .service(view::show)
-        .service(view::history)
         .service(view::act)
         .service(evidence::upload)
         .service(evidence::download)

@@ -416,6 +416,8 @@ struct ShowView {
     forms: Vec<FormLink>,
     /// The legal basis's evidence files (downloaded under the same authorization).
     evidence_files: Vec<super::evidence::EvidenceLink>,
+    /// Who did what, when and why (the audit trail as people read it).
+    history: crate::web::views::ApplicationHistory,
 }
 
 #[derive(Serialize)]
@@ -434,40 +436,6 @@ struct LegalView {
     valid_until: Option<String>,
     includes_talent_measures: bool,
     evidence: Option<String>,
-}
-
-/// The application's history, for whoever may see it.
-#[get("/applications/{id}/history")]
-pub async fn history(
-    db: Db,
-    session: Session,
-    path: web::Path<i64>,
-    PageCaller(caller): PageCaller,
-) -> PageResult {
-    let id = path.into_inner();
-    let actor = caller.actor.clone();
-    let view = db
-        .run(move |conn, _| {
-            let events = actions::history(conn, &actor, id)?;
-            let reference = db::applications::load_aggregate(conn, id)?
-                .application
-                .reference;
-            Ok(HistoryPage {
-                id,
-                reference,
-                history: crate::web::views::ApplicationHistory::new(id, events),
-            })
-        })
-        .await?;
-    let title = format!("{} の経過", view.reference);
-    render("application_history", title, &caller, &session, view)
-}
-
-#[derive(Serialize)]
-struct HistoryPage {
-    id: i64,
-    reference: String,
-    history: crate::web::views::ApplicationHistory,
 }
 
 #[get("/applications/{id}")]
@@ -542,6 +510,10 @@ pub async fn show(
                     .iter()
                     .map(super::evidence::EvidenceLink::of)
                     .collect(),
+                history: crate::web::views::ApplicationHistory::new(
+                    id,
+                    db::audit::history_of(conn, id)?,
+                ),
             })
         })
         .await?;
