@@ -330,7 +330,7 @@ pub enum WorkflowError {
     Invalid(String),
 }
 
-/// Who may do what (DESIGN.md, issue: applicants act on their own organisation's
+/// Who may do what (DESIGN.md: applicants act on their own organisation's
 /// applications; finance officers review budget lines in their municipality; program managers
 /// select, decide, confirm and revoke). Anything else is refused.
 pub fn authorize(actor: &Actor, action: Action, scope: &Scope) -> Result<(), WorkflowError> {

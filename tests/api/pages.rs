@@ -1,8 +1,8 @@
 //! The HTML pages in process, on both backends: login with CSRF, the refusal pages, the
 //! editor's save with field errors, the finance officer's review and CSV export, and the
 //! program manager's pages. (The same paths in a real browser: `browser.rs`.) The client and
-//! form helpers here serve the submodules too: `applicant` and `manager`, the pages of
-//! issue 7.
+//! form helpers here serve the submodules too: `applicant` (evidence, reports) and `manager`
+//! (calendar, reminders, dead letters, award imports, name reviews).
 
 use actix_web::test::{TestRequest, call_service, read_body};
 use serde_json::json;
@@ -891,7 +891,7 @@ crate::on_both_backends!(the_program_manager_pages_answer, |test_db| {
         let programs = send!(manager, &app, TestRequest::get().uri("/manager/programs"));
         assert!(programs.body.contains("令和8年度") && programs.body.contains("根拠"));
         assert!(programs.body.contains("右腕人材枠（right_hand）"));
-        // Sources by title, notes in Japanese: no seed file name, no English note (issue 18).
+        // Sources by title, notes in Japanese: no seed file name, no English note.
         assert!(
             programs
                 .body

@@ -1,4 +1,4 @@
-//! The applicant's pages added for issue 7, in process and on both backends: evidence files
+//! The applicant's evidence and report pages, in process and on both backends: evidence files
 //! of the legal basis (upload refused and accepted, download under the application's rule,
 //! delete), the interim report, completion report, change request and survey forms, the
 //! notification settings, and the dashboard's next deadlines.

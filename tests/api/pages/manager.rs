@@ -1,4 +1,4 @@
-//! The program manager's pages of issue 7, in process, on both backends: the deadline
+//! The program manager's working pages, in process, on both backends: the deadline
 //! calendar, the reminder log, the dead letters with their retry, the award-list import
 //! through the job queue, and the name-review queue. Every page refuses the other roles.
 
