@@ -508,11 +508,8 @@ fn render(config: &Config, application: &str, kind: &str, output: &Path) -> AppR
             .parse::<i64>()
             .map_err(|_| AppError::not_found(format!("申請 {application} はありません")))?,
     };
-    let aggregate = db::applications::load_aggregate(&mut connection, id)?;
-    let milestones = crate::actions::filings::milestones(&mut connection, &aggregate)?;
-    crate::actions::filings::check_available(kind, &milestones)?;
     let today = crate::clock::today_in_japan();
-    let data = crate::actions::filings::load_filing_data(&mut connection, &programs, id, today)?;
+    let data = crate::actions::filings::load_filing(&mut connection, &programs, id, kind, today)?;
     let rendered = crate::pdf::render_filing(kind, &data, &forms, today, &font)?;
     if output == Path::new("-") {
         use std::io::Write;

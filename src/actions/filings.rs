@@ -39,7 +39,7 @@ pub fn available_filings(milestones: &Milestones) -> Vec<FilingKind> {
 }
 
 /// Refuses a filing the application does not have yet (a 確定通知 before 額の確定).
-pub fn check_available(kind: FilingKind, milestones: &Milestones) -> AppResult<()> {
+fn check_available(kind: FilingKind, milestones: &Milestones) -> AppResult<()> {
     let event = kind.records();
     if event.has_happened(milestones) {
         Ok(())
@@ -49,6 +49,28 @@ pub fn check_available(kind: FilingKind, milestones: &Milestones) -> AppResult<(
             event.label_ja()
         )))
     }
+}
+
+/// The data of one filing of the application, refused when the application does not have
+/// that filing yet ([`check_available`], judged from the data just read).
+pub fn load_filing(
+    conn: &mut DbConnection,
+    programs: &ProgramSet,
+    application_id: i64,
+    kind: FilingKind,
+    today: NaiveDate,
+) -> AppResult<FilingData> {
+    let data = load_filing_data(conn, programs, application_id, today)?;
+    let application = &data.application;
+    let reports: Vec<_> = application.reports.iter().map(|r| r.kind).collect();
+    let milestones = Milestones::of(
+        application.status,
+        application.frozen_decision.is_some(),
+        application.confirmed_subsidy_yen.is_some(),
+        &reports,
+    );
+    check_available(kind, &milestones)?;
+    Ok(data)
 }
 
 /// Reads the application and judges it: everything a filing of it shows.

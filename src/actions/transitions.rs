@@ -106,14 +106,7 @@ pub fn perform(
         let mut facts = Facts {
             engine: None,
             reason_given: reason.is_some(),
-            submission_gaps: if action == Action::Submit {
-                workflow::submission_gaps(
-                    aggregate.application.municipality_id,
-                    &aggregate.partner_municipality_ids(),
-                )
-            } else {
-                Vec::new()
-            },
+            submission_gaps: aggregate.submission_gaps(),
         };
         let mut stored = None;
         if action.reruns_engine() {

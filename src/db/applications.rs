@@ -539,8 +539,16 @@ impl Aggregate {
         self.application.status
     }
 
+    /// What it still lacks to be submitted (`workflow::submission_gaps`).
+    pub fn submission_gaps(&self) -> Vec<crate::domain::workflow::SubmissionGap> {
+        crate::domain::workflow::submission_gaps(
+            self.application.municipality_id,
+            &self.partner_municipality_ids(),
+        )
+    }
+
     /// The municipalities its 市町村 partners name (those given by name only are left out).
-    pub fn partner_municipality_ids(&self) -> Vec<i64> {
+    fn partner_municipality_ids(&self) -> Vec<i64> {
         self.partners
             .iter()
             .filter(|partner| partner.kind == PartnerKind::Municipality)

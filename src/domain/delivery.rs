@@ -11,6 +11,12 @@ crate::domain::codes::code_enum! {
     }
 }
 
+/// Whether a failed send ends the job (a dead letter) rather than waiting for another try:
+/// the server refused for good, or this was the last attempt allowed.
+pub fn gives_up(permanent: bool, attempts: i32, max_attempts: i32) -> bool {
+    permanent || attempts >= max_attempts
+}
+
 /// Whether an attempt's message may have reached the server: it was accepted, or nobody heard
 /// the answer (`None`: the attempt was started and not completed).
 pub fn may_have_arrived(outcome: Option<AttemptOutcome>) -> bool {

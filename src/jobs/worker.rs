@@ -32,7 +32,7 @@ use crate::db::sent_emails::{self, NewSentEmail};
 use crate::db::{self, DbConnection, Pool, deadlines, jobs, recipients};
 use crate::domain::calendar::wareki_date;
 use crate::domain::deadlines::{format_due, offset_label, utc_to_jst};
-use crate::domain::delivery::AttemptOutcome;
+use crate::domain::delivery::{AttemptOutcome, gives_up};
 use crate::domain::workflow::Recipients;
 use crate::error::{AppError, AppResult};
 use crate::mail::templates::Templates;
@@ -377,7 +377,7 @@ impl Worker {
             }
             Err(error) => {
                 // A permanent refusal, or the last attempt: a dead letter; else a retry later.
-                let dead = error.permanent || job.attempts >= job.max_attempts;
+                let dead = gives_up(error.permanent, job.attempts, job.max_attempts);
                 let run_at = db::now() + backoff(job.attempts, job.id);
                 crate::db::write(conn, |conn| {
                     send_attempts::complete(

@@ -169,14 +169,20 @@ pub fn past_awards(conn: &mut DbConnection, organisation: i64, awards: &[(&str, 
     }
 }
 
-/// The id of the budget line with this description in an application as the API answers it.
-pub fn line_id(application: &Value, description: &str) -> i64 {
+/// The budget line with this description in an application as the API answers it.
+pub fn budget_line<'a>(application: &'a Value, description: &str) -> &'a Value {
     application["activities"]
         .as_array()
         .expect("activities")
         .iter()
         .flat_map(|a| a["budget_lines"].as_array().expect("lines").iter())
         .find(|l| l["description"] == description)
-        .and_then(|l| l["id"].as_i64())
         .unwrap_or_else(|| panic!("line {description}"))
+}
+
+/// The id of the budget line with this description.
+pub fn line_id(application: &Value, description: &str) -> i64 {
+    budget_line(application, description)["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("line {description} has an id"))
 }

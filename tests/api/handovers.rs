@@ -7,9 +7,22 @@ use hojokin::jobs::worker::Worker;
 use hojokin::mail::Mailer;
 use serde_json::{Value, json};
 
-use crate::fixtures::{draft, world};
+use crate::fixtures::{budget_line as line, draft, world};
 use crate::helpers::{TestDb, block_on};
 use crate::reminders::{SmtpSink, worker_settings};
+
+/// The HTML of a page, as the caller with this session cookie gets it (status 200 asserted).
+macro_rules! page_text {
+    ($app:expr, $cookie:expr, $uri:expr) => {{
+        let request = actix_web::test::TestRequest::get()
+            .uri(&$uri)
+            .insert_header(("cookie", $cookie.clone()))
+            .to_request();
+        let page = actix_web::test::call_service($app, request).await;
+        assert_eq!(page.status().as_u16(), 200, "{}", $uri);
+        String::from_utf8_lossy(&actix_web::test::read_body(page).await).into_owned()
+    }};
+}
 
 /// What a refused submit must leave as it was.
 fn footprint(test_db: &TestDb, id: i64) -> (String, i64, i64) {
@@ -81,13 +94,7 @@ crate::on_both_backends!(
             );
 
             // The editor says so before the applicant tries.
-            let request = actix_web::test::TestRequest::get()
-                .uri(&format!("/applications/{id}/edit"))
-                .insert_header(("cookie", applicant.clone()))
-                .to_request();
-            let page = actix_web::test::call_service(&app, request).await;
-            let edit =
-                String::from_utf8_lossy(&actix_web::test::read_body(page).await).into_owned();
+            let edit = page_text!(&app, applicant, format!("/applications/{id}/edit"));
             assert!(
                 edit.contains("申請する前に、次の項目を入力してください。")
                     && edit.contains("事業を行う市町村を選んでください"),
@@ -277,14 +284,7 @@ crate::on_both_backends!(
             assert_eq!(status, 403, "another organisation");
 
             // The application's page says the same, escaped.
-            let request = actix_web::test::TestRequest::get()
-                .uri(&format!("/applications/{id}"))
-                .insert_header(("cookie", applicant.clone()))
-                .to_request();
-            let page = actix_web::test::call_service(&app, request).await;
-            assert_eq!(page.status().as_u16(), 200);
-            let body =
-                String::from_utf8_lossy(&actix_web::test::read_body(page).await).into_owned();
+            let body = page_text!(&app, applicant, format!("/applications/{id}"));
             assert!(
                 body.contains("連携先&lt;b&gt;同意書&lt;/b&gt;を添付してください"),
                 "{body}"
@@ -293,17 +293,6 @@ crate::on_both_backends!(
         });
     }
 );
-
-/// The line with this description, as the API answers the application.
-fn line<'a>(application: &'a Value, description: &str) -> &'a Value {
-    application["activities"]
-        .as_array()
-        .expect("activities")
-        .iter()
-        .flat_map(|a| a["budget_lines"].as_array().expect("lines").iter())
-        .find(|l| l["description"] == description)
-        .unwrap_or_else(|| panic!("line {description}"))
-}
 
 crate::on_both_backends!(
     a_resubmission_keeps_the_review_of_every_line_the_applicant_left_as_it_was,

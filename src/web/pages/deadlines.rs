@@ -24,8 +24,16 @@ use crate::error::{AppError, ErrorKind};
 
 /// `令和8年11月21日 17:00` (Japan time) for an instant stored in UTC.
 pub(crate) fn jst_label(instant: NaiveDateTime) -> String {
+    jst_label_as(instant, "%H:%M")
+}
+
+fn jst_label_as(instant: NaiveDateTime, time_format: &str) -> String {
     let local = utc_to_jst(instant);
-    format!("{} {}", wareki_date(local.date()), local.format("%H:%M"))
+    format!(
+        "{} {}",
+        wareki_date(local.date()),
+        local.format(time_format)
+    )
 }
 
 fn kind_label(code: &str) -> String {
@@ -253,8 +261,7 @@ fn repeated_jobs(attempts: Vec<AttemptView>) -> (Vec<RepeatedJob>, usize) {
 
 /// Japan time to the second: attempts of one job are often seconds apart.
 fn precise_jst_label(instant: NaiveDateTime) -> String {
-    let local = utc_to_jst(instant);
-    format!("{} {}", wareki_date(local.date()), local.format("%H:%M:%S"))
+    jst_label_as(instant, "%H:%M:%S")
 }
 
 #[derive(Serialize)]

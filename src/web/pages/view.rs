@@ -101,13 +101,11 @@ impl DecisionPanel {
 
     /// The panel as the applicant editing `aggregate` sees it.
     pub fn for_editing(mut self, aggregate: &Aggregate) -> Self {
-        self.before_submitting = workflow::submission_gaps(
-            aggregate.application.municipality_id,
-            &aggregate.partner_municipality_ids(),
-        )
-        .into_iter()
-        .map(workflow::SubmissionGap::message_ja)
-        .collect();
+        self.before_submitting = aggregate
+            .submission_gaps()
+            .into_iter()
+            .map(workflow::SubmissionGap::message_ja)
+            .collect();
         self
     }
 }

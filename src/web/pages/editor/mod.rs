@@ -13,9 +13,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::evidence::EvidenceSection;
-use super::view::{
-    DecisionPanel, current_decision, decision_panel, decision_view, refusal_message,
-};
+use super::view::{DecisionPanel, current_decision, decision_panel, refusal_message};
 use super::{
     Db, PageCaller, PageError, PageForm, PageResult, Then, csrf_token, html, nav_for, redirect,
     render_fragment, set_flash,
@@ -267,12 +265,7 @@ pub async fn preview(
         let candidate = repo::preview_aggregate(conn, &aggregate, &draft)?;
         Ok(
             match actions::preview(conn, programs, &candidate, today_in_japan()) {
-                Ok(decision) => DecisionPanel {
-                    decision: Some(decision_view(&decision)),
-                    decision_note: String::new(),
-                    before_submitting: Vec::new(),
-                }
-                .for_editing(&candidate),
+                Ok(decision) => decision_panel(Some(&decision)).for_editing(&candidate),
                 Err(error) if error.kind == ErrorKind::Invalid => {
                     DecisionPanel::note(format!("まだ判定できません: {}", refusal_message(&error)))
                 }
