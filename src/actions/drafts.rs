@@ -46,7 +46,7 @@ pub fn create(
         audit::append(
             conn,
             &audit::NewAuditEvent {
-                to_state: Some(ApplicationState::Draft.code()),
+                to_state: Some(ApplicationState::Draft.as_str()),
                 changes: json!({ "reference": aggregate.application.reference }),
                 ..audit::NewAuditEvent::on_application(AuditAction::CreateDraft, id, actor.user_id)
             },

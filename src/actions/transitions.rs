@@ -141,8 +141,8 @@ pub fn perform(
                 application_id: Some(application_id),
                 actor_user_id: Some(actor.user_id),
                 action: AuditAction::Workflow(action),
-                from_state: Some(transition.from.code()),
-                to_state: Some(transition.to.code()),
+                from_state: Some(transition.from.as_str()),
+                to_state: Some(transition.to.as_str()),
                 reason,
                 changes: json!({ "effects": &transition.effects, "details": changes, "decision": stored.as_ref().map(|d| json!({
                     "eligible": d.eligible, "award_ordinal": d.award_ordinal, "subsidy_yen": d.subsidy_yen,

@@ -121,7 +121,7 @@ pub fn insert_application(conn: &mut DbConnection, draft: &ApplicationDraft) -> 
             applications::reference.eq(&draft.reference),
             applications::fiscal_year.eq(draft.fiscal_year),
             applications::frame.eq(&draft.frame),
-            applications::status.eq(draft.state.code()),
+            applications::status.eq(draft.state.as_str()),
             applications::title.eq(&draft.title),
             applications::lead_organisation_id.eq(draft.lead_organisation_id),
             applications::municipality_id.eq(draft.municipality_id),
@@ -725,7 +725,7 @@ pub fn update_state(
             .filter(applications::version.eq(expected_version)),
     )
     .set((
-        applications::status.eq(state.code()),
+        applications::status.eq(state.as_str()),
         applications::version.eq(expected_version + 1),
         applications::updated_at.eq(now()),
     ))

@@ -60,7 +60,7 @@ text_codes! {
     FundingSource => as_str,
     Industry => as_str,
     ReviewState => as_str,
-    ApplicationState => code,
+    ApplicationState => as_str,
     JobKind => as_str,
     ReportKind => as_str,
     ReportStatus => as_str,

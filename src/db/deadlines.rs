@@ -85,7 +85,8 @@ pub fn facts_of(conn: &mut DbConnection, application_id: i64) -> AppResult<Appli
             applications::updated_at,
         ))
         .first(conn)?;
-    let state = ApplicationState::from_str(&status).map_err(AppError::internal)?;
+    let state =
+        ApplicationState::from_str(&status).map_err(|e| AppError::internal(e.to_string()))?;
     // The day it entered this state: its latest audit event into the state (data loaded without
     // events, like the demo, falls back to the last update).
     let entered: Option<NaiveDateTime> = audit_events::table
@@ -344,11 +345,7 @@ pub fn entries_between(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> AppResult<Vec<DeadlineEntry>> {
-    Ok(deadlines::table
-        .inner_join(applications::table)
-        .inner_join(
-            organisations::table.on(organisations::id.eq(applications::lead_organisation_id)),
-        )
+    Ok(with_lead_organisation()
         .filter(deadlines::due_at.ge(from))
         .filter(deadlines::due_at.lt(to))
         .filter(deadlines::status.ne("cancelled"))
@@ -363,11 +360,7 @@ pub fn next_open(
     from: NaiveDateTime,
     limit: i64,
 ) -> AppResult<Vec<DeadlineEntry>> {
-    Ok(deadlines::table
-        .inner_join(applications::table)
-        .inner_join(
-            organisations::table.on(organisations::id.eq(applications::lead_organisation_id)),
-        )
+    Ok(with_lead_organisation()
         .filter(deadlines::status.eq("open"))
         .filter(deadlines::due_at.ge(from))
         .order((deadlines::due_at, deadlines::id))
@@ -383,6 +376,14 @@ pub fn count_open_before(conn: &mut DbConnection, now: NaiveDateTime) -> AppResu
         .filter(deadlines::due_at.lt(now))
         .count()
         .get_result(conn)?)
+}
+
+/// Deadlines beside their application and its lead organisation.
+#[diesel::dsl::auto_type]
+fn with_lead_organisation() -> _ {
+    deadlines::table.inner_join(applications::table).inner_join(
+        organisations::table.on(organisations::id.eq(applications::lead_organisation_id)),
+    )
 }
 
 #[allow(clippy::type_complexity)]

@@ -257,7 +257,7 @@ pub fn seed_demo(
             let target = application
                 .state
                 .parse::<ApplicationState>()
-                .map_err(demo_error)?;
+                .map_err(|error| demo_error(error.to_string()))?;
             let draft = ApplicationDraft {
                 reference: application.reference.clone(),
                 fiscal_year: application.fiscal_year,

@@ -22,7 +22,7 @@ impl AuditAction {
     /// The code stored in the event (and hashed with it).
     pub fn code(self) -> &'static str {
         match self {
-            AuditAction::Workflow(action) => action.code(),
+            AuditAction::Workflow(action) => action.as_str(),
             AuditAction::CreateDraft => "create_draft",
             AuditAction::UploadEvidence => "upload_evidence",
             AuditAction::DeleteEvidence => "delete_evidence",
@@ -374,8 +374,8 @@ mod tests {
             actor_user_id: Some(3),
             occurred_at: "2026-05-20T10:00:00.000000",
             action,
-            from_state: Some(ApplicationState::Draft.code()),
-            to_state: Some(ApplicationState::Submitted.code()),
+            from_state: Some(ApplicationState::Draft.as_str()),
+            to_state: Some(ApplicationState::Submitted.as_str()),
             reason: None,
             changes_json: "{}",
         }

@@ -3,9 +3,6 @@
 //! (record the award, freeze the decision, notify, open the survey…) returned as data for the
 //! repository to carry out in the same transaction. Who may act is [`authorize`].
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use super::access::Role;
@@ -30,131 +27,60 @@ code_enum! {
     }
 }
 
-macro_rules! states {
-    ($($variant:ident => $code:literal, $label:literal;)*) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum ApplicationState { $($variant,)* }
-
-        impl ApplicationState {
-            pub const ALL: &'static [ApplicationState] = &[$(ApplicationState::$variant,)*];
-
-            pub fn code(self) -> &'static str {
-                match self { $(ApplicationState::$variant => $code,)* }
-            }
-
-            pub fn label_ja(self) -> &'static str {
-                match self { $(ApplicationState::$variant => $label,)* }
-            }
-        }
-    };
-}
-
-states! {
-    Draft => "draft", "作成中";
-    Submitted => "submitted", "申請済";
-    UnderReview => "under_review", "審査中";
-    ReturnedForCorrection => "returned_for_correction", "差戻し";
-    Selected => "selected", "採択";
-    NotSelected => "not_selected", "不採択";
-    GrantRequested => "grant_requested", "交付申請";
-    GrantDecided => "grant_decided", "交付決定";
-    InProgress => "in_progress", "事業実施中";
-    CompletionReported => "completion_reported", "実績報告";
-    AmountConfirmed => "amount_confirmed", "額の確定";
-    Paid => "paid", "支払済";
-    ContinuationSurvey => "continuation_survey", "継続状況調査";
-    Closed => "closed", "完了";
-    Withdrawn => "withdrawn", "取下げ";
-    Cancelled => "cancelled", "中止・廃止";
-    Revoked => "revoked", "交付決定取消";
-}
-
-impl fmt::Display for ApplicationState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+code_enum! {
+    /// Where an application stands in its lifecycle.
+    ApplicationState, "application state" {
+        Draft => "draft", "作成中";
+        Submitted => "submitted", "申請済";
+        UnderReview => "under_review", "審査中";
+        ReturnedForCorrection => "returned_for_correction", "差戻し";
+        Selected => "selected", "採択";
+        NotSelected => "not_selected", "不採択";
+        GrantRequested => "grant_requested", "交付申請";
+        GrantDecided => "grant_decided", "交付決定";
+        InProgress => "in_progress", "事業実施中";
+        CompletionReported => "completion_reported", "実績報告";
+        AmountConfirmed => "amount_confirmed", "額の確定";
+        Paid => "paid", "支払済";
+        ContinuationSurvey => "continuation_survey", "継続状況調査";
+        Closed => "closed", "完了";
+        Withdrawn => "withdrawn", "取下げ";
+        Cancelled => "cancelled", "中止・廃止";
+        Revoked => "revoked", "交付決定取消";
     }
 }
 
-impl FromStr for ApplicationState {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        ApplicationState::ALL
-            .iter()
-            .copied()
-            .find(|state| state.code() == text)
-            .ok_or_else(|| format!("\"{text}\" は申請の状態ではありません"))
-    }
-}
-
-macro_rules! actions {
-    ($($variant:ident => $code:literal, $label:literal;)*) => {
-        /// Everything a person can do to an application. Actions that change the state go
-        /// through [`transition`]; all of them go through [`authorize`].
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum Action { $($variant,)* }
-
-        impl Action {
-            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
-
-            pub fn code(self) -> &'static str {
-                match self { $(Action::$variant => $code,)* }
-            }
-
-            pub fn label_ja(self) -> &'static str {
-                match self { $(Action::$variant => $label,)* }
-            }
-        }
-    };
-}
-
-actions! {
-    View => "view", "閲覧";
-    EditDraft => "edit_draft", "申請内容の編集";
-    Submit => "submit", "申請";
-    StartReview => "start_review", "審査開始";
-    ReturnForCorrection => "return_for_correction", "差戻し";
-    Select => "select", "採択";
-    Reject => "reject", "不採択";
-    RequestGrant => "request_grant", "交付申請";
-    DecideGrant => "decide_grant", "交付決定";
-    StartProject => "start_project", "事業開始";
-    SubmitInterimReport => "submit_interim_report", "中間報告の提出";
-    AcceptInterimReport => "accept_interim_report", "中間報告の受理";
-    ReturnInterimReport => "return_interim_report", "中間報告の差戻し";
-    RequestChange => "request_change", "計画変更の申請";
-    ApproveChange => "approve_change", "計画変更の承認";
-    DenyChange => "deny_change", "計画変更の不承認";
-    SubmitCompletionReport => "submit_completion_report", "実績報告の提出";
-    ConfirmAmount => "confirm_amount", "額の確定";
-    Pay => "pay", "支払";
-    OpenContinuationSurvey => "open_continuation_survey", "継続状況調査の開始";
-    AnswerContinuationSurvey => "answer_continuation_survey", "継続状況調査への回答";
-    Close => "close", "完了";
-    Withdraw => "withdraw", "取下げ";
-    Cancel => "cancel", "中止・廃止";
-    Revoke => "revoke", "交付決定の取消";
-    ReviewBudgetLine => "review_budget_line", "予算行の審査";
-    ViewAudit => "view_audit", "監査ログの閲覧";
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl FromStr for Action {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        Action::ALL
-            .iter()
-            .copied()
-            .find(|action| action.code() == text)
-            .ok_or_else(|| format!("\"{text}\" は操作ではありません"))
+code_enum! {
+    /// Everything a person can do to an application. Actions that change the state go
+    /// through [`transition`]; all of them go through [`authorize`].
+    Action, "action" {
+        View => "view", "閲覧";
+        EditDraft => "edit_draft", "申請内容の編集";
+        Submit => "submit", "申請";
+        StartReview => "start_review", "審査開始";
+        ReturnForCorrection => "return_for_correction", "差戻し";
+        Select => "select", "採択";
+        Reject => "reject", "不採択";
+        RequestGrant => "request_grant", "交付申請";
+        DecideGrant => "decide_grant", "交付決定";
+        StartProject => "start_project", "事業開始";
+        SubmitInterimReport => "submit_interim_report", "中間報告の提出";
+        AcceptInterimReport => "accept_interim_report", "中間報告の受理";
+        ReturnInterimReport => "return_interim_report", "中間報告の差戻し";
+        RequestChange => "request_change", "計画変更の申請";
+        ApproveChange => "approve_change", "計画変更の承認";
+        DenyChange => "deny_change", "計画変更の不承認";
+        SubmitCompletionReport => "submit_completion_report", "実績報告の提出";
+        ConfirmAmount => "confirm_amount", "額の確定";
+        Pay => "pay", "支払";
+        OpenContinuationSurvey => "open_continuation_survey", "継続状況調査の開始";
+        AnswerContinuationSurvey => "answer_continuation_survey", "継続状況調査への回答";
+        Close => "close", "完了";
+        Withdraw => "withdraw", "取下げ";
+        Cancel => "cancel", "中止・廃止";
+        Revoke => "revoke", "交付決定の取消";
+        ReviewBudgetLine => "review_budget_line", "予算行の審査";
+        ViewAudit => "view_audit", "監査ログの閲覧";
     }
 }
 
@@ -623,12 +549,12 @@ mod tests {
     #[test]
     fn every_state_round_trips_through_its_code() {
         for state in ApplicationState::ALL {
-            assert_eq!(state.code().parse::<ApplicationState>(), Ok(*state));
+            assert_eq!(state.as_str().parse::<ApplicationState>(), Ok(*state));
             assert!(!state.label_ja().is_empty());
         }
         assert!("approved".parse::<ApplicationState>().is_err());
         for action in Action::ALL {
-            assert_eq!(action.code().parse::<Action>(), Ok(*action));
+            assert_eq!(action.as_str().parse::<Action>(), Ok(*action));
         }
     }
 

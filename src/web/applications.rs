@@ -490,7 +490,9 @@ pub async fn act(
     Then(body, Caller { actor, .. }): Then<web::Json<ActionRequest>, Caller>,
 ) -> AppResult<HttpResponse> {
     let (id, action) = path.into_inner();
-    let action: Action = action.parse().map_err(AppError::not_found)?;
+    let action: Action = action
+        .parse()
+        .map_err(|_| AppError::not_found(format!("「{action}」という操作はありません")))?;
     let request = body.into_inner();
     let outcome = db.perform(actor, id, action, request).await?;
     Ok(HttpResponse::Ok().json(outcome))

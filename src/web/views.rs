@@ -207,7 +207,7 @@ impl From<&ApplicationRow> for ApplicationFields {
             reference: row.reference.clone(),
             fiscal_year: row.fiscal_year,
             frame: row.frame.as_str().to_owned(),
-            status: row.status.code().to_owned(),
+            status: row.status.as_str().to_owned(),
             title: row.title.clone(),
             lead_organisation_id: row.lead_organisation_id,
             municipality_id: row.municipality_id,

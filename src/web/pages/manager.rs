@@ -136,21 +136,21 @@ pub async fn pipeline(
                 counts: ApplicationState::ALL
                     .iter()
                     .map(|s| StateCount {
-                        code: s.code(),
+                        code: s.as_str(),
                         label: s.label_ja(),
                         count: counts
                             .iter()
-                            .find(|(code, _)| code == s.code())
+                            .find(|(code, _)| code == s.as_str())
                             .map_or(0, |(_, n)| *n),
-                        selected: selected(s.code(), &filter.state),
+                        selected: selected(s.as_str(), &filter.state),
                     })
                     .collect(),
                 states: ApplicationState::ALL
                     .iter()
                     .map(|s| Opt {
-                        value: s.code().to_owned(),
+                        value: s.as_str().to_owned(),
                         label: s.label_ja().to_owned(),
-                        selected: selected(s.code(), &filter.state),
+                        selected: selected(s.as_str(), &filter.state),
                     })
                     .collect(),
                 years: programs

@@ -431,7 +431,7 @@ fn filing_view(
         title: application.title.clone(),
         state_label: aggregate.state().label_ja(),
         version: application.version,
-        code: kind.action().code(),
+        code: kind.action().as_str(),
         heading: kind.heading(),
         intro: kind.intro(),
         submit_label: kind.submit_label(),

@@ -286,7 +286,7 @@ pub fn summary(
         title: row.title.clone(),
         fiscal_year: row.fiscal_year,
         frame: row.frame.label_ja().to_owned(),
-        state: row.status.code().to_owned(),
+        state: row.status.as_str().to_owned(),
         state_label: row.status.label_ja().to_owned(),
         municipality: row
             .municipality_id
@@ -353,7 +353,7 @@ pub fn available_actions(actor: &Actor, aggregate: &Aggregate) -> Vec<ActionButt
         })
         .filter(|action| offered(actor, aggregate, *action))
         .map(|action| ActionButton {
-            code: action.code(),
+            code: action.as_str(),
             label: action.label_ja(),
             needs_reason: action.needs_reason(),
             danger: matches!(
@@ -382,7 +382,7 @@ pub fn available_forms(actor: &Actor, aggregate: &Aggregate) -> Vec<FormLink> {
         .filter_map(|action| {
             let page = super::reports::FilingKind::of(action)?;
             Some(FormLink {
-                code: action.code(),
+                code: action.as_str(),
                 label: action.label_ja(),
                 href: format!("/applications/{}/{}", aggregate.application.id, page.path()),
             })

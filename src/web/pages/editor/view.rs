@@ -510,7 +510,7 @@ pub(super) fn last_return_reason(
     Ok(crate::db::audit::events_of(conn, aggregate.application.id)?
         .into_iter()
         .rev()
-        .find(|event| event.action == Action::ReturnForCorrection.code())
+        .find(|event| event.action == Action::ReturnForCorrection.as_str())
         .and_then(|event| event.reason))
 }
 
