@@ -15,6 +15,16 @@ pub struct Recipient {
     pub display_name: String,
 }
 
+impl From<super::users::User> for Recipient {
+    fn from(user: super::users::User) -> Self {
+        Recipient {
+            user_id: user.id,
+            email: user.email,
+            display_name: user.display_name,
+        }
+    }
+}
+
 /// Applicant users of the application's member organisations who want email.
 pub fn applicants_of(conn: &mut DbConnection, application_id: i64) -> AppResult<Vec<Recipient>> {
     let mut found: Vec<Recipient> = users::table

@@ -27,9 +27,10 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::db::jobs::JobKind;
+use crate::db::recipients::{self, Recipient};
 use crate::db::send_attempts::{self, NewAttempt};
 use crate::db::sent_emails::{self, NewSentEmail};
-use crate::db::{self, DbConnection, Pool, deadlines, jobs, recipients};
+use crate::db::{self, DbConnection, Pool, deadlines, jobs};
 use crate::domain::calendar::wareki_date;
 use crate::domain::deadlines::{format_due, offset_label, utc_to_jst};
 use crate::domain::delivery::{AttemptOutcome, gives_up};
@@ -111,10 +112,15 @@ enum Prepared {
     Send {
         email: OutgoingEmail,
         recipients: Vec<String>,
-        template: String,
-        application_id: Option<i64>,
-        deadline_id: Option<i64>,
+        logged: Logged,
     },
+}
+
+/// What the sent log records a message as: its template and what it is about.
+struct Logged {
+    template: String,
+    application_id: Option<i64>,
+    deadline_id: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +191,7 @@ impl Worker {
         let lease = self.lease()?;
         let claimed = jobs::claim(
             &mut conn,
+            &jobs::MAIL_KINDS,
             &self.settings.worker_id,
             at,
             at + lease,
@@ -290,7 +297,7 @@ impl Worker {
                 return Ok(outcome);
             }
         };
-        let (email, to, template, application_id, deadline_id) = match prepared {
+        let (email, to, logged) = match prepared {
             Prepared::Skip(reason) => {
                 jobs::finish(conn, job.id, worker, "cancelled", Some(&reason))?;
                 outcome.skipped = 1;
@@ -299,10 +306,8 @@ impl Worker {
             Prepared::Send {
                 email,
                 recipients,
-                template,
-                application_id,
-                deadline_id,
-            } => (email, recipients, template, application_id, deadline_id),
+                logged,
+            } => (email, recipients, logged),
         };
         // The hold is renewed and the attempt recorded in one transaction committed before the
         // message goes on the wire: a worker that lost the job sends nothing, and every copy the
@@ -341,10 +346,10 @@ impl Worker {
                     conn,
                     &NewSentEmail {
                         job_id: Some(job.id),
-                        application_id,
-                        deadline_id,
+                        application_id: logged.application_id,
+                        deadline_id: logged.deadline_id,
                         recipient,
-                        template: &template,
+                        template: &logged.template,
                         message_id,
                         outcome,
                         detail,
@@ -409,6 +414,31 @@ impl Worker {
         Ok(outcome)
     }
 
+    /// A message rendered from `template` with `context` to `people`, logged as `logged`.
+    fn addressed(
+        &self,
+        job_id: i64,
+        (template, context): (&str, &Value),
+        people: Vec<Recipient>,
+        logged: Logged,
+    ) -> AppResult<Prepared> {
+        let rendered = self.templates.render(template, context)?;
+        Ok(Prepared::Send {
+            email: OutgoingEmail {
+                to: people
+                    .iter()
+                    .map(|p| (p.display_name.clone(), p.email.clone()))
+                    .collect(),
+                subject: rendered.subject,
+                text: rendered.text,
+                html: rendered.html,
+                message_id: self.message_id(job_id),
+            },
+            recipients: people.into_iter().map(|p| p.email).collect(),
+            logged,
+        })
+    }
+
     fn message_id(&self, job_id: i64) -> String {
         format!(
             "<hojokin.job{job_id}@{}>",
@@ -464,20 +494,16 @@ impl Worker {
                     "days": payload.offset.abs(),
                     "due_date": due_date.to_string(),
                 });
-                let rendered = self.templates.render("reminder", &context)?;
-                Ok(Prepared::Send {
-                    email: OutgoingEmail {
-                        to: vec![(user.display_name.clone(), user.email.clone())],
-                        subject: rendered.subject,
-                        text: rendered.text,
-                        html: rendered.html,
-                        message_id: self.message_id(job.id),
+                self.addressed(
+                    job.id,
+                    ("reminder", &context),
+                    vec![user],
+                    Logged {
+                        template: "reminder".into(),
+                        application_id: Some(deadline.application_id),
+                        deadline_id: Some(deadline.id),
                     },
-                    recipients: vec![user.email],
-                    template: "reminder".into(),
-                    application_id: Some(deadline.application_id),
-                    deadline_id: Some(deadline.id),
-                })
+                )
             }
             JobKind::Email => {
                 let payload: EmailPayload = serde_json::from_str(&job.payload_json).map_err(bad)?;
@@ -513,23 +539,16 @@ impl Worker {
                     "application": application,
                     "event": { "title": title, "message": message },
                 });
-                let rendered = self.templates.render("notification", &context)?;
-                Ok(Prepared::Send {
-                    email: OutgoingEmail {
-                        to: people
-                            .iter()
-                            .map(|p| (p.display_name.clone(), p.email.clone()))
-                            .collect(),
-                        subject: rendered.subject,
-                        text: rendered.text,
-                        html: rendered.html,
-                        message_id: self.message_id(job.id),
+                self.addressed(
+                    job.id,
+                    ("notification", &context),
+                    people,
+                    Logged {
+                        template: payload.template,
+                        application_id: Some(application_id),
+                        deadline_id: None,
                     },
-                    recipients: people.into_iter().map(|p| p.email).collect(),
-                    template: payload.template,
-                    application_id: Some(application_id),
-                    deadline_id: None,
-                })
+                )
             }
             other => Err(AppError::internal(format!(
                 "未知のジョブ {}",
@@ -568,20 +587,16 @@ impl Worker {
             "reset_url": format!("{}/password-reset/{token}", self.settings.base_url),
             "expires": format!("{} {}", wareki_date(expires.date()), expires.format("%H:%M")),
         });
-        let rendered = self.templates.render("password_reset", &context)?;
-        Ok(Prepared::Send {
-            email: OutgoingEmail {
-                to: vec![(user.display_name.clone(), user.email.clone())],
-                subject: rendered.subject,
-                text: rendered.text,
-                html: rendered.html,
-                message_id: self.message_id(job.id),
+        self.addressed(
+            job.id,
+            ("password_reset", &context),
+            vec![Recipient::from(user)],
+            Logged {
+                template: "password_reset".into(),
+                application_id: None,
+                deadline_id: None,
             },
-            recipients: vec![user.email],
-            template: "password_reset".into(),
-            application_id: None,
-            deadline_id: None,
-        })
+        )
     }
 
     fn prepare_digest(
@@ -625,20 +640,16 @@ impl Worker {
             "overdue_count": overdue.len(), "upcoming_count": upcoming.len(),
             "overdue": overdue, "upcoming": upcoming,
         });
-        let rendered = self.templates.render("digest", &context)?;
-        Ok(Prepared::Send {
-            email: OutgoingEmail {
-                to: vec![(user.display_name.clone(), user.email.clone())],
-                subject: rendered.subject,
-                text: rendered.text,
-                html: rendered.html,
-                message_id: self.message_id(job.id),
+        self.addressed(
+            job.id,
+            ("digest", &context),
+            vec![user],
+            Logged {
+                template: "digest".into(),
+                application_id: None,
+                deadline_id: None,
             },
-            recipients: vec![user.email],
-            template: "digest".into(),
-            application_id: None,
-            deadline_id: None,
-        })
+        )
     }
 }
 

@@ -31,7 +31,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use handlebars::{
-    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
 };
 use serde::Serialize;
 
@@ -192,9 +192,7 @@ pub fn build_registry(overrides: Option<&TemplatesDir>) -> AppResult<Handlebars<
                 .map_err(|error| AppError::internal(format!("templates/{file}: {error}")))?,
         }
     }
-    registry.register_helper("yen", Box::new(yen_helper));
-    registry.register_helper("wareki", Box::new(wareki_helper));
-    registry.register_helper("nendo", Box::new(nendo_helper));
+    register_helpers(&mut registry);
     Ok(registry)
 }
 
@@ -207,65 +205,62 @@ pub fn install_templates(dir: &TemplatesDir) -> AppResult<()> {
         .map_err(|_| AppError::internal("ページのテンプレートは既に読み込まれています"))
 }
 
-fn param_value<'a>(
-    helper: &'a Helper<'_>,
+/// A helper that prints its one parameter through `format`, or `—` where `format` finds no
+/// value to print (a null, a missing date).
+#[derive(Clone, Copy)]
+struct Formatted {
     name: &'static str,
-) -> Result<&'a serde_json::Value, RenderErrorReason> {
-    helper
-        .param(0)
-        .map(|param| param.value())
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))
+    format: fn(&serde_json::Value) -> Option<String>,
 }
 
-/// `{{yen 13000000}}` → `13,000,000円`; an empty value prints `—`.
-fn yen_helper(
-    helper: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut RenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = param_value(helper, "yen")?;
-    match value.as_i64() {
-        Some(amount) => out.write(&Yen::new(amount).to_string())?,
-        None => out.write("—")?,
+impl HelperDef for Formatted {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        helper: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let value = helper
+            .param(0)
+            .map(|param| param.value())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex(self.name, 0))?;
+        out.write(&(self.format)(value).unwrap_or_else(|| "—".into()))?;
+        Ok(())
     }
-    Ok(())
 }
 
-/// `{{wareki "2026-07-01"}}` → `令和8年7月1日`; an empty value prints `—`.
-fn wareki_helper(
-    helper: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut RenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = param_value(helper, "wareki")?;
-    let date = value.as_str().and_then(|text| {
-        chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d").ok()
-    });
-    match date {
-        Some(date) => out.write(&wareki_date(date).to_string())?,
-        None => out.write("—")?,
-    }
-    Ok(())
-}
-
+/// `{{yen 13000000}}` → `13,000,000円`; `{{wareki "2026-07-01"}}` → `令和8年7月1日`;
 /// `{{nendo 2026}}` → `令和8年度`.
-fn nendo_helper(
-    helper: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut RenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = param_value(helper, "nendo")?;
-    match value.as_i64().and_then(|year| i32::try_from(year).ok()) {
-        Some(year) => out.write(&FiscalYear(year).to_string())?,
-        None => out.write("—")?,
+const FORMATTED_HELPERS: [Formatted; 3] = [
+    Formatted {
+        name: "yen",
+        format: |value| value.as_i64().map(|amount| Yen::new(amount).to_string()),
+    },
+    Formatted {
+        name: "wareki",
+        format: |value| {
+            let text = value.as_str()?;
+            let date =
+                chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
+                    .ok()?;
+            Some(wareki_date(date).to_string())
+        },
+    },
+    Formatted {
+        name: "nendo",
+        format: |value| {
+            let year = i32::try_from(value.as_i64()?).ok()?;
+            Some(FiscalYear(year).to_string())
+        },
+    },
+];
+
+fn register_helpers(registry: &mut Handlebars<'_>) {
+    for helper in FORMATTED_HELPERS {
+        registry.register_helper(helper.name, Box::new(helper));
     }
-    Ok(())
 }
 
 /// A page's failure, shown as a page: 401 sends the person to the login page; 403, 404, 409
@@ -694,9 +689,7 @@ mod tests {
     fn helpers_print_yen_and_wareki() {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
-        registry.register_helper("yen", Box::new(yen_helper));
-        registry.register_helper("wareki", Box::new(wareki_helper));
-        registry.register_helper("nendo", Box::new(nendo_helper));
+        register_helpers(&mut registry);
         let out = registry
             .render_template(
                 "{{yen a}} {{wareki d}} {{nendo y}} {{yen n}} {{wareki n}} {{name}}",
