@@ -119,41 +119,13 @@ pub struct ClaimedJob {
     pub max_attempts: i32,
 }
 
-/// Claims up to `limit` mail jobs that are due, or whose holder's lease ran out (a worker that
+/// Claims up to `limit` jobs of these `kinds` (the mail worker's [`MAIL_KINDS`], the award
+/// importer's `award_import`) that are due, or whose holder's lease ran out (a worker that
 /// died). On PostgreSQL `FOR UPDATE SKIP LOCKED` lets workers in several processes claim side
 /// by side without waiting for or taking each other's rows; SQLite has one writer at a time,
-/// so the same statement is atomic there without it. Each claim counts as an attempt.
+/// so the same statement is atomic there without it. Each claim counts as an attempt. The
+/// kinds' codes are written into the SQL: they come from the code table, never from input.
 pub fn claim(
-    conn: &mut DbConnection,
-    worker: &str,
-    at: NaiveDateTime,
-    lease_until: NaiveDateTime,
-    limit: i64,
-) -> AppResult<Vec<ClaimedJob>> {
-    claim_where(conn, &MAIL_KINDS, worker, at, lease_until, limit)
-}
-
-/// [`claim`] for award-list imports (`award_import` jobs).
-pub fn claim_award_imports(
-    conn: &mut DbConnection,
-    worker: &str,
-    at: NaiveDateTime,
-    lease_until: NaiveDateTime,
-    limit: i64,
-) -> AppResult<Vec<ClaimedJob>> {
-    claim_where(
-        conn,
-        &[JobKind::AwardImport],
-        worker,
-        at,
-        lease_until,
-        limit,
-    )
-}
-
-/// The claim statement for jobs of these kinds. Their codes are written into the SQL: they
-/// come from the code table, never from input.
-fn claim_where(
     conn: &mut DbConnection,
     kinds: &[JobKind],
     worker: &str,

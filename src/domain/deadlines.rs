@@ -662,26 +662,20 @@ mod tests {
     fn standing_counts_japanese_days_and_marks_overdue_after_the_instant() {
         let due = jst_to_utc(date(2027, 3, 10), time(17, 0)).expect("jst");
         let at = |d: NaiveDate, h: u32, m: u32| jst_to_utc(d, time(h, m)).expect("jst");
-        assert_eq!(
-            standing(due, at(date(2027, 3, 3), 9, 0)),
-            Standing::DueIn(7)
-        );
-        // 00:30 JST is still the previous UTC day: the count is in Japan's days.
-        assert_eq!(
-            standing(due, at(date(2027, 3, 10), 0, 30)),
-            Standing::DueIn(0)
-        );
-        assert_eq!(
-            standing(due, at(date(2027, 3, 10), 16, 59)),
-            Standing::DueIn(0)
-        );
-        assert_eq!(
-            standing(due, at(date(2027, 3, 10), 17, 1)),
-            Standing::Overdue(0)
-        );
-        assert_eq!(
-            standing(due, at(date(2027, 3, 12), 8, 0)),
-            Standing::Overdue(2)
-        );
+        // 00:30 JST on the 10th is still the 9th in UTC: the count is in Japan's days.
+        let cases = [
+            (date(2027, 3, 3), 9, 0, Standing::DueIn(7)),
+            (date(2027, 3, 10), 0, 30, Standing::DueIn(0)),
+            (date(2027, 3, 10), 16, 59, Standing::DueIn(0)),
+            (date(2027, 3, 10), 17, 1, Standing::Overdue(0)),
+            (date(2027, 3, 12), 8, 0, Standing::Overdue(2)),
+        ];
+        for (day, hour, minute, expected) in cases {
+            assert_eq!(
+                standing(due, at(day, hour, minute)),
+                expected,
+                "{day} {hour}:{minute:02}"
+            );
+        }
     }
 }

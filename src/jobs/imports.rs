@@ -15,6 +15,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use serde::Deserialize;
 
+use crate::db::jobs::JobKind;
 use crate::db::{self, DbConnection, Pool, award_imports, awards, jobs};
 use crate::domain::program::ProgramSet;
 use crate::error::{AppError, AppResult};
@@ -66,7 +67,14 @@ pub fn run_pending(
         let mut conn = pool.get()?;
         let at = db::now();
         let lease = TimeDelta::from_std(lease).unwrap_or(TimeDelta::minutes(5));
-        let claimed = jobs::claim_award_imports(&mut conn, worker, at, at + lease, 1)?;
+        let claimed = jobs::claim(
+            &mut conn,
+            &[JobKind::AwardImport],
+            worker,
+            at,
+            at + lease,
+            1,
+        )?;
         let Some(job) = claimed.into_iter().next() else {
             return Ok(finished);
         };

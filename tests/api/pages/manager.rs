@@ -557,8 +557,9 @@ crate::on_both_backends!(
                     // A worker claims the job and dies before committing (its lease ran out):
                     // the job is not lost, the next worker takes it over.
                     let now = db::now();
-                    let held = hojokin::db::jobs::claim_award_imports(
+                    let held = hojokin::db::jobs::claim(
                         &mut test_db.conn(),
+                        &[hojokin::db::jobs::JobKind::AwardImport],
                         "crashed-worker",
                         now,
                         now - chrono::TimeDelta::seconds(1),
