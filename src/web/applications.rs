@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::auth::Caller;
-use super::extract::{Db, Then};
+use super::extract::{Db, Named, Then};
 use super::views::{
     ApplicationFields, ApplicationHistory, ApplicationList, ApplicationView, AuditEventView,
     AuditTrail, ContinuationKpi, ContinuationYear, Fraction, ReviewedLine,
@@ -60,12 +60,8 @@ fn view(aggregate: &repo::Aggregate) -> ApplicationView {
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = i64, Path, description = "申請 ID")),
     responses((status = 200, description = "申請一式、予算行（審査後の金額と二重計上の印）、最新の判定", body = ApplicationView), (status = 403, description = "権限なし"), (status = 404, description = "なし")))]
 #[get("/api/v1/applications/{id}")]
-pub async fn show(
-    db: Db,
-    path: web::Path<i64>,
-    Caller { actor, .. }: Caller,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn show(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
+    let (id, actor) = (on.id, on.caller.actor);
     let body = db
         .run(move |conn, _| {
             let aggregate = actions::authorized_aggregate(conn, &actor, id, Action::View)?;
@@ -454,10 +450,9 @@ pub async fn create(
 #[put("/api/v1/applications/{id}")]
 pub async fn update(
     db: Db,
-    path: web::Path<i64>,
-    Then(body, Caller { actor, .. }): Then<web::Json<DraftInput>, Caller>,
+    Then(body, on): Then<web::Json<DraftInput>, Named<Caller>>,
 ) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+    let (id, actor) = (on.id, on.caller.actor);
     let input = body.into_inner();
     let version = input.version.ok_or_else(|| {
         let mut errors = FieldErrors::new();
@@ -578,12 +573,8 @@ pub async fn review_line(
 #[utoipa::path(get, path = "/api/v1/applications/{id}/audit", tag = "audit", params(("id" = i64, Path, description = "申請 ID")),
     responses((status = 200, description = "監査ログ（ハッシュチェーン）", body = AuditTrail), (status = 403, description = "事務局のみ")))]
 #[get("/api/v1/applications/{id}/audit")]
-pub async fn audit_trail(
-    db: Db,
-    path: web::Path<i64>,
-    Caller { actor, .. }: Caller,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn audit_trail(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
+    let (id, actor) = (on.id, on.caller.actor);
     let events = db
         .run(move |conn, _| {
             actions::authorized_aggregate(conn, &actor, id, Action::ViewAudit)?;
@@ -598,12 +589,8 @@ pub async fn audit_trail(
 #[utoipa::path(get, path = "/api/v1/applications/{id}/history", tag = "applications", params(("id" = i64, Path, description = "申請 ID")),
     responses((status = 200, description = "申請の経過（誰が・いつ・何を・理由）", body = ApplicationHistory), (status = 401, description = "未ログイン"), (status = 403, description = "申請を見られない")))]
 #[get("/api/v1/applications/{id}/history")]
-pub async fn history(
-    db: Db,
-    path: web::Path<i64>,
-    Caller { actor, .. }: Caller,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn history(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
+    let (id, actor) = (on.id, on.caller.actor);
     let events = db
         .run(move |conn, _| actions::history(conn, &actor, id))
         .await?;

@@ -1,5 +1,6 @@
 //! What handlers take besides their input: [`Db`], the database and the programme definitions
-//! for blocking work, and [`Then`], two extractors in order. The caller is
+//! for blocking work; [`Named`], the record the path names and who asks about it; and
+//! [`Then`], two extractors in order. The caller is
 //! [`Caller`](super::auth::Caller) (and, for pages, [`PageCaller`](super::pages::PageCaller)).
 
 use std::future::{Future, Ready, ready};
@@ -15,7 +16,7 @@ use crate::clock::today_in_japan;
 use crate::db::{DbConnection, Pool};
 use crate::domain::program::ProgramSet;
 use crate::domain::workflow::{Action, Actor};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// The database pool and the programme definitions: a handler's blocking work goes through
 /// [`Db::run`], which takes one connection off the async threads.
@@ -84,6 +85,39 @@ impl FromRequest for Db {
                     programs: state.programs.clone(),
                 }),
         )
+    }
+}
+
+/// The record a request's path names by its `{id}` (an application, an import, a job), and
+/// who asks about it: [`Caller`](super::auth::Caller) for the API,
+/// [`PageCaller`](super::pages::PageCaller) for pages, each refusing in its own way. An id
+/// that is not a number is 404, as with `web::Path<i64>`.
+pub struct Named<C> {
+    pub id: i64,
+    pub caller: C,
+}
+
+impl<C> FromRequest for Named<C>
+where
+    C: FromRequest + 'static,
+    C::Error: From<AppError>,
+{
+    type Error = C::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let id = request
+            .match_info()
+            .get("id")
+            .and_then(|id| id.parse().ok());
+        let caller = C::from_request(request, payload);
+        Box::pin(async move {
+            let id = id.ok_or_else(|| AppError::not_found("ページが見つかりません"))?;
+            Ok(Named {
+                id,
+                caller: caller.await?,
+            })
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use actix_web::http::header::{
 use actix_web::{HttpResponse, get, web};
 
 use super::auth::Caller;
-use super::extract::Db;
+use super::extract::{Db, Named};
 use super::views::{FilingLink, FilingList};
 use super::{AppState, blocking};
 use crate::db;
@@ -34,12 +34,8 @@ fn authorised(
 #[utoipa::path(get, path = "/api/v1/applications/{id}/filings", tag = "filings", params(("id" = i64, Path, description = "申請 ID")),
     responses((status = 200, description = "書類の一覧とダウンロード先", body = FilingList), (status = 401, description = "未ログイン"), (status = 403, description = "権限なし")))]
 #[get("/api/v1/applications/{id}/filings")]
-pub async fn list(
-    db: Db,
-    path: web::Path<i64>,
-    Caller { actor, .. }: Caller,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn list(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
+    let (id, actor) = (on.id, on.caller.actor);
     let kinds = db
         .run(move |conn, _| {
             let aggregate = authorised(conn, &actor, id)?;

@@ -6,7 +6,7 @@ use chrono::TimeDelta;
 use serde::Deserialize;
 
 use super::auth::Caller;
-use super::extract::{Db, Then};
+use super::extract::{Db, Named, Then};
 use super::views::{DeadLetters, NotificationSettings, RetriedJob, SentEmailLog};
 use crate::actions;
 use crate::db::{self, deadlines, jobs, recipients, sent_emails};
@@ -27,12 +27,8 @@ pub(crate) fn base_url(request: &HttpRequest) -> String {
     responses((status = 200, description = "送信記録（宛先、テンプレート、期限、日時、Message-ID、結果）", body = SentEmailLog),
         (status = 403, description = "見られない申請"), (status = 404, description = "申請がない")))]
 #[get("/api/v1/applications/{id}/sent-emails")]
-pub async fn sent_log(
-    db: Db,
-    path: web::Path<i64>,
-    Caller { actor, .. }: Caller,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn sent_log(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
+    let (id, actor) = (on.id, on.caller.actor);
     let entries = db
         .run(move |conn, _| {
             // Whoever may see the application may see what was sent about it.
@@ -62,12 +58,8 @@ pub async fn dead_letters(db: Db, Caller { actor, .. }: Caller) -> AppResult<Htt
     responses((status = 200, description = "再送の列に戻した", body = RetriedJob), (status = 403, description = "事務局のみ"),
         (status = 409, description = "送信不能のジョブではない")))]
 #[post("/api/v1/jobs/{id}/retry")]
-pub async fn retry(
-    db: Db,
-    path: web::Path<i64>,
-    Caller { actor, .. }: Caller,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn retry(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
+    let (id, actor) = (on.id, on.caller.actor);
     db.run(move |conn, _| actions::manager::retry_dead_letter(conn, &actor, id))
         .await?;
     Ok(HttpResponse::Ok().json(RetriedJob {

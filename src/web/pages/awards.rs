@@ -12,7 +12,9 @@ use serde_json::json;
 use super::deadlines::jst_label;
 use super::manager::manager_only;
 use super::upload::read_file_form;
-use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
+use super::{
+    Db, PageCaller, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash,
+};
 use crate::actions;
 use crate::db::awards::{ReviewChoice, ReviewEntry};
 use crate::db::{award_imports, organisations};
@@ -196,14 +198,9 @@ async fn load_import(db: &Db, id: i64) -> Result<award_imports::ImportRow, PageE
 }
 
 #[get("/manager/awards/imports/{id}")]
-pub async fn import_status(
-    db: Db,
-    session: Session,
-    path: web::Path<i64>,
-    PageCaller(caller): PageCaller,
-) -> PageResult {
+pub async fn import_status(PageOn(db, session, id, caller): PageOn) -> PageResult {
     manager_only(&caller)?;
-    let row = load_import(&db, path.into_inner()).await?;
+    let row = load_import(&db, id).await?;
     let progress = progress_of(&row);
     let (progress_value, progress_max) = if progress.total == 0 {
         (u64::from(progress.finished), 1)
@@ -234,13 +231,9 @@ pub async fn import_status(
 }
 
 #[get("/manager/awards/imports/{id}/progress.json")]
-pub async fn import_progress(
-    db: Db,
-    path: web::Path<i64>,
-    PageCaller(caller): PageCaller,
-) -> PageResult {
+pub async fn import_progress(PageOn(db, _, id, caller): PageOn) -> PageResult {
     manager_only(&caller)?;
-    let row = load_import(&db, path.into_inner()).await?;
+    let row = load_import(&db, id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(json!(progress_of(&row))))
@@ -248,13 +241,9 @@ pub async fn import_progress(
 
 #[post("/manager/awards/imports/{id}/apply")]
 pub async fn apply(
-    db: Db,
-    session: Session,
-    path: web::Path<i64>,
-    Then(_form, PageCaller(caller)): Then<PageForm, PageCaller>,
+    Then(_form, PageOn(db, session, id, caller)): Then<PageForm, PageOn>,
 ) -> PageResult {
     manager_only(&caller)?;
-    let id = path.into_inner();
     let actor = caller.actor;
     db.run(move |conn, _| actions::manager::queue_award_import(conn, &actor, id))
         .await?;
@@ -326,13 +315,9 @@ pub async fn reviews(db: Db, session: Session, PageCaller(caller): PageCaller) -
 
 #[post("/manager/awards/reviews/{id}/resolve")]
 pub async fn resolve(
-    db: Db,
-    session: Session,
-    path: web::Path<i64>,
-    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
+    Then(form, PageOn(db, session, id, caller)): Then<PageForm, PageOn>,
 ) -> PageResult {
     manager_only(&caller)?;
-    let id = path.into_inner();
     let choice = form.text("choice");
     let other = form.text("other");
     let actor = caller.actor;

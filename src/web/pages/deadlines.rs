@@ -12,7 +12,7 @@ use chrono::{NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::manager::manager_only;
-use super::{Db, PageCaller, PageForm, PageResult, Then, redirect, render, set_flash};
+use super::{Db, PageCaller, PageForm, PageOn, PageResult, Then, redirect, render, set_flash};
 use crate::actions;
 use crate::db::send_attempts::AttemptView;
 use crate::db::{self, deadlines, jobs, send_attempts, sent_emails};
@@ -421,13 +421,9 @@ pub async fn dead_letters(db: Db, session: Session, PageCaller(caller): PageCall
 
 #[post("/manager/dead-letters/{id}/retry")]
 pub async fn retry(
-    db: Db,
-    session: Session,
-    path: web::Path<i64>,
-    Then(_form, PageCaller(caller)): Then<PageForm, PageCaller>,
+    Then(_form, PageOn(db, session, id, caller)): Then<PageForm, PageOn>,
 ) -> PageResult {
     manager_only(&caller)?;
-    let id = path.into_inner();
     let actor = caller.actor;
     db.run(move |conn, _| actions::manager::retry_dead_letter(conn, &actor, id))
         .await?;

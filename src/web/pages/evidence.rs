@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Serialize;
 
 use super::upload::{UploadedFile, read_file_form};
-use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, set_flash};
+use super::{Db, PageCaller, PageError, PageForm, PageOn, PageResult, Then, redirect, set_flash};
 use crate::actions::{self, EVIDENCE_FIELD};
 use crate::db::evidence::EvidenceMeta;
 use crate::domain::evidence::{self, EvidenceError, EvidenceKind, MAX_BYTES, human_size};
@@ -70,14 +70,10 @@ impl EvidenceSection {
 /// back as the editor with the message next to the file input (422), and nothing is stored.
 #[post("/applications/{id}/evidence")]
 pub async fn upload(
-    db: Db,
-    session: Session,
-    path: web::Path<i64>,
     request: HttpRequest,
     payload: web::Payload,
-    PageCaller(caller): PageCaller,
+    PageOn(db, session, id, caller): PageOn,
 ) -> PageResult {
-    let id = path.into_inner();
     let upload = match read_file_form(&request, payload, EVIDENCE_FIELD, MAX_BYTES).await {
         Ok(upload) => upload.unwrap_or(UploadedFile {
             file_name: String::new(),

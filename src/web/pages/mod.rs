@@ -482,7 +482,29 @@ impl FromRequest for PageCaller {
     }
 }
 
-pub use super::extract::{Db, Then};
+/// A page about the record its path names by `{id}`: `PageOn(db, session, id, caller)`, the
+/// database, the person's session (the notice for the next page, the CSRF token), the id and
+/// who asks ([`Named`] with a [`PageCaller`]: 401 sends the person to the login page, a
+/// non-numeric id is 404).
+pub struct PageOn(pub Db, pub Session, pub i64, pub Caller);
+
+impl FromRequest for PageOn {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let db = Db::from_request(request, payload).into_inner();
+        let session = request.get_session();
+        let named = Named::<PageCaller>::from_request(request, payload);
+        Box::pin(async move {
+            let db = db.map_err(|_| AppError::internal("アプリケーションの状態がありません"))?;
+            let Named { id, caller } = named.await?;
+            Ok(PageOn(db, session, id, caller.0))
+        })
+    }
+}
+
+pub use super::extract::{Db, Named, Then};
 
 pub(crate) const FLASH: &str = "flash";
 

@@ -11,7 +11,9 @@ use super::view::{
     ActivityView, DecisionPanel, Summary, activities_view, current_decision, decision_panel,
     refusal_message, summary,
 };
-use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
+use super::{
+    Db, PageCaller, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash,
+};
 use crate::actions::{self, LineReviewRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::{applications as repo, organisations};
@@ -123,13 +125,7 @@ fn by_funding_source(decision: Option<&StoredDecision>) -> Vec<SourceTotal> {
 }
 
 #[get("/applications/{id}/review")]
-pub async fn review_page(
-    db: Db,
-    session: Session,
-    path: web::Path<i64>,
-    PageCaller(caller): PageCaller,
-) -> PageResult {
-    let id = path.into_inner();
+pub async fn review_page(PageOn(db, session, id, caller): PageOn) -> PageResult {
     let actor = caller.actor.clone();
     let view = db
         .run(move |conn, programs| {
@@ -230,20 +226,8 @@ pub async fn review_line(
 
 /// The budget lines as CSV, UTF-8 with a byte-order mark so that Excel opens the Japanese.
 #[get("/applications/{id}/budget.csv")]
-pub async fn export_csv(
-    db: Db,
-    path: web::Path<i64>,
-    PageCaller(caller): PageCaller,
-) -> Result<HttpResponse, PageError> {
-    export(
-        db,
-        caller,
-        path.into_inner(),
-        budget_csv,
-        "text/csv; charset=utf-8",
-        "csv",
-    )
-    .await
+pub async fn export_csv(PageOn(db, _, id, caller): PageOn) -> Result<HttpResponse, PageError> {
+    export(db, caller, id, budget_csv, "text/csv; charset=utf-8", "csv").await
 }
 
 /// One export of an application's budget lines, for whoever may see the application.
@@ -411,19 +395,7 @@ pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
 
 /// The budget lines as an Excel workbook (.xlsx).
 #[get("/applications/{id}/budget.xlsx")]
-pub async fn export_xlsx(
-    db: Db,
-    path: web::Path<i64>,
-    PageCaller(caller): PageCaller,
-) -> Result<HttpResponse, PageError> {
+pub async fn export_xlsx(PageOn(db, _, id, caller): PageOn) -> Result<HttpResponse, PageError> {
     let content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    export(
-        db,
-        caller,
-        path.into_inner(),
-        budget_xlsx,
-        content_type,
-        "xlsx",
-    )
-    .await
+    export(db, caller, id, budget_xlsx, content_type, "xlsx").await
 }

@@ -4,12 +4,11 @@
 
 use std::str::FromStr;
 
-use actix_session::Session;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
+use super::{PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash};
 use crate::actions::{self, ActionRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::applications::Aggregate;
@@ -437,13 +436,7 @@ struct LegalView {
 }
 
 #[get("/applications/{id}")]
-pub async fn show(
-    db: Db,
-    session: Session,
-    path: web::Path<i64>,
-    PageCaller(caller): PageCaller,
-) -> PageResult {
-    let id = path.into_inner();
+pub async fn show(PageOn(db, session, id, caller): PageOn) -> PageResult {
     let actor = caller.actor.clone();
     let view = db
         .run(move |conn, programs| {
@@ -536,12 +529,8 @@ pub fn refusal_message(error: &AppError) -> String {
 /// A workflow button: `actions::perform` decides and records, exactly as the JSON API.
 #[post("/applications/{id}/act")]
 pub async fn act(
-    db: Db,
-    session: Session,
-    path: web::Path<i64>,
-    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
+    Then(form, PageOn(db, session, id, caller)): Then<PageForm, PageOn>,
 ) -> Result<HttpResponse, PageError> {
-    let id = path.into_inner();
     let action: Action = form
         .text("action")
         .parse()

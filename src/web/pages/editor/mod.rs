@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post};
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::evidence::EvidenceSection;
 use super::view::{DecisionPanel, current_decision, decision_panel, refusal_message};
 use super::{
-    Db, PageCaller, PageError, PageForm, PageResult, Then, csrf_token, html, nav_for, redirect,
+    Db, PageError, PageForm, PageOn, PageResult, Then, csrf_token, html, nav_for, redirect,
     render_fragment, set_flash,
 };
 use crate::actions::{self, ActionRequest, editable_aggregate};
@@ -44,13 +44,8 @@ use form::*;
 pub use view::*;
 
 #[get("/applications/{id}/edit")]
-pub async fn edit_page(
-    db: Db,
-    session: Session,
-    path: web::Path<i64>,
-    PageCaller(caller): PageCaller,
-) -> PageResult {
-    stored_editor(&db, &caller, &session, path.into_inner(), None).await
+pub async fn edit_page(PageOn(db, session, id, caller): PageOn) -> PageResult {
+    stored_editor(&db, &caller, &session, id, None).await
 }
 
 /// The editor with a refused upload's message next to the file input (422): the form as
@@ -118,12 +113,8 @@ enum SaveOutcome {
 /// fields with status 422 and nothing saved.
 #[post("/applications/{id}/edit")]
 pub async fn save(
-    db: Db,
-    session: Session,
-    path: web::Path<i64>,
-    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
+    Then(form, PageOn(db, session, id, caller)): Then<PageForm, PageOn>,
 ) -> Result<HttpResponse, PageError> {
-    let id = path.into_inner();
     let text = FormText::from_form(&form);
     let version: i32 = form.text("version").parse().unwrap_or(0);
     let submit = form.text("intent") == "submit";
@@ -234,12 +225,7 @@ pub async fn save(
 /// The live preview: the engine's decision on the form as typed, nothing saved. Answers the
 /// decision panel as an HTML fragment.
 #[post("/applications/{id}/preview")]
-pub async fn preview(
-    db: Db,
-    path: web::Path<i64>,
-    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
-) -> PageResult {
-    let id = path.into_inner();
+pub async fn preview(Then(form, PageOn(db, _, id, caller)): Then<PageForm, PageOn>) -> PageResult {
     let text = FormText::from_form(&form);
     let actor = caller.actor;
     let panel = db.run(move |conn, programs| {
