@@ -55,6 +55,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("field", include_str!("../../../templates/pages/field.hbs")),
     (
+        "amounts",
+        include_str!("../../../templates/pages/amounts.hbs"),
+    ),
+    (
         "editor_cell",
         include_str!("../../../templates/pages/editor_cell.hbs"),
     ),

@@ -273,6 +273,8 @@ pub struct Summary {
     /// `None` until the engine has decided (the demo's seeded applications, say).
     pub subsidy_yen: Option<i64>,
     pub eligible_expenses_yen: Option<i64>,
+    /// The amounts of the lifecycle by now, shown through the `amounts` partial.
+    pub amounts: Vec<crate::web::views::AmountView>,
     pub version: i32,
 }
 
@@ -301,6 +303,7 @@ pub fn summary(
             .decision_json
             .as_ref()
             .map(|_| row.eligible_expenses_yen),
+        amounts: crate::web::views::AmountView::list(row),
         version: row.version,
     }
 }
