@@ -101,6 +101,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/pages/application_show.hbs"),
     ),
     (
+        "application_confirm",
+        include_str!("../../../templates/pages/application_confirm.hbs"),
+    ),
+    (
         "application_filing",
         include_str!("../../../templates/pages/application_filing.hbs"),
     ),
