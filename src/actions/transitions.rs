@@ -194,9 +194,8 @@ pub fn perform(
 /// was given).
 fn decided_amount(grant: &GrantDecision, computed: Yen) -> AppResult<Yen> {
     let amount = grant.amount_yen.map_or(computed, Yen::new);
-    check_within(amount, computed, CeilingKind::Computed).map_err(|refusal| {
-        field_error("payload.amount_yen", refusal.code(), refusal.message_ja())
-    })
+    check_within(amount, computed, CeilingKind::Computed)
+        .map_err(|refusal| field_error("payload.amount_yen", refusal.code(), refusal.message_ja()))
 }
 
 /// The snapshot 交付決定 fixes, with the 事務局's 交付決定額.
@@ -236,7 +235,9 @@ pub(super) fn payload<T: for<'de> Deserialize<'de>>(request: &ActionRequest) -> 
 }
 
 /// A payload that may be left out (`null`): its defaults then.
-fn optional_payload<T: Default + for<'de> Deserialize<'de>>(request: &ActionRequest) -> AppResult<T> {
+fn optional_payload<T: Default + for<'de> Deserialize<'de>>(
+    request: &ActionRequest,
+) -> AppResult<T> {
     if request.payload.is_null() {
         Ok(T::default())
     } else {
@@ -388,9 +389,10 @@ fn sub_flow(
                 .map(Yen::new)
                 .ok_or_else(|| AppError::conflict("確定額がありません"))?;
             let amount = payment.amount_yen.map_or(confirmed, Yen::new);
-            let paid = check_within(amount, confirmed, CeilingKind::Confirmed).map_err(
-                |refusal| field_error("payload.amount_yen", refusal.code(), refusal.message_ja()),
-            )?;
+            let paid =
+                check_within(amount, confirmed, CeilingKind::Confirmed).map_err(|refusal| {
+                    field_error("payload.amount_yen", refusal.code(), refusal.message_ja())
+                })?;
             let paid_on = payment.paid_on.unwrap_or(today);
             store::record_payment(conn, id, paid.value(), paid_on)?;
             Ok(json!({ "paid_yen": paid.value(), "paid_on": paid_on }))

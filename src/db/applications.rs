@@ -66,7 +66,10 @@ impl ApplicationRow {
     pub fn lifecycle_amounts(&self) -> LifecycleAmounts {
         LifecycleAmounts::of(&AmountFacts {
             draft: self.status == ApplicationState::Draft,
-            latest: self.decision_json.as_ref().map(|_| Yen::new(self.subsidy_yen)),
+            latest: self
+                .decision_json
+                .as_ref()
+                .map(|_| Yen::new(self.subsidy_yen)),
             application_date: self.application_date,
             requested: self.requested_subsidy_yen.map(Yen::new),
             reviewed: self.reviewed_subsidy_yen.map(Yen::new),

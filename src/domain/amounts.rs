@@ -75,7 +75,8 @@ impl LifecycleAmounts {
     /// A draft has the engine's estimate; a submitted application its 申請額 (the latest
     /// answer where none was recorded at submission) and each later amount once recorded.
     pub fn of(facts: &AmountFacts) -> LifecycleAmounts {
-        let entry = |kind, yen: Option<Yen>, date| yen.map(|yen| LifecycleAmount { kind, yen, date });
+        let entry =
+            |kind, yen: Option<Yen>, date| yen.map(|yen| LifecycleAmount { kind, yen, date });
         if facts.draft {
             return LifecycleAmounts(
                 entry(AmountKind::Estimate, facts.latest, None)
@@ -119,7 +120,10 @@ pub fn any_reviewed(lines: impl IntoIterator<Item = LineAmounts>) -> bool {
 pub enum AmountRefusal {
     Negative,
     /// Above the amount that bounds it (the computed amount, the 確定額).
-    AboveCeiling { ceiling: Yen, kind: CeilingKind },
+    AboveCeiling {
+        ceiling: Yen,
+        kind: CeilingKind,
+    },
 }
 
 /// What bounds an amount.
@@ -183,7 +187,14 @@ mod tests {
         let amounts = LifecycleAmounts::of(&facts);
         assert_eq!(amounts.0.len(), 1);
         assert_eq!(amounts.0[0].kind, AmountKind::Estimate);
-        assert!(LifecycleAmounts::of(&AmountFacts { latest: None, ..facts }).0.is_empty());
+        assert!(
+            LifecycleAmounts::of(&AmountFacts {
+                latest: None,
+                ..facts
+            })
+            .0
+            .is_empty()
+        );
     }
 
     #[test]
@@ -195,7 +206,11 @@ mod tests {
             ..AmountFacts::default()
         };
         let kinds = |facts: &AmountFacts| -> Vec<AmountKind> {
-            LifecycleAmounts::of(facts).0.iter().map(|a| a.kind).collect()
+            LifecycleAmounts::of(facts)
+                .0
+                .iter()
+                .map(|a| a.kind)
+                .collect()
         };
         assert_eq!(kinds(&submitted), vec![AmountKind::Requested]);
         let paid = AmountFacts {
@@ -221,7 +236,10 @@ mod tests {
         );
         assert_eq!(amounts.0[0].yen, Yen::new(1_500_000), "申請額 as submitted");
         assert_eq!(amounts.0[0].date, day(1));
-        assert_eq!(amounts.get(AmountKind::Decided).and_then(|a| a.date), day(2));
+        assert_eq!(
+            amounts.get(AmountKind::Decided).and_then(|a| a.date),
+            day(2)
+        );
         assert_eq!(amounts.current().map(|a| a.kind), Some(AmountKind::Paid));
         let older = AmountFacts {
             requested: None,
@@ -244,7 +262,11 @@ mod tests {
         let above = check_within(Yen::new(1_500_001), ceiling, CeilingKind::Computed)
             .expect_err("above the computed amount");
         assert_eq!(above.code(), ErrorCode::AboveCeiling);
-        assert!(above.message_ja().contains("1,500,000"), "{}", above.message_ja());
+        assert!(
+            above.message_ja().contains("1,500,000"),
+            "{}",
+            above.message_ja()
+        );
         assert_eq!(
             check_within(Yen::new(-1), ceiling, CeilingKind::Confirmed),
             Err(AmountRefusal::Negative)

@@ -649,7 +649,10 @@ crate::on_both_backends!(
             let lines: Vec<&str> = text.lines().take_while(|row| *row != "\"\"").collect();
             assert_eq!(lines.len(), 5, "header and four lines");
             let amounts: Vec<&str> = text.lines().skip(lines.len() + 1).collect();
-            assert_eq!(amounts.first(), Some(&"金額の名称,金額（円）,日付の名称,日付"));
+            assert_eq!(
+                amounts.first(),
+                Some(&"金額の名称,金額（円）,日付の名称,日付")
+            );
             assert!(
                 amounts.iter().any(|row| row.starts_with("審査後,")),
                 "the amount after the review follows the lines: {amounts:?}"

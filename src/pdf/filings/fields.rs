@@ -3,10 +3,10 @@
 
 use super::forms::{FieldKey, Piece};
 use super::{Composer, FilingKind, Judgement, UNDECIDED, date, yen};
-use crate::domain::workflow::ReportKind;
 use crate::domain::budget::actual_claimed_total;
 use crate::domain::calendar::{FiscalYear, wareki_date};
 use crate::domain::codes::ApplicantRole;
+use crate::domain::workflow::ReportKind;
 use crate::pdf::data::BudgetLineEntry;
 
 impl Composer<'_> {

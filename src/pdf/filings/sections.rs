@@ -5,11 +5,11 @@ use super::forms::Section;
 use super::{
     Composer, FilingKind, Judgement, UNDECIDED, date, eligible_sum, label, titled_table, yen,
 };
-use crate::domain::workflow::ReportKind;
 use crate::domain::budget::claimed_total;
 use crate::domain::calendar::{FiscalYear, wareki_date};
 use crate::domain::codes::{ApplicantRole, ExpenseCategory, Frame, FundingSource};
 use crate::domain::evaluation::Severity;
+use crate::domain::workflow::ReportKind;
 use crate::pdf::data::BudgetLineEntry;
 use crate::pdf::layout::{Block, Column, Row, Table};
 
@@ -453,7 +453,11 @@ impl Composer<'_> {
             .rev()
             .find(|report| report.kind == kind)
             .and_then(|report| serde_json::from_str::<serde_json::Value>(&report.body_json).ok())
-            .and_then(|body| body.get("body").and_then(|text| text.as_str()).map(str::to_owned))
+            .and_then(|body| {
+                body.get("body")
+                    .and_then(|text| text.as_str())
+                    .map(str::to_owned)
+            })
             .filter(|text| !text.trim().is_empty());
         blocks.push(Block::Paragraph(
             body.unwrap_or_else(|| "（記載なし）".to_owned()),

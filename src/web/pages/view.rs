@@ -339,7 +339,11 @@ fn amount_input(aggregate: &Aggregate, action: Action) -> Option<AmountInput> {
     use crate::domain::money::Yen;
     let application = &aggregate.application;
     let (kind, ceiling, ceiling_name) = match action {
-        Action::DecideGrant => (AmountKind::Decided, application.subsidy_yen, "算定した補助金額"),
+        Action::DecideGrant => (
+            AmountKind::Decided,
+            application.subsidy_yen,
+            "算定した補助金額",
+        ),
         Action::Pay => (
             AmountKind::Paid,
             application.confirmed_subsidy_yen?,
@@ -615,7 +619,10 @@ fn amount_payload(action: Action, form: &PageForm) -> Result<Value, AppError> {
     let date = form.text("event_on");
     if !date.is_empty() {
         let date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| {
-            AppError::new(ErrorKind::BadRequest, "日付は 2026-12-01 の形で入力してください")
+            AppError::new(
+                ErrorKind::BadRequest,
+                "日付は 2026-12-01 の形で入力してください",
+            )
         })?;
         payload.insert(date_field.into(), date.to_string().into());
     }
@@ -713,7 +720,11 @@ pub async fn act(
         Err(error) => {
             set_flash(
                 &session,
-                format!("「{}」を行えませんでした: {}", action.label_ja(), error.message),
+                format!(
+                    "「{}」を行えませんでした: {}",
+                    action.label_ja(),
+                    error.message
+                ),
             );
             return Ok(redirect(&format!("/applications/{id}")));
         }
