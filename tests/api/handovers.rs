@@ -665,6 +665,66 @@ crate::on_both_backends!(
             assert!(text.contains("交付決定額4,500,000円"), "{text}");
             assert!(text.contains("令和8年11月20日付けで申請のあった"), "{text}");
             assert!(!text.contains(&wareki_today), "not today: {text}");
+
+            // Every filing speaks Japanese: no code of a state, report, source or category.
+            use hojokin::domain::codes::{ActivityCategory, ExpenseCategory, Frame, FundingSource};
+            use hojokin::domain::workflow::{ApplicationState, ReportKind, ReportStatus};
+            let codes: Vec<&str> = ApplicationState::ALL
+                .iter()
+                .map(|s| s.code())
+                .chain(ReportKind::ALL.iter().map(|k| k.as_str()))
+                .chain(ReportStatus::ALL.iter().map(|s| s.as_str()))
+                .chain(FundingSource::ALL.iter().map(|s| s.as_str()))
+                .chain(ExpenseCategory::ALL.iter().map(|c| c.as_str()))
+                .chain(ActivityCategory::ALL.iter().map(|c| c.as_str()))
+                .chain(Frame::ALL.iter().map(|f| f.as_str()))
+                .collect();
+            let (_, offered) = call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}/filings"),
+                Some(&applicant),
+                None
+            );
+            let hrefs: Vec<(&str, &str)> = offered["filings"]
+                .as_array()
+                .expect("filings")
+                .iter()
+                .map(|f| {
+                    (
+                        f["kind"].as_str().expect("kind"),
+                        f["href"].as_str().expect("href"),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                hrefs.len(),
+                7,
+                "every filing but the interim report: {offered}"
+            );
+            for (kind, href) in hrefs {
+                let pdf = actix_web::test::call_service(
+                    &app,
+                    actix_web::test::TestRequest::get()
+                        .uri(href)
+                        .insert_header(("cookie", applicant.clone()))
+                        .to_request(),
+                )
+                .await;
+                assert_eq!(pdf.status().as_u16(), 200, "{kind}");
+                let text = crate::pdf::pdftotext(&actix_web::test::read_body(pdf).await, None);
+                let words: Vec<&str> = text
+                    .split(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+                    .filter(|word| codes.contains(word))
+                    .collect();
+                assert!(words.is_empty(), "{kind} prints codes {words:?}: {text}");
+                if kind == "completion_report" {
+                    assert!(
+                        crate::pdf::squeeze(&text).contains("受入企業8社、採用3名"),
+                        "the completion report says what was done: {text}"
+                    );
+                }
+            }
         });
     }
 );
