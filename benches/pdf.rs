@@ -95,7 +95,9 @@ fn application() -> FilingApplication {
         activities,
         frozen_decision: None,
         decided_subsidy_yen: None,
+        decided_on: None,
         confirmed_subsidy_yen: None,
+        confirmed_on: None,
         reports: vec![],
     }
 }

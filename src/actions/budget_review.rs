@@ -80,6 +80,13 @@ pub fn review_budget_line(
         )?;
         let reloaded = applications::load_aggregate(conn, application_id)?;
         let decision = reevaluate(conn, programs, &reloaded, today)?;
+        db::workflow::record_reviewed_amount(
+            conn,
+            application_id,
+            reloaded
+                .any_reviewed()
+                .then_some(decision.subsidy_yen.value()),
+        )?;
         audit::append(
             conn,
             &audit::NewAuditEvent {

@@ -193,7 +193,9 @@ fn filing_application(conn: &mut DbConnection, source: Aggregate) -> AppResult<F
         activities,
         frozen_decision: db::workflow::frozen_decision(&source)?,
         decided_subsidy_yen: row.decided_subsidy_yen,
+        decided_on: row.decided_on,
         confirmed_subsidy_yen: row.confirmed_subsidy_yen,
+        confirmed_on: row.confirmed_on,
         reports,
     })
 }

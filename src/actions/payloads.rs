@@ -52,6 +52,29 @@ pub struct SurveyAnswer {
     pub evidence: Option<String>,
 }
 
+/// `decide_grant`: 交付決定, the 交付決定額 and the 交付決定日 (Japan date). Without them, the
+/// computed subsidy and today.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantDecision {
+    /// At most the engine's computed subsidy.
+    #[serde(default)]
+    pub amount_yen: Option<i64>,
+    #[serde(default)]
+    pub decided_on: Option<chrono::NaiveDate>,
+}
+
+/// `pay`: 支払, the 支払額 and the 支払日 (Japan date). Without them, the 確定額 and today.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Payment {
+    /// At most the 確定額.
+    #[serde(default)]
+    pub amount_yen: Option<i64>,
+    #[serde(default)]
+    pub paid_on: Option<chrono::NaiveDate>,
+}
+
 /// The schema of `ActionRequest.payload`: one of the payload types, by action.
 pub fn payload_schema() -> RefOr<Schema> {
     OneOfBuilder::new()
@@ -59,10 +82,13 @@ pub fn payload_schema() -> RefOr<Schema> {
         .item(Ref::from_schema_name("ChangeRequest"))
         .item(Ref::from_schema_name("CompletionReport"))
         .item(Ref::from_schema_name("SurveyAnswer"))
+        .item(Ref::from_schema_name("GrantDecision"))
+        .item(Ref::from_schema_name("Payment"))
         .description(Some(
             "アクションごとの内容: submit_interim_report は InterimReport、request_change は \
              ChangeRequest、submit_completion_report は CompletionReport、\
-             answer_continuation_survey は SurveyAnswer。ほかのアクションでは省略します",
+             answer_continuation_survey は SurveyAnswer、decide_grant は GrantDecision（省略時は\
+             算定額と今日）、pay は Payment（省略時は確定額と今日）。ほかのアクションでは省略します",
         ))
         .into()
 }

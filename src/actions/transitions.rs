@@ -7,11 +7,14 @@ use serde_json::{Value, json};
 
 use super::change_requests::{LineAmountRecord, request_change};
 use super::evaluation::{error_codes, with_decision};
-use super::payloads::{CompletionReport, InterimReport, LineAmount, SurveyAnswer};
+use super::payloads::{
+    CompletionReport, GrantDecision, InterimReport, LineAmount, Payment, SurveyAnswer,
+};
 use super::{authorized_aggregate, field_error, workflow_error};
 use crate::contract::decision::StoredDecision;
 use crate::db::applications::{self, Aggregate};
 use crate::db::{self, DbConnection, audit, jobs, workflow as store};
+use crate::domain::amounts::{CeilingKind, check_within};
 use crate::domain::audit::AuditAction;
 use crate::domain::budget::{self, FrozenDecision};
 use crate::domain::codes::Code;
@@ -109,14 +112,27 @@ pub fn perform(
             submission_gaps: aggregate.submission_gaps(),
         };
         let mut stored = None;
+        let grant = if action == Action::DecideGrant {
+            Some(optional_payload::<GrantDecision>(request)?)
+        } else {
+            None
+        };
+        let mut decision_details = None;
         if action.reruns_engine() {
             let (verdict, decision) =
                 with_decision(conn, programs, &aggregate, today, |conn, decision| {
                     // Written with the decision that allows the transition; the transaction is
                     // undone as a whole if the transition is refused after all.
-                    if decision.eligible && action == Action::DecideGrant {
-                        let frozen = freeze(&aggregate, decision)?;
+                    if let Some(grant) = grant.as_ref().filter(|_| decision.eligible) {
+                        let decided = decided_amount(grant, decision.subsidy_yen)?;
+                        let frozen = freeze(&aggregate, decision, decided)?;
                         store::freeze_decision(conn, application_id, &frozen)?;
+                        let decided_on = grant.decided_on.unwrap_or(today);
+                        store::record_decision_date(conn, application_id, decided_on)?;
+                        decision_details = Some(json!({
+                            "decided_subsidy_yen": frozen.decided_subsidy_yen.value(),
+                            "decided_on": decided_on,
+                        }));
                     }
                     let verdict = if decision.eligible {
                         Ok(())
@@ -127,12 +143,22 @@ pub fn perform(
                 })?;
             facts.engine = Some(verdict);
             applications::record_decision(conn, application_id, &decision)?;
+            store::record_reviewed_amount(
+                conn,
+                application_id,
+                aggregate
+                    .any_reviewed()
+                    .then_some(decision.subsidy_yen.value()),
+            )?;
             stored = Some(decision);
         }
         let transition = workflow::transition(state, action, &facts).map_err(workflow_error)?;
-        let changes = sub_flow(
-            conn, programs, actor, &aggregate, action, request, reason, today,
-        )?;
+        let changes = match decision_details {
+            Some(details) => details,
+            None => sub_flow(
+                conn, programs, actor, &aggregate, action, request, reason, today,
+            )?,
+        };
         let version =
             applications::update_state(conn, application_id, request.version, transition.to)?;
         let audit_event_id = audit::append(
@@ -150,7 +176,7 @@ pub fn perform(
             },
         )?;
         for effect in &transition.effects {
-            carry_out(conn, &aggregate, effect, audit_event_id)?;
+            carry_out(conn, &aggregate, effect, audit_event_id, today)?;
         }
         // The application's deadlines follow its new state in the same transaction: a filed
         // report closes its deadline (and cancels its queued reminders) atomically.
@@ -164,8 +190,20 @@ pub fn perform(
     })
 }
 
-/// The snapshot 交付決定 fixes.
-fn freeze(aggregate: &Aggregate, decision: &Decision<'_>) -> AppResult<FrozenDecision> {
+/// The 交付決定額 the 事務局 set: at most the computed subsidy (the computed amount when none
+/// was given).
+fn decided_amount(grant: &GrantDecision, computed: Yen) -> AppResult<Yen> {
+    let amount = grant.amount_yen.map_or(computed, Yen::new);
+    check_within(amount, computed, CeilingKind::Computed)
+        .map_err(|refusal| field_error("payload.amount_yen", refusal.code(), refusal.message_ja()))
+}
+
+/// The snapshot 交付決定 fixes, with the 事務局's 交付決定額.
+fn freeze(
+    aggregate: &Aggregate,
+    decision: &Decision<'_>,
+    decided: Yen,
+) -> AppResult<FrozenDecision> {
     let budget_by_category = budget::claimed_by_category(aggregate.lines().map(|l| l.amounts()));
     let rate = decision
         .rate
@@ -178,7 +216,7 @@ fn freeze(aggregate: &Aggregate, decision: &Decision<'_>) -> AppResult<FrozenDec
         cap_yen: decision.cap_yen,
         rounding_unit_yen: decision.rounding_unit_yen,
         eligible_expenses_yen: decision.eligible_expenses_yen,
-        decided_subsidy_yen: decision.subsidy_yen,
+        decided_subsidy_yen: decided,
         budget_by_category,
         project_start: aggregate.application.project_start,
         project_end: aggregate.application.project_end,
@@ -194,6 +232,17 @@ pub(super) fn payload<T: for<'de> Deserialize<'de>>(request: &ActionRequest) -> 
             format!("内容の形式が正しくありません: {error}"),
         )
     })
+}
+
+/// A payload that may be left out (`null`): its defaults then.
+fn optional_payload<T: Default + for<'de> Deserialize<'de>>(
+    request: &ActionRequest,
+) -> AppResult<T> {
+    if request.payload.is_null() {
+        Ok(T::default())
+    } else {
+        payload(request)
+    }
 }
 
 pub(super) fn line_amounts(
@@ -238,6 +287,16 @@ fn sub_flow(
     match action {
         Action::Submit => {
             store::set_application_date(conn, id, today)?;
+            // The 申請額: the engine's answer over the lines as asked, whatever reviews a
+            // resubmission keeps.
+            let requested = with_decision(
+                conn,
+                programs,
+                &aggregate.as_requested(),
+                today,
+                |_, decision| Ok(decision.subsidy_yen),
+            )?;
+            store::record_requested_amount(conn, id, requested.value())?;
             Ok(
                 json!({ "application_date": aggregate.application.application_date.unwrap_or(today) }),
             )
@@ -322,6 +381,22 @@ fn sub_flow(
             )?;
             Ok(json!({ "report_id": report, "actuals": actuals }))
         }
+        Action::Pay => {
+            let payment: Payment = optional_payload(request)?;
+            let confirmed = aggregate
+                .application
+                .confirmed_subsidy_yen
+                .map(Yen::new)
+                .ok_or_else(|| AppError::conflict("確定額がありません"))?;
+            let amount = payment.amount_yen.map_or(confirmed, Yen::new);
+            let paid =
+                check_within(amount, confirmed, CeilingKind::Confirmed).map_err(|refusal| {
+                    field_error("payload.amount_yen", refusal.code(), refusal.message_ja())
+                })?;
+            let paid_on = payment.paid_on.unwrap_or(today);
+            store::record_payment(conn, id, paid.value(), paid_on)?;
+            Ok(json!({ "paid_yen": paid.value(), "paid_on": paid_on }))
+        }
         Action::AnswerContinuationSurvey => {
             let answer: SurveyAnswer = payload(request)?;
             if Continuation::from_code(&answer.continuation).is_none() {
@@ -352,6 +427,7 @@ fn carry_out(
     aggregate: &Aggregate,
     effect: &Effect,
     audit_event_id: i64,
+    today: NaiveDate,
 ) -> AppResult<()> {
     let id = aggregate.application.id;
     match effect {
@@ -369,7 +445,7 @@ fn carry_out(
             let confirmed = frozen
                 .confirmed_amount(actual)
                 .map_err(|error| AppError::internal(format!("確定額を計算できません: {error}")))?;
-            store::record_confirmed_amount(conn, id, confirmed.value())?;
+            store::record_confirmed_amount(conn, id, confirmed.value(), today)?;
         }
         Effect::OpenContinuationSurvey => {
             let award = store::award_of_application(conn, id)?

@@ -14,6 +14,7 @@ use crate::contract::request::{
     ActivityFields, ApplicantFields, BudgetLineFields, LegalBasisFields, PartnerFields,
     PeriodFields, Request,
 };
+use crate::domain::amounts::{AmountFacts, LifecycleAmounts};
 use crate::domain::budget::{LineAmounts, ReviewState};
 use crate::domain::codes::{
     ActivityCategory, ApplicantRole, Code, ExpenseCategory, Frame, FundingSource, Industry,
@@ -52,6 +53,34 @@ pub struct ApplicationRow {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub requested_subsidy_yen: Option<i64>,
+    pub reviewed_subsidy_yen: Option<i64>,
+    pub decided_on: Option<NaiveDate>,
+    pub confirmed_on: Option<NaiveDate>,
+    pub paid_yen: Option<i64>,
+    pub paid_on: Option<NaiveDate>,
+}
+
+impl ApplicationRow {
+    /// The amounts of its lifecycle as recorded (`domain::amounts::LifecycleAmounts`).
+    pub fn lifecycle_amounts(&self) -> LifecycleAmounts {
+        LifecycleAmounts::of(&AmountFacts {
+            draft: self.status == ApplicationState::Draft,
+            latest: self
+                .decision_json
+                .as_ref()
+                .map(|_| Yen::new(self.subsidy_yen)),
+            application_date: self.application_date,
+            requested: self.requested_subsidy_yen.map(Yen::new),
+            reviewed: self.reviewed_subsidy_yen.map(Yen::new),
+            decided: self.decided_subsidy_yen.map(Yen::new),
+            decided_on: self.decided_on,
+            confirmed: self.confirmed_subsidy_yen.map(Yen::new),
+            confirmed_on: self.confirmed_on,
+            paid: self.paid_yen.map(Yen::new),
+            paid_on: self.paid_on,
+        })
+    }
 }
 
 /// A whole application as entered, before the database gives it ids.
@@ -575,6 +604,24 @@ impl Aggregate {
                 None
             }
         }
+    }
+
+    /// Whether a finance officer has reviewed any line (then 審査後 exists).
+    pub fn any_reviewed(&self) -> bool {
+        crate::domain::amounts::any_reviewed(self.lines().map(BudgetLineRow::amounts))
+    }
+
+    /// The application with every line as the applicant asked it, reviews set aside: what
+    /// the engine judges for the 申請額.
+    pub fn as_requested(&self) -> Aggregate {
+        let mut requested = self.clone();
+        for (_, lines) in &mut requested.activities {
+            for line in lines {
+                line.review_state = ReviewState::Pending;
+                line.reviewed_amount_yen = None;
+            }
+        }
+        requested
     }
 
     pub fn lines(&self) -> impl Iterator<Item = &BudgetLineRow> {

@@ -145,6 +145,12 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        requested_subsidy_yen -> Nullable<BigInt>,
+        reviewed_subsidy_yen -> Nullable<BigInt>,
+        decided_on -> Nullable<Date>,
+        confirmed_on -> Nullable<Date>,
+        paid_yen -> Nullable<BigInt>,
+        paid_on -> Nullable<Date>,
     }
 }
 

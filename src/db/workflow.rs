@@ -2,6 +2,7 @@
 //! reports, change requests, the confirmed amount and the continuation survey. The rules that
 //! decide them live in `domain::workflow` and `domain::budget`.
 
+use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::applications::Aggregate;
@@ -85,13 +86,71 @@ pub fn frozen_decision(aggregate: &Aggregate) -> AppResult<Option<FrozenDecision
         .transpose()
 }
 
+/// The 確定額 and its 確定日 (額の確定).
 pub fn record_confirmed_amount(
+    conn: &mut DbConnection,
+    application_id: i64,
+    amount: i64,
+    confirmed_on: NaiveDate,
+) -> AppResult<()> {
+    diesel::update(applications::table.find(application_id))
+        .set((
+            applications::confirmed_subsidy_yen.eq(amount),
+            applications::confirmed_on.eq(confirmed_on),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The 申請額 (the engine's answer over the lines as asked), recorded at submission.
+pub fn record_requested_amount(
     conn: &mut DbConnection,
     application_id: i64,
     amount: i64,
 ) -> AppResult<()> {
     diesel::update(applications::table.find(application_id))
-        .set(applications::confirmed_subsidy_yen.eq(amount))
+        .set(applications::requested_subsidy_yen.eq(amount))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The 審査後 amount (the engine's answer over the reviewed lines), or none while no line is
+/// reviewed.
+pub fn record_reviewed_amount(
+    conn: &mut DbConnection,
+    application_id: i64,
+    amount: Option<i64>,
+) -> AppResult<()> {
+    diesel::update(applications::table.find(application_id))
+        .set(applications::reviewed_subsidy_yen.eq(amount))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The 交付決定日 of the 交付決定 frozen with [`freeze_decision`].
+pub fn record_decision_date(
+    conn: &mut DbConnection,
+    application_id: i64,
+    decided_on: NaiveDate,
+) -> AppResult<()> {
+    diesel::update(applications::table.find(application_id))
+        .set(applications::decided_on.eq(decided_on))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The 支払額 and 支払日 (支払).
+pub fn record_payment(
+    conn: &mut DbConnection,
+    application_id: i64,
+    amount: i64,
+    paid_on: NaiveDate,
+) -> AppResult<()> {
+    diesel::update(applications::table.find(application_id))
+        .set((
+            applications::paid_yen.eq(amount),
+            applications::paid_on.eq(paid_on),
+        ))
         .execute(conn)?;
     Ok(())
 }

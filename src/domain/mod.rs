@@ -2,6 +2,7 @@
 //! the database: every function takes its facts as arguments so that it can be tested alone.
 
 pub mod access;
+pub mod amounts;
 pub mod audit;
 pub mod budget;
 pub mod calendar;

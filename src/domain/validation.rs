@@ -22,6 +22,7 @@ code_enum! {
         FullWidthDigits => "full_width_digits", "全角数字";
         NegativeAmount => "negative_amount", "負の金額";
         AmountTooLarge => "amount_too_large", "大きすぎる値";
+        AboveCeiling => "above_ceiling", "上限を超える金額";
         CheckDigit => "check_digit", "チェックディジットの不一致";
         InvalidJson => "invalid_json", "JSONとして読めない入力";
         UnknownField => "unknown_field", "定義されていない項目";

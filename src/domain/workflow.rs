@@ -534,6 +534,20 @@ pub fn budget_review_open(state: ApplicationState) -> bool {
     )
 }
 
+/// Actions that cannot be undone (採択, 不採択, 交付決定, 額の確定, 支払, 取消): a person is
+/// shown what they are about to decide, and takes it only once confirmed.
+pub fn needs_confirmation(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Select
+            | Action::Reject
+            | Action::DecideGrant
+            | Action::ConfirmAmount
+            | Action::Pay
+            | Action::Revoke
+    )
+}
+
 /// States in which the applicant may edit the application's content.
 pub fn editable(state: ApplicationState) -> bool {
     matches!(

@@ -33,7 +33,11 @@ pub struct FilingApplication {
     /// What 交付決定 fixed, once the workflow has taken it.
     pub frozen_decision: Option<FrozenDecision>,
     pub decided_subsidy_yen: Option<i64>,
+    /// 交付決定日 (Japan date), once decided.
+    pub decided_on: Option<NaiveDate>,
     pub confirmed_subsidy_yen: Option<i64>,
+    /// 確定日 (Japan date), once the amount is confirmed.
+    pub confirmed_on: Option<NaiveDate>,
     pub reports: Vec<ReportEntry>,
 }
 

@@ -125,7 +125,9 @@ fn sample() -> FilingData {
             ],
             frozen_decision: None,
             decided_subsidy_yen: None,
+            decided_on: None,
             confirmed_subsidy_yen: None,
+            confirmed_on: None,
             reports: vec![],
         },
         judgement: Judgement::Decided(DecisionView {

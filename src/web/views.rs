@@ -103,12 +103,45 @@ pub struct ApplicationFields {
     pub frozen_decision_json: Option<String>,
     pub decided_subsidy_yen: Option<i64>,
     pub confirmed_subsidy_yen: Option<i64>,
+    /// The amounts of the lifecycle that exist by now, each with its name and date.
+    pub amounts: Vec<AmountView>,
     pub tax_treatment: String,
     /// For optimistic locking: send it back with the next change.
     pub version: i32,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// One amount of the lifecycle (`domain::amounts`), in lifecycle order: what it is, what it
+/// is called, how much, and the day of the step that fixed it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AmountView {
+    /// `estimate` (a draft's), `requested`, `reviewed`, `decided`, `confirmed` or `paid`.
+    pub kind: &'static str,
+    /// 補助金額（試算）, 申請額, 審査後, 交付決定額, 確定額, 支払額.
+    pub label_ja: &'static str,
+    pub yen: i64,
+    /// 申請日, 交付決定日, 確定日, 支払日 (Japan dates); `null` when the amount has none.
+    pub date: Option<NaiveDate>,
+    pub date_label_ja: Option<&'static str>,
+}
+
+impl AmountView {
+    /// The amounts of an application as recorded.
+    pub fn list(row: &ApplicationRow) -> Vec<AmountView> {
+        row.lifecycle_amounts()
+            .0
+            .iter()
+            .map(|amount| AmountView {
+                kind: amount.kind.as_str(),
+                label_ja: amount.kind.label_ja(),
+                yen: amount.yen.value(),
+                date: amount.date,
+                date_label_ja: amount.kind.date_label_ja(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -221,6 +254,7 @@ impl From<&ApplicationRow> for ApplicationFields {
             frozen_decision_json: row.frozen_decision_json.clone(),
             decided_subsidy_yen: row.decided_subsidy_yen,
             confirmed_subsidy_yen: row.confirmed_subsidy_yen,
+            amounts: AmountView::list(row),
             tax_treatment: row.tax_treatment.as_str().to_owned(),
             version: row.version,
             created_by: row.created_by,

@@ -398,3 +398,421 @@ crate::on_both_backends!(
         });
     }
 );
+
+/// The amounts list of a page, as the `amounts` partial renders it: name, kind, then the
+/// amount and its date as text.
+fn amounts_shown(html: &str) -> Vec<String> {
+    let text = |markup: &str| {
+        let mut in_tag = false;
+        markup
+            .chars()
+            .filter(|c| {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    _ => return !in_tag,
+                }
+                false
+            })
+            .collect::<String>()
+    };
+    html.split("<dt>")
+        .skip(1)
+        .filter_map(|part| {
+            let (label, rest) = part.split_once("</dt><dd data-amount=\"")?;
+            let (kind, rest) = rest.split_once("\">")?;
+            let value = rest.split("</dd>").next()?;
+            Some(format!("{label} {kind} {}", text(value)))
+        })
+        .collect()
+}
+
+crate::on_both_backends!(
+    every_amount_of_the_lifecycle_is_shown_with_its_name_wherever_the_application_is,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let officer = crate::login!(&app, "officer@shiojiri.example");
+            let manager = crate::login!(&app, "manager@meti.example");
+            let (status, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(draft(world.own_org, world.shiojiri))
+            );
+            assert_eq!(status, 201, "{created}");
+            let id = created["application"]["id"].as_i64().expect("id");
+            assert_eq!(
+                created["application"]["amounts"],
+                json!([{"kind": "estimate", "label_ja": "補助金額（試算）", "yen": 5_066_000,
+                        "date": null, "date_label_ja": null}]),
+                "a draft has only the engine's estimate"
+            );
+            let mut version = created["application"]["version"].as_i64().expect("version");
+            let mut step = async |who: &String, action: &str, payload: Value| {
+                let (status, outcome) = call!(
+                    &app,
+                    "POST",
+                    format!("/api/v1/applications/{id}/actions/{action}"),
+                    Some(who),
+                    Some(json!({ "version": version, "payload": payload }))
+                );
+                if status == 200 {
+                    version = outcome["version"].as_i64().expect("version");
+                }
+                (status, outcome)
+            };
+            let ok = |(status, outcome): (u16, Value)| assert_eq!(status, 200, "{outcome}");
+            ok(step(&applicant, "submit", Value::Null).await);
+            // Filed on 20 November, decided on the 30th, paid on 2 December.
+            diesel::update(applications::table.find(id))
+                .set(
+                    applications::application_date
+                        .eq(chrono::NaiveDate::from_ymd_opt(2026, 11, 20)),
+                )
+                .execute(&mut *test_db.conn())
+                .expect("date the application");
+            // The finance officer lowers マッチング運営 from 1,000,000 to 400,000円.
+            let outsourcing = line(&created, "マッチング運営（外注）");
+            let (status, reviewed) = call!(
+                &app,
+                "POST",
+                format!(
+                    "/api/v1/applications/{id}/budget-lines/{}/review",
+                    outsourcing["id"]
+                ),
+                Some(&officer),
+                Some(json!({"decision": "adjust", "amount_yen": 400_000,
+                            "reason": "市の委託分を除く", "version": outsourcing["version"]}))
+            );
+            assert_eq!(status, 200, "{reviewed}");
+            // 7,000,000 × 2/3 = 4,666,666 → 4,666,000.
+            assert_eq!(reviewed["decision"]["subsidy_yen"], 4_666_000);
+            ok(step(&manager, "start_review", Value::Null).await);
+            ok(step(&manager, "select", Value::Null).await);
+            ok(step(&applicant, "request_grant", Value::Null).await);
+            ok(step(
+                &manager,
+                "decide_grant",
+                json!({"amount_yen": 4_500_000, "decided_on": "2026-11-30"}),
+            )
+            .await);
+            ok(step(&applicant, "start_project", Value::Null).await);
+            let (_, seen) = call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                Some(&applicant),
+                None
+            );
+            let actuals: Vec<Value> = [
+                ("コーディネーター", 5_000_000),
+                ("企業訪問旅費", 600_000),
+                ("マッチング運営（外注）", 400_000),
+            ]
+            .iter()
+            .map(|(description, amount)| {
+                json!({"line_id": line(&seen, description)["id"], "amount_yen": amount})
+            })
+            .collect();
+            ok(step(
+                &applicant,
+                "submit_completion_report",
+                json!({"body": "受入企業 8 社、採用 3 名", "actuals": actuals}),
+            )
+            .await);
+            ok(step(&manager, "confirm_amount", Value::Null).await);
+            // 6,000,000 × 2/3 = 4,000,000, under the 交付決定額: the 支払額 is at most that.
+            let (status, refused) = step(
+                &manager,
+                "pay",
+                json!({"amount_yen": 4_000_001, "paid_on": "2026-12-02"}),
+            )
+            .await;
+            assert_eq!(status, 422, "{refused}");
+            assert_eq!(
+                refused["errors"]["payload.amount_yen"][0]["code"],
+                "above_ceiling"
+            );
+            ok(step(
+                &manager,
+                "pay",
+                json!({"amount_yen": 3_900_000, "paid_on": "2026-12-02"}),
+            )
+            .await);
+
+            let expected = [
+                "申請額 requested 5,066,000円（申請日 令和8年11月20日）",
+                "審査後 reviewed 4,666,000円",
+                "交付決定額 decided 4,500,000円（交付決定日 令和8年11月30日）",
+                "確定額 confirmed 4,000,000円（確定日 令和8年12月3日）",
+                "支払額 paid 3,900,000円（支払日 令和8年12月2日）",
+            ];
+            let today = hojokin::clock::today_in_japan();
+            let expected: Vec<String> = expected
+                .iter()
+                .map(|line| {
+                    line.replace(
+                        "令和8年12月3日",
+                        &hojokin::domain::calendar::wareki_date(today).to_string(),
+                    )
+                })
+                .collect();
+            for (who, uri) in [
+                (&applicant, format!("/applications/{id}")),
+                (&applicant, "/applicant".to_owned()),
+                (&manager, "/manager".to_owned()),
+                (&officer, "/finance".to_owned()),
+            ] {
+                let html = page_text!(&app, who, uri);
+                assert_eq!(amounts_shown(&html), expected, "{uri}");
+            }
+
+            let (_, view) = call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                Some(&manager),
+                None
+            );
+            let amounts: Vec<(&str, &str, i64, Option<&str>)> = view["application"]["amounts"]
+                .as_array()
+                .expect("amounts")
+                .iter()
+                .map(|a| {
+                    (
+                        a["kind"].as_str().expect("kind"),
+                        a["label_ja"].as_str().expect("label"),
+                        a["yen"].as_i64().expect("yen"),
+                        a["date"].as_str(),
+                    )
+                })
+                .collect();
+            let today_text = today.to_string();
+            assert_eq!(
+                amounts,
+                [
+                    ("requested", "申請額", 5_066_000, Some("2026-11-20")),
+                    ("reviewed", "審査後", 4_666_000, None),
+                    ("decided", "交付決定額", 4_500_000, Some("2026-11-30")),
+                    ("confirmed", "確定額", 4_000_000, Some(today_text.as_str())),
+                    ("paid", "支払額", 3_900_000, Some("2026-12-02")),
+                ],
+                "{view}"
+            );
+            assert_eq!(view["application"]["decided_subsidy_yen"], 4_500_000);
+            let frozen: Value = serde_json::from_str(
+                view["application"]["frozen_decision_json"]
+                    .as_str()
+                    .expect("frozen"),
+            )
+            .expect("json");
+            assert_eq!(
+                frozen["decided_subsidy_yen"], 4_500_000,
+                "the frozen decision carries the 事務局's amount"
+            );
+
+            let csv = actix_web::test::call_service(
+                &app,
+                actix_web::test::TestRequest::get()
+                    .uri(&format!("/applications/{id}/budget.csv"))
+                    .insert_header(("cookie", officer.clone()))
+                    .to_request(),
+            )
+            .await;
+            assert_eq!(csv.status().as_u16(), 200);
+            let csv = String::from_utf8(actix_web::test::read_body(csv).await[3..].to_vec())
+                .expect("utf-8");
+            let block: Vec<&str> = csv
+                .lines()
+                .skip_while(|row| !row.starts_with("金額の名称"))
+                .skip(1)
+                .collect();
+            let wareki_today = hojokin::domain::calendar::wareki_date(today).to_string();
+            assert_eq!(
+                block,
+                [
+                    "申請額,5066000,申請日,令和8年11月20日".to_owned(),
+                    "審査後,4666000,,".to_owned(),
+                    "交付決定額,4500000,交付決定日,令和8年11月30日".to_owned(),
+                    format!("確定額,4000000,確定日,{wareki_today}"),
+                    "支払額,3900000,支払日,令和8年12月2日".to_owned(),
+                ],
+                "{csv}"
+            );
+
+            // The 交付決定通知書 is dated by the 交付決定, not by the day it is printed.
+            let pdf = actix_web::test::call_service(
+                &app,
+                actix_web::test::TestRequest::get()
+                    .uri(&format!(
+                        "/api/v1/applications/{id}/filings/grant_decision_notice.pdf"
+                    ))
+                    .insert_header(("cookie", applicant.clone()))
+                    .to_request(),
+            )
+            .await;
+            assert_eq!(pdf.status().as_u16(), 200);
+            let text = crate::pdf::squeeze(&crate::pdf::pdftotext(
+                &actix_web::test::read_body(pdf).await,
+                None,
+            ));
+            assert!(text.starts_with("令和8年11月30日"), "{text}");
+            assert!(text.contains("交付決定日令和8年11月30日"), "{text}");
+            assert!(text.contains("交付決定額4,500,000円"), "{text}");
+            assert!(text.contains("令和8年11月20日付けで申請のあった"), "{text}");
+            assert!(!text.contains(&wareki_today), "not today: {text}");
+
+            // Every filing speaks Japanese: no code of a state, report, source or category.
+            use hojokin::domain::codes::{ActivityCategory, ExpenseCategory, Frame, FundingSource};
+            use hojokin::domain::workflow::{ApplicationState, ReportKind, ReportStatus};
+            let codes: Vec<&str> = ApplicationState::ALL
+                .iter()
+                .map(|s| s.code())
+                .chain(ReportKind::ALL.iter().map(|k| k.as_str()))
+                .chain(ReportStatus::ALL.iter().map(|s| s.as_str()))
+                .chain(FundingSource::ALL.iter().map(|s| s.as_str()))
+                .chain(ExpenseCategory::ALL.iter().map(|c| c.as_str()))
+                .chain(ActivityCategory::ALL.iter().map(|c| c.as_str()))
+                .chain(Frame::ALL.iter().map(|f| f.as_str()))
+                .collect();
+            let (_, offered) = call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}/filings"),
+                Some(&applicant),
+                None
+            );
+            let hrefs: Vec<(&str, &str)> = offered["filings"]
+                .as_array()
+                .expect("filings")
+                .iter()
+                .map(|f| {
+                    (
+                        f["kind"].as_str().expect("kind"),
+                        f["href"].as_str().expect("href"),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                hrefs.len(),
+                7,
+                "every filing but the interim report: {offered}"
+            );
+            for (kind, href) in hrefs {
+                let pdf = actix_web::test::call_service(
+                    &app,
+                    actix_web::test::TestRequest::get()
+                        .uri(href)
+                        .insert_header(("cookie", applicant.clone()))
+                        .to_request(),
+                )
+                .await;
+                assert_eq!(pdf.status().as_u16(), 200, "{kind}");
+                let text = crate::pdf::pdftotext(&actix_web::test::read_body(pdf).await, None);
+                let words: Vec<&str> = text
+                    .split(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+                    .filter(|word| codes.contains(word))
+                    .collect();
+                assert!(words.is_empty(), "{kind} prints codes {words:?}: {text}");
+                if kind == "completion_report" {
+                    assert!(
+                        crate::pdf::squeeze(&text).contains("受入企業8社、採用3名"),
+                        "the completion report says what was done: {text}"
+                    );
+                }
+            }
+        });
+    }
+);
+
+crate::on_both_backends!(
+    a_grant_decision_above_the_computed_amount_is_refused_and_changes_nothing,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let manager = crate::login!(&app, "manager@meti.example");
+            let (_, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(draft(world.own_org, world.shiojiri))
+            );
+            let id = created["application"]["id"].as_i64().expect("id");
+            let mut version = created["application"]["version"].as_i64().expect("version");
+            for (who, action) in [
+                (&applicant, "submit"),
+                (&manager, "start_review"),
+                (&manager, "select"),
+                (&applicant, "request_grant"),
+            ] {
+                let (status, outcome) = call!(
+                    &app,
+                    "POST",
+                    format!("/api/v1/applications/{id}/actions/{action}"),
+                    Some(who),
+                    Some(json!({ "version": version }))
+                );
+                assert_eq!(status, 200, "{action}: {outcome}");
+                version = outcome["version"].as_i64().expect("version");
+            }
+            let before = footprint(test_db, id);
+            let (status, refused) = call!(
+                &app,
+                "POST",
+                format!("/api/v1/applications/{id}/actions/decide_grant"),
+                Some(&manager),
+                Some(json!({ "version": version,
+                             "payload": {"amount_yen": 5_066_001, "decided_on": "2026-11-30"} }))
+            );
+            assert_eq!(status, 422, "{refused}");
+            let error = &refused["errors"]["payload.amount_yen"][0];
+            assert_eq!(error["code"], "above_ceiling", "{refused}");
+            assert_eq!(
+                error["message"],
+                "交付決定額は算定した補助金額（5,066,000円）以下にしてください"
+            );
+            assert_eq!(footprint(test_db, id), before, "nothing written");
+            let (_, view) = call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                Some(&manager),
+                None
+            );
+            assert_eq!(view["application"]["status"], "grant_requested");
+            assert_eq!(view["application"]["decided_subsidy_yen"], Value::Null);
+            assert_eq!(view["application"]["frozen_decision_json"], Value::Null);
+            assert_eq!(view["application"]["version"], version);
+            // Without an amount the 交付決定額 is the computed one, dated today in Japan.
+            let (status, decided) = call!(
+                &app,
+                "POST",
+                format!("/api/v1/applications/{id}/actions/decide_grant"),
+                Some(&manager),
+                Some(json!({ "version": version }))
+            );
+            assert_eq!(status, 200, "{decided}");
+            let (_, view) = call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                Some(&manager),
+                None
+            );
+            let decided = &view["application"]["amounts"][1];
+            assert_eq!(decided["kind"], "decided");
+            assert_eq!(decided["yen"], 5_066_000);
+            assert_eq!(
+                decided["date"],
+                hojokin::clock::today_in_japan().to_string()
+            );
+        });
+    }
+);

@@ -646,7 +646,17 @@ crate::on_both_backends!(
                     && adjusted.contains(",あり,調整,400000,400000,市の委託分を除く"),
                 "{adjusted}"
             );
-            assert_eq!(text.lines().count(), 5, "header and four lines");
+            let lines: Vec<&str> = text.lines().take_while(|row| *row != "\"\"").collect();
+            assert_eq!(lines.len(), 5, "header and four lines");
+            let amounts: Vec<&str> = text.lines().skip(lines.len() + 1).collect();
+            assert_eq!(
+                amounts.first(),
+                Some(&"金額の名称,金額（円）,日付の名称,日付")
+            );
+            assert!(
+                amounts.iter().any(|row| row.starts_with("審査後,")),
+                "the amount after the review follows the lines: {amounts:?}"
+            );
             let xlsx = send!(
                 officer,
                 &app,
@@ -669,7 +679,7 @@ fn assert_budget_workbook(bytes: &[u8], created: &serde_json::Value, draft: &ser
     use calamine::{Data, Reader, Xlsx};
     let mut workbook: Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an xlsx workbook");
-    assert_eq!(workbook.sheet_names(), ["予算行"]);
+    assert_eq!(workbook.sheet_names(), ["予算行", "金額"]);
     let sheet = workbook.worksheet_range("予算行").expect("the sheet");
     let rows: Vec<&[Data]> = sheet.rows().collect();
     let text = |cell: &Data| match cell {

@@ -1,11 +1,32 @@
 // The program manager filters the pipeline, starts the review of a submitted application
-// and selects it (採択); the award-limit, KPI and programme pages answer; the deadline
+// and selects it (採択) through its confirmation page; the applicant asks for the grant and the
+// manager decides it (交付決定) for less than the computed amount and on a given day, again
+// confirmed first, and the page then shows the 交付決定額 with its date; the award-limit, KPI and programme pages answer; the deadline
 // calendar shows the demo's deadlines with the keyboard; the shipped award list uploaded again
 // is applied by the job queue, its progress bar driven by the page's script, and changes nothing.
 import path from "node:path";
 import { baseUrl, check, login, run, screenshot, text } from "./lib.mjs";
 
-await run("manager", async (page) => {
+/// The confirmation page names the application, its organisation and its amount.
+async function confirmationNames(page, label) {
+  check((await text(page, "h1")) === `「${label}」の確認`, `a confirmation of ${label}: ${await text(page, "h1")}`);
+  check((await text(page, "#confirm-reference")) === "R8-0002", "the application's reference");
+  check((await text(page, "#confirm-title")) === "燕三条 ものづくり企業の右腕人材育成", "the application's title");
+  check((await text(page, "#confirm-organisation")) === "株式会社つばめいと", "the organisation");
+  const amounts = await text(page, "#confirm-summary ~ div");
+  check(/申請額\s*[\d,]+円/.test(amounts), `the amount: ${amounts}`);
+}
+
+/// The application's state as another tab of the same session sees it now.
+async function assertState(context, url, state, message) {
+  const other = await context.newPage();
+  await other.goto(url);
+  const now = await text(other, "#application-state");
+  await other.close();
+  check(now === state, `${message}: ${now}`);
+}
+
+await run("manager", async (page, context) => {
   await login(page, "jimukyoku@meti.example");
   check(new URL(page.url()).pathname === "/manager", `home is the pipeline, got ${page.url()}`);
   await screenshot(page, "manager-pipeline");
@@ -17,9 +38,40 @@ await run("manager", async (page) => {
   await page.click("text=R8-0002");
   await Promise.all([page.waitForLoadState("load"), page.click("button[data-action=start_review]")]);
   check((await text(page, "#application-state")) === "審査中", "under review");
+  const applicationUrl = page.url();
+  // 採択 cannot be undone: the button shows what is decided, and nothing changes until confirmed.
   await Promise.all([page.waitForLoadState("load"), page.click("button[data-action=select]")]);
+  await confirmationNames(page, "採択");
+  await assertState(context, applicationUrl, "審査中", "nothing changes before 採択 is confirmed");
+  await Promise.all([page.waitForLoadState("load"), page.click("button[data-confirm=select]")]);
   check((await text(page, "#application-state")) === "採択", `selected: ${await text(page, ".flash")}`);
   await screenshot(page, "manager-selected");
+
+  // The applicant asks for the grant; the 事務局 decides it for less than the computed amount.
+  await Promise.all([page.waitForURL(/\/login/), page.click("form[action='/logout'] button")]);
+  await login(page, "sato@tsubameito.example");
+  await page.goto(applicationUrl);
+  await Promise.all([page.waitForLoadState("load"), page.click("button[data-action=request_grant]")]);
+  check((await text(page, "#application-state")) === "交付申請", `grant requested: ${await text(page, ".flash")}`);
+  await Promise.all([page.waitForURL(/\/login/), page.click("form[action='/logout'] button")]);
+  await login(page, "jimukyoku@meti.example");
+  await page.goto(applicationUrl);
+  const computed = Number(await page.inputValue("#amount-decide_grant"));
+  check(computed > 100000, `the computed amount is offered: ${computed}`);
+  const decided = computed - 100000;
+  await page.fill("#amount-decide_grant", String(decided));
+  await page.fill("#date-decide_grant", "2026-11-30");
+  await Promise.all([page.waitForLoadState("load"), page.click("button[data-action=decide_grant]")]);
+  await confirmationNames(page, "交付決定");
+  const printed = `${decided.toLocaleString("en-US")}円`;
+  check((await text(page, "#confirm-amount")) === printed, `the 交付決定額 to confirm: ${await text(page, "#confirm-amount")}`);
+  check((await text(page, "#confirm-date")) === "令和8年11月30日", `the 交付決定日 to confirm: ${await text(page, "#confirm-date")}`);
+  await assertState(context, applicationUrl, "交付申請", "nothing changes before 交付決定 is confirmed");
+  await screenshot(page, "manager-confirm-grant");
+  await Promise.all([page.waitForLoadState("load"), page.click("button[data-confirm=decide_grant]")]);
+  check((await text(page, "#application-state")) === "交付決定", `decided: ${await text(page, ".flash")}`);
+  const amounts = await text(page, "#lifecycle-amounts");
+  check(amounts.includes("交付決定額") && amounts.includes(printed) && amounts.includes("令和8年11月30日"), `the 交付決定額 is shown: ${amounts}`);
 
   await page.goto(`${baseUrl}/manager/award-limits`);
   check((await page.locator("#at-cap tr").count()) > 1, "organisations at the cap are listed");

@@ -2,10 +2,11 @@
 //! its template.
 
 use super::forms::{FieldKey, Piece};
-use super::{Composer, Judgement, UNDECIDED, date, yen};
+use super::{Composer, FilingKind, Judgement, UNDECIDED, date, yen};
 use crate::domain::budget::actual_claimed_total;
 use crate::domain::calendar::{FiscalYear, wareki_date};
 use crate::domain::codes::ApplicantRole;
+use crate::domain::workflow::ReportKind;
 use crate::pdf::data::BudgetLineEntry;
 
 impl Composer<'_> {
@@ -73,6 +74,32 @@ impl Composer<'_> {
                     .map(|total| yen(total.value())),
             ),
             FieldKey::IssuedOn => wareki_date(self.issued_on).to_string(),
+            FieldKey::DecidedOn => date(app.decided_on),
+            FieldKey::ConfirmedOn => date(app.confirmed_on),
+            FieldKey::DocumentDate => {
+                wareki_date(self.event_date().unwrap_or(self.issued_on)).to_string()
+            }
+        }
+    }
+
+    /// The day of the event this filing records, once it has one.
+    fn event_date(&self) -> Option<chrono::NaiveDate> {
+        let app = self.app();
+        let filed = |kind| {
+            app.reports
+                .iter()
+                .rev()
+                .find(|report| report.kind == kind)
+                .and_then(|report| report.submitted_on)
+        };
+        match self.kind {
+            FilingKind::Application | FilingKind::Budget => app.application_date,
+            FilingKind::GrantDecisionNotice => app.decided_on,
+            FilingKind::AmountConfirmationNotice => app.confirmed_on,
+            FilingKind::InterimReport => filed(ReportKind::Interim),
+            FilingKind::CompletionReport => filed(ReportKind::Completion),
+            // The judgement is of the day it is printed; a 交付申請書 records no date of its own.
+            FilingKind::Decision | FilingKind::GrantRequest => None,
         }
     }
 

@@ -36,6 +36,11 @@ code_enum! {
         ConfirmedSubsidy => "confirmed_subsidy", "確定額";
         ActualEligible => "actual_eligible", "実績の補助対象経費";
         IssuedOn => "issued_on", "発行日";
+        DecidedOn => "decided_on", "交付決定日";
+        ConfirmedOn => "confirmed_on", "確定日";
+        /// The date of the event the filing records (申請日, 交付決定日, 確定日, the day a
+        /// report was filed), the day it is printed only while that event has no date yet.
+        DocumentDate => "document_date", "日付";
     }
 }
 
@@ -57,6 +62,7 @@ code_enum! {
         Findings => "findings", "所見";
         ActualsByCategory => "actuals_by_category", "経費区分別の実績";
         Reports => "reports", "報告";
+        ReportBody => "report_body", "報告の内容";
     }
 }
 

@@ -2,11 +2,14 @@
 //! paragraphs of a filing, made from its data.
 
 use super::forms::Section;
-use super::{Composer, Judgement, UNDECIDED, date, eligible_sum, label, titled_table, yen};
+use super::{
+    Composer, FilingKind, Judgement, UNDECIDED, date, eligible_sum, label, titled_table, yen,
+};
 use crate::domain::budget::claimed_total;
 use crate::domain::calendar::{FiscalYear, wareki_date};
 use crate::domain::codes::{ApplicantRole, ExpenseCategory, Frame, FundingSource};
 use crate::domain::evaluation::Severity;
+use crate::domain::workflow::ReportKind;
 use crate::pdf::data::BudgetLineEntry;
 use crate::pdf::layout::{Block, Column, Row, Table};
 
@@ -28,6 +31,7 @@ impl Composer<'_> {
             Section::Findings => self.findings(blocks),
             Section::ActualsByCategory => self.actuals_by_category(blocks),
             Section::Reports => self.reports(blocks),
+            Section::ReportBody => self.report_body(blocks),
         }
     }
 
@@ -433,6 +437,30 @@ impl Composer<'_> {
                 Column::number("差額"),
             ],
             rows,
+        ));
+    }
+
+    /// What the latest report of the filing's kind says (its summary, as the grantee wrote it).
+    fn report_body(&self, blocks: &mut Vec<Block>) {
+        let kind = match self.kind {
+            FilingKind::InterimReport => ReportKind::Interim,
+            _ => ReportKind::Completion,
+        };
+        let body = self
+            .app()
+            .reports
+            .iter()
+            .rev()
+            .find(|report| report.kind == kind)
+            .and_then(|report| serde_json::from_str::<serde_json::Value>(&report.body_json).ok())
+            .and_then(|body| {
+                body.get("body")
+                    .and_then(|text| text.as_str())
+                    .map(str::to_owned)
+            })
+            .filter(|text| !text.trim().is_empty());
+        blocks.push(Block::Paragraph(
+            body.unwrap_or_else(|| "（記載なし）".to_owned()),
         ));
     }
 

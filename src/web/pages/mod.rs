@@ -55,6 +55,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("field", include_str!("../../../templates/pages/field.hbs")),
     (
+        "amounts",
+        include_str!("../../../templates/pages/amounts.hbs"),
+    ),
+    (
         "editor_cell",
         include_str!("../../../templates/pages/editor_cell.hbs"),
     ),
@@ -95,6 +99,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "application_show",
         include_str!("../../../templates/pages/application_show.hbs"),
+    ),
+    (
+        "application_confirm",
+        include_str!("../../../templates/pages/application_confirm.hbs"),
     ),
     (
         "application_filing",

@@ -316,12 +316,40 @@ fn export_rows(aggregate: &repo::Aggregate) -> Vec<ExportRow> {
     rows
 }
 
-/// One row per budget line, amounts as plain integers (yen) so that spreadsheets sum them.
+/// The titles of the amounts block that follows the lines in both exports.
+const AMOUNTS_HEADER: [&str; 4] = ["金額の名称", "金額（円）", "日付の名称", "日付"];
+
+/// The application's amounts of the lifecycle (`domain::amounts`), one row each: name, yen,
+/// and the name and Japan date of the step that fixed it.
+fn amount_rows(aggregate: &repo::Aggregate) -> Vec<(&'static str, i64, String, String)> {
+    aggregate
+        .application
+        .lifecycle_amounts()
+        .0
+        .iter()
+        .map(|amount| {
+            (
+                amount.kind.label_ja(),
+                amount.yen.value(),
+                amount.kind.date_label_ja().unwrap_or_default().to_owned(),
+                amount
+                    .date
+                    .map(|date| crate::domain::calendar::wareki_date(date).to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// One row per budget line, amounts as plain integers (yen) so that spreadsheets sum them;
+/// after an empty row, the application's amounts of the lifecycle under their own titles.
 pub fn budget_csv(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
     let failed = |error: csv::Error| AppError::internal("CSV を作成できません").with_cause(error);
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
-        let mut writer = csv::Writer::from_writer(&mut out);
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(&mut out);
         writer.write_record(HEADER).map_err(failed)?;
         for row in export_rows(aggregate) {
             let mut record: Vec<String> = row.text_before.to_vec();
@@ -331,6 +359,13 @@ pub fn budget_csv(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
             record.push(row.claimed_yen.to_string());
             record.push(row.reason);
             writer.write_record(&record).map_err(failed)?;
+        }
+        writer.write_record([""]).map_err(failed)?;
+        writer.write_record(AMOUNTS_HEADER).map_err(failed)?;
+        for (label, yen, date_label, date) in amount_rows(aggregate) {
+            writer
+                .write_record([label.to_owned(), yen.to_string(), date_label, date])
+                .map_err(failed)?;
         }
         writer
             .flush()
@@ -390,6 +425,26 @@ pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
         sheet.set_column_width(column, width).map_err(failed)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(failed)?;
+    let amounts = workbook.add_worksheet();
+    amounts.set_name("金額").map_err(failed)?;
+    for (column, title) in (0u16..).zip(AMOUNTS_HEADER) {
+        amounts
+            .write_string_with_format(0, column, title, &bold)
+            .map_err(failed)?;
+    }
+    for (row_index, (label, amount, date_label, date)) in (1u32..).zip(amount_rows(aggregate)) {
+        amounts.write_string(row_index, 0, label).map_err(failed)?;
+        amounts
+            .write_number_with_format(row_index, 1, amount as f64, &yen)
+            .map_err(failed)?;
+        amounts
+            .write_string(row_index, 2, &date_label)
+            .map_err(failed)?;
+        amounts.write_string(row_index, 3, &date).map_err(failed)?;
+    }
+    for (column, width) in (0u16..).zip([18.0, 16.0, 12.0, 18.0]) {
+        amounts.set_column_width(column, width).map_err(failed)?;
+    }
     workbook.save_to_buffer().map_err(failed)
 }
 

@@ -272,6 +272,8 @@ pub struct Summary {
     /// `None` until the engine has decided (the demo's seeded applications, say).
     pub subsidy_yen: Option<i64>,
     pub eligible_expenses_yen: Option<i64>,
+    /// The amounts of the lifecycle by now, shown through the `amounts` partial.
+    pub amounts: Vec<crate::web::views::AmountView>,
     pub version: i32,
 }
 
@@ -300,6 +302,7 @@ pub fn summary(
             .decision_json
             .as_ref()
             .map(|_| row.eligible_expenses_yen),
+        amounts: crate::web::views::AmountView::list(row),
         version: row.version,
     }
 }
@@ -311,6 +314,49 @@ pub struct ActionButton {
     pub label: &'static str,
     pub needs_reason: bool,
     pub danger: bool,
+    /// Irreversible: the button leads to a confirmation page, which takes it.
+    pub confirm: bool,
+    /// The amount and date the action records (交付決定, 支払), with their defaults.
+    pub amount: Option<AmountInput>,
+}
+
+/// The amount and date an action records, as its form asks for them.
+#[derive(Serialize, Clone)]
+pub struct AmountInput {
+    pub label: &'static str,
+    pub yen: i64,
+    /// The amount it may not exceed, as people read it.
+    pub ceiling_note: String,
+    pub date_label: &'static str,
+    pub date: String,
+}
+
+/// The amount and date `action` records on this application, defaulting to the amount it is
+/// bounded by (the computed subsidy, the 確定額) and today in Japan.
+fn amount_input(aggregate: &Aggregate, action: Action) -> Option<AmountInput> {
+    use crate::domain::amounts::AmountKind;
+    use crate::domain::money::Yen;
+    let application = &aggregate.application;
+    let (kind, ceiling, ceiling_name) = match action {
+        Action::DecideGrant => (
+            AmountKind::Decided,
+            application.subsidy_yen,
+            "算定した補助金額",
+        ),
+        Action::Pay => (
+            AmountKind::Paid,
+            application.confirmed_subsidy_yen?,
+            AmountKind::Confirmed.label_ja(),
+        ),
+        _ => return None,
+    };
+    Some(AmountInput {
+        label: kind.label_ja(),
+        yen: ceiling,
+        ceiling_note: format!("{ceiling_name}（{}）以下", Yen::new(ceiling)),
+        date_label: kind.date_label_ja().unwrap_or_default(),
+        date: today_in_japan().to_string(),
+    })
 }
 
 /// Actions carried by a payload of their own (reports, change requests, the survey) have
@@ -359,6 +405,8 @@ pub fn available_actions(actor: &Actor, aggregate: &Aggregate) -> Vec<ActionButt
                 action,
                 Action::Reject | Action::Withdraw | Action::Cancel | Action::Revoke
             ),
+            confirm: workflow::needs_confirmation(action),
+            amount: amount_input(aggregate, action),
         })
         .collect()
 }
@@ -526,7 +574,123 @@ pub fn refusal_message(error: &AppError) -> String {
     }
 }
 
-/// A workflow button: `actions::perform` decides and records, exactly as the JSON API.
+/// What the confirmation page shows before an irreversible action is taken: the
+/// application, its organisation and amounts, and what the action will record.
+#[derive(Serialize)]
+struct ConfirmView {
+    summary: Summary,
+    lead: String,
+    action: &'static str,
+    label: &'static str,
+    danger: bool,
+    reason: Option<String>,
+    /// The amount and date the action records, as entered.
+    amount: Option<AmountInput>,
+    /// What the form sends again, unchanged, to take the action.
+    version: i32,
+}
+
+/// The amount and date entered with an action's button, as its payload (`GrantDecision`,
+/// `Payment`); `Null` for an action that takes none.
+fn amount_payload(action: Action, form: &PageForm) -> Result<Value, AppError> {
+    let date_field = match action {
+        Action::DecideGrant => "decided_on",
+        Action::Pay => "paid_on",
+        _ => return Ok(Value::Null),
+    };
+    let mut payload = serde_json::Map::new();
+    let amount = form.text("amount_yen").replace([',', '円'], "");
+    if !amount.is_empty() {
+        let yen: i64 = amount.parse().map_err(|_| {
+            AppError::new(
+                ErrorKind::BadRequest,
+                "金額は円単位の数字で入力してください",
+            )
+        })?;
+        payload.insert("amount_yen".into(), yen.into());
+    }
+    let date = form.text("event_on");
+    if !date.is_empty() {
+        let date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| {
+            AppError::new(
+                ErrorKind::BadRequest,
+                "日付は 2026-12-01 の形で入力してください",
+            )
+        })?;
+        payload.insert(date_field.into(), date.to_string().into());
+    }
+    Ok(Value::Object(payload))
+}
+
+/// The confirmation of an irreversible action: shows what will be done to which application
+/// and changes nothing; its form takes the action.
+async fn confirmation(
+    db: Db,
+    session: Session,
+    caller: crate::web::auth::Caller,
+    id: i64,
+    action: Action,
+    request: ActionRequest,
+) -> PageResult {
+    let actor = caller.actor.clone();
+    let version = request.version;
+    let confirm = db
+        .run(move |conn, _| {
+            let aggregate = actions::authorized_aggregate(conn, &actor, id, action)?;
+            if !offered(&actor, &aggregate, action) || aggregate.application.version != version {
+                return Ok(None);
+            }
+            let municipalities = organisations::list_municipalities(conn)?;
+            let amount = amount_input(&aggregate, action).map(|mut input| {
+                if let Some(yen) = request.payload.get("amount_yen").and_then(Value::as_i64) {
+                    input.yen = yen;
+                }
+                let date = ["decided_on", "paid_on"]
+                    .iter()
+                    .find_map(|field| request.payload.get(*field).and_then(Value::as_str));
+                if let Some(date) = date {
+                    date.clone_into(&mut input.date);
+                }
+                input
+            });
+            Ok(Some(ConfirmView {
+                summary: summary(&aggregate.application, &municipalities),
+                lead: aggregate
+                    .members
+                    .iter()
+                    .find(|member| member.role == ApplicantRole::Lead)
+                    .map(|member| member.organisation.name.clone())
+                    .unwrap_or_default(),
+                action: action.code(),
+                label: action.label_ja(),
+                danger: matches!(action, Action::Reject | Action::Revoke),
+                reason: request.reason,
+                amount,
+                version,
+            }))
+        })
+        .await?;
+    match confirm {
+        Some(view) => {
+            let title = format!("{}の確認: {}", view.label, view.summary.reference);
+            render("application_confirm", title, &caller, &session, view)
+        }
+        None => {
+            set_flash(
+                &session,
+                format!(
+                    "「{}」を行えませんでした: この申請は他の人が更新したか、今の状態では行えません。最新の内容を確認してください",
+                    action.label_ja(),
+                ),
+            );
+            Ok(redirect(&format!("/applications/{id}")))
+        }
+    }
+}
+
+/// A workflow button: `actions::perform` decides and records, exactly as the JSON API. An
+/// irreversible action (`workflow::needs_confirmation`) is first shown on a confirmation
+/// page, and taken when that page's form sends it back with `confirmed`.
 #[post("/applications/{id}/act")]
 pub async fn act(
     Then(form, PageOn(db, session, id, caller)): Then<PageForm, PageOn>,
@@ -540,11 +704,28 @@ pub async fn act(
         .parse()
         .map_err(|_| AppError::new(ErrorKind::BadRequest, "版が指定されていません"))?;
     let reason = Some(form.text("reason")).filter(|r| !r.is_empty());
+    let payload = match amount_payload(action, &form) {
+        Ok(payload) => payload,
+        Err(error) => {
+            set_flash(
+                &session,
+                format!(
+                    "「{}」を行えませんでした: {}",
+                    action.label_ja(),
+                    error.message
+                ),
+            );
+            return Ok(redirect(&format!("/applications/{id}")));
+        }
+    };
     let request = ActionRequest {
         version,
         reason,
-        payload: Value::Null,
+        payload,
     };
+    if workflow::needs_confirmation(action) && form.text("confirmed") != "1" {
+        return confirmation(db, session, caller, id, action, request).await;
+    }
     let actor = caller.actor;
     let outcome = db.perform(actor, id, action, request).await;
     match outcome {
