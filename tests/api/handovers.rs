@@ -671,7 +671,7 @@ crate::on_both_backends!(
             use hojokin::domain::workflow::{ApplicationState, ReportKind, ReportStatus};
             let codes: Vec<&str> = ApplicationState::ALL
                 .iter()
-                .map(|s| s.code())
+                .map(|s| s.as_str())
                 .chain(ReportKind::ALL.iter().map(|k| k.as_str()))
                 .chain(ReportStatus::ALL.iter().map(|s| s.as_str()))
                 .chain(FundingSource::ALL.iter().map(|s| s.as_str()))

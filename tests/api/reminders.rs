@@ -68,9 +68,12 @@ impl SmtpSink {
         }
     }
 
+    /// The messages logged so far. The sink may be writing a line as it is read: only lines
+    /// it has finished (ended by a newline) count.
     pub(crate) fn received(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let finished = text.rfind('\n').map_or("", |end| &text[..end]);
+        finished
             .lines()
             .map(|line| serde_json::from_str(line).expect("json line"))
             .collect()

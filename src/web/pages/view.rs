@@ -4,11 +4,12 @@
 
 use std::str::FromStr;
 
+use actix_session::Session;
 use actix_web::{HttpResponse, get, post};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash};
+use super::{Db, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash};
 use crate::actions::{self, ActionRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::applications::Aggregate;
@@ -661,7 +662,7 @@ async fn confirmation(
                     .find(|member| member.role == ApplicantRole::Lead)
                     .map(|member| member.organisation.name.clone())
                     .unwrap_or_default(),
-                action: action.code(),
+                action: action.as_str(),
                 label: action.label_ja(),
                 danger: matches!(action, Action::Reject | Action::Revoke),
                 reason: request.reason,
