@@ -238,9 +238,12 @@ pub struct ChangeRecord {
     /// `pending`, `recorded`, `approved` or `denied`.
     #[schema(value_type = String)]
     pub status: ChangeStatus,
+    pub status_label: &'static str,
     pub reason: String,
     pub decision_reason: Option<String>,
     pub requested_at: NaiveDateTime,
+    /// The day it was requested, in Japan.
+    pub requested_on: chrono::NaiveDate,
     pub decided_at: Option<NaiveDateTime>,
     pub lines: Vec<ChangedLine>,
 }
@@ -270,9 +273,11 @@ fn change_history(conn: &mut DbConnection, aggregate: &Aggregate) -> AppResult<V
             Ok(ChangeRecord {
                 id: row.id,
                 status: row.status,
+                status_label: row.status.label_ja(),
                 reason: row.reason,
                 decision_reason: row.decision_reason,
                 requested_at: row.created_at,
+                requested_on: crate::domain::deadlines::utc_to_jst(row.created_at).date(),
                 decided_at: row.decided_at,
                 lines,
             })
