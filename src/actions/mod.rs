@@ -4,7 +4,7 @@
 //! these; they hold no rules of their own.
 
 mod budget_review;
-mod change_requests;
+pub mod change_requests;
 pub mod drafts;
 mod evaluation;
 mod evidence;

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::change_requests::{LineAmountRecord, request_change};
+use super::change_requests::{awaiting, decide_change, request_change};
 use super::evaluation::{error_codes, with_decision};
 use super::payloads::{
     CompletionReport, GrantDecision, InterimReport, LineAmount, Payment, SurveyAnswer,
@@ -153,6 +153,10 @@ pub fn perform(
             stored = Some(decision);
         }
         let transition = workflow::transition(state, action, &facts).map_err(workflow_error)?;
+        // 受理・差戻し and 承認・不承認 need the report or the change they decide.
+        awaiting(conn, application_id)?
+            .check(action)
+            .map_err(AppError::conflict)?;
         let changes = match decision_details {
             Some(details) => details,
             None => sub_flow(
@@ -335,25 +339,13 @@ fn sub_flow(
             Ok(json!({ "report_id": report, "status": status }))
         }
         Action::RequestChange => request_change(conn, programs, actor, aggregate, request, reason),
-        Action::ApproveChange | Action::DenyChange => {
-            let (change_id, changes_json) = store::pending_change_request(conn, id)?
-                .ok_or_else(|| AppError::conflict("承認待ちの計画変更がありません"))?;
-            if action == Action::ApproveChange {
-                let lines: Vec<(i64, i64)> =
-                    serde_json::from_str::<Vec<LineAmountRecord>>(&changes_json)
-                        .map_err(|error| {
-                            AppError::internal("計画変更の内容を読めません").with_cause(error)
-                        })?
-                        .into_iter()
-                        .map(|l| (l.line_id, l.to))
-                        .collect();
-                store::apply_line_amounts(conn, id, &lines)?;
-                store::decide_change_request(conn, change_id, "approved", actor.user_id, reason)?;
-            } else {
-                store::decide_change_request(conn, change_id, "denied", actor.user_id, reason)?;
-            }
-            Ok(json!({ "change_request_id": change_id }))
-        }
+        Action::ApproveChange | Action::DenyChange => decide_change(
+            conn,
+            actor,
+            aggregate,
+            action == Action::ApproveChange,
+            reason,
+        ),
         Action::SubmitCompletionReport => {
             let completion: CompletionReport = payload(request)?;
             let actuals = line_amounts(aggregate, &completion.actuals)?;

@@ -409,6 +409,8 @@ pub struct BudgetLineRow {
     pub reviewed_at: Option<NaiveDateTime>,
     pub actual_amount_yen: Option<i64>,
     pub version: i32,
+    /// The amount a recorded or approved 計画変更 gave the line (`amount_yen` stays the 申請額).
+    pub changed_amount_yen: Option<i64>,
 }
 
 /// Co-funding sources as stored: comma-separated codes, or nothing.
@@ -457,9 +459,10 @@ impl BudgetLineRow {
             self.reviewed_amount_yen,
             self.actual_amount_yen,
         )
+        .with_change(self.changed_amount_yen)
     }
 
-    /// The amount after review (see [`LineAmounts::effective`]).
+    /// The amount in the plan (see [`LineAmounts::effective`]).
     pub fn effective_yen(&self) -> Yen {
         self.amounts().effective()
     }
@@ -950,6 +953,7 @@ pub fn preview_aggregate(
                             reviewed_at: None,
                             actual_amount_yen: None,
                             version: 1,
+                            changed_amount_yen: None,
                         })
                         .collect(),
                 )

@@ -10,6 +10,7 @@ use diesel::sql_types::Text;
 
 use super::jobs::JobKind;
 use crate::domain::budget::ReviewState;
+use crate::domain::changes::ChangeStatus;
 use crate::domain::codes::{
     ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
     Industry, LegalPath, PartnerKind, TaxTreatment,
@@ -66,4 +67,5 @@ text_codes! {
     ReportStatus => as_str,
     TaxTreatment => as_str,
     AttemptOutcome => as_str,
+    ChangeStatus => as_str,
 }

@@ -220,6 +220,7 @@ diesel::table! {
         reviewed_at -> Nullable<Timestamp>,
         actual_amount_yen -> Nullable<BigInt>,
         version -> Integer,
+        changed_amount_yen -> Nullable<BigInt>,
     }
 }
 

@@ -12,6 +12,7 @@ use super::schema::{
 };
 use super::{DbConnection, now};
 use crate::domain::budget::FrozenDecision;
+use crate::domain::changes::ChangeStatus;
 use crate::domain::workflow::{ReportKind, ReportStatus};
 use crate::error::{AppError, AppResult};
 use crate::on_backend;
@@ -190,7 +191,8 @@ pub fn record_actuals(
     Ok(())
 }
 
-/// Changes planned amounts (an approved or recorded change request).
+/// Changes planned amounts (an approved or recorded change request). The 申請額
+/// (`amount_yen`) is never written here: the plan's amount goes beside it.
 pub fn apply_line_amounts(
     conn: &mut DbConnection,
     application_id: i64,
@@ -203,7 +205,7 @@ pub fn apply_line_amounts(
                 .filter(budget_lines::application_id.eq(application_id)),
         )
         .set((
-            budget_lines::amount_yen.eq(amount),
+            budget_lines::changed_amount_yen.eq(amount),
             budget_lines::version.eq(budget_lines::version + 1),
         ))
         .execute(conn)?;
@@ -269,7 +271,7 @@ pub fn review_latest_report(
 pub fn insert_change_request(
     conn: &mut DbConnection,
     application_id: i64,
-    status: &str,
+    status: ChangeStatus,
     reason: &str,
     changes_json: &str,
     requires_approval: bool,
@@ -297,7 +299,7 @@ pub fn pending_change_request(
 ) -> AppResult<Option<(i64, String)>> {
     Ok(change_requests::table
         .filter(change_requests::application_id.eq(application_id))
-        .filter(change_requests::status.eq("pending"))
+        .filter(change_requests::status.eq(ChangeStatus::Pending))
         .order(change_requests::id)
         .select((change_requests::id, change_requests::changes_json))
         .first(conn)
@@ -307,7 +309,7 @@ pub fn pending_change_request(
 pub fn decide_change_request(
     conn: &mut DbConnection,
     id: i64,
-    status: &str,
+    status: ChangeStatus,
     decided_by: i64,
     reason: Option<&str>,
 ) -> AppResult<()> {
@@ -320,6 +322,49 @@ pub fn decide_change_request(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// One change request as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = change_requests)]
+pub struct ChangeRequestRow {
+    pub id: i64,
+    pub status: ChangeStatus,
+    pub reason: String,
+    pub changes_json: String,
+    pub requires_approval: bool,
+    pub decision_reason: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub decided_at: Option<chrono::NaiveDateTime>,
+}
+
+/// The application's change requests, oldest first.
+pub fn change_requests_of(
+    conn: &mut DbConnection,
+    application_id: i64,
+) -> AppResult<Vec<ChangeRequestRow>> {
+    Ok(change_requests::table
+        .filter(change_requests::application_id.eq(application_id))
+        .order(change_requests::id)
+        .select(ChangeRequestRow::as_select())
+        .load(conn)?)
+}
+
+/// The latest submitted report of a kind that nobody has accepted or returned yet: its id,
+/// body (JSON text) and when it was submitted.
+pub fn submitted_report(
+    conn: &mut DbConnection,
+    application_id: i64,
+    kind: ReportKind,
+) -> AppResult<Option<(i64, String, Option<chrono::NaiveDateTime>)>> {
+    Ok(reports::table
+        .filter(reports::application_id.eq(application_id))
+        .filter(reports::kind.eq(kind))
+        .filter(reports::status.eq(ReportStatus::Submitted))
+        .order(reports::id.desc())
+        .select((reports::id, reports::body_json, reports::submitted_at))
+        .first(conn)
+        .optional()?)
 }
 
 pub fn open_survey(conn: &mut DbConnection, award_id: i64, survey_year: i32) -> AppResult<()> {

@@ -99,6 +99,8 @@ pub struct LineAmounts {
     pub reviewed: Option<Yen>,
     /// The amount spent, from the completion report.
     pub actual: Option<Yen>,
+    /// The amount a recorded or approved 計画変更 gave the line; `requested` stays the 申請額.
+    pub changed: Option<Yen>,
 }
 
 impl LineAmounts {
@@ -118,6 +120,15 @@ impl LineAmounts {
             review,
             reviewed: reviewed_yen.map(Yen::new),
             actual: actual_yen.map(Yen::new),
+            changed: None,
+        }
+    }
+
+    /// The line as a 計画変更 left it (`None`: never changed).
+    pub fn with_change(self, changed_yen: Option<i64>) -> Self {
+        LineAmounts {
+            changed: changed_yen.map(Yen::new),
+            ..self
         }
     }
 
@@ -127,11 +138,20 @@ impl LineAmounts {
     }
 
     /// The amount after review: as requested, as adjusted, or nothing once rejected.
-    pub fn effective(&self) -> Yen {
+    pub fn after_review(&self) -> Yen {
         match (self.review, self.reviewed) {
             (ReviewState::Rejected, _) => Yen::ZERO,
             (ReviewState::Adjusted, Some(adjusted)) => adjusted,
             _ => self.requested,
+        }
+    }
+
+    /// The amount in the plan: after review, or as a 計画変更 after 交付決定 changed it (a
+    /// rejected line stays out of the budget).
+    pub fn effective(&self) -> Yen {
+        match self.changed {
+            Some(changed) if self.in_budget() => changed,
+            _ => self.after_review(),
         }
     }
 
@@ -311,6 +331,7 @@ mod tests {
             review,
             reviewed: reviewed.map(Yen::new),
             actual: Some(Yen::new(450_000)),
+            changed: None,
         }
     }
 
@@ -333,6 +354,22 @@ mod tests {
             line(subsidy, ReviewState::Rejected, None).effective(),
             Yen::ZERO
         );
+    }
+
+    #[test]
+    fn a_change_replaces_the_reviewed_amount_but_not_the_requested_one() {
+        let adjusted = line(
+            FundingSource::ThisSubsidy,
+            ReviewState::Adjusted,
+            Some(300_000),
+        )
+        .with_change(Some(700_000));
+        assert_eq!(adjusted.effective(), Yen::new(700_000));
+        assert_eq!(adjusted.after_review(), Yen::new(300_000));
+        assert_eq!(adjusted.requested, Yen::new(500_000), "the 申請額 stays");
+        let rejected = line(FundingSource::ThisSubsidy, ReviewState::Rejected, None)
+            .with_change(Some(700_000));
+        assert_eq!(rejected.effective(), Yen::ZERO, "a rejected line stays out");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::auth::Caller;
 use super::extract::{Db, Named, Then};
 use super::views::{
     ApplicationFields, ApplicationHistory, ApplicationList, ApplicationView, AuditEventView,
-    AuditTrail, ContinuationKpi, ContinuationYear, Fraction, ReviewedLine,
+    AuditTrail, ChangesView, ContinuationKpi, ContinuationYear, Fraction, ReviewedLine,
 };
 use crate::actions::{self, ActionRequest};
 use crate::db::{self, applications as repo};
@@ -595,6 +595,24 @@ pub async fn history(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
         .run(move |conn, _| actions::history(conn, &actor, id))
         .await?;
     Ok(HttpResponse::Ok().json(ApplicationHistory::new(id, events)))
+}
+
+#[utoipa::path(get, path = "/api/v1/applications/{id}/changes", tag = "applications", params(("id" = i64, Path, description = "申請 ID")),
+    responses((status = 200, description = "計画変更: 変更後の補助金額（交付決定額が上限）、承認待ちの変更とその効果、申請額を含む履歴", body = ChangesView), (status = 401, description = "未ログイン"), (status = 403, description = "申請を見られない")))]
+#[get("/api/v1/applications/{id}/changes")]
+pub async fn changes(
+    db: Db,
+    path: web::Path<i64>,
+    Caller { actor, .. }: Caller,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let body = db
+        .run(move |conn, programs| {
+            let aggregate = actions::authorized_aggregate(conn, &actor, id, Action::View)?;
+            actions::change_requests::changes(conn, programs, &aggregate).map(ChangesView::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// The programme KPI: continuation rate per award year against the 80% target.

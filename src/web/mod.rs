@@ -57,6 +57,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(applications::review_line)
             .service(applications::audit_trail)
             .service(applications::history)
+            .service(applications::changes)
             .service(applications::continuation_kpi)
             .service(filings::list)
             .service(filings::download)

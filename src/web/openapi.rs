@@ -28,6 +28,7 @@ use super::{api, applications, auth, filings, health, reminders};
         applications::review_line,
         applications::audit_trail,
         applications::history,
+        applications::changes,
         applications::continuation_kpi,
         filings::list,
         filings::download,

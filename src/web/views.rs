@@ -226,7 +226,9 @@ pub struct BudgetLineView {
     pub reviewed_at: Option<NaiveDateTime>,
     pub actual_amount_yen: Option<i64>,
     pub version: i32,
-    /// The amount after review (0 once rejected).
+    /// The amount a recorded or approved 計画変更 gave the line (`amount_yen` stays the 申請額).
+    pub changed_amount_yen: Option<i64>,
+    /// The amount in the plan: after review, or after a 計画変更 (0 once rejected).
     pub effective_yen: i64,
     /// What the line adds to the 補助対象経費.
     pub claimed_yen: i64,
@@ -344,6 +346,7 @@ impl From<&BudgetLineRow> for BudgetLineView {
             reviewed_at: l.reviewed_at,
             actual_amount_yen: l.actual_amount_yen,
             version: l.version,
+            changed_amount_yen: l.changed_amount_yen,
             effective_yen: amounts.effective().value(),
             claimed_yen: amounts.claimed().value(),
             double_funded: is_double_funded(l.funding_source, &l.co_funding()),
@@ -564,6 +567,134 @@ impl ApplicationHistory {
                     reason: event.reason,
                 })
                 .collect(),
+        }
+    }
+}
+
+/// The plan's figures after the changes so far (`domain::changes::planned_subsidy`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanView {
+    /// The plan's 補助対象経費.
+    pub eligible_expenses_yen: i64,
+    /// What the frozen rate, unit and cap give on it.
+    pub computed_subsidy_yen: i64,
+    /// The subsidy: at most the 交付決定額.
+    pub subsidy_yen: i64,
+    pub decided_subsidy_yen: i64,
+    /// Whether the 交付決定額 holds the subsidy below the computed amount.
+    pub held_by_decision: bool,
+}
+
+impl From<crate::domain::changes::PlannedSubsidy> for PlanView {
+    fn from(plan: crate::domain::changes::PlannedSubsidy) -> Self {
+        PlanView {
+            eligible_expenses_yen: plan.eligible.value(),
+            computed_subsidy_yen: plan.computed.value(),
+            subsidy_yen: plan.subsidy.value(),
+            decided_subsidy_yen: plan.decided.value(),
+            held_by_decision: plan.held_by_decision(),
+        }
+    }
+}
+
+/// One line a pending change moves.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LineMoveView {
+    pub line_id: i64,
+    pub description: String,
+    /// The expense category's code, and its name.
+    pub category: String,
+    pub category_label: String,
+    /// The 申請額.
+    pub requested_yen: i64,
+    pub before_yen: i64,
+    pub after_yen: i64,
+}
+
+/// One expense category's 補助対象経費 under a pending change.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CategoryMoveView {
+    pub category: String,
+    pub category_label: String,
+    pub decided_yen: i64,
+    pub before_yen: i64,
+    pub after_yen: i64,
+    /// Moves more than the change-approval threshold from the decision.
+    pub over_threshold: bool,
+}
+
+/// The change waiting for the 事務局 and what it does.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PendingChangeView {
+    pub request: crate::actions::change_requests::ChangeRecord,
+    pub lines: Vec<LineMoveView>,
+    pub categories: Vec<CategoryMoveView>,
+    pub before: PlanView,
+    pub after: PlanView,
+}
+
+impl From<crate::actions::change_requests::PendingChange> for PendingChangeView {
+    fn from(pending: crate::actions::change_requests::PendingChange) -> Self {
+        use crate::domain::codes::ExpenseCategory;
+        let label = |code: &str| {
+            code.parse::<ExpenseCategory>()
+                .map_or_else(|_| code.to_owned(), |c| c.label_ja().to_owned())
+        };
+        let effect = pending.effect;
+        let record = pending.record;
+        PendingChangeView {
+            lines: effect
+                .lines
+                .iter()
+                .map(|moved| {
+                    let stored = record.lines.iter().find(|l| l.line_id == moved.line_id);
+                    let category = stored.map(|l| l.category.clone()).unwrap_or_default();
+                    LineMoveView {
+                        line_id: moved.line_id,
+                        description: stored.map(|l| l.description.clone()).unwrap_or_default(),
+                        category_label: label(&category),
+                        category,
+                        requested_yen: moved.requested.value(),
+                        before_yen: moved.before.value(),
+                        after_yen: moved.after.value(),
+                    }
+                })
+                .collect(),
+            categories: effect
+                .categories
+                .iter()
+                .map(|moved| CategoryMoveView {
+                    category: moved.category.clone(),
+                    category_label: label(&moved.category),
+                    decided_yen: moved.decided.value(),
+                    before_yen: moved.before.value(),
+                    after_yen: moved.after.value(),
+                    over_threshold: moved.over_threshold,
+                })
+                .collect(),
+            before: PlanView::from(effect.before),
+            after: PlanView::from(effect.after),
+            request: record,
+        }
+    }
+}
+
+/// An application's 計画変更: the plan's subsidy now, the change waiting for the 事務局 with
+/// its effect, and every request with the lines' 申請額.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChangesView {
+    /// `null` before 交付決定.
+    pub plan: Option<PlanView>,
+    pub pending: Option<PendingChangeView>,
+    pub requests: Vec<crate::actions::change_requests::ChangeRecord>,
+}
+
+impl From<crate::actions::change_requests::Changes> for ChangesView {
+    fn from(changes: crate::actions::change_requests::Changes) -> Self {
+        ChangesView {
+            plan: changes.plan.map(PlanView::from),
+            pending: changes.pending.map(PendingChangeView::from),
+            requests: changes.history,
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::helpers::{TestDb, block_on};
 use crate::reminders::{SmtpSink, worker_settings};
 
 /// The HTML of a page, as the caller with this session cookie gets it (status 200 asserted).
+#[macro_export]
 macro_rules! page_text {
     ($app:expr, $cookie:expr, $uri:expr) => {{
         let request = actix_web::test::TestRequest::get()

@@ -14,6 +14,7 @@ mod fixtures;
 mod authorization;
 mod awards;
 mod browser;
+mod changes;
 mod cli;
 mod concurrency;
 mod config;

@@ -280,23 +280,28 @@ crate::on_both_backends!(an_application_goes_from_draft_to_closed, |test_db| {
             Some(&manager),
             None
         );
-        let amount_of = |application: &Value, line: i64| {
+        let amount_of = |application: &Value, line: i64, field: &str| {
             application["activities"][0]["budget_lines"]
                 .as_array()
                 .expect("lines")
                 .iter()
                 .find(|l| l["id"] == line)
-                .map(|l| l["amount_yen"].clone())
+                .map(|l| l[field].clone())
                 .expect("line")
         };
         assert_eq!(
-            amount_of(&pending, personnel),
+            amount_of(&pending, personnel, "effective_yen"),
             6_500_000,
             "recorded change applied"
         );
         assert_eq!(
-            amount_of(&pending, travel),
-            600_000,
+            amount_of(&pending, personnel, "amount_yen"),
+            6_000_000,
+            "the 申請額 stays"
+        );
+        assert_eq!(
+            amount_of(&pending, travel, "effective_yen"),
+            400_000,
             "pending change not applied yet"
         );
         step!(manager, "approve_change", json!({}), "in_progress");

@@ -3,7 +3,9 @@
 // manager decides it (交付決定) for less than the computed amount and on a given day, again
 // confirmed first, and the page then shows the 交付決定額 with its date; the award-limit, KPI and programme pages answer; the deadline
 // calendar shows the demo's deadlines with the keyboard; the shipped award list uploaded again
-// is applied by the job queue, its progress bar driven by the page's script, and changes nothing.
+// is applied by the job queue, its progress bar driven by the page's script, and changes nothing;
+// a change request of a running project is shown before → after next to 承認, and approving it
+// leaves the subsidy at the 交付決定額.
 import path from "node:path";
 import { baseUrl, check, login, run, screenshot, text } from "./lib.mjs";
 
@@ -109,4 +111,33 @@ await run("manager", async (page, context) => {
   check((await text(page, "#done-awards")) === "0" && (await text(page, "#done-members")) === "0", "importing the same list again changes nothing");
   await page.goto(`${baseUrl}/manager/awards/reviews`);
   check((await text(page, "h1")) === "名称の確認", "the review queue opens");
+
+  // 御祓川 asks to raise R8-0004's personnel line by half: it waits for the 事務局.
+  await context.clearCookies();
+  await login(page, "yamada@misogigawa.example");
+  await page.click("#my-applications a:has-text('R8-0004')");
+  await page.waitForURL(/\/applications\/\d+$/);
+  const applicationUrl = page.url();
+  await Promise.all([page.waitForURL(/\/change-request$/), page.click("a[data-form=request_change]")]);
+  await page.fill("#filing-form tr:has-text('伴走支援担当 人件費') input", "9000000");
+  await page.fill("#filing-form [name=reason]", "伴走支援担当を2名に増員するため");
+  await Promise.all([page.waitForURL(/\/applications\/\d+$/), page.click("#filing-form button[type=submit]")]);
+
+  await context.clearCookies();
+  await login(page, "jimukyoku@meti.example");
+  await page.goto(applicationUrl);
+  const lines = await text(page, "#pending-change-lines");
+  check(/伴走支援担当 人件費\s+人件費\s+6,000,000円\s+6,000,000円\s+9,000,000円/.test(lines), `before → after per line: ${lines}`);
+  check((await text(page, "#pending-change-categories")).includes("9,000,000円"), "per category");
+  const effect = await text(page, "#pending-change-subsidy");
+  const subsidy = effect.match(/補助金額\s+([\d,]+円) → ([\d,]+円)/);
+  check(subsidy && subsidy[1] === subsidy[2] && effect.includes("を超えて増えません"), `the subsidy stays at the decision: ${effect}`);
+  check((await page.locator("button[data-action=approve_change]").count()) === 1, "承認 next to the change");
+  await screenshot(page, "manager-pending-change");
+  await Promise.all([page.waitForLoadState("load"), page.click("button[data-action=approve_change]")]);
+  check((await text(page, ".flash")).includes("「計画変更の承認」を行いました"), `approved: ${await text(page, ".flash")}`);
+  check((await page.locator("#pending-change").count()) === 0, "nothing waits any more");
+  check((await page.locator("button[data-action=approve_change]").count()) === 0, "no 承認 without a change");
+  check((await text(page, "#planned-subsidy")).includes(subsidy[1]), "the plan's subsidy is the decided amount");
+  check((await text(page, "#change-history")).includes("6,000,000円 → 9,000,000円"), "the history keeps the amounts");
 });

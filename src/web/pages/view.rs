@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Db, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash};
+use crate::actions::payloads::InterimReport;
 use crate::actions::{self, ActionRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::applications::Aggregate;
@@ -21,9 +22,11 @@ use crate::domain::codes::{
     ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
 use crate::domain::evaluation::{Figure, Severity};
-use crate::domain::workflow::{self, Action, Actor, ApplicationState, Facts};
+use crate::domain::pending::Awaiting;
+use crate::domain::workflow::{self, Action, Actor, ApplicationState, Facts, ReportKind};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::applications::today_in_japan;
+use crate::web::views::ChangesView;
 
 /// The Japanese label of a code, or the code itself when it is not one (old data).
 pub fn label<T: FromStr + LabelJa>(code: &str) -> String {
@@ -193,7 +196,12 @@ pub struct LineView {
     pub category: &'static str,
     pub description: String,
     pub amount_yen: i64,
+    /// The amount in the plan (after review, or after a 計画変更).
     pub effective_yen: i64,
+    /// The amount after the finance review.
+    pub reviewed_yen: i64,
+    /// Whether a 計画変更 gave the line a new amount (`effective_yen`).
+    pub changed: bool,
     pub funding: &'static str,
     pub funding_code: FundingSource,
     pub co_funding: String,
@@ -230,6 +238,8 @@ pub fn activities_view(aggregate: &Aggregate) -> Vec<ActivityView> {
                     description: line.description.clone(),
                     amount_yen: line.amount_yen,
                     effective_yen: line.effective_yen().value(),
+                    reviewed_yen: line.amounts().after_review().value(),
+                    changed: line.changed_amount_yen.is_some(),
                     funding: line.funding_source.label_ja(),
                     funding_code: line.funding_source,
                     co_funding: line
@@ -386,8 +396,13 @@ pub fn offered(actor: &Actor, aggregate: &Aggregate, action: Action) -> bool {
         && workflow::transition(state, action, &facts).is_ok()
 }
 
-/// The buttons to offer (see [`offered`]).
-pub fn available_actions(actor: &Actor, aggregate: &Aggregate) -> Vec<ActionButton> {
+/// The buttons to offer (see [`offered`]): 受理・差戻し only with a report waiting, 承認・不承認
+/// only with a change waiting (`awaiting`).
+pub fn available_actions(
+    actor: &Actor,
+    aggregate: &Aggregate,
+    awaiting: Awaiting,
+) -> Vec<ActionButton> {
     Action::ALL
         .iter()
         .copied()
@@ -397,7 +412,7 @@ pub fn available_actions(actor: &Actor, aggregate: &Aggregate) -> Vec<ActionButt
                 Action::View | Action::EditDraft | Action::ReviewBudgetLine | Action::ViewAudit
             ) && !has_payload(*action)
         })
-        .filter(|action| offered(actor, aggregate, *action))
+        .filter(|action| awaiting.allows(*action) && offered(actor, aggregate, *action))
         .map(|action| ActionButton {
             code: action.as_str(),
             label: action.label_ja(),
@@ -421,12 +436,15 @@ pub struct FormLink {
     pub href: String,
 }
 
-/// The forms to offer (see [`offered`]), each on a page of its own.
-pub fn available_forms(actor: &Actor, aggregate: &Aggregate) -> Vec<FormLink> {
+/// The forms to offer (see [`offered`]), each on a page of its own (no new change while one
+/// is waiting).
+pub fn available_forms(actor: &Actor, aggregate: &Aggregate, awaiting: Awaiting) -> Vec<FormLink> {
     Action::ALL
         .iter()
         .copied()
-        .filter(|action| has_payload(*action) && offered(actor, aggregate, *action))
+        .filter(|action| {
+            has_payload(*action) && awaiting.allows(*action) && offered(actor, aggregate, *action)
+        })
         .filter_map(|action| {
             let page = super::reports::FilingKind::of(action)?;
             Some(FormLink {
@@ -464,6 +482,36 @@ struct ShowView {
     evidence_files: Vec<super::evidence::EvidenceLink>,
     /// Who did what, when and why (the audit trail as people read it).
     history: crate::web::views::ApplicationHistory,
+    /// The interim report waiting for 受理・差戻し, shown next to those buttons.
+    pending_report: Option<PendingReportView>,
+    /// The plan after the changes, the change waiting for 承認・不承認 and the requests.
+    changes: ChangesView,
+}
+
+/// A submitted interim report as the 事務局 reads it before deciding.
+#[derive(Serialize)]
+struct PendingReportView {
+    submitted_at_ja: String,
+    body: String,
+}
+
+fn pending_report(
+    conn: &mut crate::db::DbConnection,
+    application_id: i64,
+) -> AppResult<Option<PendingReportView>> {
+    let Some((_, body_json, submitted_at)) =
+        db::workflow::submitted_report(conn, application_id, ReportKind::Interim)?
+    else {
+        return Ok(None);
+    };
+    let body: InterimReport = serde_json::from_str(&body_json)
+        .map_err(|error| AppError::internal("中間報告の内容を読めません").with_cause(error))?;
+    Ok(Some(PendingReportView {
+        submitted_at_ja: submitted_at
+            .map(super::deadlines::jst_label)
+            .unwrap_or_default(),
+        body: body.body,
+    }))
 }
 
 #[derive(Serialize)]
@@ -492,6 +540,7 @@ pub async fn show(PageOn(db, session, id, caller): PageOn) -> PageResult {
             let aggregate = actions::authorized_aggregate(conn, &actor, id, Action::View)?;
             let municipalities = organisations::list_municipalities(conn)?;
             let state = aggregate.state();
+            let awaiting = actions::change_requests::awaiting(conn, id)?;
             let can_edit = workflow::editable(state)
                 && workflow::authorize(&actor, Action::EditDraft, &aggregate.scope()).is_ok();
             Ok(ShowView {
@@ -533,7 +582,7 @@ pub async fn show(PageOn(db, session, id, caller): PageOn) -> PageResult {
                         panel
                     }
                 },
-                actions: available_actions(&actor, &aggregate),
+                actions: available_actions(&actor, &aggregate, awaiting),
                 can_edit,
                 can_review: workflow::budget_review_open(state)
                     && workflow::authorize(&actor, Action::ReviewBudgetLine, &aggregate.scope())
@@ -545,7 +594,7 @@ pub async fn show(PageOn(db, session, id, caller): PageOn) -> PageResult {
                         conn, &aggregate,
                     )?),
                 )?,
-                forms: available_forms(&actor, &aggregate),
+                forms: available_forms(&actor, &aggregate, awaiting),
                 evidence_files: db::evidence::list(conn, id)?
                     .iter()
                     .map(super::evidence::EvidenceLink::of)
@@ -554,6 +603,8 @@ pub async fn show(PageOn(db, session, id, caller): PageOn) -> PageResult {
                     id,
                     db::audit::history_of(conn, id)?,
                 ),
+                pending_report: pending_report(conn, id)?,
+                changes: actions::change_requests::changes(conn, programs, &aggregate)?.into(),
             })
         })
         .await?;

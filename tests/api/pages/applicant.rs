@@ -577,13 +577,13 @@ crate::on_both_backends!(
                     .iter()
                     .flat_map(|a| a["budget_lines"].as_array().expect("lines").iter())
                     .find(|l| l["id"] == line)
-                    .map(|l| l["amount_yen"].clone())
+                    .map(|l| (l["amount_yen"].clone(), l["effective_yen"].clone()))
                     .expect("line")
             };
             assert_eq!(
                 amount(&after, personnel),
-                6_300_000,
-                "a 5% move is recorded at once"
+                (json!(6_000_000), json!(6_300_000)),
+                "a 5% move is recorded at once, beside the 申請額"
             );
 
             // Completion report: unreadable and negative amounts are refused on their rows, a

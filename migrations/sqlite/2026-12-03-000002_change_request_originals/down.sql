@@ -1,0 +1,1 @@
+ALTER TABLE budget_lines DROP COLUMN changed_amount_yen;
