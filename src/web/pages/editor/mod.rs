@@ -127,6 +127,7 @@ pub async fn save(
     let text = FormText::from_form(&form);
     let version: i32 = form.text("version").parse().unwrap_or(0);
     let submit = form.text("intent") == "submit";
+    let today = db.today();
     let actor = caller.actor.clone();
     let outcome = db
         .run(move |conn, programs| {
@@ -190,7 +191,7 @@ pub async fn save(
                 id,
                 Action::Submit,
                 &request,
-                today_in_japan(),
+                today,
             );
             Ok(SaveOutcome::Saved {
                 submitted: Some(match result {
