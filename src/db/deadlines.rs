@@ -113,6 +113,8 @@ pub fn facts_of(conn: &mut DbConnection, application_id: i64) -> AppResult<Appli
         window_closes: None,
         legal_basis_valid_until: valid_until.flatten(),
         interim_reports_filed: u32::try_from(filed).unwrap_or(u32::MAX),
+        correction_answer_due: super::corrections::unanswered(conn, application_id)?
+            .and_then(|open| open.reply_due_on),
     })
 }
 

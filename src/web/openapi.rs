@@ -51,6 +51,8 @@ use super::{api, applications, auth, filings, health, reminders};
         crate::actions::payloads::ChangeRequest,
         crate::actions::payloads::CompletionReport,
         crate::actions::payloads::SurveyAnswer,
+        crate::actions::payloads::CorrectionReturn,
+        crate::actions::payloads::Resubmission,
         reminders::PreferencesInput,
     ))
 )]

@@ -558,15 +558,7 @@ pub async fn file(
                     Box::new(view),
                 ));
             }
-            match actions::perform(
-                conn,
-                programs,
-                &actor,
-                id,
-                kind.action(),
-                &request,
-                today,
-            ) {
+            match actions::perform(conn, programs, &actor, id, kind.action(), &request, today) {
                 Ok(outcome) => Ok(Filed::Done(outcome.state)),
                 Err(error) if error.kind == ErrorKind::Invalid => {
                     let errors = error.field_errors.clone().unwrap_or_default();

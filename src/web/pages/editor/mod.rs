@@ -184,15 +184,8 @@ pub async fn save(
                 reason: None,
                 payload: serde_json::Value::Null,
             };
-            let result = actions::perform(
-                conn,
-                programs,
-                &actor,
-                id,
-                Action::Submit,
-                &request,
-                today,
-            );
+            let result =
+                actions::perform(conn, programs, &actor, id, Action::Submit, &request, today);
             Ok(SaveOutcome::Saved {
                 submitted: Some(match result {
                     Ok(outcome) => Ok(outcome.state.label_ja().to_owned()),
