@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 
 use super::view::{
-    ActivityView, DecisionPanel, Summary, activities_view, current_decision, decision_panel,
+    ActivityView, DecisionPanel, Summary, activities_view, current_decision, decision_panel, since_review,
     refusal_message, summary,
 };
 use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
@@ -137,7 +137,12 @@ pub async fn review_page(
                 actions::authorized_aggregate(conn, &actor, id, Action::ReviewBudgetLine)?;
             let municipalities = organisations::list_municipalities(conn)?;
             let decision = current_decision(conn, programs, &aggregate)?;
-            let activities = activities_view(&aggregate);
+            let mut activities = activities_view(&aggregate);
+            since_review(
+                &mut activities,
+                &aggregate,
+                &crate::db::corrections::last_reviews(conn, id)?,
+            );
             Ok(ReviewView {
                 summary: summary(&aggregate.application, &municipalities),
                 open: workflow::budget_review_open(aggregate.state()),

@@ -202,6 +202,65 @@ pub struct LineView {
     pub review_label: &'static str,
     pub reviewed_amount_yen: Option<i64>,
     pub review_reason: Option<String>,
+    /// A line the applicant changed since the finance officer reviewed it: what changed
+    /// (before → after) and the earlier verdict. Only the review page fills it
+    /// ([`since_review`]).
+    pub since_review: Option<SinceReview>,
+}
+
+/// What changed in a 未審査 line since its last review.
+#[derive(Serialize)]
+pub struct SinceReview {
+    pub review_label: &'static str,
+    pub reviewed_amount_yen: Option<i64>,
+    pub review_reason: Option<String>,
+    pub changes: Vec<ChangeView>,
+}
+
+#[derive(Serialize)]
+pub struct ChangeView {
+    pub field: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+/// Fills [`LineView::since_review`] for the lines that went back to 未審査 because the
+/// applicant changed them, from the values they had at their last review.
+pub fn since_review(
+    activities: &mut [ActivityView],
+    aggregate: &Aggregate,
+    last_reviews: &[(i64, crate::domain::budget::LineReviewed)],
+) {
+    for view in activities.iter_mut().flat_map(|a| a.lines.iter_mut()) {
+        let Some(line) = aggregate.lines().find(|l| l.id == view.id) else {
+            continue;
+        };
+        let Some((_, reviewed)) = last_reviews.iter().find(|(id, _)| *id == line.id) else {
+            continue;
+        };
+        if line.review_state != ReviewState::Pending {
+            continue;
+        }
+        let now = crate::domain::budget::LineValues {
+            category: line.category,
+            description: &line.description,
+            amount_yen: line.amount_yen,
+            funding_source: line.funding_source,
+        };
+        view.since_review = Some(SinceReview {
+            review_label: reviewed.review_state.label_ja(),
+            reviewed_amount_yen: reviewed.reviewed_amount_yen,
+            review_reason: reviewed.review_reason.clone(),
+            changes: crate::domain::budget::changes_since_review(&reviewed.values(), &now)
+                .into_iter()
+                .map(|(field, before, after)| ChangeView {
+                    field,
+                    before,
+                    after,
+                })
+                .collect(),
+        });
+    }
 }
 
 #[derive(Serialize)]
@@ -243,6 +302,7 @@ pub fn activities_view(aggregate: &Aggregate) -> Vec<ActivityView> {
                     review_label: line.review_state.label_ja(),
                     reviewed_amount_yen: line.reviewed_amount_yen,
                     review_reason: line.review_reason.clone(),
+                    since_review: None,
                 })
                 .collect();
             ActivityView {
@@ -312,6 +372,8 @@ pub struct ActionButton {
     pub label: &'static str,
     pub needs_reason: bool,
     pub danger: bool,
+    /// 差戻し: the 事務局 may give the day the answer is due.
+    pub asks_reply_due: bool,
 }
 
 /// Actions carried by a payload of their own (reports, change requests, the survey) have
@@ -360,6 +422,7 @@ pub fn available_actions(actor: &Actor, aggregate: &Aggregate) -> Vec<ActionButt
                 action,
                 Action::Reject | Action::Withdraw | Action::Cancel | Action::Revoke
             ),
+            asks_reply_due: action == Action::ReturnForCorrection,
         })
         .collect()
 }
@@ -416,6 +479,33 @@ struct ShowView {
     evidence_files: Vec<super::evidence::EvidenceLink>,
     /// Who did what, when and why (the audit trail as people read it).
     history: crate::web::views::ApplicationHistory,
+    /// Each 差戻し with its reason and deadline, and the applicant's answer once resubmitted.
+    corrections: Vec<CorrectionEntry>,
+}
+
+#[derive(Serialize)]
+struct CorrectionEntry {
+    returned_on: String,
+    reason: String,
+    reply_due: Option<String>,
+    reply: Option<String>,
+    replied_on: Option<String>,
+}
+
+fn correction_entries(conn: &mut db::DbConnection, id: i64) -> AppResult<Vec<CorrectionEntry>> {
+    use crate::domain::calendar::wareki_date;
+    use crate::domain::deadlines::utc_to_jst;
+    let day = |at| wareki_date(utc_to_jst(at).date()).to_string();
+    Ok(db::corrections::of_application(conn, id)?
+        .into_iter()
+        .map(|row| CorrectionEntry {
+            returned_on: day(row.returned_at),
+            reason: row.reason,
+            reply_due: row.reply_due_on.map(|d| wareki_date(d).to_string()),
+            reply: row.replied_at.and(row.reply),
+            replied_on: row.replied_at.map(day),
+        })
+        .collect())
 }
 
 #[derive(Serialize)]
@@ -512,6 +602,7 @@ pub async fn show(
                     id,
                     db::audit::history_of(conn, id)?,
                 ),
+                corrections: correction_entries(conn, id)?,
             })
         })
         .await?;
@@ -551,21 +642,31 @@ pub async fn act(
         .parse()
         .map_err(|_| AppError::new(ErrorKind::BadRequest, "版が指定されていません"))?;
     let reason = Some(form.text("reason")).filter(|r| !r.is_empty());
+    // 差戻し: the answer deadline, when the 事務局 gave one (read as `CorrectionReturn`).
+    let payload = match form.get("reply_due").filter(|d| !d.is_empty()) {
+        Some(due) if action == Action::ReturnForCorrection => {
+            serde_json::json!({ "reply_due": due })
+        }
+        _ => Value::Null,
+    };
     let request = ActionRequest {
         version,
         reason,
-        payload: Value::Null,
+        payload,
     };
     let actor = caller.actor;
     let outcome = db.perform(actor, id, action, request).await;
     match outcome {
         Ok(outcome) => set_flash(
             &session,
-            format!(
+            std::iter::once(format!(
                 "「{}」を行いました。現在の状態: {}",
                 action.label_ja(),
                 outcome.state.label_ja()
-            ),
+            ))
+            .chain(outcome.notices)
+            .collect::<Vec<_>>()
+            .join(" / "),
         ),
         Err(error)
             if matches!(

@@ -88,7 +88,7 @@ async fn stored_editor(
                 aggregate.application.fiscal_year,
                 aggregate.application.lead_organisation_id,
             )?;
-            let reason = last_return_reason(conn, &aggregate)?;
+            let correction = open_correction(conn, &aggregate)?;
             let text = FormText::from_aggregate(&aggregate);
             let mut view = editor_view(
                 &aggregate,
@@ -98,7 +98,7 @@ async fn stored_editor(
                 &choices,
                 decision_panel(current_decision(conn, programs, &aggregate)?.as_ref())
                     .for_editing(&aggregate),
-                reason,
+                correction,
             );
             view.evidence = EvidenceSection::new(&db::evidence::list(conn, id)?, evidence_error);
             Ok(view)
@@ -127,6 +127,8 @@ pub async fn save(
     let text = FormText::from_form(&form);
     let version: i32 = form.text("version").parse().unwrap_or(0);
     let submit = form.text("intent") == "submit";
+    // The answer to a 差戻し, typed beside the content it explains.
+    let reply = form.get("correction_reply").map(|r| r.trim().to_owned());
     let today = db.today();
     let actor = caller.actor.clone();
     let outcome = db
@@ -149,7 +151,12 @@ pub async fn save(
                     application.lead_organisation_id,
                 )?;
                 let (by_name, general) = form_errors(errors, map);
-                let reason = last_return_reason(conn, &aggregate)?;
+                let correction = open_correction(conn, &aggregate)?.map(|mut open| {
+                    if let Some(typed) = &reply {
+                        typed.clone_into(&mut open.reply);
+                    }
+                    open
+                });
                 let mut view = editor_view(
                     &aggregate,
                     &text,
@@ -159,7 +166,7 @@ pub async fn save(
                     DecisionPanel::note(
                         "入力に誤りがあるため保存していません。赤字の項目を直してください。",
                     ),
-                    reason,
+                    correction,
                 );
                 view.evidence = EvidenceSection::new(&db::evidence::list(conn, id)?, None);
                 Ok(SaveOutcome::Invalid(Box::new(view)))
@@ -175,6 +182,9 @@ pub async fn save(
                 }
                 Err(error) => return Err(error),
             }
+            if let Some(reply) = &reply {
+                db::corrections::keep_reply(conn, id, reply)?;
+            }
             if !submit {
                 return Ok(SaveOutcome::Saved { submitted: None });
             }
@@ -182,7 +192,10 @@ pub async fn save(
             let request = ActionRequest {
                 version: saved_version,
                 reason: None,
-                payload: serde_json::Value::Null,
+                payload: match &reply {
+                    Some(reply) => serde_json::json!({ "reply": reply }),
+                    None => serde_json::Value::Null,
+                },
             };
             let result =
                 actions::perform(conn, programs, &actor, id, Action::Submit, &request, today);
