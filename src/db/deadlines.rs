@@ -448,8 +448,9 @@ pub fn open_for_organisations(
         .collect())
 }
 
-/// The application's open deadline of this kind (the 差戻し answer, the 交付申請), if any.
-pub fn open_of_kind(
+/// The application's latest deadline of this kind (the 差戻し answer, the 交付申請), open or
+/// met since: a notice mailed after the applicant acted still names the date it gave.
+pub fn latest_of_kind(
     conn: &mut DbConnection,
     application_id: i64,
     kind: DeadlineKind,
@@ -457,7 +458,6 @@ pub fn open_of_kind(
     Ok(deadlines::table
         .filter(deadlines::application_id.eq(application_id))
         .filter(deadlines::kind.eq(kind.code()))
-        .filter(deadlines::status.eq("open"))
         .order(deadlines::id.desc())
         .select(DeadlineRow::as_select())
         .first(conn)

@@ -1,7 +1,8 @@
 //! When an action may happen, by the calendar (DOMAIN.md §4): the project is started and its
-//! 実績報告 filed within the 補助事業期間, never before it begins, and no project starts before
-//! its 交付決定 (適正化法 §6: the grant exists from the decision; costs before it are not
-//! eligible, DOMAIN.md §3.1). Pure: the dates are given, in Japan's calendar.
+//! 実績報告 filed once the 補助事業期間 has begun, never before; a period planned to begin
+//! before the 交付決定 is said at the start (適正化法 §6: the grant exists from the decision;
+//! costs before it are not eligible, DOMAIN.md §3.1). Pure: the dates are given, in Japan's
+//! calendar.
 //!
 //! The inputs are plain dates, so that the 交付決定日 can come from wherever it is recorded (the
 //! decision's audit event today).
@@ -28,16 +29,12 @@ pub struct Timeline {
 pub enum DateRefusal {
     /// The application has no 補助事業期間 to check against.
     NoProjectPeriod,
-    /// Today is before the 交付決定 (a decision dated in the future, or data out of order).
-    BeforeGrantDecision { decided_on: NaiveDate },
     /// Today is before the 補助事業期間 begins.
     BeforeProjectPeriod {
         action: Action,
         start: NaiveDate,
         end: NaiveDate,
     },
-    /// The 補助事業期間 is over: a project cannot start after its end.
-    AfterProjectPeriod { start: NaiveDate, end: NaiveDate },
     /// A reply deadline (差戻し) in the past.
     DueInPast { due: NaiveDate, today: NaiveDate },
 }
@@ -46,9 +43,7 @@ impl DateRefusal {
     pub fn code(self) -> ErrorCode {
         match self {
             DateRefusal::NoProjectPeriod => ErrorCode::Required,
-            DateRefusal::BeforeGrantDecision { .. } => ErrorCode::BeforeGrantDecision,
             DateRefusal::BeforeProjectPeriod { .. } => ErrorCode::BeforeProjectPeriod,
-            DateRefusal::AfterProjectPeriod { .. } => ErrorCode::AfterProjectPeriod,
             DateRefusal::DueInPast { .. } => ErrorCode::DateInPast,
         }
     }
@@ -66,21 +61,12 @@ impl DateRefusal {
             DateRefusal::NoProjectPeriod => {
                 "補助事業期間（開始日・終了日）が登録されていないため行えません".to_owned()
             }
-            DateRefusal::BeforeGrantDecision { decided_on } => format!(
-                "交付決定日（{}）より前には事業を開始できません",
-                wareki_date(decided_on)
-            ),
             DateRefusal::BeforeProjectPeriod { action, start, end } => format!(
                 "補助事業期間（{}〜{}）が始まる前には「{}」を行えません。{}以降に行ってください",
                 wareki_date(start),
                 wareki_date(end),
                 action.label_ja(),
                 wareki_date(start)
-            ),
-            DateRefusal::AfterProjectPeriod { start, end } => format!(
-                "補助事業期間（{}〜{}）は終了しています。期間の変更（計画変更）が必要です",
-                wareki_date(start),
-                wareki_date(end)
             ),
             DateRefusal::DueInPast { due, today } => format!(
                 "回答期限（{}）が過去の日付です。本日（{}）以降の日付を指定してください",
@@ -134,27 +120,17 @@ pub fn check(action: Action, timeline: &Timeline) -> Result<Vec<DateNotice>, Dat
     let (Some(start), Some(end)) = (timeline.project_start, timeline.project_end) else {
         return Err(DateRefusal::NoProjectPeriod);
     };
-    let today = timeline.today;
-    let mut notices = Vec::new();
-    if action == Action::StartProject {
-        if let Some(decided_on) = timeline.grant_decided_on {
-            if today < decided_on {
-                return Err(DateRefusal::BeforeGrantDecision { decided_on });
-            }
-            if start < decided_on {
-                notices.push(DateNotice::PeriodStartsBeforeGrantDecision { start, decided_on });
-            }
-        }
-        if today > end {
-            return Err(DateRefusal::AfterProjectPeriod { start, end });
-        }
-    }
     // The 実績報告 may come before the planned end (a project completed early), never before the
     // project began.
-    if today < start {
+    if timeline.today < start {
         return Err(DateRefusal::BeforeProjectPeriod { action, start, end });
     }
-    Ok(notices)
+    Ok(match timeline.grant_decided_on {
+        Some(decided_on) if action == Action::StartProject && start < decided_on => {
+            vec![DateNotice::PeriodStartsBeforeGrantDecision { start, decided_on }]
+        }
+        _ => Vec::new(),
+    })
 }
 
 /// A reply deadline the 事務局 gives at 差戻し: today or later.
@@ -206,13 +182,6 @@ mod tests {
             assert_eq!(check(action, &timeline(day(2027, 1, 4))), Ok(vec![]));
         }
         assert_eq!(
-            check(Action::StartProject, &timeline(day(2027, 2, 27))),
-            Err(DateRefusal::AfterProjectPeriod {
-                start: day(2027, 1, 4),
-                end: day(2027, 2, 26)
-            })
-        );
-        assert_eq!(
             check(Action::SubmitCompletionReport, &timeline(day(2027, 3, 1))),
             Ok(vec![]),
             "the report comes after the end"
@@ -225,7 +194,7 @@ mod tests {
     }
 
     #[test]
-    fn a_period_before_the_grant_decision_is_said_and_a_start_before_it_refused() {
+    fn a_period_that_begins_before_the_grant_decision_is_said() {
         let early = Timeline {
             project_start: Some(day(2026, 12, 1)),
             ..timeline(day(2026, 12, 3))
@@ -239,13 +208,10 @@ mod tests {
             }]
         );
         assert!(notices[0].message_ja().contains("補助対象になりません"));
-        let undecided = Timeline {
-            grant_decided_on: Some(day(2026, 12, 4)),
-            ..early
-        };
         assert_eq!(
-            check(Action::StartProject, &undecided).map_err(DateRefusal::code),
-            Err(ErrorCode::BeforeGrantDecision)
+            check(Action::SubmitCompletionReport, &early),
+            Ok(vec![]),
+            "said once, at the start"
         );
         let no_period = Timeline {
             project_end: None,

@@ -38,8 +38,6 @@ code_enum! {
         DuplicateMember => "duplicate_member", "重複した申請者";
         NotAPartner => "not_a_partner", "連携先にない市町村";
         BeforeProjectPeriod => "before_project_period", "補助事業期間の開始前";
-        AfterProjectPeriod => "after_project_period", "補助事業期間の終了後";
-        BeforeGrantDecision => "before_grant_decision", "交付決定の前";
         DateInPast => "date_in_past", "過去の日付";
     }
 }

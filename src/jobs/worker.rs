@@ -691,7 +691,7 @@ fn event_details(
         _ => None,
     };
     if let Some((kind, label)) = deadline {
-        if let Some(row) = deadlines::open_of_kind(conn, application_id, kind)? {
+        if let Some(row) = deadlines::latest_of_kind(conn, application_id, kind)? {
             details.push(json!({ "label": label, "text": format_due(row.due_at, kind) }));
         }
     }

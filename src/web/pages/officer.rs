@@ -8,8 +8,8 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 
 use super::view::{
-    ActivityView, DecisionPanel, Summary, activities_view, current_decision, decision_panel, since_review,
-    refusal_message, summary,
+    ActivityView, DecisionPanel, Summary, activities_view, current_decision, decision_panel,
+    refusal_message, since_review, summary,
 };
 use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
 use crate::actions::{self, LineReviewRequest};

@@ -523,7 +523,7 @@ pub(super) fn open_correction(
         return Ok(None);
     };
     let kind = crate::domain::deadlines::DeadlineKind::CorrectionAnswer;
-    let due = crate::db::deadlines::open_of_kind(conn, id, kind)?
+    let due = crate::db::deadlines::latest_of_kind(conn, id, kind)?
         .map(|row| crate::domain::deadlines::format_due(row.due_at, kind));
     Ok(Some(CorrectionView {
         reason: open.reason,
