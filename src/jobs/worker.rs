@@ -690,10 +690,10 @@ fn event_details(
         "selected" => Some((DeadlineKind::GrantRequest, "交付申請の期限")),
         _ => None,
     };
-    if let Some((kind, label)) = deadline {
-        if let Some(row) = deadlines::latest_of_kind(conn, application_id, kind)? {
-            details.push(json!({ "label": label, "text": format_due(row.due_at, kind) }));
-        }
+    if let Some((kind, label)) = deadline
+        && let Some(row) = deadlines::latest_of_kind(conn, application_id, kind)?
+    {
+        details.push(json!({ "label": label, "text": format_due(row.due_at, kind) }));
     }
     Ok(details)
 }
