@@ -13,3 +13,22 @@ pub fn today_in_japan() -> NaiveDate {
         None => now.date_naive(),
     }
 }
+
+/// Where the web layer's workflow actions read "today" from: the system clock in Japan, or a
+/// fixed day (tests that walk the timeline: an action before the project period, say).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Clock {
+    #[default]
+    System,
+    Fixed(NaiveDate),
+}
+
+impl Clock {
+    /// Today in Japan, by this clock.
+    pub fn today(self) -> NaiveDate {
+        match self {
+            Clock::System => today_in_japan(),
+            Clock::Fixed(day) => day,
+        }
+    }
+}

@@ -96,6 +96,7 @@ pub fn seed(
         for draft in &summary.drafts {
             let applicant = actor(conn, Role::Applicant, Some(draft.lead_organisation_id))?;
             let mut version = 1;
+            let mut under_way = false;
             for (role, action, reason) in path_to(draft.target)? {
                 let who = if role == Role::Applicant {
                     &applicant
@@ -107,7 +108,14 @@ pub fn seed(
                     reason: reason.map(str::to_owned),
                     payload: serde_json::Value::Null,
                 };
-                let day = draft.application_date.unwrap_or(today);
+                // Dated on the application date, and from the 事業開始 on within the 補助事業期間
+                // (the calendar refuses a start before it: `domain::timeline`).
+                under_way |= action == Action::StartProject;
+                let applied = draft.application_date.unwrap_or(today);
+                let day = match draft.project_start {
+                    Some(start) if under_way => applied.max(start),
+                    _ => applied,
+                };
                 let outcome = perform(
                     conn,
                     programs,

@@ -79,6 +79,7 @@ impl Application {
             programs: Arc::new(programs),
             pdf_font_path: config.pdf_font_path.clone(),
             security: web::auth::Security::from_config(config)?,
+            clock: crate::clock::Clock::System,
         };
         let server = HttpServer::new(move || {
             App::new()

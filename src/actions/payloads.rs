@@ -75,6 +75,25 @@ pub struct Payment {
     pub paid_on: Option<chrono::NaiveDate>,
 }
 
+/// `return_for_correction`: 差戻し, with the day (JST) the answer is due. Omitted, the
+/// programme's default applies (`[deadlines] correction_answer_days` after the 差戻し).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionReturn {
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub reply_due: Option<chrono::NaiveDate>,
+}
+
+/// `submit` after 差戻し: the applicant's answer to it, which the 事務局 reads with the
+/// resubmission.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resubmission {
+    #[serde(default)]
+    pub reply: Option<String>,
+}
+
 /// The schema of `ActionRequest.payload`: one of the payload types, by action.
 pub fn payload_schema() -> RefOr<Schema> {
     OneOfBuilder::new()
@@ -84,11 +103,15 @@ pub fn payload_schema() -> RefOr<Schema> {
         .item(Ref::from_schema_name("SurveyAnswer"))
         .item(Ref::from_schema_name("GrantDecision"))
         .item(Ref::from_schema_name("Payment"))
+        .item(Ref::from_schema_name("CorrectionReturn"))
+        .item(Ref::from_schema_name("Resubmission"))
         .description(Some(
             "アクションごとの内容: submit_interim_report は InterimReport、request_change は \
              ChangeRequest、submit_completion_report は CompletionReport、\
              answer_continuation_survey は SurveyAnswer、decide_grant は GrantDecision（省略時は\
-             算定額と今日）、pay は Payment（省略時は確定額と今日）。ほかのアクションでは省略します",
+             算定額と今日）、pay は Payment（省略時は確定額と今日）、return_for_correction は \
+             CorrectionReturn（省略可）、差戻し後の submit は Resubmission（省略可）。\
+             ほかのアクションでは省略します",
         ))
         .into()
 }

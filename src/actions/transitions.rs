@@ -8,12 +8,13 @@ use serde_json::{Value, json};
 use super::change_requests::{awaiting, decide_change, request_change};
 use super::evaluation::{error_codes, with_decision};
 use super::payloads::{
-    CompletionReport, GrantDecision, InterimReport, LineAmount, Payment, SurveyAnswer,
+    CompletionReport, CorrectionReturn, GrantDecision, InterimReport, LineAmount, Payment,
+    Resubmission, SurveyAnswer,
 };
 use super::{authorized_aggregate, field_error, workflow_error};
 use crate::contract::decision::StoredDecision;
 use crate::db::applications::{self, Aggregate};
-use crate::db::{self, DbConnection, audit, jobs, workflow as store};
+use crate::db::{self, DbConnection, audit, corrections, jobs, workflow as store};
 use crate::domain::amounts::{CeilingKind, check_within};
 use crate::domain::audit::AuditAction;
 use crate::domain::budget::{self, FrozenDecision};
@@ -23,6 +24,7 @@ use crate::domain::kpi::Continuation;
 use crate::domain::money::Yen;
 use crate::domain::program::ProgramSet;
 use crate::domain::text;
+use crate::domain::timeline::{self, DateRefusal, Timeline};
 use crate::domain::validation::{ErrorCode, FieldErrors};
 use crate::domain::workflow::{
     self, Action, Actor, ApplicationState, Effect, Facts, ReportKind, ReportStatus,
@@ -52,6 +54,10 @@ pub struct ActionOutcome {
     pub state: ApplicationState,
     pub version: i32,
     pub audit_event_id: i64,
+    /// What the person acting must be told although the action was done (a 補助事業期間 that
+    /// begins before the 交付決定, say), in Japanese.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 /// The reason and the free text of the payload, checked before anything is read or written.
@@ -63,6 +69,7 @@ fn check_texts(request: &ActionRequest) -> AppResult<()> {
         ("payload.body", text::REPORT, "報告の内容"),
         ("payload.evidence", text::SHORT_TEXT, "根拠資料"),
         ("payload.continuation", text::NAME, "継続の状況"),
+        ("payload.reply", text::REPORT, "差戻しへの回答"),
     ];
     for (path, kind, label) in payload_texts {
         let field = path.trim_start_matches("payload.");
@@ -153,6 +160,7 @@ pub fn perform(
             stored = Some(decision);
         }
         let transition = workflow::transition(state, action, &facts).map_err(workflow_error)?;
+        let notices = check_dates(conn, &aggregate, action, today)?;
         // 受理・差戻し and 承認・不承認 need the report or the change they decide.
         awaiting(conn, application_id)?
             .check(action)
@@ -163,6 +171,8 @@ pub fn perform(
                 conn, programs, actor, &aggregate, action, request, reason, today,
             )?,
         };
+        // A resubmission's answer to the 差戻し is the event's reason in the history.
+        let reason = reason.or_else(|| changes.get("reply").and_then(Value::as_str));
         let version =
             applications::update_state(conn, application_id, request.version, transition.to)?;
         let audit_event_id = audit::append(
@@ -176,11 +186,21 @@ pub fn perform(
                 reason,
                 changes: json!({ "effects": &transition.effects, "details": changes, "decision": stored.as_ref().map(|d| json!({
                     "eligible": d.eligible, "award_ordinal": d.award_ordinal, "subsidy_yen": d.subsidy_yen,
-                })) }),
+                })), "notices": notices.iter().map(|n| n.code()).collect::<Vec<_>>() }),
             },
         )?;
+        if action == Action::ReturnForCorrection {
+            corrections::open(
+                conn,
+                application_id,
+                audit_event_id,
+                reason.unwrap_or_default(),
+                reply_due(request, today)?,
+                actor.user_id,
+            )?;
+        }
         for effect in &transition.effects {
-            carry_out(conn, &aggregate, effect, audit_event_id, today)?;
+            carry_out(conn, &aggregate, effect, audit_event_id, today, reason)?;
         }
         // The application's deadlines follow its new state in the same transaction: a filed
         // report closes its deadline (and cancels its queued reminders) atomically.
@@ -190,6 +210,7 @@ pub fn perform(
             state: transition.to,
             version,
             audit_event_id,
+            notices: notices.iter().map(|n| n.message_ja()).collect(),
         })
     })
 }
@@ -200,6 +221,54 @@ fn decided_amount(grant: &GrantDecision, computed: Yen) -> AppResult<Yen> {
     let amount = grant.amount_yen.map_or(computed, Yen::new);
     check_within(amount, computed, CeilingKind::Computed)
         .map_err(|refusal| field_error("payload.amount_yen", refusal.code(), refusal.message_ja()))
+}
+
+/// The calendar's verdict on the action (`domain::timeline`): refused, nothing is written.
+fn check_dates(
+    conn: &mut DbConnection,
+    aggregate: &Aggregate,
+    action: Action,
+    today: NaiveDate,
+) -> AppResult<Vec<timeline::DateNotice>> {
+    let grant_decided_on = if action == Action::StartProject {
+        corrections::grant_decided_on(conn, aggregate.application.id)?
+    } else {
+        None
+    };
+    timeline::check(
+        action,
+        &Timeline {
+            today,
+            project_start: aggregate.application.project_start,
+            project_end: aggregate.application.project_end,
+            grant_decided_on,
+        },
+    )
+    .map_err(date_refusal)
+}
+
+fn date_refusal(refusal: DateRefusal) -> AppError {
+    field_error(refusal.field(), refusal.code(), refusal.message_ja())
+}
+
+/// A payload that may be left out (`null`): its type's default then.
+fn optional_payload<T: for<'de> Deserialize<'de> + Default>(
+    request: &ActionRequest,
+) -> AppResult<T> {
+    if request.payload.is_null() {
+        Ok(T::default())
+    } else {
+        payload(request)
+    }
+}
+
+/// The reply deadline a 差戻し gives, if the 事務局 gave one: today or later.
+fn reply_due(request: &ActionRequest, today: NaiveDate) -> AppResult<Option<NaiveDate>> {
+    let given: CorrectionReturn = optional_payload(request)?;
+    if let Some(due) = given.reply_due {
+        timeline::check_reply_due(today, due).map_err(date_refusal)?;
+    }
+    Ok(given.reply_due)
 }
 
 /// The snapshot 交付決定 fixes, with the 事務局's 交付決定額.
@@ -236,17 +305,6 @@ pub(super) fn payload<T: for<'de> Deserialize<'de>>(request: &ActionRequest) -> 
             format!("内容の形式が正しくありません: {error}"),
         )
     })
-}
-
-/// A payload that may be left out (`null`): its defaults then.
-fn optional_payload<T: Default + for<'de> Deserialize<'de>>(
-    request: &ActionRequest,
-) -> AppResult<T> {
-    if request.payload.is_null() {
-        Ok(T::default())
-    } else {
-        payload(request)
-    }
 }
 
 pub(super) fn line_amounts(
@@ -301,10 +359,20 @@ fn sub_flow(
                 |_, decision| Ok(decision.subsidy_yen),
             )?;
             store::record_requested_amount(conn, id, requested.value())?;
-            Ok(
-                json!({ "application_date": aggregate.application.application_date.unwrap_or(today) }),
-            )
+            let date = aggregate.application.application_date.unwrap_or(today);
+            if aggregate.state() != ApplicationState::ReturnedForCorrection {
+                return Ok(json!({ "application_date": date }));
+            }
+            let answer: Resubmission = optional_payload(request)?;
+            let typed = answer
+                .reply
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty());
+            let reply = corrections::answer(conn, id, typed, actor.user_id)?;
+            Ok(json!({ "application_date": date, "reply": reply }))
         }
+        Action::ReturnForCorrection => Ok(json!({ "reply_due": reply_due(request, today)? })),
         Action::SubmitInterimReport => {
             let interim: InterimReport = payload(request)?;
             if interim.body.trim().is_empty() {
@@ -420,6 +488,7 @@ fn carry_out(
     effect: &Effect,
     audit_event_id: i64,
     today: NaiveDate,
+    reason: Option<&str>,
 ) -> AppResult<()> {
     let id = aggregate.application.id;
     match effect {
@@ -452,7 +521,8 @@ fn carry_out(
                 conn,
                 jobs::JobKind::Email,
                 Some(&format!("email:{id}:{template}:{audit_event_id}")),
-                &json!({ "template": template, "application_id": id, "to": to }),
+                // The reason travels with the notice: the 差戻し mail says what to correct.
+                &json!({ "template": template, "application_id": id, "to": to, "reason": reason }),
                 db::now(),
             )?;
         }

@@ -223,11 +223,13 @@ pub fn replace_content(
             .iter()
             .flat_map(|activity| activity.lines.iter().cloned())
             .collect();
-        let kept: Vec<Option<&BudgetLineRow>> =
-            crate::domain::budget::reviews_kept(&earlier_content, &edited_content)
-                .into_iter()
-                .map(|index| index.map(|index| &earlier[index]))
-                .collect();
+        let kept_index = crate::domain::budget::reviews_kept(&earlier_content, &edited_content);
+        let kept: Vec<Option<&BudgetLineRow>> = kept_index
+            .iter()
+            .map(|index| index.map(|index| &earlier[index]))
+            .collect();
+        let last_reviewed =
+            super::corrections::reviewed_before_edit(conn, id, &earlier, draft, &kept_index)?;
         diesel::delete(budget_lines::table.filter(budget_lines::application_id.eq(id)))
             .execute(conn)?;
         diesel::delete(activities::table.filter(activities::application_id.eq(id)))
@@ -240,6 +242,7 @@ pub fn replace_content(
         )
         .execute(conn)?;
         insert_children(conn, id, draft, &kept)?;
+        super::corrections::record_last_reviews(conn, id, &last_reviewed)?;
         Ok(expected_version + 1)
     })
 }

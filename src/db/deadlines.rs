@@ -114,6 +114,8 @@ pub fn facts_of(conn: &mut DbConnection, application_id: i64) -> AppResult<Appli
         window_closes: None,
         legal_basis_valid_until: valid_until.flatten(),
         interim_reports_filed: u32::try_from(filed).unwrap_or(u32::MAX),
+        correction_answer_due: super::corrections::unanswered(conn, application_id)?
+            .and_then(|open| open.reply_due_on),
     })
 }
 
@@ -445,4 +447,20 @@ pub fn open_for_organisations(
             title,
         })
         .collect())
+}
+
+/// The application's latest deadline of this kind (the 差戻し answer, the 交付申請), open or
+/// met since: a notice mailed after the applicant acted still names the date it gave.
+pub fn latest_of_kind(
+    conn: &mut DbConnection,
+    application_id: i64,
+    kind: DeadlineKind,
+) -> AppResult<Option<DeadlineRow>> {
+    Ok(deadlines::table
+        .filter(deadlines::application_id.eq(application_id))
+        .filter(deadlines::kind.eq(kind.code()))
+        .order(deadlines::id.desc())
+        .select(DeadlineRow::as_select())
+        .first(conn)
+        .optional()?)
 }

@@ -146,6 +146,7 @@ pub struct DemoDraft {
     pub target: ApplicationState,
     pub lead_organisation_id: i64,
     pub application_date: Option<NaiveDate>,
+    pub project_start: Option<NaiveDate>,
 }
 
 fn demo_error(message: String) -> AppError {
@@ -336,6 +337,7 @@ pub fn seed_demo(
                 target,
                 lead_organisation_id: draft.lead_organisation_id,
                 application_date: draft.application_date,
+                project_start: draft.project_start,
             });
             summary.applications += 1;
         }

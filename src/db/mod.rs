@@ -7,6 +7,7 @@ pub mod award_imports;
 pub mod awards;
 pub mod budget;
 pub mod codes;
+pub mod corrections;
 pub mod deadlines;
 pub mod demo;
 pub mod evidence;

@@ -423,11 +423,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    correction_requests (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        returned_event_id -> BigInt,
+        reason -> Text,
+        reply_due_on -> Nullable<Date>,
+        returned_by -> Nullable<BigInt>,
+        returned_at -> Timestamp,
+        reply -> Nullable<Text>,
+        replied_by -> Nullable<BigInt>,
+        replied_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    budget_line_last_reviews (budget_line_id) {
+        budget_line_id -> BigInt,
+        application_id -> BigInt,
+        category -> Text,
+        description -> Text,
+        amount_yen -> BigInt,
+        funding_source -> Text,
+        review_state -> Text,
+        reviewed_amount_yen -> Nullable<BigInt>,
+        review_reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(organisation_aliases -> organisations (organisation_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(applications -> organisations (lead_organisation_id));
+diesel::joinable!(correction_requests -> applications (application_id));
+diesel::joinable!(budget_line_last_reviews -> budget_lines (budget_line_id));
 diesel::joinable!(applications -> municipalities (municipality_id));
 diesel::joinable!(application_members -> applications (application_id));
 diesel::joinable!(application_members -> organisations (organisation_id));
@@ -475,4 +506,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     evidence_files,
     award_imports,
+    correction_requests,
+    budget_line_last_reviews,
 );

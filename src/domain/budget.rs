@@ -85,6 +85,125 @@ pub fn reviews_kept<T: PartialEq>(earlier: &[T], edited: &[T]) -> Vec<Option<usi
         .collect()
 }
 
+/// Where a budget line sits in a budget, and what it is called: enough to tell which earlier
+/// line an edited one replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineSlot<'a> {
+    /// The activity's index in the budget.
+    pub activity: usize,
+    /// The line's index in its activity.
+    pub position: usize,
+    pub description: &'a str,
+}
+
+/// For each edited line that keeps no review ([`reviews_kept`]), the earlier line it replaces:
+/// an earlier line whose review no line kept, in the same activity, with the same 内容 or else
+/// at the same place. The finance officer is shown that line's values as before → after.
+pub fn lines_replaced(
+    earlier: &[LineSlot<'_>],
+    edited: &[LineSlot<'_>],
+    kept: &[Option<usize>],
+) -> Vec<Option<usize>> {
+    let mut used = vec![false; earlier.len()];
+    for index in kept.iter().flatten() {
+        if let Some(flag) = used.get_mut(*index) {
+            *flag = true;
+        }
+    }
+    let mut replaced = vec![None; edited.len()];
+    let passes: [fn(&LineSlot<'_>, &LineSlot<'_>) -> bool; 2] = [
+        |old, new| old.activity == new.activity && old.description == new.description,
+        |old, new| old.activity == new.activity && old.position == new.position,
+    ];
+    for same in passes {
+        for (index, line) in edited.iter().enumerate() {
+            if kept.get(index).copied().flatten().is_some() || replaced[index].is_some() {
+                continue;
+            }
+            if let Some(found) = earlier
+                .iter()
+                .enumerate()
+                .position(|(j, old)| !used[j] && same(old, line))
+            {
+                used[found] = true;
+                replaced[index] = Some(found);
+            }
+        }
+    }
+    replaced
+}
+
+/// What a budget line said when the finance officer last reviewed it, with the verdict: kept
+/// for a line the applicant has changed since, until it is reviewed again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineReviewed {
+    pub category: ExpenseCategory,
+    pub description: String,
+    pub amount_yen: i64,
+    pub funding_source: FundingSource,
+    pub review_state: ReviewState,
+    pub reviewed_amount_yen: Option<i64>,
+    pub review_reason: Option<String>,
+}
+
+/// One line's values as a change shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineValues<'a> {
+    pub category: ExpenseCategory,
+    pub description: &'a str,
+    pub amount_yen: i64,
+    pub funding_source: FundingSource,
+}
+
+impl LineReviewed {
+    pub fn values(&self) -> LineValues<'_> {
+        LineValues {
+            category: self.category,
+            description: &self.description,
+            amount_yen: self.amount_yen,
+            funding_source: self.funding_source,
+        }
+    }
+}
+
+/// What changed in a line since its last review, field by field (金額, 内容, 経費区分, 財源):
+/// `(field label, before, after)`, the amounts in yen as people write them.
+pub fn changes_since_review(
+    before: &LineValues<'_>,
+    after: &LineValues<'_>,
+) -> Vec<(&'static str, String, String)> {
+    let mut changes = Vec::new();
+    if before.amount_yen != after.amount_yen {
+        changes.push((
+            "金額",
+            Yen::new(before.amount_yen).to_string(),
+            Yen::new(after.amount_yen).to_string(),
+        ));
+    }
+    if before.description != after.description {
+        changes.push((
+            "内容",
+            before.description.to_owned(),
+            after.description.to_owned(),
+        ));
+    }
+    if before.category != after.category {
+        changes.push((
+            "経費区分",
+            before.category.label_ja().to_owned(),
+            after.category.label_ja().to_owned(),
+        ));
+    }
+    if before.funding_source != after.funding_source {
+        changes.push((
+            "財源",
+            before.funding_source.label_ja().to_owned(),
+            after.funding_source.label_ja().to_owned(),
+        ));
+    }
+    changes
+}
+
 /// One budget line's amounts as the lifecycle gives them: what the applicant asked for, the
 /// finance officer's verdict, and what was actually spent. Every page, export, filing and
 /// use case asks these methods which lines are claimed and at which amount, so that the
@@ -482,5 +601,47 @@ mod tests {
             "each earlier review is kept once; the raised line and the extra copy start afresh"
         );
         assert_eq!(reviews_kept::<i32>(&[], &[1]), vec![None]);
+    }
+
+    #[test]
+    fn a_changed_line_is_shown_against_the_line_it_replaces() {
+        let slot = |activity, position, description| LineSlot {
+            activity,
+            position,
+            description,
+        };
+        let earlier = [
+            slot(0, 0, "人件費"),
+            slot(0, 1, "旅費"),
+            slot(1, 0, "会場費"),
+        ];
+        // 旅費 raised in place; 会場費 renamed; a new line added.
+        let edited = [
+            slot(0, 0, "人件費"),
+            slot(0, 1, "旅費"),
+            slot(1, 0, "会場費（2回分）"),
+            slot(1, 1, "資料"),
+        ];
+        let kept = [Some(0), None, None, None];
+        assert_eq!(
+            lines_replaced(&earlier, &edited, &kept),
+            vec![None, Some(1), Some(2), None]
+        );
+        let before = LineValues {
+            category: ExpenseCategory::Travel,
+            description: "旅費",
+            amount_yen: 600_000,
+            funding_source: FundingSource::ThisSubsidy,
+        };
+        let after = LineValues {
+            amount_yen: 500_000,
+            funding_source: FundingSource::OwnFunds,
+            ..before.clone()
+        };
+        let changes = changes_since_review(&before, &after);
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        assert_eq!(changes[0].0, "金額");
+        assert_eq!(changes[1].0, "財源");
+        assert!(changes_since_review(&before, &before).is_empty());
     }
 }

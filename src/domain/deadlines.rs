@@ -145,6 +145,8 @@ pub struct ApplicationFacts {
     pub legal_basis_valid_until: Option<NaiveDate>,
     /// Interim reports already filed (submitted or accepted).
     pub interim_reports_filed: u32,
+    /// The answer date the 事務局 gave with the latest 差戻し, if it gave one.
+    pub correction_answer_due: Option<NaiveDate>,
 }
 
 /// One deadline as derived.
@@ -221,7 +223,9 @@ pub fn derive(
         S::ReturnedForCorrection => push(
             DeadlineKind::CorrectionAnswer,
             1,
-            after(policy.correction_answer_days),
+            facts
+                .correction_answer_due
+                .or_else(|| after(policy.correction_answer_days)),
         ),
         S::Selected => push(
             DeadlineKind::GrantRequest,
@@ -521,7 +525,28 @@ mod tests {
             window_closes: Some(date(2026, 5, 30)),
             legal_basis_valid_until: None,
             interim_reports_filed: 0,
+            correction_answer_due: None,
         }
+    }
+
+    #[test]
+    fn a_correction_is_answered_by_the_day_the_secretariat_gave_or_the_default() {
+        let policy = DeadlinePolicy::default();
+        let returned = facts(ApplicationState::ReturnedForCorrection);
+        let by_default = derive(&returned, &schedule(), &policy);
+        assert_eq!(by_default[0].kind, DeadlineKind::CorrectionAnswer);
+        assert_eq!(
+            by_default[0].nominal_date,
+            date(2026, 12, 5),
+            "14 days after 11/21"
+        );
+        let given = ApplicationFacts {
+            correction_answer_due: Some(date(2026, 12, 18)),
+            ..returned
+        };
+        let found = derive(&given, &schedule(), &policy);
+        assert_eq!(found[0].nominal_date, date(2026, 12, 18));
+        assert_eq!(found[0].due_date, date(2026, 12, 18), "a Friday");
     }
 
     #[test]

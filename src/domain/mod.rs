@@ -26,5 +26,6 @@ pub mod reconcile;
 pub mod sessions;
 pub mod sources;
 pub mod text;
+pub mod timeline;
 pub mod validation;
 pub mod workflow;

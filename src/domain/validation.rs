@@ -38,6 +38,8 @@ code_enum! {
         UnknownRecord => "unknown_record", "存在しない参照先";
         DuplicateMember => "duplicate_member", "重複した申請者";
         NotAPartner => "not_a_partner", "連携先にない市町村";
+        BeforeProjectPeriod => "before_project_period", "補助事業期間の開始前";
+        DateInPast => "date_in_past", "過去の日付";
     }
 }
 

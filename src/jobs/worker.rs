@@ -32,7 +32,7 @@ use crate::db::send_attempts::{self, NewAttempt};
 use crate::db::sent_emails::{self, NewSentEmail};
 use crate::db::{self, DbConnection, Pool, deadlines, jobs};
 use crate::domain::calendar::wareki_date;
-use crate::domain::deadlines::{format_due, offset_label, utc_to_jst};
+use crate::domain::deadlines::{DeadlineKind, format_due, offset_label, utc_to_jst};
 use crate::domain::delivery::{AttemptOutcome, gives_up};
 use crate::domain::workflow::Recipients;
 use crate::error::{AppError, AppResult};
@@ -143,6 +143,9 @@ struct EmailPayload {
     /// `password_reset`: the request whose link this mail carries.
     #[serde(default)]
     reset_id: Option<i64>,
+    /// The reason the person acting gave (差戻し: what to correct).
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 /// Wait before the n-th retry: 30 s, 1 min, 2 min … at most an hour, plus a few seconds that
@@ -532,12 +535,13 @@ impl Worker {
                     return Ok(Prepared::Skip("申請がありません".into()));
                 };
                 let (title, message) = event_text(&payload.template);
+                let details = event_details(conn, &payload, application_id)?;
                 let names: Vec<&str> = people.iter().map(|p| p.display_name.as_str()).collect();
                 let context = json!({
                     "recipient": names.join("、"),
                     "settings_url": settings_url,
                     "application": application,
-                    "event": { "title": title, "message": message },
+                    "event": { "title": title, "message": message, "details": details },
                 });
                 self.addressed(
                     job.id,
@@ -676,6 +680,33 @@ fn persist(mut write: impl FnMut() -> AppResult<()>) -> AppResult<()> {
             Err(error) => return Err(error),
         }
     }
+}
+
+/// What a notice says beyond its sentence, as `{label, text}` lines: the 差戻し's reason and
+/// answer deadline, the 交付申請 deadline after 採択 (each deadline as stored when the mail is
+/// sent, from `domain::deadlines`).
+fn event_details(
+    conn: &mut DbConnection,
+    payload: &EmailPayload,
+    application_id: i64,
+) -> AppResult<Vec<Value>> {
+    let mut details = Vec::new();
+    let deadline = match payload.template.as_str() {
+        "returned_for_correction" => {
+            if let Some(reason) = &payload.reason {
+                details.push(json!({ "label": "差戻しの理由", "text": reason }));
+            }
+            Some((DeadlineKind::CorrectionAnswer, "回答（再提出）の期限"))
+        }
+        "selected" => Some((DeadlineKind::GrantRequest, "交付申請の期限")),
+        _ => None,
+    };
+    if let Some((kind, label)) = deadline
+        && let Some(row) = deadlines::latest_of_kind(conn, application_id, kind)?
+    {
+        details.push(json!({ "label": label, "text": format_due(row.due_at, kind) }));
+    }
+    Ok(details)
 }
 
 /// The title and sentence of a workflow notification (the template names `Effect::Notify` uses).

@@ -12,7 +12,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use super::{AppState, blocking};
 use crate::actions::{self, ActionOutcome, ActionRequest};
-use crate::clock::today_in_japan;
+use crate::clock::Clock;
 use crate::db::{DbConnection, Pool};
 use crate::domain::program::ProgramSet;
 use crate::domain::workflow::{Action, Actor};
@@ -24,12 +24,18 @@ use crate::error::{AppError, AppResult};
 pub struct Db {
     pool: Pool,
     programs: Arc<ProgramSet>,
+    clock: Clock,
 }
 
 impl Db {
     /// The programme definitions, for work that needs no database.
     pub fn programs(&self) -> &ProgramSet {
         &self.programs
+    }
+
+    /// Today in Japan, by the application's clock: the day workflow actions are dated.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
     }
 
     /// Runs `work` on a blocking thread with a connection from the pool (503 when none can
@@ -56,16 +62,9 @@ impl Db {
         action: Action,
         request: ActionRequest,
     ) -> AppResult<ActionOutcome> {
+        let today = self.today();
         self.run(move |conn, programs| {
-            actions::perform(
-                conn,
-                programs,
-                &actor,
-                id,
-                action,
-                &request,
-                today_in_japan(),
-            )
+            actions::perform(conn, programs, &actor, id, action, &request, today)
         })
         .await
     }
@@ -83,6 +82,7 @@ impl FromRequest for Db {
                 .map(|state| Db {
                     pool: state.pool.clone(),
                     programs: state.programs.clone(),
+                    clock: state.clock,
                 }),
         )
     }

@@ -34,6 +34,8 @@ pub struct AppState {
     pub pdf_font_path: Option<PathBuf>,
     /// Password hashing, login limits and session lifetimes.
     pub security: auth::Security,
+    /// "Today" for workflow actions (the system clock in Japan outside tests).
+    pub clock: crate::clock::Clock,
 }
 
 /// Registers every route; the server and the in-process tests share it.

@@ -54,6 +54,8 @@ use super::{api, applications, auth, filings, health, reminders};
         crate::actions::payloads::SurveyAnswer,
         crate::actions::payloads::GrantDecision,
         crate::actions::payloads::Payment,
+        crate::actions::payloads::CorrectionReturn,
+        crate::actions::payloads::Resubmission,
         reminders::PreferencesInput,
     ))
 )]

@@ -155,15 +155,7 @@ crate::on_both_backends!(
         });
 
         // 塩尻市's finance officer is told, by email; 松本市's is not.
-        let sink = SmtpSink::start(&[]);
-        let worker = Worker::new(
-            test_db.pool.clone(),
-            Mailer::from_config(&sink.backend()).expect("mailer"),
-            worker_settings(60),
-        )
-        .expect("worker");
-        worker.run_batch().expect("batch");
-        let received = sink.received();
+        let received = mail_delivered(test_db);
         let to_officer: Vec<&Value> = received
             .iter()
             .filter(|m| m["to"] == json!(["officer@shiojiri.example"]))
@@ -814,6 +806,434 @@ crate::on_both_backends!(
                 decided["date"],
                 hojokin::clock::today_in_japan().to_string()
             );
+        });
+    }
+);
+
+/// Runs the mail worker once against a real SMTP server: the messages it received.
+fn mail_delivered(test_db: &TestDb) -> Vec<Value> {
+    let sink = SmtpSink::start(&[]);
+    let worker = Worker::new(
+        test_db.pool.clone(),
+        Mailer::from_config(&sink.backend()).expect("mailer"),
+        worker_settings(60),
+    )
+    .expect("worker");
+    worker.run_batch().expect("batch");
+    sink.received()
+}
+
+/// The one message to this address whose subject starts with `subject`.
+fn message_to<'a>(received: &'a [Value], to: &str, subject: &str) -> &'a Value {
+    let found: Vec<&Value> = received
+        .iter()
+        .filter(|m| {
+            m["to"] == json!([to])
+                && m["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(subject))
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{subject} to {to}: {received:?}");
+    found[0]
+}
+
+/// The app with its clock on `day` (Japan), for walking the timeline.
+fn state_on(test_db: &TestDb, day: &str) -> hojokin::web::AppState {
+    let mut state = crate::helpers::state_for(test_db.pool.clone(), &test_db.url);
+    state.clock = hojokin::clock::Clock::Fixed(day.parse().expect("date"));
+    state
+}
+
+/// Performs `$action` as `$who` with the application's current version (and `$extra` merged
+/// into the body): (status, answer).
+macro_rules! act {
+    ($app:expr, $who:expr, $id:expr, $action:expr, $extra:expr) => {{
+        let (_, current) = call!(
+            $app,
+            "GET",
+            format!("/api/v1/applications/{}", $id),
+            Some(&$who),
+            None
+        );
+        let mut body = json!({ "version": current["application"]["version"] });
+        if let Value::Object(extra) = $extra {
+            body.as_object_mut().expect("object").extend(extra);
+        }
+        call!(
+            $app,
+            "POST",
+            format!("/api/v1/applications/{}/actions/{}", $id, $action),
+            Some(&$who),
+            Some(body)
+        )
+    }};
+}
+
+crate::on_both_backends!(
+    a_return_for_correction_carries_its_reason_and_deadline_and_the_answer_reaches_the_secretariat,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        let reason = "連携先<b>同意書</b>を添付してください";
+        let answer = "同意書（塩尻市長名）を添付し、KPIを<受入企業 8 社>と明記しました";
+        block_on(async {
+            let app = crate::test_app!(test_db, state_on(test_db, "2026-12-03"));
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let manager = crate::login!(&app, "manager@meti.example");
+            let body = draft(world.own_org, world.shiojiri);
+            let (_, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(body.clone())
+            );
+            let id = created["application"]["id"].as_i64().expect("id");
+            let (status, submitted) = act!(&app, applicant, id, "submit", json!({}));
+            assert_eq!(status, 200, "{submitted}");
+
+            // A deadline in the past is refused, and nothing is returned.
+            let (status, refused) = act!(
+                &app,
+                manager,
+                id,
+                "return_for_correction",
+                json!({ "reason": reason, "payload": { "reply_due": "2026-12-02" } })
+            );
+            assert_eq!(status, 422, "{refused}");
+            assert_eq!(
+                refused["errors"]["payload.reply_due"][0]["code"],
+                "date_in_past"
+            );
+            let (status, returned) = act!(
+                &app,
+                manager,
+                id,
+                "return_for_correction",
+                json!({ "reason": reason, "payload": { "reply_due": "2026-12-18" } })
+            );
+            assert_eq!(status, 200, "{returned}");
+            assert_eq!(returned["state"], "returned_for_correction");
+
+            // The edit page says why and by when, escaped, with a field for the answer.
+            let edit = page_text!(&app, applicant, format!("/applications/{id}/edit"));
+            assert!(
+                edit.contains("連携先&lt;b&gt;同意書&lt;/b&gt;を添付してください"),
+                "{edit}"
+            );
+            assert!(
+                edit.contains("回答（再提出）の期限:</strong> 令和8年12月18日（金）17:00"),
+                "{edit}"
+            );
+            assert!(edit.contains("name=\"correction_reply\""), "{edit}");
+
+            // The applicant corrects and answers with the resubmission.
+            let (status, resubmitted) = act!(
+                &app,
+                applicant,
+                id,
+                "submit",
+                json!({ "payload": { "reply": answer } })
+            );
+            assert_eq!(status, 200, "{resubmitted}");
+            let show = page_text!(&app, manager, format!("/applications/{id}"));
+            assert!(show.contains("差戻しと回答"), "{show}");
+            assert!(
+                show.contains(
+                    "同意書（塩尻市長名）を添付し、KPIを&lt;受入企業 8 社&gt;と明記しました"
+                ),
+                "{show}"
+            );
+            assert!(show.contains("令和8年12月18日"), "{show}");
+            let (_, history) = call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}/history"),
+                Some(&manager),
+                None
+            );
+            let last = history["entries"]
+                .as_array()
+                .and_then(|e| e.last())
+                .expect("an entry");
+            assert_eq!(last["action_label"], "申請", "{history}");
+            assert_eq!(last["reason"], answer, "the answer is in the history");
+        });
+
+        // The 差戻し email gives the reason and the deadline.
+        let received = mail_delivered(test_db);
+        let mail = message_to(&received, "applicant@own.example", "【差戻し】");
+        let text = mail["text"].as_str().unwrap_or_default();
+        assert!(text.contains(&format!("差戻しの理由: {reason}")), "{text}");
+        assert!(
+            text.contains("回答（再提出）の期限: 令和8年12月18日（金）17:00"),
+            "{text}"
+        );
+        let html = mail["html"].as_str().unwrap_or_default();
+        assert!(
+            html.contains("連携先&lt;b&gt;同意書&lt;/b&gt;を添付してください"),
+            "{html}"
+        );
+    }
+);
+
+crate::on_both_backends!(
+    the_selection_email_names_the_grant_request_deadline,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        let id = block_on(async {
+            let app = crate::test_app!(test_db);
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let manager = crate::login!(&app, "manager@meti.example");
+            let (_, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(draft(world.own_org, world.shiojiri))
+            );
+            let id = created["application"]["id"].as_i64().expect("id");
+            for (who, action) in [
+                (&applicant, "submit"),
+                (&manager, "start_review"),
+                (&manager, "select"),
+            ] {
+                let (status, outcome) = act!(&app, who, id, action, json!({}));
+                assert_eq!(status, 200, "{action}: {outcome}");
+            }
+            id
+        });
+        // The deadline the programme file sets (30 days after 採択, rolled to a business day).
+        let kind = hojokin::domain::deadlines::DeadlineKind::GrantRequest;
+        let due = hojokin::db::deadlines::latest_of_kind(&mut test_db.conn(), id, kind)
+            .expect("deadlines")
+            .expect("a 交付申請 deadline");
+        let due = hojokin::domain::deadlines::format_due(due.due_at, kind);
+        assert!(due.ends_with("17:00"), "{due}");
+        let received = mail_delivered(test_db);
+        let mail = message_to(&received, "applicant@own.example", "【採択】");
+        let text = mail["text"].as_str().unwrap_or_default();
+        assert!(text.contains(&format!("交付申請の期限: {due}")), "{text}");
+    }
+);
+
+/// What a refused action must leave as it was: the application's row, the events, the jobs
+/// and the reports.
+fn everything(test_db: &TestDb, id: i64) -> (String, i32, i64, i64, i64) {
+    use hojokin::db::schema::reports;
+    let mut conn = test_db.conn();
+    let (status, version): (String, i32) = applications::table
+        .find(id)
+        .select((applications::status, applications::version))
+        .first(&mut *conn)
+        .expect("application");
+    let (_, events, queued) = footprint(test_db, id);
+    let filed: i64 = reports::table
+        .count()
+        .get_result(&mut *conn)
+        .expect("reports");
+    (status, version, events, queued, filed)
+}
+
+crate::on_both_backends!(
+    a_project_is_neither_started_nor_reported_before_its_period,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        let mut body = draft(world.own_org, world.shiojiri);
+        body["project_start"] = json!("2027-01-04");
+        block_on(async {
+            let app = crate::test_app!(test_db, state_on(test_db, "2026-12-03"));
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let manager = crate::login!(&app, "manager@meti.example");
+            let (_, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(body)
+            );
+            let id = created["application"]["id"].as_i64().expect("id");
+            for (who, action) in [
+                (&applicant, "submit"),
+                (&manager, "start_review"),
+                (&manager, "select"),
+                (&applicant, "request_grant"),
+                (&manager, "decide_grant"),
+            ] {
+                let (status, outcome) = act!(&app, who, id, action, json!({}));
+                assert_eq!(status, 200, "{action}: {outcome}");
+            }
+            let before = everything(test_db, id);
+            let (status, refused) = act!(&app, applicant, id, "start_project", json!({}));
+            assert_eq!(status, 422, "{refused}");
+            assert_eq!(refused["errors"][""][0]["code"], "before_project_period");
+            assert_eq!(
+                refused["errors"][""][0]["message"],
+                "補助事業期間（令和9年1月4日〜令和9年2月26日）が始まる前には「事業開始」を行えません。令和9年1月4日以降に行ってください"
+            );
+            assert_eq!(everything(test_db, id), before, "a refusal changes nothing");
+
+            // An application already under way before its period (accepted before this rule):
+            // its 実績報告 is refused too.
+            diesel::update(applications::table.find(id))
+                .set(applications::status.eq("in_progress"))
+                .execute(&mut *test_db.conn())
+                .expect("in progress");
+            let (_, current) = call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                Some(&applicant),
+                None
+            );
+            let actuals: Vec<Value> = current["activities"]
+                .as_array()
+                .expect("activities")
+                .iter()
+                .flat_map(|a| a["budget_lines"].as_array().expect("lines").clone())
+                .map(|l| json!({ "line_id": l["id"], "amount_yen": l["amount_yen"] }))
+                .collect();
+            let before = everything(test_db, id);
+            let (status, refused) = act!(
+                &app,
+                applicant,
+                id,
+                "submit_completion_report",
+                json!({ "payload": { "body": "完了しました", "actuals": actuals } })
+            );
+            assert_eq!(status, 422, "{refused}");
+            assert_eq!(refused["errors"][""][0]["code"], "before_project_period");
+            assert!(
+                refused["errors"][""][0]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("「実績報告の提出」を行えません")),
+                "{refused}"
+            );
+            assert_eq!(everything(test_db, id), before, "a refusal changes nothing");
+        });
+    }
+);
+
+crate::on_both_backends!(
+    a_project_period_that_begins_before_the_grant_decision_is_said_at_the_start,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let manager = crate::login!(&app, "manager@meti.example");
+            // The fixture's period begins on 2026-12-01, before any 交付決定 made today.
+            let (_, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(draft(world.own_org, world.shiojiri))
+            );
+            let id = created["application"]["id"].as_i64().expect("id");
+            for (who, action) in [
+                (&applicant, "submit"),
+                (&manager, "start_review"),
+                (&manager, "select"),
+                (&applicant, "request_grant"),
+                (&manager, "decide_grant"),
+            ] {
+                let (status, outcome) = act!(&app, who, id, action, json!({}));
+                assert_eq!(status, 200, "{action}: {outcome}");
+            }
+            let (status, started) = act!(&app, applicant, id, "start_project", json!({}));
+            assert_eq!(status, 200, "{started}");
+            assert_eq!(started["state"], "in_progress");
+            assert!(
+                started["notices"][0]
+                    .as_str()
+                    .is_some_and(|n| n.contains("令和8年12月1日")
+                        && n.contains("交付決定日より前に発生した経費は補助対象になりません")),
+                "{started}"
+            );
+        });
+    }
+);
+
+crate::on_both_backends!(
+    a_changed_line_shows_the_finance_officer_before_and_after_while_an_unchanged_one_keeps_its_approval,
+    |test_db| {
+        let world = world(&mut test_db.conn());
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let applicant = crate::login!(&app, "applicant@own.example");
+            let officer = crate::login!(&app, "officer@shiojiri.example");
+            let manager = crate::login!(&app, "manager@meti.example");
+            let mut body = draft(world.own_org, world.shiojiri);
+            let (_, created) = call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(body.clone())
+            );
+            let id = created["application"]["id"].as_i64().expect("id");
+            let (status, _) = act!(&app, applicant, id, "submit", json!({}));
+            assert_eq!(status, 200);
+            let uri = format!("/api/v1/applications/{id}");
+            let (_, current) = call!(&app, "GET", &uri, Some(&officer), None);
+            for description in ["コーディネーター", "企業訪問旅費"] {
+                let line = line(&current, description);
+                let (status, answer) = call!(
+                    &app,
+                    "POST",
+                    format!("{uri}/budget-lines/{}/review", line["id"]),
+                    Some(&officer),
+                    Some(json!({"decision": "approve", "version": line["version"]}))
+                );
+                assert_eq!(status, 200, "{description}: {answer}");
+            }
+            let (status, _) = act!(
+                &app,
+                manager,
+                id,
+                "return_for_correction",
+                json!({ "reason": "旅費の根拠を示してください" })
+            );
+            assert_eq!(status, 200);
+
+            // The travel line: less money, another 内容 and from own funds.
+            let travel = &mut body["activities"][0]["budget_lines"][1];
+            travel["amount_yen"] = json!(450000);
+            travel["description"] = json!("企業訪問旅費（県内のみ）");
+            travel["funding_source"] = json!("own_funds");
+            let (_, current) = call!(&app, "GET", &uri, Some(&applicant), None);
+            body["version"] = current["application"]["version"].clone();
+            let (status, updated) = call!(&app, "PUT", &uri, Some(&applicant), Some(body));
+            assert_eq!(status, 200, "{updated}");
+            let (status, _) = act!(&app, applicant, id, "submit", json!({}));
+            assert_eq!(status, 200);
+
+            let (_, current) = call!(&app, "GET", &uri, Some(&officer), None);
+            assert_eq!(line(&current, "コーディネーター")["review_state"], "approved");
+            let changed = line(&current, "企業訪問旅費（県内のみ）");
+            assert_eq!(changed["review_state"], "pending");
+            let review = page_text!(&app, officer, format!("/applications/{id}/review"));
+            let row = |line_id: &Value| {
+                let start = review
+                    .find(&format!("id=\"line-{line_id}\""))
+                    .expect("the line's row");
+                let end = review[start..].find("</tr>").expect("row end") + start;
+                review[start..end].to_owned()
+            };
+            let changed_row = row(&changed["id"]);
+            for expected in [
+                "前回の審査: 承認",
+                "金額: <del>600,000円</del> → <ins>450,000円</ins>",
+                "内容: <del>企業訪問旅費</del> → <ins>企業訪問旅費（県内のみ）</ins>",
+                "財源: <del>本補助金（補助対象経費）</del> → <ins>自己資金</ins>",
+            ] {
+                assert!(changed_row.contains(expected), "{expected}: {changed_row}");
+            }
+            assert!(!changed_row.contains("経費区分: "), "the category is the same");
+            let kept_row = row(&line(&current, "コーディネーター")["id"]);
+            assert!(kept_row.contains("<strong>承認</strong>"), "{kept_row}");
+            assert!(!kept_row.contains("前回の審査"), "{kept_row}");
         });
     }
 );

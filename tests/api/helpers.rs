@@ -193,5 +193,6 @@ pub fn state_for(pool: Pool, url: &DatabaseUrl) -> hojokin::web::AppState {
             &hojokin::config::Config::defaults().expect("defaults"),
         )
         .expect("security"),
+        clock: hojokin::clock::Clock::System,
     }
 }

@@ -534,7 +534,8 @@ crate::on_both_backends!(a_rule_change_never_alters_a_decided_grant, |test_db| {
         municipality_id: None,
     };
     let shipped = hojokin::program::embedded().expect("programs");
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
+    // The fixture's 補助事業期間 begins on 12/1: the project cannot start before it.
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
     let mut version = 1;
     let mut step = |programs: &hojokin::domain::program::ProgramSet,
                     actor: &Actor,

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::view::{
     ActivityView, DecisionPanel, Summary, activities_view, current_decision, decision_panel,
-    refusal_message, summary,
+    refusal_message, since_review, summary,
 };
 use super::{
     Db, PageCaller, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash,
@@ -133,7 +133,12 @@ pub async fn review_page(PageOn(db, session, id, caller): PageOn) -> PageResult 
                 actions::authorized_aggregate(conn, &actor, id, Action::ReviewBudgetLine)?;
             let municipalities = organisations::list_municipalities(conn)?;
             let decision = current_decision(conn, programs, &aggregate)?;
-            let activities = activities_view(&aggregate);
+            let mut activities = activities_view(&aggregate);
+            since_review(
+                &mut activities,
+                &aggregate,
+                &crate::db::corrections::last_reviews(conn, id)?,
+            );
             Ok(ReviewView {
                 summary: summary(&aggregate.application, &municipalities),
                 open: workflow::budget_review_open(aggregate.state()),

@@ -28,7 +28,6 @@ use crate::domain::kpi::Continuation;
 use crate::domain::validation::FieldErrors;
 use crate::domain::workflow::{Action, Actor, ApplicationState};
 use crate::error::{AppError, AppResult, ErrorKind};
-use crate::web::applications::today_in_japan;
 
 /// The four forms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -545,6 +544,7 @@ pub async fn file(
         .parse()
         .map_err(|_| AppError::new(ErrorKind::BadRequest, "版が指定されていません"))?;
     let actor = caller.actor.clone();
+    let today = db.today();
     let filed = db
         .run(move |conn, programs| {
             let aggregate = open_for(conn, &actor, id, kind)?;
@@ -558,15 +558,7 @@ pub async fn file(
                     Box::new(view),
                 ));
             }
-            match actions::perform(
-                conn,
-                programs,
-                &actor,
-                id,
-                kind.action(),
-                &request,
-                today_in_japan(),
-            ) {
+            match actions::perform(conn, programs, &actor, id, kind.action(), &request, today) {
                 Ok(outcome) => Ok(Filed::Done(outcome.state)),
                 Err(error) if error.kind == ErrorKind::Invalid => {
                     let errors = error.field_errors.clone().unwrap_or_default();

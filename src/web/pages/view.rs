@@ -210,6 +210,65 @@ pub struct LineView {
     pub review_label: &'static str,
     pub reviewed_amount_yen: Option<i64>,
     pub review_reason: Option<String>,
+    /// A line the applicant changed since the finance officer reviewed it: what changed
+    /// (before → after) and the earlier verdict. Only the review page fills it
+    /// ([`since_review`]).
+    pub since_review: Option<SinceReview>,
+}
+
+/// What changed in a 未審査 line since its last review.
+#[derive(Serialize)]
+pub struct SinceReview {
+    pub review_label: &'static str,
+    pub reviewed_amount_yen: Option<i64>,
+    pub review_reason: Option<String>,
+    pub changes: Vec<ChangeView>,
+}
+
+#[derive(Serialize)]
+pub struct ChangeView {
+    pub field: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+/// Fills [`LineView::since_review`] for the lines that went back to 未審査 because the
+/// applicant changed them, from the values they had at their last review.
+pub fn since_review(
+    activities: &mut [ActivityView],
+    aggregate: &Aggregate,
+    last_reviews: &[(i64, crate::domain::budget::LineReviewed)],
+) {
+    for view in activities.iter_mut().flat_map(|a| a.lines.iter_mut()) {
+        let Some(line) = aggregate.lines().find(|l| l.id == view.id) else {
+            continue;
+        };
+        let Some((_, reviewed)) = last_reviews.iter().find(|(id, _)| *id == line.id) else {
+            continue;
+        };
+        if line.review_state != ReviewState::Pending {
+            continue;
+        }
+        let now = crate::domain::budget::LineValues {
+            category: line.category,
+            description: &line.description,
+            amount_yen: line.amount_yen,
+            funding_source: line.funding_source,
+        };
+        view.since_review = Some(SinceReview {
+            review_label: reviewed.review_state.label_ja(),
+            reviewed_amount_yen: reviewed.reviewed_amount_yen,
+            review_reason: reviewed.review_reason.clone(),
+            changes: crate::domain::budget::changes_since_review(&reviewed.values(), &now)
+                .into_iter()
+                .map(|(field, before, after)| ChangeView {
+                    field,
+                    before,
+                    after,
+                })
+                .collect(),
+        });
+    }
 }
 
 #[derive(Serialize)]
@@ -253,6 +312,7 @@ pub fn activities_view(aggregate: &Aggregate) -> Vec<ActivityView> {
                     review_label: line.review_state.label_ja(),
                     reviewed_amount_yen: line.reviewed_amount_yen,
                     review_reason: line.review_reason.clone(),
+                    since_review: None,
                 })
                 .collect();
             ActivityView {
@@ -325,6 +385,8 @@ pub struct ActionButton {
     pub label: &'static str,
     pub needs_reason: bool,
     pub danger: bool,
+    /// 差戻し: the 事務局 may give the day the answer is due.
+    pub asks_reply_due: bool,
     /// Irreversible: the button leads to a confirmation page, which takes it.
     pub confirm: bool,
     /// The amount and date the action records (交付決定, 支払), with their defaults.
@@ -423,6 +485,7 @@ pub fn available_actions(
             ),
             confirm: workflow::needs_confirmation(action),
             amount: amount_input(aggregate, action),
+            asks_reply_due: action == Action::ReturnForCorrection,
         })
         .collect()
 }
@@ -486,6 +549,8 @@ struct ShowView {
     pending_report: Option<PendingReportView>,
     /// The plan after the changes, the change waiting for 承認・不承認 and the requests.
     changes: ChangesView,
+    /// Each 差戻し with its reason and deadline, and the applicant's answer once resubmitted.
+    corrections: Vec<CorrectionEntry>,
 }
 
 /// A submitted interim report as the 事務局 reads it before deciding.
@@ -512,6 +577,31 @@ fn pending_report(
             .unwrap_or_default(),
         body: body.body,
     }))
+}
+
+#[derive(Serialize)]
+struct CorrectionEntry {
+    returned_on: String,
+    reason: String,
+    reply_due: Option<String>,
+    reply: Option<String>,
+    replied_on: Option<String>,
+}
+
+fn correction_entries(conn: &mut db::DbConnection, id: i64) -> AppResult<Vec<CorrectionEntry>> {
+    use crate::domain::calendar::wareki_date;
+    use crate::domain::deadlines::utc_to_jst;
+    let day = |at| wareki_date(utc_to_jst(at).date()).to_string();
+    Ok(db::corrections::of_application(conn, id)?
+        .into_iter()
+        .map(|row| CorrectionEntry {
+            returned_on: day(row.returned_at),
+            reason: row.reason,
+            reply_due: row.reply_due_on.map(|d| wareki_date(d).to_string()),
+            reply: row.replied_at.and(row.reply),
+            replied_on: row.replied_at.map(day),
+        })
+        .collect())
 }
 
 #[derive(Serialize)]
@@ -605,6 +695,7 @@ pub async fn show(PageOn(db, session, id, caller): PageOn) -> PageResult {
                 ),
                 pending_report: pending_report(conn, id)?,
                 changes: actions::change_requests::changes(conn, programs, &aggregate)?.into(),
+                corrections: correction_entries(conn, id)?,
             })
         })
         .await?;
@@ -770,6 +861,13 @@ pub async fn act(
             return Ok(redirect(&format!("/applications/{id}")));
         }
     };
+    // 差戻し: the answer deadline, when the 事務局 gave one (read as `CorrectionReturn`).
+    let payload = match form.get("reply_due").filter(|d| !d.is_empty()) {
+        Some(due) if action == Action::ReturnForCorrection => {
+            serde_json::json!({ "reply_due": due })
+        }
+        _ => payload,
+    };
     let request = ActionRequest {
         version,
         reason,
@@ -783,11 +881,14 @@ pub async fn act(
     match outcome {
         Ok(outcome) => set_flash(
             &session,
-            format!(
+            std::iter::once(format!(
                 "「{}」を行いました。現在の状態: {}",
                 action.label_ja(),
                 outcome.state.label_ja()
-            ),
+            ))
+            .chain(outcome.notices)
+            .collect::<Vec<_>>()
+            .join(" / "),
         ),
         Err(error)
             if matches!(

@@ -83,7 +83,7 @@ async fn stored_editor(
                 aggregate.application.fiscal_year,
                 aggregate.application.lead_organisation_id,
             )?;
-            let reason = last_return_reason(conn, &aggregate)?;
+            let correction = open_correction(conn, &aggregate)?;
             let text = FormText::from_aggregate(&aggregate);
             let mut view = editor_view(
                 &aggregate,
@@ -93,7 +93,7 @@ async fn stored_editor(
                 &choices,
                 decision_panel(current_decision(conn, programs, &aggregate)?.as_ref())
                     .for_editing(&aggregate),
-                reason,
+                correction,
             );
             view.evidence = EvidenceSection::new(&db::evidence::list(conn, id)?, evidence_error);
             Ok(view)
@@ -118,6 +118,9 @@ pub async fn save(
     let text = FormText::from_form(&form);
     let version: i32 = form.text("version").parse().unwrap_or(0);
     let submit = form.text("intent") == "submit";
+    // The answer to a 差戻し, typed beside the content it explains.
+    let reply = form.get("correction_reply").map(|r| r.trim().to_owned());
+    let today = db.today();
     let actor = caller.actor.clone();
     let outcome = db
         .run(move |conn, programs| {
@@ -139,7 +142,12 @@ pub async fn save(
                     application.lead_organisation_id,
                 )?;
                 let (by_name, general) = form_errors(errors, map);
-                let reason = last_return_reason(conn, &aggregate)?;
+                let correction = open_correction(conn, &aggregate)?.map(|mut open| {
+                    if let Some(typed) = &reply {
+                        typed.clone_into(&mut open.reply);
+                    }
+                    open
+                });
                 let mut view = editor_view(
                     &aggregate,
                     &text,
@@ -149,7 +157,7 @@ pub async fn save(
                     DecisionPanel::note(
                         "入力に誤りがあるため保存していません。赤字の項目を直してください。",
                     ),
-                    reason,
+                    correction,
                 );
                 view.evidence = EvidenceSection::new(&db::evidence::list(conn, id)?, None);
                 Ok(SaveOutcome::Invalid(Box::new(view)))
@@ -165,6 +173,9 @@ pub async fn save(
                 }
                 Err(error) => return Err(error),
             }
+            if let Some(reply) = &reply {
+                db::corrections::keep_reply(conn, id, reply)?;
+            }
             if !submit {
                 return Ok(SaveOutcome::Saved { submitted: None });
             }
@@ -172,17 +183,13 @@ pub async fn save(
             let request = ActionRequest {
                 version: saved_version,
                 reason: None,
-                payload: serde_json::Value::Null,
+                payload: match &reply {
+                    Some(reply) => serde_json::json!({ "reply": reply }),
+                    None => serde_json::Value::Null,
+                },
             };
-            let result = actions::perform(
-                conn,
-                programs,
-                &actor,
-                id,
-                Action::Submit,
-                &request,
-                today_in_japan(),
-            );
+            let result =
+                actions::perform(conn, programs, &actor, id, Action::Submit, &request, today);
             Ok(SaveOutcome::Saved {
                 submitted: Some(match result {
                     Ok(outcome) => Ok(outcome.state.label_ja().to_owned()),

@@ -208,7 +208,8 @@ pub(super) struct EditorView {
     pub(super) fiscal_year: i32,
     pub(super) lead_name: String,
     pub(super) version: i32,
-    pub(super) return_reason: Option<String>,
+    /// The 差戻し being answered: its reason, deadline and the answer typed so far.
+    pub(super) correction: Option<CorrectionView>,
     pub(super) title: Field,
     pub(super) frame: Field,
     pub(super) municipality_id: Field,
@@ -331,7 +332,7 @@ pub(super) fn editor_view(
     general_errors: Vec<String>,
     choices: &Choices,
     panel: DecisionPanel,
-    return_reason: Option<String>,
+    correction: Option<CorrectionView>,
 ) -> EditorView {
     let application = &aggregate.application;
     let mut partners: Vec<PartnerView> = text
@@ -377,7 +378,7 @@ pub(super) fn editor_view(
             .map(|m| m.organisation.name.clone())
             .unwrap_or_default(),
         version: application.version,
-        return_reason,
+        correction,
         title: text_field("title".into(), "事業名", &text.title, errors),
         frame: select_field(
             "frame".into(),
@@ -500,18 +501,35 @@ pub(super) fn form_errors(errors: &FieldErrors, map: Option<&IndexMap>) -> (Erro
     (Errors(by_name), general)
 }
 
-pub(super) fn last_return_reason(
+#[derive(Serialize)]
+pub(super) struct CorrectionView {
+    pub(super) reason: String,
+    /// When the answer is due, as the deadline is stored (「令和8年12月17日（木）17:00」).
+    pub(super) due: Option<String>,
+    /// The answer as last saved (or as typed, when the form comes back with errors).
+    pub(super) reply: String,
+}
+
+/// The 差戻し the applicant is answering, while the application is returned for correction.
+pub(super) fn open_correction(
     conn: &mut crate::db::DbConnection,
     aggregate: &Aggregate,
-) -> AppResult<Option<String>> {
+) -> AppResult<Option<CorrectionView>> {
     if aggregate.application.status != workflow::ApplicationState::ReturnedForCorrection {
         return Ok(None);
     }
-    Ok(crate::db::audit::events_of(conn, aggregate.application.id)?
-        .into_iter()
-        .rev()
-        .find(|event| event.action == Action::ReturnForCorrection.as_str())
-        .and_then(|event| event.reason))
+    let id = aggregate.application.id;
+    let Some(open) = crate::db::corrections::unanswered(conn, id)? else {
+        return Ok(None);
+    };
+    let kind = crate::domain::deadlines::DeadlineKind::CorrectionAnswer;
+    let due = crate::db::deadlines::latest_of_kind(conn, id, kind)?
+        .map(|row| crate::domain::deadlines::format_due(row.due_at, kind));
+    Ok(Some(CorrectionView {
+        reason: open.reason,
+        due,
+        reply: open.reply.unwrap_or_default(),
+    }))
 }
 
 pub(super) fn editor_page(

@@ -1,0 +1,2 @@
+DROP TABLE budget_line_last_reviews;
+DROP TABLE correction_requests;
