@@ -160,7 +160,7 @@ pub fn perform(
             stored = Some(decision);
         }
         let transition = workflow::transition(state, action, &facts).map_err(workflow_error)?;
-        let notices = check_dates(conn, &aggregate, action, today)?;
+        let notices = check_dates(&aggregate, action, today)?;
         // 受理・差戻し and 承認・不承認 need the report or the change they decide.
         awaiting(conn, application_id)?
             .check(action)
@@ -223,25 +223,20 @@ fn decided_amount(grant: &GrantDecision, computed: Yen) -> AppResult<Yen> {
         .map_err(|refusal| field_error("payload.amount_yen", refusal.code(), refusal.message_ja()))
 }
 
-/// The calendar's verdict on the action (`domain::timeline`): refused, nothing is written.
+/// The calendar's verdict on the action (`domain::timeline`): refused, nothing is written. The
+/// 交付決定日 is the one the 事務局 recorded at 交付決定.
 fn check_dates(
-    conn: &mut DbConnection,
     aggregate: &Aggregate,
     action: Action,
     today: NaiveDate,
 ) -> AppResult<Vec<timeline::DateNotice>> {
-    let grant_decided_on = if action == Action::StartProject {
-        corrections::grant_decided_on(conn, aggregate.application.id)?
-    } else {
-        None
-    };
     timeline::check(
         action,
         &Timeline {
             today,
             project_start: aggregate.application.project_start,
             project_end: aggregate.application.project_end,
-            grant_decided_on,
+            grant_decided_on: aggregate.application.decided_on,
         },
     )
     .map_err(date_refusal)

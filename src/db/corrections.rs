@@ -6,15 +6,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::applications::{ApplicationDraft, BudgetLineRow};
-use super::schema::{
-    activities, audit_events, budget_line_last_reviews, budget_lines, correction_requests,
-};
+use super::schema::{activities, budget_line_last_reviews, budget_lines, correction_requests};
 use super::{DbConnection, now};
-use crate::domain::audit::AuditAction;
 use crate::domain::budget::{LineReviewed, LineSlot, ReviewState, lines_replaced};
 use crate::domain::codes::{ExpenseCategory, FundingSource};
-use crate::domain::deadlines::utc_to_jst;
-use crate::domain::workflow::Action;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -110,19 +105,6 @@ pub fn answer(
         ))
         .execute(conn)?;
     Ok(reply)
-}
-
-/// The day (JST) of the application's latest 交付決定, from its audit event.
-pub fn grant_decided_on(
-    conn: &mut DbConnection,
-    application_id: i64,
-) -> AppResult<Option<NaiveDate>> {
-    let at: Option<NaiveDateTime> = audit_events::table
-        .filter(audit_events::application_id.eq(application_id))
-        .filter(audit_events::action.eq(AuditAction::Workflow(Action::DecideGrant).code()))
-        .select(diesel::dsl::max(audit_events::occurred_at))
-        .first(conn)?;
-    Ok(at.map(|at| utc_to_jst(at).date()))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -117,7 +117,7 @@ await run("manager", async (page, context) => {
   await login(page, "yamada@misogigawa.example");
   await page.click("#my-applications a:has-text('R8-0004')");
   await page.waitForURL(/\/applications\/\d+$/);
-  const applicationUrl = page.url();
+  const runningUrl = page.url();
   await Promise.all([page.waitForURL(/\/change-request$/), page.click("a[data-form=request_change]")]);
   await page.fill("#filing-form tr:has-text('伴走支援担当 人件費') input", "9000000");
   await page.fill("#filing-form [name=reason]", "伴走支援担当を2名に増員するため");
@@ -125,7 +125,7 @@ await run("manager", async (page, context) => {
 
   await context.clearCookies();
   await login(page, "jimukyoku@meti.example");
-  await page.goto(applicationUrl);
+  await page.goto(runningUrl);
   const lines = await text(page, "#pending-change-lines");
   check(/伴走支援担当 人件費\s+人件費\s+6,000,000円\s+6,000,000円\s+9,000,000円/.test(lines), `before → after per line: ${lines}`);
   check((await text(page, "#pending-change-categories")).includes("9,000,000円"), "per category");
