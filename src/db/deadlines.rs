@@ -388,16 +388,9 @@ fn with_lead_organisation() -> _ {
     )
 }
 
-#[allow(clippy::type_complexity)]
-fn entry_columns() -> (
-    deadlines::id,
-    deadlines::application_id,
-    applications::reference,
-    organisations::name,
-    deadlines::kind,
-    deadlines::due_at,
-    deadlines::status,
-) {
+/// The columns of a [`DeadlineEntry`].
+#[diesel::dsl::auto_type]
+fn entry_columns() -> _ {
     (
         deadlines::id,
         deadlines::application_id,

@@ -9,11 +9,9 @@ use serde::Serialize;
 
 use super::view::{
     ActivityView, DecisionPanel, Summary, activities_view, current_decision, decision_panel,
-    refusal_message, since_review, summary,
+    flash_outcome, since_review, summary,
 };
-use super::{
-    Db, PageCaller, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash,
-};
+use super::{Db, PageCaller, PageError, PageForm, PageOn, PageResult, Then, redirect, render};
 use crate::actions::{self, LineReviewRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::{applications as repo, organisations};
@@ -205,27 +203,17 @@ pub async fn review_line(
             }
         },
     };
-    match outcome {
-        Ok(decision) => set_flash(
-            &session,
+    flash_outcome(
+        &session,
+        outcome,
+        |decision| {
             format!(
                 "予算行の審査を記録しました。補助金額（再計算）: {}",
                 decision.subsidy_yen
-            ),
-        ),
-        Err(error)
-            if matches!(
-                error.kind,
-                ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::BadRequest
-            ) =>
-        {
-            set_flash(
-                &session,
-                format!("記録できませんでした: {}", refusal_message(&error)),
-            );
-        }
-        Err(error) => return Err(error.into()),
-    }
+            )
+        },
+        "記録できませんでした",
+    )?;
     Ok(redirect(&format!("/applications/{id}/review")))
 }
 

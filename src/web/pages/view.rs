@@ -703,6 +703,30 @@ pub async fn show(PageOn(db, session, id, caller): PageOn) -> PageResult {
     render("application_show", title, &caller, &session, view)
 }
 
+/// Leaves the outcome of a button as the notice of the page it returns to: `done`'s text, or
+/// `refused` and why when the input, the version or the state did not allow it. Any other
+/// failure is a page of its own.
+pub fn flash_outcome<T>(
+    session: &actix_session::Session,
+    outcome: AppResult<T>,
+    done: impl FnOnce(T) -> String,
+    refused: &str,
+) -> Result<(), PageError> {
+    match outcome {
+        Ok(value) => set_flash(session, done(value)),
+        Err(error)
+            if matches!(
+                error.kind,
+                ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::BadRequest
+            ) =>
+        {
+            set_flash(session, format!("{refused}: {}", refusal_message(&error)));
+        }
+        Err(error) => return Err(error.into()),
+    }
+    Ok(())
+}
+
 /// The message of a refused action, for the person who pressed the button.
 pub fn refusal_message(error: &AppError) -> String {
     match (&error.kind, &error.field_errors) {
@@ -878,9 +902,10 @@ pub async fn act(
     }
     let actor = caller.actor;
     let outcome = db.perform(actor, id, action, request).await;
-    match outcome {
-        Ok(outcome) => set_flash(
-            &session,
+    flash_outcome(
+        &session,
+        outcome,
+        |outcome| {
             std::iter::once(format!(
                 "「{}」を行いました。現在の状態: {}",
                 action.label_ja(),
@@ -888,25 +913,10 @@ pub async fn act(
             ))
             .chain(outcome.notices)
             .collect::<Vec<_>>()
-            .join(" / "),
-        ),
-        Err(error)
-            if matches!(
-                error.kind,
-                ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::BadRequest
-            ) =>
-        {
-            set_flash(
-                &session,
-                format!(
-                    "「{}」を行えませんでした: {}",
-                    action.label_ja(),
-                    refusal_message(&error)
-                ),
-            );
-        }
-        Err(error) => return Err(error.into()),
-    }
+            .join(" / ")
+        },
+        &format!("「{}」を行えませんでした", action.label_ja()),
+    )?;
     Ok(redirect(&format!("/applications/{id}")))
 }
 
