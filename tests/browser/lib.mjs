@@ -76,3 +76,28 @@ export async function run(name, spec) {
     await browser.close();
   }
 }
+
+/// The mails the test's SMTP server accepted so far (HOJOKIN_SMTP_LOG, one JSON object a
+/// line: to, subject, text, html…); only finished lines count.
+export function mails() {
+  const log = mustEnv("HOJOKIN_SMTP_LOG");
+  const content = fs.existsSync(log) ? fs.readFileSync(log, "utf-8") : "";
+  return content.slice(0, content.lastIndexOf("\n") + 1).split("\n").filter(Boolean).map((line) => JSON.parse(line));
+}
+
+/// Waits until the SMTP server has accepted a mail to `to` whose subject contains every one of
+/// `subjectParts`, and returns it; fails after `timeout` ms naming what did arrive.
+export async function waitForMail(to, subjectParts, timeout = 20000) {
+  const parts = [subjectParts].flat();
+  const matches = (mail) => mail.to.includes(to) && parts.every((part) => mail.subject.includes(part));
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const found = mails().find(matches);
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const seen = mails().filter((mail) => mail.to.includes(to)).map((mail) => mail.subject);
+      throw new Error(`no mail to ${to} with ${parts.join(" + ")} within ${timeout} ms; to ${to}: ${JSON.stringify(seen)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
