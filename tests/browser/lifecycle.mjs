@@ -1,11 +1,12 @@
-// One application from draft to 完了, as its three users run it: the applicant of MEGURU
-// submits the demo's draft R8-0001, 塩尻市's finance officer adjusts a budget line, the 事務局
-// returns it for correction, the applicant answers and resubmits, the 事務局 selects it and
-// decides the grant for less than the computed amount, the project starts, its interim report
-// is filed and accepted, a change of plan is requested and approved, the completion report is
-// filed, the amount confirmed and paid, and the continuation survey answered. At each step the
-// page's state, its amounts by name and the documents it offers are checked, and so are the
-// mails a real SMTP server received.
+// One application from draft to 完了, as its three users run it. The demo's own draft R8-0001
+// is refused first (MEGURU already holds the three awards the programme allows), so the
+// applicant of しおじり未来人材機構 drafts a project in 塩尻市 and submits it; 塩尻市's finance
+// officer adjusts a budget line, the 事務局 returns it for correction, the applicant answers and
+// resubmits, the 事務局 selects it and decides the grant for less than the computed amount, the
+// project starts, its interim report is filed and accepted, a change of plan is requested and
+// approved, the completion report is filed, the amount confirmed and paid, and the
+// continuation survey answered. At each step the page's state, its amounts by name and the
+// documents it offers are checked, and so are the mails a real SMTP server received.
 import { baseUrl, check, login, run, screenshot, text, waitForMail } from "./lib.mjs";
 
 const APPLICANT = "kobayashi@shiojiri-mirai.example";
