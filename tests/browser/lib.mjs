@@ -49,6 +49,28 @@ export async function login(page, email) {
   await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.click("form button[type=submit]")]);
 }
 
+/// From the applicant's dashboard: a new 右腕人材枠 draft in 塩尻市 for the demo's project period,
+/// with 塩尻市 and 信州大学 as partners and a first development activity with an executive
+/// internship; leaves the editor open (its budget lines still empty) and returns its URL.
+export async function startShiojiriDraft(page, title, activity) {
+  await page.click("text=新しい申請を作成する");
+  await page.fill("#title", title);
+  await page.selectOption("#frame", "right_hand");
+  await page.selectOption("#municipality", { label: "塩尻市（長野県）" });
+  await Promise.all([page.waitForURL(/\/applications\/\d+\/edit$/), page.click("main form button[type=submit]")]);
+  await page.fill("#project_start", "2026-07-01");
+  await page.fill("#project_end", "2027-02-26");
+  await page.selectOption("[name='partners[0].kind']", "municipality");
+  await page.fill("[name='partners[0].name']", "塩尻市");
+  await page.click("#add-partner");
+  await page.selectOption("[name='partners[1].kind']", "education_institution");
+  await page.fill("[name='partners[1].name']", "信州大学");
+  await page.fill("[name='activities[0].name']", activity);
+  await page.selectOption("[name='activities[0].category']", "development");
+  await page.check("[name='activities[0].executive_internship']");
+  return page.url();
+}
+
 export async function screenshot(page, name) {
   fs.mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: false });

@@ -7,7 +7,7 @@
 // approved, the completion report is filed, the amount confirmed and paid, and the
 // continuation survey answered. At each step the page's state, its amounts by name and the
 // documents it offers are checked, and so are the mails a real SMTP server received.
-import { baseUrl, check, login, run, screenshot, text, waitForMail } from "./lib.mjs";
+import { check, login, run, screenshot, startShiojiriDraft, text, waitForMail } from "./lib.mjs";
 
 const APPLICANT = "kobayashi@shiojiri-mirai.example";
 const OFFICER = "zaisei@city-shiojiri.example";
@@ -110,21 +110,7 @@ await run("lifecycle", async (page, context) => {
   // 1. The applicant of しおじり未来人材機構 drafts a project in 塩尻市 and submits it: nothing is
   // decided yet, so no notice is offered.
   await as(page, context, APPLICANT);
-  await page.click("text=新しい申請を作成する");
-  await page.fill("#title", TITLE);
-  await page.selectOption("#frame", "right_hand");
-  await page.selectOption("#municipality", { label: "塩尻市（長野県）" });
-  await Promise.all([page.waitForURL(/\/applications\/\d+\/edit$/), page.click("main form button[type=submit]")]);
-  await page.fill("#project_start", "2026-07-01");
-  await page.fill("#project_end", "2027-02-26");
-  await page.selectOption("[name='partners[0].kind']", "municipality");
-  await page.fill("[name='partners[0].name']", "塩尻市");
-  await page.click("#add-partner");
-  await page.selectOption("[name='partners[1].kind']", "education_institution");
-  await page.fill("[name='partners[1].name']", "信州大学");
-  await page.fill("[name='activities[0].name']", "経営人材インターンシップ");
-  await page.selectOption("[name='activities[0].category']", "development");
-  await page.check("[name='activities[0].executive_internship']");
+  await startShiojiriDraft(page, TITLE, "経営人材インターンシップ");
   await page.fill("[name='activities[0].kpi']", "受入企業 6 社");
   for (const [index, [category, description, amount]] of LINES.entries()) {
     if (index > 0) await page.click("fieldset.activity .add-line");
