@@ -125,7 +125,8 @@ await run("lifecycle", async (page, context) => {
   reference = (await text(page, "h1")).split(" ")[0];
   await expectState(page, "申請済", "submitted");
   check((await amounts(page))["申請額"] === 4000000, "申請額: 6,000,000円 × 2/3");
-  check(!(await documents(page)).includes("補助金交付決定通知書"), "no 交付決定通知書 before the decision");
+  const offered = await documents(page);
+  check(offered.includes("地域の人事部支援事業 補助事業計画書（申請書）") && !offered.includes("補助金交付決定通知書"), `the application, no 交付決定通知書 before the decision: ${offered}`);
   await screenshot(page, "lifecycle-1-submitted");
   const received = await waitForMail(APPLICANT, ["申請の受付", reference]);
   check(received.text.includes("申請を受け付けました"), `the applicant's receipt: ${received.text}`);
@@ -240,7 +241,8 @@ await run("lifecycle", async (page, context) => {
   }
   await fileForm(page);
   await expectState(page, "実績報告", "completion reported");
-  check((await documents(page)).includes("補助事業実績報告書"), "the completion report is offered");
+  const reported = await documents(page);
+  check(reported.includes("補助事業実績報告書") && !reported.includes("補助金の額の確定通知書"), `the completion report, no 確定通知書 yet: ${reported}`);
   await waitForMail(MANAGER, ["実績報告の提出", reference]);
 
   // 11. The 事務局 confirms the amount (confirmed first): the 確定額 follows the actuals, below
