@@ -33,8 +33,9 @@ impl Drop for DemoServer {
     }
 }
 
-/// `hojokin serve --demo` on the test's database (its data directory in a directory of its own).
-fn start_demo(database_url: &str) -> DemoServer {
+/// `hojokin serve --demo` on the test's database (its data directory in a directory of its own),
+/// with `extra_env` on top (the mail settings of a spec that reads the mails).
+fn start_demo(database_url: &str, extra_env: &[(&str, String)]) -> DemoServer {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut child = Command::new(env!("CARGO_BIN_EXE_hojokin"))
         .current_dir(dir.path())
@@ -43,6 +44,7 @@ fn start_demo(database_url: &str) -> DemoServer {
         .env("HOJOKIN_BIND", "127.0.0.1:0")
         .env("HOJOKIN_DATA_DIR", dir.path().join("data"))
         .env("RUST_LOG", "warn")
+        .envs(extra_env.iter().map(|(key, value)| (*key, value)))
         .args(["serve", "--demo"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -104,11 +106,41 @@ fn artifacts(test_db: &TestDb) -> PathBuf {
 /// Runs `tests/browser/<spec>.mjs` against a demo server on `test_db` and asserts that it
 /// passed.
 fn run_spec(spec: &str, test_db: &TestDb) {
+    run_spec_with(spec, test_db, &[], &[]);
+}
+
+/// [`run_spec`] with the demo server's mail going to a real SMTP server (aiosmtpd, as in the
+/// reminder tests); the spec reads what it accepted from the JSONL file named by
+/// `HOJOKIN_SMTP_LOG`. The server's mail worker looks for queued mail every second.
+fn run_spec_with_mail(spec: &str, test_db: &TestDb) {
+    let sink = crate::reminders::SmtpSink::start(&[]);
+    run_spec_with(
+        spec,
+        test_db,
+        &[
+            ("HOJOKIN_MAIL_BACKEND", "smtp".to_owned()),
+            ("HOJOKIN_SMTP_HOST", "127.0.0.1".to_owned()),
+            ("HOJOKIN_SMTP_PORT", sink.port().to_string()),
+            ("HOJOKIN_SMTP_TLS", "none".to_owned()),
+        ],
+        &[("HOJOKIN_SMTP_LOG", sink.log_path().display().to_string())],
+    );
+}
+
+/// Runs a spec with `server_env` given to the demo server (the server refuses `HOJOKIN_*`
+/// names it does not know) and `spec_env` to the spec.
+fn run_spec_with(
+    spec: &str,
+    test_db: &TestDb,
+    server_env: &[(&str, String)],
+    spec_env: &[(&str, String)],
+) {
     require_browser();
     let database_url = test_db.url_string();
-    let server = start_demo(&database_url);
+    let server = start_demo(&database_url, server_env);
     let artifacts = artifacts(test_db);
     let output = Command::new("node")
+        .envs(spec_env.iter().map(|(key, value)| (*key, value)))
         .arg(root().join("tests/browser").join(format!("{spec}.mjs")))
         .current_dir(root())
         .env("HOJOKIN_URL", &server.url)
@@ -169,5 +201,12 @@ crate::on_both_backends!(
     applicant_uploads_evidence_and_files_a_report_in_the_browser,
     |test_db| {
         run_spec("applicant_filings", test_db);
+    }
+);
+
+crate::on_both_backends!(
+    one_application_walks_from_draft_to_closed_through_all_three_roles,
+    |test_db| {
+        run_spec_with_mail("lifecycle", test_db);
     }
 );

@@ -79,6 +79,15 @@ impl SmtpSink {
             .collect()
     }
 
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The JSONL file of accepted messages (see `tests/support/smtp_sink.py` for its fields).
+    pub(crate) fn log_path(&self) -> &Path {
+        &self.log
+    }
+
     pub(crate) fn backend(&self) -> MailBackend {
         MailBackend::Smtp {
             host: "127.0.0.1".into(),

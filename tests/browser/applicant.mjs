@@ -1,6 +1,6 @@
 // The applicant drafts an application in the editor (adding rows, live totals and the
 // engine's decision beside the form), saves it, and submits it.
-import { baseUrl, check, login, run, screenshot, text } from "./lib.mjs";
+import { baseUrl, check, login, run, screenshot, startShiojiriDraft, text } from "./lib.mjs";
 
 await run("applicant", async (page) => {
   await login(page, "kobayashi@shiojiri-mirai.example");
@@ -10,24 +10,7 @@ await run("applicant", async (page) => {
   check(outlook.includes("右腕人材枠") && outlook.includes("1回目") && outlook.includes("2/3"), `award outlook: ${outlook}`);
   await screenshot(page, "applicant-dashboard");
 
-  await page.click("text=新しい申請を作成する");
-  await page.fill("#title", "塩尻 ものづくり企業の右腕人材プロジェクト");
-  await page.selectOption("#frame", "right_hand");
-  await page.selectOption("#municipality", { label: "塩尻市（長野県）" });
-  await Promise.all([page.waitForURL(/\/applications\/\d+\/edit$/), page.click("main form button[type=submit]")]);
-  const editUrl = page.url();
-
-  await page.fill("#project_start", "2026-07-01");
-  await page.fill("#project_end", "2027-02-26");
-  await page.selectOption("[name='partners[0].kind']", "municipality");
-  await page.fill("[name='partners[0].name']", "塩尻市");
-  await page.click("#add-partner");
-  await page.selectOption("[name='partners[1].kind']", "education_institution");
-  await page.fill("[name='partners[1].name']", "信州大学");
-
-  await page.fill("[name='activities[0].name']", "幹部インターンシップ");
-  await page.selectOption("[name='activities[0].category']", "development");
-  await page.check("[name='activities[0].executive_internship']");
+  const editUrl = await startShiojiriDraft(page, "塩尻 ものづくり企業の右腕人材プロジェクト", "幹部インターンシップ");
   await page.selectOption("[name='activities[0].budget_lines[0].category']", "personnel");
   await page.fill("[name='activities[0].budget_lines[0].description']", "コーディネーター人件費");
   await page.fill("[name='activities[0].budget_lines[0].amount_yen']", "4,800,000");

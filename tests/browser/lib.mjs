@@ -49,6 +49,28 @@ export async function login(page, email) {
   await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.click("form button[type=submit]")]);
 }
 
+/// From the applicant's dashboard: a new 右腕人材枠 draft in 塩尻市 for the demo's project period,
+/// with 塩尻市 and 信州大学 as partners and a first development activity with an executive
+/// internship; leaves the editor open (its budget lines still empty) and returns its URL.
+export async function startShiojiriDraft(page, title, activity) {
+  await page.click("text=新しい申請を作成する");
+  await page.fill("#title", title);
+  await page.selectOption("#frame", "right_hand");
+  await page.selectOption("#municipality", { label: "塩尻市（長野県）" });
+  await Promise.all([page.waitForURL(/\/applications\/\d+\/edit$/), page.click("main form button[type=submit]")]);
+  await page.fill("#project_start", "2026-07-01");
+  await page.fill("#project_end", "2027-02-26");
+  await page.selectOption("[name='partners[0].kind']", "municipality");
+  await page.fill("[name='partners[0].name']", "塩尻市");
+  await page.click("#add-partner");
+  await page.selectOption("[name='partners[1].kind']", "education_institution");
+  await page.fill("[name='partners[1].name']", "信州大学");
+  await page.fill("[name='activities[0].name']", activity);
+  await page.selectOption("[name='activities[0].category']", "development");
+  await page.check("[name='activities[0].executive_internship']");
+  return page.url();
+}
+
 export async function screenshot(page, name) {
   fs.mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: false });
@@ -74,5 +96,30 @@ export async function run(name, spec) {
     process.exitCode = 1;
   } finally {
     await browser.close();
+  }
+}
+
+/// The mails the test's SMTP server accepted so far (HOJOKIN_SMTP_LOG, one JSON object a
+/// line: to, subject, text, html…); only finished lines count.
+export function mails() {
+  const log = mustEnv("HOJOKIN_SMTP_LOG");
+  const content = fs.existsSync(log) ? fs.readFileSync(log, "utf-8") : "";
+  return content.slice(0, content.lastIndexOf("\n") + 1).split("\n").filter(Boolean).map((line) => JSON.parse(line));
+}
+
+/// Waits until the SMTP server has accepted a mail to `to` whose subject contains every one of
+/// `subjectParts`, and returns it; fails after `timeout` ms naming what did arrive.
+export async function waitForMail(to, subjectParts, timeout = 20000) {
+  const parts = [subjectParts].flat();
+  const matches = (mail) => mail.to.includes(to) && parts.every((part) => mail.subject.includes(part));
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const found = mails().find(matches);
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const seen = mails().filter((mail) => mail.to.includes(to)).map((mail) => mail.subject);
+      throw new Error(`no mail to ${to} with ${parts.join(" + ")} within ${timeout} ms; to ${to}: ${JSON.stringify(seen)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
