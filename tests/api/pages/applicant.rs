@@ -70,6 +70,22 @@ macro_rules! act {
     }};
 }
 
+/// Takes the application from 作成中 to 事業実施中, each role doing its part through the API.
+macro_rules! to_in_progress {
+    ($app:expr, $id:expr) => {
+        for (who, action) in [
+            ("applicant@own.example", "submit"),
+            ("manager@meti.example", "start_review"),
+            ("manager@meti.example", "select"),
+            ("applicant@own.example", "request_grant"),
+            ("manager@meti.example", "decide_grant"),
+            ("applicant@own.example", "start_project"),
+        ] {
+            act!($app, who, $id, action);
+        }
+    };
+}
+
 /// The hidden version field of a page.
 fn version_of(body: &str) -> String {
     body.split("name=\"version\" value=\"")
@@ -743,16 +759,7 @@ crate::on_both_backends!(
         block_on(async {
             let app = crate::test_app!(test_db);
             let (id, _) = create_draft!(&app, w);
-            for (email, action) in [
-                ("applicant@own.example", "submit"),
-                ("manager@meti.example", "start_review"),
-                ("manager@meti.example", "select"),
-                ("applicant@own.example", "request_grant"),
-                ("manager@meti.example", "decide_grant"),
-                ("applicant@own.example", "start_project"),
-            ] {
-                act!(&app, email, id, action);
-            }
+            to_in_progress!(&app, id);
             let interim_uri = format!("/applications/{id}/interim-report");
             let mut owner = Client::new();
             page_login!(&app, owner, "applicant@own.example");
@@ -900,16 +907,7 @@ crate::on_both_backends!(
         block_on(async {
             let app = crate::test_app!(test_db);
             let (id, created) = create_draft!(&app, w);
-            for (who, action) in [
-                ("applicant@own.example", "submit"),
-                ("manager@meti.example", "start_review"),
-                ("manager@meti.example", "select"),
-                ("applicant@own.example", "request_grant"),
-                ("manager@meti.example", "decide_grant"),
-                ("applicant@own.example", "start_project"),
-            ] {
-                act!(&app, who, id, action);
-            }
+            to_in_progress!(&app, id);
             let cookie = crate::login!(&app, "applicant@own.example");
             let (_, current) = crate::call!(
                 &app,
