@@ -18,7 +18,10 @@ pub mod users;
 
 pub use budget_review::{LineReviewRequest, review_budget_line};
 pub use evaluation::{award_outlook, preview, reevaluate};
-pub use evidence::{EVIDENCE_FIELD, delete_evidence, evidence_download, upload_evidence};
+pub use evidence::{
+    ATTACHMENT_FIELD, EVIDENCE_FIELD, PendingInterimReport, delete_evidence, evidence_download,
+    pending_interim_report, submit_interim_report, upload_evidence,
+};
 pub use transitions::{ActionOutcome, ActionRequest, perform};
 
 use crate::db::applications::{self, Aggregate};

@@ -1,5 +1,5 @@
-//! The `evidence_files` table: the legal basis's documents, bytes included. Listing never
-//! reads the bytes; only a download does.
+//! The `evidence_files` table: the legal basis's documents and the attachments of a report
+//! (`report_id`), bytes included. Listing never reads the bytes; only a download does.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -23,8 +23,11 @@ pub struct EvidenceMeta {
     pub sha256: String,
     pub uploaded_by: i64,
     pub uploaded_at: NaiveDateTime,
+    /// The report the file is attached to; `None`: a document of the legal basis.
+    pub report_id: Option<i64>,
 }
 
+/// Stores a document of the legal basis.
 pub fn insert(
     conn: &mut DbConnection,
     application_id: i64,
@@ -32,7 +35,38 @@ pub fn insert(
     uploaded_by: i64,
     uploaded_at: NaiveDateTime,
 ) -> AppResult<i64> {
+    insert_row(conn, application_id, None, file, uploaded_by, uploaded_at)
+}
+
+/// Stores an attachment of one report of the application.
+pub fn insert_attachment(
+    conn: &mut DbConnection,
+    application_id: i64,
+    report_id: i64,
+    file: &EvidenceFile,
+    uploaded_by: i64,
+    uploaded_at: NaiveDateTime,
+) -> AppResult<i64> {
+    insert_row(
+        conn,
+        application_id,
+        Some(report_id),
+        file,
+        uploaded_by,
+        uploaded_at,
+    )
+}
+
+fn insert_row(
+    conn: &mut DbConnection,
+    application_id: i64,
+    report_id: Option<i64>,
+    file: &EvidenceFile,
+    uploaded_by: i64,
+    uploaded_at: NaiveDateTime,
+) -> AppResult<i64> {
     let values = (
+        evidence_files::report_id.eq(report_id),
         evidence_files::application_id.eq(application_id),
         evidence_files::file_name.eq(&file.file_name),
         evidence_files::content_type.eq(file.kind.content_type()),
@@ -50,16 +84,27 @@ pub fn insert(
     )
 }
 
-/// The application's files, oldest first.
+/// The legal basis's files of the application, oldest first.
 pub fn list(conn: &mut DbConnection, application_id: i64) -> AppResult<Vec<EvidenceMeta>> {
     Ok(evidence_files::table
         .filter(evidence_files::application_id.eq(application_id))
+        .filter(evidence_files::report_id.is_null())
         .order(evidence_files::id)
         .select(EvidenceMeta::as_select())
         .load(conn)?)
 }
 
-/// One file of the application, with its bytes (`None`: no such file on this application).
+/// The attachments of one report, oldest first.
+pub fn of_report(conn: &mut DbConnection, report_id: i64) -> AppResult<Vec<EvidenceMeta>> {
+    Ok(evidence_files::table
+        .filter(evidence_files::report_id.eq(report_id))
+        .order(evidence_files::id)
+        .select(EvidenceMeta::as_select())
+        .load(conn)?)
+}
+
+/// One file of the application (of the legal basis or of a report), with its bytes (`None`:
+/// no such file on this application).
 pub fn get(
     conn: &mut DbConnection,
     application_id: i64,
@@ -73,7 +118,7 @@ pub fn get(
         .optional()?)
 }
 
-/// One file of the application without its bytes.
+/// One file of the legal basis without its bytes.
 pub fn meta(
     conn: &mut DbConnection,
     application_id: i64,
@@ -82,26 +127,30 @@ pub fn meta(
     Ok(evidence_files::table
         .find(id)
         .filter(evidence_files::application_id.eq(application_id))
+        .filter(evidence_files::report_id.is_null())
         .select(EvidenceMeta::as_select())
         .first(conn)
         .optional()?)
 }
 
-/// Removes one file of the application; whether there was one.
+/// Removes one file of the legal basis; whether there was one (a report's attachments stay
+/// with their report).
 pub fn delete(conn: &mut DbConnection, application_id: i64, id: i64) -> AppResult<bool> {
     let removed = diesel::delete(
         evidence_files::table
             .find(id)
-            .filter(evidence_files::application_id.eq(application_id)),
+            .filter(evidence_files::application_id.eq(application_id))
+            .filter(evidence_files::report_id.is_null()),
     )
     .execute(conn)?;
     Ok(removed > 0)
 }
 
-/// How many files the application has.
+/// How many files the legal basis of the application has.
 pub fn count(conn: &mut DbConnection, application_id: i64) -> AppResult<i64> {
     Ok(evidence_files::table
         .filter(evidence_files::application_id.eq(application_id))
+        .filter(evidence_files::report_id.is_null())
         .count()
         .get_result(conn)?)
 }

@@ -393,6 +393,7 @@ diesel::table! {
         bytes -> Binary,
         uploaded_by -> BigInt,
         uploaded_at -> Timestamp,
+        report_id -> Nullable<BigInt>,
     }
 }
 
@@ -473,6 +474,7 @@ diesel::joinable!(reports -> applications (application_id));
 diesel::joinable!(change_requests -> applications (application_id));
 diesel::joinable!(continuation_surveys -> awards (award_id));
 diesel::joinable!(evidence_files -> applications (application_id));
+diesel::joinable!(evidence_files -> reports (report_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(send_attempts -> jobs (job_id));
 

@@ -12,7 +12,8 @@ use super::auth::Caller;
 use super::extract::{Db, Named, Then};
 use super::views::{
     ApplicationFields, ApplicationHistory, ApplicationList, ApplicationView, AuditEventView,
-    AuditTrail, ChangesView, ContinuationKpi, ContinuationYear, Fraction, ReviewedLine,
+    AuditTrail, ChangesView, ContinuationKpi, ContinuationYear, Fraction, InterimReportStatus,
+    ReviewedLine,
 };
 use crate::actions::{self, ActionRequest};
 use crate::db::{self, applications as repo};
@@ -610,6 +611,20 @@ pub async fn changes(
         .run(move |conn, programs| {
             let aggregate = actions::authorized_aggregate(conn, &actor, id, Action::View)?;
             actions::change_requests::changes(conn, programs, &aggregate).map(ChangesView::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[utoipa::path(get, path = "/api/v1/applications/{id}/interim-report", tag = "applications", params(("id" = i64, Path, description = "申請 ID")),
+    responses((status = 200, description = "受理・差戻しを待つ中間報告（内容と添付資料）。なければ pending は null", body = InterimReportStatus), (status = 401, description = "未ログイン"), (status = 403, description = "申請を見られない")))]
+#[get("/api/v1/applications/{id}/interim-report")]
+pub async fn interim_report(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
+    let (id, actor) = (on.id, on.caller.actor);
+    let body = db
+        .run(move |conn, _| {
+            actions::authorized_aggregate(conn, &actor, id, Action::View)?;
+            actions::pending_interim_report(conn, id).map(InterimReportStatus::from)
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

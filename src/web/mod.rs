@@ -60,6 +60,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(applications::audit_trail)
             .service(applications::history)
             .service(applications::changes)
+            .service(applications::interim_report)
             .service(applications::continuation_kpi)
             .service(filings::list)
             .service(filings::download)

@@ -29,6 +29,7 @@ use super::{api, applications, auth, filings, health, reminders};
         applications::audit_trail,
         applications::history,
         applications::changes,
+        applications::interim_report,
         applications::continuation_kpi,
         filings::list,
         filings::download,

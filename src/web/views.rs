@@ -698,3 +698,50 @@ impl From<crate::actions::change_requests::Changes> for ChangesView {
         }
     }
 }
+
+/// The interim report waiting for the 事務局's 受理・差戻し (`null` when none waits).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InterimReportStatus {
+    pub pending: Option<PendingInterimReportView>,
+}
+
+/// A submitted interim report: its text and the files filed with it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingInterimReportView {
+    pub report_id: i64,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub body: String,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// A file filed with a report, downloaded under the application's own authorization.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    pub id: i64,
+    pub file_name: String,
+    pub size_bytes: i64,
+    /// The download (`GET`, for whoever may see the application).
+    pub href: String,
+}
+
+impl From<Option<crate::actions::PendingInterimReport>> for InterimReportStatus {
+    fn from(report: Option<crate::actions::PendingInterimReport>) -> Self {
+        InterimReportStatus {
+            pending: report.map(|report| PendingInterimReportView {
+                report_id: report.report_id,
+                submitted_at: report.submitted_at,
+                body: report.body,
+                attachments: report
+                    .attachments
+                    .into_iter()
+                    .map(|file| AttachmentView {
+                        href: format!("/applications/{}/evidence/{}", file.application_id, file.id),
+                        id: file.id,
+                        file_name: file.file_name,
+                        size_bytes: file.byte_size,
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}

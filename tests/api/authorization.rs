@@ -176,6 +176,8 @@ const MATRIX: &[Row] = matrix! {
     GET    "/api/v1/applications/{id}/history"                   "/api/v1/applications/{submitted}/history"             Empty          => 401 200 403 200 200 403 200, "who did what, when and why: whoever may see the application";
     GET    "/api/v1/applications/{id}/changes"                   "/api/v1/applications/{draft}/changes"                 Empty          => 401 200 403 200 403 403 403, "the 計画変更 and the plan's subsidy: a draft is its members' alone";
     GET    "/api/v1/applications/{id}/changes"                   "/api/v1/applications/{submitted}/changes"              Empty          => 401 200 403 200 200 403 200, "the 計画変更 and the plan's subsidy: whoever may see the application";
+    GET    "/api/v1/applications/{id}/interim-report"            "/api/v1/applications/{draft}/interim-report"          Empty          => 401 200 403 200 403 403 403, "the pending interim report: a draft is its members' alone";
+    GET    "/api/v1/applications/{id}/interim-report"            "/api/v1/applications/{submitted}/interim-report"      Empty          => 401 200 403 200 200 403 200, "the pending interim report and its attachments: whoever may see the application";
 
     // Workflow actions (409: the stale version stops an allowed caller after authorization).
     POST   "/api/v1/applications/{id}/actions/{action}"          "/api/v1/applications/{draft}/actions/submit"                      StaleAction => 401 409 403 409 403 403 403, "members";

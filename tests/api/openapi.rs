@@ -28,6 +28,7 @@ crate::on_both_backends!(the_openapi_document_covers_every_route, |test_db| {
             ("/api/v1/applications/{id}/audit", "get"),
             ("/api/v1/applications/{id}/history", "get"),
             ("/api/v1/applications/{id}/changes", "get"),
+            ("/api/v1/applications/{id}/interim-report", "get"),
             ("/api/v1/kpis/continuation", "get"),
             ("/api/v1/applications/{id}/filings", "get"),
             ("/api/v1/applications/{id}/filings/{kind}.pdf", "get"),

@@ -13,7 +13,9 @@ use super::upload::{UploadedFile, read_file_form};
 use super::{Db, PageCaller, PageError, PageForm, PageOn, PageResult, Then, redirect, set_flash};
 use crate::actions::{self, EVIDENCE_FIELD};
 use crate::db::evidence::EvidenceMeta;
-use crate::domain::evidence::{self, EvidenceError, EvidenceKind, MAX_BYTES, human_size};
+use crate::domain::evidence::{
+    self, EvidenceError, EvidenceFile, EvidenceKind, MAX_BYTES, human_size,
+};
 use crate::error::{AppError, ErrorKind};
 
 /// What the file input accepts (the server checks the bytes all the same).
@@ -66,6 +68,15 @@ impl EvidenceSection {
     }
 }
 
+/// The file as sent, accepted or refused by `domain::evidence::accept` (one over the size
+/// limit was not kept: refused as too large).
+pub fn accept_upload(sent: UploadedFile) -> Result<EvidenceFile, EvidenceError> {
+    match sent.bytes {
+        Err(size) => Err(EvidenceError::too_large(size)),
+        Ok(bytes) => evidence::accept(&sent.file_name, &sent.declared_type, bytes),
+    }
+}
+
 /// Uploads an evidence file. A refused file (too large, not PDF/PNG/JPEG by its bytes) comes
 /// back as the editor with the message next to the file input (422), and nothing is stored.
 #[post("/applications/{id}/evidence")]
@@ -82,11 +93,7 @@ pub async fn upload(
         }),
         Err(response) => return Ok(response),
     };
-    let accepted = match upload.bytes {
-        Err(size) => Err(EvidenceError::too_large(size)),
-        Ok(bytes) => evidence::accept(&upload.file_name, &upload.declared_type, bytes),
-    };
-    let file = match accepted {
+    let file = match accept_upload(upload) {
         Ok(file) => file,
         Err(refusal) => {
             return super::editor::with_evidence_error(

@@ -4,7 +4,9 @@
 //! offered only when `view::offered` says the workflow allows it to this person now, and each
 //! one calls `actions::perform` with the action's payload, exactly as the JSON API does. The
 //! errors the action answers (`payload.body`, `payload.lines[0].amount_yen`, `reason`…) come
-//! back next to the field they concern, with everything typed kept.
+//! back next to the field they concern, with everything typed kept. The interim report may
+//! carry attachments (multipart): each is checked as an evidence file is
+//! (`domain::evidence::accept`) and stored with the report by `actions::submit_interim_report`.
 
 use std::collections::BTreeMap;
 
@@ -15,17 +17,20 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::editor::{Field, field_id};
+use super::evidence::{ACCEPT, accept_upload};
+use super::upload::FormWithFiles;
 use super::view::{offered, refusal_message};
 use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, redirect, render, set_flash};
 use crate::actions::payloads::{
     ChangeRequest, CompletionReport, InterimReport, LineAmount, SurveyAnswer,
 };
-use crate::actions::{self, ActionRequest};
+use crate::actions::{self, ATTACHMENT_FIELD, ActionRequest};
 use crate::contract::amount_from_typed;
 use crate::db::applications::Aggregate;
 use crate::domain::codes::FundingSource;
+use crate::domain::evidence::EvidenceFile;
 use crate::domain::kpi::Continuation;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{ErrorCode, FieldErrors};
 use crate::domain::workflow::{Action, Actor, ApplicationState};
 use crate::error::{AppError, AppResult, ErrorKind};
 
@@ -263,7 +268,7 @@ fn by_form_name(errors: &FieldErrors, sent: &[i64]) -> (BTreeMap<String, String>
             .and_then(|index| sent.get(index));
         let name = match (path.as_str(), row) {
             (_, Some(line_id)) => Some(amount_name(*line_id)),
-            (BODY | REASON | CONTINUATION | EVIDENCE, _) => Some(path.clone()),
+            (BODY | REASON | CONTINUATION | EVIDENCE | ATTACHMENT_FIELD, _) => Some(path.clone()),
             (other, _) if other.starts_with("amounts[") || other.starts_with("funding_mix.") => {
                 Some(path.clone())
             }
@@ -306,6 +311,17 @@ struct SurveyView {
     evidence: Field,
 }
 
+/// The file input of a report's attachments (a browser cannot keep chosen files: after a
+/// refusal they are chosen again).
+#[derive(Serialize)]
+struct AttachmentInput {
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    accept: &'static str,
+    error: Option<String>,
+}
+
 #[derive(Serialize)]
 struct FilingView {
     id: i64,
@@ -326,6 +342,7 @@ struct FilingView {
     survey: Option<SurveyView>,
     reason: Option<Field>,
     body: Option<Field>,
+    attachments: Option<AttachmentInput>,
 }
 
 fn field(name: &str, label: &str, value: &str, errors: &BTreeMap<String, String>) -> Field {
@@ -462,6 +479,13 @@ fn filing_view(
             )),
             _ => None,
         },
+        attachments: (kind == FilingKind::Interim).then(|| AttachmentInput {
+            name: ATTACHMENT_FIELD,
+            label: "添付資料（任意。PDF・PNG・JPEG、1 ファイル 10MB まで、複数可）",
+            hint: "入力に誤りがあって画面が戻ったときは、ファイルをもう一度選択してください。",
+            accept: ACCEPT,
+            error: errors.get(ATTACHMENT_FIELD).cloned(),
+        }),
     }
 }
 
@@ -534,11 +558,24 @@ pub async fn file(
     db: Db,
     session: Session,
     path: web::Path<(i64, String)>,
-    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
+    Then(FormWithFiles { form, files }, PageCaller(caller)): Then<FormWithFiles, PageCaller>,
 ) -> Result<HttpResponse, PageError> {
     let (id, form_path) = path.into_inner();
     let kind = kind_of(&form_path)?;
     let typed = Typed::from_form(&form);
+    // Only the interim report has attachments; a refused file is shown at its field.
+    let mut attachments: Vec<EvidenceFile> = Vec::new();
+    let mut refused_file = None;
+    if kind == FilingKind::Interim {
+        for upload in files {
+            let given = upload.file_name.clone();
+            match accept_upload(upload) {
+                Ok(file) => attachments.push(file),
+                Err(refusal) if given.is_empty() => refused_file = Some(refusal.to_string()),
+                Err(refusal) => refused_file = Some(format!("「{given}」: {refusal}")),
+            }
+        }
+    }
     let version: i32 = form
         .text("version")
         .parse()
@@ -548,8 +585,11 @@ pub async fn file(
     let filed = db
         .run(move |conn, programs| {
             let aggregate = open_for(conn, &actor, id, kind)?;
-            let (request, unreadable, sent) =
+            let (request, mut unreadable, sent) =
                 typed.to_request(kind, version, &line_ids(&aggregate));
+            if let Some(refusal) = refused_file {
+                unreadable.add(ATTACHMENT_FIELD, ErrorCode::InvalidType, refusal);
+            }
             if !unreadable.is_empty() {
                 let (fields, general) = by_form_name(&unreadable, &sent);
                 let view = filing_view(kind, &aggregate, &typed, &fields, general);
@@ -558,7 +598,20 @@ pub async fn file(
                     Box::new(view),
                 ));
             }
-            match actions::perform(conn, programs, &actor, id, kind.action(), &request, today) {
+            let performed = if kind == FilingKind::Interim {
+                actions::submit_interim_report(
+                    conn,
+                    programs,
+                    &actor,
+                    id,
+                    &request,
+                    today,
+                    &attachments,
+                )
+            } else {
+                actions::perform(conn, programs, &actor, id, kind.action(), &request, today)
+            };
+            match performed {
                 Ok(outcome) => Ok(Filed::Done(outcome.state)),
                 Err(error) if error.kind == ErrorKind::Invalid => {
                     let errors = error.field_errors.clone().unwrap_or_default();
@@ -613,7 +666,6 @@ pub async fn file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::validation::ErrorCode;
 
     /// The alternatives in the routes' path pattern.
     const FORMS: &str = "interim-report|completion-report|change-request|continuation-survey";

@@ -10,7 +10,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Db, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash};
-use crate::actions::payloads::InterimReport;
 use crate::actions::{self, ActionRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::applications::Aggregate;
@@ -23,7 +22,7 @@ use crate::domain::codes::{
 };
 use crate::domain::evaluation::{Figure, Severity};
 use crate::domain::pending::Awaiting;
-use crate::domain::workflow::{self, Action, Actor, ApplicationState, Facts, ReportKind};
+use crate::domain::workflow::{self, Action, Actor, ApplicationState, Facts};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::applications::today_in_japan;
 use crate::web::views::ChangesView;
@@ -553,30 +552,33 @@ struct ShowView {
     corrections: Vec<CorrectionEntry>,
 }
 
-/// A submitted interim report as the 事務局 reads it before deciding.
+/// A submitted interim report as the 事務局 reads it before deciding, with its attachments
+/// (downloaded under the same authorization as this page).
 #[derive(Serialize)]
 struct PendingReportView {
     submitted_at_ja: String,
     body: String,
+    attachments: Vec<super::evidence::EvidenceLink>,
 }
 
 fn pending_report(
     conn: &mut crate::db::DbConnection,
     application_id: i64,
 ) -> AppResult<Option<PendingReportView>> {
-    let Some((_, body_json, submitted_at)) =
-        db::workflow::submitted_report(conn, application_id, ReportKind::Interim)?
-    else {
-        return Ok(None);
-    };
-    let body: InterimReport = serde_json::from_str(&body_json)
-        .map_err(|error| AppError::internal("中間報告の内容を読めません").with_cause(error))?;
-    Ok(Some(PendingReportView {
-        submitted_at_ja: submitted_at
-            .map(super::deadlines::jst_label)
-            .unwrap_or_default(),
-        body: body.body,
-    }))
+    Ok(
+        actions::pending_interim_report(conn, application_id)?.map(|report| PendingReportView {
+            submitted_at_ja: report
+                .submitted_at
+                .map(super::deadlines::jst_label)
+                .unwrap_or_default(),
+            body: report.body,
+            attachments: report
+                .attachments
+                .iter()
+                .map(super::evidence::EvidenceLink::of)
+                .collect(),
+        }),
+    )
 }
 
 #[derive(Serialize)]

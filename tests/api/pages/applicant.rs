@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use hojokin::db::schema::{audit_events, continuation_surveys, deadlines, evidence_files, reports};
 use serde_json::{Value, json};
 
-use super::{Client, Page, csrf_of, form, upload_request};
+use super::{Client, Page, Part, csrf_of, form, upload_request};
 use crate::fixtures::{PASSWORD, draft, line_id, world};
 use crate::helpers::{TestDb, block_on};
 
@@ -68,6 +68,22 @@ macro_rules! act {
         assert_eq!(status, 200, "{}: {outcome}", $action);
         outcome
     }};
+}
+
+/// Takes the application from 作成中 to 事業実施中, each role doing its part through the API.
+macro_rules! to_in_progress {
+    ($app:expr, $id:expr) => {
+        for (who, action) in [
+            ("applicant@own.example", "submit"),
+            ("manager@meti.example", "start_review"),
+            ("manager@meti.example", "select"),
+            ("applicant@own.example", "request_grant"),
+            ("manager@meti.example", "decide_grant"),
+            ("applicant@own.example", "start_project"),
+        ] {
+            act!($app, who, $id, action);
+        }
+    };
 }
 
 /// The hidden version field of a page.
@@ -737,22 +753,161 @@ crate::on_both_backends!(
 );
 
 crate::on_both_backends!(
+    the_manager_downloads_the_interim_reports_attachment_next_to_accept,
+    |test_db| {
+        let w = world(&mut test_db.conn());
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let (id, _) = create_draft!(&app, w);
+            to_in_progress!(&app, id);
+            let interim_uri = format!("/applications/{id}/interim-report");
+            let mut owner = Client::new();
+            page_login!(&app, owner, "applicant@own.example");
+            let page = send!(owner, &app, TestRequest::get().uri(&interim_uri));
+            assert_eq!(page.status, 200);
+            assert!(
+                page.body.contains("enctype=\"multipart/form-data\"")
+                    && page
+                        .body
+                        .contains("type=\"file\" id=\"attachments\" name=\"attachments\""),
+                "{}",
+                page.body
+            );
+            let token = csrf_of(&page.body);
+            let version = version_of(&page.body);
+            let filing = |attachment: Part<'static>| {
+                upload_request(
+                    &interim_uri,
+                    &[
+                        ("csrf_token", None, token.as_bytes()),
+                        ("version", None, version.as_bytes()),
+                        ("payload.body", None, "受入企業 5 社 <b>順調</b>".as_bytes()),
+                        attachment,
+                    ],
+                )
+            };
+
+            // A file that is not PDF, PNG or JPEG by its bytes: refused at its field, the text
+            // kept, no report filed and nothing stored.
+            let refused = send!(
+                owner,
+                &app,
+                filing((
+                    "attachments",
+                    Some(("memo.pdf", "application/pdf")),
+                    b"<html><script>alert(1)</script></html>"
+                ))
+            );
+            assert_eq!(refused.status, 422, "{}", refused.body);
+            assert!(
+                refused.body.contains(
+                    "id=\"attachments-error\">「memo.pdf」: PDF・PNG・JPEG のファイルだけを添付できます"
+                ) && refused.body.contains("受入企業 5 社 &lt;b&gt;順調&lt;/b&gt;</textarea>"),
+                "{}",
+                refused.body
+            );
+            let filed_reports = |test_db: &TestDb| -> i64 {
+                reports::table
+                    .filter(reports::application_id.eq(id))
+                    .count()
+                    .get_result(&mut *test_db.conn())
+                    .expect("count")
+            };
+            assert_eq!(filed_reports(test_db), 0);
+            assert_eq!(stored_files(test_db), 0);
+
+            // A PDF: filed with the report, in the same transaction.
+            let filed = send!(
+                owner,
+                &app,
+                filing((
+                    "attachments",
+                    Some(("進捗資料（10月）.pdf", "application/pdf")),
+                    PDF
+                ))
+            );
+            assert_eq!(filed.status, 303, "{}", filed.body);
+            assert_eq!(filed_reports(test_db), 1);
+            let (file_id, report_id): (i64, Option<i64>) = evidence_files::table
+                .select((evidence_files::id, evidence_files::report_id))
+                .first(&mut *test_db.conn())
+                .expect("the attachment");
+            assert!(report_id.is_some(), "the file belongs to the report");
+            let href = format!("/applications/{id}/evidence/{file_id}");
+
+            // The 事務局 sees it next to 受理・差戻し, and downloads the same bytes.
+            let mut manager = Client::new();
+            page_login!(&app, manager, "manager@meti.example");
+            let shown = send!(
+                manager,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}"))
+            );
+            let section = shown
+                .body
+                .split("<section id=\"pending-interim-report\"")
+                .nth(1)
+                .expect("the pending report");
+            let link = section
+                .find(&format!("<a href=\"{href}\" data-attachment=\"{file_id}\">進捗資料（10月）.pdf</a>（PDF・"))
+                .unwrap_or_else(|| panic!("the attachment's link: {section}"));
+            let accept = section
+                .find("data-action=\"accept_interim_report\"")
+                .expect("受理");
+            assert!(link < accept, "the link before the button: {section}");
+            assert!(
+                !shown.body.contains("証拠書類のファイル"),
+                "a report's file is not a document of the legal basis"
+            );
+            let download = send!(manager, &app, TestRequest::get().uri(&href));
+            assert_eq!(download.status, 200);
+            assert_eq!(download.bytes, PDF);
+
+            // Another organisation's applicant gets neither the file nor the report.
+            let mut other = Client::new();
+            page_login!(&app, other, "applicant@other.example");
+            assert_eq!(
+                send!(other, &app, TestRequest::get().uri(&href)).status,
+                403
+            );
+            let stranger = crate::login!(&app, "applicant@other.example");
+            let api = format!("/api/v1/applications/{id}/interim-report");
+            let (status, _) = crate::call!(&app, "GET", api.clone(), Some(&stranger), None);
+            assert_eq!(status, 403);
+
+            // The API shows the pending report with its attachments.
+            let cookie = crate::login!(&app, "manager@meti.example");
+            let (status, report) = crate::call!(&app, "GET", api.clone(), Some(&cookie), None);
+            assert_eq!(status, 200, "{report}");
+            assert_eq!(report["pending"]["body"], "受入企業 5 社 <b>順調</b>");
+            assert_eq!(
+                report["pending"]["attachments"],
+                json!([{
+                    "id": file_id,
+                    "file_name": "進捗資料（10月）.pdf",
+                    "size_bytes": PDF.len(),
+                    "href": href,
+                }])
+            );
+            act!(&app, "manager@meti.example", id, "accept_interim_report");
+            let (_, report) = crate::call!(&app, "GET", api, Some(&cookie), None);
+            assert_eq!(
+                report["pending"],
+                Value::Null,
+                "nothing waits once accepted"
+            );
+        });
+    }
+);
+
+crate::on_both_backends!(
     the_applicant_answers_the_continuation_survey_from_a_form,
     |test_db| {
         let w = world(&mut test_db.conn());
         block_on(async {
             let app = crate::test_app!(test_db);
             let (id, created) = create_draft!(&app, w);
-            for (who, action) in [
-                ("applicant@own.example", "submit"),
-                ("manager@meti.example", "start_review"),
-                ("manager@meti.example", "select"),
-                ("applicant@own.example", "request_grant"),
-                ("manager@meti.example", "decide_grant"),
-                ("applicant@own.example", "start_project"),
-            ] {
-                act!(&app, who, id, action);
-            }
+            to_in_progress!(&app, id);
             let cookie = crate::login!(&app, "applicant@own.example");
             let (_, current) = crate::call!(
                 &app,
