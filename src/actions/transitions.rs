@@ -218,8 +218,12 @@ pub fn perform(
 /// The 交付決定額 the 事務局 set: at most the computed subsidy (the computed amount when none
 /// was given).
 fn decided_amount(grant: &GrantDecision, computed: Yen) -> AppResult<Yen> {
-    let amount = grant.amount_yen.map_or(computed, Yen::new);
-    check_within(amount, computed, CeilingKind::Computed)
+    amount_within(grant.amount_yen, computed, CeilingKind::Computed)
+}
+
+/// The amount given (the ceiling when none was), refused at `payload.amount_yen` above it.
+fn amount_within(given: Option<i64>, ceiling: Yen, kind: CeilingKind) -> AppResult<Yen> {
+    check_within(given.map_or(ceiling, Yen::new), ceiling, kind)
         .map_err(|refusal| field_error("payload.amount_yen", refusal.code(), refusal.message_ja()))
 }
 
@@ -443,11 +447,7 @@ fn sub_flow(
                 .confirmed_subsidy_yen
                 .map(Yen::new)
                 .ok_or_else(|| AppError::conflict("確定額がありません"))?;
-            let amount = payment.amount_yen.map_or(confirmed, Yen::new);
-            let paid =
-                check_within(amount, confirmed, CeilingKind::Confirmed).map_err(|refusal| {
-                    field_error("payload.amount_yen", refusal.code(), refusal.message_ja())
-                })?;
+            let paid = amount_within(payment.amount_yen, confirmed, CeilingKind::Confirmed)?;
             let paid_on = payment.paid_on.unwrap_or(today);
             store::record_payment(conn, id, paid.value(), paid_on)?;
             Ok(json!({ "paid_yen": paid.value(), "paid_on": paid_on }))

@@ -12,6 +12,7 @@ use super::budget::{LineAmounts, ReviewState};
 use super::codes::code_enum;
 use super::money::Yen;
 use super::validation::ErrorCode;
+use super::workflow::Action;
 
 code_enum! {
     /// Which amount of the lifecycle a figure is.
@@ -135,6 +136,34 @@ pub enum CeilingKind {
     Confirmed,
 }
 
+impl CeilingKind {
+    /// What bounds the amount `action` records: 交付決定 records the 交付決定額 within the
+    /// computed subsidy, 支払 the 支払額 within the 確定額; other actions record none.
+    pub fn of(action: Action) -> Option<CeilingKind> {
+        match action {
+            Action::DecideGrant => Some(CeilingKind::Computed),
+            Action::Pay => Some(CeilingKind::Confirmed),
+            _ => None,
+        }
+    }
+
+    /// The amount recorded within this ceiling.
+    pub fn recorded(self) -> AmountKind {
+        match self {
+            CeilingKind::Computed => AmountKind::Decided,
+            CeilingKind::Confirmed => AmountKind::Paid,
+        }
+    }
+
+    /// The ceiling as people read it.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            CeilingKind::Computed => "算定した補助金額",
+            CeilingKind::Confirmed => AmountKind::Confirmed.label_ja(),
+        }
+    }
+}
+
 impl AmountRefusal {
     pub fn code(self) -> ErrorCode {
         match self {
@@ -146,14 +175,11 @@ impl AmountRefusal {
     pub fn message_ja(self) -> String {
         match self {
             AmountRefusal::Negative => "金額は 0 円以上にしてください".to_owned(),
-            AmountRefusal::AboveCeiling {
-                ceiling,
-                kind: CeilingKind::Computed,
-            } => format!("交付決定額は算定した補助金額（{ceiling}）以下にしてください"),
-            AmountRefusal::AboveCeiling {
-                ceiling,
-                kind: CeilingKind::Confirmed,
-            } => format!("支払額は確定額（{ceiling}）以下にしてください"),
+            AmountRefusal::AboveCeiling { ceiling, kind } => format!(
+                "{}は{}（{ceiling}）以下にしてください",
+                kind.recorded().label_ja(),
+                kind.label_ja()
+            ),
         }
     }
 }

@@ -16,30 +16,6 @@ fn decided_draft(organisation: i64, municipality: i64) -> Value {
     body
 }
 
-/// Performs a workflow action on the application's current version: (status, body).
-macro_rules! act {
-    ($app:expr, $who:expr, $id:expr, $action:expr, $extra:expr) => {{
-        let (_, current) = call!(
-            $app,
-            "GET",
-            format!("/api/v1/applications/{}", $id),
-            Some(&$who),
-            None
-        );
-        let mut body = json!({ "version": current["application"]["version"] });
-        if let Value::Object(extra) = $extra {
-            body.as_object_mut().expect("object").extend(extra);
-        }
-        call!(
-            $app,
-            "POST",
-            format!("/api/v1/applications/{}/actions/{}", $id, $action),
-            Some(&$who),
-            Some(body)
-        )
-    }};
-}
-
 /// Creates the application and takes it to 事業実施中; its id.
 macro_rules! in_progress {
     ($app:expr, $world:expr, $applicant:expr, $manager:expr) => {{
@@ -60,7 +36,7 @@ macro_rules! in_progress {
             (&$manager, "decide_grant"),
             (&$applicant, "start_project"),
         ] {
-            let (status, outcome) = act!($app, who, id, action, json!({}));
+            let (status, outcome) = crate::act!($app, who, id, action, json!({}));
             assert_eq!(status, 200, "{action}: {outcome}");
         }
         id
@@ -90,7 +66,7 @@ crate::on_both_backends!(
                     && !shown.contains(r#"data-action="accept_interim_report""#),
                 "{shown}"
             );
-            let (status, refused) = act!(&app, manager, id, "approve_change", json!({}));
+            let (status, refused) = crate::act!(&app, manager, id, "approve_change", json!({}));
             assert_eq!(status, 409, "{refused}");
             assert!(
                 refused["error"]["message"]
@@ -98,7 +74,8 @@ crate::on_both_backends!(
                     .is_some_and(|m| m.contains("承認待ちの計画変更がありません")),
                 "{refused}"
             );
-            let (status, refused) = act!(&app, manager, id, "accept_interim_report", json!({}));
+            let (status, refused) =
+                crate::act!(&app, manager, id, "accept_interim_report", json!({}));
             assert_eq!(status, 409, "{refused}");
             assert!(
                 refused["error"]["message"]
@@ -108,7 +85,7 @@ crate::on_both_backends!(
             );
 
             // The applicant raises the line from 3,000,000 to 5,000,000円: it waits.
-            let (status, requested) = act!(
+            let (status, requested) = crate::act!(
                 &app,
                 applicant,
                 id,
@@ -163,7 +140,7 @@ crate::on_both_backends!(
             assert!(shown.contains(r#"data-action="approve_change""#), "{shown}");
             assert!(shown.contains(r#"data-action="deny_change""#), "{shown}");
 
-            let (status, approved) = act!(&app, manager, id, "approve_change", json!({}));
+            let (status, approved) = crate::act!(&app, manager, id, "approve_change", json!({}));
             assert_eq!(status, 200, "{approved}");
 
             // After approval: the 申請額 stays, the plan has the new amount, the subsidy stays.
@@ -239,7 +216,7 @@ crate::on_both_backends!(
             let manager = crate::login!(&app, "manager@meti.example");
             let id = in_progress!(&app, world, applicant, manager);
             let page = format!("/applications/{id}");
-            let (status, filed) = act!(
+            let (status, filed) = crate::act!(
                 &app,
                 applicant,
                 id,
@@ -264,7 +241,8 @@ crate::on_both_backends!(
                 "{section}"
             );
 
-            let (status, accepted) = act!(&app, manager, id, "accept_interim_report", json!({}));
+            let (status, accepted) =
+                crate::act!(&app, manager, id, "accept_interim_report", json!({}));
             assert_eq!(status, 200, "{accepted}");
             let shown = crate::page_text!(&app, manager, page);
             assert!(
@@ -272,7 +250,7 @@ crate::on_both_backends!(
                     && !shown.contains(r#"data-action="accept_interim_report""#),
                 "nothing left to accept: {shown}"
             );
-            let (status, refused) = act!(
+            let (status, refused) = crate::act!(
                 &app,
                 manager,
                 id,

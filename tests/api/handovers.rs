@@ -847,6 +847,7 @@ fn state_on(test_db: &TestDb, day: &str) -> hojokin::web::AppState {
 
 /// Performs `$action` as `$who` with the application's current version (and `$extra` merged
 /// into the body): (status, answer).
+#[macro_export]
 macro_rules! act {
     ($app:expr, $who:expr, $id:expr, $action:expr, $extra:expr) => {{
         let (_, current) = call!(

@@ -406,26 +406,19 @@ pub struct AmountInput {
 /// The amount and date `action` records on this application, defaulting to the amount it is
 /// bounded by (the computed subsidy, the 確定額) and today in Japan.
 fn amount_input(aggregate: &Aggregate, action: Action) -> Option<AmountInput> {
-    use crate::domain::amounts::AmountKind;
+    use crate::domain::amounts::CeilingKind;
     use crate::domain::money::Yen;
+    let ceiling_kind = CeilingKind::of(action)?;
     let application = &aggregate.application;
-    let (kind, ceiling, ceiling_name) = match action {
-        Action::DecideGrant => (
-            AmountKind::Decided,
-            application.subsidy_yen,
-            "算定した補助金額",
-        ),
-        Action::Pay => (
-            AmountKind::Paid,
-            application.confirmed_subsidy_yen?,
-            AmountKind::Confirmed.label_ja(),
-        ),
-        _ => return None,
+    let ceiling = match ceiling_kind {
+        CeilingKind::Computed => application.subsidy_yen,
+        CeilingKind::Confirmed => application.confirmed_subsidy_yen?,
     };
+    let kind = ceiling_kind.recorded();
     Some(AmountInput {
         label: kind.label_ja(),
         yen: ceiling,
-        ceiling_note: format!("{ceiling_name}（{}）以下", Yen::new(ceiling)),
+        ceiling_note: format!("{}（{}）以下", ceiling_kind.label_ja(), Yen::new(ceiling)),
         date_label: kind.date_label_ja().unwrap_or_default(),
         date: today_in_japan().to_string(),
     })
@@ -767,25 +760,19 @@ fn amount_payload(action: Action, form: &PageForm) -> Result<Value, AppError> {
         Action::Pay => "paid_on",
         _ => return Ok(Value::Null),
     };
+    // Read as the editor reads what people type (全角, 円, commas): `contract`'s readers.
+    let refused = |error: crate::domain::validation::FieldError| {
+        AppError::new(ErrorKind::BadRequest, error.message)
+    };
     let mut payload = serde_json::Map::new();
-    let amount = form.text("amount_yen").replace([',', '円'], "");
-    if !amount.is_empty() {
-        let yen: i64 = amount.parse().map_err(|_| {
-            AppError::new(
-                ErrorKind::BadRequest,
-                "金額は円単位の数字で入力してください",
-            )
-        })?;
+    let amount = form.text("amount_yen");
+    if !amount.trim().is_empty() {
+        let yen = crate::contract::amount_from_typed(&amount, "金額").map_err(refused)?;
         payload.insert("amount_yen".into(), yen.into());
     }
     let date = form.text("event_on");
-    if !date.is_empty() {
-        let date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| {
-            AppError::new(
-                ErrorKind::BadRequest,
-                "日付は 2026-12-01 の形で入力してください",
-            )
-        })?;
+    if !date.trim().is_empty() {
+        let date = crate::contract::date_from_typed(&date, "日付").map_err(refused)?;
         payload.insert(date_field.into(), date.to_string().into());
     }
     Ok(Value::Object(payload))
