@@ -83,7 +83,9 @@ async function act(page, action, fields = {}) {
   for (const [prefix, value] of Object.entries(fields)) {
     await page.fill(`#${prefix}-${action}`, value);
   }
-  await Promise.all([page.waitForLoadState("load"), page.click(`button[data-action=${action}]`)]);
+  // Wait for the answer to this POST (a confirmation page or the application again), not the
+  // load state of the page already shown.
+  await Promise.all([page.waitForNavigation(), page.click(`button[data-action=${action}]`)]);
   if ((await page.locator(`button[data-confirm=${action}]`).count()) > 0) {
     check((await text(page, "#confirm-reference")) === reference, `the confirmation of ${action} names ${reference}`);
     await Promise.all([page.waitForURL(/\/applications\/\d+$/), page.click(`button[data-confirm=${action}]`)]);
