@@ -27,13 +27,15 @@ use crate::domain::workflow::ApplicationState;
 use crate::error::{AppError, AppResult};
 use crate::on_backend;
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = applications)]
 pub struct ApplicationRow {
     pub id: i64,
     pub reference: String,
     pub fiscal_year: i32,
+    #[schema(value_type = String)]
     pub frame: Frame,
+    #[schema(value_type = String)]
     pub status: ApplicationState,
     pub title: String,
     pub lead_organisation_id: i64,
@@ -44,11 +46,15 @@ pub struct ApplicationRow {
     pub eligible_expenses_yen: i64,
     pub subsidy_yen: i64,
     pub award_ordinal: Option<i32>,
+    /// The decision as stored (JSON text); `decision` has it parsed.
     pub decision_json: Option<String>,
+    /// What 交付決定 fixed (JSON text), once decided.
     pub frozen_decision_json: Option<String>,
     pub decided_subsidy_yen: Option<i64>,
     pub confirmed_subsidy_yen: Option<i64>,
+    #[schema(value_type = String)]
     pub tax_treatment: TaxTreatment,
+    /// For optimistic locking: send it back with the next change.
     pub version: i32,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
@@ -353,23 +359,25 @@ pub fn states_in_use(conn: &mut DbConnection) -> AppResult<Vec<String>> {
         .load(conn)?)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = partners)]
 pub struct PartnerRow {
     pub id: i64,
     pub application_id: i64,
     pub position: i32,
+    #[schema(value_type = String)]
     pub kind: PartnerKind,
     pub name: String,
     pub municipality_id: Option<i64>,
     pub agreement: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = legal_bases)]
 pub struct LegalBasisRow {
     pub id: i64,
     pub application_id: i64,
+    #[schema(value_type = String)]
     pub path: LegalPath,
     pub holder_name: String,
     pub holder_organisation_id: Option<i64>,
@@ -381,30 +389,36 @@ pub struct LegalBasisRow {
     pub evidence_file: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = activities)]
 pub struct ActivityRow {
     pub id: i64,
     pub application_id: i64,
     pub position: i32,
     pub name: String,
+    #[schema(value_type = String)]
     pub category: ActivityCategory,
     pub executive_internship: bool,
     pub kpi: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = budget_lines)]
 pub struct BudgetLineRow {
     pub id: i64,
     pub application_id: i64,
     pub activity_id: i64,
     pub position: i32,
+    #[schema(value_type = String)]
     pub category: ExpenseCategory,
     pub description: String,
     pub amount_yen: i64,
+    #[schema(value_type = String)]
     pub funding_source: FundingSource,
+    /// Other sources, comma-separated codes.
     pub co_funding_sources: Option<String>,
+    /// `pending`, `approved`, `adjusted` or `rejected`.
+    #[schema(value_type = String)]
     pub review_state: ReviewState,
     pub reviewed_amount_yen: Option<i64>,
     pub review_reason: Option<String>,

@@ -76,17 +76,19 @@ impl NewAuditEvent<'_> {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = audit_events)]
 pub struct AuditEvent {
     pub id: i64,
     pub application_id: Option<i64>,
     pub actor_user_id: Option<i64>,
     pub occurred_at: NaiveDateTime,
+    /// The action's code (a workflow action, `create_draft`, `add_user` …).
     pub action: String,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub reason: Option<String>,
+    /// What changed, as JSON text (hashed as written).
     pub changes_json: String,
     pub previous_hash: String,
     pub hash: String,

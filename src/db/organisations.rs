@@ -29,13 +29,14 @@ pub struct NewMunicipality<'a> {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = organisations)]
 pub struct Organisation {
     pub id: i64,
     pub corporate_number: Option<String>,
     pub name: String,
     pub name_key: String,
+    #[schema(value_type = String)]
     pub kind: ApplicantKind,
     pub industry: Option<String>,
     pub employees: Option<i64>,

@@ -11,9 +11,8 @@ use serde::Deserialize;
 use super::auth::Caller;
 use super::extract::{Db, Named, Then};
 use super::views::{
-    ApplicationFields, ApplicationHistory, ApplicationList, ApplicationView, AuditEventView,
-    AuditTrail, ChangesView, ContinuationKpi, ContinuationYear, Fraction, InterimReportStatus,
-    ReviewedLine,
+    ApplicationFields, ApplicationHistory, ApplicationList, ApplicationView, AuditTrail,
+    ChangesView, ContinuationKpi, ContinuationYear, Fraction, InterimReportStatus, ReviewedLine,
 };
 use crate::actions::{self, ActionRequest};
 use crate::db::{self, applications as repo};
@@ -62,12 +61,8 @@ fn view(aggregate: &repo::Aggregate) -> ApplicationView {
     responses((status = 200, description = "申請一式、予算行（審査後の金額と二重計上の印）、最新の判定", body = ApplicationView), (status = 403, description = "権限なし"), (status = 404, description = "なし")))]
 #[get("/api/v1/applications/{id}")]
 pub async fn show(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
-    let (id, actor) = (on.id, on.caller.actor);
     let body = db
-        .run(move |conn, _| {
-            let aggregate = actions::authorized_aggregate(conn, &actor, id, Action::View)?;
-            Ok(view(&aggregate))
-        })
+        .on_application(on, Action::View, |_, _, aggregate| Ok(view(&aggregate)))
         .await?;
     Ok(HttpResponse::Ok().json(body))
 }
@@ -575,16 +570,13 @@ pub async fn review_line(
     responses((status = 200, description = "監査ログ（ハッシュチェーン）", body = AuditTrail), (status = 403, description = "事務局のみ")))]
 #[get("/api/v1/applications/{id}/audit")]
 pub async fn audit_trail(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
-    let (id, actor) = (on.id, on.caller.actor);
+    let id = on.id;
     let events = db
-        .run(move |conn, _| {
-            actions::authorized_aggregate(conn, &actor, id, Action::ViewAudit)?;
+        .on_application(on, Action::ViewAudit, move |conn, _, _| {
             db::audit::events_of(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(AuditTrail {
-        events: events.into_iter().map(AuditEventView::from).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(AuditTrail { events }))
 }
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}/history", tag = "applications", params(("id" = i64, Path, description = "申請 ID")),
@@ -601,15 +593,9 @@ pub async fn history(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
 #[utoipa::path(get, path = "/api/v1/applications/{id}/changes", tag = "applications", params(("id" = i64, Path, description = "申請 ID")),
     responses((status = 200, description = "計画変更: 変更後の補助金額（交付決定額が上限）、承認待ちの変更とその効果、申請額を含む履歴", body = ChangesView), (status = 401, description = "未ログイン"), (status = 403, description = "申請を見られない")))]
 #[get("/api/v1/applications/{id}/changes")]
-pub async fn changes(
-    db: Db,
-    path: web::Path<i64>,
-    Caller { actor, .. }: Caller,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn changes(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
     let body = db
-        .run(move |conn, programs| {
-            let aggregate = actions::authorized_aggregate(conn, &actor, id, Action::View)?;
+        .on_application(on, Action::View, |conn, programs, aggregate| {
             actions::change_requests::changes(conn, programs, &aggregate).map(ChangesView::from)
         })
         .await?;
@@ -620,10 +606,9 @@ pub async fn changes(
     responses((status = 200, description = "受理・差戻しを待つ中間報告（内容と添付資料）。なければ pending は null", body = InterimReportStatus), (status = 401, description = "未ログイン"), (status = 403, description = "申請を見られない")))]
 #[get("/api/v1/applications/{id}/interim-report")]
 pub async fn interim_report(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
-    let (id, actor) = (on.id, on.caller.actor);
+    let id = on.id;
     let body = db
-        .run(move |conn, _| {
-            actions::authorized_aggregate(conn, &actor, id, Action::View)?;
+        .on_application(on, Action::View, move |conn, _, _| {
             actions::pending_interim_report(conn, id).map(InterimReportStatus::from)
         })
         .await?;

@@ -10,9 +10,11 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
+use super::auth::Caller;
 use super::{AppState, blocking};
 use crate::actions::{self, ActionOutcome, ActionRequest};
 use crate::clock::Clock;
+use crate::db::applications::Aggregate;
 use crate::db::{DbConnection, Pool};
 use crate::domain::program::ProgramSet;
 use crate::domain::workflow::{Action, Actor};
@@ -49,6 +51,23 @@ impl Db {
         blocking(move || {
             let mut conn = pool.get()?;
             work(&mut conn, &programs)
+        })
+        .await
+    }
+
+    /// `work` on the application the path names, once its caller may take `action` on it
+    /// (`actions::authorized_aggregate`: 404 when there is none, 403 when not theirs): the
+    /// prologue of every API read about one application.
+    pub async fn on_application<T: Send + 'static>(
+        &self,
+        on: Named<Caller>,
+        action: Action,
+        work: impl FnOnce(&mut DbConnection, &ProgramSet, Aggregate) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let (id, actor) = (on.id, on.caller.actor);
+        self.run(move |conn, programs| {
+            let aggregate = actions::authorized_aggregate(conn, &actor, id, action)?;
+            work(conn, programs, aggregate)
         })
         .await
     }

@@ -28,11 +28,10 @@ pub(crate) fn base_url(request: &HttpRequest) -> String {
         (status = 403, description = "見られない申請"), (status = 404, description = "申請がない")))]
 #[get("/api/v1/applications/{id}/sent-emails")]
 pub async fn sent_log(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
-    let (id, actor) = (on.id, on.caller.actor);
+    let id = on.id;
+    // Whoever may see the application may see what was sent about it.
     let entries = db
-        .run(move |conn, _| {
-            // Whoever may see the application may see what was sent about it.
-            actions::authorized_aggregate(conn, &actor, id, Action::View)?;
+        .on_application(on, Action::View, move |conn, _, _| {
             sent_emails::of_application(conn, id)
         })
         .await?;

@@ -8,18 +8,20 @@ use utoipa::ToSchema;
 
 use crate::contract::decision::StoredDecision;
 use crate::db::applications::{
-    ActivityRow, Aggregate, ApplicationRow, BudgetLineRow, LegalBasisRow, Member, PartnerRow,
+    ActivityRow, Aggregate, ApplicationRow, BudgetLineRow, LegalBasisRow, PartnerRow,
 };
+use crate::db::audit::AuditEvent;
 use crate::db::organisations::Organisation;
 use crate::domain::budget::is_double_funded;
+use crate::domain::codes::ApplicantRole;
 
 /// An application with everything under it and the engine's latest decision.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApplicationView {
     pub application: ApplicationFields,
     pub members: Vec<MemberView>,
-    pub partners: Vec<PartnerView>,
-    pub legal_basis: Option<LegalBasisView>,
+    pub partners: Vec<PartnerRow>,
+    pub legal_basis: Option<LegalBasisRow>,
     pub activities: Vec<ActivityView>,
     /// The lines claimed from this subsidy that municipal or other national money also funds.
     pub double_funded_line_ids: Vec<i64>,
@@ -36,42 +38,7 @@ pub struct ApplicationList {
 /// An application's audit trail, oldest first, with the hashes that chain it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditTrail {
-    pub events: Vec<AuditEventView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEventView {
-    pub id: i64,
-    pub application_id: Option<i64>,
-    pub actor_user_id: Option<i64>,
-    pub occurred_at: NaiveDateTime,
-    /// The action's code (a workflow action, `create_draft`, `add_user` …).
-    pub action: String,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
-    pub reason: Option<String>,
-    /// What changed, as JSON text (hashed as written).
-    pub changes_json: String,
-    pub previous_hash: String,
-    pub hash: String,
-}
-
-impl From<crate::db::audit::AuditEvent> for AuditEventView {
-    fn from(event: crate::db::audit::AuditEvent) -> Self {
-        AuditEventView {
-            id: event.id,
-            application_id: event.application_id,
-            actor_user_id: event.actor_user_id,
-            occurred_at: event.occurred_at,
-            action: event.action,
-            from_state: event.from_state,
-            to_state: event.to_state,
-            reason: event.reason,
-            changes_json: event.changes_json,
-            previous_hash: event.previous_hash,
-            hash: event.hash,
-        }
-    }
+    pub events: Vec<AuditEvent>,
 }
 
 /// The answer to a budget-line review: the engine's decision on the reviewed amounts.
@@ -80,37 +47,14 @@ pub struct ReviewedLine {
     pub decision: StoredDecision,
 }
 
-/// The application's own fields. Amounts are whole yen; codes are the contract's.
+/// The application's own fields as stored (amounts in whole yen, codes the contract's), with
+/// the amounts of its lifecycle by name.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApplicationFields {
-    pub id: i64,
-    pub reference: String,
-    pub fiscal_year: i32,
-    pub frame: String,
-    pub status: String,
-    pub title: String,
-    pub lead_organisation_id: i64,
-    pub municipality_id: Option<i64>,
-    pub application_date: Option<NaiveDate>,
-    pub project_start: Option<NaiveDate>,
-    pub project_end: Option<NaiveDate>,
-    pub eligible_expenses_yen: i64,
-    pub subsidy_yen: i64,
-    pub award_ordinal: Option<i32>,
-    /// The decision as stored (JSON text); `decision` has it parsed.
-    pub decision_json: Option<String>,
-    /// What 交付決定 fixed (JSON text), once decided.
-    pub frozen_decision_json: Option<String>,
-    pub decided_subsidy_yen: Option<i64>,
-    pub confirmed_subsidy_yen: Option<i64>,
+    #[serde(flatten)]
+    pub row: ApplicationRow,
     /// The amounts of the lifecycle that exist by now, each with its name and date.
     pub amounts: Vec<AmountView>,
-    pub tax_treatment: String,
-    /// For optimistic locking: send it back with the next change.
-    pub version: i32,
-    pub created_by: Option<i64>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
 }
 
 /// One amount of the lifecycle (`domain::amounts`), in lifecycle order: what it is, what it
@@ -146,88 +90,24 @@ impl AmountView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
-    pub organisation: OrganisationView,
+    pub organisation: Organisation,
     /// `lead` or `co_applicant`.
-    pub role: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrganisationView {
-    pub id: i64,
-    pub corporate_number: Option<String>,
-    pub name: String,
-    pub name_key: String,
-    pub kind: String,
-    pub industry: Option<String>,
-    pub employees: Option<i64>,
-    pub capital_yen: Option<i64>,
-    pub prefecture: Option<String>,
-    pub municipality_id: Option<i64>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PartnerView {
-    pub id: i64,
-    pub application_id: i64,
-    pub position: i32,
-    pub kind: String,
-    pub name: String,
-    pub municipality_id: Option<i64>,
-    pub agreement: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LegalBasisView {
-    pub id: i64,
-    pub application_id: i64,
-    pub path: String,
-    pub holder_name: String,
-    pub holder_organisation_id: Option<i64>,
-    pub granted_by: String,
-    pub granted_on: NaiveDate,
-    pub valid_until: Option<NaiveDate>,
-    pub includes_talent_measures: bool,
-    pub evidence_reference: Option<String>,
-    pub evidence_file: Option<String>,
+    #[schema(value_type = String)]
+    pub role: ApplicantRole,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityView {
-    pub id: i64,
-    pub application_id: i64,
-    pub position: i32,
-    pub name: String,
-    pub category: String,
-    pub executive_internship: bool,
-    pub kpi: Option<String>,
+    #[serde(flatten)]
+    pub activity: ActivityRow,
     pub budget_lines: Vec<BudgetLineView>,
 }
 
 /// A budget line with its review and the amounts the one claimed-lines rule gives it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BudgetLineView {
-    pub id: i64,
-    pub application_id: i64,
-    pub activity_id: i64,
-    pub position: i32,
-    pub category: String,
-    pub description: String,
-    pub amount_yen: i64,
-    pub funding_source: String,
-    /// Other sources, comma-separated codes.
-    pub co_funding_sources: Option<String>,
-    /// `pending`, `approved`, `adjusted` or `rejected`.
-    pub review_state: String,
-    pub reviewed_amount_yen: Option<i64>,
-    pub review_reason: Option<String>,
-    pub reviewed_by: Option<i64>,
-    pub reviewed_at: Option<NaiveDateTime>,
-    pub actual_amount_yen: Option<i64>,
-    pub version: i32,
-    /// The amount a recorded or approved 計画変更 gave the line (`amount_yen` stays the 申請額).
-    pub changed_amount_yen: Option<i64>,
+    #[serde(flatten)]
+    pub line: BudgetLineRow,
     /// The amount in the plan: after review, or after a 計画変更 (0 once rejected).
     pub effective_yen: i64,
     /// What the line adds to the 補助対象経費.
@@ -238,132 +118,21 @@ pub struct BudgetLineView {
 impl From<&ApplicationRow> for ApplicationFields {
     fn from(row: &ApplicationRow) -> Self {
         ApplicationFields {
-            id: row.id,
-            reference: row.reference.clone(),
-            fiscal_year: row.fiscal_year,
-            frame: row.frame.as_str().to_owned(),
-            status: row.status.as_str().to_owned(),
-            title: row.title.clone(),
-            lead_organisation_id: row.lead_organisation_id,
-            municipality_id: row.municipality_id,
-            application_date: row.application_date,
-            project_start: row.project_start,
-            project_end: row.project_end,
-            eligible_expenses_yen: row.eligible_expenses_yen,
-            subsidy_yen: row.subsidy_yen,
-            award_ordinal: row.award_ordinal,
-            decision_json: row.decision_json.clone(),
-            frozen_decision_json: row.frozen_decision_json.clone(),
-            decided_subsidy_yen: row.decided_subsidy_yen,
-            confirmed_subsidy_yen: row.confirmed_subsidy_yen,
+            row: row.clone(),
             amounts: AmountView::list(row),
-            tax_treatment: row.tax_treatment.as_str().to_owned(),
-            version: row.version,
-            created_by: row.created_by,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
-impl From<&Organisation> for OrganisationView {
-    fn from(o: &Organisation) -> Self {
-        OrganisationView {
-            id: o.id,
-            corporate_number: o.corporate_number.clone(),
-            name: o.name.clone(),
-            name_key: o.name_key.clone(),
-            kind: o.kind.as_str().to_owned(),
-            industry: o.industry.clone(),
-            employees: o.employees,
-            capital_yen: o.capital_yen,
-            prefecture: o.prefecture.clone(),
-            municipality_id: o.municipality_id,
-            created_at: o.created_at,
-            updated_at: o.updated_at,
-        }
-    }
-}
-
-impl From<&Member> for MemberView {
-    fn from(member: &Member) -> Self {
-        MemberView {
-            organisation: OrganisationView::from(&member.organisation),
-            role: member.role.as_str().to_owned(),
-        }
-    }
-}
-
-impl From<&PartnerRow> for PartnerView {
-    fn from(p: &PartnerRow) -> Self {
-        PartnerView {
-            id: p.id,
-            application_id: p.application_id,
-            position: p.position,
-            kind: p.kind.as_str().to_owned(),
-            name: p.name.clone(),
-            municipality_id: p.municipality_id,
-            agreement: p.agreement.clone(),
-        }
-    }
-}
-
-impl From<&LegalBasisRow> for LegalBasisView {
-    fn from(b: &LegalBasisRow) -> Self {
-        LegalBasisView {
-            id: b.id,
-            application_id: b.application_id,
-            path: b.path.as_str().to_owned(),
-            holder_name: b.holder_name.clone(),
-            holder_organisation_id: b.holder_organisation_id,
-            granted_by: b.granted_by.clone(),
-            granted_on: b.granted_on,
-            valid_until: b.valid_until,
-            includes_talent_measures: b.includes_talent_measures,
-            evidence_reference: b.evidence_reference.clone(),
-            evidence_file: b.evidence_file.clone(),
         }
     }
 }
 
 impl From<&BudgetLineRow> for BudgetLineView {
-    fn from(l: &BudgetLineRow) -> Self {
-        let amounts = l.amounts();
+    fn from(line: &BudgetLineRow) -> Self {
+        let amounts = line.amounts();
         BudgetLineView {
-            id: l.id,
-            application_id: l.application_id,
-            activity_id: l.activity_id,
-            position: l.position,
-            category: l.category.as_str().to_owned(),
-            description: l.description.clone(),
-            amount_yen: l.amount_yen,
-            funding_source: l.funding_source.as_str().to_owned(),
-            co_funding_sources: l.co_funding_sources.clone(),
-            review_state: l.review_state.as_str().to_owned(),
-            reviewed_amount_yen: l.reviewed_amount_yen,
-            review_reason: l.review_reason.clone(),
-            reviewed_by: l.reviewed_by,
-            reviewed_at: l.reviewed_at,
-            actual_amount_yen: l.actual_amount_yen,
-            version: l.version,
-            changed_amount_yen: l.changed_amount_yen,
+            line: line.clone(),
             effective_yen: amounts.effective().value(),
             claimed_yen: amounts.claimed().value(),
-            double_funded: is_double_funded(l.funding_source, &l.co_funding()),
+            double_funded: is_double_funded(line.funding_source, &line.co_funding()),
         }
-    }
-}
-
-fn activity_view(activity: &ActivityRow, lines: &[BudgetLineRow]) -> ActivityView {
-    ActivityView {
-        id: activity.id,
-        application_id: activity.application_id,
-        position: activity.position,
-        name: activity.name.clone(),
-        category: activity.category.as_str().to_owned(),
-        executive_internship: activity.executive_internship,
-        kpi: activity.kpi.clone(),
-        budget_lines: lines.iter().map(BudgetLineView::from).collect(),
     }
 }
 
@@ -371,13 +140,23 @@ impl From<&Aggregate> for ApplicationView {
     fn from(aggregate: &Aggregate) -> Self {
         ApplicationView {
             application: ApplicationFields::from(&aggregate.application),
-            members: aggregate.members.iter().map(MemberView::from).collect(),
-            partners: aggregate.partners.iter().map(PartnerView::from).collect(),
-            legal_basis: aggregate.legal_basis.as_ref().map(LegalBasisView::from),
+            members: aggregate
+                .members
+                .iter()
+                .map(|member| MemberView {
+                    organisation: member.organisation.clone(),
+                    role: member.role,
+                })
+                .collect(),
+            partners: aggregate.partners.clone(),
+            legal_basis: aggregate.legal_basis.clone(),
             activities: aggregate
                 .activities
                 .iter()
-                .map(|(activity, lines)| activity_view(activity, lines))
+                .map(|(activity, lines)| ActivityView {
+                    activity: activity.clone(),
+                    budget_lines: lines.iter().map(BudgetLineView::from).collect(),
+                })
                 .collect(),
             double_funded_line_ids: aggregate
                 .lines()
