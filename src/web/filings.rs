@@ -9,8 +9,7 @@ use super::auth::Caller;
 use super::extract::{Db, Named};
 use super::views::{FilingLink, FilingList};
 use super::{AppState, blocking};
-use crate::db;
-use crate::domain::workflow::{Action, Actor, authorize};
+use crate::domain::workflow::Action;
 use crate::error::{AppError, AppResult};
 use crate::pdf::{self, FilingForms, FilingKind, PdfFont};
 
@@ -18,27 +17,14 @@ fn forms() -> AppResult<FilingForms> {
     FilingForms::embedded().map_err(|error| AppError::internal(format!("書類定義の誤り: {error}")))
 }
 
-/// Loads the application and checks that the caller may see it: the same rule as the
-/// application itself (`domain::workflow::authorize` with `Action::View`).
-fn authorised(
-    conn: &mut db::DbConnection,
-    actor: &Actor,
-    id: i64,
-) -> AppResult<db::applications::Aggregate> {
-    let application = db::applications::load_aggregate(conn, id)?;
-    authorize(actor, Action::View, &application.scope()).map_err(|_| AppError::forbidden())?;
-    Ok(application)
-}
-
 /// The filings of an application, with their titles and download links (for the pages).
 #[utoipa::path(get, path = "/api/v1/applications/{id}/filings", tag = "filings", params(("id" = i64, Path, description = "申請 ID")),
     responses((status = 200, description = "書類の一覧とダウンロード先", body = FilingList), (status = 401, description = "未ログイン"), (status = 403, description = "権限なし")))]
 #[get("/api/v1/applications/{id}/filings")]
 pub async fn list(db: Db, on: Named<Caller>) -> AppResult<HttpResponse> {
-    let (id, actor) = (on.id, on.caller.actor);
+    let id = on.id;
     let kinds = db
-        .run(move |conn, _| {
-            let aggregate = authorised(conn, &actor, id)?;
+        .on_application(on, Action::View, |conn, _, aggregate| {
             let milestones = crate::actions::filings::milestones(conn, &aggregate)?;
             Ok(crate::actions::filings::available_filings(&milestones))
         })
@@ -77,10 +63,10 @@ pub async fn download(
     // The font before a connection: a missing font is said as such, database or not.
     let font_path = state.pdf_font_path.clone();
     let font = blocking(move || PdfFont::shared(font_path.as_deref())).await?;
+    let today = db.today();
     let rendered = db
         .run(move |conn, programs| {
-            authorised(conn, &actor, id)?;
-            let today = crate::clock::today_in_japan();
+            crate::actions::authorized_aggregate(conn, &actor, id, Action::View)?;
             let data = crate::actions::filings::load_filing(conn, programs, id, kind, today)?;
             pdf::render_filing(kind, &data, &forms()?, today, &font)
         })
