@@ -1035,6 +1035,19 @@ pub fn list_filtered(
         .load(conn)?)
 }
 
+/// Every submitted application of a fiscal year, oldest first (the budget forecast).
+pub fn submitted_in_year(
+    conn: &mut DbConnection,
+    fiscal_year: i32,
+) -> AppResult<Vec<ApplicationRow>> {
+    Ok(applications::table
+        .filter(applications::status.ne(ApplicationState::Draft))
+        .filter(applications::fiscal_year.eq(fiscal_year))
+        .order(applications::id)
+        .select(ApplicationRow::as_select())
+        .load(conn)?)
+}
+
 /// How many submitted applications a municipality has (the finance officer's queue, paged).
 pub fn count_in_municipality(conn: &mut DbConnection, municipality_id: i64) -> AppResult<i64> {
     Ok(applications::table

@@ -13,6 +13,7 @@ pub mod deadlines;
 pub mod delivery;
 pub mod evaluation;
 pub mod evidence;
+pub mod forecast;
 pub mod holidays;
 pub mod kpi;
 pub mod ledger;

@@ -277,6 +277,10 @@ pub struct Program {
     pub rounding_unit_yen: Sourced<Yen>,
     /// At most this many awards per organisation (this one included); `None`: no cap.
     pub award_cap: Option<Sourced<u32>>,
+    /// The year's budget (予算額) for the forecast on `/manager`; `None`: not published.
+    pub budget_yen: Option<Sourced<Yen>>,
+    /// The number of awards the year aims at (成果目標); `None`: none set.
+    pub target_awards: Option<Sourced<u32>>,
     pub countable_awards: CountableAwards,
     pub eligible_applicant_kinds: Sourced<Vec<ApplicantKind>>,
     pub size_limits: SizeLimits,

@@ -167,6 +167,7 @@ mod tests {
     use super::*;
     use crate::domain::calendar::FiscalYear;
     use crate::domain::codes::Frame;
+    use crate::domain::money::Yen;
 
     fn r8_text() -> &'static str {
         EMBEDDED
@@ -290,6 +291,27 @@ mod tests {
         let text = r8_text();
         let error = from_sources([("a.toml", text), ("b.toml", text)]);
         assert!(matches!(error, Err(ProgramError::Rule { .. })));
+    }
+
+    #[test]
+    fn the_years_budget_and_target_are_read_with_their_source() {
+        let r8 = parse_program("2026.toml", r8_text()).expect("valid");
+        let budget = r8.budget_yen.as_ref().expect("R8 budget");
+        assert_eq!(budget.value, Yen::new(290_000_000));
+        assert_eq!(
+            budget.certainty,
+            crate::domain::program::Certainty::Provisional
+        );
+        assert!(budget.source.contains("004_4db6bae2530d025b.txt:78"));
+        assert_eq!(r8.target_awards.as_ref().map(|t| t.value), Some(30));
+        let zero = r8_text().replacen("value = 290000000", "value = 0", 1);
+        expect_rule_error(&zero, "budget_yen");
+        let none = r8_text().replacen(
+            "target_awards = { value = 30",
+            "target_awards = { value = 0",
+            1,
+        );
+        expect_rule_error(&none, "target_awards");
     }
 
     #[test]

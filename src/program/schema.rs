@@ -85,6 +85,8 @@ pub struct RawProgram {
     name_ja: RawSourced<String>,
     rounding_unit_yen: RawSourced<i64>,
     award_cap: Option<RawSourced<u32>>,
+    budget_yen: Option<RawSourced<i64>>,
+    target_awards: Option<RawSourced<u32>>,
     change_approval_threshold: RawRate,
     eligible_applicant_kinds: RawSourced<Vec<ApplicantKind>>,
     required_partner_kinds: RawSourced<Vec<PartnerKind>>,
@@ -299,6 +301,24 @@ impl RawProgram {
         if award_cap.as_ref().is_some_and(|cap| cap.value == 0) {
             return Err(rule_error("award_cap", "must be at least 1"));
         }
+        let budget_yen = self
+            .budget_yen
+            .map(|budget| budget.check("budget_yen"))
+            .transpose()?;
+        if budget_yen.as_ref().is_some_and(|budget| budget.value <= 0) {
+            return Err(rule_error("budget_yen", "must be at least 1 yen"));
+        }
+        let budget_yen = budget_yen.map(|budget| budget.map(Yen::new));
+        let target_awards = self
+            .target_awards
+            .map(|target| target.check("target_awards"))
+            .transpose()?;
+        if target_awards
+            .as_ref()
+            .is_some_and(|target| target.value == 0)
+        {
+            return Err(rule_error("target_awards", "must be at least 1"));
+        }
         let threshold = self.change_approval_threshold;
         let change_approval_threshold = Sourced {
             value: rate(
@@ -477,6 +497,8 @@ impl RawProgram {
             frames,
             rounding_unit_yen,
             award_cap,
+            budget_yen,
+            target_awards,
             countable_awards: CountableAwards {
                 years: countable_years,
                 source: countable_source,

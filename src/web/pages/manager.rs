@@ -11,15 +11,17 @@ use super::{Db, PageCaller, PageResult, render};
 use crate::db::applications::{self as repo, PipelineFilter};
 use crate::db::{self, awards, deadlines, organisations, workflow as store};
 use crate::domain::access::Role;
+use crate::domain::calendar::FiscalYear;
 use crate::domain::codes::{Frame, PartnerKind};
+use crate::domain::forecast::{BudgetForecast, Tally};
 use crate::domain::kpi::continuation_rates;
+use crate::domain::money::Yen;
 use crate::domain::program::Certainty;
+use crate::domain::program::ProgramSet;
 use crate::domain::workflow::ApplicationState;
 use crate::error::AppError;
 use crate::web::auth::Caller;
 
-/// The programme's target: about 30 awards a year (DOMAIN.md §6, METI 本省).
-const AWARDS_TARGET_PER_YEAR: i64 = 30;
 /// At most this many rows on one page of the pipeline.
 const PIPELINE_LIMIT: i64 = 500;
 /// Findings that send an application to 事務局 review without refusing it.
@@ -76,6 +78,95 @@ struct PipelineView {
     overdue_deadlines: i64,
     /// Applications whose decision carries a finding for 事務局 review, with its reason.
     reviews: Vec<(Summary, &'static str)>,
+    /// The year's budget against its applications; `None` when the year's file has no budget.
+    forecast: Option<ForecastView>,
+}
+
+#[derive(Serialize)]
+struct TallyView {
+    count: u32,
+    yen: String,
+}
+
+impl From<Tally> for TallyView {
+    fn from(tally: Tally) -> Self {
+        TallyView {
+            count: tally.count,
+            yen: tally.yen.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ForecastView {
+    fiscal_year: i32,
+    budget: Sourced,
+    decided: TallyView,
+    selected: TallyView,
+    under_review: TallyView,
+    remainder: String,
+    remainder_if_all_selected: String,
+    /// What the selections exceed the budget by, when they do.
+    over_budget_by: Option<String>,
+    /// What selecting everything under review would exceed the budget by, when it would.
+    review_exceeds_by: Option<String>,
+    awards: u32,
+    target_awards: Option<u32>,
+    below_target_by: Option<u32>,
+}
+
+fn target_awards(programs: &ProgramSet, fiscal_year: i32) -> Option<u32> {
+    programs
+        .get(FiscalYear(fiscal_year))
+        .and_then(|program| program.target_awards.as_ref())
+        .map(|target| target.value)
+}
+
+/// The forecast of the year the pipeline is filtered to, or else of the latest year.
+fn forecast_view(
+    conn: &mut db::DbConnection,
+    programs: &ProgramSet,
+    fiscal_year: Option<i32>,
+) -> Result<Option<ForecastView>, AppError> {
+    let program = match fiscal_year {
+        Some(year) => programs.get(FiscalYear(year)),
+        None => programs.latest(),
+    };
+    let Some((program, budget)) =
+        program.and_then(|program| program.budget_yen.as_ref().map(|budget| (program, budget)))
+    else {
+        return Ok(None);
+    };
+    let rows = repo::submitted_in_year(conn, program.fiscal_year.0)?;
+    let amounts: Vec<_> = rows
+        .iter()
+        .map(|row| (row.status, row.lifecycle_amounts()))
+        .collect();
+    let target = program.target_awards.as_ref().map(|target| target.value);
+    let forecast = BudgetForecast::of(
+        budget.value,
+        target,
+        amounts.iter().map(|(state, amounts)| (*state, amounts)),
+    );
+    let shortfall = |remainder: Yen| {
+        (remainder.value() < 0).then(|| Yen::new(remainder.value().saturating_neg()).to_string())
+    };
+    Ok(Some(ForecastView {
+        fiscal_year: program.fiscal_year.0,
+        budget: noted(budget.value.to_string(), budget),
+        decided: forecast.decided.into(),
+        selected: forecast.selected.into(),
+        under_review: forecast.under_review.into(),
+        remainder: forecast.remainder.to_string(),
+        remainder_if_all_selected: forecast.remainder_if_all_selected.to_string(),
+        over_budget_by: shortfall(forecast.remainder),
+        review_exceeds_by: shortfall(forecast.remainder_if_all_selected),
+        awards: forecast.awards(),
+        target_awards: target,
+        below_target_by: target
+            .and_then(|target| target.checked_sub(forecast.awards()))
+            .filter(|short| *short > 0),
+    }))
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -123,6 +214,7 @@ pub async fn pipeline(
                 .map(|entry| entry_view(entry, now))
                 .collect();
             let overdue_deadlines = deadlines::count_open_before(conn, now)?;
+            let forecast = forecast_view(conn, programs, filter.fiscal_year)?;
             let mut reviews = Vec::new();
             for (code, reason) in REVIEW_FINDINGS {
                 for row in repo::with_finding(conn, code)? {
@@ -187,6 +279,7 @@ pub async fn pipeline(
                 next_deadlines,
                 overdue_deadlines,
                 reviews,
+                forecast,
             })
         })
         .await?;
@@ -226,11 +319,7 @@ pub async fn award_limits(db: Db, session: Session, PageCaller(caller): PageCall
                         .awards
                         .iter()
                         .map(|(year, frame, code)| {
-                            format!(
-                                "{} {}（{code}）",
-                                crate::domain::calendar::FiscalYear(*year),
-                                label::<Frame>(frame)
-                            )
+                            format!("{} {}（{code}）", FiscalYear(*year), label::<Frame>(frame))
                         })
                         .collect(),
                     name: organisation.name,
@@ -263,8 +352,9 @@ pub async fn award_limits(db: Db, session: Session, PageCaller(caller): PageCall
 struct YearAwards {
     fiscal_year: i32,
     awards: i64,
-    target: i64,
-    meets_target: bool,
+    /// The year's `target_awards`; `None` where the year's file sets none.
+    target: Option<u32>,
+    meets_target: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -287,18 +377,21 @@ struct KpiView {
 pub async fn kpis(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
     manager_only(&caller)?;
     let view = db
-        .run(|conn, _| {
+        .run(|conn, programs| {
             let per_year = awards::awards_per_year(conn)?;
             let decided = store::decided_awards_by_year(conn)?;
             let answers = store::survey_answers(conn)?;
             Ok(KpiView {
                 awards: per_year
                     .into_iter()
-                    .map(|(fiscal_year, awards)| YearAwards {
-                        fiscal_year,
-                        awards,
-                        target: AWARDS_TARGET_PER_YEAR,
-                        meets_target: awards >= AWARDS_TARGET_PER_YEAR,
+                    .map(|(fiscal_year, awards)| {
+                        let target = target_awards(programs, fiscal_year);
+                        YearAwards {
+                            fiscal_year,
+                            awards,
+                            target,
+                            meets_target: target.map(|target| awards >= i64::from(target)),
+                        }
                     })
                     .collect(),
                 continuation: continuation_rates(&decided, &answers)
@@ -440,6 +533,20 @@ pub async fn program_years(db: Db, session: Session, PageCaller(caller): PageCal
                     program.award_cap.as_ref().map_or_else(
                         || sourced("上限なし".to_owned(), ""),
                         |cap| sourced(format!("{}回まで", cap.value), &cap.source),
+                    ),
+                ),
+                (
+                    "予算額".to_owned(),
+                    program.budget_yen.as_ref().map_or_else(
+                        || sourced("公表前".to_owned(), ""),
+                        |budget| noted(budget.value.to_string(), budget),
+                    ),
+                ),
+                (
+                    "採択件数の目標".to_owned(),
+                    program.target_awards.as_ref().map_or_else(
+                        || sourced("定めなし".to_owned(), ""),
+                        |target| noted(format!("{}件", target.value), target),
                     ),
                 ),
                 (
