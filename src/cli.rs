@@ -12,11 +12,13 @@ use crate::config::{self, Config};
 use crate::contract::evaluate_text;
 use crate::db::{self, DbConnection};
 use crate::domain::access::{EmailAddress, Role};
+use crate::domain::impact::{ImpactReport, RuleSets, SideBySide};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
 use crate::domain::reconcile::{OrgRef, Outcome};
+use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, AppResult, ErrorKind};
-use crate::evaluate_stream::evaluate_jsonl;
+use crate::evaluate_stream::{evaluate_jsonl, impact_jsonl};
 use crate::program;
 use crate::program::aliases::parse_alias_table;
 use crate::program::award_list::parse_award_list;
@@ -100,6 +102,33 @@ enum Command {
         #[arg(long, value_enum, default_value_t = LedgerSource::Database)]
         ledger: LedgerSource,
         /// Worker threads for --jsonl (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Measure a draft year's rules before they are made: every application of that year (in
+    /// the database, or a JSONL file of evaluation requests) evaluated under the rules in
+    /// force and under the draft, with who changes (eligibility, award ordinal, rate, cap,
+    /// subsidy) and why, the totals per frame and per award ordinal, the organisations at or
+    /// one short of the award cap, and the expected total against the year's budget. Nothing
+    /// is written.
+    Impact {
+        /// The draft: a programme file in the shape of forms/programs/*.toml.
+        #[arg(long, value_name = "DRAFT.toml")]
+        rules: PathBuf,
+        /// The fiscal year whose rules in force the draft is compared with (default: the
+        /// draft's own fiscal_year; the two must agree).
+        #[arg(long, value_name = "YEAR")]
+        base: Option<i32>,
+        /// `database` (the configured database's applications) or a JSONL file of requests.
+        #[arg(long, value_name = "database|FILE.jsonl", default_value = "database")]
+        applications: String,
+        /// With a JSONL file: where past awards come from.
+        #[arg(long, value_enum, default_value_t = LedgerSource::Database)]
+        ledger: LedgerSource,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Worker threads for a JSONL file (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
     },
@@ -342,6 +371,24 @@ fn run(cli: Cli) -> AppResult<()> {
                 evaluate_one(reader, &programs, &ledger, all_frames)
             }
         }
+        Command::Impact {
+            rules,
+            base,
+            applications,
+            ledger,
+            json,
+            threads,
+        } => impact(
+            &config,
+            ImpactArgs {
+                rules,
+                base,
+                applications,
+                ledger,
+                json,
+                threads,
+            },
+        ),
         Command::Audit(AuditCommand::Verify) => {
             let pool = db::connect_with(&config)?;
             let mut connection = pool.get()?;
@@ -613,6 +660,235 @@ fn load_ledger(config: &Config, programs: &ProgramSet, source: LedgerSource) -> 
             Ok(ledger)
         }
     }
+}
+
+struct ImpactArgs {
+    rules: PathBuf,
+    base: Option<i32>,
+    applications: String,
+    ledger: LedgerSource,
+    json: bool,
+    threads: Option<usize>,
+}
+
+/// `hojokin impact`: the draft against the rules in force, over the database or a JSONL file.
+fn impact(config: &Config, args: ImpactArgs) -> AppResult<()> {
+    let programs = load_programs(config)?;
+    let file_name = args.rules.display().to_string();
+    let draft = program::parse_draft(&programs, &file_name, &read_file(&args.rules)?, args.base)
+        .map_err(|error| AppError::new(ErrorKind::Invalid, format!("規則案の誤り: {error}")))?;
+    let base = programs
+        .get(draft.fiscal_year)
+        .ok_or_else(|| AppError::internal("現行の規則が見つかりません"))?;
+    let rules = RuleSets::new(base, &draft)
+        .ok_or_else(|| AppError::internal("規則案と現行の規則の年度が異なります"))?;
+    let (report, other_years, unreadable) = if args.applications == "database" {
+        let pool = db::connect_with(config)?;
+        let mut connection = pool.get()?;
+        db::run_migrations(&mut connection)?;
+        let stored = crate::actions::impact::impact_of_stored(
+            &mut connection,
+            rules,
+            crate::clock::today_in_japan(),
+        )?;
+        let unreadable: Vec<(String, FieldErrors)> = stored.unreadable;
+        (stored.report, 0, unreadable)
+    } else {
+        let ledger = load_ledger(config, &programs, args.ledger)?;
+        let file = std::fs::File::open(&args.applications).map_err(|error| {
+            AppError::new(
+                ErrorKind::BadRequest,
+                format!("{} を読めません: {error}", args.applications),
+            )
+        })?;
+        let threads = args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        let found = impact_jsonl(io::BufReader::new(file), rules, &ledger, threads)
+            .map_err(|error| AppError::internal("申請を読み込めません").with_cause(error))?;
+        let unreadable = found
+            .invalid
+            .into_iter()
+            .map(|(line, errors)| (format!("{line}行目"), errors))
+            .collect();
+        (found.report, found.other_years, unreadable)
+    };
+    let budget = draft.budget_yen.as_ref().map(|budget| budget.value);
+    if args.json {
+        let answer = ImpactAnswer {
+            fiscal_year: draft.fiscal_year.0,
+            rules: &file_name,
+            budget_yen: budget,
+            left_of_budget: budget.map(|budget| report.against_budget(budget)),
+            other_years,
+            unreadable: unreadable
+                .iter()
+                .map(|(label, errors)| UnreadableApplication {
+                    label,
+                    errors: &errors.errors,
+                })
+                .collect(),
+            report: &report,
+        };
+        let text = serde_json::to_string_pretty(&answer)
+            .map_err(|error| AppError::internal("JSON を書き出せません").with_cause(error))?;
+        outln!("{text}")?;
+    } else {
+        out!(
+            "{}",
+            impact_text(&report, draft.fiscal_year, &file_name, budget, other_years)
+        )?;
+        for (label, errors) in &unreadable {
+            let messages: Vec<&str> = errors
+                .errors
+                .values()
+                .flatten()
+                .map(|error| error.message.as_str())
+                .collect();
+            outln!("判定できない申請: {label}（{}）", messages.join("、"))?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct ImpactAnswer<'a> {
+    fiscal_year: i32,
+    rules: &'a str,
+    budget_yen: Option<crate::domain::money::Yen>,
+    left_of_budget: Option<SideBySide<crate::domain::money::Yen>>,
+    other_years: u64,
+    unreadable: Vec<UnreadableApplication<'a>>,
+    report: &'a ImpactReport,
+}
+
+#[derive(serde::Serialize)]
+struct UnreadableApplication<'a> {
+    label: &'a str,
+    errors: &'a std::collections::BTreeMap<String, Vec<crate::domain::validation::FieldError>>,
+}
+
+/// The report as people read it in a terminal.
+fn impact_text(
+    report: &ImpactReport,
+    fiscal_year: crate::domain::calendar::FiscalYear,
+    file_name: &str,
+    budget: Option<crate::domain::money::Yen>,
+    other_years: u64,
+) -> String {
+    use std::fmt::Write as _;
+    let rate = |rate: Option<crate::domain::money::Rate>| {
+        rate.map_or_else(|| "—".to_owned(), |rate| rate.to_string())
+    };
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{fiscal_year}の規則案（{file_name}）と現行の規則: 申請 {} 件を比較しました{}",
+        report.evaluated,
+        if other_years > 0 {
+            format!("（他の年度の {other_years} 件は対象外）")
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(text, "\n判定が変わる申請: {} 件", report.changed.len());
+    for changed in &report.changed {
+        let (base, draft) = (&changed.base, &changed.draft);
+        let mut figures = Vec::new();
+        if changed.changes.eligibility {
+            let label = |eligible| {
+                if eligible {
+                    "申請可"
+                } else {
+                    "申請不可"
+                }
+            };
+            figures.push(format!(
+                "{} → {}",
+                label(base.eligible),
+                label(draft.eligible)
+            ));
+        }
+        if changed.changes.award_ordinal {
+            figures.push(format!(
+                "採択回数 {}回目 → {}回目",
+                base.award_ordinal, draft.award_ordinal
+            ));
+        }
+        if changed.changes.rate {
+            figures.push(format!("補助率 {} → {}", rate(base.rate), rate(draft.rate)));
+        }
+        if changed.changes.cap {
+            figures.push(format!("補助上限額 {} → {}", base.cap_yen, draft.cap_yen));
+        }
+        if changed.changes.subsidy {
+            figures.push(format!(
+                "補助金額 {} → {}（{}）",
+                base.subsidy_yen, draft.subsidy_yen, changed.subsidy_difference
+            ));
+        }
+        let _ = writeln!(
+            text,
+            "  {} {}: {}",
+            changed.label,
+            changed.organisation,
+            figures.join("、")
+        );
+        let new_findings: Vec<&str> = changed
+            .draft_findings
+            .iter()
+            .filter(|finding| !changed.base_findings.contains(finding))
+            .map(|finding| finding.message.as_str())
+            .collect();
+        for message in new_findings {
+            let _ = writeln!(text, "      案で加わる指摘: {message}");
+        }
+    }
+    let subtotal = |subtotal: crate::domain::impact::Subtotal| {
+        format!("{} 件 {}", subtotal.eligible, subtotal.subsidy_yen)
+    };
+    let _ = writeln!(text, "\n枠ごと（申請できる件数と補助金額の合計）:");
+    for (frame, totals) in &report.by_frame {
+        let _ = writeln!(
+            text,
+            "  {}: 現行 {} / 案 {}",
+            frame.label_ja(),
+            subtotal(totals.base),
+            subtotal(totals.draft)
+        );
+    }
+    let _ = writeln!(text, "採択回数ごと:");
+    for (ordinal, totals) in &report.by_award_ordinal {
+        let _ = writeln!(
+            text,
+            "  {ordinal}回目: 現行 {} / 案 {}",
+            subtotal(totals.base),
+            subtotal(totals.draft)
+        );
+    }
+    let _ = writeln!(
+        text,
+        "採択回数の上限: 上限に達していて申請できない 現行 {} 件 / 案 {} 件、あと1回で上限 現行 {} 件 / 案 {} 件",
+        report.award_cap.base.at_cap,
+        report.award_cap.draft.at_cap,
+        report.award_cap.base.one_short,
+        report.award_cap.draft.one_short
+    );
+    let _ = writeln!(
+        text,
+        "合計: 現行 {} / 案 {}",
+        subtotal(report.total.base),
+        subtotal(report.total.draft)
+    );
+    if let Some(budget) = budget {
+        let left = report.against_budget(budget);
+        let _ = writeln!(
+            text,
+            "予算額 {budget} に対し、すべて採択した場合の残額: 現行 {} / 案 {}",
+            left.base, left.draft
+        );
+    }
+    text
 }
 
 /// Evaluates one request: the decision on stdout, or the field errors on stdout and exit 2.

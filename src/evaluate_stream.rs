@@ -1,5 +1,7 @@
 //! `hojokin evaluate --jsonl`: one application per line in, one decision per line out, on
-//! every core, in input order, with memory bounded by the batches in flight (not by N).
+//! every core, in input order, with memory bounded by the batches in flight (not by N). The
+//! same pipeline answers `hojokin impact --applications FILE.jsonl` ([`impact_jsonl`]): each
+//! line evaluated under two rule sets and compared, the report merged in input order.
 //!
 //! A fixed pool of batches circulates: the reader fills a free batch with whole lines (bytes),
 //! a worker evaluates them into the batch's output buffer, and the writer writes the outputs
@@ -12,9 +14,11 @@ use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use crate::contract::{evaluate_text, text_of};
+use crate::contract::{evaluate_text, parse_request, text_of};
+use crate::domain::impact::{ImpactReport, RuleSets, lead_name};
 use crate::domain::ledger::Ledger;
 use crate::domain::program::ProgramSet;
+use crate::domain::validation::FieldErrors;
 
 /// Input bytes per unit of work (whole lines, so a little more): large enough to amortise the
 /// hand-offs, small enough to keep every core busy near the end.
@@ -39,12 +43,12 @@ pub struct StreamSummary {
 }
 
 #[derive(Default)]
-struct Batch {
+pub(crate) struct Batch {
     sequence: u64,
     /// 1-based number of the first line in `input`.
-    first_line: u64,
+    pub(crate) first_line: u64,
     /// Whole lines, each with its `\n` (the last line of the input may lack it).
-    input: Vec<u8>,
+    pub(crate) input: Vec<u8>,
     output: Vec<u8>,
     /// Non-blank lines answered, and how many of them were invalid.
     lines: u64,
@@ -55,35 +59,121 @@ struct Batch {
 /// A line that is not a valid request gets `{"line": <1-based line number>, "errors": {…}}`.
 pub fn evaluate_jsonl(
     input: impl BufRead,
-    output: impl Write + Send,
+    mut output: impl Write + Send,
     programs: &ProgramSet,
     ledger: &Ledger,
     all_frames: bool,
     threads: usize,
 ) -> io::Result<StreamSummary> {
+    let mut summary = StreamSummary::default();
+    stream_batches(
+        input,
+        threads,
+        |batch| evaluate_batch(batch, programs, ledger, all_frames),
+        |batch, ()| {
+            // A batch's output is large already: written as it is, without another copy.
+            output.write_all(&batch.output)?;
+            summary.lines += batch.lines;
+            summary.invalid += batch.invalid;
+            Ok(())
+        },
+    )?;
+    output.flush()?;
+    Ok(summary)
+}
+
+/// What [`impact_jsonl`] found: the report over the lines of the draft's year, the lines of
+/// other years (which the draft does not touch), and the lines that are not valid requests.
+#[derive(Debug, Default)]
+pub struct JsonlImpact {
+    pub report: ImpactReport,
+    pub other_years: u64,
+    /// (1-based line number, its field errors), in input order.
+    pub invalid: Vec<(u64, FieldErrors)>,
+}
+
+/// Evaluates every line of `input` that applies for `year` under `base` and under `draft`
+/// (the same programmes but for that year) and compares the two decisions.
+pub fn impact_jsonl(
+    input: impl BufRead,
+    rules: RuleSets<'_>,
+    ledger: &Ledger,
+    threads: usize,
+) -> io::Result<JsonlImpact> {
+    let mut impact = JsonlImpact::default();
+    stream_batches(
+        input,
+        threads,
+        |batch| impact_batch(batch, rules, ledger),
+        |_, part: JsonlImpact| {
+            impact.report.merge(part.report);
+            impact.other_years += part.other_years;
+            impact.invalid.extend(part.invalid);
+            Ok(())
+        },
+    )?;
+    Ok(impact)
+}
+
+fn impact_batch(batch: &Batch, rules: RuleSets<'_>, ledger: &Ledger) -> JsonlImpact {
+    let mut part = JsonlImpact::default();
+    for (line_number, line) in (batch.first_line..).zip(lines_of(&batch.input)) {
+        let parsed = match text_of(line) {
+            Ok(text) if text.trim().is_empty() => continue,
+            Ok(text) => parse_request(text),
+            Err(errors) => Err(errors),
+        };
+        let application = match parsed {
+            Ok(application) => application,
+            Err(errors) => {
+                part.invalid.push((line_number, errors));
+                continue;
+            }
+        };
+        if application.fiscal_year != rules.base.fiscal_year {
+            part.other_years += 1;
+            continue;
+        }
+        rules.compare(&application, ledger, &mut part.report, || {
+            (format!("{line_number}行目"), lead_name(&application))
+        });
+    }
+    part
+}
+
+/// The lines of `input` in batches on `threads` workers: `work` turns each batch into an
+/// answer `A` (and may fill the batch's `output`), and `consume` takes the answers in input
+/// order on one thread. Memory is bounded by the batches in flight, not by the input.
+pub(crate) fn stream_batches<A: Send>(
+    input: impl BufRead,
+    threads: usize,
+    work: impl Fn(&mut Batch) -> A + Sync,
+    consume: impl FnMut(&Batch, A) -> io::Result<()> + Send,
+) -> io::Result<()> {
     let threads = threads.max(1);
     let pool = threads * BATCHES_PER_WORKER;
     let (batch_sender, batch_receiver) = sync_channel::<Batch>(pool);
-    let (answer_sender, answer_receiver) = sync_channel::<Batch>(pool);
+    let (answer_sender, answer_receiver) = sync_channel::<(Batch, A)>(pool);
     let (free_sender, free_receiver) = sync_channel::<Batch>(pool);
     let batch_receiver = Arc::new(Mutex::new(batch_receiver));
+    let work = &work;
 
     std::thread::scope(|scope| {
-        let writer = scope.spawn(move || write_in_order(answer_receiver, output, free_sender));
+        let consumer = scope.spawn(move || consume_in_order(answer_receiver, consume, free_sender));
         for _ in 0..threads {
             let receiver = Arc::clone(&batch_receiver);
             let sender = answer_sender.clone();
-            scope.spawn(move || evaluate_batches(&receiver, &sender, programs, ledger, all_frames));
+            scope.spawn(move || work_on_batches(&receiver, &sender, work));
         }
         drop(answer_sender);
         drop(batch_receiver);
         let read = read_batches(input, &batch_sender, &free_receiver, pool);
         drop(batch_sender);
-        let written = writer
+        let consumed = consumer
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
         read?;
-        written
+        consumed
     })
 }
 
@@ -156,12 +246,10 @@ fn count_lines(bytes: &[u8]) -> u64 {
     newlines + u64::from(bytes.last().is_some_and(|b| *b != b'\n'))
 }
 
-fn evaluate_batches(
+fn work_on_batches<A>(
     receiver: &Mutex<Receiver<Batch>>,
-    sender: &SyncSender<Batch>,
-    programs: &ProgramSet,
-    ledger: &Ledger,
-    all_frames: bool,
+    sender: &SyncSender<(Batch, A)>,
+    work: &(impl Fn(&mut Batch) -> A + Sync),
 ) {
     loop {
         let mut batch = match receiver.lock() {
@@ -171,8 +259,8 @@ fn evaluate_batches(
             },
             Err(_) => return,
         };
-        evaluate_batch(&mut batch, programs, ledger, all_frames);
-        if sender.send(batch).is_err() {
+        let answer = work(&mut batch);
+        if sender.send((batch, answer)).is_err() {
             return;
         }
     }
@@ -209,7 +297,7 @@ fn evaluate_batch(batch: &mut Batch, programs: &ProgramSet, ledger: &Ledger, all
 }
 
 /// The lines of `bytes`, each with its `\n` (the last may lack it).
-fn lines_of(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn lines_of(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = bytes;
     std::iter::from_fn(move || {
         if rest.is_empty() {
@@ -222,28 +310,23 @@ fn lines_of(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-fn write_in_order(
-    receiver: Receiver<Batch>,
-    // A batch's output is large already: written as it is, without another copy in a buffer.
-    mut output: impl Write,
+fn consume_in_order<A>(
+    receiver: Receiver<(Batch, A)>,
+    mut consume: impl FnMut(&Batch, A) -> io::Result<()>,
     free: SyncSender<Batch>,
-) -> io::Result<StreamSummary> {
-    let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
+) -> io::Result<()> {
+    let mut waiting: BTreeMap<u64, (Batch, A)> = BTreeMap::new();
     let mut next = 0u64;
-    let mut summary = StreamSummary::default();
     for answered in receiver {
-        waiting.insert(answered.sequence, answered);
-        while let Some(ready) = waiting.remove(&next) {
-            output.write_all(&ready.output)?;
-            summary.lines += ready.lines;
-            summary.invalid += ready.invalid;
+        waiting.insert(answered.0.sequence, answered);
+        while let Some((ready, answer)) = waiting.remove(&next) {
+            consume(&ready, answer)?;
             next += 1;
             // The reader may have finished; then the batch is simply dropped.
             let _ = free.send(ready);
         }
     }
-    output.flush()?;
-    Ok(summary)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -395,5 +478,57 @@ mod tests {
         assert_eq!(answers[3]["line"], 4);
         assert_eq!(answers[3]["errors"][""][0]["code"], "invalid_json");
         assert!(answers[4].get("eligible").is_some());
+    }
+
+    #[test]
+    fn impact_compares_each_line_of_the_year_under_both_rules_in_input_order() {
+        let programs = ProgramSet::embedded().expect("programmes");
+        let base = programs
+            .get(crate::domain::calendar::FiscalYear(2026))
+            .expect("R8");
+        let mut draft = base.clone();
+        let legal = draft
+            .frames
+            .iter_mut()
+            .find(|frame| frame.code == crate::domain::codes::Frame::LegalLinkage)
+            .expect("法制度連携枠");
+        legal.rates[0].rate = crate::domain::money::Rate::new(1, 3).expect("rate");
+        let valid = request();
+        let other_year = valid.replacen("\"fiscal_year\":2026", "\"fiscal_year\":2025", 1);
+        assert_ne!(other_year, valid, "the request names its year");
+        let mut input = String::new();
+        for index in 0..300 {
+            input.push_str(match index % 3 {
+                0 => &valid,
+                1 => "{",
+                _ => &other_year,
+            });
+            input.push('\n');
+        }
+        let ledger = Ledger::new();
+        for threads in [1, 2] {
+            let same = RuleSets::new(base, base).expect("same year");
+            let unchanged = impact_jsonl(input.as_bytes(), same, &ledger, threads).expect("runs");
+            assert_eq!(unchanged.report.evaluated, 100);
+            assert!(unchanged.report.changed.is_empty());
+            assert_eq!(unchanged.other_years, 100);
+            assert_eq!(unchanged.invalid.len(), 100);
+            assert_eq!(unchanged.invalid[1].0, 5, "line numbers in input order");
+
+            let lower = RuleSets::new(base, &draft).expect("same year");
+            let changed = impact_jsonl(input.as_bytes(), lower, &ledger, threads).expect("runs");
+            assert_eq!(changed.report.changed.len(), 100, "{threads} threads");
+            let labels: Vec<&str> = changed
+                .report
+                .changed
+                .iter()
+                .map(|row| row.label.as_str())
+                .collect();
+            assert_eq!(labels[..2], ["1行目", "4行目"], "in input order");
+            let row = &changed.report.changed[0];
+            assert_eq!(row.base.rate.map(|r| r.to_string()), Some("1/2".into()));
+            assert_eq!(row.draft.rate.map(|r| r.to_string()), Some("1/3".into()));
+            assert!(row.subsidy_difference.value() < 0);
+        }
     }
 }

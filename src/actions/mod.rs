@@ -9,6 +9,7 @@ pub mod drafts;
 mod evaluation;
 mod evidence;
 pub mod filings;
+pub mod impact;
 pub mod logins;
 pub mod manager;
 pub mod payloads;

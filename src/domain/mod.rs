@@ -15,6 +15,7 @@ pub mod evaluation;
 pub mod evidence;
 pub mod forecast;
 pub mod holidays;
+pub mod impact;
 pub mod kpi;
 pub mod ledger;
 pub mod login_limit;

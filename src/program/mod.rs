@@ -26,7 +26,7 @@ const EMBEDDED: &[(&str, &str)] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProgramError {
-    #[error("{file}: {message}")]
+    #[error("{file}: TOML として読めません: {message}")]
     Invalid { file: String, message: String },
     #[error("{file}: {key}: {message}")]
     Rule {
@@ -34,13 +34,13 @@ pub enum ProgramError {
         key: String,
         message: String,
     },
-    #[error("{dir}: cannot read the programme directory: {source}")]
+    #[error("{dir}: プログラム定義のディレクトリを読めません: {source}")]
     Io {
         dir: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("{dir}: no programme files (*.toml) found")]
+    #[error("{dir}: プログラム定義のファイル（*.toml）がありません")]
     Empty { dir: String },
 }
 
@@ -97,7 +97,7 @@ pub fn from_sources<'t>(
     ProgramSet::from_programs(programs).map_err(|year| ProgramError::Rule {
         file: names.join(", "),
         key: "fiscal_year".into(),
-        message: format!("fiscal year {} is defined twice", year.0),
+        message: format!("{}が 2 回定義されています", year),
     })
 }
 
@@ -113,6 +113,38 @@ pub fn parse_program(file: &str, text: &str) -> Result<Program, ProgramError> {
             key,
             message,
         })
+}
+
+/// A draft of one year's rules (`hojokin impact`, the impact page): parsed and checked as a
+/// programme file is, for a year that has rules in force (`base`, when given, must be it).
+pub fn parse_draft(
+    programs: &ProgramSet,
+    file: &str,
+    text: &str,
+    base: Option<i32>,
+) -> Result<Program, ProgramError> {
+    let draft = parse_program(file, text)?;
+    let refuse = |message: String| ProgramError::Rule {
+        file: file.to_owned(),
+        key: "fiscal_year".into(),
+        message,
+    };
+    if let Some(base) = base
+        && base != draft.fiscal_year.0
+    {
+        return Err(refuse(format!(
+            "規則案は{}のものです（比較する年度 {} と一致しません）",
+            draft.fiscal_year,
+            crate::domain::calendar::FiscalYear(base)
+        )));
+    }
+    if programs.get(draft.fiscal_year).is_none() {
+        return Err(refuse(format!(
+            "{}には現行の規則がありません",
+            draft.fiscal_year
+        )));
+    }
+    Ok(draft)
 }
 
 /// FNV-1a (64 bit) of the file text: stable across builds and platforms, unlike `Hash`.

@@ -54,7 +54,7 @@ fn checked_note(
     if note.is_none() && certainty != Certainty::Certain {
         return Err(rule_error(
             key,
-            "a value that is not certain needs a `note` (in Japanese) that says why",
+            "確定していない値（certainty が certain 以外）には、その理由を日本語で書いた `note` が必要です",
         ));
     }
     if let Some(text) = &note
@@ -62,7 +62,7 @@ fn checked_note(
             ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c)
         })
     {
-        return Err(rule_error(key, "the `note` must be written in Japanese"));
+        return Err(rule_error(key, "`note` は日本語で書いてください"));
     }
     Ok(note)
 }
@@ -71,7 +71,7 @@ fn checked_source(source: String, key: &str) -> Result<String, RuleError> {
     if source.trim().is_empty() {
         Err(rule_error(
             key,
-            "every value needs a `source` (seed file:line or URL)",
+            "すべての値に出典 `source`（資料のファイル名:行、または URL）が必要です",
         ))
     } else {
         Ok(source)
@@ -179,14 +179,18 @@ struct RawDeadlines {
 impl RawDeadlines {
     fn check(self) -> Result<DeadlinePolicy, RuleError> {
         let close_time = self.close_time.check("deadlines.close_time")?.value;
-        let close_time = NaiveTime::parse_from_str(&close_time, "%H:%M")
-            .map_err(|_| rule_error("deadlines.close_time", "must be HH:MM (e.g. 17:00)"))?;
+        let close_time = NaiveTime::parse_from_str(&close_time, "%H:%M").map_err(|_| {
+            rule_error(
+                "deadlines.close_time",
+                "時刻は HH:MM の形で書いてください（例: 17:00）",
+            )
+        })?;
         let days = |raw: RawSourced<u64>, key: &str| -> Result<u64, RuleError> {
             let value = raw.check(key)?.value;
             if (1..=365).contains(&value) {
                 Ok(value)
             } else {
-                Err(rule_error(key, "must be 1 to 365 days"))
+                Err(rule_error(key, "日数は 1〜365 日にしてください"))
             }
         };
         Ok(DeadlinePolicy {
@@ -266,18 +270,18 @@ fn rate(numerator: u64, denominator: u64, key: &str) -> Result<Rate, RuleError> 
     Rate::new(numerator, denominator).map_err(|_| {
         rule_error(
             key,
-            format!("rate {numerator}/{denominator} is outside (0, 1]"),
+            format!("補助率 {numerator}/{denominator} は 0 より大きく 1 以下にしてください"),
         )
     })
 }
 
 fn date(text: &str, key: &str) -> Result<NaiveDate, RuleError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| rule_error(key, format!("`{text}` is not a date (YYYY-MM-DD)")))
+        .map_err(|_| rule_error(key, format!("「{text}」は日付（YYYY-MM-DD）ではありません")))
 }
 
 fn amount(value: i64, key: &str) -> Result<Yen, RuleError> {
-    Yen::non_negative(value).map_err(|_| rule_error(key, "amounts cannot be negative"))
+    Yen::non_negative(value).map_err(|_| rule_error(key, "金額に負の値は使えません"))
 }
 
 impl RawProgram {
@@ -286,12 +290,15 @@ impl RawProgram {
         if !(2000..=2100).contains(&self.fiscal_year) {
             return Err(rule_error(
                 "fiscal_year",
-                "must be the western year of the fiscal year's April (令和8年度 = 2026)",
+                "年度は4月の属する西暦年で書いてください（令和8年度 = 2026）",
             ));
         }
         let rounding_unit_yen = self.rounding_unit_yen.check("rounding_unit_yen")?;
         if rounding_unit_yen.value <= 0 {
-            return Err(rule_error("rounding_unit_yen", "must be at least 1 yen"));
+            return Err(rule_error(
+                "rounding_unit_yen",
+                "端数処理の単位は 1 円以上にしてください",
+            ));
         }
         let rounding_unit_yen = rounding_unit_yen.map(Yen::new);
         let award_cap = self
@@ -299,14 +306,17 @@ impl RawProgram {
             .map(|cap| cap.check("award_cap"))
             .transpose()?;
         if award_cap.as_ref().is_some_and(|cap| cap.value == 0) {
-            return Err(rule_error("award_cap", "must be at least 1"));
+            return Err(rule_error(
+                "award_cap",
+                "採択回数の上限は 1 回以上にしてください",
+            ));
         }
         let budget_yen = self
             .budget_yen
             .map(|budget| budget.check("budget_yen"))
             .transpose()?;
         if budget_yen.as_ref().is_some_and(|budget| budget.value <= 0) {
-            return Err(rule_error("budget_yen", "must be at least 1 yen"));
+            return Err(rule_error("budget_yen", "予算額は 1 円以上にしてください"));
         }
         let budget_yen = budget_yen.map(|budget| budget.map(Yen::new));
         let target_awards = self
@@ -317,7 +327,10 @@ impl RawProgram {
             .as_ref()
             .is_some_and(|target| target.value == 0)
         {
-            return Err(rule_error("target_awards", "must be at least 1"));
+            return Err(rule_error(
+                "target_awards",
+                "採択件数の目標は 1 件以上にしてください",
+            ));
         }
         let threshold = self.change_approval_threshold;
         let change_approval_threshold = Sourced {
@@ -341,13 +354,16 @@ impl RawProgram {
             .map(|frame| frame.into_rules(award_cap.as_ref().map(|cap| cap.value)))
             .collect::<Result<Vec<_>, _>>()?;
         if frames.is_empty() {
-            return Err(rule_error("frames", "a programme needs at least one frame"));
+            return Err(rule_error(
+                "frames",
+                "枠（frames）を 1 つ以上定義してください",
+            ));
         }
         for (index, frame) in frames.iter().enumerate() {
             if frames[..index].iter().any(|other| other.code == frame.code) {
                 return Err(rule_error(
                     format!("frames[{}]", frame.code),
-                    "the frame is defined twice",
+                    "同じ枠が 2 回定義されています",
                 ));
             }
         }
@@ -364,7 +380,7 @@ impl RawProgram {
             {
                 return Err(rule_error(
                     format!("legal_paths[{}]", path.path),
-                    "the legal path is defined twice",
+                    "同じ法制度が 2 回定義されています",
                 ));
             }
         }
@@ -373,7 +389,7 @@ impl RawProgram {
                 if !legal_paths.iter().any(|rules| rules.path == *path) {
                     return Err(rule_error(
                         format!("frames[{}].legal_basis.paths", frame.code),
-                        format!("legal path `{path}` has no [[legal_paths]] entry"),
+                        format!("法制度「{path}」の [[legal_paths]] がありません"),
                     ));
                 }
             }
@@ -386,7 +402,7 @@ impl RawProgram {
                 .iter()
                 .any(|rules| rules.category == raw.category)
             {
-                return Err(rule_error(key, "the category is defined twice"));
+                return Err(rule_error(key, "同じ経費区分が 2 回定義されています"));
             }
             let warn_above_share_of_eligible = raw
                 .warn_above_share_of_eligible
@@ -408,7 +424,7 @@ impl RawProgram {
             {
                 return Err(rule_error(
                     format!("countable_awards.years[{}]", year.fiscal_year),
-                    "the year is listed twice",
+                    "同じ年度が 2 回書かれています",
                 ));
             }
             countable_years.push((
@@ -426,7 +442,7 @@ impl RawProgram {
                 .iter()
                 .any(|seen: &SmeLimit| seen.industry == limit.industry)
             {
-                return Err(rule_error(key, "the industry is listed twice"));
+                return Err(rule_error(key, "同じ業種が 2 回書かれています"));
             }
             sme.push(SmeLimit {
                 industry: limit.industry,
@@ -440,7 +456,7 @@ impl RawProgram {
         {
             return Err(rule_error(
                 "size_limits.sme",
-                format!("no limit for industry `{missing}`"),
+                format!("業種「{missing}」の規模の上限がありません"),
             ));
         }
         let size_limits = SizeLimits {
@@ -457,7 +473,10 @@ impl RawProgram {
                 let opens = date(&window.opens, "application_window.opens")?;
                 let closes = date(&window.closes, "application_window.closes")?;
                 if closes < opens {
-                    return Err(rule_error("application_window", "closes before it opens"));
+                    return Err(rule_error(
+                        "application_window",
+                        "公募の締切が開始より前になっています",
+                    ));
                 }
                 Ok(ApplicationWindow {
                     opens,
@@ -478,7 +497,7 @@ impl RawProgram {
             .ok_or_else(|| {
                 rule_error(
                     "reports.completion_latest",
-                    "must be MM-DD in January to March (e.g. 03-10)",
+                    "1〜3月の日付を MM-DD の形で書いてください（例: 03-10）",
                 )
             })?;
         let reports = ReportSchedule {
@@ -542,10 +561,10 @@ impl RawFrame {
         for step in self.rates {
             let step_key = format!("{key}.rates[ordinal={}]", step.ordinal);
             if step.ordinal == 0 {
-                return Err(rule_error(step_key, "ordinals start at 1"));
+                return Err(rule_error(step_key, "採択回数は 1 から数えます"));
             }
             if rates.iter().any(|seen| seen.ordinal == step.ordinal) {
-                return Err(rule_error(step_key, "the ordinal is listed twice"));
+                return Err(rule_error(step_key, "同じ採択回数が 2 回書かれています"));
             }
             rates.push(RateStep {
                 ordinal: step.ordinal,
@@ -589,13 +608,13 @@ impl RawFrame {
         {
             return Err(rule_error(
                 format!("{key}.rates"),
-                format!("award ordinal {missing} has no rate"),
+                format!("{missing}回目の採択の補助率がありません"),
             ));
         }
         if award_cap.is_none() && !rules.rates.last().is_some_and(|step| step.and_later) {
             return Err(rule_error(
                 format!("{key}.rates"),
-                "without an award cap the last rate must have `and_later = true`",
+                "採択回数の上限がないときは、最後の補助率に `and_later = true` が必要です",
             ));
         }
         Ok(rules)

@@ -24,6 +24,7 @@ mod golden;
 mod handovers;
 mod harness;
 mod health;
+mod impact;
 mod input;
 mod migrations;
 mod openapi;

@@ -1,0 +1,68 @@
+//! The impact of a draft year's rules over the applications in the database: each one of the
+//! draft's year (drafts left out: they are their applicants' alone) is evaluated as the
+//! workflow evaluates it (its record as the contract's application, the ledger without its
+//! own award) under the rules in force and under the draft. Nothing is written.
+
+use chrono::NaiveDate;
+
+use crate::db::applications::{self, Aggregate};
+use crate::db::{self, DbConnection, workflow as store};
+use crate::domain::codes::ApplicantRole;
+use crate::domain::impact::{ImpactReport, RuleSets};
+use crate::domain::validation::FieldErrors;
+use crate::error::AppResult;
+
+/// What [`impact_of_stored`] found: the report, and the applications whose record the engine
+/// cannot read yet (by number, with what is missing).
+#[derive(Debug, Default)]
+pub struct StoredImpact {
+    pub report: ImpactReport,
+    pub unreadable: Vec<(String, FieldErrors)>,
+}
+
+pub fn impact_of_stored(
+    conn: &mut DbConnection,
+    rules: RuleSets<'_>,
+    today: NaiveDate,
+) -> AppResult<StoredImpact> {
+    let rows = applications::submitted_in_year(conn, rules.base.fiscal_year.0)?;
+    let ledger = db::awards::load_ledger(conn)?;
+    let mut impact = StoredImpact::default();
+    for row in rows {
+        let aggregate = applications::load_aggregate(conn, row.id)?;
+        // An awarded application is judged without its own award, as the workflow judges it.
+        let own_award = store::award_of_application(conn, row.id)?;
+        let without_own;
+        let ledger = match own_award {
+            Some(_) => {
+                without_own = db::awards::load_ledger_excluding(conn, own_award)?;
+                &without_own
+            }
+            None => &ledger,
+        };
+        match aggregate.to_application(today) {
+            Ok(application) => {
+                rules.compare(&application, ledger, &mut impact.report, || {
+                    describe(&aggregate)
+                });
+            }
+            Err(errors) => impact
+                .unreadable
+                .push((aggregate.application.reference.clone(), errors)),
+        }
+    }
+    Ok(impact)
+}
+
+/// The application's number and its lead organisation's name.
+fn describe(aggregate: &Aggregate) -> (String, String) {
+    (
+        aggregate.application.reference.clone(),
+        aggregate
+            .members
+            .iter()
+            .find(|member| member.role == ApplicantRole::Lead)
+            .map(|lead| lead.organisation.name.clone())
+            .unwrap_or_default(),
+    )
+}
