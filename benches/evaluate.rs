@@ -2,7 +2,9 @@
 //!
 //! (a) the engine alone: `evaluate` on parsed applications with the ledger in memory, one core;
 //! (b) the pipeline: `evaluate_jsonl` over 1,000,000 JSONL applications on every core, with
-//!     the peak memory at 100,000 and at 1,000,000 lines to show it is flat in N.
+//!     the peak memory at 100,000 and at 1,000,000 lines to show it is flat in N;
+//! (c) `impact_jsonl` (every line under the rules in force and a draft) against (b) on the
+//!     same lines, alternating three times each in one run.
 //!
 //! `cargo bench --bench evaluate` runs both, prints each figure against its target (below) and
 //! exits with status 1 when one is missed. `cargo bench --bench evaluate -- --write FILE N`
@@ -21,9 +23,10 @@ use std::time::{Duration, Instant};
 
 use hojokin::contract::{evaluate_text, parse_request};
 use hojokin::domain::evaluation::{Application, evaluate};
+use hojokin::domain::impact::RuleSets;
 use hojokin::domain::ledger::Ledger;
 use hojokin::domain::program::ProgramSet;
-use hojokin::evaluate_stream::evaluate_jsonl;
+use hojokin::evaluate_stream::{evaluate_jsonl, impact_jsonl};
 
 #[path = "support/targets.rs"]
 mod targets;
@@ -42,6 +45,12 @@ const PIPELINE_APPLICATIONS_PER_SECOND: Target = Target::at_least(
 /// (b): memory flat in N: 15 MiB after 100,000 lines and 16 MiB after 1,000,000 were measured.
 const PIPELINE_PEAK_RSS_MIB: Target =
     Target::at_most("(b) peak RSS after 1,000,000 lines", 32.0, "MiB");
+/// (c): both rule sets over the same lines, against one evaluate_jsonl pass (issue: ≤ 2.5×).
+const IMPACT_RATIO: Target = Target::at_most(
+    "(c) impact_jsonl (two rule sets) / evaluate_jsonl, 1,000,000 applications, every core",
+    2.5,
+    "×",
+);
 const PIPELINE_RSS_GROWTH_MIB: Target = Target::at_most(
     "(b) peak RSS growth from 100,000 to 1,000,000 lines",
     4.0,
@@ -330,6 +339,46 @@ fn pipeline(
     (elapsed, process_cpu_seconds() - cpu_started, peak_rss_kib())
 }
 
+/// The R8 rules with the 右腕人材枠 2回目 rate lowered from 1/2 to 1/3: a draft that changes
+/// the benchmark's second awards.
+fn lower_second_rate(programs: &ProgramSet) -> hojokin::domain::program::Program {
+    let base = programs
+        .get(hojokin::domain::calendar::FiscalYear(2026))
+        .expect("R8");
+    let mut draft = base.clone();
+    let right_hand = draft
+        .frames
+        .iter_mut()
+        .find(|frame| frame.code == hojokin::domain::codes::Frame::RightHand)
+        .expect("右腕人材枠");
+    right_hand.rates[1].rate = hojokin::domain::money::Rate::new(1, 3).expect("rate");
+    draft
+}
+
+/// Seconds for `impact_jsonl` over `count` generated lines, and how many of them changed.
+fn impact(
+    programs: &ProgramSet,
+    draft: &hojokin::domain::program::Program,
+    ledger: &Ledger,
+    count: usize,
+    threads: usize,
+) -> (f64, usize) {
+    let base = programs.get(draft.fiscal_year).expect("R8");
+    let rules = RuleSets::new(base, draft).expect("same year");
+    let started = Instant::now();
+    let found =
+        impact_jsonl(GeneratedInput::new(count), rules, ledger, threads).expect("impact runs");
+    let elapsed = started.elapsed().as_secs_f64();
+    assert_eq!(found.report.evaluated, count as u64);
+    assert!(found.invalid.is_empty());
+    (elapsed, found.report.changed.len())
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(position) = args.iter().position(|a| a == "--write") {
@@ -384,7 +433,24 @@ fn main() {
         cpu_seconds * 1e6 / 1_000_000.0,
         1_000_000.0 * threads as f64 / cpu_seconds.max(1e-9)
     );
+    // (c) side by side in this run: evaluate, impact, evaluate, impact, evaluate, impact.
+    let draft = lower_second_rate(&programs);
+    let (mut evaluate_runs, mut impact_runs, mut changed) = (Vec::new(), Vec::new(), 0);
+    for _ in 0..3 {
+        evaluate_runs.push(pipeline(&programs, &ledger, 1_000_000, threads).0);
+        let (seconds, changes) = impact(&programs, &draft, &ledger, 1_000_000, threads);
+        impact_runs.push(seconds);
+        changed = changes;
+    }
+    let (evaluate_median, impact_median) = (median(evaluate_runs), median(impact_runs));
+    println!(
+        "(c) impact_jsonl, {threads} threads, 1,000,000 applications under two rule sets: \
+         {impact_median:.2} s (median of 3; {changed} changed) against evaluate_jsonl {evaluate_median:.2} s \
+         (median of 3, alternating) = {:.2}×",
+        impact_median / evaluate_median
+    );
     targets.check(&ENGINE_DECISIONS_PER_SECOND, engine);
+    targets.check(&IMPACT_RATIO, impact_median / evaluate_median);
     targets.check(&PIPELINE_APPLICATIONS_PER_SECOND, 1_000_000.0 / seconds);
     let (small_mib, mib) = (small_rss as f64 / 1024.0, rss as f64 / 1024.0);
     targets.check(&PIPELINE_PEAK_RSS_MIB, mib);

@@ -272,6 +272,9 @@ pub struct Program {
     pub name_ja: Sourced<String>,
     /// `2026-` and a hash of the file text: changes whenever a rule changes.
     pub rules_version: String,
+    /// The file the rules were read from, as written (a draft of next year's rules starts
+    /// from it).
+    pub file_text: String,
     /// In the file's order.
     pub frames: Vec<FrameRules>,
     pub rounding_unit_yen: Sourced<Yen>,

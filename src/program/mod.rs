@@ -7,6 +7,7 @@
 
 pub mod aliases;
 pub mod award_list;
+pub mod draft;
 #[cfg(test)]
 mod golden;
 mod schema;
@@ -107,12 +108,15 @@ pub fn parse_program(file: &str, text: &str) -> Result<Program, ProgramError> {
         file: file.to_owned(),
         message: error.to_string(),
     })?;
-    raw.into_program(rules_version_hash(text))
+    let mut program = raw
+        .into_program(rules_version_hash(text))
         .map_err(|(key, message)| ProgramError::Rule {
             file: file.to_owned(),
             key,
             message,
-        })
+        })?;
+    program.file_text = text.to_owned();
+    Ok(program)
 }
 
 /// A draft of one year's rules (`hojokin impact`, the impact page): parsed and checked as a

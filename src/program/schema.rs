@@ -513,6 +513,7 @@ impl RawProgram {
             fiscal_year,
             name_ja: self.name_ja.check("name_ja")?,
             rules_version: format!("{}-{text_hash:016x}", self.fiscal_year),
+            file_text: String::new(),
             frames,
             rounding_unit_yen,
             award_cap,

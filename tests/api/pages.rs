@@ -1126,6 +1126,7 @@ crate::on_both_backends!(a_password_is_reset_once_by_the_emailed_link, |test_db|
 
 mod applicant;
 mod forecast;
+mod impact;
 mod manager;
 
 // The editor's live preview judges as the CLI and the API do for the rules a 事務局 must be

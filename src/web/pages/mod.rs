@@ -13,6 +13,7 @@ pub mod awards;
 pub mod deadlines;
 pub mod editor;
 pub mod evidence;
+pub mod impact;
 pub mod manager;
 pub mod officer;
 pub mod reports;
@@ -135,6 +136,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "manager_programs",
         include_str!("../../../templates/pages/manager_programs.hbs"),
+    ),
+    (
+        "manager_program_impact",
+        include_str!("../../../templates/pages/manager_program_impact.hbs"),
     ),
     (
         "manager_calendar",
@@ -665,6 +670,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(manager::award_limits)
         .service(manager::kpis)
         .service(manager::program_years)
+        .service(impact::impact_form)
+        .service(impact::impact_run)
+        .service(impact::impact_download)
         .service(deadlines::calendar)
         .service(deadlines::reminder_log)
         .service(deadlines::dead_letters)
