@@ -868,7 +868,7 @@ fn impact_text(
     }
     let _ = writeln!(
         text,
-        "採択回数の上限: 上限に達していて申請できない 現行 {} 件 / 案 {} 件、あと1回で上限 現行 {} 件 / 案 {} 件",
+        "採択回数の上限: 上限に達していて申請できない 現行 {} 件 / 案 {} 件、今回の採択で上限に達する 現行 {} 件 / 案 {} 件",
         report.award_cap.base.at_cap,
         report.award_cap.draft.at_cap,
         report.award_cap.base.one_short,
@@ -880,6 +880,35 @@ fn impact_text(
         subtotal(report.total.base),
         subtotal(report.total.draft)
     );
+    if let Some(ledger) = &report.ledger {
+        let _ = writeln!(
+            text,
+            "\n採択台帳の団体（今回申請していない {} 団体が再び申請した場合。予算の記録がないため補助金額は計算しません）: 変わる団体 {} 件",
+            ledger.evaluated,
+            ledger.changed.len()
+        );
+        for changed in &ledger.changed {
+            let _ = writeln!(
+                text,
+                "  {}: {}回目・補助率 {}・{} → {}回目・補助率 {}・{}",
+                changed.organisation,
+                changed.base.award_ordinal,
+                rate(changed.base.rate),
+                changed.base.cap_standing().label_ja(),
+                changed.draft.award_ordinal,
+                rate(changed.draft.rate),
+                changed.draft.cap_standing().label_ja()
+            );
+        }
+        let _ = writeln!(
+            text,
+            "  採択回数の上限に達していて申請できない団体: 現行 {} / 案 {}、今回の採択で上限に達する団体: 現行 {} / 案 {}",
+            ledger.award_cap.base.at_cap,
+            ledger.award_cap.draft.at_cap,
+            ledger.award_cap.base.one_short,
+            ledger.award_cap.draft.one_short
+        );
+    }
     if let Some(budget) = budget {
         let left = report.against_budget(budget);
         let _ = writeln!(

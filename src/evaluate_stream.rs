@@ -112,6 +112,7 @@ pub fn impact_jsonl(
             Ok(())
         },
     )?;
+    impact.report.ledger = Some(rules.ledger_outlook(ledger, &impact.report));
     Ok(impact)
 }
 

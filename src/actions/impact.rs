@@ -1,7 +1,8 @@
 //! The impact of a draft year's rules over the applications in the database: each one of the
 //! draft's year (drafts left out: they are their applicants' alone) is evaluated as the
 //! workflow evaluates it (its record as the contract's application, the ledger without its
-//! own award) under the rules in force and under the draft. Nothing is written.
+//! own award) under the rules in force and under the draft, and then every other organisation
+//! of the award ledger as if it applied again. Nothing is written.
 
 use chrono::NaiveDate;
 
@@ -51,6 +52,7 @@ pub fn impact_of_stored(
                 .push((aggregate.application.reference.clone(), errors)),
         }
     }
+    impact.report.ledger = Some(rules.ledger_outlook(&ledger, &impact.report));
     Ok(impact)
 }
 

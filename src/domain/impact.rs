@@ -4,14 +4,20 @@
 //! cap, the expected total against the year's budget). Both decisions come from
 //! [`super::evaluation::evaluate`]; nothing here computes a figure of its own.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::codes::{ApplicantRole, Frame};
-use super::evaluation::{Application, Decision, Severity, evaluate};
-use super::ledger::Ledger;
+use super::codes::{ApplicantRole, Frame, Industry};
+use super::corporate_number::CorporateNumber;
+use super::evaluation::{
+    Applicant, Application, BudgetSummary, Decision, ProjectPeriod, Severity, evaluate,
+};
+use super::ledger::{Ledger, OrganisationId};
 use super::money::{Rate, Yen};
+use super::names::org_key;
 use super::program::Program;
 
 /// A year's rules in force and a draft of the same year's rules.
@@ -38,15 +44,140 @@ impl<'p> RuleSets<'p> {
         let base = evaluate(application, ledger, self.base);
         let draft = evaluate(application, ledger, self.draft);
         report.record((&base, self.base), (&draft, self.draft), describe);
+        if let Some(lead) = lead_of(application) {
+            let number = lead.corporate_number.as_ref().map(CorporateNumber::as_str);
+            report
+                .applied
+                .extend(ledger.find(number, &lead.name_key).iter().copied());
+        }
+    }
+
+    /// Every organisation of the ledger with an award that is not among `report`'s
+    /// applicants, as if it applied again in the year (in the frame of its latest award, when
+    /// the year has it): its award ordinal, rate and standing against the award cap under both
+    /// rules. The ledger holds no budgets, so no subsidy is computed for them.
+    pub fn ledger_outlook(self, ledger: &Ledger, report: &ImpactReport) -> LedgerOutlook {
+        let mut outlook = LedgerOutlook::default();
+        let Some(first_frame) = self.base.frames.first().map(|frame| frame.code) else {
+            return outlook;
+        };
+        for (id, awards) in ledger.organisations_with_awards() {
+            if report.applied.contains(&id) {
+                continue;
+            }
+            let Some(latest) = awards
+                .iter()
+                .max_by_key(|recorded| recorded.award.fiscal_year)
+            else {
+                continue;
+            };
+            let frame = latest
+                .frame()
+                .filter(|frame| self.base.frame(*frame).is_some())
+                .unwrap_or(first_frame);
+            let application = reapplication(self.base, &latest.award.listed_as, frame);
+            let base = evaluate(&application, ledger, self.base);
+            let draft = evaluate(&application, ledger, self.draft);
+            let (base_outcome, draft_outcome) = (
+                Outcome::of(&base, self.base),
+                Outcome::of(&draft, self.draft),
+            );
+            outlook.evaluated += 1;
+            outlook.award_cap.base.add(&base_outcome);
+            outlook.award_cap.draft.add(&draft_outcome);
+            let changes = Changes {
+                // Without a budget neither side is eligible: only the count's figures move.
+                eligibility: false,
+                cap: false,
+                subsidy: false,
+                ..Changes::between(&base_outcome, &draft_outcome)
+            };
+            if changes.any() {
+                outlook.changed.push(ChangedApplication {
+                    label: latest.award.listed_as.clone(),
+                    organisation: latest.award.listed_as.clone(),
+                    subsidy_difference: Yen::ZERO,
+                    base_findings: count_findings(&base),
+                    draft_findings: count_findings(&draft),
+                    base: base_outcome,
+                    draft: draft_outcome,
+                    changes,
+                });
+            }
+        }
+        outlook
     }
 }
 
-/// The name of the application's lead applicant (代表申請者).
-pub fn lead_name(application: &Application<'_>) -> String {
+/// The lead applicant (代表申請者).
+fn lead_of<'a>(application: &'a Application<'_>) -> Option<&'a Applicant<'a>> {
     application
         .applicants
         .iter()
         .find(|applicant| applicant.role == ApplicantRole::Lead)
+}
+
+/// A ledger organisation applying again alone, with nothing but who it is: enough for the
+/// award count, the rate and the award cap (the rest of the application is unknown).
+fn reapplication<'a>(program: &Program, name: &'a str, frame: Frame) -> Application<'a> {
+    let year = program.fiscal_year.0;
+    let date = |year, month, day| NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default();
+    Application {
+        fiscal_year: program.fiscal_year,
+        frame,
+        application_date: program
+            .application_window
+            .as_ref()
+            .map_or(date(year, 4, 1), |window| window.opens),
+        applicants: vec![Applicant {
+            name: Cow::Borrowed(name),
+            name_key: org_key(name),
+            corporate_number: None,
+            kind: program
+                .eligible_applicant_kinds
+                .value
+                .first()
+                .copied()
+                .unwrap_or(super::codes::ApplicantKind::GeneralIncorporatedAssociation),
+            employees: 1,
+            capital_yen: None,
+            industry: Industry::Other,
+            role: ApplicantRole::Lead,
+        }],
+        partners: Vec::new(),
+        legal_basis: None,
+        project_period: ProjectPeriod {
+            start: date(year, 7, 1),
+            end: date(year + 1, 2, 28),
+        },
+        activities: Vec::new(),
+        history: Vec::new(),
+        budget: BudgetSummary::default(),
+    }
+}
+
+/// The findings of the award count only: for an organisation that has not applied, the rest
+/// would be about an application that does not exist.
+fn count_findings(decision: &Decision<'_>) -> Vec<FindingText> {
+    const COUNT_CODES: &[&str] = &["award_cap_exceeded", "ambiguous_organisation"];
+    findings_of(decision)
+        .into_iter()
+        .filter(|finding| COUNT_CODES.contains(&finding.code))
+        .collect()
+}
+
+/// The organisations of the award ledger that did not apply, as if they applied again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LedgerOutlook {
+    pub evaluated: u64,
+    /// Those whose award ordinal, rate or standing against the award cap changes.
+    pub changed: Vec<ChangedApplication>,
+    pub award_cap: SideBySide<CapCounts>,
+}
+
+/// The name of the application's lead applicant (代表申請者).
+pub fn lead_name(application: &Application<'_>) -> String {
+    lead_of(application)
         .map(|applicant| applicant.name.to_string())
         .unwrap_or_default()
 }
@@ -98,6 +229,16 @@ pub enum CapStanding {
     Open,
 }
 
+impl CapStanding {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            CapStanding::Refused => "上限に達しており申請不可",
+            CapStanding::LastAward => "今回の採択で上限",
+            CapStanding::Open => "上限まで余裕あり",
+        }
+    }
+}
+
 /// Which figures differ between the two decisions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Changes {
@@ -106,6 +247,8 @@ pub struct Changes {
     pub rate: bool,
     pub cap: bool,
     pub subsidy: bool,
+    /// Refused by the award cap, or its last award, on one side only.
+    pub award_cap: bool,
 }
 
 impl Changes {
@@ -116,11 +259,17 @@ impl Changes {
             rate: base.rate != draft.rate,
             cap: base.cap_yen != draft.cap_yen,
             subsidy: base.subsidy_yen != draft.subsidy_yen,
+            award_cap: base.cap_standing() != draft.cap_standing(),
         }
     }
 
     pub fn any(self) -> bool {
-        self.eligibility || self.award_ordinal || self.rate || self.cap || self.subsidy
+        self.eligibility
+            || self.award_ordinal
+            || self.rate
+            || self.cap
+            || self.subsidy
+            || self.award_cap
     }
 
     /// The figures that changed, named as the pages name them.
@@ -131,6 +280,7 @@ impl Changes {
             (self.rate, "補助率"),
             (self.cap, "補助上限額"),
             (self.subsidy, "補助金額"),
+            (self.award_cap, "採択回数の上限"),
         ]
         .into_iter()
         .filter_map(|(changed, label)| changed.then_some(label))
@@ -236,6 +386,11 @@ pub struct ImpactReport {
     pub by_frame: BTreeMap<Frame, SideBySide<Subtotal>>,
     pub by_award_ordinal: BTreeMap<u32, SideBySide<Subtotal>>,
     pub award_cap: SideBySide<CapCounts>,
+    /// The ledger's organisations among the applicants (left out of the ledger outlook).
+    #[serde(skip)]
+    pub applied: BTreeSet<OrganisationId>,
+    /// The ledger's other organisations, once [`RuleSets::ledger_outlook`] has run.
+    pub ledger: Option<LedgerOutlook>,
 }
 
 impl ImpactReport {
@@ -293,6 +448,7 @@ impl ImpactReport {
         merge_totals(&mut self.by_award_ordinal, later.by_award_ordinal);
         self.award_cap.base.merge(later.award_cap.base);
         self.award_cap.draft.merge(later.award_cap.draft);
+        self.applied.extend(later.applied);
     }
 
     /// The expected subsidy total (every eligible application awarded) against the budget:

@@ -146,6 +146,20 @@ impl Ledger {
         self.awards.get(&id).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// Every organisation with at least one award, in id order.
+    pub fn organisations_with_awards(
+        &self,
+    ) -> impl Iterator<Item = (OrganisationId, &[RecordedAward])> {
+        let mut ids: Vec<OrganisationId> = self
+            .awards
+            .iter()
+            .filter(|(_, awards)| !awards.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort();
+        ids.into_iter().map(|id| (id, self.awards_of(id)))
+    }
+
     pub fn organisation_count(&self) -> usize {
         self.awards.len()
     }

@@ -191,6 +191,13 @@ crate::on_both_backends!(program_manager_selects_in_the_browser, |test_db| {
 });
 
 crate::on_both_backends!(
+    program_manager_weighs_a_lower_award_cap_in_the_browser,
+    |test_db| {
+        run_spec("impact", test_db);
+    }
+);
+
+crate::on_both_backends!(
     other_organisations_and_forged_forms_are_refused_in_the_browser,
     |test_db| {
         run_spec("security", test_db);

@@ -17,7 +17,9 @@ use crate::contract::amount_from_typed;
 use crate::db::applications as repo;
 use crate::domain::calendar::FiscalYear;
 use crate::domain::codes::{Code, Frame};
-use crate::domain::impact::{ChangedApplication, ImpactReport, RuleSets, SideBySide, Subtotal};
+use crate::domain::impact::{
+    CapStanding, ChangedApplication, ImpactReport, LedgerOutlook, RuleSets, SideBySide, Subtotal,
+};
 use crate::domain::money::Yen;
 use crate::domain::program::{Program, ProgramSet};
 use crate::error::{AppError, ErrorKind};
@@ -548,6 +550,8 @@ struct FindingView {
 #[derive(Serialize)]
 struct OutcomeView {
     eligible: bool,
+    /// Against the award cap: refused, this award its last, or room left.
+    standing: &'static str,
     award_ordinal: u32,
     rate: String,
     cap: String,
@@ -573,6 +577,7 @@ impl ChangedView {
             |outcome: &crate::domain::impact::Outcome,
              findings: &[crate::domain::impact::FindingText]| OutcomeView {
                 eligible: outcome.eligible,
+                standing: outcome.cap_standing().label_ja(),
                 award_ordinal: outcome.award_ordinal,
                 rate: outcome
                     .rate
@@ -597,7 +602,9 @@ impl ChangedView {
             organisation: row.organisation.clone(),
             changes: row.changes.labels_ja().join("・"),
             difference: difference(row.base.subsidy_yen, row.draft.subsidy_yen),
-            refused_by_draft: row.base.eligible && !row.draft.eligible,
+            refused_by_draft: (row.base.eligible && !row.draft.eligible)
+                || (row.base.cap_standing() != CapStanding::Refused
+                    && row.draft.cap_standing() == CapStanding::Refused),
             base: outcome(&row.base, &row.base_findings),
             draft: outcome(&row.draft, &row.draft_findings),
         }
@@ -622,6 +629,31 @@ struct ResultView {
     one_short_base: u64,
     one_short_draft: u64,
     budget: Option<BudgetView>,
+    ledger: Option<LedgerView>,
+}
+
+#[derive(Serialize)]
+struct LedgerView {
+    evaluated: u64,
+    changed_count: usize,
+    newly_refused: usize,
+    changed: Vec<ChangedView>,
+}
+
+impl LedgerView {
+    fn of(outlook: &LedgerOutlook) -> LedgerView {
+        let changed: Vec<ChangedView> = outlook
+            .changed
+            .iter()
+            .map(|row| ChangedView::of(row, None))
+            .collect();
+        LedgerView {
+            evaluated: outlook.evaluated,
+            changed_count: changed.len(),
+            newly_refused: changed.iter().filter(|row| row.refused_by_draft).count(),
+            changed,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -688,6 +720,7 @@ impl ResultView {
             one_short_base: report.award_cap.base.one_short,
             one_short_draft: report.award_cap.draft.one_short,
             budget,
+            ledger: report.ledger.as_ref().map(LedgerView::of),
         }
     }
 }
