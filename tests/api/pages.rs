@@ -672,6 +672,91 @@ crate::on_both_backends!(
     }
 );
 
+crate::on_both_backends!(
+    /// OWASP CSV injection: a 内容 and an activity name a spreadsheet would run come out of the
+    /// CSV behind a `'` and out of the workbook as text (no formula), while the amounts stay
+    /// numbers and a 内容 that is a plain negative number is left as it is.
+    exports_never_hand_a_spreadsheet_a_formula,
+    |test_db| {
+        let w = {
+            let mut conn = test_db.conn();
+            world(&mut conn)
+        };
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let owner = crate::login!(&app, "applicant@own.example");
+            let mut body = draft(w.own_org, w.shiojiri);
+            body["activities"][0]["name"] = json!("@SUM(A1:A9)");
+            body["activities"][0]["budget_lines"][0]["description"] = json!("=HYPERLINK(\"x\")");
+            body["activities"][0]["budget_lines"][1]["description"] = json!("-5");
+            body["activities"][1]["budget_lines"][0]["description"] = json!("+cmd|' /C calc'!A0");
+            let (status, created) = crate::call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&owner),
+                Some(body)
+            );
+            assert_eq!(status, 201, "{created}");
+            let id = created["application"]["id"].as_i64().expect("id");
+            let mut client = Client {
+                cookie: Some(owner),
+            };
+            let csv = send!(
+                client,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/budget.csv"))
+            );
+            assert_eq!(csv.status, 200);
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_reader(&csv.bytes[3..]);
+            let rows: Vec<Vec<String>> = reader
+                .records()
+                .map(|row| row.expect("a CSV row").iter().map(str::to_owned).collect())
+                .take_while(|row: &Vec<String>| row.len() > 1)
+                .collect();
+            let cells: Vec<(&str, &str, &str)> = rows
+                .iter()
+                .map(|row| (row[1].as_str(), row[4].as_str(), row[5].as_str()))
+                .collect();
+            assert_eq!(
+                cells,
+                [
+                    ("'@SUM(A1:A9)", "'=HYPERLINK(\"x\")", "6000000"),
+                    ("'@SUM(A1:A9)", "-5", "600000"),
+                    ("'@SUM(A1:A9)", "マッチング運営（外注）", "1000000"),
+                    ("協議会", "'+cmd|' /C calc'!A0", "300000"),
+                ]
+            );
+            let xlsx = send!(
+                client,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/budget.xlsx"))
+            );
+            assert_eq!(xlsx.status, 200);
+            use calamine::{Data, Reader, Xlsx};
+            let mut workbook: Xlsx<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes)).expect("xlsx");
+            let sheet = workbook.worksheet_range("予算行").expect("the sheet");
+            assert_eq!(
+                sheet.get((1, 4)),
+                Some(&Data::String("=HYPERLINK(\"x\")".to_owned()))
+            );
+            assert_eq!(
+                sheet.get((1, 1)),
+                Some(&Data::String("@SUM(A1:A9)".to_owned()))
+            );
+            assert_eq!(sheet.get((1, 5)), Some(&Data::Float(6_000_000.0)));
+            let formulas = workbook.worksheet_formula("予算行").expect("formulas");
+            assert!(
+                formulas.used_cells().all(|(_, _, formula)| formula.is_empty()),
+                "no formula in the workbook"
+            );
+        });
+    }
+);
+
 /// Reads the budget workbook back and checks every cell against the fixture `draft` the
 /// application was made from, after the one review above (マッチング運営 adjusted to
 /// 400,000 with a reason): the text columns, the amounts as numbers, and their totals.
