@@ -178,7 +178,7 @@ crate::on_both_backends!(
             assert!(refused.body.contains("アクセスできません"));
             let home = send!(client, &app, TestRequest::get().uri("/applicant"));
             assert_eq!(home.status, 303, "still logged out");
-            assert_eq!(home.location.as_deref(), Some("/login"));
+            assert_eq!(home.location.as_deref(), Some("/login?next=/applicant"));
             // A wrong password: 401 with the message in Japanese.
             let token = csrf_of(&login.body);
             let wrong = send!(
@@ -214,8 +214,144 @@ crate::on_both_backends!(
                 assert_eq!(send!(client, &app, form("/logout", &[])).status, 403);
                 let out = send!(client, &app, form("/logout", &[("csrf_token", &token)]));
                 assert_eq!(out.status, 303);
+                assert_eq!(out.location.as_deref(), Some("/login?logged_out=1"));
                 let after = send!(client, &app, TestRequest::get().uri(home));
-                assert_eq!(after.location.as_deref(), Some("/login"), "logged out");
+                assert_eq!(
+                    after.location,
+                    Some(format!("/login?next={home}")),
+                    "logged out"
+                );
+            }
+        });
+    }
+);
+
+/// The hidden `next` field of the login page, as the browser sends it back.
+fn next_field_of(body: &str) -> Option<String> {
+    let value = body
+        .split("name=\"next\" value=\"")
+        .nth(1)?
+        .split('"')
+        .next()?;
+    Some(
+        value
+            .replace("&#x3D;", "=")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&"),
+    )
+}
+
+crate::on_both_backends!(
+    /// A page asked for without a login is where the login leads (its query kept); a `next`
+    /// that could leave the site is dropped and the login leads home; the logout says so on
+    /// the login page; the login page carries no developer's note.
+    the_login_leads_back_to_the_page_asked_for_and_never_off_the_site,
+    |test_db| {
+        let w = {
+            let mut conn = test_db.conn();
+            world(&mut conn)
+        };
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let (id, _) = create_draft!(&app, w);
+            let asked = format!("/applications/{id}/edit?tab=budget&x=%E5%A1%A9");
+            let mut client = Client::new();
+            let refused = send!(client, &app, TestRequest::get().uri(&asked));
+            assert_eq!(refused.status, 303);
+            let location = refused.location.expect("a redirect");
+            assert_eq!(
+                crate::helpers::login_then(&location).as_deref(),
+                Some(asked.as_str())
+            );
+            let login = send!(client, &app, TestRequest::get().uri(&location));
+            assert_eq!(login.status, 200);
+            assert!(!login.body.contains("デモ") && !login.body.contains("hojokin serve"));
+            assert!(!login.body.contains("ログアウトしました"));
+            let next = next_field_of(&login.body).expect("the form carries next");
+            assert_eq!(next, asked);
+            let done = send!(
+                client,
+                &app,
+                form(
+                    "/login",
+                    &[
+                        ("csrf_token", &csrf_of(&login.body)),
+                        ("email", "applicant@own.example"),
+                        ("password", PASSWORD),
+                        ("next", &next),
+                    ],
+                ),
+            );
+            assert_eq!(done.status, 303);
+            assert_eq!(done.location.as_deref(), Some(asked.as_str()));
+            let page = send!(client, &app, TestRequest::get().uri(&asked));
+            assert_eq!(page.status, 200, "logged in, the page itself");
+            // Logged in already: the login page leads there too.
+            let again = send!(
+                client,
+                &app,
+                TestRequest::get().uri(&format!("/login?next=/applications/{id}"))
+            );
+            assert_eq!(again.location, Some(format!("/applications/{id}")));
+
+            // The logout says so on the login page.
+            let out = send!(
+                client,
+                &app,
+                form("/logout", &[("csrf_token", &csrf_of(&page.body))])
+            );
+            assert_eq!(out.location.as_deref(), Some("/login?logged_out=1"));
+            let after = send!(client, &app, TestRequest::get().uri("/login?logged_out=1"));
+            assert_eq!(after.status, 200);
+            assert!(
+                after
+                    .body
+                    .contains("<p class=\"flash\" role=\"status\">ログアウトしました。</p>"),
+                "{}",
+                after.body
+            );
+
+            // Open redirects: never followed, neither from the query nor from the form.
+            for evil in [
+                "//evil.example/",
+                "https://evil.example/",
+                "/\\evil.example",
+                "/\t/evil.example",
+                "javascript:alert(1)",
+                "evil.example",
+            ] {
+                let mut client = Client::new();
+                let query = format!(
+                    "/login?next={}",
+                    evil.replace('/', "%2F")
+                        .replace(':', "%3A")
+                        .replace('\\', "%5C")
+                        .replace('\t', "%09")
+                );
+                let login = send!(client, &app, TestRequest::get().uri(&query));
+                assert_eq!(login.status, 200, "{evil:?}");
+                assert_eq!(next_field_of(&login.body), None, "{evil:?} is not carried");
+                let done = send!(
+                    client,
+                    &app,
+                    form(
+                        "/login",
+                        &[
+                            ("csrf_token", &csrf_of(&login.body)),
+                            ("email", "applicant@own.example"),
+                            ("password", PASSWORD),
+                            ("next", evil),
+                        ],
+                    ),
+                );
+                assert_eq!(done.status, 303, "{evil:?}");
+                assert_eq!(done.location.as_deref(), Some("/applicant"), "{evil:?}");
+                let logged_in = send!(
+                    client,
+                    &app,
+                    TestRequest::get().uri(&query)
+                );
+                assert_eq!(logged_in.location.as_deref(), Some("/applicant"), "{evil:?}");
             }
         });
     }

@@ -194,7 +194,7 @@ struct ImportView {
 async fn load_import(db: &Db, id: i64) -> Result<award_imports::ImportRow, PageError> {
     db.run(move |conn, _| award_imports::find(conn, id))
         .await?
-        .ok_or_else(|| PageError(AppError::not_found("取込が見つかりません")))
+        .ok_or_else(|| PageError::from(AppError::not_found("取込が見つかりません")))
 }
 
 #[get("/manager/awards/imports/{id}")]
