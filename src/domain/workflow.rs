@@ -248,12 +248,28 @@ pub enum WorkflowError {
     },
     #[error("理由を入力してください")]
     ReasonRequired,
-    #[error("判定で要件を満たしていません（{}）", .codes.join("、"))]
-    Ineligible { codes: Vec<String> },
+    #[error("判定で要件を満たしていません（{}）", codes(.findings))]
+    Ineligible { findings: Vec<Refusing> },
     #[error("申請に必要な項目が足りません")]
     NotReady { gaps: Vec<SubmissionGap> },
     #[error("{0}")]
     Invalid(String),
+}
+
+/// A finding of the engine that refuses an action: its code for programs, its message (as the
+/// decision shows it) for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusing {
+    pub code: String,
+    pub message: String,
+}
+
+fn codes(findings: &[Refusing]) -> String {
+    findings
+        .iter()
+        .map(|finding| finding.code.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// Who may do what (DESIGN.md: applicants act on their own organisation's
@@ -314,8 +330,8 @@ pub fn authorize(actor: &Actor, action: Action, scope: &Scope) -> Result<(), Wor
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Facts {
     /// The engine's verdict, re-run for submit, select and decide: `Ok` when eligible, else
-    /// the codes of the error findings.
-    pub engine: Option<Result<(), Vec<String>>>,
+    /// its error findings.
+    pub engine: Option<Result<(), Vec<Refusing>>>,
     /// A reason was given (差戻し, 不採択, 取下げ, 中止・廃止, 取消 need one).
     pub reason_given: bool,
     /// What the application still lacks to be submitted ([`submission_gaps`]).
@@ -507,9 +523,9 @@ pub fn transition(
     if action.reruns_engine() {
         match &facts.engine {
             Some(Ok(())) => {}
-            Some(Err(codes)) => {
+            Some(Err(findings)) => {
                 return Err(WorkflowError::Ineligible {
-                    codes: codes.clone(),
+                    findings: findings.clone(),
                 });
             }
             None => return Err(WorkflowError::Invalid("判定結果がありません".into())),
@@ -650,8 +666,12 @@ mod tests {
 
     #[test]
     fn the_engine_must_agree_for_submit_select_and_decide() {
+        let finding = Refusing {
+            code: "award_cap_exceeded".into(),
+            message: "採択回数の上限（3回）に達しています。".into(),
+        };
         let refused = Facts {
-            engine: Some(Err(vec!["award_cap_exceeded".into()])),
+            engine: Some(Err(vec![finding.clone()])),
             reason_given: false,
             ..Facts::default()
         };
@@ -660,10 +680,18 @@ mod tests {
             (Action::Select, ApplicationState::UnderReview),
             (Action::DecideGrant, ApplicationState::GrantRequested),
         ] {
-            assert!(matches!(
-                transition(state, action, &refused),
-                Err(WorkflowError::Ineligible { .. })
-            ));
+            let error = transition(state, action, &refused).err();
+            assert_eq!(
+                error,
+                Some(WorkflowError::Ineligible {
+                    findings: vec![finding.clone()]
+                }),
+                "the refusal carries the finding, its code and its message"
+            );
+            assert_eq!(
+                error.map(|error| error.to_string()).unwrap_or_default(),
+                "判定で要件を満たしていません（award_cap_exceeded）"
+            );
             assert!(matches!(
                 transition(state, action, &Facts::default()),
                 Err(WorkflowError::Invalid(_))

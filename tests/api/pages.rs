@@ -357,6 +357,134 @@ crate::on_both_backends!(
     }
 );
 
+/// The alert box of a page (`role="alert"`), as text.
+fn alert_of(body: &str) -> Option<String> {
+    let start = body.find("role=\"alert\"")?;
+    let end = body[start..]
+        .find("</div>")
+        .map_or(body.len(), |end| start + end);
+    Some(body[start..end].to_owned())
+}
+
+crate::on_both_backends!(
+    /// 保存して申請する on an application the engine refuses: the draft is saved (the notice
+    /// says so) and the refusal is an alert listing each finding by its Japanese message, as
+    /// the decision panel shows it, with no code; the API still names the codes.
+    a_refused_submission_is_an_alert_with_the_findings_in_japanese,
+    |test_db| {
+        let w = {
+            let mut conn = test_db.conn();
+            world(&mut conn)
+        };
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let (id, created) = create_draft!(&app, w);
+            let version = created["application"]["version"].as_i64().expect("version");
+            let mut client = Client::new();
+            page_login!(&app, client, "applicant@own.example");
+            let edit_uri = format!("/applications/{id}/edit");
+            let edit = send!(client, &app, TestRequest::get().uri(&edit_uri));
+            assert_eq!(edit.status, 200);
+            let shiojiri = w.shiojiri.to_string();
+            let version = version.to_string();
+            let token = csrf_of(&edit.body);
+            let fields = [
+                ("csrf_token", token.as_str()),
+                ("version", version.as_str()),
+                ("intent", "submit"),
+                ("title", "塩尻 二地域居住の人材事業"),
+                ("frame", "legal_linkage"),
+                ("municipality_id", shiojiri.as_str()),
+                ("project_start", "2026-12-01"),
+                ("project_end", "2027-02-26"),
+                ("partners[0].kind", "municipality"),
+                ("partners[0].name", "塩尻市"),
+                ("partners[0].municipality_id", shiojiri.as_str()),
+                ("legal_basis.path", "two_region_residence"),
+                ("legal_basis.holder", "株式会社よその団体"),
+                ("legal_basis.granted_by", "塩尻市長"),
+                ("legal_basis.granted_on", "2025-12-15"),
+                ("legal_basis.valid_until", "2026-12-31"),
+                ("activities[0].name", "二地域居住の人材マッチング"),
+                ("activities[0].category", "recruitment"),
+                ("activities[0].budget_lines[0].category", "personnel"),
+                ("activities[0].budget_lines[0].description", "コーディネーター"),
+                ("activities[0].budget_lines[0].amount_yen", "3,000,000"),
+                ("activities[0].budget_lines[0].funding_source", "this_subsidy"),
+            ];
+            let submitted = send!(client, &app, form(&edit_uri, &fields));
+            assert_eq!(submitted.status, 303, "{}", submitted.body);
+            assert_eq!(submitted.location.as_deref(), Some(edit_uri.as_str()));
+            let page = send!(client, &app, TestRequest::get().uri(&edit_uri));
+            assert_eq!(page.status, 200);
+            assert!(
+                page.body
+                    .contains("<p class=\"flash\" role=\"status\">下書きを保存しました。</p>"),
+                "the save is the notice: {}",
+                page.body
+            );
+            let alert = alert_of(&page.body).expect("an alert");
+            assert!(alert.contains("申請できませんでした。"), "{alert}");
+            let holder = "承認等を受けた者（株式会社よその団体）が申請者（代表又は共同申請者）の中に見つかりません。";
+            let expiry = "承認等の有効期限（令和8年12月31日）が補助事業の終了日（令和9年2月26日）より前です。";
+            for message in [holder, expiry] {
+                assert!(alert.contains(&format!("<li>{message}")), "{message} in {alert}");
+                assert!(
+                    page.body.matches(message).count() >= 2,
+                    "as the decision panel shows it: {message}"
+                );
+            }
+            for code in [
+                "legal_basis_holder_not_applicant",
+                "legal_basis_expires_during_project",
+                "ineligible",
+                "判定で要件を満たしていません（",
+            ] {
+                assert!(!page.body.contains(code), "no {code} on the page");
+            }
+            // Shown once: the next page has neither box.
+            let again = send!(client, &app, TestRequest::get().uri(&edit_uri));
+            assert_eq!(alert_of(&again.body), None);
+            assert!(!again.body.contains("class=\"flash\""));
+            // Nothing was submitted, and the API names the codes.
+            let cookie = client.cookie.clone().expect("cookie");
+            let (_, current) = crate::call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                Some(&cookie),
+                None
+            );
+            assert_eq!(current["application"]["status"], "draft", "{current}");
+            let (status, refused) = crate::call!(
+                &app,
+                "POST",
+                format!("/api/v1/applications/{id}/actions/submit"),
+                Some(&cookie),
+                Some(json!({"version": current["application"]["version"]}))
+            );
+            assert_eq!(status, 422, "{refused}");
+            let said: Vec<(&str, &str)> = refused["errors"][""]
+                .as_array()
+                .expect("errors")
+                .iter()
+                .map(|error| {
+                    (
+                        error["code"].as_str().unwrap_or_default(),
+                        error["message"].as_str().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            assert!(
+                said.iter().all(|(code, _)| *code == "ineligible")
+                    && said.iter().any(|(_, m)| m.ends_with(": legal_basis_holder_not_applicant"))
+                    && said.iter().any(|(_, m)| m.ends_with(": legal_basis_expires_during_project")),
+                "{refused}"
+            );
+        });
+    }
+);
+
 crate::on_both_backends!(
     refusals_are_pages_in_japanese_without_internals,
     |test_db| {

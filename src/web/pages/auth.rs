@@ -75,6 +75,7 @@ fn login_form(
         csrf: csrf_token(session)?,
         nav: Vec::new(),
         flash: super::take_flash(session).or(notice),
+        refusal: None,
         page: view,
     };
     let body = super::render_html("login", &page)?;

@@ -354,6 +354,7 @@ pub fn error_page(status: StatusCode, heading: &str, message: &str) -> HttpRespo
         csrf: String::new(),
         nav: Vec::new(),
         flash: None,
+        refusal: None,
         page: ErrorView {
             status: status.as_u16(),
             heading,
@@ -400,6 +401,8 @@ pub struct Page<T: Serialize> {
     pub nav: Vec<NavItem>,
     /// A one-time message from the previous request (e.g. "保存しました").
     pub flash: Option<String>,
+    /// A one-time refusal from the previous request: shown as an alert, never as the notice.
+    pub refusal: Option<Refusal>,
     pub page: T,
 }
 
@@ -459,6 +462,7 @@ pub fn render<T: Serialize>(
         csrf: csrf_token(session)?,
         nav: nav_for(caller.actor.role),
         flash: take_flash(session),
+        refusal: take_refusal(session),
         page: data,
     };
     html(StatusCode::OK, render_html(template, &page)?)
@@ -546,6 +550,37 @@ pub(crate) fn take_flash(session: &Session) -> Option<String> {
         return None;
     }
     session.remove_as::<String>(FLASH).and_then(Result::ok)
+}
+
+/// Why the action of the previous request was refused: a heading, and one line per reason in
+/// Japanese (each finding of the engine by its message, never its code). The layout shows it
+/// in an alert box (`role="alert"`), apart from the notice of what did succeed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Refusal {
+    pub heading: String,
+    pub reasons: Vec<String>,
+}
+
+pub(crate) const REFUSAL: &str = "refusal";
+
+/// Leaves a refusal for the next page the person sees.
+pub fn set_refusal(session: &Session, heading: impl Into<String>, reasons: Vec<String>) {
+    // As with a notice: the refusal changed nothing, and losing its explanation is harmless.
+    let _ = session.insert(
+        REFUSAL,
+        Refusal {
+            heading: heading.into(),
+            reasons,
+        },
+    );
+}
+
+/// The refusal left for this page, if any (a page without one writes nothing to the session).
+pub(crate) fn take_refusal(session: &Session) -> Option<Refusal> {
+    if !session.contains_key(REFUSAL) {
+        return None;
+    }
+    session.remove_as::<Refusal>(REFUSAL).and_then(Result::ok)
 }
 
 pub(crate) const CSRF: &str = "csrf_token";
