@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod evaluation;
 pub mod evidence;
 pub mod holidays;
+pub mod jobs;
 pub mod kpi;
 pub mod ledger;
 pub mod login_limit;

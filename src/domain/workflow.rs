@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access::Role;
 use super::codes::code_enum;
+use super::delivery::MailKind;
 use super::validation::ErrorCode;
 
 code_enum! {
@@ -353,10 +354,7 @@ pub enum Effect {
     /// Cancel pending reminders of the application.
     CancelReminders,
     /// Send an email (as a job) to the applicant's users or the program managers.
-    Notify {
-        template: &'static str,
-        to: Recipients,
-    },
+    Notify { template: MailKind, to: Recipients },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -433,15 +431,15 @@ pub fn transition(
                 S::Submitted,
                 vec![
                     Effect::Notify {
-                        template: "application_submitted",
+                        template: MailKind::ApplicationSubmitted,
                         to: Recipients::ProgramManagers,
                     },
                     Effect::Notify {
-                        template: "budget_review_requested",
+                        template: MailKind::BudgetReviewRequested,
                         to: Recipients::FinanceOfficers,
                     },
                     Effect::Notify {
-                        template: "application_received",
+                        template: MailKind::ApplicationReceived,
                         to: Recipients::Applicant,
                     },
                 ],
@@ -450,19 +448,23 @@ pub fn transition(
         (Action::StartReview, S::Submitted) => (S::UnderReview, vec![]),
         (Action::ReturnForCorrection, S::Submitted | S::UnderReview) => (
             S::ReturnedForCorrection,
-            vec![notify_applicant("returned_for_correction")],
+            vec![notify_applicant(MailKind::ReturnedForCorrection)],
         ),
         (Action::Select, S::UnderReview) => (
             S::Selected,
-            vec![Effect::RecordAward, notify_applicant("selected")],
+            vec![Effect::RecordAward, notify_applicant(MailKind::Selected)],
         ),
-        (Action::Reject, S::Submitted | S::UnderReview) => {
-            (S::NotSelected, vec![notify_applicant("not_selected")])
-        }
+        (Action::Reject, S::Submitted | S::UnderReview) => (
+            S::NotSelected,
+            vec![notify_applicant(MailKind::NotSelected)],
+        ),
         (Action::RequestGrant, S::Selected) => (S::GrantRequested, vec![]),
         (Action::DecideGrant, S::GrantRequested) => (
             S::GrantDecided,
-            vec![Effect::FreezeDecision, notify_applicant("grant_decided")],
+            vec![
+                Effect::FreezeDecision,
+                notify_applicant(MailKind::GrantDecided),
+            ],
         ),
         (Action::StartProject, S::GrantDecided) => (S::InProgress, vec![]),
         (
@@ -478,21 +480,24 @@ pub fn transition(
             vec![
                 Effect::CancelReminders,
                 Effect::Notify {
-                    template: "completion_reported",
+                    template: MailKind::CompletionReported,
                     to: Recipients::ProgramManagers,
                 },
             ],
         ),
         (Action::ConfirmAmount, S::CompletionReported) => (
             S::AmountConfirmed,
-            vec![Effect::ConfirmAmount, notify_applicant("amount_confirmed")],
+            vec![
+                Effect::ConfirmAmount,
+                notify_applicant(MailKind::AmountConfirmed),
+            ],
         ),
         (Action::Pay, S::AmountConfirmed) => (S::Paid, vec![]),
         (Action::OpenContinuationSurvey, S::Paid) => (
             S::ContinuationSurvey,
             vec![
                 Effect::OpenContinuationSurvey,
-                notify_applicant("continuation_survey"),
+                notify_applicant(MailKind::ContinuationSurvey),
             ],
         ),
         (Action::AnswerContinuationSurvey | Action::Close, S::ContinuationSurvey) => {
@@ -509,14 +514,17 @@ pub fn transition(
         ) => (S::Withdrawn, vec![Effect::CancelReminders]),
         (Action::Cancel, S::GrantDecided | S::InProgress) => (
             S::Cancelled,
-            vec![Effect::CancelReminders, notify_applicant("cancelled")],
+            vec![
+                Effect::CancelReminders,
+                notify_applicant(MailKind::Cancelled),
+            ],
         ),
         (
             Action::Revoke,
             S::GrantDecided | S::InProgress | S::CompletionReported | S::AmountConfirmed | S::Paid,
         ) => (
             S::Revoked,
-            vec![Effect::CancelReminders, notify_applicant("revoked")],
+            vec![Effect::CancelReminders, notify_applicant(MailKind::Revoked)],
         ),
         _ => return Err(not_allowed()),
     };
@@ -830,7 +838,7 @@ mod tests {
         let submitted = transition(ApplicationState::Draft, Action::Submit, &eligible())
             .expect("a complete draft is submitted");
         assert!(submitted.effects.contains(&Effect::Notify {
-            template: "budget_review_requested",
+            template: MailKind::BudgetReviewRequested,
             to: Recipients::FinanceOfficers,
         }));
     }

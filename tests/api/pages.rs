@@ -1473,6 +1473,95 @@ crate::on_both_backends!(a_password_is_reset_once_by_the_emailed_link, |test_db|
     });
 });
 
+crate::on_both_backends!(
+    /// The sent log and the dead letters name each mail by its kind in Japanese (a workflow
+    /// notice, a change request's notice, a digest), each outcome in Japanese, and a job
+    /// without a mail kind by its job kind; no code is printed.
+    mail_and_job_kinds_are_named_in_japanese_on_the_pages,
+    |test_db| {
+        use diesel::prelude::*;
+        use hojokin::db::{self, schema::jobs};
+        world(&mut test_db.conn());
+        let logged = [
+            ("application_submitted", "sent", "申請提出の通知", "送信済み"),
+            ("budget_review_requested", "retrying", "予算審査の依頼", "一時的な失敗（再試行）"),
+            ("change_request_pending", "dead", "計画変更の承認申請の通知", "送信不能"),
+            ("digest", "sent", "週次のまとめ", "送信済み"),
+        ];
+        {
+            let mut conn = test_db.conn();
+            for (n, (template, outcome, _, _)) in logged.iter().enumerate() {
+                let recipient = format!("person{n}@own.example");
+                db::sent_emails::record(
+                    &mut conn,
+                    &db::sent_emails::NewSentEmail {
+                        job_id: None,
+                        application_id: None,
+                        deadline_id: None,
+                        recipient: &recipient,
+                        template,
+                        message_id: None,
+                        outcome,
+                        detail: None,
+                        // No subject recorded: the kind stands in for it.
+                        subject: None,
+                    },
+                )
+                .expect("sent log");
+            }
+            for (key, kind, payload) in [
+                (
+                    "test:grant",
+                    hojokin::db::jobs::JobKind::Email,
+                    json!({"template": "grant_decided", "application_id": 1, "to": "applicant"}),
+                ),
+                (
+                    "test:reminder",
+                    hojokin::db::jobs::JobKind::Reminder,
+                    json!({"deadline_id": 1, "user_id": 1}),
+                ),
+            ] {
+                db::jobs::enqueue(&mut conn, kind, Some(key), &payload, db::now()).expect("job");
+                diesel::update(jobs::table.filter(jobs::unique_key.eq(key)))
+                    .set((
+                        jobs::status.eq("dead"),
+                        jobs::finished_at.eq(Some(db::now())),
+                    ))
+                    .execute(&mut conn)
+                    .expect("dead");
+            }
+        }
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let mut manager = Client::new();
+            page_login!(&app, manager, "manager@meti.example");
+            let log = send!(manager, &app, TestRequest::get().uri("/manager/reminders"));
+            assert_eq!(log.status, 200);
+            let table = &log.body[log.body.find("id=\"sent-log\"").expect("the sent log")..];
+            for (n, (template, outcome, kind, said)) in logged.iter().enumerate() {
+                let row = table
+                    .split("<tr>")
+                    .find(|row| row.contains(&format!("person{n}@own.example")))
+                    .unwrap_or_else(|| panic!("a row for {template}: {table}"));
+                assert!(
+                    row.contains(&format!("<td>（{kind}）</td><td>{kind}</td>")),
+                    "{template} as {kind}: {row}"
+                );
+                assert!(row.contains(said), "{outcome} as {said}: {row}");
+                assert!(!row.contains(template) && !row.contains(&format!(">{outcome}<")), "{row}");
+            }
+            let dead = send!(manager, &app, TestRequest::get().uri("/manager/dead-letters"));
+            assert_eq!(dead.status, 200);
+            let table = &dead.body[dead.body.find("id=\"dead-letters\"").expect("the table")..];
+            assert!(table.contains("<td>交付決定の通知</td>"), "{table}");
+            assert!(table.contains("<td>期限のリマインド</td>"), "{table}");
+            for code in ["grant_decided", ">email<", ">reminder<", "applicant<"] {
+                assert!(!table.contains(code), "no {code}: {table}");
+            }
+        });
+    }
+);
+
 mod applicant;
 mod manager;
 
