@@ -90,6 +90,8 @@ impl Application {
                 ))
                 .wrap(Compress::default())
                 .wrap(from_fn(web::request_id::middleware))
+                // Outermost: the headers reach every answer, the other middleware's too.
+                .wrap(web::security_headers())
                 .configure(web::configure(state.clone()))
         })
         // On SIGINT/SIGTERM: stop accepting, let requests in flight finish, then stop.

@@ -14,6 +14,7 @@ use crate::db::applications::Aggregate;
 use crate::db::{self, DbConnection, jobs, workflow as store};
 use crate::domain::budget::{FrozenDecision, LineAmounts};
 use crate::domain::changes::{self, ChangeEffect, ChangeStatus, PlannedSubsidy};
+use crate::domain::delivery::MailKind;
 use crate::domain::money::{Rate, Yen};
 use crate::domain::pending::Awaiting;
 use crate::domain::program::ProgramSet;
@@ -169,7 +170,7 @@ pub(super) fn request_change(
         conn,
         jobs::JobKind::Email,
         Some(&format!("email:{id}:change_request:{change_id}")),
-        &json!({ "template": if requires_approval { "change_request_pending" } else { "change_request_recorded" },
+        &json!({ "template": if requires_approval { MailKind::ChangeRequestPending } else { MailKind::ChangeRequestRecorded },
                  "application_id": id, "to": Recipients::ProgramManagers }),
         db::now(),
     )?;

@@ -14,6 +14,7 @@ use crate::domain::codes::{ActivityCategory, ApplicantRole};
 use crate::domain::evaluation::{Decision, Severity, evaluate};
 use crate::domain::program::ProgramSet;
 use crate::domain::validation::FieldErrors;
+use crate::domain::workflow::Refusing;
 use crate::error::{AppError, AppResult};
 
 /// The engine's decision on the application as stored, handed to `then` (the decision
@@ -119,11 +120,16 @@ pub fn award_outlook(
     Ok(Ok(all.decisions.iter().map(StoredDecision::from).collect()))
 }
 
-pub(super) fn error_codes(decision: &Decision<'_>) -> Vec<String> {
+/// The error findings of a decision, which refuse the actions that need the engine's yes:
+/// each with its code and its message as the decision writes it (`StoredDecision`).
+pub(super) fn refusing_findings(decision: &Decision<'_>) -> Vec<Refusing> {
     decision
         .findings
         .iter()
         .filter(|finding| finding.severity == Severity::Error)
-        .map(|finding| finding.code.to_owned())
+        .map(|finding| Refusing {
+            code: finding.code.to_owned(),
+            message: finding.message.to_string(),
+        })
         .collect()
 }

@@ -39,12 +39,18 @@ fn workflow_error(error: WorkflowError) -> AppError {
         WorkflowError::ReasonRequired => {
             field_error("reason", ErrorCode::Required, error.to_string())
         }
-        WorkflowError::Ineligible { ref codes } => {
+        // The API names the findings by their codes; the refusal itself travels as the cause,
+        // for the pages to show each finding by its message ([`refusing_findings`]).
+        WorkflowError::Ineligible { ref findings } => {
             let mut errors = FieldErrors::new();
-            for code in codes {
-                errors.add("", ErrorCode::Ineligible, format!("{error}: {code}"));
+            for finding in findings {
+                errors.add(
+                    "",
+                    ErrorCode::Ineligible,
+                    format!("{error}: {}", finding.code),
+                );
             }
-            AppError::invalid(errors)
+            AppError::invalid(errors).with_cause(error)
         }
         WorkflowError::NotReady { ref gaps } => {
             let mut errors = FieldErrors::new();
@@ -54,6 +60,15 @@ fn workflow_error(error: WorkflowError) -> AppError {
             AppError::invalid(errors)
         }
         WorkflowError::Invalid(message) => AppError::new(ErrorKind::BadRequest, message),
+    }
+}
+
+/// The engine's findings that refused an action (`WorkflowError::Ineligible`), with their
+/// messages for people; `None` for any other error.
+pub fn refusing_findings(error: &AppError) -> Option<&[workflow::Refusing]> {
+    match error.cause.as_deref()?.downcast_ref::<WorkflowError>()? {
+        WorkflowError::Ineligible { findings } => Some(findings),
+        _ => None,
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::change_requests::{awaiting, decide_change, request_change};
-use super::evaluation::{error_codes, with_decision};
+use super::evaluation::{refusing_findings, with_decision};
 use super::payloads::{
     CompletionReport, CorrectionReturn, GrantDecision, InterimReport, LineAmount, Payment,
     Resubmission, SurveyAnswer,
@@ -144,7 +144,7 @@ pub fn perform(
                     let verdict = if decision.eligible {
                         Ok(())
                     } else {
-                        Err(error_codes(decision))
+                        Err(refusing_findings(decision))
                     };
                     Ok((verdict, StoredDecision::from(decision)))
                 })?;

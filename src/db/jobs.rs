@@ -10,14 +10,7 @@ use super::{DbConnection, now};
 use crate::error::AppResult;
 use crate::on_backend;
 
-crate::domain::codes::code_enum! {
-    /// What a job does; stored as its code (`db::codes`).
-    JobKind, "job kind" {
-        Email => "email", "メール";
-        Reminder => "reminder", "期限のリマインド";
-        AwardImport => "award_import", "採択一覧の取り込み";
-    }
-}
+pub use crate::domain::jobs::JobKind;
 
 /// Enqueues a job once per `unique_key` (None: always); returns whether it was new.
 pub fn enqueue(

@@ -1,5 +1,48 @@
-//! Mail delivery as the send-attempt log records it: how an attempt ended, and which jobs may
-//! have reached their recipient more than once.
+//! Mail delivery as the logs record it: what a mail is and how its sending ended (the sent
+//! log), how an attempt ended, and which jobs may have reached their recipient more than once.
+
+crate::domain::codes::code_enum! {
+    /// What a mail is, as its job's payload and the sent log name it (`sent_emails.template`):
+    /// the workflow's notices (`workflow::Effect::Notify`), a change request's notice to the
+    /// 事務局, the deadline reminders, the weekly digest and the password reset.
+    MailKind, "mail kind" {
+        ApplicationSubmitted => "application_submitted", "申請提出の通知";
+        ApplicationReceived => "application_received", "申請受付の通知";
+        BudgetReviewRequested => "budget_review_requested", "予算審査の依頼";
+        ReturnedForCorrection => "returned_for_correction", "差戻しの通知";
+        Selected => "selected", "採択の通知";
+        NotSelected => "not_selected", "不採択の通知";
+        GrantDecided => "grant_decided", "交付決定の通知";
+        CompletionReported => "completion_reported", "実績報告提出の通知";
+        AmountConfirmed => "amount_confirmed", "額の確定の通知";
+        ContinuationSurvey => "continuation_survey", "継続状況調査の依頼";
+        Cancelled => "cancelled", "中止・廃止の通知";
+        Revoked => "revoked", "交付決定取消の通知";
+        ChangeRequestPending => "change_request_pending", "計画変更の承認申請の通知";
+        ChangeRequestRecorded => "change_request_recorded", "計画変更の届出の通知";
+        Reminder => "reminder", "期限のリマインド";
+        Digest => "digest", "週次のまとめ";
+        PasswordReset => "password_reset", "パスワード再設定";
+        /// The template every notice is written with; a job may name it alone.
+        Notification => "notification", "お知らせ";
+    }
+}
+
+/// What a sent log's or a job's mail is, for people: its kind's label, and for a code this
+/// version does not know (a row written by another version) 「その他のメール」, never the code.
+pub fn mail_kind_label(code: &str) -> &'static str {
+    use crate::domain::codes::Code;
+    MailKind::from_code(code).map_or("その他のメール", MailKind::label_ja)
+}
+
+crate::domain::codes::code_enum! {
+    /// How the sent log records a message (`sent_emails.outcome`).
+    SentOutcome, "sent outcome" {
+        Sent => "sent", "送信済み";
+        Retrying => "retrying", "一時的な失敗（再試行）";
+        Dead => "dead", "送信不能";
+    }
+}
 
 crate::domain::codes::code_enum! {
     /// How the SMTP server answered an attempt (`send_attempts.outcome`; none yet while the
@@ -37,6 +80,20 @@ pub fn may_have_arrived_twice(outcomes: impl IntoIterator<Item = Option<AttemptO
 mod tests {
     use super::AttemptOutcome::{Accepted, PermanentFailure, TemporaryFailure};
     use super::*;
+
+    #[test]
+    fn every_mail_kind_reads_in_japanese_and_an_unknown_one_is_not_shown_as_its_code() {
+        for kind in MailKind::ALL {
+            let label = mail_kind_label(kind.as_str());
+            assert_eq!(label, kind.label_ja());
+            assert!(!label.is_ascii(), "{kind}: {label}");
+        }
+        assert_eq!(mail_kind_label("application_submitted"), "申請提出の通知");
+        assert_eq!(mail_kind_label("some_future_notice"), "その他のメール");
+        for outcome in SentOutcome::ALL {
+            assert!(!outcome.label_ja().is_ascii(), "{outcome}");
+        }
+    }
 
     #[test]
     fn a_retry_after_a_refusal_is_not_a_second_copy() {

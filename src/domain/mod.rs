@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod forecast;
 pub mod holidays;
 pub mod impact;
+pub mod jobs;
 pub mod kpi;
 pub mod ledger;
 pub mod login_limit;

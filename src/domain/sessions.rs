@@ -1,5 +1,6 @@
 //! How long a session lasts: an idle timeout and an absolute lifetime, both from the
-//! configuration. The clock is the caller's.
+//! configuration. The clock is the caller's. And where a login may lead: back to the page the
+//! person asked for, on this site only ([`return_path`]).
 
 use chrono::{NaiveDateTime, TimeDelta};
 
@@ -44,9 +45,60 @@ impl SessionLifetime {
     }
 }
 
+/// The longest path a login leads back to; a longer one leads to the home page.
+pub const MAX_RETURN_PATH: usize = 2_000;
+
+/// `path`, when a login may lead back to it: a path of this site, with its query, as a
+/// request line writes it (`/applications/5/edit?tab=budget`). Anything that could lead
+/// elsewhere is `None` (an open redirect): a URL with a scheme or a host (`https://…`,
+/// `//evil.example`, `/\evil.example`, which browsers read as `//`), a path that does not
+/// start with `/`, and any space, control character, backslash or non-ASCII character
+/// (browsers drop a tab or a line break inside a URL, so `/\t/evil.example` is `//…`; a real
+/// request's path is percent-encoded ASCII).
+pub fn return_path(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix('/')?;
+    let safe = path.len() <= MAX_RETURN_PATH
+        && !rest.starts_with('/')
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    safe.then_some(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_login_leads_back_to_a_path_of_this_site_only() {
+        for path in [
+            "/",
+            "/applications/5/edit",
+            "/manager?state=submitted&q=%E5%A1%A9%E5%B0%BB",
+            "/applications/5#budget",
+        ] {
+            assert_eq!(return_path(path), Some(path), "{path}");
+        }
+        for path in [
+            "",
+            "applications/5",
+            "//evil.example",
+            "//evil.example/login",
+            "///evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/申請",
+            "/a\0",
+        ] {
+            assert_eq!(return_path(path), None, "{path:?}");
+        }
+        let long = format!("/{}", "a".repeat(MAX_RETURN_PATH));
+        assert_eq!(return_path(&long), None);
+    }
 
     fn at(minutes: i64) -> NaiveDateTime {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 21)

@@ -89,6 +89,30 @@ pub fn check(
     }
 }
 
+/// Whether a spreadsheet would take `text`, put in a cell, for a formula (OWASP "CSV
+/// injection": `=HYPERLINK(…)` or `@SUM(…)` in a line's 内容 would run when the export is
+/// opened): it starts with `=`, `+`, `-`, `@`, a tab or a carriage return. A plain number
+/// (`-5`, `+3`, `-1.5`) is not one: the spreadsheet reads the number it is and runs nothing.
+/// The one rule of every export: the CSV writes such a cell behind a `'`, the workbook as a
+/// text cell marked to stay text (`web::pages::officer`).
+pub fn reads_as_formula(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    if !matches!(first, '=' | '+' | '-' | '@' | '\t' | '\r') {
+        return false;
+    }
+    !is_plain_number(text)
+}
+
+/// `-5`, `+3`, `-1.5`: a sign, digits, at most one point with digits after it.
+fn is_plain_number(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(fraction)
+}
+
 fn allowed(c: char, multiline: bool) -> bool {
     match c {
         '\t' | '\n' | '\r' => multiline,
@@ -103,6 +127,40 @@ fn allowed(c: char, multiline: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_a_spreadsheet_would_run_is_a_formula_and_numbers_are_not() {
+        for text in [
+            "=HYPERLINK(\"x\")",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1:A9)",
+            "\t=1",
+            "\r=1",
+            "-",
+            "+",
+            "-5円",
+            "--5",
+            "-1.",
+            "-.5",
+        ] {
+            assert!(reads_as_formula(text), "{text:?}");
+        }
+        for text in [
+            "",
+            "-5",
+            "+3",
+            "-1.5",
+            "0",
+            "人件費",
+            "コーディネーター =1",
+            " =1",
+            "'=1",
+            "＝1",
+        ] {
+            assert!(!reads_as_formula(text), "{text:?}");
+        }
+    }
 
     #[test]
     fn japanese_text_with_its_punctuation_passes() {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access::Role;
 use super::codes::code_enum;
+use super::delivery::MailKind;
 use super::validation::ErrorCode;
 
 code_enum! {
@@ -248,12 +249,28 @@ pub enum WorkflowError {
     },
     #[error("理由を入力してください")]
     ReasonRequired,
-    #[error("判定で要件を満たしていません（{}）", .codes.join("、"))]
-    Ineligible { codes: Vec<String> },
+    #[error("判定で要件を満たしていません（{}）", codes(.findings))]
+    Ineligible { findings: Vec<Refusing> },
     #[error("申請に必要な項目が足りません")]
     NotReady { gaps: Vec<SubmissionGap> },
     #[error("{0}")]
     Invalid(String),
+}
+
+/// A finding of the engine that refuses an action: its code for programs, its message (as the
+/// decision shows it) for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusing {
+    pub code: String,
+    pub message: String,
+}
+
+fn codes(findings: &[Refusing]) -> String {
+    findings
+        .iter()
+        .map(|finding| finding.code.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// Who may do what (DESIGN.md: applicants act on their own organisation's
@@ -314,8 +331,8 @@ pub fn authorize(actor: &Actor, action: Action, scope: &Scope) -> Result<(), Wor
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Facts {
     /// The engine's verdict, re-run for submit, select and decide: `Ok` when eligible, else
-    /// the codes of the error findings.
-    pub engine: Option<Result<(), Vec<String>>>,
+    /// its error findings.
+    pub engine: Option<Result<(), Vec<Refusing>>>,
     /// A reason was given (差戻し, 不採択, 取下げ, 中止・廃止, 取消 need one).
     pub reason_given: bool,
     /// What the application still lacks to be submitted ([`submission_gaps`]).
@@ -337,10 +354,7 @@ pub enum Effect {
     /// Cancel pending reminders of the application.
     CancelReminders,
     /// Send an email (as a job) to the applicant's users or the program managers.
-    Notify {
-        template: &'static str,
-        to: Recipients,
-    },
+    Notify { template: MailKind, to: Recipients },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -417,15 +431,15 @@ pub fn transition(
                 S::Submitted,
                 vec![
                     Effect::Notify {
-                        template: "application_submitted",
+                        template: MailKind::ApplicationSubmitted,
                         to: Recipients::ProgramManagers,
                     },
                     Effect::Notify {
-                        template: "budget_review_requested",
+                        template: MailKind::BudgetReviewRequested,
                         to: Recipients::FinanceOfficers,
                     },
                     Effect::Notify {
-                        template: "application_received",
+                        template: MailKind::ApplicationReceived,
                         to: Recipients::Applicant,
                     },
                 ],
@@ -434,19 +448,23 @@ pub fn transition(
         (Action::StartReview, S::Submitted) => (S::UnderReview, vec![]),
         (Action::ReturnForCorrection, S::Submitted | S::UnderReview) => (
             S::ReturnedForCorrection,
-            vec![notify_applicant("returned_for_correction")],
+            vec![notify_applicant(MailKind::ReturnedForCorrection)],
         ),
         (Action::Select, S::UnderReview) => (
             S::Selected,
-            vec![Effect::RecordAward, notify_applicant("selected")],
+            vec![Effect::RecordAward, notify_applicant(MailKind::Selected)],
         ),
-        (Action::Reject, S::Submitted | S::UnderReview) => {
-            (S::NotSelected, vec![notify_applicant("not_selected")])
-        }
+        (Action::Reject, S::Submitted | S::UnderReview) => (
+            S::NotSelected,
+            vec![notify_applicant(MailKind::NotSelected)],
+        ),
         (Action::RequestGrant, S::Selected) => (S::GrantRequested, vec![]),
         (Action::DecideGrant, S::GrantRequested) => (
             S::GrantDecided,
-            vec![Effect::FreezeDecision, notify_applicant("grant_decided")],
+            vec![
+                Effect::FreezeDecision,
+                notify_applicant(MailKind::GrantDecided),
+            ],
         ),
         (Action::StartProject, S::GrantDecided) => (S::InProgress, vec![]),
         (
@@ -462,21 +480,24 @@ pub fn transition(
             vec![
                 Effect::CancelReminders,
                 Effect::Notify {
-                    template: "completion_reported",
+                    template: MailKind::CompletionReported,
                     to: Recipients::ProgramManagers,
                 },
             ],
         ),
         (Action::ConfirmAmount, S::CompletionReported) => (
             S::AmountConfirmed,
-            vec![Effect::ConfirmAmount, notify_applicant("amount_confirmed")],
+            vec![
+                Effect::ConfirmAmount,
+                notify_applicant(MailKind::AmountConfirmed),
+            ],
         ),
         (Action::Pay, S::AmountConfirmed) => (S::Paid, vec![]),
         (Action::OpenContinuationSurvey, S::Paid) => (
             S::ContinuationSurvey,
             vec![
                 Effect::OpenContinuationSurvey,
-                notify_applicant("continuation_survey"),
+                notify_applicant(MailKind::ContinuationSurvey),
             ],
         ),
         (Action::AnswerContinuationSurvey | Action::Close, S::ContinuationSurvey) => {
@@ -493,23 +514,26 @@ pub fn transition(
         ) => (S::Withdrawn, vec![Effect::CancelReminders]),
         (Action::Cancel, S::GrantDecided | S::InProgress) => (
             S::Cancelled,
-            vec![Effect::CancelReminders, notify_applicant("cancelled")],
+            vec![
+                Effect::CancelReminders,
+                notify_applicant(MailKind::Cancelled),
+            ],
         ),
         (
             Action::Revoke,
             S::GrantDecided | S::InProgress | S::CompletionReported | S::AmountConfirmed | S::Paid,
         ) => (
             S::Revoked,
-            vec![Effect::CancelReminders, notify_applicant("revoked")],
+            vec![Effect::CancelReminders, notify_applicant(MailKind::Revoked)],
         ),
         _ => return Err(not_allowed()),
     };
     if action.reruns_engine() {
         match &facts.engine {
             Some(Ok(())) => {}
-            Some(Err(codes)) => {
+            Some(Err(findings)) => {
                 return Err(WorkflowError::Ineligible {
-                    codes: codes.clone(),
+                    findings: findings.clone(),
                 });
             }
             None => return Err(WorkflowError::Invalid("判定結果がありません".into())),
@@ -650,8 +674,12 @@ mod tests {
 
     #[test]
     fn the_engine_must_agree_for_submit_select_and_decide() {
+        let finding = Refusing {
+            code: "award_cap_exceeded".into(),
+            message: "採択回数の上限（3回）に達しています。".into(),
+        };
         let refused = Facts {
-            engine: Some(Err(vec!["award_cap_exceeded".into()])),
+            engine: Some(Err(vec![finding.clone()])),
             reason_given: false,
             ..Facts::default()
         };
@@ -660,10 +688,18 @@ mod tests {
             (Action::Select, ApplicationState::UnderReview),
             (Action::DecideGrant, ApplicationState::GrantRequested),
         ] {
-            assert!(matches!(
-                transition(state, action, &refused),
-                Err(WorkflowError::Ineligible { .. })
-            ));
+            let error = transition(state, action, &refused).err();
+            assert_eq!(
+                error,
+                Some(WorkflowError::Ineligible {
+                    findings: vec![finding.clone()]
+                }),
+                "the refusal carries the finding, its code and its message"
+            );
+            assert_eq!(
+                error.map(|error| error.to_string()).unwrap_or_default(),
+                "判定で要件を満たしていません（award_cap_exceeded）"
+            );
             assert!(matches!(
                 transition(state, action, &Facts::default()),
                 Err(WorkflowError::Invalid(_))
@@ -802,7 +838,7 @@ mod tests {
         let submitted = transition(ApplicationState::Draft, Action::Submit, &eligible())
             .expect("a complete draft is submitted");
         assert!(submitted.effects.contains(&Effect::Notify {
-            template: "budget_review_requested",
+            template: MailKind::BudgetReviewRequested,
             to: Recipients::FinanceOfficers,
         }));
     }

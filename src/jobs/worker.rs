@@ -33,7 +33,7 @@ use crate::db::sent_emails::{self, NewSentEmail};
 use crate::db::{self, DbConnection, Pool, deadlines, jobs};
 use crate::domain::calendar::wareki_date;
 use crate::domain::deadlines::{DeadlineKind, format_due, offset_label, utc_to_jst};
-use crate::domain::delivery::{AttemptOutcome, gives_up};
+use crate::domain::delivery::{AttemptOutcome, SentOutcome, gives_up};
 use crate::domain::workflow::Recipients;
 use crate::error::{AppError, AppResult};
 use crate::mail::templates::Templates;
@@ -341,7 +341,7 @@ impl Worker {
         let mut held = self.pool.get()?;
         let conn: &mut DbConnection = &mut held;
         let record = |conn: &mut DbConnection,
-                      outcome: &str,
+                      outcome: SentOutcome,
                       message_id: Option<&str>,
                       detail: Option<&str>| {
             for recipient in &to {
@@ -354,7 +354,7 @@ impl Worker {
                         recipient,
                         template: &logged.template,
                         message_id,
-                        outcome,
+                        outcome: outcome.as_str(),
                         detail,
                         subject: Some(&email.subject),
                     },
@@ -371,7 +371,7 @@ impl Worker {
                     crate::db::write(conn, |conn| {
                         send_attempts::complete(conn, attempt, AttemptOutcome::Accepted, None)?;
                         if jobs::finish(conn, job.id, worker, "done", None)? {
-                            record(conn, "sent", Some(&message_id), None)?;
+                            record(conn, SentOutcome::Sent, Some(&message_id), None)?;
                         } else {
                             tracing::warn!(
                                 job = job.id,
@@ -400,7 +400,11 @@ impl Worker {
                         jobs::retry_later(conn, job.id, worker, run_at, &error.message)?
                     };
                     if held {
-                        let logged = if dead { "dead" } else { "retrying" };
+                        let logged = if dead {
+                            SentOutcome::Dead
+                        } else {
+                            SentOutcome::Retrying
+                        };
                         record(conn, logged, None, Some(&error.message))?;
                     }
                     Ok::<(), AppError>(())

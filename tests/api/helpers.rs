@@ -196,3 +196,21 @@ pub fn state_for(pool: Pool, url: &DatabaseUrl) -> hojokin::web::AppState {
         clock: hojokin::clock::Clock::System,
     }
 }
+
+/// Where a redirect to the login page leads back to: `Some(path)` for
+/// `/login?next=<path, percent-encoded>`, `None` for `/login` alone; panics on anything else.
+pub fn login_then(location: &str) -> Option<String> {
+    if location == "/login" {
+        return None;
+    }
+    let query = location
+        .strip_prefix("/login?")
+        .unwrap_or_else(|| panic!("a redirect to the login page, not {location}"));
+    let mut fields =
+        actix_web::web::Query::<std::collections::BTreeMap<String, String>>::from_query(query)
+            .unwrap_or_else(|error| panic!("{location}: {error}"))
+            .into_inner();
+    let next = fields.remove("next");
+    assert!(fields.is_empty(), "only next in {location}");
+    Some(next.unwrap_or_else(|| panic!("next in {location}")))
+}

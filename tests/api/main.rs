@@ -23,6 +23,7 @@ mod evaluate;
 mod golden;
 mod handovers;
 mod harness;
+mod headers;
 mod health;
 mod impact;
 mod input;

@@ -178,7 +178,7 @@ crate::on_both_backends!(
             assert!(refused.body.contains("アクセスできません"));
             let home = send!(client, &app, TestRequest::get().uri("/applicant"));
             assert_eq!(home.status, 303, "still logged out");
-            assert_eq!(home.location.as_deref(), Some("/login"));
+            assert_eq!(home.location.as_deref(), Some("/login?next=/applicant"));
             // A wrong password: 401 with the message in Japanese.
             let token = csrf_of(&login.body);
             let wrong = send!(
@@ -214,9 +214,273 @@ crate::on_both_backends!(
                 assert_eq!(send!(client, &app, form("/logout", &[])).status, 403);
                 let out = send!(client, &app, form("/logout", &[("csrf_token", &token)]));
                 assert_eq!(out.status, 303);
+                assert_eq!(out.location.as_deref(), Some("/login?logged_out=1"));
                 let after = send!(client, &app, TestRequest::get().uri(home));
-                assert_eq!(after.location.as_deref(), Some("/login"), "logged out");
+                assert_eq!(
+                    after.location,
+                    Some(format!("/login?next={home}")),
+                    "logged out"
+                );
             }
+        });
+    }
+);
+
+/// The hidden `next` field of the login page, as the browser sends it back.
+fn next_field_of(body: &str) -> Option<String> {
+    let value = body
+        .split("name=\"next\" value=\"")
+        .nth(1)?
+        .split('"')
+        .next()?;
+    Some(
+        value
+            .replace("&#x3D;", "=")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&"),
+    )
+}
+
+crate::on_both_backends!(
+    /// A page asked for without a login is where the login leads (its query kept); a `next`
+    /// that could leave the site is dropped and the login leads home; the logout says so on
+    /// the login page; the login page carries no developer's note.
+    the_login_leads_back_to_the_page_asked_for_and_never_off_the_site,
+    |test_db| {
+        let w = {
+            let mut conn = test_db.conn();
+            world(&mut conn)
+        };
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let (id, _) = create_draft!(&app, w);
+            let asked = format!("/applications/{id}/edit?tab=budget&x=%E5%A1%A9");
+            let mut client = Client::new();
+            let refused = send!(client, &app, TestRequest::get().uri(&asked));
+            assert_eq!(refused.status, 303);
+            let location = refused.location.expect("a redirect");
+            assert_eq!(
+                crate::helpers::login_then(&location).as_deref(),
+                Some(asked.as_str())
+            );
+            let login = send!(client, &app, TestRequest::get().uri(&location));
+            assert_eq!(login.status, 200);
+            assert!(!login.body.contains("デモ") && !login.body.contains("hojokin serve"));
+            assert!(!login.body.contains("ログアウトしました"));
+            let next = next_field_of(&login.body).expect("the form carries next");
+            assert_eq!(next, asked);
+            let done = send!(
+                client,
+                &app,
+                form(
+                    "/login",
+                    &[
+                        ("csrf_token", &csrf_of(&login.body)),
+                        ("email", "applicant@own.example"),
+                        ("password", PASSWORD),
+                        ("next", &next),
+                    ],
+                ),
+            );
+            assert_eq!(done.status, 303);
+            assert_eq!(done.location.as_deref(), Some(asked.as_str()));
+            let page = send!(client, &app, TestRequest::get().uri(&asked));
+            assert_eq!(page.status, 200, "logged in, the page itself");
+            // Logged in already: the login page leads there too.
+            let again = send!(
+                client,
+                &app,
+                TestRequest::get().uri(&format!("/login?next=/applications/{id}"))
+            );
+            assert_eq!(again.location, Some(format!("/applications/{id}")));
+
+            // The logout says so on the login page.
+            let out = send!(
+                client,
+                &app,
+                form("/logout", &[("csrf_token", &csrf_of(&page.body))])
+            );
+            assert_eq!(out.location.as_deref(), Some("/login?logged_out=1"));
+            let after = send!(client, &app, TestRequest::get().uri("/login?logged_out=1"));
+            assert_eq!(after.status, 200);
+            assert!(
+                after
+                    .body
+                    .contains("<p class=\"flash\" role=\"status\">ログアウトしました。</p>"),
+                "{}",
+                after.body
+            );
+
+            // Open redirects: never followed, neither from the query nor from the form.
+            for evil in [
+                "//evil.example/",
+                "https://evil.example/",
+                "/\\evil.example",
+                "/\t/evil.example",
+                "javascript:alert(1)",
+                "evil.example",
+            ] {
+                let mut client = Client::new();
+                let query = format!(
+                    "/login?next={}",
+                    evil.replace('/', "%2F")
+                        .replace(':', "%3A")
+                        .replace('\\', "%5C")
+                        .replace('\t', "%09")
+                );
+                let login = send!(client, &app, TestRequest::get().uri(&query));
+                assert_eq!(login.status, 200, "{evil:?}");
+                assert_eq!(next_field_of(&login.body), None, "{evil:?} is not carried");
+                let done = send!(
+                    client,
+                    &app,
+                    form(
+                        "/login",
+                        &[
+                            ("csrf_token", &csrf_of(&login.body)),
+                            ("email", "applicant@own.example"),
+                            ("password", PASSWORD),
+                            ("next", evil),
+                        ],
+                    ),
+                );
+                assert_eq!(done.status, 303, "{evil:?}");
+                assert_eq!(done.location.as_deref(), Some("/applicant"), "{evil:?}");
+                let logged_in = send!(
+                    client,
+                    &app,
+                    TestRequest::get().uri(&query)
+                );
+                assert_eq!(logged_in.location.as_deref(), Some("/applicant"), "{evil:?}");
+            }
+        });
+    }
+);
+
+/// The alert box of a page (`role="alert"`), as text.
+fn alert_of(body: &str) -> Option<String> {
+    let start = body.find("role=\"alert\"")?;
+    let end = body[start..]
+        .find("</div>")
+        .map_or(body.len(), |end| start + end);
+    Some(body[start..end].to_owned())
+}
+
+crate::on_both_backends!(
+    /// 保存して申請する on an application the engine refuses: the draft is saved (the notice
+    /// says so) and the refusal is an alert listing each finding by its Japanese message, as
+    /// the decision panel shows it, with no code; the API still names the codes.
+    a_refused_submission_is_an_alert_with_the_findings_in_japanese,
+    |test_db| {
+        let w = {
+            let mut conn = test_db.conn();
+            world(&mut conn)
+        };
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let (id, created) = create_draft!(&app, w);
+            let version = created["application"]["version"].as_i64().expect("version");
+            let mut client = Client::new();
+            page_login!(&app, client, "applicant@own.example");
+            let edit_uri = format!("/applications/{id}/edit");
+            let edit = send!(client, &app, TestRequest::get().uri(&edit_uri));
+            assert_eq!(edit.status, 200);
+            let shiojiri = w.shiojiri.to_string();
+            let version = version.to_string();
+            let token = csrf_of(&edit.body);
+            let fields = [
+                ("csrf_token", token.as_str()),
+                ("version", version.as_str()),
+                ("intent", "submit"),
+                ("title", "塩尻 二地域居住の人材事業"),
+                ("frame", "legal_linkage"),
+                ("municipality_id", shiojiri.as_str()),
+                ("project_start", "2026-12-01"),
+                ("project_end", "2027-02-26"),
+                ("partners[0].kind", "municipality"),
+                ("partners[0].name", "塩尻市"),
+                ("partners[0].municipality_id", shiojiri.as_str()),
+                ("legal_basis.path", "two_region_residence"),
+                ("legal_basis.holder", "株式会社よその団体"),
+                ("legal_basis.granted_by", "塩尻市長"),
+                ("legal_basis.granted_on", "2025-12-15"),
+                ("legal_basis.valid_until", "2026-12-31"),
+                ("activities[0].name", "二地域居住の人材マッチング"),
+                ("activities[0].category", "recruitment"),
+                ("activities[0].budget_lines[0].category", "personnel"),
+                ("activities[0].budget_lines[0].description", "コーディネーター"),
+                ("activities[0].budget_lines[0].amount_yen", "3,000,000"),
+                ("activities[0].budget_lines[0].funding_source", "this_subsidy"),
+            ];
+            let submitted = send!(client, &app, form(&edit_uri, &fields));
+            assert_eq!(submitted.status, 303, "{}", submitted.body);
+            assert_eq!(submitted.location.as_deref(), Some(edit_uri.as_str()));
+            let page = send!(client, &app, TestRequest::get().uri(&edit_uri));
+            assert_eq!(page.status, 200);
+            assert!(
+                page.body
+                    .contains("<p class=\"flash\" role=\"status\">下書きを保存しました。</p>"),
+                "the save is the notice: {}",
+                page.body
+            );
+            let alert = alert_of(&page.body).expect("an alert");
+            assert!(alert.contains("申請できませんでした。"), "{alert}");
+            let holder = "承認等を受けた者（株式会社よその団体）が申請者（代表又は共同申請者）の中に見つかりません。";
+            let expiry = "承認等の有効期限（令和8年12月31日）が補助事業の終了日（令和9年2月26日）より前です。";
+            for message in [holder, expiry] {
+                assert!(alert.contains(&format!("<li>{message}")), "{message} in {alert}");
+                assert!(
+                    page.body.matches(message).count() >= 2,
+                    "as the decision panel shows it: {message}"
+                );
+            }
+            for code in [
+                "legal_basis_holder_not_applicant",
+                "legal_basis_expires_during_project",
+                "ineligible",
+                "判定で要件を満たしていません（",
+            ] {
+                assert!(!page.body.contains(code), "no {code} on the page");
+            }
+            // Shown once: the next page has neither box.
+            let again = send!(client, &app, TestRequest::get().uri(&edit_uri));
+            assert_eq!(alert_of(&again.body), None);
+            assert!(!again.body.contains("class=\"flash\""));
+            // Nothing was submitted, and the API names the codes.
+            let cookie = client.cookie.clone().expect("cookie");
+            let (_, current) = crate::call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                Some(&cookie),
+                None
+            );
+            assert_eq!(current["application"]["status"], "draft", "{current}");
+            let (status, refused) = crate::call!(
+                &app,
+                "POST",
+                format!("/api/v1/applications/{id}/actions/submit"),
+                Some(&cookie),
+                Some(json!({"version": current["application"]["version"]}))
+            );
+            assert_eq!(status, 422, "{refused}");
+            let said: Vec<(&str, &str)> = refused["errors"][""]
+                .as_array()
+                .expect("errors")
+                .iter()
+                .map(|error| {
+                    (
+                        error["code"].as_str().unwrap_or_default(),
+                        error["message"].as_str().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            assert!(
+                said.iter().all(|(code, _)| *code == "ineligible")
+                    && said.iter().any(|(_, m)| m.ends_with(": legal_basis_holder_not_applicant"))
+                    && said.iter().any(|(_, m)| m.ends_with(": legal_basis_expires_during_project")),
+                "{refused}"
+            );
         });
     }
 );
@@ -672,6 +936,91 @@ crate::on_both_backends!(
     }
 );
 
+crate::on_both_backends!(
+    /// OWASP CSV injection: a 内容 and an activity name a spreadsheet would run come out of the
+    /// CSV behind a `'` and out of the workbook as text (no formula), while the amounts stay
+    /// numbers and a 内容 that is a plain negative number is left as it is.
+    exports_never_hand_a_spreadsheet_a_formula,
+    |test_db| {
+        let w = {
+            let mut conn = test_db.conn();
+            world(&mut conn)
+        };
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let owner = crate::login!(&app, "applicant@own.example");
+            let mut body = draft(w.own_org, w.shiojiri);
+            body["activities"][0]["name"] = json!("@SUM(A1:A9)");
+            body["activities"][0]["budget_lines"][0]["description"] = json!("=HYPERLINK(\"x\")");
+            body["activities"][0]["budget_lines"][1]["description"] = json!("-5");
+            body["activities"][1]["budget_lines"][0]["description"] = json!("+cmd|' /C calc'!A0");
+            let (status, created) = crate::call!(
+                &app,
+                "POST",
+                "/api/v1/applications",
+                Some(&owner),
+                Some(body)
+            );
+            assert_eq!(status, 201, "{created}");
+            let id = created["application"]["id"].as_i64().expect("id");
+            let mut client = Client {
+                cookie: Some(owner),
+            };
+            let csv = send!(
+                client,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/budget.csv"))
+            );
+            assert_eq!(csv.status, 200);
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_reader(&csv.bytes[3..]);
+            let rows: Vec<Vec<String>> = reader
+                .records()
+                .map(|row| row.expect("a CSV row").iter().map(str::to_owned).collect())
+                .take_while(|row: &Vec<String>| row.len() > 1)
+                .collect();
+            let cells: Vec<(&str, &str, &str)> = rows
+                .iter()
+                .map(|row| (row[1].as_str(), row[4].as_str(), row[5].as_str()))
+                .collect();
+            assert_eq!(
+                cells,
+                [
+                    ("'@SUM(A1:A9)", "'=HYPERLINK(\"x\")", "6000000"),
+                    ("'@SUM(A1:A9)", "-5", "600000"),
+                    ("'@SUM(A1:A9)", "マッチング運営（外注）", "1000000"),
+                    ("協議会", "'+cmd|' /C calc'!A0", "300000"),
+                ]
+            );
+            let xlsx = send!(
+                client,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/budget.xlsx"))
+            );
+            assert_eq!(xlsx.status, 200);
+            use calamine::{Data, Reader, Xlsx};
+            let mut workbook: Xlsx<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes)).expect("xlsx");
+            let sheet = workbook.worksheet_range("予算行").expect("the sheet");
+            assert_eq!(
+                sheet.get((1, 4)),
+                Some(&Data::String("=HYPERLINK(\"x\")".to_owned()))
+            );
+            assert_eq!(
+                sheet.get((1, 1)),
+                Some(&Data::String("@SUM(A1:A9)".to_owned()))
+            );
+            assert_eq!(sheet.get((1, 5)), Some(&Data::Float(6_000_000.0)));
+            let formulas = workbook.worksheet_formula("予算行").expect("formulas");
+            assert!(
+                formulas.used_cells().all(|(_, _, formula)| formula.is_empty()),
+                "no formula in the workbook"
+            );
+        });
+    }
+);
+
 /// Reads the budget workbook back and checks every cell against the fixture `draft` the
 /// application was made from, after the one review above (マッチング運営 adjusted to
 /// 400,000 with a reason): the text columns, the amounts as numbers, and their totals.
@@ -1123,6 +1472,95 @@ crate::on_both_backends!(a_password_is_reset_once_by_the_emailed_link, |test_db|
         assert_eq!(reuse.status, 410);
     });
 });
+
+crate::on_both_backends!(
+    /// The sent log and the dead letters name each mail by its kind in Japanese (a workflow
+    /// notice, a change request's notice, a digest), each outcome in Japanese, and a job
+    /// without a mail kind by its job kind; no code is printed.
+    mail_and_job_kinds_are_named_in_japanese_on_the_pages,
+    |test_db| {
+        use diesel::prelude::*;
+        use hojokin::db::{self, schema::jobs};
+        world(&mut test_db.conn());
+        let logged = [
+            ("application_submitted", "sent", "申請提出の通知", "送信済み"),
+            ("budget_review_requested", "retrying", "予算審査の依頼", "一時的な失敗（再試行）"),
+            ("change_request_pending", "dead", "計画変更の承認申請の通知", "送信不能"),
+            ("digest", "sent", "週次のまとめ", "送信済み"),
+        ];
+        {
+            let mut conn = test_db.conn();
+            for (n, (template, outcome, _, _)) in logged.iter().enumerate() {
+                let recipient = format!("person{n}@own.example");
+                db::sent_emails::record(
+                    &mut conn,
+                    &db::sent_emails::NewSentEmail {
+                        job_id: None,
+                        application_id: None,
+                        deadline_id: None,
+                        recipient: &recipient,
+                        template,
+                        message_id: None,
+                        outcome,
+                        detail: None,
+                        // No subject recorded: the kind stands in for it.
+                        subject: None,
+                    },
+                )
+                .expect("sent log");
+            }
+            for (key, kind, payload) in [
+                (
+                    "test:grant",
+                    hojokin::db::jobs::JobKind::Email,
+                    json!({"template": "grant_decided", "application_id": 1, "to": "applicant"}),
+                ),
+                (
+                    "test:reminder",
+                    hojokin::db::jobs::JobKind::Reminder,
+                    json!({"deadline_id": 1, "user_id": 1}),
+                ),
+            ] {
+                db::jobs::enqueue(&mut conn, kind, Some(key), &payload, db::now()).expect("job");
+                diesel::update(jobs::table.filter(jobs::unique_key.eq(key)))
+                    .set((
+                        jobs::status.eq("dead"),
+                        jobs::finished_at.eq(Some(db::now())),
+                    ))
+                    .execute(&mut conn)
+                    .expect("dead");
+            }
+        }
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let mut manager = Client::new();
+            page_login!(&app, manager, "manager@meti.example");
+            let log = send!(manager, &app, TestRequest::get().uri("/manager/reminders"));
+            assert_eq!(log.status, 200);
+            let table = &log.body[log.body.find("id=\"sent-log\"").expect("the sent log")..];
+            for (n, (template, outcome, kind, said)) in logged.iter().enumerate() {
+                let row = table
+                    .split("<tr>")
+                    .find(|row| row.contains(&format!("person{n}@own.example")))
+                    .unwrap_or_else(|| panic!("a row for {template}: {table}"));
+                assert!(
+                    row.contains(&format!("<td>（{kind}）</td><td>{kind}</td>")),
+                    "{template} as {kind}: {row}"
+                );
+                assert!(row.contains(said), "{outcome} as {said}: {row}");
+                assert!(!row.contains(template) && !row.contains(&format!(">{outcome}<")), "{row}");
+            }
+            let dead = send!(manager, &app, TestRequest::get().uri("/manager/dead-letters"));
+            assert_eq!(dead.status, 200);
+            let table = &dead.body[dead.body.find("id=\"dead-letters\"").expect("the table")..];
+            assert!(table.contains("<td>交付決定の通知</td>"), "{table}");
+            assert!(table.contains("<td>期限のリマインド</td>"), "{table}");
+            for code in ["grant_decided", ">email<", ">reminder<", "applicant<"] {
+                assert!(!table.contains(code), "no {code}: {table}");
+            }
+        });
+    }
+);
 
 mod applicant;
 mod forecast;

@@ -140,7 +140,7 @@ crate::on_both_backends!(logout_ends_the_session_on_the_server, |test_db| {
         for replay in [&cookie, &current] {
             let replayed = exchange!(&app, TestRequest::get().uri("/applicant"), Some(replay));
             assert_eq!(replayed.status, 303, "the cookie replayed after logout");
-            assert_eq!(replayed.location.as_deref(), Some("/login"));
+            assert_eq!(replayed.location.as_deref(), Some("/login?next=/applicant"));
         }
     });
 });

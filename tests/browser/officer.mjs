@@ -29,6 +29,7 @@ await run("officer", async (page) => {
   await line.locator("input[value=adjust]").check();
   await line.locator("input[name=amount_yen]").fill("1");
   await Promise.all([page.waitForLoadState("load"), line.locator("button[type=submit]").click()]);
-  check((await text(page, ".flash")).includes("記録できませんでした"), "refused without reason");
+  check((await text(page, "#refusal[role=alert]")).includes("記録できませんでした"), "refused without reason, as an alert");
+  check((await page.locator(".flash").count()) === 0, "and not as a notice of success");
   check((await text(page, "#effective-total")) === "9,500,000円", "nothing changed");
 });

@@ -24,14 +24,7 @@ use crate::error::{AppError, ErrorKind};
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
 
 fn status_label(status: &str) -> &'static str {
-    match status {
-        "planned" => "確認待ち（まだ取り込んでいません）",
-        "queued" => "実行待ち",
-        "running" => "取込中",
-        "done" => "完了",
-        "failed" => "失敗",
-        _ => "不明",
-    }
+    crate::domain::jobs::import_state_label(status)
 }
 
 #[derive(Serialize)]
@@ -194,7 +187,7 @@ struct ImportView {
 async fn load_import(db: &Db, id: i64) -> Result<award_imports::ImportRow, PageError> {
     db.run(move |conn, _| award_imports::find(conn, id))
         .await?
-        .ok_or_else(|| PageError(AppError::not_found("取込が見つかりません")))
+        .ok_or_else(|| PageError::from(AppError::not_found("取込が見つかりません")))
 }
 
 #[get("/manager/awards/imports/{id}")]

@@ -17,8 +17,9 @@ use crate::actions;
 use crate::db::send_attempts::AttemptView;
 use crate::db::{self, deadlines, jobs, send_attempts, sent_emails};
 use crate::domain::calendar::{WEEKDAYS_JA, YearMonth, wareki_date};
+use crate::domain::codes::Code;
 use crate::domain::deadlines::{DeadlineKind, is_overdue, jst_to_utc, utc_to_jst};
-use crate::domain::delivery::may_have_arrived_twice;
+use crate::domain::delivery::{SentOutcome, mail_kind_label, may_have_arrived_twice};
 use crate::domain::workflow::Recipients;
 use crate::error::{AppError, ErrorKind};
 
@@ -188,7 +189,7 @@ struct LogLine {
     sent_at: String,
     recipient: String,
     subject: String,
-    template: String,
+    template: &'static str,
     deadline_kind: Option<String>,
     application_id: Option<i64>,
     application_reference: Option<String>,
@@ -280,25 +281,8 @@ struct LogView {
     next: Option<i64>,
 }
 
-/// What each email template is, for people.
-fn template_label(template: &str) -> String {
-    match template {
-        "reminder" => "期限のリマインド",
-        "digest" => "週次のまとめ",
-        "notification" => "お知らせ",
-        "password_reset" => "パスワード再設定",
-        other => other,
-    }
-    .to_owned()
-}
-
 fn outcome_label(outcome: &str) -> &'static str {
-    match outcome {
-        "sent" => "送信済み",
-        "retrying" => "一時的な失敗（再試行）",
-        "dead" => "送信不能",
-        _ => "不明",
-    }
+    SentOutcome::from_code(outcome).map_or("不明", SentOutcome::label_ja)
 }
 
 #[get("/manager/reminders")]
@@ -340,8 +324,8 @@ pub async fn reminder_log(
                 subject: entry
                     .subject
                     .clone()
-                    .unwrap_or_else(|| format!("（{}）", template_label(&entry.template))),
-                template: template_label(&entry.template),
+                    .unwrap_or_else(|| format!("（{}）", mail_kind_label(&entry.template))),
+                template: mail_kind_label(&entry.template),
                 deadline_kind: entry.deadline_kind.as_deref().map(kind_label),
                 recipient: entry.recipient,
                 application_id: entry.application_id,
@@ -365,7 +349,7 @@ pub async fn reminder_log(
 #[derive(Serialize)]
 struct DeadLetter {
     id: i64,
-    kind: String,
+    kind: &'static str,
     recipient: String,
     application_id: Option<i64>,
     attempts: i32,
@@ -388,7 +372,7 @@ pub async fn dead_letters(db: Db, session: Session, PageCaller(caller): PageCall
             .map(|job| {
                 let payload: serde_json::Value =
                     serde_json::from_str(&job.payload_json).unwrap_or_default();
-                let template = payload["template"].as_str().map(template_label);
+                let template = payload["template"].as_str().map(mail_kind_label);
                 let recipient = serde_json::from_value::<Recipients>(payload["to"].clone())
                     .ok()
                     .map(|to| to.label_ja().to_owned())
@@ -400,7 +384,7 @@ pub async fn dead_letters(db: Db, session: Session, PageCaller(caller): PageCall
                     .unwrap_or_else(|| "—".to_owned());
                 DeadLetter {
                     id: job.id,
-                    kind: template.unwrap_or_else(|| job.kind.label_ja().to_owned()),
+                    kind: template.unwrap_or_else(|| job.kind.label_ja()),
                     recipient,
                     application_id: payload["application_id"].as_i64(),
                     attempts: job.attempts,

@@ -276,20 +276,26 @@ fn register_helpers(registry: &mut Handlebars<'_>) {
     }
 }
 
-/// A page's failure, shown as a page: 401 sends the person to the login page; 403, 404, 409
-/// and 500 are pages in Japanese that name no internals.
+/// A page's failure, shown as a page: 401 sends the person to the login page (which leads
+/// back to the page they asked for, [`PageCaller`]); 403, 404, 409 and 500 are pages in
+/// Japanese that name no internals.
 #[derive(Debug)]
-pub struct PageError(pub AppError);
+pub struct PageError {
+    pub error: AppError,
+    /// For a 401: the path (and query) to come back to after the login (boxed: a page's
+    /// `Result` stays small).
+    then: Option<Box<str>>,
+}
 
 impl From<AppError> for PageError {
     fn from(error: AppError) -> Self {
-        PageError(error)
+        PageError { error, then: None }
     }
 }
 
 impl std::fmt::Display for PageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.0, f)
+        std::fmt::Display::fmt(&self.error, f)
     }
 }
 
@@ -297,18 +303,18 @@ pub type PageResult = Result<HttpResponse, PageError>;
 
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
-        self.0.status_code()
+        self.error.status_code()
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if status == StatusCode::UNAUTHORIZED {
-            return redirect("/login");
+            return redirect(&auth::login_url(self.then.as_deref()));
         }
         if status.is_server_error() {
-            tracing::error!(error = ?self.0, "page failed");
+            tracing::error!(error = ?self.error, "page failed");
         }
-        let (heading, message) = match self.0.kind {
+        let (heading, message) = match self.error.kind {
             ErrorKind::Forbidden => (
                 "アクセスできません",
                 "このページを見る権限がありません。ご自身の団体・担当自治体の申請かどうかご確認ください。".to_owned(),
@@ -317,12 +323,12 @@ impl ResponseError for PageError {
                 "ページが見つかりません",
                 "お探しのページは見つかりませんでした。URL をご確認ください。".to_owned(),
             ),
-            ErrorKind::Conflict => ("操作できませんでした", self.0.message.clone()),
+            ErrorKind::Conflict => ("操作できませんでした", self.error.message.clone()),
             ErrorKind::Invalid | ErrorKind::BadRequest => {
-                ("入力内容をご確認ください", self.0.message.clone())
+                ("入力内容をご確認ください", self.error.message.clone())
             }
             ErrorKind::Unavailable | ErrorKind::TooManyRequests => {
-                ("しばらくお待ちください", self.0.message.clone())
+                ("しばらくお待ちください", self.error.message.clone())
             }
             _ => (
                 "エラーが発生しました",
@@ -330,7 +336,7 @@ impl ResponseError for PageError {
             ),
         };
         let mut response = error_page(status, heading, &message);
-        if let Some(seconds) = self.0.retry_after {
+        if let Some(seconds) = self.error.retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
@@ -353,6 +359,7 @@ pub fn error_page(status: StatusCode, heading: &str, message: &str) -> HttpRespo
         csrf: String::new(),
         nav: Vec::new(),
         flash: None,
+        refusal: None,
         page: ErrorView {
             status: status.as_u16(),
             heading,
@@ -374,7 +381,7 @@ pub async fn not_found(request: HttpRequest) -> HttpResponse {
     if request.path().starts_with("/api/") {
         return AppError::not_found("見つかりません").error_response();
     }
-    PageError(AppError::not_found("ページが見つかりません")).error_response()
+    PageError::from(AppError::not_found("ページが見つかりません")).error_response()
 }
 
 /// The person shown in the header.
@@ -399,6 +406,8 @@ pub struct Page<T: Serialize> {
     pub nav: Vec<NavItem>,
     /// A one-time message from the previous request (e.g. "保存しました").
     pub flash: Option<String>,
+    /// A one-time refusal from the previous request: shown as an alert, never as the notice.
+    pub refusal: Option<Refusal>,
     pub page: T,
 }
 
@@ -458,6 +467,7 @@ pub fn render<T: Serialize>(
         csrf: csrf_token(session)?,
         nav: nav_for(caller.actor.role),
         flash: take_flash(session),
+        refusal: take_refusal(session),
         page: data,
     };
     html(StatusCode::OK, render_html(template, &page)?)
@@ -482,7 +492,9 @@ pub fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// The logged-in user of a page: [`Caller`], refused as a page (401 → the login page).
+/// The logged-in user of a page: [`Caller`], refused as a page. Without a login, a GET goes
+/// to the login page, which leads back to the path and query asked for; anything else goes
+/// to the login page alone (a form cannot be sent again from there).
 pub struct PageCaller(pub Caller);
 
 impl FromRequest for PageCaller {
@@ -490,8 +502,17 @@ impl FromRequest for PageCaller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let then = (request.method() == actix_web::http::Method::GET)
+            .then(|| request.uri().path_and_query())
+            .flatten()
+            .map(|asked| Box::from(asked.as_str()));
         let caller = Caller::from_request(request, payload);
-        Box::pin(async move { Ok(PageCaller(caller.await?)) })
+        Box::pin(async move {
+            caller
+                .await
+                .map(PageCaller)
+                .map_err(|error| PageError { error, then })
+        })
     }
 }
 
@@ -536,6 +557,37 @@ pub(crate) fn take_flash(session: &Session) -> Option<String> {
     session.remove_as::<String>(FLASH).and_then(Result::ok)
 }
 
+/// Why the action of the previous request was refused: a heading, and one line per reason in
+/// Japanese (each finding of the engine by its message, never its code). The layout shows it
+/// in an alert box (`role="alert"`), apart from the notice of what did succeed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Refusal {
+    pub heading: String,
+    pub reasons: Vec<String>,
+}
+
+pub(crate) const REFUSAL: &str = "refusal";
+
+/// Leaves a refusal for the next page the person sees.
+pub fn set_refusal(session: &Session, heading: impl Into<String>, reasons: Vec<String>) {
+    // As with a notice: the refusal changed nothing, and losing its explanation is harmless.
+    let _ = session.insert(
+        REFUSAL,
+        Refusal {
+            heading: heading.into(),
+            reasons,
+        },
+    );
+}
+
+/// The refusal left for this page, if any (a page without one writes nothing to the session).
+pub(crate) fn take_refusal(session: &Session) -> Option<Refusal> {
+    if !session.contains_key(REFUSAL) {
+        return None;
+    }
+    session.remove_as::<Refusal>(REFUSAL).and_then(Result::ok)
+}
+
 pub(crate) const CSRF: &str = "csrf_token";
 
 /// The session's CSRF token, created on first use: 32 random bytes in hex.
@@ -566,7 +618,7 @@ fn same_token(a: &str, b: &str) -> bool {
 
 /// 403 for a form without the session's CSRF token (or with another).
 pub(crate) fn csrf_refused() -> PageError {
-    PageError(AppError::new(
+    PageError::from(AppError::new(
         ErrorKind::Forbidden,
         "フォームの有効期限が切れたか、不正な送信です",
     ))
@@ -742,7 +794,7 @@ mod tests {
 
     #[actix_web::test]
     async fn a_failure_is_a_japanese_page_without_internals() {
-        let error = PageError(
+        let error = PageError::from(
             AppError::internal("SELECT * FROM users failed at src/db/users.rs:42")
                 .with_cause(std::io::Error::other("disk on fire")),
         );

@@ -16,6 +16,7 @@ use crate::actions::{self, LineReviewRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::{applications as repo, organisations};
 use crate::domain::access::Role;
+use crate::domain::text::reads_as_formula;
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::applications::{line_review, today_in_japan};
@@ -334,6 +335,18 @@ fn amount_rows(aggregate: &repo::Aggregate) -> Vec<(&'static str, i64, String, S
         .collect()
 }
 
+/// A text cell of the CSV: behind a `'` when a spreadsheet would take it for a formula
+/// ([`reads_as_formula`]), so that `=HYPERLINK("x")` is shown, not run. The amounts are not
+/// text cells: they stay numbers.
+fn csv_text(text: impl AsRef<str>) -> String {
+    let text = text.as_ref();
+    if reads_as_formula(text) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// One row per budget line, amounts as plain integers (yen) so that spreadsheets sum them;
 /// after an empty row, the application's amounts of the lifecycle under their own titles.
 pub fn budget_csv(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
@@ -345,19 +358,24 @@ pub fn budget_csv(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
             .from_writer(&mut out);
         writer.write_record(HEADER).map_err(failed)?;
         for row in export_rows(aggregate) {
-            let mut record: Vec<String> = row.text_before.to_vec();
+            let mut record: Vec<String> = row.text_before.iter().map(csv_text).collect();
             record.push(row.amount_yen.to_string());
-            record.extend(row.text_middle);
+            record.extend(row.text_middle.iter().map(csv_text));
             record.push(row.effective_yen.to_string());
             record.push(row.claimed_yen.to_string());
-            record.push(row.reason);
+            record.push(csv_text(&row.reason));
             writer.write_record(&record).map_err(failed)?;
         }
         writer.write_record([""]).map_err(failed)?;
         writer.write_record(AMOUNTS_HEADER).map_err(failed)?;
         for (label, yen, date_label, date) in amount_rows(aggregate) {
             writer
-                .write_record([label.to_owned(), yen.to_string(), date_label, date])
+                .write_record([
+                    csv_text(label),
+                    yen.to_string(),
+                    csv_text(date_label),
+                    csv_text(date),
+                ])
                 .map_err(failed)?;
         }
         writer
@@ -378,6 +396,18 @@ pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
     sheet.set_name("予算行").map_err(failed)?;
     let bold = Format::new().set_bold();
     let yen = Format::new().set_num_format("#,##0");
+    // Every text is a text cell, which the spreadsheet never runs; one it would take for a
+    // formula ([`reads_as_formula`]) is also marked to stay text when someone edits it (the
+    // "quote prefix" of a cell typed with a leading `'`, which is not part of the text).
+    let as_text = Format::new().set_quote_prefix();
+    let write_text = |sheet: &mut rust_xlsxwriter::Worksheet, row: u32, column: u16, text: &str| {
+        if reads_as_formula(text) {
+            sheet.write_string_with_format(row, column, text, &as_text)
+        } else {
+            sheet.write_string(row, column, text)
+        }
+        .map(|_| ())
+    };
     for (column, title) in (0u16..).zip(HEADER) {
         sheet
             .write_string_with_format(0, column, title, &bold)
@@ -386,9 +416,7 @@ pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
     for (row_index, row) in (1u32..).zip(export_rows(aggregate)) {
         let mut column = 0u16;
         for text in &row.text_before {
-            sheet
-                .write_string(row_index, column, text)
-                .map_err(failed)?;
+            write_text(sheet, row_index, column, text).map_err(failed)?;
             column += 1;
         }
         // Yen are whole numbers far below 2^53, so the spreadsheet's number holds them exactly.
@@ -397,9 +425,7 @@ pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
             .map_err(failed)?;
         column += 1;
         for text in &row.text_middle {
-            sheet
-                .write_string(row_index, column, text)
-                .map_err(failed)?;
+            write_text(sheet, row_index, column, text).map_err(failed)?;
             column += 1;
         }
         for amount in [row.effective_yen, row.claimed_yen] {
@@ -408,9 +434,7 @@ pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
                 .map_err(failed)?;
             column += 1;
         }
-        sheet
-            .write_string(row_index, column, &row.reason)
-            .map_err(failed)?;
+        write_text(sheet, row_index, column, &row.reason).map_err(failed)?;
     }
     for (column, width) in (0u16..).zip([
         10.0, 28.0, 16.0, 14.0, 30.0, 14.0, 20.0, 16.0, 10.0, 8.0, 16.0, 16.0, 30.0,
@@ -426,14 +450,12 @@ pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
             .map_err(failed)?;
     }
     for (row_index, (label, amount, date_label, date)) in (1u32..).zip(amount_rows(aggregate)) {
-        amounts.write_string(row_index, 0, label).map_err(failed)?;
+        write_text(amounts, row_index, 0, label).map_err(failed)?;
         amounts
             .write_number_with_format(row_index, 1, amount as f64, &yen)
             .map_err(failed)?;
-        amounts
-            .write_string(row_index, 2, &date_label)
-            .map_err(failed)?;
-        amounts.write_string(row_index, 3, &date).map_err(failed)?;
+        write_text(amounts, row_index, 2, &date_label).map_err(failed)?;
+        write_text(amounts, row_index, 3, &date).map_err(failed)?;
     }
     for (column, width) in (0u16..).zip([18.0, 16.0, 12.0, 18.0]) {
         amounts.set_column_width(column, width).map_err(failed)?;

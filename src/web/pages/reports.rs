@@ -515,7 +515,7 @@ fn line_ids(aggregate: &Aggregate) -> Vec<i64> {
 
 fn kind_of(path: &str) -> Result<FilingKind, PageError> {
     FilingKind::from_path(path)
-        .ok_or_else(|| PageError(AppError::not_found("ページが見つかりません")))
+        .ok_or_else(|| PageError::from(AppError::not_found("ページが見つかりません")))
 }
 
 #[get(

@@ -43,6 +43,7 @@ fn anonymous<T: Serialize>(
         csrf: csrf_token(session)?,
         nav: Vec::new(),
         flash: None,
+        refusal: None,
         page: view,
     };
     html(status, super::render_html(template, &page)?)

@@ -39,7 +39,7 @@ pub struct UploadedFile {
 }
 
 fn malformed() -> PageError {
-    PageError(AppError::new(
+    PageError::from(AppError::new(
         ErrorKind::BadRequest,
         "ファイルを受け取れませんでした。もう一度お試しください。",
     ))

@@ -9,7 +9,9 @@ use actix_web::{HttpResponse, get, post};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Db, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash};
+use super::{
+    Db, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash, set_refusal,
+};
 use crate::actions::{self, ActionRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::applications::Aggregate;
@@ -698,9 +700,9 @@ pub async fn show(PageOn(db, session, id, caller): PageOn) -> PageResult {
     render("application_show", title, &caller, &session, view)
 }
 
-/// Leaves the outcome of a button as the notice of the page it returns to: `done`'s text, or
-/// `refused` and why when the input, the version or the state did not allow it. Any other
-/// failure is a page of its own.
+/// Leaves the outcome of a button for the page it returns to: `done`'s text as its notice, or,
+/// when the input, the version or the state did not allow it, `refused` and why as its
+/// refusal (an alert, never the notice's box). Any other failure is a page of its own.
 pub fn flash_outcome<T>(
     session: &actix_session::Session,
     outcome: AppResult<T>,
@@ -715,24 +717,37 @@ pub fn flash_outcome<T>(
                 ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::BadRequest
             ) =>
         {
-            set_flash(session, format!("{refused}: {}", refusal_message(&error)));
+            set_refusal(session, format!("{refused}。"), refusal_reasons(&error));
         }
         Err(error) => return Err(error.into()),
     }
     Ok(())
 }
 
-/// The message of a refused action, for the person who pressed the button.
+/// The message of a refused action, for the person who pressed the button: its
+/// [`refusal_reasons`] on one line.
 pub fn refusal_message(error: &AppError) -> String {
+    refusal_reasons(error).join(" / ")
+}
+
+/// Why an action was refused, one line per reason in Japanese: the engine's findings by their
+/// messages, as the decision panel shows them (their codes are the API's), or each field
+/// error's message, or the error's own.
+pub fn refusal_reasons(error: &AppError) -> Vec<String> {
+    if let Some(findings) = actions::refusing_findings(error) {
+        return findings
+            .iter()
+            .map(|finding| finding.message.clone())
+            .collect();
+    }
     match (&error.kind, &error.field_errors) {
         (ErrorKind::Invalid, Some(errors)) => errors
             .errors
             .values()
             .flatten()
             .map(|error| error.message.clone())
-            .collect::<Vec<_>>()
-            .join(" / "),
-        _ => error.message.clone(),
+            .collect(),
+        _ => vec![error.message.clone()],
     }
 }
 
@@ -832,12 +847,13 @@ async fn confirmation(
             render("application_confirm", title, &caller, &session, view)
         }
         None => {
-            set_flash(
+            set_refusal(
                 &session,
-                format!(
-                    "「{}」を行えませんでした: この申請は他の人が更新したか、今の状態では行えません。最新の内容を確認してください",
-                    action.label_ja(),
-                ),
+                format!("「{}」を行えませんでした。", action.label_ja()),
+                vec![
+                    "この申請は他の人が更新したか、今の状態では行えません。最新の内容を確認してください。"
+                        .to_owned(),
+                ],
             );
             Ok(redirect(&format!("/applications/{id}")))
         }
@@ -863,13 +879,10 @@ pub async fn act(
     let payload = match amount_payload(action, &form) {
         Ok(payload) => payload,
         Err(error) => {
-            set_flash(
+            set_refusal(
                 &session,
-                format!(
-                    "「{}」を行えませんでした: {}",
-                    action.label_ja(),
-                    error.message
-                ),
+                format!("「{}」を行えませんでした。", action.label_ja()),
+                vec![error.message],
             );
             return Ok(redirect(&format!("/applications/{id}")));
         }

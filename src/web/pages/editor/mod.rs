@@ -13,10 +13,12 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::evidence::EvidenceSection;
-use super::view::{DecisionPanel, current_decision, decision_panel, refusal_message};
+use super::view::{
+    DecisionPanel, current_decision, decision_panel, refusal_message, refusal_reasons,
+};
 use super::{
     Db, PageError, PageForm, PageOn, PageResult, Then, csrf_token, html, nav_for, redirect,
-    render_fragment, set_flash,
+    render_fragment, set_flash, set_refusal,
 };
 use crate::actions::{self, ActionRequest, editable_aggregate};
 use crate::contract::{amount_from_typed, date_from_typed};
@@ -104,7 +106,8 @@ async fn stored_editor(
 
 enum SaveOutcome {
     Saved {
-        submitted: Option<Result<String, String>>,
+        /// With `intent=submit`: the new state's label, or why the submission was refused.
+        submitted: Option<Result<String, Vec<String>>>,
     },
     Invalid(Box<EditorView>),
 }
@@ -196,7 +199,7 @@ pub async fn save(
                     Err(error)
                         if matches!(error.kind, ErrorKind::Invalid | ErrorKind::Conflict) =>
                     {
-                        Err(refusal_message(&error))
+                        Err(refusal_reasons(&error))
                     }
                     Err(error) => return Err(error),
                 }),
@@ -217,12 +220,16 @@ pub async fn save(
             set_flash(&session, format!("申請しました。現在の状態: {state}"));
             Ok(redirect(&format!("/applications/{id}")))
         }
+        // The draft was saved (a success) and the submission refused (not one): each in its
+        // own box.
         SaveOutcome::Saved {
-            submitted: Some(Err(message)),
+            submitted: Some(Err(reasons)),
         } => {
-            set_flash(
+            set_flash(&session, "下書きを保存しました。");
+            set_refusal(
                 &session,
-                format!("下書きは保存しましたが、申請できませんでした: {message}"),
+                "申請できませんでした。次の点を直してから、もう一度申請してください。",
+                reasons,
             );
             Ok(redirect(&format!("/applications/{id}/edit")))
         }

@@ -547,6 +547,7 @@ pub(super) fn editor_page(
         csrf: csrf_token(session)?,
         nav: nav_for(caller.actor.role),
         flash: crate::web::pages::take_flash(session),
+        refusal: crate::web::pages::take_refusal(session),
         page: view,
     };
     html(
