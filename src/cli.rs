@@ -105,12 +105,16 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
-    /// Measure a draft year's rules before they are made: every application of that year (in
-    /// the database, or a JSONL file of evaluation requests) evaluated under the rules in
-    /// force and under the draft, with who changes (eligibility, award ordinal, rate, cap,
-    /// subsidy) and why, the totals per frame and per award ordinal, the organisations at or
-    /// one short of the award cap, and the expected total against the year's budget. Nothing
-    /// is written.
+    /// Measure a draft year's rules before they are made: who changes, by how much and why.
+    /// Nothing is written
+    ///
+    /// Every application of the draft's year (in the database, or a JSONL file of evaluation
+    /// requests) is evaluated under the rules in force and under the draft, and every other
+    /// organisation of the award ledger as if it applied again. The report names who changes
+    /// (eligibility, award ordinal, rate, cap, subsidy, standing against the award cap) with
+    /// the findings of both decisions, the totals per frame and per award ordinal, the
+    /// organisations at or one short of the award cap, and the expected total against the
+    /// year's budget.
     Impact {
         /// The draft: a programme file in the shape of forms/programs/*.toml.
         #[arg(long, value_name = "DRAFT.toml")]

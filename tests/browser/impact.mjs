@@ -29,8 +29,13 @@ await run("impact", async (page) => {
   const [current, draft] = totals.match(/[\d,]+円/g) || [];
   check(current && draft && current !== draft, `the budget total changes: ${totals}`);
   // Both decisions of the refused application, side by side.
-  await page.click("#impact-changed summary");
-  check((await text(page, "#impact-changed .side-by-side")).includes("採択回数の上限は2回です"), "the draft's finding");
+  const refused = page.locator("#impact-changed details", { has: page.locator("summary", { hasText: "R8-0004" }) });
+  await refused.locator("summary").click();
+  const sideBySide = (await refused.locator(".side-by-side").innerText()).trim();
+  check(sideBySide.includes("採択回数の上限は2回です"), `the draft's finding: ${sideBySide}`);
+  // The ledger's organisations with two awards would be refused too, should they apply again.
+  check((await text(page, "#ledger-summary")).match(/申請できなくなる団体は \d+ 団体/), await text(page, "#ledger-summary"));
+  check((await text(page, "#ledger-changed")).includes("上限に達しており申請不可"), "refused organisations of the ledger are listed");
   await screenshot(page, "impact-award-cap");
   await page.setViewportSize({ width: 390, height: 844 });
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
