@@ -132,6 +132,9 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Also write the report as an Excel workbook (.xlsx) to FILE.
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<PathBuf>,
         /// Worker threads for a JSONL file (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
@@ -381,6 +384,7 @@ fn run(cli: Cli) -> AppResult<()> {
             applications,
             ledger,
             json,
+            xlsx,
             threads,
         } => impact(
             &config,
@@ -390,6 +394,7 @@ fn run(cli: Cli) -> AppResult<()> {
                 applications,
                 ledger,
                 json,
+                xlsx,
                 threads,
             },
         ),
@@ -672,6 +677,7 @@ struct ImpactArgs {
     applications: String,
     ledger: LedgerSource,
     json: bool,
+    xlsx: Option<PathBuf>,
     threads: Option<usize>,
 }
 
@@ -718,6 +724,23 @@ fn impact(config: &Config, args: ImpactArgs) -> AppResult<()> {
         (found.report, found.other_years, unreadable)
     };
     let budget = draft.budget_yen.as_ref().map(|budget| budget.value);
+    if let Some(path) = &args.xlsx {
+        let facts = crate::impact_workbook::WorkbookFacts {
+            fiscal_year: draft.fiscal_year,
+            rules_file: &file_name,
+            budget,
+        };
+        let bytes = crate::impact_workbook::impact_workbook(&report, &facts).map_err(|error| {
+            AppError::internal("Excel ファイルを作成できません").with_cause(error)
+        })?;
+        std::fs::write(path, bytes).map_err(|error| {
+            AppError::new(
+                ErrorKind::BadRequest,
+                format!("{} に書き込めません: {error}", path.display()),
+            )
+        })?;
+        eprintln!("hojokin: 影響の試算を {} に書き出しました", path.display());
+    }
     if args.json {
         let answer = ImpactAnswer {
             fiscal_year: draft.fiscal_year.0,

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod evaluate_stream;
 pub mod forms;
+pub mod impact_workbook;
 pub mod jobs;
 pub mod mail;
 pub mod passwords;

@@ -264,6 +264,38 @@ crate::on_both_backends!(
             "{text}"
         );
 
+        // The same report as a workbook: amounts as numbers, the findings beside them.
+        let workbook = hojokin(
+            test_db,
+            dir.path(),
+            &["impact", "--rules", "draft.toml", "--xlsx", "impact.xlsx"],
+        );
+        assert!(workbook.status.success(), "{workbook:?}");
+        {
+            use calamine::{Data, Reader, Xlsx, open_workbook};
+            let mut book: Xlsx<_> =
+                open_workbook(dir.path().join("impact.xlsx")).expect("a workbook");
+            assert_eq!(book.sheet_names(), ["概要", "変わる申請", "採択台帳の団体"]);
+            let changed = book.worksheet_range("変わる申請").expect("sheet");
+            assert_eq!(
+                changed.height(),
+                2,
+                "a header and the one changed application"
+            );
+            assert_eq!(
+                changed.get((1, 0)),
+                Some(&Data::String(references[1].clone()))
+            );
+            assert_eq!(changed.get((1, 8)), Some(&Data::String("1/3".into())));
+            assert_eq!(changed.get((1, 11)), Some(&Data::Float(-1_267_000.0)));
+            let summary = book.worksheet_range("概要").expect("sheet");
+            let total = summary
+                .rows()
+                .find(|row| row.first() == Some(&Data::String("合計".into())))
+                .expect("a total row");
+            assert_eq!(total[5], Data::Float(-1_267_000.0));
+        }
+
         // Identical rules: nothing changes.
         let same = hojokin(
             test_db,
