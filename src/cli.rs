@@ -115,30 +115,7 @@ enum Command {
     /// the findings of both decisions, the totals per frame and per award ordinal, the
     /// organisations at or one short of the award cap, and the expected total against the
     /// year's budget.
-    Impact {
-        /// The draft: a programme file in the shape of forms/programs/*.toml.
-        #[arg(long, value_name = "DRAFT.toml")]
-        rules: PathBuf,
-        /// The fiscal year whose rules in force the draft is compared with (default: the
-        /// draft's own fiscal_year; the two must agree).
-        #[arg(long, value_name = "YEAR")]
-        base: Option<i32>,
-        /// `database` (the configured database's applications) or a JSONL file of requests.
-        #[arg(long, value_name = "database|FILE.jsonl", default_value = "database")]
-        applications: String,
-        /// With a JSONL file: where past awards come from.
-        #[arg(long, value_enum, default_value_t = LedgerSource::Database)]
-        ledger: LedgerSource,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-        /// Also write the report as an Excel workbook (.xlsx) to FILE.
-        #[arg(long, value_name = "FILE")]
-        xlsx: Option<PathBuf>,
-        /// Worker threads for a JSONL file (default: one per core).
-        #[arg(long)]
-        threads: Option<usize>,
-    },
+    Impact(ImpactArgs),
     /// Deadline reminders: show what would be sent and when (--dry-run), or run one tick of the
     /// scheduler and deliver every due email (--once). `serve` does this continuously.
     Remind {
@@ -378,26 +355,7 @@ fn run(cli: Cli) -> AppResult<()> {
                 evaluate_one(reader, &programs, &ledger, all_frames)
             }
         }
-        Command::Impact {
-            rules,
-            base,
-            applications,
-            ledger,
-            json,
-            xlsx,
-            threads,
-        } => impact(
-            &config,
-            ImpactArgs {
-                rules,
-                base,
-                applications,
-                ledger,
-                json,
-                xlsx,
-                threads,
-            },
-        ),
+        Command::Impact(args) => impact(&config, args),
         Command::Audit(AuditCommand::Verify) => {
             let pool = db::connect_with(&config)?;
             let mut connection = pool.get()?;
@@ -671,13 +629,29 @@ fn load_ledger(config: &Config, programs: &ProgramSet, source: LedgerSource) -> 
     }
 }
 
+#[derive(Args)]
 struct ImpactArgs {
+    /// The draft: a programme file in the shape of forms/programs/*.toml.
+    #[arg(long, value_name = "DRAFT.toml")]
     rules: PathBuf,
+    /// The fiscal year whose rules in force the draft is compared with (default: the
+    /// draft's own fiscal_year; the two must agree).
+    #[arg(long, value_name = "YEAR")]
     base: Option<i32>,
+    /// `database` (the configured database's applications) or a JSONL file of requests.
+    #[arg(long, value_name = "database|FILE.jsonl", default_value = "database")]
     applications: String,
+    /// With a JSONL file: where past awards come from.
+    #[arg(long, value_enum, default_value_t = LedgerSource::Database)]
     ledger: LedgerSource,
+    /// Print the report as JSON.
+    #[arg(long)]
     json: bool,
+    /// Also write the report as an Excel workbook (.xlsx) to FILE.
+    #[arg(long, value_name = "FILE")]
     xlsx: Option<PathBuf>,
+    /// Worker threads for a JSONL file (default: one per core).
+    #[arg(long)]
     threads: Option<usize>,
 }
 
