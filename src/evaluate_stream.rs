@@ -530,6 +530,25 @@ mod tests {
             assert_eq!(row.base.rate.map(|r| r.to_string()), Some("1/2".into()));
             assert_eq!(row.draft.rate.map(|r| r.to_string()), Some("1/3".into()));
             assert!(row.subsidy_difference.value() < 0);
+            // Each side is the decision `evaluate` gives for the line under that rule set.
+            let draft_set = ProgramSet::from_programs(
+                programs
+                    .iter()
+                    .filter(|program| program.fiscal_year != draft.fiscal_year)
+                    .cloned()
+                    .chain([draft.clone()])
+                    .collect(),
+            )
+            .expect("one programme a year");
+            for (set, outcome) in [(&programs, &row.base), (&draft_set, &row.draft)] {
+                let mut out = Vec::new();
+                evaluate_text(&valid, set, &ledger, false, &mut out).expect("valid");
+                let decision: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+                assert_eq!(decision["subsidy_yen"], outcome.subsidy_yen.value());
+                assert_eq!(decision["award_ordinal"], outcome.award_ordinal);
+                assert_eq!(decision["eligible"], outcome.eligible);
+                assert_eq!(decision["cap_yen"], outcome.cap_yen.value());
+            }
         }
     }
 }
