@@ -182,8 +182,35 @@ struct NewView {
     fiscal_year: i32,
     frames: Vec<(String, String)>,
     organisations: Vec<(i64, String)>,
+    /// The caller's organisations that cannot apply this year, each with why (the award cap).
+    closed: Vec<(String, String)>,
     municipalities: Vec<(i64, String)>,
     error: Option<String>,
+}
+
+/// Why `organisation` cannot apply in any frame of the latest year, when the engine refuses
+/// every frame for its award count (採択回数の上限): the engine's own message.
+fn closed_by_award_cap(
+    conn: &mut crate::db::DbConnection,
+    programs: &crate::domain::program::ProgramSet,
+    organisation: i64,
+) -> Result<Option<String>, AppError> {
+    let Ok(decisions) = actions::award_outlook(conn, programs, organisation, today_in_japan())?
+    else {
+        // The record lacks what the engine needs: the application itself will be judged.
+        return Ok(None);
+    };
+    let refusal = |decision: &crate::contract::decision::StoredDecision| {
+        decision
+            .findings
+            .iter()
+            .find(|finding| finding.code == "award_cap_exceeded")
+            .map(|finding| finding.message.clone())
+    };
+    let refusals: Vec<String> = decisions.iter().filter_map(refusal).collect();
+    Ok((!decisions.is_empty() && refusals.len() == decisions.len())
+        .then(|| refusals.into_iter().next())
+        .flatten())
 }
 
 async fn new_view(
@@ -197,10 +224,16 @@ async fn new_view(
                 .latest()
                 .ok_or_else(|| AppError::internal("事業年度の定義がありません"))?;
             let mut organisations_list = Vec::new();
+            let mut closed = Vec::new();
             for id in organisation_ids {
-                organisations_list.push((id, organisations::get_organisation(conn, id)?.name));
+                let name = organisations::get_organisation(conn, id)?.name;
+                match closed_by_award_cap(conn, programs, id)? {
+                    Some(why) => closed.push((name, why)),
+                    None => organisations_list.push((id, name)),
+                }
             }
             Ok(NewView {
+                closed,
                 fiscal_year: program.fiscal_year.0,
                 frames: program
                     .frames
@@ -243,7 +276,21 @@ pub async fn create(
     };
     let actor = caller.actor.clone();
     let created = db
-        .run(move |conn, programs| create_from_form(conn, programs, &actor, &new))
+        .run(move |conn, programs| {
+            // Not offered on the form; refused here too, with the engine's reason.
+            if actor.organisation_ids.contains(&new.lead_organisation_id)
+                && let Some(why) = closed_by_award_cap(conn, programs, new.lead_organisation_id)?
+            {
+                let mut errors = crate::domain::validation::FieldErrors::new();
+                errors.add(
+                    "lead_organisation_id",
+                    crate::domain::validation::ErrorCode::Ineligible,
+                    why,
+                );
+                return Err(AppError::invalid(errors));
+            }
+            create_from_form(conn, programs, &actor, &new)
+        })
         .await;
     match created {
         Ok(id) => {

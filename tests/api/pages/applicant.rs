@@ -1278,3 +1278,90 @@ crate::on_both_backends!(
         });
     }
 );
+
+crate::on_both_backends!(
+    an_organisation_at_the_award_cap_is_not_offered_a_new_application_and_is_told_why,
+    |test_db| {
+        let (own, capped, shiojiri) = {
+            let mut conn = test_db.conn();
+            let w = world(&mut conn);
+            let capped =
+                crate::fixtures::organisation(&mut conn, "一般社団法人さんどめ人材", w.shiojiri);
+            crate::fixtures::past_awards(
+                &mut conn,
+                capped,
+                &[
+                    ("R5-通常枠-C1", 2023, "standard"),
+                    ("R6-一般枠-C2", 2024, "general"),
+                    ("R7-右腕人材枠-C3", 2025, "right_hand"),
+                ],
+            );
+            crate::fixtures::user(
+                &mut conn,
+                "both@example.jp",
+                hojokin::domain::access::Role::Applicant,
+                None,
+                vec![w.own_org, capped],
+            );
+            (w.own_org, capped, w.shiojiri)
+        };
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let mut client = Client::new();
+            page_login!(&app, client, "both@example.jp");
+            let page = send!(client, &app, TestRequest::get().uri("/applications/new"));
+            assert_eq!(page.status, 200);
+            let lead = &page.body[page.body.find("<select id=\"lead\"").expect("lead select")..];
+            let lead = &lead[..lead.find("</select>").expect("end")];
+            assert!(
+                lead.contains(&format!("<option value=\"{own}\">")),
+                "{lead}"
+            );
+            assert!(
+                !lead.contains(&format!("<option value=\"{capped}\">")),
+                "{lead}"
+            );
+            let closed = &page.body[page
+                .body
+                .find("id=\"closed-organisations\"")
+                .expect("the note")..];
+            assert!(
+                closed
+                    .contains("<strong>一般社団法人さんどめ人材</strong>: 採択回数の上限は3回です"),
+                "{closed}"
+            );
+            // A forged form for it is refused with the same reason, and nothing is created.
+            let count = |test_db: &TestDb| -> i64 {
+                hojokin::db::schema::applications::table
+                    .count()
+                    .get_result(&mut *test_db.conn())
+                    .expect("count")
+            };
+            let before = count(test_db);
+            let token = csrf_of(&page.body);
+            let (capped, shiojiri) = (capped.to_string(), shiojiri.to_string());
+            let refused = send!(
+                client,
+                &app,
+                form(
+                    "/applications",
+                    &[
+                        ("csrf_token", &token),
+                        ("fiscal_year", "2026"),
+                        ("frame", "right_hand"),
+                        ("title", "四度目の事業"),
+                        ("lead_organisation_id", &capped),
+                        ("municipality_id", &shiojiri),
+                    ],
+                ),
+            );
+            assert_eq!(refused.status, 422);
+            assert!(
+                refused.body.contains("採択回数の上限は3回です"),
+                "{}",
+                refused.body
+            );
+            assert_eq!(count(test_db), before);
+        });
+    }
+);
