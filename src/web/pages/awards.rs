@@ -260,6 +260,10 @@ struct ReviewView {
     status_label: &'static str,
     resolved_organisation: Option<String>,
     resolved_at: Option<String>,
+    /// A choice sent for this review that could not be taken, and what was typed.
+    error: Option<String>,
+    typed_other: String,
+    chose_other: bool,
 }
 
 #[derive(Serialize)]
@@ -286,24 +290,51 @@ fn review_view(entry: ReviewEntry) -> ReviewView {
         },
         resolved_organisation: entry.resolved_organisation.map(|o| o.name),
         resolved_at: entry.resolved_at.map(jst_label),
+        error: None,
+        typed_other: String::new(),
+        chose_other: false,
     }
+}
+
+/// The review queue, with `refused` (review id, why, the choice and name typed) shown at its
+/// review when a choice could not be taken.
+async fn reviews_page(
+    db: &Db,
+    session: &Session,
+    caller: &crate::web::auth::Caller,
+    refused: Option<(i64, String, String, String)>,
+) -> PageResult {
+    let entries = db
+        .run(|conn, _| crate::db::awards::reviews(conn, 50))
+        .await?;
+    let (mut open, resolved): (Vec<ReviewView>, Vec<ReviewView>) =
+        entries.into_iter().map(review_view).partition(|r| r.open);
+    let status = match refused {
+        Some((id, message, choice, other)) => {
+            if let Some(review) = open.iter_mut().find(|review| review.id == id) {
+                review.error = Some(message);
+                review.chose_other = choice == "other";
+                review.typed_other = other;
+            }
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        None => StatusCode::OK,
+    };
+    let mut response = render(
+        "manager_name_reviews",
+        "名称の確認",
+        caller,
+        session,
+        ReviewsView { open, resolved },
+    )?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 #[get("/manager/awards/reviews")]
 pub async fn reviews(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
     manager_only(&caller)?;
-    let entries = db
-        .run(|conn, _| crate::db::awards::reviews(conn, 50))
-        .await?;
-    let (open, resolved): (Vec<ReviewView>, Vec<ReviewView>) =
-        entries.into_iter().map(review_view).partition(|r| r.open);
-    render(
-        "manager_name_reviews",
-        "名称の確認",
-        &caller,
-        &session,
-        ReviewsView { open, resolved },
-    )
+    reviews_page(&db, &session, &caller, None).await
 }
 
 #[post("/manager/awards/reviews/{id}/resolve")]
@@ -313,8 +344,9 @@ pub async fn resolve(
     manager_only(&caller)?;
     let choice = form.text("choice");
     let other = form.text("other");
-    let actor = caller.actor;
-    let message = db
+    let actor = caller.actor.clone();
+    let (typed_choice, typed_other) = (choice.clone(), other.clone());
+    let outcome = db
         .run(move |conn, _| {
             let bad = |message: &str| AppError::new(ErrorKind::BadRequest, message);
             let choice = match choice.as_str() {
@@ -345,7 +377,22 @@ pub async fn resolve(
                 }
             })
         })
-        .await?;
-    set_flash(&session, message);
-    Ok(redirect("/manager/awards/reviews"))
+        .await;
+    match outcome {
+        Ok(message) => {
+            set_flash(&session, message);
+            Ok(redirect("/manager/awards/reviews"))
+        }
+        // A typo or a missing choice: back to the form, at the review, with what was typed.
+        Err(error) if error.kind == ErrorKind::BadRequest => {
+            reviews_page(
+                &db,
+                &session,
+                &caller,
+                Some((id, error.message.clone(), typed_choice, typed_other)),
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
 }

@@ -747,6 +747,34 @@ crate::on_both_backends!(
             let choice = format!("org:{epokku}");
             let refused = send!(manager, &app, form(&action, &[("choice", &choice)]));
             assert_eq!(refused.status, 403, "CSRF");
+            // A typo in the other organisation's name: back at the form, at this review, with
+            // what was typed and the choice kept.
+            let typo = send!(
+                manager,
+                &app,
+                form(
+                    &action,
+                    &[
+                        ("csrf_token", &token),
+                        ("choice", "other"),
+                        ("other", "株式会社えぽっくす"),
+                    ]
+                )
+            );
+            assert_eq!(typo.status, 422, "{}", typo.body);
+            let at_review = &typo.body[typo
+                .body
+                .find(&format!("id=\"review-{review_id}\""))
+                .expect("the review")..];
+            assert!(
+                at_review.contains("入力した法人番号・名称の団体は登録されていません"),
+                "{at_review}"
+            );
+            assert!(
+                at_review
+                    .contains("name=\"other\" value=\"株式会社えぽっくす\" aria-invalid=\"true\"")
+            );
+            assert!(at_review.contains("value=\"other\" required checked"));
             let done = send!(
                 manager,
                 &app,
