@@ -40,7 +40,7 @@ impl LineReview {
                 }
             }
             LineReview::Reject { reason } if reason.trim().is_empty() => {
-                Err("却下の理由を入力してください")
+                Err("否認の理由を入力してください")
             }
             LineReview::Reject { .. } => Ok(()),
         }

@@ -857,6 +857,43 @@ crate::on_both_backends!(
                 )
             );
             assert_eq!(refused.status, 403);
+            // 否認 without a reason: the page again, the error at this line, what was chosen
+            // and typed kept; nothing recorded.
+            let no_reason = send!(
+                officer,
+                &app,
+                form(
+                    &uri,
+                    &[
+                        ("csrf_token", &token),
+                        ("decision", "reject"),
+                        ("amount_yen", "１２３"),
+                        ("reason", ""),
+                        ("version", "1"),
+                    ],
+                ),
+            );
+            assert_eq!(no_reason.status, 422, "{}", no_reason.body);
+            let at_line = &no_reason.body[no_reason
+                .body
+                .find(&format!("<tr id=\"line-{line}\""))
+                .expect("the line")..];
+            let at_line = &at_line[..at_line.find("</tr>").expect("row end")];
+            assert!(
+                at_line.contains(&format!(
+                    "<p class=\"error-summary\" role=\"alert\" id=\"line-{line}-error\">否認の理由を入力してください</p>"
+                )),
+                "{at_line}"
+            );
+            assert!(at_line.contains("value=\"reject\" checked"), "{at_line}");
+            assert!(at_line.contains("value=\"１２３\""), "{at_line}");
+            assert!(!at_line.contains("却下"));
+            assert!(
+                no_reason
+                    .body
+                    .contains("<dd id=\"effective-total\">7,900,000円</dd>"),
+                "nothing recorded"
+            );
             let done = send!(
                 officer,
                 &app,
@@ -865,13 +902,19 @@ crate::on_both_backends!(
                     &[
                         ("csrf_token", &token),
                         ("decision", "adjust"),
-                        ("amount_yen", "400,000"),
+                        // As the editor reads amounts: 全角 digits and commas.
+                        ("amount_yen", "４００，０００"),
                         ("reason", "市の委託分を除く"),
                         ("version", "1"),
                     ],
                 ),
             );
             assert_eq!(done.status, 303);
+            assert_eq!(
+                done.location.as_deref(),
+                Some(format!("/applications/{id}/review#line-{line}").as_str()),
+                "back at the line"
+            );
             let review = send!(
                 officer,
                 &app,

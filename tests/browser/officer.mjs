@@ -29,7 +29,9 @@ await run("officer", async (page) => {
   await line.locator("input[value=adjust]").check();
   await line.locator("input[name=amount_yen]").fill("1");
   await Promise.all([page.waitForLoadState("load"), line.locator("button[type=submit]").click()]);
-  check((await text(page, "#refusal[role=alert]")).includes("記録できませんでした"), "refused without reason, as an alert");
+  const refusedLine = page.locator("tr", { hasText: "伴走支援員" });
+  check((await refusedLine.locator("[role=alert]").innerText()).includes("調整の理由を入力してください"), "refused without reason, as an alert at its line");
   check((await page.locator(".flash").count()) === 0, "and not as a notice of success");
+  check((await refusedLine.locator("input[value=adjust]").isChecked()) && (await refusedLine.locator("input[name=amount_yen]").inputValue()) === "1", "what was chosen and typed is kept");
   check((await text(page, "#effective-total")) === "9,500,000円", "nothing changed");
 });

@@ -8,8 +8,8 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 
 use super::view::{
-    ActivityView, DecisionPanel, Summary, activities_view, current_decision, decision_panel,
-    flash_outcome, since_review, summary,
+    ActivityView, DecisionPanel, LineRefusal, Summary, activities_view, current_decision,
+    decision_panel, flash_outcome, since_review, summary,
 };
 use super::{Db, PageCaller, PageError, PageForm, PageOn, PageResult, Then, redirect, render};
 use crate::actions::{self, LineReviewRequest};
@@ -125,7 +125,23 @@ fn by_funding_source(decision: Option<&StoredDecision>) -> Vec<SourceTotal> {
 
 #[get("/applications/{id}/review")]
 pub async fn review_page(PageOn(db, session, id, caller): PageOn) -> PageResult {
+    review(&db, &session, &caller, id, None).await
+}
+
+/// The review page; `refused` shows a verdict that could not be recorded at its line.
+async fn review(
+    db: &Db,
+    session: &Session,
+    caller: &Caller,
+    id: i64,
+    refused: Option<(i64, LineRefusal)>,
+) -> PageResult {
     let actor = caller.actor.clone();
+    let status = if refused.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
     let view = db
         .run(move |conn, programs| {
             let aggregate =
@@ -138,6 +154,13 @@ pub async fn review_page(PageOn(db, session, id, caller): PageOn) -> PageResult 
                 &aggregate,
                 &crate::db::corrections::last_reviews(conn, id)?,
             );
+            if let Some((line_id, refusal)) = refused {
+                for line in activities.iter_mut().flat_map(|a| a.lines.iter_mut()) {
+                    if line.id == line_id {
+                        line.refused = Some(refusal.clone());
+                    }
+                }
+            }
             Ok(ReviewView {
                 summary: summary(&aggregate.application, &municipalities),
                 open: workflow::budget_review_open(aggregate.state()),
@@ -156,7 +179,9 @@ pub async fn review_page(PageOn(db, session, id, caller): PageOn) -> PageResult 
         })
         .await?;
     let title = format!("{} 予算審査", view.summary.reference);
-    render("finance_review", title, &caller, &session, view)
+    let mut response = render("finance_review", title, caller, session, view)?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 #[post("/applications/{id}/lines/{line_id}/review")]
@@ -168,20 +193,25 @@ pub async fn review_line(
 ) -> Result<HttpResponse, PageError> {
     let (id, line_id) = path.into_inner();
     let decision = form.text("decision");
-    let amount = form.text("amount_yen").replace([',', '円'], "");
-    let amount = if amount.is_empty() {
-        None
-    } else {
-        Some(amount.parse::<i64>().map_err(|_| {
-            AppError::new(
-                ErrorKind::BadRequest,
-                "調整後の金額は円単位の数字で入力してください",
-            )
-        }))
+    let typed = LineRefusal {
+        message: String::new(),
+        approve: decision == "approve",
+        adjust: decision == "adjust",
+        reject: decision == "reject",
+        amount: form.text("amount_yen"),
+        reason: form.text("reason"),
     };
-    let outcome = match amount.transpose() {
+    // Amounts as the editor reads them: 全角, commas and 円 too.
+    let amount = if typed.amount.is_empty() {
+        Ok(None)
+    } else {
+        crate::contract::amount_from_typed(&typed.amount, "調整後の金額")
+            .map(Some)
+            .map_err(|error| AppError::new(ErrorKind::BadRequest, error.message))
+    };
+    let outcome = match amount {
         Err(error) => Err(error),
-        Ok(amount) => match line_review(&decision, amount, form.text("reason")) {
+        Ok(amount) => match line_review(&decision, amount, typed.reason.clone()) {
             Err(error) => Err(error),
             Ok(review) => {
                 let version: i32 = form.text("version").parse().unwrap_or(0);
@@ -204,18 +234,40 @@ pub async fn review_line(
             }
         },
     };
-    flash_outcome(
-        &session,
-        outcome,
-        |decision| {
-            format!(
-                "予算行の審査を記録しました。補助金額（再計算）: {}",
-                decision.subsidy_yen
-            )
-        },
-        "記録できませんでした",
-    )?;
-    Ok(redirect(&format!("/applications/{id}/review")))
+    match outcome {
+        Ok(decision) => {
+            super::set_flash(
+                &session,
+                format!(
+                    "予算行の審査を記録しました。補助金額（再計算）: {}",
+                    decision.subsidy_yen
+                ),
+            );
+            Ok(redirect(&format!(
+                "/applications/{id}/review#line-{line_id}"
+            )))
+        }
+        // Bad input: the page again, the error at the line with what was chosen and typed.
+        Err(error) if matches!(error.kind, ErrorKind::Invalid | ErrorKind::BadRequest) => {
+            let refusal = LineRefusal {
+                message: super::view::refusal_message(&error),
+                ..typed
+            };
+            Ok(review(&db, &session, &caller, id, Some((line_id, refusal))).await?)
+        }
+        // A stale page (409) and the like: the notice on the page, read afresh.
+        Err(error) => {
+            flash_outcome(
+                &session,
+                Err::<(), _>(error),
+                |()| String::new(),
+                "記録できませんでした",
+            )?;
+            Ok(redirect(&format!(
+                "/applications/{id}/review#line-{line_id}"
+            )))
+        }
+    }
 }
 
 /// The budget lines as CSV, UTF-8 with a byte-order mark so that Excel opens the Japanese.

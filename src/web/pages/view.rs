@@ -215,6 +215,19 @@ pub struct LineView {
     /// (before → after) and the earlier verdict. Only the review page fills it
     /// ([`since_review`]).
     pub since_review: Option<SinceReview>,
+    /// A verdict sent for this line that could not be recorded, as typed (the review page).
+    pub refused: Option<LineRefusal>,
+}
+
+/// A line's review that was refused: why, and what the finance officer chose and typed.
+#[derive(Serialize, Clone, Debug, Default)]
+pub struct LineRefusal {
+    pub message: String,
+    pub approve: bool,
+    pub adjust: bool,
+    pub reject: bool,
+    pub amount: String,
+    pub reason: String,
 }
 
 /// What changed in a 未審査 line since its last review.
@@ -314,6 +327,7 @@ pub fn activities_view(aggregate: &Aggregate) -> Vec<ActivityView> {
                     reviewed_amount_yen: line.reviewed_amount_yen,
                     review_reason: line.review_reason.clone(),
                     since_review: None,
+                    refused: None,
                 })
                 .collect();
             ActivityView {
