@@ -675,6 +675,16 @@ crate::on_both_backends!(
             assert!(invalid
             .body
             .contains("id=\"activities-0--budget_lines-2--amount_yen-error\">金額は円単位の数字で入力してください"));
+            // A summary at the top links to each field in error.
+            let summary = &invalid.body[invalid
+                .body
+                .find("id=\"error-summary\"")
+                .expect("the error summary")..];
+            let summary = &summary[..summary.find("</div>").expect("end")];
+            assert!(
+                summary.contains("<a href=\"#activities-0--budget_lines-2--amount_yen\">金額は円単位の数字で入力してください"),
+                "{summary}"
+            );
             // Readable but wrong codes: the draft's own checks, mapped back to the form's rows.
             let wrong_code = send!(client, &app, post(fields("600000"), Some(&token)));
             assert_eq!(wrong_code.status, 422);

@@ -48,6 +48,48 @@ impl Errors {
     pub(super) fn at(&self, name: &str) -> Option<String> {
         self.0.get(name).cloned()
     }
+
+    /// Every error as the summary at the top lists it: in the order of the form's sections,
+    /// each linking to its field.
+    pub(super) fn summary(&self) -> Vec<ErrorLink> {
+        const SECTIONS: [&str; 9] = [
+            "title",
+            "frame",
+            "municipality_id",
+            "co_applicant",
+            "project_",
+            "partners",
+            "legal_basis",
+            "activities",
+            "",
+        ];
+        let mut links: Vec<(usize, &String, &String)> = self
+            .0
+            .iter()
+            .map(|(name, message)| {
+                let section = SECTIONS
+                    .iter()
+                    .position(|prefix| name.starts_with(prefix))
+                    .unwrap_or(SECTIONS.len());
+                (section, name, message)
+            })
+            .collect();
+        links.sort_by_key(|(section, _, _)| *section);
+        links
+            .into_iter()
+            .map(|(_, name, message)| ErrorLink {
+                target: field_id(name),
+                message: message.clone(),
+            })
+            .collect()
+    }
+}
+
+/// One line of the error summary: the message, linking to the field (`#` + its id).
+#[derive(Serialize)]
+pub(super) struct ErrorLink {
+    target: String,
+    message: String,
 }
 
 pub(super) fn text_field(name: String, label: &str, value: &str, errors: &Errors) -> Field {
@@ -222,6 +264,8 @@ pub(super) struct EditorView {
     pub(super) activities: Vec<ActivityView>,
     pub(super) next_activity: usize,
     pub(super) general_errors: Vec<String>,
+    /// The field errors, in the form's order, for the summary at the top.
+    pub(super) error_links: Vec<ErrorLink>,
     pub(super) panel: DecisionPanel,
     /// The legal basis's evidence files and the refusal of the last upload.
     pub(super) evidence: EvidenceSection,
@@ -473,6 +517,7 @@ pub(super) fn editor_view(
         activities,
         next_activity,
         general_errors,
+        error_links: errors.summary(),
         panel,
         evidence: EvidenceSection::default(),
         line_template: line_view("__A__", "__L__", &LineText::default(), choices, &none),
