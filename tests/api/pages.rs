@@ -722,6 +722,58 @@ crate::on_both_backends!(
             assert_eq!(lines[0]["amount_yen"], 6_000_000);
             assert_eq!(lines[1]["amount_yen"], 600_000);
             assert_eq!(body["partners"].as_array().map(Vec::len), Some(1));
+            // A save from a tab opened before that save (its version is the old one): 409,
+            // what was typed comes back beside what is saved, and saving again applies it.
+            let stale_fields = |version: &str| {
+                let mut stale = fields("600000");
+                stale.retain(|(k, _)| {
+                    !matches!(
+                        *k,
+                        "activities[0].budget_lines[2].funding_source" | "title" | "version"
+                    )
+                });
+                stale.push((
+                    "activities[0].budget_lines[2].funding_source",
+                    "this_subsidy".into(),
+                ));
+                stale.push(("title", "塩尻 人材事業（古いタブ）".into()));
+                stale.push(("version", version.to_owned()));
+                stale
+            };
+            let stale = send!(client, &app, post(stale_fields(&version), Some(&token)));
+            assert_eq!(stale.status, 409, "{}", stale.body);
+            let block = &stale.body[stale.body.find("id=\"stale-save\"").expect("the notice")..];
+            let block = &block[..block.find("</div>").expect("end")];
+            assert!(
+                block.contains("<th scope=\"row\">事業名</th><td>塩尻 人材事業</td><td>塩尻 人材事業（古いタブ）</td>"),
+                "{block}"
+            );
+            assert!(
+                !block.contains("予算行2の金額"),
+                "an unchanged amount is not listed: {block}"
+            );
+            assert!(
+                stale.body.contains("value=\"塩尻 人材事業（古いタブ）\""),
+                "typed text kept"
+            );
+            let current = stale
+                .body
+                .split("name=\"version\" value=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .expect("version")
+                .to_owned();
+            assert_ne!(current, version, "the page carries the saved version");
+            let reapplied = send!(client, &app, post(stale_fields(&current), Some(&token)));
+            assert_eq!(reapplied.status, 303, "{}", reapplied.body);
+            let (_, body) = crate::call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                Some(client.cookie.as_deref().expect("cookie")),
+                None
+            );
+            assert_eq!(body["application"]["title"], "塩尻 人材事業（古いタブ）");
             // The live preview answers the decision for the form as typed, without saving.
             let edit = send!(client, &app, TestRequest::get().uri(&edit_uri));
             let token = csrf_of(&edit.body);

@@ -110,6 +110,8 @@ enum SaveOutcome {
         submitted: Option<Result<String, Vec<String>>>,
     },
     Invalid(Box<EditorView>),
+    /// A save from a page opened before the last save: what was typed, beside what is saved.
+    Stale(Box<EditorView>),
 }
 
 /// Saves the draft (and, with `intent=submit`, submits it). Errors come back next to their
@@ -174,6 +176,24 @@ pub async fn save(
                     let errors = error.field_errors.clone().unwrap_or_default();
                     return invalid(conn, &errors, Some(&map));
                 }
+                // Someone saved since this page was opened: nothing is lost. The page comes back
+                // with what was typed, beside what is saved now, to be saved again on purpose.
+                Err(error) if error.kind == ErrorKind::Conflict => {
+                    let saved = FormText::from_aggregate(&aggregate);
+                    let outcome = invalid(conn, &FieldErrors::new(), None)?;
+                    return Ok(match outcome {
+                        SaveOutcome::Invalid(mut view) => {
+                            view.stale = Some(view::StaleSave {
+                                differences: view::differences(&saved, &text),
+                            });
+                            view.panel = DecisionPanel::note(
+                                "ほかの人の保存と重なったため、保存していません。",
+                            );
+                            SaveOutcome::Stale(view)
+                        }
+                        other => other,
+                    });
+                }
                 Err(error) => return Err(error),
             }
             if let Some(reply) = &reply {
@@ -210,6 +230,7 @@ pub async fn save(
         SaveOutcome::Invalid(view) => {
             editor_page(&caller, &session, StatusCode::UNPROCESSABLE_ENTITY, *view)
         }
+        SaveOutcome::Stale(view) => editor_page(&caller, &session, StatusCode::CONFLICT, *view),
         SaveOutcome::Saved { submitted: None } => {
             set_flash(&session, "下書きを保存しました。");
             Ok(redirect(&format!("/applications/{id}/edit")))

@@ -85,6 +85,96 @@ impl Errors {
     }
 }
 
+/// A save refused because someone saved first: what the typed form says differently.
+#[derive(Serialize)]
+pub(super) struct StaleSave {
+    pub(super) differences: Vec<Difference>,
+}
+
+/// A field the typed form and the saved application disagree on.
+#[derive(Serialize, PartialEq, Eq, Debug)]
+pub(super) struct Difference {
+    pub(super) label: String,
+    pub(super) saved: String,
+    pub(super) typed: String,
+}
+
+/// What `typed` (a form opened before the last save) says differently from `saved`: the
+/// basic fields, and each activity and budget line by its place on the page.
+pub(super) fn differences(saved: &FormText, typed: &FormText) -> Vec<Difference> {
+    let mut found = Vec::new();
+    let mut compare = |label: String, saved: &str, typed: &str| {
+        if saved.trim() != typed.trim() {
+            found.push(Difference {
+                label,
+                saved: saved.to_owned(),
+                typed: typed.to_owned(),
+            });
+        }
+    };
+    compare("事業名".into(), &saved.title, &typed.title);
+    compare(
+        "補助事業の開始日".into(),
+        &saved.project_start,
+        &typed.project_start,
+    );
+    compare(
+        "補助事業の終了日".into(),
+        &saved.project_end,
+        &typed.project_end,
+    );
+    let count = |n: usize| format!("{n} 件");
+    compare(
+        "連携先の数".into(),
+        &count(
+            saved
+                .partners
+                .values()
+                .filter(|p| !p.name.trim().is_empty())
+                .count(),
+        ),
+        &count(
+            typed
+                .partners
+                .values()
+                .filter(|p| !p.name.trim().is_empty())
+                .count(),
+        ),
+    );
+    compare(
+        "活動の数".into(),
+        &count(saved.activities.len()),
+        &count(typed.activities.len()),
+    );
+    for (number, (saved_activity, typed_activity)) in
+        (1..).zip(saved.activities.values().zip(typed.activities.values()))
+    {
+        compare(
+            format!("活動{number}の名称"),
+            &saved_activity.name,
+            &typed_activity.name,
+        );
+        for (line, (saved_line, typed_line)) in (1..).zip(
+            saved_activity
+                .lines
+                .values()
+                .zip(typed_activity.lines.values()),
+        ) {
+            compare(
+                format!("活動{number}の予算行{line}の内容"),
+                &saved_line.description,
+                &typed_line.description,
+            );
+            compare(
+                format!("活動{number}の予算行{line}の金額"),
+                &saved_line.amount_yen,
+                &typed_line.amount_yen,
+            );
+        }
+    }
+    found
+}
+
 /// One line of the error summary: the message, linking to the field (`#` + its id).
 #[derive(Serialize)]
 pub(super) struct ErrorLink {
@@ -252,6 +342,8 @@ pub(super) struct EditorView {
     pub(super) version: i32,
     /// The 差戻し being answered: its reason, deadline and the answer typed so far.
     pub(super) correction: Option<CorrectionView>,
+    /// A save from a page opened before someone else saved: what it says differently.
+    pub(super) stale: Option<StaleSave>,
     pub(super) title: Field,
     pub(super) frame: Field,
     pub(super) municipality_id: Field,
@@ -423,6 +515,7 @@ pub(super) fn editor_view(
             .unwrap_or_default(),
         version: application.version,
         correction,
+        stale: None,
         title: text_field("title".into(), "事業名", &text.title, errors),
         frame: select_field(
             "frame".into(),
