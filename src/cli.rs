@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult, ErrorKind};
 use crate::evaluate_stream::{evaluate_jsonl, impact_jsonl};
 use crate::program;
 use crate::program::aliases::parse_alias_table;
-use crate::program::award_list::parse_award_list;
+use crate::program::award_list::{ListEncoding, decode_award_list, parse_award_list};
 use crate::startup::Application;
 use crate::telemetry;
 
@@ -83,6 +83,10 @@ enum Command {
         /// Show what would be matched, created and queued without writing anything.
         #[arg(long)]
         dry_run: bool,
+        /// How FILE is encoded: auto reads valid UTF-8 (with or without a byte-order mark)
+        /// as UTF-8 and anything else as Shift_JIS (CP932, as Excel's plain CSV writes it).
+        #[arg(long, value_enum, default_value_t = FileEncoding::Auto, conflicts_with = "shipped")]
+        encoding: FileEncoding,
     },
     /// Evaluate applications: eligibility, award ordinal, rate, cap and subsidy, with every
     /// finding and its source (DESIGN.md's evaluation contract). Invalid input exits with 2
@@ -158,6 +162,26 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+}
+
+/// `--encoding` of `import-awards`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FileEncoding {
+    Auto,
+    #[value(name = "utf-8")]
+    Utf8,
+    #[value(name = "shift_jis")]
+    ShiftJis,
+}
+
+impl From<FileEncoding> for ListEncoding {
+    fn from(encoding: FileEncoding) -> Self {
+        match encoding {
+            FileEncoding::Auto => ListEncoding::Auto,
+            FileEncoding::Utf8 => ListEncoding::Utf8,
+            FileEncoding::ShiftJis => ListEncoding::ShiftJis,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -286,6 +310,7 @@ fn run(cli: Cli) -> AppResult<()> {
             shipped: _,
             aliases,
             dry_run,
+            encoding,
         } => {
             let programs = load_programs(&config)?;
             let aliases = match aliases {
@@ -293,7 +318,27 @@ fn run(cli: Cli) -> AppResult<()> {
                 None => crate::forms::ALIASES.to_owned(),
             };
             let lists = match file {
-                Some(path) => vec![(path.display().to_string(), read_file(&path)?)],
+                Some(path) => {
+                    let source = path.display().to_string();
+                    let bytes = std::fs::read(&path).map_err(|error| {
+                        AppError::new(
+                            ErrorKind::BadRequest,
+                            format!("{source} を読めません: {error}"),
+                        )
+                    })?;
+                    let text = decode_award_list(&bytes, encoding.into())
+                        .map_err(|error| {
+                            AppError::new(
+                                ErrorKind::BadRequest,
+                                format!(
+                                    "{source}: {}（何も取り込んでいません）",
+                                    error.explain_ja()
+                                ),
+                            )
+                        })?
+                        .into_owned();
+                    vec![(source, text)]
+                }
                 None => crate::forms::AWARD_LISTS
                     .iter()
                     .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))

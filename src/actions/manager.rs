@@ -10,7 +10,7 @@ use crate::domain::program::ProgramSet;
 use crate::domain::reconcile::{self, AliasTable};
 use crate::domain::workflow::Actor;
 use crate::error::{AppError, AppResult};
-use crate::program::award_list::{decode_award_list, parse_award_list};
+use crate::program::award_list::{ListEncoding, decode_award_list, parse_award_list};
 
 fn manager_only(actor: &Actor) -> AppResult<()> {
     if actor.role == Role::ProgramManager {
@@ -37,22 +37,24 @@ pub fn shipped_aliases() -> AppResult<AliasTable> {
         .map_err(|error| AppError::internal("別名表を読めません").with_cause(error))
 }
 
-/// Reads an uploaded award list and records its dry-run plan against the database as it is
-/// (nothing of the ledger is written). `Ok(Err(message))`: the file is malformed, and the
-/// message says where, in Japanese.
+/// Reads an uploaded award list (its bytes read as `encoding` says) and records its dry-run
+/// plan against the database as it is (nothing of the ledger is written); the plan keeps the
+/// list as UTF-8 text. `Ok(Err(message))`: the file is malformed or not in the encoding, and
+/// the message says where, in Japanese.
 pub fn plan_award_upload(
     conn: &mut DbConnection,
     programs: &ProgramSet,
     actor: &Actor,
     file_name: &str,
     bytes: &[u8],
+    encoding: ListEncoding,
 ) -> AppResult<Result<i64, String>> {
     manager_only(actor)?;
-    let text = match decode_award_list(bytes) {
+    let text = match decode_award_list(bytes, encoding) {
         Ok(text) => text,
         Err(error) => return Ok(Err(error.explain_ja())),
     };
-    let rows = match parse_award_list(text, &|year, label| programs.frame_code(year, label)) {
+    let rows = match parse_award_list(&text, &|year, label| programs.frame_code(year, label)) {
         Ok(rows) if rows.is_empty() => {
             return Ok(Err(
                 "採択の行がありません（見出し行だけのファイルです）".to_owned()
@@ -67,7 +69,7 @@ pub fn plan_award_upload(
         conn,
         &award_imports::NewImport {
             file_name,
-            csv_text: text,
+            csv_text: &text,
             row_count: rows.len(),
             report: &plan.report,
             steps_total: awards::plan_steps(&plan),

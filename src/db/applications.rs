@@ -22,6 +22,7 @@ use crate::domain::codes::{
 };
 use crate::domain::evaluation::Application;
 use crate::domain::money::Yen;
+use crate::domain::search::PipelineSearch;
 use crate::domain::validation::FieldErrors;
 use crate::domain::workflow::ApplicationState;
 use crate::error::{AppError, AppResult};
@@ -987,17 +988,31 @@ pub struct PipelineFilter {
     pub fiscal_year: Option<i32>,
     pub frame: Option<String>,
     pub municipality_id: Option<i64>,
-    /// Part of the title or the reference.
-    pub text: Option<String>,
+    /// The 事業名, 申請番号 or lead organisation's name (`domain::search`).
+    pub search: Option<PipelineSearch>,
+}
+
+/// `text` as a LIKE pattern with `\` as the escape: `%` and `_` stand for themselves.
+fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+diesel::define_sql_function! {
+    /// Lower case; on SQLite for ASCII letters alone, on PostgreSQL for every letter.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 /// Applications matching the filter, newest first: at most `limit`, after skipping `offset`.
+/// The search compares the columns as `PipelineSearch::matches` says.
 pub fn list_filtered(
     conn: &mut DbConnection,
     filter: &PipelineFilter,
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<ApplicationRow>> {
+    use super::schema::organisations;
     let mut query = applications::table
         .filter(applications::status.ne(ApplicationState::Draft))
         .into_boxed();
@@ -1013,18 +1028,31 @@ pub fn list_filtered(
     if let Some(municipality) = filter.municipality_id {
         query = query.filter(applications::municipality_id.eq(municipality));
     }
-    if let Some(text) = &filter.text {
-        let pattern = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+    if let Some(search) = &filter.search {
+        let contains = |text: &str| format!("%{}%", like_escaped(text));
+        // An organisation no name key can match when the query has no core.
+        let name_key = match &search.organisation {
+            Some(name) => format!(
+                "{}:%{}%",
+                name.legal_form.map_or("%".to_owned(), like_escaped),
+                like_escaped(&name.core)
+            ),
+            None => String::new(),
+        };
+        let organisations = organisations::table
+            .filter(organisations::name_key.like(name_key).escape('\\'))
+            .select(organisations::id);
         query = query.filter(
-            applications::title
-                .like(pattern.clone())
+            applications::reference
+                .like(contains(&search.reference))
                 .escape('\\')
-                .or(applications::reference.like(pattern).escape('\\')),
+                .or(applications::title
+                    .like(contains(&search.typed))
+                    .escape('\\'))
+                .or(lower(applications::title)
+                    .like(contains(&search.folded.to_ascii_lowercase()))
+                    .escape('\\'))
+                .or(applications::lead_organisation_id.eq_any(organisations)),
         );
     }
     Ok(query

@@ -182,6 +182,23 @@ pub fn list_organisations(conn: &mut DbConnection) -> AppResult<Vec<Organisation
         .load(conn)?)
 }
 
+/// The names of these organisations, by id (the lead organisation of each listed application).
+pub fn names_by_id(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    let mut names = std::collections::HashMap::with_capacity(ids.len());
+    // Within every backend's limit on bound parameters.
+    for chunk in ids.chunks(1_000) {
+        let rows: Vec<(i64, String)> = organisations::table
+            .filter(organisations::id.eq_any(chunk))
+            .select((organisations::id, organisations::name))
+            .load(conn)?;
+        names.extend(rows);
+    }
+    Ok(names)
+}
+
 /// The name of a municipality, if it exists.
 pub fn municipality_name(conn: &mut DbConnection, id: i64) -> AppResult<Option<String>> {
     Ok(municipalities::table

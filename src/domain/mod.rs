@@ -26,6 +26,7 @@ pub mod names;
 pub mod pending;
 pub mod program;
 pub mod reconcile;
+pub mod search;
 pub mod sessions;
 pub mod sources;
 pub mod text;

@@ -1,5 +1,5 @@
 //! Reads an award list (`forms/awards/*.csv`, or an upload of the same shape): its text
-//! (UTF-8, with or without a byte-order mark), its header and its records, with line numbers
+//! (UTF-8, with or without a byte-order mark, or Shift_JIS as Excel writes it), its header and its records, with line numbers
 //! that hold with CRLF line ends. What a row's values and an award's members must be is the
 //! domain's (`domain::reconcile::check_row` and `check_awards`); this module knows the CSV.
 
@@ -63,21 +63,140 @@ pub fn parse_award_list(
     Ok(rows)
 }
 
-/// The text of an uploaded award list: UTF-8, with or without a byte-order mark (Excel writes
-/// one). Anything else is refused with the line of the first byte that is not UTF-8.
-pub fn decode_award_list(bytes: &[u8]) -> Result<&str, AwardListError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|error| {
-        let valid = bytes.get(..error.valid_up_to()).unwrap_or_default();
-        let line = 1 + valid.iter().filter(|&&byte| byte == b'\n').count();
-        AwardListError::Row {
-            line,
-            column: None,
-            message: "not UTF-8 (save the file as CSV UTF-8)".to_owned(),
-            message_ja: "UTF-8 ではない文字があります。Excel の場合は「CSV UTF-8（コンマ区切り）」で保存してください"
-                .to_owned(),
+/// How the bytes of an uploaded award list are to be read: as UTF-8 (with or without the
+/// byte-order mark Excel's 「CSV UTF-8」 writes), as Shift_JIS (CP932, what Excel's plain
+/// 「CSV（コンマ区切り）」 writes on a Japanese Windows), or whichever of the two it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListEncoding {
+    /// Valid UTF-8 is UTF-8; anything else is read as Shift_JIS.
+    #[default]
+    Auto,
+    Utf8,
+    ShiftJis,
+}
+
+impl ListEncoding {
+    pub const ALL: [ListEncoding; 3] = [Self::Auto, Self::Utf8, Self::ShiftJis];
+
+    /// The stable code (`--encoding`, the page's select).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Utf8 => "utf-8",
+            Self::ShiftJis => "shift_jis",
         }
-    })
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|encoding| encoding.code() == code)
+    }
+
+    /// As the upload page names it.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Auto => "自動判定",
+            Self::Utf8 => "UTF-8",
+            Self::ShiftJis => "Shift_JIS",
+        }
+    }
+}
+
+/// The text of an uploaded award list, read as `encoding` says. Bytes the encoding cannot
+/// read are refused with their position (the first byte is 1) and line, and nothing is
+/// guessed: Shift_JIS is decoded strictly (CP932, as `encoding_rs` maps it), without
+/// replacement characters.
+pub fn decode_award_list(
+    bytes: &[u8],
+    encoding: ListEncoding,
+) -> Result<std::borrow::Cow<'_, str>, AwardListError> {
+    use std::borrow::Cow;
+    let unreadable = |position: usize, message: String, message_ja: String| {
+        let before = bytes.get(..position).unwrap_or_default();
+        AwardListError::Row {
+            line: 1 + before.iter().filter(|&&byte| byte == b'\n').count(),
+            column: None,
+            message,
+            message_ja,
+        }
+    };
+    let as_shift_jis = || shift_jis(bytes).map(Cow::Owned);
+    match encoding {
+        ListEncoding::Utf8 => utf8(bytes).map(Cow::Borrowed).map_err(|position| {
+            unreadable(
+                position,
+                format!("byte {} is not UTF-8", position + 1),
+                format!(
+                    "{} バイト目が UTF-8 として読めません。Shift_JIS で保存したファイルなら、文字コードに「Shift_JIS」か「自動判定」を選んでください",
+                    position + 1
+                ),
+            )
+        }),
+        ListEncoding::ShiftJis => as_shift_jis().map_err(|position| {
+            unreadable(
+                position,
+                format!("byte {} is not Shift_JIS", position + 1),
+                format!(
+                    "{} バイト目が Shift_JIS として読めません。UTF-8 で保存したファイルなら、文字コードに「UTF-8」か「自動判定」を選んでください",
+                    position + 1
+                ),
+            )
+        }),
+        ListEncoding::Auto if bytes.starts_with(b"\xEF\xBB\xBF") => {
+            // The byte-order mark says UTF-8.
+            decode_award_list(bytes, ListEncoding::Utf8)
+        }
+        ListEncoding::Auto => match utf8(bytes) {
+            Ok(text) => Ok(Cow::Borrowed(text)),
+            Err(not_utf8) => as_shift_jis().map_err(|not_shift_jis| {
+                // The reading that got further is the one the file more likely is.
+                let position = not_utf8.max(not_shift_jis);
+                unreadable(
+                    position,
+                    format!("byte {} is neither UTF-8 nor Shift_JIS", position + 1),
+                    format!(
+                        "{} バイト目が UTF-8 としても Shift_JIS としても読めません。Excel の場合は「CSV UTF-8（コンマ区切り）」で保存し直してください",
+                        position + 1
+                    ),
+                )
+            }),
+        },
+    }
+}
+
+/// The text without its byte-order mark, or the index of the first byte that is not UTF-8
+/// (counted in `bytes`, the mark included).
+fn utf8(bytes: &[u8]) -> Result<&str, usize> {
+    let (mark, rest) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (3, rest),
+        None => (0, bytes),
+    };
+    std::str::from_utf8(rest).map_err(|error| mark + error.valid_up_to())
+}
+
+/// Shift_JIS (CP932) decoded strictly, or the index of the first byte of the first sequence
+/// it cannot read.
+fn shift_jis(bytes: &[u8]) -> Result<String, usize> {
+    use encoding_rs::DecoderResult;
+    let mut decoder = encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling();
+    let mut text = String::new();
+    let mut done = 0usize;
+    loop {
+        let needed = decoder
+            .max_utf8_buffer_length_without_replacement(bytes.len() - done)
+            .unwrap_or(bytes.len() * 3);
+        text.reserve(needed);
+        let (result, read) =
+            decoder.decode_to_string_without_replacement(&bytes[done..], &mut text, true);
+        match result {
+            DecoderResult::InputEmpty => return Ok(text),
+            DecoderResult::Malformed(bad, after) => {
+                return Err(done + read - usize::from(after) - usize::from(bad));
+            }
+            DecoderResult::OutputFull => done += read,
+        }
+    }
 }
 
 /// What is wrong, without the csv crate's own position (its line count is off with CRLF).
@@ -601,16 +720,101 @@ mod tests {
         assert!(short.starts_with("2行目: 列の数が 7 個です"), "{short}");
         let header = explain("award_id,year\nA1,2024\n");
         assert!(header.starts_with("1行目（見出し行）"), "{header}");
-        // Bytes that are not UTF-8 (Shift_JIS from Excel) on the third line.
-        let mut bytes = row_csv(&[&sole("A1", "株式会社あわわ")]).into_bytes();
-        bytes.extend_from_slice(b"A2,2024,R6,\x88\xea\x94\xca\x98\x67,,x,sole,t\n");
-        let not_utf8 = decode_award_list(&bytes).map(str::len);
-        assert!(
-            matches!(&not_utf8, Err(error) if error.explain_ja().starts_with("3行目: UTF-8 ではない")),
-            "{not_utf8:?}"
-        );
         let with_bom = [b"\xEF\xBB\xBF".as_slice(), HEADER.as_bytes()].concat();
-        assert_eq!(decode_award_list(&with_bom).ok(), Some(HEADER));
+        for encoding in [ListEncoding::Auto, ListEncoding::Utf8] {
+            assert_eq!(
+                decode_award_list(&with_bom, encoding).ok().as_deref(),
+                Some(HEADER)
+            );
+        }
+    }
+
+    #[test]
+    fn shift_jis_as_excel_writes_it_reads_as_the_same_text() {
+        // CP932's own characters among them: ㈱ and ① (NEC), 髙 (IBM).
+        let text = row_csv(&[
+            &sole("A1", "㈱あわわ"),
+            &sole("A2", "髙橋商店①"),
+            &sole("A3", "ｱﾜﾜ株式会社"),
+        ]);
+        let (encoded, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+        assert!(!unmappable);
+        assert!(std::str::from_utf8(&encoded).is_err(), "not UTF-8 as well");
+        for encoding in [ListEncoding::Auto, ListEncoding::ShiftJis] {
+            assert_eq!(
+                decode_award_list(&encoded, encoding).ok().as_deref(),
+                Some(text.as_str()),
+                "{encoding:?}"
+            );
+        }
+        // UTF-8 chosen: refused at the first byte of ㈱ on the second line.
+        let refused = decode_award_list(&encoded, ListEncoding::Utf8).map(|text| text.len());
+        let first_bad = encoded
+            .iter()
+            .position(|byte| !byte.is_ascii())
+            .expect("a non-ASCII byte");
+        assert_eq!(
+            refused.map_err(|error| error.explain_ja()),
+            Err(format!(
+                "2行目: {} バイト目が UTF-8 として読めません。Shift_JIS で保存したファイルなら、文字コードに「Shift_JIS」か「自動判定」を選んでください",
+                first_bad + 1
+            ))
+        );
+        // UTF-8 read as Shift_JIS: refused, not turned into mojibake.
+        let chosen_wrongly = decode_award_list(text.as_bytes(), ListEncoding::ShiftJis);
+        assert!(
+            matches!(&chosen_wrongly, Err(error) if error.explain_ja().contains("Shift_JIS として読めません")),
+            "{chosen_wrongly:?}"
+        );
+        // And UTF-8 is UTF-8 when left to the detection.
+        assert_eq!(
+            decode_award_list(text.as_bytes(), ListEncoding::Auto)
+                .ok()
+                .as_deref(),
+            Some(text.as_str())
+        );
+    }
+
+    #[test]
+    fn bytes_neither_encoding_reads_are_refused_with_their_position() {
+        let refused = |bytes: &[u8]| {
+            decode_award_list(bytes, ListEncoding::Auto)
+                .map(|text| text.len())
+                .map_err(|error| error.explain_ja())
+        };
+        // 一般 in Shift_JIS, then 0xFF, which neither encoding has: Shift_JIS reads further.
+        assert_eq!(
+            refused(b"award_id\n\x88\xea\x94\xca\xff\n"),
+            Err("2行目: 14 バイト目が UTF-8 としても Shift_JIS としても読めません。Excel の場合は「CSV UTF-8（コンマ区切り）」で保存し直してください".to_owned())
+        );
+        // UTF-8 lines, then Shift_JIS on the third: UTF-8 reads further, to the third line.
+        let mut bytes = row_csv(&[&sole("A1", "株式会社あわわ")]).into_bytes();
+        let third_line = bytes.len();
+        bytes.extend_from_slice(b"A2,2024,R6,\x88\xea\x94\xca,,x,sole,t\n");
+        let position = third_line + "A2,2024,R6,".len() + 1;
+        assert_eq!(
+            refused(&bytes),
+            Err(format!(
+                "3行目: {position} バイト目が UTF-8 としても Shift_JIS としても読めません。Excel の場合は「CSV UTF-8（コンマ区切り）」で保存し直してください"
+            ))
+        );
+        // A byte-order mark says UTF-8: what follows is not read as Shift_JIS.
+        let marked = [b"\xEF\xBB\xBF".as_slice(), "award_id\n一般".as_bytes()].concat();
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("一般");
+        let marked_sjis = [marked[..12].to_vec(), sjis.into_owned()].concat();
+        assert!(decode_award_list(&marked, ListEncoding::Auto).is_ok());
+        let refused = decode_award_list(&marked_sjis, ListEncoding::Auto);
+        assert!(
+            matches!(&refused, Err(error) if error.explain_ja().starts_with("2行目: 13 バイト目が UTF-8 として読めません")),
+            "{refused:?}"
+        );
+        for code in ["auto", "utf-8", "shift_jis"] {
+            assert_eq!(
+                ListEncoding::from_code(code).map(ListEncoding::code),
+                Some(code)
+            );
+        }
+        assert_eq!(ListEncoding::from_code("latin1"), None);
     }
 
     #[test]

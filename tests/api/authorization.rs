@@ -261,6 +261,8 @@ const MATRIX: &[Row] = matrix! {
 
     // The program manager's pages.
     GET    "/manager"                                            "/manager"                                             Empty          => 303 403 403 403 403 403 200, "the manager";
+    GET    "/manager/pipeline.csv"                               "/manager/pipeline.csv?state=submitted&q=R8"           Empty          => 303 403 403 403 403 403 200, "the manager: the filtered pipeline";
+    GET    "/manager/pipeline.xlsx"                              "/manager/pipeline.xlsx?state=submitted&q=R8"          Empty          => 303 403 403 403 403 403 200, "the manager: the filtered pipeline";
     GET    "/manager/award-limits"                               "/manager/award-limits"                                Empty          => 303 403 403 403 403 403 200, "the manager";
     GET    "/manager/kpis"                                       "/manager/kpis"                                        Empty          => 303 403 403 403 403 403 200, "the manager";
     GET    "/manager/programs"                                   "/manager/programs"                                    Empty          => 303 403 403 403 403 403 200, "the manager";

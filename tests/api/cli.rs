@@ -1011,3 +1011,84 @@ crate::on_both_backends!(
         );
     }
 );
+
+crate::on_both_backends!(
+    /// `import-awards FILE`: a list Excel saved as Shift_JIS (CP932) imports as the same list
+    /// in UTF-8 does, detected or chosen with `--encoding`; chosen wrongly, it is refused with
+    /// the position of the byte, exit 2, and nothing is written.
+    import_awards_reads_a_shift_jis_list_as_the_utf8_one,
+    |test_db| {
+        use diesel::prelude::*;
+        use hojokin::db::schema::awards;
+        let text: String = hojokin::forms::AWARD_LISTS[0]
+            .1
+            .lines()
+            .take(11)
+            .map(|line| format!("{line}\r\n"))
+            .collect();
+        let (cp932, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+        assert!(!unmappable);
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("sjis.csv"), &cp932).expect("write");
+        std::fs::write(dir.path().join("utf8.csv"), &text).expect("write");
+        let url = test_db.url_string();
+        let env = [("HOJOKIN_DATABASE_URL", url.as_str())];
+        let import = |args: &[&str]| run(dir.path(), &env, &[&["import-awards"], args].concat());
+        let award_count = || -> i64 {
+            awards::table
+                .count()
+                .get_result(&mut *test_db.conn())
+                .expect("awards")
+        };
+        let last_line = |output: &Output| {
+            assert!(output.status.success(), "{}", stderr(output));
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_owned()
+        };
+
+        let first_bad = cp932.iter().position(|byte| !byte.is_ascii()).expect("kanji");
+        let refused = import(&["sjis.csv", "--encoding", "utf-8"]);
+        assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+        assert!(
+            stderr(&refused).contains(&format!(
+                "sjis.csv: 2行目: {} バイト目が UTF-8 として読めません",
+                first_bad + 1
+            )),
+            "{}",
+            stderr(&refused)
+        );
+        assert!(stderr(&refused).contains("何も取り込んでいません"));
+        assert_eq!(award_count(), 0, "nothing written");
+
+        assert_eq!(
+            last_line(&import(&["sjis.csv"])),
+            "sjis.csv: 10 行 — 一致 0、新規 10、要確認 0（新しい団体 10、新しい採択 10）"
+        );
+        assert_eq!(award_count(), 10);
+        for args in [
+            ["utf8.csv", "--encoding", "auto"],
+            ["utf8.csv", "--encoding", "utf-8"],
+            ["sjis.csv", "--encoding", "shift_jis"],
+        ] {
+            let file = args[0];
+            assert_eq!(
+                last_line(&import(&[&args[..], &["--dry-run"]].concat())),
+                format!(
+                    "[dry-run] {file}: 10 行 — 一致 10、新規 0、要確認 0（新しい団体 0、新しい採択 0）"
+                ),
+                "{args:?}"
+            );
+        }
+        let wrongly = import(&["utf8.csv", "--encoding", "shift_jis"]);
+        assert_eq!(wrongly.status.code(), Some(2), "{}", stderr(&wrongly));
+        assert!(
+            stderr(&wrongly).contains("バイト目が Shift_JIS として読めません"),
+            "{}",
+            stderr(&wrongly)
+        );
+        assert_eq!(award_count(), 10);
+    }
+);

@@ -1036,7 +1036,19 @@ crate::on_both_backends!(
                 xlsx.bytes.starts_with(b"PK\x03\x04"),
                 "an .xlsx is a zip package"
             );
-            assert_budget_workbook(&xlsx.bytes, &created, &draft(w.own_org, w.shiojiri));
+            let (_, shown) = crate::call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                officer.cookie.as_deref(),
+                None
+            );
+            assert_budget_workbook(
+                &xlsx.bytes,
+                &created,
+                &draft(w.own_org, w.shiojiri),
+                &shown["decision"],
+            );
         });
     }
 );
@@ -1128,12 +1140,19 @@ crate::on_both_backends!(
 
 /// Reads the budget workbook back and checks every cell against the fixture `draft` the
 /// application was made from, after the one review above (マッチング運営 adjusted to
-/// 400,000 with a reason): the text columns, the amounts as numbers, and their totals.
-fn assert_budget_workbook(bytes: &[u8], created: &serde_json::Value, draft: &serde_json::Value) {
+/// 400,000 with a reason): the text columns, the amounts as numbers, the totals row under
+/// them, the filter and the frozen header, and the subsidy calculation as `decision` (the
+/// engine's, as the API shows it) has it.
+fn assert_budget_workbook(
+    bytes: &[u8],
+    created: &serde_json::Value,
+    draft: &serde_json::Value,
+    decision: &serde_json::Value,
+) {
     use calamine::{Data, Reader, Xlsx};
     let mut workbook: Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an xlsx workbook");
-    assert_eq!(workbook.sheet_names(), ["予算行", "金額"]);
+    assert_eq!(workbook.sheet_names(), ["予算行", "補助金の算定", "金額"]);
     let sheet = workbook.worksheet_range("予算行").expect("the sheet");
     let rows: Vec<&[Data]> = sheet.rows().collect();
     let text = |cell: &Data| match cell {
@@ -1232,12 +1251,11 @@ fn assert_budget_workbook(bytes: &[u8], created: &serde_json::Value, draft: &ser
     }
     assert_eq!(
         rows.len(),
-        1 + expected.len(),
-        "a header and one row per line"
+        1 + expected.len() + 1,
+        "a header, one row per line and the totals row"
     );
-    for (row, (before, amount, middle, effective, claimed, reason)) in
-        rows[1..].iter().zip(&expected)
-    {
+    let lines = &rows[1..=expected.len()];
+    for (row, (before, amount, middle, effective, claimed, reason)) in lines.iter().zip(&expected) {
         assert_eq!(row.len(), 13, "{row:?}");
         let cells: Vec<String> = row[..5].iter().map(text).collect();
         assert_eq!(&cells, before);
@@ -1250,12 +1268,7 @@ fn assert_budget_workbook(bytes: &[u8], created: &serde_json::Value, draft: &ser
     }
     // The totals a spreadsheet would compute from the columns: what was asked, what the
     // review leaves, and the 補助対象経費.
-    let total = |column: usize| {
-        rows[1..]
-            .iter()
-            .map(|row| number(&row[column]))
-            .sum::<i64>()
-    };
+    let total = |column: usize| lines.iter().map(|row| number(&row[column])).sum::<i64>();
     let requested: i64 = expected.iter().map(|row| row.1).sum();
     let reviewed: i64 = expected.iter().map(|row| row.3).sum();
     let claimed: i64 = expected.iter().map(|row| row.4).sum();
@@ -1266,6 +1279,71 @@ fn assert_budget_workbook(bytes: &[u8], created: &serde_json::Value, draft: &ser
     assert_eq!(
         (total(5), total(10), total(11)),
         (requested, reviewed, claimed)
+    );
+    // The totals row carries the same sums, as numbers, under 内容's 合計.
+    let totals = rows.last().expect("the totals row");
+    assert_eq!(text(&totals[4]), "合計");
+    assert_eq!(
+        (number(&totals[5]), number(&totals[10]), number(&totals[11])),
+        (requested, reviewed, claimed)
+    );
+    for column in [0, 1, 2, 3, 6, 7, 8, 9, 12] {
+        assert_eq!(
+            totals[column],
+            Data::Empty,
+            "column {column} of the totals row"
+        );
+    }
+    // The filter covers the header and the lines, not the totals; the header row is frozen.
+    let sheet_xml = xlsx_part(bytes, "xl/worksheets/sheet1.xml");
+    assert!(
+        sheet_xml.contains(&format!("<autoFilter ref=\"A1:M{}\"", 1 + expected.len())),
+        "{sheet_xml}"
+    );
+    assert!(
+        sheet_xml.contains(
+            "<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>"
+        ),
+        "{sheet_xml}"
+    );
+    // The subsidy calculation, as the engine stored it: nothing recomputed.
+    let calculation = workbook
+        .worksheet_range("補助金の算定")
+        .expect("the calculation sheet");
+    let calculation: Vec<(String, Data)> = calculation
+        .rows()
+        .skip(1)
+        .map(|row| (text(&row[0]), row[1].clone()))
+        .collect();
+    let yen = |field: &str| Data::Float(decision[field].as_i64().expect(field) as f64);
+    let rate = format!(
+        "{}/{}",
+        decision["rate"]["numerator"].as_i64().expect("numerator"),
+        decision["rate"]["denominator"]
+            .as_i64()
+            .expect("denominator")
+    );
+    assert_eq!(
+        calculation[..6],
+        [
+            (
+                "判定".to_owned(),
+                Data::String("要件を満たしています".to_owned())
+            ),
+            (
+                "補助対象経費（円）".to_owned(),
+                yen("eligible_expenses_yen")
+            ),
+            ("補助率".to_owned(), Data::String(rate)),
+            ("算定額（円）".to_owned(), yen("calculated_subsidy_yen")),
+            ("上限額（円）".to_owned(), yen("cap_yen")),
+            ("補助金額（円）".to_owned(), yen("subsidy_yen")),
+        ]
+    );
+    assert_eq!(
+        calculation[1].1,
+        Data::Float(claimed as f64),
+        "the 補助対象経費 is the claimed total of the lines"
     );
 }
 
@@ -1671,6 +1749,17 @@ mod applicant;
 mod forecast;
 mod impact;
 mod manager;
+mod pipeline;
+
+/// The text of one part of an .xlsx package (a sheet's XML, say).
+fn xlsx_part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut package = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip package");
+    let mut part = package.by_name(name).expect("the part");
+    let mut text = String::new();
+    part.read_to_string(&mut text).expect("UTF-8 XML");
+    text
+}
 
 // The editor's live preview judges as the CLI and the API do for the rules a 事務局 must be
 // able to defend: an award of the same year and frame is this application, not a prior one;

@@ -1,4 +1,5 @@
-// The program manager filters the pipeline, starts the review of a submitted application
+// The program manager finds applications by an organisation's name and by a number typed full
+// width, exports what was found, filters the pipeline, starts the review of a submitted application
 // and selects it (採択) through its confirmation page; the applicant asks for the grant and the
 // manager decides it (交付決定) for less than the computed amount and on a given day, again
 // confirmed first, and the page then shows the 交付決定額 with its date; the award-limit, KPI and programme pages answer; the deadline
@@ -32,6 +33,27 @@ await run("manager", async (page, context) => {
   await login(page, "jimukyoku@meti.example");
   check(new URL(page.url()).pathname === "/manager", `home is the pipeline, got ${page.url()}`);
   await screenshot(page, "manager-pipeline");
+  // Search by the core of an organisation's name (without 株式会社), with 団体名 in the list,
+  // and export what was found; then by a number typed full width.
+  await page.fill("#f-q", "御祓川");
+  await Promise.all([page.waitForURL(/q=/), page.click("form.filters button[type=submit]")]);
+  const byName = await text(page, "#pipeline");
+  check(byName.includes("R8-0004") && byName.includes("株式会社御祓川") && !byName.includes("R8-0002"),
+    `found by the organisation's name: ${byName}`);
+  await page.locator("#pipeline-exports").scrollIntoViewIfNeeded();
+  await screenshot(page, "manager-pipeline-search");
+  const csvLink = await page.getAttribute("#pipeline-exports a[href^='/manager/pipeline.csv']", "href");
+  check(csvLink === "/manager/pipeline.csv?q=%E5%BE%A1%E7%A5%93%E5%B7%9D", `the export carries the search: ${csvLink}`);
+  const csv = await page.request.get(`${baseUrl}${csvLink}`);
+  const csvBytes = await csv.body();
+  check(csv.status() === 200 && csvBytes[0] === 0xef && csvBytes[1] === 0xbb && csvBytes[2] === 0xbf, "a CSV with a BOM");
+  const csvLines = csvBytes.subarray(3).toString("utf8").trim().split(/\r?\n/);
+  check(csvLines.length === 2 && csvLines[1].startsWith("R8-0004,株式会社御祓川,"), `the one row found: ${csvLines}`);
+  await page.fill("#f-q", "Ｒ８－０００２");
+  await Promise.all([page.waitForLoadState("load"), page.click("form.filters button[type=submit]")]);
+  const byNumber = await text(page, "#pipeline");
+  check(byNumber.includes("R8-0002") && !byNumber.includes("R8-0004"), `found by the full-width number: ${byNumber}`);
+  await page.goto(`${baseUrl}/manager`);
   await page.selectOption("#f-state", "submitted");
   await Promise.all([page.waitForURL(/state=submitted/), page.click("form.filters button[type=submit]")]);
   const rows = await text(page, "#pipeline");

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::deadlines::jst_label;
 use super::manager::manager_only;
-use super::upload::read_file_form;
+use super::upload::read_file_form_with_fields;
 use super::{
     Db, PageCaller, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash,
 };
@@ -19,6 +19,7 @@ use crate::actions;
 use crate::db::awards::{ReviewChoice, ReviewEntry};
 use crate::db::{award_imports, organisations};
 use crate::error::{AppError, ErrorKind};
+use crate::program::award_list::ListEncoding;
 
 /// The largest award list accepted (the shipped R4–R7 list is about 20 KB).
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
@@ -41,6 +42,15 @@ struct UploadView {
     error: Option<String>,
     max_mb: usize,
     imports: Vec<ImportLine>,
+    /// The choices of the file's encoding, the one last chosen selected.
+    encodings: Vec<EncodingOption>,
+}
+
+#[derive(Serialize)]
+struct EncodingOption {
+    code: &'static str,
+    label: &'static str,
+    selected: bool,
 }
 
 async fn upload_page(
@@ -48,12 +58,21 @@ async fn upload_page(
     session: &Session,
     caller: &crate::web::auth::Caller,
     error: Option<String>,
+    encoding: ListEncoding,
 ) -> PageResult {
     let recent = db.run(|conn, _| award_imports::recent(conn, 20)).await?;
     let failed = error.is_some();
     let view = UploadView {
         error,
         max_mb: MAX_UPLOAD_BYTES / (1024 * 1024),
+        encodings: ListEncoding::ALL
+            .into_iter()
+            .map(|choice| EncodingOption {
+                code: choice.code(),
+                label: choice.label_ja(),
+                selected: choice == encoding,
+            })
+            .collect(),
         imports: recent
             .into_iter()
             .map(|row| ImportLine {
@@ -81,41 +100,69 @@ async fn upload_page(
 #[get("/manager/awards/import")]
 pub async fn import_page(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
     manager_only(&caller)?;
-    upload_page(&db, &session, &caller, None).await
+    upload_page(&db, &session, &caller, None, ListEncoding::Auto).await
+}
+
+/// An uploaded list: its file name, bytes, and the encoding chosen for it.
+struct UploadedList {
+    file_name: String,
+    bytes: Vec<u8>,
+    encoding: ListEncoding,
 }
 
 /// The uploaded list, read only after the form's CSRF token (`pages::upload`).
-/// `Ok(Err(message))`: a problem the person can correct.
+/// `Ok(Err((message, encoding)))`: a problem the person can correct, and the encoding they
+/// chose, to show again.
 async fn read_list(
     request: &HttpRequest,
     payload: web::Payload,
-) -> Result<Result<(String, Vec<u8>), String>, HttpResponse> {
-    let Some(file) = read_file_form(request, payload, "file", MAX_UPLOAD_BYTES).await? else {
-        return Ok(Err("CSV ファイルを選んでください".to_owned()));
+) -> Result<Result<UploadedList, (String, ListEncoding)>, HttpResponse> {
+    let (form, file) =
+        read_file_form_with_fields(request, payload, "file", MAX_UPLOAD_BYTES).await?;
+    let chosen = form.text("encoding");
+    let encoding = match chosen.as_str() {
+        "" => ListEncoding::Auto,
+        code => match ListEncoding::from_code(code) {
+            Some(encoding) => encoding,
+            None => {
+                return Ok(Err((
+                    "文字コードは「自動判定」「UTF-8」「Shift_JIS」から選んでください".to_owned(),
+                    ListEncoding::Auto,
+                )));
+            }
+        },
+    };
+    let Some(file) = file else {
+        return Ok(Err(("CSV ファイルを選んでください".to_owned(), encoding)));
     };
     let bytes = match file.bytes {
         Ok(bytes) if bytes.is_empty() => {
-            return Ok(Err(
+            return Ok(Err((
                 "ファイルが空です。採択一覧の CSV ファイルを選んでください".to_owned(),
-            ));
+                encoding,
+            )));
         }
         Ok(bytes) => bytes,
         Err(_) => {
-            return Ok(Err(format!(
-                "ファイルが大きすぎます（{} MB まで）",
-                MAX_UPLOAD_BYTES / (1024 * 1024)
+            return Ok(Err((
+                format!(
+                    "ファイルが大きすぎます（{} MB まで）",
+                    MAX_UPLOAD_BYTES / (1024 * 1024)
+                ),
+                encoding,
             )));
         }
     };
     let name: String = file.file_name.chars().take(200).collect();
-    Ok(Ok((
-        if name.trim().is_empty() {
+    Ok(Ok(UploadedList {
+        file_name: if name.trim().is_empty() {
             "upload.csv".to_owned()
         } else {
             name
         },
         bytes,
-    )))
+        encoding,
+    }))
 }
 
 #[post("/manager/awards/import")]
@@ -127,20 +174,30 @@ pub async fn upload(
     PageCaller(caller): PageCaller,
 ) -> PageResult {
     manager_only(&caller)?;
-    let (file_name, bytes) = match read_list(&request, payload).await {
-        Ok(Ok(file)) => file,
-        Ok(Err(message)) => return upload_page(&db, &session, &caller, Some(message)).await,
+    let list = match read_list(&request, payload).await {
+        Ok(Ok(list)) => list,
+        Ok(Err((message, encoding))) => {
+            return upload_page(&db, &session, &caller, Some(message), encoding).await;
+        }
         Err(response) => return Ok(response),
     };
     let actor = caller.actor.clone();
+    let encoding = list.encoding;
     let planned = db
         .run(move |conn, programs| {
-            actions::manager::plan_award_upload(conn, programs, &actor, &file_name, &bytes)
+            actions::manager::plan_award_upload(
+                conn,
+                programs,
+                &actor,
+                &list.file_name,
+                &list.bytes,
+                list.encoding,
+            )
         })
         .await?;
     match planned {
         Ok(id) => Ok(redirect(&format!("/manager/awards/imports/{id}"))),
-        Err(message) => upload_page(&db, &session, &caller, Some(message)).await,
+        Err(message) => upload_page(&db, &session, &caller, Some(message), encoding).await,
     }
 }
 

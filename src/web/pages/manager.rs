@@ -2,22 +2,25 @@
 //! the KPIs, and the rules of each fiscal year with their sources (read-only).
 
 use actix_session::Session;
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
 use super::deadlines::{EntryView, entry_view};
+use super::export::{CSV, Formats, XLSX, attachment, csv_text, csv_with_bom, xlsx_failed};
 use super::view::{Summary, label, summary};
-use super::{Db, PageCaller, PageResult, render};
+use super::{Db, PageCaller, PageError, PageResult, render};
 use crate::db::applications::{self as repo, PipelineFilter};
 use crate::db::{self, awards, deadlines, organisations, workflow as store};
 use crate::domain::access::Role;
-use crate::domain::calendar::FiscalYear;
+use crate::domain::amounts::AmountKind;
+use crate::domain::calendar::{FiscalYear, wareki_date};
 use crate::domain::codes::{Frame, PartnerKind};
 use crate::domain::forecast::{BudgetForecast, Tally};
 use crate::domain::kpi::continuation_rates;
 use crate::domain::money::Yen;
 use crate::domain::program::Certainty;
 use crate::domain::program::ProgramSet;
+use crate::domain::search::PipelineSearch;
 use crate::domain::workflow::ApplicationState;
 use crate::error::AppError;
 use crate::web::auth::Caller;
@@ -72,7 +75,9 @@ struct PipelineView {
     frames: Vec<Opt>,
     municipalities: Vec<Opt>,
     q: String,
-    applications: Vec<Summary>,
+    applications: Vec<PipelineRow>,
+    /// The filter as a query string, for the export links.
+    export_query: String,
     limited: bool,
     next_deadlines: Vec<EntryView>,
     overdue_deadlines: i64,
@@ -176,15 +181,8 @@ fn non_empty(value: &Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-#[get("/manager")]
-pub async fn pipeline(
-    db: Db,
-    session: Session,
-    query: web::Query<PipelineQuery>,
-    PageCaller(caller): PageCaller,
-) -> PageResult {
-    manager_only(&caller)?;
-    let query = query.into_inner();
+/// The filter a pipeline query asks for, after checking the search box.
+fn pipeline_filter(query: &PipelineQuery) -> Result<PipelineFilter, AppError> {
     let mut errors = crate::domain::validation::FieldErrors::new();
     let search = query.q.as_deref().unwrap_or_default();
     crate::domain::text::check(
@@ -195,13 +193,85 @@ pub async fn pipeline(
         "検索語",
     );
     errors.into_result(()).map_err(AppError::invalid)?;
-    let filter = PipelineFilter {
+    Ok(PipelineFilter {
         state: non_empty(&query.state),
         fiscal_year: non_empty(&query.fiscal_year).and_then(|y| y.parse().ok()),
         frame: non_empty(&query.frame),
         municipality_id: non_empty(&query.municipality_id).and_then(|m| m.parse().ok()),
-        text: non_empty(&query.q),
+        search: PipelineSearch::of(search),
+    })
+}
+
+/// The filter as the query string of a link (the exports'), `?` included; empty for none.
+fn filter_query(filter: &PipelineFilter) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|byte| match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(byte).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect::<String>()
     };
+    let pairs: Vec<String> = [
+        ("state", filter.state.clone()),
+        ("fiscal_year", filter.fiscal_year.map(|y| y.to_string())),
+        ("frame", filter.frame.clone()),
+        (
+            "municipality_id",
+            filter.municipality_id.map(|m| m.to_string()),
+        ),
+        ("q", filter.search.as_ref().map(|s| s.typed.clone())),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| value.map(|value| format!("{name}={}", encode(&value))))
+    .collect();
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pairs.join("&"))
+    }
+}
+
+/// A row of the pipeline: the application and its lead organisation's name.
+#[derive(Serialize)]
+struct PipelineRow {
+    #[serde(flatten)]
+    summary: Summary,
+    organisation: String,
+}
+
+/// The listed applications with their lead organisations' names.
+fn pipeline_rows(
+    conn: &mut db::DbConnection,
+    rows: &[repo::ApplicationRow],
+    municipalities: &[organisations::Municipality],
+) -> Result<Vec<PipelineRow>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|row| row.lead_organisation_id).collect();
+    let names = organisations::names_by_id(conn, &ids)?;
+    Ok(rows
+        .iter()
+        .map(|row| PipelineRow {
+            summary: summary(row, municipalities),
+            organisation: names
+                .get(&row.lead_organisation_id)
+                .cloned()
+                .unwrap_or_else(|| "—".to_owned()),
+        })
+        .collect())
+}
+
+#[get("/manager")]
+pub async fn pipeline(
+    db: Db,
+    session: Session,
+    query: web::Query<PipelineQuery>,
+    PageCaller(caller): PageCaller,
+) -> PageResult {
+    manager_only(&caller)?;
+    let filter = pipeline_filter(&query)?;
+    let export_query = filter_query(&filter);
     let view = db
         .run(move |conn, programs| {
             let municipalities = organisations::list_municipalities(conn)?;
@@ -269,12 +339,17 @@ pub async fn pipeline(
                         selected: selected(&m.id.to_string(), &municipality_text),
                     })
                     .collect(),
-                q: filter.text.clone().unwrap_or_default(),
-                applications: rows
-                    .iter()
-                    .take(PIPELINE_LIMIT as usize)
-                    .map(|row| summary(row, &municipalities))
-                    .collect(),
+                q: filter
+                    .search
+                    .as_ref()
+                    .map(|search| search.typed.clone())
+                    .unwrap_or_default(),
+                applications: pipeline_rows(
+                    conn,
+                    &rows[..rows.len().min(PIPELINE_LIMIT as usize)],
+                    &municipalities,
+                )?,
+                export_query,
                 limited,
                 next_deadlines,
                 overdue_deadlines,
@@ -284,6 +359,164 @@ pub async fn pipeline(
         })
         .await?;
     render("manager_pipeline", "申請の状況", &caller, &session, view)
+}
+
+/// At most this many applications in one export of the pipeline.
+const EXPORT_LIMIT: i64 = 100_000;
+
+/// The columns of the pipeline export before the amounts; the amounts (one column per
+/// `AmountKind`) and 申請日 follow.
+const EXPORT_HEADER: [&str; 7] = [
+    "申請番号",
+    "団体名",
+    "事業名",
+    "年度",
+    "枠",
+    "市町村",
+    "状態",
+];
+
+/// One application of the export: its texts, its amounts by kind (empty where the
+/// application has none of that kind yet) and its 申請日.
+struct ExportRow {
+    texts: [String; 7],
+    amounts: Vec<Option<i64>>,
+    application_date: String,
+}
+
+fn export_header() -> Vec<String> {
+    EXPORT_HEADER
+        .iter()
+        .map(|title| (*title).to_owned())
+        .chain(
+            AmountKind::ALL
+                .iter()
+                .map(|kind| format!("{}（円）", kind.label_ja())),
+        )
+        .chain(std::iter::once("申請日".to_owned()))
+        .collect()
+}
+
+/// The filtered pipeline, every row of it, as the export writes it.
+async fn export_rows(db: Db, query: &PipelineQuery) -> Result<Vec<ExportRow>, PageError> {
+    let filter = pipeline_filter(query)?;
+    Ok(db
+        .run(move |conn, _| {
+            let municipalities = organisations::list_municipalities(conn)?;
+            let rows = repo::list_filtered(conn, &filter, EXPORT_LIMIT, 0)?;
+            Ok(pipeline_rows(conn, &rows, &municipalities)?
+                .into_iter()
+                .zip(&rows)
+                .map(|(listed, row)| {
+                    let recorded = row.lifecycle_amounts();
+                    ExportRow {
+                        amounts: AmountKind::ALL
+                            .iter()
+                            .map(|kind| {
+                                recorded
+                                    .0
+                                    .iter()
+                                    .find(|amount| amount.kind == *kind)
+                                    .map(|amount| amount.yen.value())
+                            })
+                            .collect(),
+                        application_date: row
+                            .application_date
+                            .map(|date| wareki_date(date).to_string())
+                            .unwrap_or_default(),
+                        texts: [
+                            listed.summary.reference,
+                            listed.organisation,
+                            listed.summary.title,
+                            FiscalYear(row.fiscal_year).to_string(),
+                            listed.summary.frame,
+                            listed.summary.municipality,
+                            listed.summary.state_label,
+                        ],
+                    }
+                })
+                .collect())
+        })
+        .await?)
+}
+
+/// The filtered pipeline as CSV (UTF-8 with a byte-order mark, for Excel): every text cell
+/// neutralised as the budget export's are, the amounts as plain integers.
+#[get("/manager/pipeline.csv")]
+pub async fn export_csv(
+    db: Db,
+    query: web::Query<PipelineQuery>,
+    PageCaller(caller): PageCaller,
+) -> Result<HttpResponse, PageError> {
+    manager_only(&caller)?;
+    let rows = export_rows(db, &query).await?;
+    let bytes = csv_with_bom(|writer| {
+        writer.write_record(export_header())?;
+        for row in &rows {
+            let mut record: Vec<String> = row.texts.iter().map(csv_text).collect();
+            record.extend(
+                row.amounts
+                    .iter()
+                    .map(|yen| yen.map(|yen| yen.to_string()).unwrap_or_default()),
+            );
+            record.push(csv_text(&row.application_date));
+            writer.write_record(&record)?;
+        }
+        Ok(())
+    })?;
+    Ok(attachment(CSV, "pipeline.csv", bytes))
+}
+
+/// The filtered pipeline as an Excel workbook: the amounts as numbers, the header row frozen
+/// and filterable.
+#[get("/manager/pipeline.xlsx")]
+pub async fn export_xlsx(
+    db: Db,
+    query: web::Query<PipelineQuery>,
+    PageCaller(caller): PageCaller,
+) -> Result<HttpResponse, PageError> {
+    manager_only(&caller)?;
+    let rows = export_rows(db, &query).await?;
+    let formats = Formats::default();
+    let header = export_header();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("申請").map_err(xlsx_failed)?;
+    let titles: Vec<&str> = header.iter().map(String::as_str).collect();
+    formats.header(sheet, 0, &titles).map_err(xlsx_failed)?;
+    for (row_index, row) in (1u32..).zip(&rows) {
+        let mut column = 0u16;
+        for text in &row.texts {
+            formats
+                .text(sheet, row_index, column, text)
+                .map_err(xlsx_failed)?;
+            column += 1;
+        }
+        for yen in &row.amounts {
+            if let Some(yen) = yen {
+                formats
+                    .yen(sheet, row_index, column, *yen, &formats.yen)
+                    .map_err(xlsx_failed)?;
+            }
+            column += 1;
+        }
+        formats
+            .text(sheet, row_index, column, &row.application_date)
+            .map_err(xlsx_failed)?;
+    }
+    // The texts' widths; every amount and the date get 16.
+    let widths = [10.0, 30.0, 36.0, 12.0, 16.0, 12.0, 12.0];
+    for column in 0..titles.len() as u16 {
+        let width = widths.get(usize::from(column)).copied().unwrap_or(16.0);
+        sheet.set_column_width(column, width).map_err(xlsx_failed)?;
+    }
+    let last_row = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    sheet
+        .autofilter(0, 0, last_row, titles.len() as u16 - 1)
+        .map_err(xlsx_failed)?;
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_failed)?;
+    let bytes = workbook.save_to_buffer().map_err(xlsx_failed)?;
+    Ok(attachment(XLSX, "pipeline.xlsx", bytes))
 }
 
 #[derive(Serialize)]

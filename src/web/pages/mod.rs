@@ -13,6 +13,7 @@ pub mod awards;
 pub mod deadlines;
 pub mod editor;
 pub mod evidence;
+pub mod export;
 pub mod impact;
 pub mod manager;
 pub mod officer;
@@ -719,6 +720,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(officer::export_csv)
         .service(officer::export_xlsx)
         .service(manager::pipeline)
+        .service(manager::export_csv)
+        .service(manager::export_xlsx)
         .service(manager::award_limits)
         .service(manager::kpis)
         .service(manager::program_years)

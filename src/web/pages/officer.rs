@@ -3,10 +3,10 @@
 //! `actions::review_budget_line`), and the export of the lines for their own books.
 
 use actix_session::Session;
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 
+use super::export::{CSV, Formats, XLSX, attachment, csv_text, csv_with_bom, xlsx_failed};
 use super::view::{
     ActivityView, DecisionPanel, LineRefusal, Summary, activities_view, current_decision,
     decision_panel, flash_outcome, since_review, summary,
@@ -16,7 +16,6 @@ use crate::actions::{self, LineReviewRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::{applications as repo, organisations};
 use crate::domain::access::Role;
-use crate::domain::text::reads_as_formula;
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::applications::{line_review, today_in_japan};
@@ -273,7 +272,7 @@ pub async fn review_line(
 /// The budget lines as CSV, UTF-8 with a byte-order mark so that Excel opens the Japanese.
 #[get("/applications/{id}/budget.csv")]
 pub async fn export_csv(PageOn(db, _, id, caller): PageOn) -> Result<HttpResponse, PageError> {
-    export(db, caller, id, budget_csv, "text/csv; charset=utf-8", "csv").await
+    export(db, caller, id, budget_csv, CSV, "csv").await
 }
 
 /// One export of an application's budget lines, for whoever may see the application.
@@ -292,13 +291,11 @@ async fn export(
             Ok((aggregate.application.reference.clone(), render(&aggregate)?))
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{reference}-budget.{extension}\""),
-        ))
-        .body(bytes))
+    Ok(attachment(
+        content_type,
+        &format!("{reference}-budget.{extension}"),
+        bytes,
+    ))
 }
 
 const HEADER: [&str; 13] = [
@@ -387,28 +384,11 @@ fn amount_rows(aggregate: &repo::Aggregate) -> Vec<(&'static str, i64, String, S
         .collect()
 }
 
-/// A text cell of the CSV: behind a `'` when a spreadsheet would take it for a formula
-/// ([`reads_as_formula`]), so that `=HYPERLINK("x")` is shown, not run. The amounts are not
-/// text cells: they stay numbers.
-fn csv_text(text: impl AsRef<str>) -> String {
-    let text = text.as_ref();
-    if reads_as_formula(text) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
 /// One row per budget line, amounts as plain integers (yen) so that spreadsheets sum them;
 /// after an empty row, the application's amounts of the lifecycle under their own titles.
 pub fn budget_csv(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
-    let failed = |error: csv::Error| AppError::internal("CSV を作成できません").with_cause(error);
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .flexible(true)
-            .from_writer(&mut out);
-        writer.write_record(HEADER).map_err(failed)?;
+    csv_with_bom(|writer| {
+        writer.write_record(HEADER)?;
         for row in export_rows(aggregate) {
             let mut record: Vec<String> = row.text_before.iter().map(csv_text).collect();
             record.push(row.amount_yen.to_string());
@@ -416,108 +396,194 @@ pub fn budget_csv(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
             record.push(row.effective_yen.to_string());
             record.push(row.claimed_yen.to_string());
             record.push(csv_text(&row.reason));
-            writer.write_record(&record).map_err(failed)?;
+            writer.write_record(&record)?;
         }
-        writer.write_record([""]).map_err(failed)?;
-        writer.write_record(AMOUNTS_HEADER).map_err(failed)?;
+        writer.write_record([""])?;
+        writer.write_record(AMOUNTS_HEADER)?;
         for (label, yen, date_label, date) in amount_rows(aggregate) {
-            writer
-                .write_record([
-                    csv_text(label),
-                    yen.to_string(),
-                    csv_text(date_label),
-                    csv_text(date),
-                ])
-                .map_err(failed)?;
+            writer.write_record([
+                csv_text(label),
+                yen.to_string(),
+                csv_text(date_label),
+                csv_text(date),
+            ])?;
         }
-        writer
-            .flush()
-            .map_err(|error| AppError::internal("CSV を作成できません").with_cause(error))?;
-    }
-    Ok(out)
+        Ok(())
+    })
 }
 
-/// The same rows as an Excel workbook: amounts as numbers with thousands separators.
-pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let failed = |error: rust_xlsxwriter::XlsxError| {
-        AppError::internal("Excel ファイルを作成できません").with_cause(error)
+/// The subsidy calculation as the engine stored it with the application's decision, one
+/// row each: what it is, and the amount (a number) or the text. Nothing is computed here.
+fn calculation_rows(decision: Option<&StoredDecision>) -> Vec<(&'static str, CalculationValue)> {
+    use CalculationValue::{Text, Yen};
+    let Some(decision) = decision else {
+        return vec![("判定", Text("まだ判定されていません".to_owned()))];
     };
+    vec![
+        (
+            "判定",
+            Text(
+                if decision.eligible {
+                    "要件を満たしています"
+                } else {
+                    "要件を満たしていません"
+                }
+                .to_owned(),
+            ),
+        ),
+        (
+            "補助対象経費（円）",
+            Yen(decision.eligible_expenses_yen.value()),
+        ),
+        (
+            "補助率",
+            Text(
+                decision
+                    .rate
+                    .map_or_else(|| "—".to_owned(), |rate| rate.to_string()),
+            ),
+        ),
+        ("算定額（円）", Yen(decision.calculated_subsidy_yen.value())),
+        ("上限額（円）", Yen(decision.cap_yen.value())),
+        ("補助金額（円）", Yen(decision.subsidy_yen.value())),
+        (
+            "端数処理の単位（円）",
+            Yen(decision.rounding_unit_yen.value()),
+        ),
+        (
+            "採択の回数（今回を含む）",
+            Text(format!("{} 回目", decision.award_ordinal)),
+        ),
+        ("適用した規則", Text(decision.rules_version.clone())),
+    ]
+}
+
+enum CalculationValue {
+    Yen(i64),
+    Text(String),
+}
+
+/// The title of the totals row, under the 内容 column of the lines.
+pub const TOTALS_LABEL: &str = "合計";
+
+/// The same rows as an Excel workbook: amounts as numbers with thousands separators, a
+/// totals row under the lines, the header row frozen and filterable; then the subsidy
+/// calculation as the engine stored it and the amounts of the lifecycle, a sheet each.
+pub fn budget_xlsx(aggregate: &repo::Aggregate) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::Workbook;
+    let formats = Formats::default();
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name("予算行").map_err(failed)?;
-    let bold = Format::new().set_bold();
-    let yen = Format::new().set_num_format("#,##0");
-    // Every text is a text cell, which the spreadsheet never runs; one it would take for a
-    // formula ([`reads_as_formula`]) is also marked to stay text when someone edits it (the
-    // "quote prefix" of a cell typed with a leading `'`, which is not part of the text).
-    let as_text = Format::new().set_quote_prefix();
-    let write_text = |sheet: &mut rust_xlsxwriter::Worksheet, row: u32, column: u16, text: &str| {
-        if reads_as_formula(text) {
-            sheet.write_string_with_format(row, column, text, &as_text)
-        } else {
-            sheet.write_string(row, column, text)
-        }
-        .map(|_| ())
-    };
-    for (column, title) in (0u16..).zip(HEADER) {
-        sheet
-            .write_string_with_format(0, column, title, &bold)
-            .map_err(failed)?;
-    }
-    for (row_index, row) in (1u32..).zip(export_rows(aggregate)) {
+    sheet.set_name("予算行").map_err(xlsx_failed)?;
+    formats.header(sheet, 0, &HEADER).map_err(xlsx_failed)?;
+    let rows = export_rows(aggregate);
+    for (row_index, row) in (1u32..).zip(&rows) {
         let mut column = 0u16;
         for text in &row.text_before {
-            write_text(sheet, row_index, column, text).map_err(failed)?;
+            formats
+                .text(sheet, row_index, column, text)
+                .map_err(xlsx_failed)?;
             column += 1;
         }
-        // Yen are whole numbers far below 2^53, so the spreadsheet's number holds them exactly.
-        sheet
-            .write_number_with_format(row_index, column, row.amount_yen as f64, &yen)
-            .map_err(failed)?;
+        formats
+            .yen(sheet, row_index, column, row.amount_yen, &formats.yen)
+            .map_err(xlsx_failed)?;
         column += 1;
         for text in &row.text_middle {
-            write_text(sheet, row_index, column, text).map_err(failed)?;
+            formats
+                .text(sheet, row_index, column, text)
+                .map_err(xlsx_failed)?;
             column += 1;
         }
         for amount in [row.effective_yen, row.claimed_yen] {
-            sheet
-                .write_number_with_format(row_index, column, amount as f64, &yen)
-                .map_err(failed)?;
+            formats
+                .yen(sheet, row_index, column, amount, &formats.yen)
+                .map_err(xlsx_failed)?;
             column += 1;
         }
-        write_text(sheet, row_index, column, &row.reason).map_err(failed)?;
+        formats
+            .text(sheet, row_index, column, &row.reason)
+            .map_err(xlsx_failed)?;
+    }
+    let last_line = u32::try_from(rows.len()).unwrap_or(u32::MAX - 1);
+    let totals_row = last_line + 1;
+    sheet
+        .write_string_with_format(totals_row, 4, TOTALS_LABEL, &formats.bold)
+        .map_err(xlsx_failed)?;
+    for (column, total) in [
+        (5u16, rows.iter().map(|row| row.amount_yen).sum::<i64>()),
+        (10, rows.iter().map(|row| row.effective_yen).sum()),
+        (11, rows.iter().map(|row| row.claimed_yen).sum()),
+    ] {
+        formats
+            .yen(sheet, totals_row, column, total, &formats.bold_yen)
+            .map_err(xlsx_failed)?;
     }
     for (column, width) in (0u16..).zip([
         10.0, 28.0, 16.0, 14.0, 30.0, 14.0, 20.0, 16.0, 10.0, 8.0, 16.0, 16.0, 30.0,
     ]) {
-        sheet.set_column_width(column, width).map_err(failed)?;
+        sheet.set_column_width(column, width).map_err(xlsx_failed)?;
     }
-    sheet.set_freeze_panes(1, 0).map_err(failed)?;
+    // The filter covers the lines, not the totals row under them.
+    sheet
+        .autofilter(0, 0, last_line, HEADER.len() as u16 - 1)
+        .map_err(xlsx_failed)?;
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_failed)?;
+
+    let calculation = workbook.add_worksheet();
+    calculation.set_name("補助金の算定").map_err(xlsx_failed)?;
+    formats
+        .header(calculation, 0, &["項目", "値"])
+        .map_err(xlsx_failed)?;
+    for (row_index, (label, value)) in
+        (1u32..).zip(calculation_rows(aggregate.stored_decision().as_ref()))
+    {
+        formats
+            .text(calculation, row_index, 0, label)
+            .map_err(xlsx_failed)?;
+        match value {
+            CalculationValue::Yen(yen) => formats.yen(calculation, row_index, 1, yen, &formats.yen),
+            CalculationValue::Text(text) => formats.text(calculation, row_index, 1, &text),
+        }
+        .map_err(xlsx_failed)?;
+    }
+    for (column, width) in (0u16..).zip([26.0, 30.0]) {
+        calculation
+            .set_column_width(column, width)
+            .map_err(xlsx_failed)?;
+    }
+    calculation.set_freeze_panes(1, 0).map_err(xlsx_failed)?;
+
     let amounts = workbook.add_worksheet();
-    amounts.set_name("金額").map_err(failed)?;
-    for (column, title) in (0u16..).zip(AMOUNTS_HEADER) {
-        amounts
-            .write_string_with_format(0, column, title, &bold)
-            .map_err(failed)?;
-    }
+    amounts.set_name("金額").map_err(xlsx_failed)?;
+    formats
+        .header(amounts, 0, &AMOUNTS_HEADER)
+        .map_err(xlsx_failed)?;
     for (row_index, (label, amount, date_label, date)) in (1u32..).zip(amount_rows(aggregate)) {
-        write_text(amounts, row_index, 0, label).map_err(failed)?;
-        amounts
-            .write_number_with_format(row_index, 1, amount as f64, &yen)
-            .map_err(failed)?;
-        write_text(amounts, row_index, 2, &date_label).map_err(failed)?;
-        write_text(amounts, row_index, 3, &date).map_err(failed)?;
+        formats
+            .text(amounts, row_index, 0, label)
+            .map_err(xlsx_failed)?;
+        formats
+            .yen(amounts, row_index, 1, amount, &formats.yen)
+            .map_err(xlsx_failed)?;
+        formats
+            .text(amounts, row_index, 2, &date_label)
+            .map_err(xlsx_failed)?;
+        formats
+            .text(amounts, row_index, 3, &date)
+            .map_err(xlsx_failed)?;
     }
     for (column, width) in (0u16..).zip([18.0, 16.0, 12.0, 18.0]) {
-        amounts.set_column_width(column, width).map_err(failed)?;
+        amounts
+            .set_column_width(column, width)
+            .map_err(xlsx_failed)?;
     }
-    workbook.save_to_buffer().map_err(failed)
+    amounts.set_freeze_panes(1, 0).map_err(xlsx_failed)?;
+    workbook.save_to_buffer().map_err(xlsx_failed)
 }
 
 /// The budget lines as an Excel workbook (.xlsx).
 #[get("/applications/{id}/budget.xlsx")]
 pub async fn export_xlsx(PageOn(db, _, id, caller): PageOn) -> Result<HttpResponse, PageError> {
-    let content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    export(db, caller, id, budget_xlsx, content_type, "xlsx").await
+    export(db, caller, id, budget_xlsx, XLSX, "xlsx").await
 }

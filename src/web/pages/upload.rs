@@ -67,6 +67,33 @@ pub async fn read_file_form(
     Ok(parts.files.into_iter().next())
 }
 
+/// [`read_file_form`], keeping the form's other text fields (each at most
+/// `MAX_TEXT_FIELD_BYTES`): a choice made beside the file, such as its encoding.
+pub async fn read_file_form_with_fields(
+    request: &HttpRequest,
+    payload: web::Payload,
+    file_field: &str,
+    max_file_bytes: usize,
+) -> Result<(PageForm, Option<UploadedFile>), HttpResponse> {
+    check_length(request, max_file_bytes)?;
+    let multipart = Multipart::new(request.headers(), payload.into_inner());
+    let parts = read_fields(
+        request,
+        multipart,
+        file_field,
+        max_file_bytes,
+        Some(MAX_TEXT_FIELD_BYTES),
+    )
+    .await
+    .map_err(|error| error.error_response())?;
+    Ok((
+        PageForm {
+            fields: parts.texts,
+        },
+        parts.files.into_iter().next(),
+    ))
+}
+
 /// A page form posted either as `multipart/form-data` with files in its field
 /// [`ATTACHMENT_FIELD`] (each at most [`MAX_BYTES`], read as [`read_file_form`] reads its file),
 /// or as an ordinary form without files ([`PageForm`]). The CSRF token is checked either way;

@@ -25,6 +25,34 @@ fn upload(csrf: Option<&str>, file_name: &str, bytes: &[u8]) -> TestRequest {
     upload_request("/manager/awards/import", &parts)
 }
 
+/// The upload form with its 文字コード chosen.
+fn upload_as(csrf: &str, encoding: &str, file_name: &str, bytes: &[u8]) -> TestRequest {
+    upload_request(
+        "/manager/awards/import",
+        &[
+            ("csrf_token", None, csrf.as_bytes()),
+            ("encoding", None, encoding.as_bytes()),
+            ("file", Some((file_name, "text/csv")), bytes),
+        ],
+    )
+}
+
+/// The header and the first ten awards of the shipped list (each a sole applicant), as UTF-8
+/// text and as Excel on a Japanese Windows saves it (CP932).
+fn shipped_lines() -> (String, Vec<u8>) {
+    let text: String = hojokin::forms::AWARD_LISTS[0]
+        .1
+        .lines()
+        .take(11)
+        .map(|line| format!("{line}\r\n"))
+        .collect();
+    let (encoded, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+    assert!(!unmappable, "every character has a CP932 code");
+    let encoded = encoded.into_owned();
+    assert!(std::str::from_utf8(&encoded).is_err(), "not UTF-8 too");
+    (text, encoded)
+}
+
 /// The cell of day `day` in the calendar table.
 fn day_cell(body: &str, day: u32) -> String {
     let marker = format!("<span class=\"day\">{day}<span class=\"visually-hidden\">日</span>");
@@ -644,11 +672,13 @@ crate::on_both_backends!(
                 page.body
             );
             assert!(page.body.contains("何も取り込んでいません"));
-            let shift_jis = b"award_id\n\x88\xea\x94\xca\n";
-            let page = send!(manager, &app, upload(Some(&token), "sjis.csv", shift_jis));
+            // 一般 in Shift_JIS, then 0xFF, which neither UTF-8 nor Shift_JIS has.
+            let neither = b"award_id\n\x88\xea\x94\xca\xff\n";
+            let page = send!(manager, &app, upload(Some(&token), "bad.csv", neither));
             assert_eq!(page.status, 422);
             assert!(
-                page.body.contains("2行目: UTF-8 ではない文字があります"),
+                page.body
+                    .contains("2行目: 14 バイト目が UTF-8 としても Shift_JIS としても読めません"),
                 "{}",
                 page.body
             );
@@ -671,6 +701,128 @@ crate::on_both_backends!(
             .get_result(&mut conn)
             .expect("count");
         assert_eq!(uploads, 0, "no import recorded");
+    }
+);
+
+crate::on_both_backends!(
+    a_shift_jis_list_from_excel_imports_as_the_same_utf8_list_does,
+    |test_db| {
+        {
+            let mut conn = test_db.conn();
+            world(&mut conn);
+        }
+        let before = ledger_counts(&mut test_db.conn());
+        let (text, cp932) = shipped_lines();
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let mut manager = Client { cookie: None };
+            page_login!(&app, manager, "manager@meti.example");
+            let form_page = send!(
+                manager,
+                &app,
+                TestRequest::get().uri("/manager/awards/import")
+            );
+            assert!(
+                form_page.body.contains("<option value=\"auto\" selected>自動判定</option><option value=\"utf-8\">UTF-8</option><option value=\"shift_jis\">Shift_JIS</option>"),
+                "{}",
+                form_page.body
+            );
+            let token = csrf_of(&form_page.body);
+            // UTF-8 chosen for a Shift_JIS file: refused at its first byte that is not
+            // UTF-8, the choice kept, nothing recorded.
+            let first_bad = cp932
+                .iter()
+                .position(|byte| !byte.is_ascii())
+                .expect("kanji");
+            let refused = send!(
+                manager,
+                &app,
+                upload_as(&token, "utf-8", "awards.csv", &cp932)
+            );
+            assert_eq!(refused.status, 422, "{}", refused.body);
+            assert!(
+                refused.body.contains(&format!(
+                    "2行目: {} バイト目が UTF-8 として読めません",
+                    first_bad + 1
+                )),
+                "{}",
+                refused.body
+            );
+            assert!(refused.body.contains("何も取り込んでいません"));
+            assert!(refused.body.contains("<option value=\"utf-8\" selected>"));
+            let uploads: i64 = award_imports::table
+                .count()
+                .get_result(&mut test_db.conn())
+                .expect("count");
+            assert_eq!(uploads, 0, "nothing recorded");
+            // Detected, then chosen: the same plan; the first one imported.
+            let mut after = None;
+            for (round, (encoding, bytes)) in [
+                ("auto", cp932.as_slice()),
+                ("shift_jis", cp932.as_slice()),
+                ("utf-8", text.as_bytes()),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let planned = send!(
+                    manager,
+                    &app,
+                    upload_as(&token, encoding, "awards.csv", bytes)
+                );
+                assert_eq!(planned.status, 303, "{encoding}: {}", planned.body);
+                let uri = planned.location.expect("status page");
+                let plan = send!(manager, &app, TestRequest::get().uri(&uri));
+                let stored: String = award_imports::table
+                    .order(award_imports::id.desc())
+                    .select(award_imports::csv_text)
+                    .first(&mut test_db.conn())
+                    .expect("the upload");
+                assert_eq!(stored, text, "{encoding}: kept as the UTF-8 text");
+                if round == 0 {
+                    assert_eq!(figure(&plan.body, "plan-created"), 10, "{}", plan.body);
+                    assert_eq!(figure(&plan.body, "plan-matched"), 0);
+                    let queued = send!(
+                        manager,
+                        &app,
+                        form(
+                            &format!("{uri}/apply"),
+                            &[("csrf_token", &csrf_of(&plan.body))]
+                        )
+                    );
+                    assert_eq!(queued.status, 303);
+                    assert_eq!(run_import_jobs(test_db), 1);
+                    let counts = ledger_counts(&mut test_db.conn());
+                    assert_eq!(
+                        (
+                            counts.0 - before.0,
+                            counts.1 - before.1,
+                            counts.2 - before.2
+                        ),
+                        (10, 10, 10),
+                        "ten organisations, awards and members"
+                    );
+                    after = Some(counts);
+                } else {
+                    // Every name of the Shift_JIS file found as the ledger now has it.
+                    assert_eq!(figure(&plan.body, "plan-matched"), 10, "{encoding}");
+                    assert_eq!(figure(&plan.body, "plan-created"), 0, "{encoding}");
+                    assert_eq!(Some(ledger_counts(&mut test_db.conn())), after);
+                }
+            }
+            let mut conn = test_db.conn();
+            let names: Vec<String> = organisations::table
+                .select(organisations::name)
+                .load(&mut conn)
+                .expect("names");
+            for name in [
+                "株式会社御祓川",
+                "特定非営利活動法人プラットフォームあおもり",
+                "一般社団法人フィッシャーマン・ジャパン",
+            ] {
+                assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+            }
+        });
     }
 );
 
