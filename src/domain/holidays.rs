@@ -116,6 +116,58 @@ pub fn is_business_day(date: NaiveDate) -> bool {
         && !is_year_end_closure(date)
 }
 
+/// Why a day is not a business day ([`is_business_day`]), as a calendar marks it: the weekend,
+/// a public holiday, the year-end closure, or several of them at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayOff {
+    /// Saturday or Sunday.
+    pub weekend: Option<Weekday>,
+    /// The public holiday's name ([`holiday_name`]).
+    pub holiday: Option<&'static str>,
+    /// Within 12月29日 to 1月3日 ([`is_year_end_closure`]).
+    pub year_end_closure: bool,
+}
+
+impl DayOff {
+    /// What the day is, in words: 「土」, 「日」, 「祝日: 元日」, 「振替休日」, 「国民の休日」,
+    /// 「年末年始の閉庁日」, joined with 「・」 when several hold (「日・祝日: 文化の日」).
+    pub fn label_ja(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        match self.weekend {
+            Some(Weekday::Sat) => parts.push("土".to_owned()),
+            Some(Weekday::Sun) => parts.push("日".to_owned()),
+            _ => {}
+        }
+        if let Some(name) = self.holiday {
+            // 「休日（振替休日）」 and 「休日（国民の休日）」 are holidays by 第3条, not 国民の祝日.
+            parts.push(
+                match name
+                    .strip_prefix("休日（")
+                    .and_then(|rest| rest.strip_suffix('）'))
+                {
+                    Some(kind) => kind.to_owned(),
+                    None => format!("祝日: {name}"),
+                },
+            );
+        }
+        if self.year_end_closure {
+            parts.push("年末年始の閉庁日".to_owned());
+        }
+        parts.join("・")
+    }
+}
+
+/// The reasons `date` is not a business day, or `None` on a business day.
+pub fn day_off(date: NaiveDate) -> Option<DayOff> {
+    let weekend = Some(date.weekday()).filter(|day| matches!(day, Weekday::Sat | Weekday::Sun));
+    let off = DayOff {
+        weekend,
+        holiday: holiday_name(date),
+        year_end_closure: is_year_end_closure(date),
+    };
+    (off.weekend.is_some() || off.holiday.is_some() || off.year_end_closure).then_some(off)
+}
+
 /// `date` itself when it is a business day, else the next one (行政機関の休日に関する法律
 /// 第2条: a time limit that ends on a closed day ends on the next open day).
 pub fn next_business_day_on_or_after(date: NaiveDate) -> Option<NaiveDate> {
@@ -199,6 +251,35 @@ mod tests {
             Some(date(2027, 3, 10))
         );
         assert!(!is_business_day(date(2025, 11, 24))); // 振替休日 for Sunday 11/23
+    }
+
+    #[test]
+    fn a_day_off_says_why_in_words() {
+        let label = |d: NaiveDate| day_off(d).map(|off| off.label_ja());
+        assert_eq!(label(date(2026, 11, 7)).as_deref(), Some("土"));
+        assert_eq!(label(date(2026, 11, 8)).as_deref(), Some("日"));
+        assert_eq!(label(date(2026, 11, 3)).as_deref(), Some("祝日: 文化の日"));
+        assert_eq!(label(date(2026, 5, 6)).as_deref(), Some("振替休日"));
+        assert_eq!(label(date(2026, 9, 22)).as_deref(), Some("国民の休日"));
+        assert_eq!(
+            label(date(2026, 5, 3)).as_deref(),
+            Some("日・祝日: 憲法記念日")
+        );
+        assert_eq!(
+            label(date(2027, 1, 1)).as_deref(),
+            Some("祝日: 元日・年末年始の閉庁日")
+        );
+        assert_eq!(
+            label(date(2026, 12, 29)).as_deref(),
+            Some("年末年始の閉庁日")
+        );
+        assert_eq!(label(date(2026, 11, 4)), None);
+        // Every day off is a day on which nothing can be filed, and the other way round.
+        let mut day = date(2026, 1, 1);
+        while day.year() == 2026 {
+            assert_eq!(day_off(day).is_some(), !is_business_day(day), "{day}");
+            day = day.succ_opt().expect("next day");
+        }
     }
 
     #[test]

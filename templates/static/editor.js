@@ -38,6 +38,19 @@
     document.getElementById("total-subsidy").textContent = yen.format(subsidy) + "円";
   }
 
+  // The summary that stays at the bottom of a phone's screen follows the decision panel.
+  function updateSummary() {
+    var panel = document.getElementById("decision-panel");
+    var verdict = document.getElementById("summary-verdict");
+    var subsidy = document.getElementById("summary-subsidy");
+    if (!panel || !verdict || !subsidy) return;
+    var fresh = panel.querySelector(".verdict");
+    var amount = panel.querySelector(".subsidy");
+    verdict.textContent = fresh ? fresh.textContent : "まだ判定できません";
+    verdict.className = fresh ? fresh.className : "verdict";
+    subsidy.textContent = amount ? amount.textContent : "—";
+  }
+
   var timer = null, inFlight = null;
   function schedulePreview() {
     updateTotals();
@@ -55,7 +68,10 @@
         var panel = document.getElementById("decision-panel");
         var fresh = document.createElement("div");
         fresh.innerHTML = html;
-        if (panel && fresh.firstElementChild) panel.replaceWith(fresh.firstElementChild);
+        if (panel && fresh.firstElementChild) {
+          panel.replaceWith(fresh.firstElementChild);
+          updateSummary();
+        }
       })
       .catch(function () { /* a newer preview replaced this one, or the network failed: keep the last */ });
   }

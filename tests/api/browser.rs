@@ -94,6 +94,11 @@ fn require_browser() {
         "playwright-core is missing: run scripts/setup (npm install from package.json) — the \
          browser tests do not skip"
     );
+    assert!(
+        root().join("node_modules/axe-core/axe.min.js").is_file(),
+        "axe-core is missing: run scripts/setup (npm ci from package-lock.json) — the \
+         accessibility checks do not skip"
+    );
 }
 
 /// Where a spec's screenshots go: one directory per backend, as both run at once.
@@ -215,5 +220,15 @@ crate::on_both_backends!(
     one_application_walks_from_draft_to_closed_through_all_three_roles,
     |test_db| {
         run_spec_with_mail("lifecycle", test_db);
+    }
+);
+
+// Every page of each role, at 1280 and 390 px: no WCAG 2.1 A/AA violation that axe-core finds,
+// no sideways scrolling at 390 px; the editor's budget lines uncut and its decision in view on
+// a phone; the calendar's days off shaded and named.
+crate::on_both_backends!(
+    every_page_passes_axe_at_both_widths_and_none_scrolls_sideways,
+    |test_db| {
+        run_spec("accessibility", test_db);
     }
 );

@@ -2,6 +2,7 @@
 // profile per run, the server's URL and demo credentials from the Rust test that started it.
 import { chromium } from "playwright-core";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 
@@ -122,4 +123,36 @@ export async function waitForMail(to, subjectParts, timeout = 20000) {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/// The WCAG 2.1 levels A and AA, as axe-core tags its rules (JIS X 8341-3:2016 is WCAG 2.0 AA;
+/// 2.1 adds reflow, contrast of controls and the like).
+export const WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf-8");
+
+/// Runs axe-core on the page as it is now and returns its WCAG 2.1 A/AA violations, each as
+/// { id, impact, help, targets: [selector…] }. The pages' Content-Security-Policy allows
+/// scripts from their own origin only, so a `<script>` that carries axe's source
+/// (page.addScriptTag({ content })) is refused; page.evaluate runs the source through the
+/// DevTools protocol, which the policy does not govern, and the page's own scripts are left as
+/// they are. Loaded once per document.
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) {
+    await page.evaluate(`${axeSource}\n;undefined`);
+  }
+  return page.evaluate(async (tags) => {
+    const results = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+    return results.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      help: violation.help,
+      targets: violation.nodes.map((node) => node.target.join(" ")),
+    }));
+  }, WCAG_21_AA);
+}
+
+/// How wide the document is, in CSS pixels: more than the viewport means the page itself
+/// scrolls sideways.
+export async function documentWidth(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth);
 }

@@ -20,6 +20,7 @@ use crate::domain::calendar::{WEEKDAYS_JA, YearMonth, wareki_date};
 use crate::domain::codes::Code;
 use crate::domain::deadlines::{DeadlineKind, is_overdue, jst_to_utc, utc_to_jst};
 use crate::domain::delivery::{SentOutcome, mail_kind_label, may_have_arrived_twice};
+use crate::domain::holidays;
 use crate::domain::workflow::Recipients;
 use crate::error::{AppError, ErrorKind};
 
@@ -76,7 +77,35 @@ pub struct MonthQuery {
 struct DayCell {
     day: Option<u32>,
     today: bool,
+    /// A weekend, a public holiday or the year-end closure: shaded, and said in words.
+    day_off: Option<DayOffView>,
     entries: Vec<EntryView>,
+}
+
+/// How the calendar marks a day off (`domain::holidays::day_off`): a class for its shade and
+/// the reason in words, 「（土）」 or 「（祝日: 元日）」, so that it is not told by colour alone.
+/// A weekend alone is already named by its column, so its words are for screen readers only; a
+/// holiday's are shown.
+#[derive(Serialize)]
+struct DayOffView {
+    class: &'static str,
+    label: String,
+    shown: bool,
+}
+
+fn day_off_view(date: chrono::NaiveDate) -> Option<DayOffView> {
+    let off = holidays::day_off(date)?;
+    let holiday = off.holiday.is_some() || off.year_end_closure;
+    let class = match off.weekend {
+        _ if holiday => "holiday",
+        Some(chrono::Weekday::Sat) => "saturday",
+        _ => "sunday",
+    };
+    Some(DayOffView {
+        class,
+        label: off.label_ja(),
+        shown: holiday,
+    })
 }
 
 #[derive(Serialize)]
@@ -151,6 +180,7 @@ pub async fn calendar(
                     DayCell {
                         day: day.map(|date| chrono::Datelike::day(&date)),
                         today: *day == Some(today),
+                        day_off: day.and_then(day_off_view),
                         entries,
                     }
                 })

@@ -61,8 +61,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/pages/amounts.hbs"),
     ),
     (
-        "editor_cell",
-        include_str!("../../../templates/pages/editor_cell.hbs"),
+        "editor_control",
+        include_str!("../../../templates/pages/editor_control.hbs"),
     ),
     (
         "editor_line",

@@ -63,6 +63,17 @@ fn day_cell(body: &str, day: u32) -> String {
     rest[..rest.find("</td>").expect("cell end")].to_owned()
 }
 
+/// The whole `<td …>…</td>` of day `day` in the calendar table, its opening tag included.
+fn day_td(body: &str, day: u32) -> String {
+    let marker = format!("<span class=\"day\">{day}<span class=\"visually-hidden\">日</span>");
+    let at = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("day {day}: {body}"));
+    let start = body[..at].rfind("<td").expect("cell start");
+    let rest = &body[start..];
+    rest[..rest.find("</td>").expect("cell end")].to_owned()
+}
+
 /// The fixture draft through the API; returns (id, reference).
 macro_rules! application {
     ($app:expr, $w:expr) => {{
@@ -228,6 +239,77 @@ crate::on_both_backends!(
                 "{}",
                 home.body
             );
+        });
+    }
+);
+
+crate::on_both_backends!(
+    the_calendar_shades_weekends_and_holidays_and_says_so_in_words,
+    |test_db| {
+        {
+            let mut conn = test_db.conn();
+            world(&mut conn);
+        }
+        block_on(async {
+            let app = crate::test_app!(test_db);
+            let mut manager = Client { cookie: None };
+            page_login!(&app, manager, "manager@meti.example");
+            let november = send!(
+                manager,
+                &app,
+                TestRequest::get().uri("/manager/calendar?month=2026-11")
+            );
+            assert_eq!(november.status, 200, "{}", november.body);
+            // 11月3日 (Tuesday) is 文化の日: shaded and named where everyone sees it.
+            let holiday = day_td(&november.body, 3);
+            assert!(
+                holiday.starts_with("<td class=\"holiday\">")
+                    && holiday.contains("<span class=\"day-off\">（祝日: 文化の日）</span>"),
+                "{holiday}"
+            );
+            // A weekend is named by its column; the words are there for screen readers.
+            let saturday = day_td(&november.body, 7);
+            assert!(
+                saturday.starts_with("<td class=\"saturday\">")
+                    && saturday.contains("<span class=\"visually-hidden\">（土）</span>"),
+                "{saturday}"
+            );
+            let sunday = day_td(&november.body, 8);
+            assert!(
+                sunday.starts_with("<td class=\"sunday\">")
+                    && sunday.contains("<span class=\"visually-hidden\">（日）</span>"),
+                "{sunday}"
+            );
+            // 11月23日 is a Monday holiday; 11月4日 is an ordinary Wednesday.
+            assert!(day_td(&november.body, 23).contains("（祝日: 勤労感謝の日）"));
+            let weekday = day_td(&november.body, 4);
+            assert!(
+                weekday.starts_with("<td>") && !weekday.contains("（"),
+                "{weekday}"
+            );
+            let shaded = november.body.matches("<td class=\"").count();
+            // 9 weekend days and 2 holidays in November 2026, plus the empty cells of the grid.
+            let empty = november.body.matches("<td class=\"empty\">").count();
+            assert_eq!(shaded - empty, 11, "{}", november.body);
+
+            // The year-end closure: 元日 is both, and Saturday 1月2日 is closed as well.
+            let january = send!(
+                manager,
+                &app,
+                TestRequest::get().uri("/manager/calendar?month=2027-01")
+            );
+            assert!(
+                day_td(&january.body, 1).contains("（祝日: 元日・年末年始の閉庁日）"),
+                "{}",
+                january.body
+            );
+            let second = day_td(&january.body, 2);
+            assert!(
+                second.starts_with("<td class=\"holiday\">")
+                    && second.contains("<span class=\"day-off\">（土・年末年始の閉庁日）</span>"),
+                "{second}"
+            );
+            assert!(day_td(&january.body, 11).contains("（祝日: 成人の日）"));
         });
     }
 );
