@@ -51,7 +51,7 @@ macro_rules! submitted {
 
 /// The rows of the pipeline table (not the deadlines or the review list above it).
 fn pipeline_table(body: &str) -> String {
-    match body.split_once("<table id=\"pipeline\">") {
+    match body.split_once("<table id=\"pipeline\"") {
         Some((_, rest)) => rest[..rest.find("</table>").expect("table end")].to_owned(),
         None => String::new(),
     }
