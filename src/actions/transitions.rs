@@ -416,19 +416,22 @@ fn sub_flow(
         Action::SubmitCompletionReport => {
             let completion: CompletionReport = payload(request)?;
             let actuals = line_amounts(aggregate, &completion.actuals)?;
-            let claimed: Vec<i64> = aggregate
-                .lines()
-                .filter(|l| l.amounts().is_claimed())
-                .map(|l| l.id)
-                .collect();
-            if let Some(missing) = claimed
-                .iter()
-                .find(|line| !actuals.iter().any(|(id, _)| id == *line))
-            {
+            // Named as the applicant sees the line: its 内容 and its activity, not its row id.
+            let missing = aggregate.activities.iter().find_map(|(activity, lines)| {
+                lines
+                    .iter()
+                    .filter(|l| l.amounts().is_claimed())
+                    .find(|l| !actuals.iter().any(|(id, _)| *id == l.id))
+                    .map(|line| (activity, line))
+            });
+            if let Some((activity, line)) = missing {
                 return Err(field_error(
                     "payload.actuals",
                     ErrorCode::Required,
-                    format!("補助対象の予算行 {missing} の実績額を入力してください"),
+                    format!(
+                        "補助対象の予算行「{}」（{}）の実績額を入力してください",
+                        line.description, activity.name
+                    ),
                 ));
             }
             store::record_actuals(conn, id, &actuals)?;

@@ -238,7 +238,7 @@ impl Message<'_> {
             Message::MunicipalityApplicant { name } => say!(
                 out,
                 given(name),
-                ": 地方公共団体は申請者になれません。連携先（partners, kind: municipality）として登録してください。"
+                ": 地方公共団体は申請者になれません。連携先として登録してください。"
             ),
             Message::KindNotEligible { name, kind } => say!(
                 out,
@@ -288,13 +288,13 @@ impl Message<'_> {
                     out,
                     "を満たしていません。従業員",
                     count((*midsize_max_employees).into()),
-                    "人以下の中堅企業者として対象になりますので、申請者の種別を midsize_company に直してください。"
+                    "人以下の中堅企業者として対象になりますので、申請者の種別を「中堅企業者」に直してください。"
                 );
             }
             Message::MidsizeClaimIsSme { name } => say!(
                 out,
                 given(name),
-                ": 資本金又は従業員数が中小企業者の基準内です。申請者の種別は sme_company が正しい可能性があります。"
+                ": 資本金又は従業員数が中小企業者の基準内です。申請者の種別は「中小企業者」が正しい可能性があります。"
             ),
             Message::PartnerMissing { kind, frame } => {
                 let label = kind.label_ja();
@@ -303,7 +303,7 @@ impl Message<'_> {
                         out,
                         "対象地域の",
                         fixed(label),
-                        "との連携が必要です。連携する市町村を連携先（kind: municipality）に追加してください。"
+                        "との連携が必要です。連携する市町村を連携先（種別: 市町村）に追加してください。"
                     ),
                     PartnerKind::EducationInstitution => say!(
                         out,

@@ -147,7 +147,13 @@ fn parsed<T: FromStr>(code: &str) -> Result<T, FieldErrors> {
 }
 
 fn check_code<T: FromStr>(errors: &mut FieldErrors, path: String, code: &str, label: &str) {
-    if T::from_str(code).is_err() {
+    if code.trim().is_empty() {
+        errors.add(
+            path,
+            ErrorCode::Required,
+            format!("{label}を選んでください"),
+        );
+    } else if T::from_str(code).is_err() {
         errors.add(
             path,
             ErrorCode::UnknownCode,
