@@ -8,7 +8,7 @@ use super::{authorized_aggregate, field_error};
 use crate::contract::decision::StoredDecision;
 use crate::db::{self, DbConnection, applications, audit};
 use crate::domain::audit::AuditAction;
-use crate::domain::budget::{LineAmounts, LineReview};
+use crate::domain::budget::{LineAmounts, LineReview, ReviewState};
 use crate::domain::money::Yen;
 use crate::domain::program::ProgramSet;
 use crate::domain::validation::ErrorCode;
@@ -78,15 +78,7 @@ pub fn review_budget_line(
             reason,
             actor.user_id,
         )?;
-        let reloaded = applications::load_aggregate(conn, application_id)?;
-        let decision = reevaluate(conn, programs, &reloaded, today)?;
-        db::workflow::record_reviewed_amount(
-            conn,
-            application_id,
-            reloaded
-                .any_reviewed()
-                .then_some(decision.subsidy_yen.value()),
-        )?;
+        let decision = recompute(conn, programs, application_id, today)?;
         audit::append(
             conn,
             &audit::NewAuditEvent {
@@ -105,5 +97,95 @@ pub fn review_budget_line(
             },
         )?;
         Ok(decision)
+    })
+}
+
+/// The subsidy recomputed after a review, and the reviewed amount the workflow records.
+fn recompute(
+    conn: &mut DbConnection,
+    programs: &ProgramSet,
+    application_id: i64,
+    today: NaiveDate,
+) -> AppResult<StoredDecision> {
+    let reloaded = applications::load_aggregate(conn, application_id)?;
+    let decision = reevaluate(conn, programs, &reloaded, today)?;
+    db::workflow::record_reviewed_amount(
+        conn,
+        application_id,
+        reloaded
+            .any_reviewed()
+            .then_some(decision.subsidy_yen.value()),
+    )?;
+    Ok(decision)
+}
+
+/// 一括承認: every line the officer saw unreviewed (each with the version the page showed) is
+/// approved at its requested amount, in one transaction with one audit event. A line someone
+/// changed or reviewed since is a conflict, and nothing is recorded: the officer reads again.
+pub fn approve_remaining_lines(
+    conn: &mut DbConnection,
+    programs: &ProgramSet,
+    actor: &Actor,
+    application_id: i64,
+    seen: &[(i64, i32)],
+    today: NaiveDate,
+) -> AppResult<(usize, StoredDecision)> {
+    if seen.is_empty() {
+        return Err(field_error(
+            "lines",
+            ErrorCode::Required,
+            "未審査の予算行はありません",
+        ));
+    }
+    crate::db::write(conn, |conn| {
+        let aggregate =
+            authorized_aggregate(conn, actor, application_id, Action::ReviewBudgetLine)?;
+        let state = aggregate.state();
+        if !workflow::budget_review_open(state) {
+            return Err(AppError::conflict(format!(
+                "「{}」の申請の予算行は審査できません",
+                state.label_ja()
+            )));
+        }
+        for (line_id, version) in seen {
+            let line = aggregate
+                .lines()
+                .find(|l| l.id == *line_id)
+                .ok_or_else(|| AppError::not_found("予算行が見つかりません"))?;
+            if line.review_state != ReviewState::Pending || line.version != *version {
+                return Err(AppError::conflict(format!(
+                    "予算行「{}」は他の人が更新しました。最新の内容を読み込んでからやり直してください",
+                    line.description
+                )));
+            }
+            db::budget::record_review(
+                conn,
+                *line_id,
+                *version,
+                ReviewState::Approved,
+                None,
+                None,
+                actor.user_id,
+            )?;
+        }
+        let decision = recompute(conn, programs, application_id, today)?;
+        let line_ids: Vec<i64> = seen.iter().map(|(id, _)| *id).collect();
+        audit::append(
+            conn,
+            &audit::NewAuditEvent {
+                application_id: Some(application_id),
+                actor_user_id: Some(actor.user_id),
+                action: AuditAction::Workflow(Action::ReviewBudgetLine),
+                from_state: None,
+                to_state: None,
+                reason: None,
+                changes: json!({
+                    "approved_line_ids": line_ids,
+                    "review_state": [ReviewState::Pending, ReviewState::Approved],
+                    "subsidy_yen": decision.subsidy_yen,
+                }),
+            },
+        )?;
+        Ok((seen.len(), decision))
     })
 }

@@ -17,7 +17,7 @@ pub mod sessions;
 mod transitions;
 pub mod users;
 
-pub use budget_review::{LineReviewRequest, review_budget_line};
+pub use budget_review::{LineReviewRequest, approve_remaining_lines, review_budget_line};
 pub use evaluation::{award_outlook, preview, reevaluate};
 pub use evidence::{
     ATTACHMENT_FIELD, EVIDENCE_FIELD, PendingInterimReport, delete_evidence, evidence_download,

@@ -94,6 +94,17 @@ impl PipelineSearch {
     }
 }
 
+/// An organisation looked up by name (the editor's choice of co-applicants): its name key
+/// holds the query's core, as the pipeline compares lead organisations, or its name holds the
+/// query as typed.
+pub fn finds_organisation(query: &PipelineSearch, name: &str, name_key: &str) -> bool {
+    name.contains(query.typed.as_str())
+        || query
+            .organisation
+            .as_ref()
+            .is_some_and(|organisation| organisation.matches_key(name_key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +189,22 @@ mod tests {
         assert!(finds("ＤＸ", "R8-0001", "DX推進", "株式会社X"));
         assert!(finds("dx", "R8-0001", "DX推進", "株式会社X"));
         assert!(!finds("観光", "R8-0001", "DX推進", "株式会社X"));
+    }
+
+    #[test]
+    fn an_organisation_is_found_by_the_core_of_its_name() {
+        let finds_org = |query: &str, name: &str| {
+            finds_organisation(
+                &PipelineSearch::of(query).expect("a query"),
+                name,
+                &org_key(name),
+            )
+        };
+        assert!(finds_org("御祓川", "株式会社御祓川"));
+        assert!(finds_org("㈱御祓川", "株式会社御祓川"));
+        assert!(finds_org("ｼｵｼﾞﾘ", "一般社団法人シオジリ機構"));
+        assert!(!finds_org("一般社団法人御祓川", "株式会社御祓川"));
+        assert!(!finds_org("塩尻", "株式会社御祓川"));
     }
 
     #[test]

@@ -116,6 +116,41 @@
     partner.querySelector("select").focus();
   });
 
+  // The co-applicants: the search box narrows the checkboxes to the organisations the server
+  // finds by name (the pipeline's comparison); the chosen ones always stay in view.
+  var coSearch = document.getElementById("co-applicant-search");
+  if (coSearch) {
+    coSearch.closest(".co-applicant-search").hidden = false;
+    var coCount = document.getElementById("co-applicant-count");
+    var coHint = coCount.textContent;
+    var coTimer = null;
+    var showOnly = function (ids) {
+      var shown = 0;
+      document.querySelectorAll("#co-applicant-list label").forEach(function (label) {
+        var box = label.querySelector("input");
+        var visible = ids === null || box.checked || ids.indexOf(Number(box.value)) >= 0;
+        label.hidden = !visible;
+        if (visible) shown += 1;
+      });
+      coCount.textContent = ids === null ? coHint : shown + " 団体を表示しています（選んだ団体を含む）。";
+    };
+    coSearch.addEventListener("input", function (event) {
+      event.stopPropagation();
+      clearTimeout(coTimer);
+      var query = coSearch.value.trim();
+      if (!query) { showOnly(null); return; }
+      coTimer = setTimeout(function () {
+        fetch(coSearch.dataset.search + "?q=" + encodeURIComponent(query), { credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (answer) { if (answer && coSearch.value.trim() === query) showOnly(answer.ids); });
+      }, 200);
+    });
+    // Enter in the search box searches; it does not save the form.
+    coSearch.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") event.preventDefault();
+    });
+  }
+
   form.addEventListener("input", schedulePreview);
   form.addEventListener("change", schedulePreview);
   updateTotals();

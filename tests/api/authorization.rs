@@ -247,6 +247,7 @@ const MATRIX: &[Row] = matrix! {
     POST   "/applications/{id}/{form}"                           "/applications/{draft}/completion-report"              Form(&[("version", "999")]) => 303 409 403 409 403 403 403, "members; 409: not offered to a draft";
     POST   "/applications/{id}/{form}"                           "/applications/{draft}/change-request"                 Form(&[("version", "999")]) => 303 409 403 409 403 403 403, "members; 409: not offered to a draft";
     POST   "/applications/{id}/{form}"                           "/applications/{draft}/continuation-survey"            Form(&[("version", "999")]) => 303 409 403 409 403 403 403, "members; 409: not offered to a draft";
+    GET    "/organisations/search"                               "/organisations/search?q=%E5%A1%A9%E5%B0%BB"           Empty          => 303 200 200 200 200 200 200, "anyone signed in: the names the editor lists to all";
     GET    "/settings/notifications"                             "/settings/notifications"                              Empty          => 303 200 200 200 200 200 200, "one's own settings";
     POST   "/settings/notifications"                             "/settings/notifications"                              Form(&[("notify_by_email", "on"), ("reminder_offsets", "-7,+1")]) => 303 303 303 303 303 303 303, "one's own settings";
 
@@ -254,6 +255,7 @@ const MATRIX: &[Row] = matrix! {
     GET    "/finance"                                            "/finance"                                             Empty          => 303 403 403 403 200 200 403, "finance officers, each their municipality's";
     GET    "/applications/{id}/review"                           "/applications/{submitted}/review"                  Empty          => 303 403 403 403 200 403 403, "the municipality's officer";
     POST   "/applications/{id}/lines/{line_id}/review"           "/applications/{submitted}/lines/{submitted_line}/review" Form(&[("decision", "approve"), ("version", "{submitted_line_version}")]) => 303 403 403 403 303 403 403, "the municipality's officer";
+    POST   "/applications/{id}/lines/approve-remaining"          "/applications/{submitted}/lines/approve-remaining"    Form(&[("line", "{submitted_line}:{submitted_line_version}")]) => 303 403 403 403 303 403 403, "the municipality's officer (a stale version: the notice on the page)";
     GET    "/applications/{id}/budget.csv"                       "/applications/{draft}/budget.csv"                     Empty          => 303 200 403 200 403 403 403, "whoever may see the application; a draft is its members' alone";
     GET    "/applications/{id}/budget.csv"                       "/applications/{submitted}/budget.csv"                  Empty          => 303 200 403 200 200 403 200, "whoever may see the application, from submission on";
     GET    "/applications/{id}/budget.xlsx"                      "/applications/{draft}/budget.xlsx"                    Empty          => 303 200 403 200 403 403 403, "whoever may see the application; a draft is its members' alone";

@@ -694,6 +694,23 @@ crate::on_both_backends!(
                 .contains("id=\"activities-0--budget_lines-2--funding_source-error\">財源「nope」は使えません"),
             "error on the row as the form numbered it"
         );
+            // A select left at its blank choice asks for a choice; it does not print an empty code.
+            let mut unchosen = fields("600000");
+            unchosen.retain(|(k, _)| *k != "activities[0].budget_lines[2].funding_source");
+            unchosen.push((
+                "activities[0].budget_lines[2].funding_source",
+                String::new(),
+            ));
+            let unchosen = send!(client, &app, post(unchosen, Some(&token)));
+            assert_eq!(unchosen.status, 422);
+            assert!(
+                unchosen.body.contains(
+                    "id=\"activities-0--budget_lines-2--funding_source-error\">財源を選んでください"
+                ),
+                "{}",
+                unchosen.body
+            );
+            assert!(!unchosen.body.contains("「」"), "no empty code is quoted");
             let mut good = fields("600000");
             good.retain(|(k, _)| *k != "activities[0].budget_lines[2].funding_source");
             good.push((
@@ -722,7 +739,44 @@ crate::on_both_backends!(
             assert_eq!(lines[0]["amount_yen"], 6_000_000);
             assert_eq!(lines[1]["amount_yen"], 600_000);
             assert_eq!(body["partners"].as_array().map(Vec::len), Some(1));
-            // A save from a tab opened before that save (its version is the old one): 409,
+            // Co-applicants are checkboxes in one group, and the editor's search finds an
+            // organisation by its name as the pipeline does (the legal form optional, and
+            // another form not the same organisation).
+            let edit = send!(client, &app, TestRequest::get().uri(&edit_uri));
+            assert!(
+                edit.body
+                    .contains("<fieldset class=\"field co-applicants\" id=\"co_applicant_ids\"")
+            );
+            assert!(
+                edit.body
+                    .contains("type=\"checkbox\" name=\"co_applicant_ids\"")
+            );
+            assert!(
+                !edit.body.contains("multiple"),
+                "no multi-select to Ctrl-click"
+            );
+            for (query, expected) in [
+                ("しおじり未来人材", vec![w.own_org]),
+                ("(一社)しおじり未来人材機構", vec![w.own_org]),
+                ("株式会社しおじり未来人材機構", vec![]),
+            ] {
+                let uri = format!(
+                    "/organisations/search?q={}",
+                    query
+                        .bytes()
+                        .map(|b| format!("%{b:02X}"))
+                        .collect::<String>()
+                );
+                let (status, body) = crate::call!(
+                    &app,
+                    "GET",
+                    uri,
+                    Some(client.cookie.as_deref().expect("cookie")),
+                    None
+                );
+                assert_eq!(status, 200, "{body}");
+                assert_eq!(body["ids"], json!(expected), "{query}");
+            } // A save from a tab opened before that save (its version is the old one): 409,
             // what was typed comes back beside what is saved, and saving again applies it.
             let stale_fields = |version: &str| {
                 let mut stale = fields("600000");
@@ -1049,6 +1103,89 @@ crate::on_both_backends!(
                 &draft(w.own_org, w.shiojiri),
                 &shown["decision"],
             );
+            // 一括承認: the three lines still unreviewed, approved together at their amounts.
+            let review = send!(
+                officer,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/review"))
+            );
+            let bulk = &review.body[review
+                .body
+                .find("id=\"approve-remaining\"")
+                .expect("the 一括承認 form")..];
+            let bulk = &bulk[..bulk.find("</form>").expect("form end")];
+            assert!(bulk.contains("未審査の 3 行をすべて承認"), "{bulk}");
+            let seen: Vec<(&str, String)> = bulk
+                .split("name=\"line\" value=\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next())
+                .map(|pair| ("line", pair.to_owned()))
+                .collect();
+            assert_eq!(seen.len(), 3, "{bulk}");
+            assert!(
+                !seen
+                    .iter()
+                    .any(|(_, pair)| pair.starts_with(&format!("{line}:"))),
+                "the adjusted line is not approved again"
+            );
+            let mut fields = seen.clone();
+            fields.push(("csrf_token", csrf_of(&review.body)));
+            let approve = |fields: &[(&'static str, String)]| {
+                TestRequest::post()
+                    .uri(&format!("/applications/{id}/lines/approve-remaining"))
+                    .set_form(fields.to_vec())
+            };
+            let approved = send!(officer, &app, approve(&fields));
+            assert_eq!(approved.status, 303);
+            let review = send!(
+                officer,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/review"))
+            );
+            assert!(
+                review.body.contains("未審査の予算行 3 行を承認しました"),
+                "{}",
+                review.body
+            );
+            assert!(
+                !review.body.contains("id=\"approve-remaining\""),
+                "none left"
+            );
+            assert!(
+                review
+                    .body
+                    .contains("<dd id=\"effective-total\">7,300,000円</dd>"),
+                "approval keeps each line at its amount"
+            );
+            let (_, shown) = crate::call!(
+                &app,
+                "GET",
+                format!("/api/v1/applications/{id}"),
+                officer.cookie.as_deref(),
+                None
+            );
+            let states: Vec<&str> = shown["activities"]
+                .as_array()
+                .expect("activities")
+                .iter()
+                .flat_map(|a| a["budget_lines"].as_array().expect("lines"))
+                .map(|l| l["review_state"].as_str().expect("state"))
+                .collect();
+            assert_eq!(states, ["approved", "approved", "adjusted", "approved"]);
+            // The same form again, from a page read before: refused, nothing recorded twice.
+            let again = send!(officer, &app, approve(&fields));
+            assert_eq!(again.status, 303);
+            let review = send!(
+                officer,
+                &app,
+                TestRequest::get().uri(&format!("/applications/{id}/review"))
+            );
+            assert!(
+                review.body.contains("一括承認できませんでした"),
+                "{}",
+                review.body
+            );
+            assert!(review.body.contains("は他の人が更新しました"));
         });
     }
 );

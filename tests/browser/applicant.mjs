@@ -11,6 +11,21 @@ await run("applicant", async (page) => {
   await screenshot(page, "applicant-dashboard");
 
   const editUrl = await startShiojiriDraft(page, "塩尻 ものづくり企業の右腕人材プロジェクト", "幹部インターンシップ");
+  // Co-applicants are found by name, not picked from a long list with Ctrl: 御祓川 finds
+  // 株式会社御祓川; a chosen one stays in view whatever is searched.
+  const allCoApplicants = await page.locator("#co-applicant-list label").count();
+  await page.fill("#co-applicant-search", "御祓川");
+  await page.waitForFunction((all) => document.querySelectorAll("#co-applicant-list label:not([hidden])").length < all, allCoApplicants);
+  const found = await page.locator("#co-applicant-list label:not([hidden])").allTextContents();
+  check(found.length >= 1 && found.every((name) => name.includes("御祓川")), `found by name: ${found}`);
+  check((await text(page, "#co-applicant-count")).includes(`${found.length} 団体`), "the count is announced");
+  await page.locator("#co-applicant-list label:not([hidden]) input").first().check();
+  await page.fill("#co-applicant-search", "ドット道東");
+  await page.waitForFunction(() => [...document.querySelectorAll("#co-applicant-list label:not([hidden])")].some((label) => label.textContent.includes("ドット道東")));
+  check((await page.locator("#co-applicant-list label:not([hidden]) input:checked").count()) === 1, "the chosen one stays in view");
+  await page.fill("#co-applicant-search", "");
+  check((await page.locator("#co-applicant-list label:not([hidden])").count()) === allCoApplicants, "an empty search shows every organisation");
+  await page.locator("#co-applicant-list input:checked").uncheck();
   await page.selectOption("[name='activities[0].budget_lines[0].category']", "personnel");
   await page.fill("[name='activities[0].budget_lines[0].description']", "コーディネーター人件費");
   await page.fill("[name='activities[0].budget_lines[0].amount_yen']", "4,800,000");

@@ -16,6 +16,7 @@ use crate::actions::{self, LineReviewRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::{applications as repo, organisations};
 use crate::domain::access::Role;
+use crate::domain::budget::ReviewState;
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::web::applications::{line_review, today_in_japan};
@@ -102,6 +103,9 @@ struct ReviewView {
     eligible_yen: Option<i64>,
     by_funding_source: Vec<SourceTotal>,
     double_funded: usize,
+    /// The lines not yet reviewed, as `id:version`, for 一括承認.
+    pending: Vec<String>,
+    pending_count: usize,
     panel: DecisionPanel,
 }
 
@@ -160,6 +164,11 @@ async fn review(
                     }
                 }
             }
+            let pending: Vec<String> = aggregate
+                .lines()
+                .filter(|l| l.review_state == ReviewState::Pending)
+                .map(|l| format!("{}:{}", l.id, l.version))
+                .collect();
             Ok(ReviewView {
                 summary: summary(&aggregate.application, &municipalities),
                 open: workflow::budget_review_open(aggregate.state()),
@@ -172,6 +181,8 @@ async fn review(
                     .flat_map(|a| &a.lines)
                     .filter(|l| l.double_funded)
                     .count(),
+                pending_count: pending.len(),
+                pending,
                 activities,
                 panel: decision_panel(decision.as_ref()),
             })
@@ -267,6 +278,45 @@ pub async fn review_line(
             )))
         }
     }
+}
+
+/// 一括承認: the lines the page showed unreviewed, approved together.
+#[post("/applications/{id}/lines/approve-remaining")]
+pub async fn approve_remaining(
+    db: Db,
+    session: Session,
+    path: web::Path<i64>,
+    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let seen: Option<Vec<(i64, i32)>> = form
+        .all("line")
+        .into_iter()
+        .map(|pair| {
+            let (line, version) = pair.split_once(':')?;
+            Some((line.parse().ok()?, version.parse().ok()?))
+        })
+        .collect();
+    let seen =
+        seen.ok_or_else(|| AppError::new(ErrorKind::BadRequest, "予算行の指定が読めません"))?;
+    let actor = caller.actor.clone();
+    let outcome = db
+        .run(move |conn, programs| {
+            actions::approve_remaining_lines(conn, programs, &actor, id, &seen, today_in_japan())
+        })
+        .await;
+    flash_outcome(
+        &session,
+        outcome,
+        |(count, decision)| {
+            format!(
+                "未審査の予算行 {count} 行を承認しました。補助金額（再計算）: {}",
+                decision.subsidy_yen
+            )
+        },
+        "一括承認できませんでした",
+    )?;
+    Ok(redirect(&format!("/applications/{id}/review")))
 }
 
 /// The budget lines as CSV, UTF-8 with a byte-order mark so that Excel opens the Japanese.

@@ -257,6 +257,40 @@ pub async fn save(
     }
 }
 
+#[derive(serde::Deserialize)]
+pub struct OrganisationQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The editor's search for co-applicants: the ids of the organisations whose name the query
+/// finds (`domain::search::finds_organisation`, the pipeline's comparison). Every signed-in
+/// user sees these names in the editor's list already; the answer adds nothing to them.
+#[get("/organisations/search")]
+pub async fn organisation_search(
+    db: Db,
+    super::PageCaller(_caller): super::PageCaller,
+    query: actix_web::web::Query<OrganisationQuery>,
+) -> PageResult {
+    let search = crate::domain::search::PipelineSearch::of(&query.q);
+    let ids: Vec<i64> = db
+        .run(move |conn, _| {
+            Ok(organisations::list_organisations(conn)?
+                .into_iter()
+                .filter(|o| {
+                    search.as_ref().is_none_or(|search| {
+                        crate::domain::search::finds_organisation(search, &o.name, &o.name_key)
+                    })
+                })
+                .map(|o| o.id)
+                .collect())
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "ids": ids })))
+}
+
 /// The live preview: the engine's decision on the form as typed, nothing saved. Answers the
 /// decision panel as an HTML fragment.
 #[post("/applications/{id}/preview")]

@@ -30,6 +30,9 @@ pub struct Field {
     pub hint: Option<&'static str>,
 }
 
+/// The name of the co-applicants' checkboxes, and the id of their group.
+const CO_APPLICANTS: &str = "co_applicant_ids";
+
 pub(crate) fn field_id(name: &str) -> String {
     name.chars()
         .map(|c| {
@@ -78,7 +81,12 @@ impl Errors {
         links
             .into_iter()
             .map(|(_, name, message)| ErrorLink {
-                target: field_id(name),
+                // The co-applicants are one group of checkboxes: an error of any is the group's.
+                target: if name.starts_with(CO_APPLICANTS) {
+                    CO_APPLICANTS.to_owned()
+                } else {
+                    field_id(name)
+                },
                 message: message.clone(),
             })
             .collect()
@@ -350,6 +358,8 @@ pub(super) struct EditorView {
     pub(super) project_start: Field,
     pub(super) project_end: Field,
     pub(super) co_applicants: Vec<Opt>,
+    /// The first error of the co-applicants (an unknown or repeated organisation).
+    pub(super) co_applicant_error: Option<String>,
     pub(super) partners: Vec<PartnerView>,
     pub(super) next_partner: usize,
     pub(super) legal: Vec<Field>,
@@ -545,15 +555,25 @@ pub(super) fn editor_view(
             &text.project_end,
             errors,
         ),
-        co_applicants: choices
-            .organisations
+        co_applicants: {
+            let mut co_applicants: Vec<Opt> = choices
+                .organisations
+                .iter()
+                .map(|(id, name)| Opt {
+                    selected: text.co_applicant_ids.contains(id),
+                    value: id.clone(),
+                    label: name.clone(),
+                })
+                .collect();
+            // The chosen ones first, so that they are seen without searching.
+            co_applicants.sort_by_key(|option| !option.selected);
+            co_applicants
+        },
+        co_applicant_error: errors
+            .0
             .iter()
-            .map(|(id, name)| Opt {
-                selected: text.co_applicant_ids.contains(id),
-                value: id.clone(),
-                label: name.clone(),
-            })
-            .collect(),
+            .find(|(name, _)| name.starts_with(CO_APPLICANTS))
+            .map(|(_, message)| message.clone()),
         partners,
         next_partner: next_partner + 1,
         legal: vec![
