@@ -464,7 +464,9 @@ impl<'a> Run<'a> {
 /// organisation: the test the import's review queue applies (another legal form of the same
 /// core, a shared brand, or a spelling within a few edits). Equal names are not "alike".
 pub fn names_look_alike(name: &NormalisedName, other: &NormalisedName) -> bool {
-    name.key() != other.key() && resemblance(name, name.brand_key().as_deref(), other).is_some()
+    // Equal keys are equal forms and cores (`names::compose_key`), compared without building them.
+    let same_key = name.legal_form() == other.legal_form() && name.core() == other.core();
+    !same_key && resemblance(name, name.brand_key().as_deref(), other).is_some()
 }
 
 /// How a known name resembles the printed one, if it does enough to ask a person.
@@ -483,13 +485,11 @@ fn resemblance(
     {
         return Some(CandidateReason::SharedBrand);
     }
-    let shorter = printed
-        .core()
-        .chars()
-        .count()
-        .min(other.core().chars().count());
-    let allowed = allowed_distance(shorter);
-    if allowed == 0 {
+    let (mine, theirs) = (printed.core().chars().count(), other.core().chars().count());
+    let allowed = allowed_distance(mine.min(theirs));
+    // Every edit changes the length by one at most, so lengths further apart than the edits
+    // allowed cannot be within them: most of the ledger is passed over without a distance.
+    if allowed == 0 || mine.abs_diff(theirs) > allowed {
         return None;
     }
     let distance = edit_distance(printed.core(), other.core());
