@@ -47,15 +47,7 @@ pub fn review_budget_line(
         return Err(field_error("reason", code, message));
     }
     crate::db::write(conn, |conn| {
-        let aggregate =
-            authorized_aggregate(conn, actor, application_id, Action::ReviewBudgetLine)?;
-        let state = aggregate.state();
-        if !workflow::budget_review_open(state) {
-            return Err(AppError::conflict(format!(
-                "「{}」の申請の予算行は審査できません",
-                state.label_ja()
-            )));
-        }
+        let aggregate = open_for_review(conn, actor, application_id)?;
         let line = aggregate
             .lines()
             .find(|l| l.id == line_id)
@@ -100,6 +92,23 @@ pub fn review_budget_line(
     })
 }
 
+/// The application, when this officer may review its lines and its state lets them.
+fn open_for_review(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: i64,
+) -> AppResult<applications::Aggregate> {
+    let aggregate = authorized_aggregate(conn, actor, application_id, Action::ReviewBudgetLine)?;
+    let state = aggregate.state();
+    if !workflow::budget_review_open(state) {
+        return Err(AppError::conflict(format!(
+            "「{}」の申請の予算行は審査できません",
+            state.label_ja()
+        )));
+    }
+    Ok(aggregate)
+}
+
 /// The subsidy recomputed after a review, and the reviewed amount the workflow records.
 fn recompute(
     conn: &mut DbConnection,
@@ -138,15 +147,7 @@ pub fn approve_remaining_lines(
         ));
     }
     crate::db::write(conn, |conn| {
-        let aggregate =
-            authorized_aggregate(conn, actor, application_id, Action::ReviewBudgetLine)?;
-        let state = aggregate.state();
-        if !workflow::budget_review_open(state) {
-            return Err(AppError::conflict(format!(
-                "「{}」の申請の予算行は審査できません",
-                state.label_ja()
-            )));
-        }
+        let aggregate = open_for_review(conn, actor, application_id)?;
         for (line_id, version) in seen {
             let line = aggregate
                 .lines()
