@@ -232,3 +232,12 @@ crate::on_both_backends!(
         run_spec("accessibility", test_db);
     }
 );
+
+// Errors a person can act on, in the browser at both widths: the deep link through the login,
+// the logout notice, the editor's error summary, a stale tab's save, the officer's 一括承認.
+crate::on_both_backends!(
+    errors_lead_each_user_to_what_to_do_next_in_the_browser,
+    |test_db| {
+        run_spec("handovers", test_db);
+    }
+);
