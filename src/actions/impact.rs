@@ -29,10 +29,11 @@ pub fn impact_of_stored(
     let rows = applications::submitted_in_year(conn, rules.base.fiscal_year.0)?;
     let ledger = db::awards::load_ledger(conn)?;
     let mut impact = StoredImpact::default();
-    for row in rows {
-        let aggregate = applications::load_aggregate(conn, row.id)?;
+    // The year's applications in a few statements, not several for each.
+    let awards = store::awards_of_applications(conn, rules.base.fiscal_year.0)?;
+    for aggregate in applications::load_aggregates(conn, rows)? {
         // An awarded application is judged without its own award, as the workflow judges it.
-        let own_award = store::award_of_application(conn, row.id)?;
+        let own_award = awards.get(&aggregate.application.id).copied();
         let without_own;
         let ledger = match own_award {
             Some(_) => {

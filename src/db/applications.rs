@@ -503,8 +503,6 @@ pub struct Aggregate {
 }
 
 pub fn load_aggregate(conn: &mut DbConnection, id: i64) -> AppResult<Aggregate> {
-    use super::organisations::Organisation;
-    use super::schema::organisations;
     let application = applications::table
         .find(id)
         .select(ApplicationRow::as_select())
@@ -515,51 +513,119 @@ pub fn load_aggregate(conn: &mut DbConnection, id: i64) -> AppResult<Aggregate> 
             }
             other => other.into(),
         })?;
-    let members = application_members::table
-        .inner_join(organisations::table)
-        .filter(application_members::application_id.eq(id))
-        .order((application_members::role.desc(), organisations::id))
-        .select((Organisation::as_select(), application_members::role))
-        .load::<(Organisation, ApplicantRole)>(conn)?
+    load_aggregates(conn, vec![application])?
+        .pop()
+        .ok_or_else(|| crate::error::AppError::not_found("申請が見つかりません"))
+}
+
+/// Applications read in one statement per table and chunk (not one per application): what a
+/// report over a year's applications needs. Each comes back as [`load_aggregate`] gives it,
+/// in the order of `rows`.
+pub fn load_aggregates(
+    conn: &mut DbConnection,
+    rows: Vec<ApplicationRow>,
+) -> AppResult<Vec<Aggregate>> {
+    use std::collections::HashMap;
+
+    use super::organisations::Organisation;
+    use super::schema::organisations;
+    // Well under the bound parameters SQLite and PostgreSQL take in one statement.
+    const CHUNK: usize = 500;
+    let mut members: HashMap<i64, Vec<Member>> = HashMap::new();
+    let mut partners_of: HashMap<i64, Vec<PartnerRow>> = HashMap::new();
+    let mut legal_of: HashMap<i64, LegalBasisRow> = HashMap::new();
+    let mut activities_of: HashMap<i64, Vec<ActivityRow>> = HashMap::new();
+    let mut lines_of: HashMap<i64, Vec<BudgetLineRow>> = HashMap::new();
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    for chunk in ids.chunks(CHUNK) {
+        for (application_id, organisation, role) in application_members::table
+            .inner_join(organisations::table)
+            .filter(application_members::application_id.eq_any(chunk))
+            .order((
+                application_members::application_id,
+                application_members::role.desc(),
+                organisations::id,
+            ))
+            .select((
+                application_members::application_id,
+                Organisation::as_select(),
+                application_members::role,
+            ))
+            .load::<(i64, Organisation, ApplicantRole)>(conn)?
+        {
+            members
+                .entry(application_id)
+                .or_default()
+                .push(Member { organisation, role });
+        }
+        for partner in partners::table
+            .filter(partners::application_id.eq_any(chunk))
+            .order((partners::application_id, partners::position))
+            .select(PartnerRow::as_select())
+            .load::<PartnerRow>(conn)?
+        {
+            partners_of
+                .entry(partner.application_id)
+                .or_default()
+                .push(partner);
+        }
+        for basis in legal_bases::table
+            .filter(legal_bases::application_id.eq_any(chunk))
+            .order(legal_bases::id)
+            .select(LegalBasisRow::as_select())
+            .load::<LegalBasisRow>(conn)?
+        {
+            legal_of.entry(basis.application_id).or_insert(basis);
+        }
+        for activity in activities::table
+            .filter(activities::application_id.eq_any(chunk))
+            .order((activities::application_id, activities::position))
+            .select(ActivityRow::as_select())
+            .load::<ActivityRow>(conn)?
+        {
+            activities_of
+                .entry(activity.application_id)
+                .or_default()
+                .push(activity);
+        }
+        for line in budget_lines::table
+            .filter(budget_lines::application_id.eq_any(chunk))
+            .order((
+                budget_lines::application_id,
+                budget_lines::activity_id,
+                budget_lines::position,
+            ))
+            .select(BudgetLineRow::as_select())
+            .load::<BudgetLineRow>(conn)?
+        {
+            lines_of.entry(line.application_id).or_default().push(line);
+        }
+    }
+    Ok(rows
         .into_iter()
-        .map(|(organisation, role)| Member { organisation, role })
-        .collect();
-    let partners = partners::table
-        .filter(partners::application_id.eq(id))
-        .order(partners::position)
-        .select(PartnerRow::as_select())
-        .load(conn)?;
-    let legal_basis = legal_bases::table
-        .filter(legal_bases::application_id.eq(id))
-        .select(LegalBasisRow::as_select())
-        .first(conn)
-        .optional()?;
-    let activity_rows: Vec<ActivityRow> = activities::table
-        .filter(activities::application_id.eq(id))
-        .order(activities::position)
-        .select(ActivityRow::as_select())
-        .load(conn)?;
-    let mut lines: Vec<BudgetLineRow> = budget_lines::table
-        .filter(budget_lines::application_id.eq(id))
-        .order((budget_lines::activity_id, budget_lines::position))
-        .select(BudgetLineRow::as_select())
-        .load(conn)?;
-    let activities = activity_rows
-        .into_iter()
-        .map(|activity| {
-            let (mine, rest): (Vec<_>, Vec<_>) =
-                lines.drain(..).partition(|l| l.activity_id == activity.id);
-            lines = rest;
-            (activity, mine)
+        .map(|application| {
+            let id = application.id;
+            let mut lines = lines_of.remove(&id).unwrap_or_default();
+            let activities = activities_of
+                .remove(&id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|activity| {
+                    let (mine, rest): (Vec<_>, Vec<_>) =
+                        lines.drain(..).partition(|l| l.activity_id == activity.id);
+                    lines = rest;
+                    (activity, mine)
+                })
+                .collect();
+            Aggregate {
+                application,
+                members: members.remove(&id).unwrap_or_default(),
+                partners: partners_of.remove(&id).unwrap_or_default(),
+                legal_basis: legal_of.remove(&id),
+                activities,
+            }
         })
-        .collect();
-    Ok(Aggregate {
-        application,
-        members,
-        partners,
-        legal_basis,
-        activities,
-    })
+        .collect())
 }
 
 /// An organisation as an applicant of the evaluation contract, judged with this size and

@@ -59,6 +59,21 @@ pub fn award_of_application(
         .optional()?)
 }
 
+/// The award of each application of a fiscal year that has one, by application id.
+pub fn awards_of_applications(
+    conn: &mut DbConnection,
+    fiscal_year: i32,
+) -> AppResult<std::collections::HashMap<i64, i64>> {
+    use super::schema::applications;
+    Ok(awards::table
+        .inner_join(applications::table.on(awards::application_id.eq(applications::id.nullable())))
+        .filter(applications::fiscal_year.eq(fiscal_year))
+        .select((applications::id, awards::id))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 pub fn freeze_decision(
     conn: &mut DbConnection,
     application_id: i64,
