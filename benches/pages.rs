@@ -199,10 +199,23 @@ fn impact_page(pool: &db::Pool, port: u16, password: &str, targets: &mut Targets
             .collect();
         use diesel::Connection;
         conn.transaction(|conn| -> hojokin::error::AppResult<()> {
+            // Leads whose record the engine can read (kind, size and industry), so that every
+            // one of the 10,000 is evaluated under both rules, not set aside as unreadable.
+            let readable: Vec<i64> = organisations
+                .iter()
+                .filter(|o| {
+                    o.employees.is_some() && o.capital_yen.is_some() && o.industry.is_some()
+                })
+                .map(|o| o.id)
+                .collect();
+            assert!(
+                !readable.is_empty(),
+                "the demo has organisations with their size"
+            );
             for i in 0..APPLICATIONS {
                 let mut application = draft(
                     i,
-                    organisations[i % organisations.len()].id,
+                    readable[i % readable.len()],
                     municipalities[i % municipalities.len()],
                 );
                 application.reference = format!("I-{i:05}");

@@ -19,6 +19,8 @@ use crate::error::AppResult;
 pub struct StoredImpact {
     pub report: ImpactReport,
     pub unreadable: Vec<(String, FieldErrors)>,
+    /// Each evaluated application's id by its number, for links to it.
+    pub ids: std::collections::HashMap<String, i64>,
 }
 
 pub fn impact_of_stored(
@@ -42,6 +44,10 @@ pub fn impact_of_stored(
             }
             None => &ledger,
         };
+        impact.ids.insert(
+            aggregate.application.reference.clone(),
+            aggregate.application.id,
+        );
         match aggregate.to_application(today) {
             Ok(application) => {
                 rules.compare(&application, ledger, &mut impact.report, || {

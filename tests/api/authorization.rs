@@ -271,6 +271,7 @@ const MATRIX: &[Row] = matrix! {
     GET    "/manager/programs/impact"                            "/manager/programs/impact"                             Empty          => 303 403 403 403 403 403 200, "the manager";
     POST   "/manager/programs/impact"                            "/manager/programs/impact"                             Form(&[])      => 303 403 403 403 403 403 422, "the manager; 422: an empty draft has no rates";
     POST   "/manager/programs/impact/download"                   "/manager/programs/impact/download"                    Form(&[])      => 303 403 403 403 403 403 400, "the manager; 400: an empty draft has no rates";
+    POST   "/manager/programs/impact/report.xlsx"                "/manager/programs/impact/report.xlsx"                 Form(&[])      => 303 403 403 403 403 403 400, "the manager; 400: an empty draft has no rates";
     GET    "/manager/calendar"                                   "/manager/calendar"                                    Empty          => 303 403 403 403 403 403 200, "the manager";
     GET    "/manager/reminders"                                  "/manager/reminders"                                   Empty          => 303 403 403 403 403 403 200, "the manager: every mail sent";
     GET    "/manager/dead-letters"                               "/manager/dead-letters"                                Empty          => 303 403 403 403 403 403 200, "the manager";

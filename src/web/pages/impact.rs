@@ -14,7 +14,6 @@ use super::manager::manager_only;
 use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, render};
 use crate::actions::impact::impact_of_stored;
 use crate::contract::amount_from_typed;
-use crate::db::applications as repo;
 use crate::domain::calendar::FiscalYear;
 use crate::domain::codes::{Code, Frame};
 use crate::domain::impact::{
@@ -342,6 +341,84 @@ fn draft_of(programs: &ProgramSet, form: &PageForm) -> Result<(DraftForm, ReadDr
     Ok((shown, draft))
 }
 
+/// A posted draft: refused with its field errors (the form marked), or run over the year's
+/// applications.
+enum Ran {
+    Refused(DraftForm, Vec<FormError>),
+    Done(Box<(DraftForm, Program, crate::actions::impact::StoredImpact)>),
+}
+
+fn run_draft(
+    conn: &mut crate::db::DbConnection,
+    programs: &ProgramSet,
+    form: &PageForm,
+    today: chrono::NaiveDate,
+) -> Result<Ran, AppError> {
+    let (mut shown, draft) = draft_of(programs, form)?;
+    let draft = match draft {
+        Ok((_, draft)) => draft,
+        Err(errors) => {
+            shown.attach(&errors);
+            return Ok(Ran::Refused(shown, errors));
+        }
+    };
+    let base = base_program(programs, Some(draft.fiscal_year.0))?;
+    let rules = RuleSets::new(base, &draft)
+        .ok_or_else(|| AppError::internal("規則案と現行の規則の年度が異なります"))?;
+    let impact = impact_of_stored(conn, rules, today)?;
+    Ok(Ran::Done(Box::new((shown, draft, impact))))
+}
+
+/// The whole report of the posted draft as a workbook (every changed application, which the
+/// page shortens), as `hojokin impact --xlsx` writes it.
+#[post("/manager/programs/impact/report.xlsx")]
+pub async fn impact_workbook(
+    db: Db,
+    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
+) -> Result<HttpResponse, PageError> {
+    manager_only(&caller)?;
+    let today = db.today();
+    let bytes = db
+        .run(
+            move |conn, programs| match run_draft(conn, programs, &form, today)? {
+                Ran::Refused(_, errors) => Err(AppError::new(
+                    ErrorKind::BadRequest,
+                    errors
+                        .into_iter()
+                        .map(|error| error.message)
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                )),
+                Ran::Done(done) => {
+                    let (_, draft, impact) = *done;
+                    let facts = crate::impact_workbook::WorkbookFacts {
+                        fiscal_year: draft.fiscal_year,
+                        rules_file: "画面で編集した規則案",
+                        budget: draft.budget_yen.as_ref().map(|budget| budget.value),
+                    };
+                    crate::impact_workbook::impact_workbook(&impact.report, &facts).map_err(
+                        |error| {
+                            AppError::internal("Excel ファイルを作成できません").with_cause(error)
+                        },
+                    )
+                }
+            },
+        )
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(super::export::XLSX)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"impact.xlsx\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes))
+}
+
+/// Changed applications listed on the page, each with both decisions; a longer list is for the
+/// workbook (a page of 10,000 such rows is neither read nor quick).
+const CHANGES_SHOWN: usize = 200;
+
 #[post("/manager/programs/impact")]
 pub async fn impact_run(
     db: Db,
@@ -352,37 +429,33 @@ pub async fn impact_run(
     let today = db.today();
     let page = db
         .run(move |conn, programs| {
-            let (mut shown, draft) = draft_of(programs, &form)?;
-            let (_, draft) = match draft {
-                Ok(draft) => draft,
-                Err(errors) => {
-                    shown.attach(&errors);
-                    return Ok(ImpactPage {
-                        errors,
-                        form: shown,
-                        result: None,
-                    });
+            Ok(match run_draft(conn, programs, &form, today)? {
+                Ran::Refused(form, errors) => ImpactPage {
+                    errors,
+                    form,
+                    result: None,
+                },
+                Ran::Done(done) => {
+                    let (form, draft, impact) = *done;
+                    let base = base_program(programs, Some(draft.fiscal_year.0))?;
+                    let changed = impact
+                        .report
+                        .changed
+                        .iter()
+                        .map(|row| ChangedView::of(row, impact.ids.get(&row.label).copied()))
+                        .collect();
+                    ImpactPage {
+                        result: Some(ResultView::of(
+                            &impact.report,
+                            changed,
+                            base,
+                            &draft,
+                            impact.unreadable.len(),
+                        )),
+                        form,
+                        errors: Vec::new(),
+                    }
                 }
-            };
-            let base = base_program(programs, Some(draft.fiscal_year.0))?;
-            let rules = RuleSets::new(base, &draft)
-                .ok_or_else(|| AppError::internal("規則案と現行の規則の年度が異なります"))?;
-            let impact = impact_of_stored(conn, rules, today)?;
-            let mut changed = Vec::new();
-            for row in &impact.report.changed {
-                let id = repo::find_by_reference(conn, &row.label)?;
-                changed.push(ChangedView::of(row, id));
-            }
-            Ok(ImpactPage {
-                result: Some(ResultView::of(
-                    &impact.report,
-                    changed,
-                    base,
-                    &draft,
-                    impact.unreadable.len(),
-                )),
-                form: shown,
-                errors: Vec::new(),
             })
         })
         .await?;
@@ -618,6 +691,9 @@ struct ResultView {
     unreadable: usize,
     changed: Vec<ChangedView>,
     changed_count: usize,
+    /// Changed applications on the page, and those left for the workbook.
+    changes_shown: usize,
+    changes_hidden: usize,
     refused_by_draft: usize,
     by_frame: Vec<TotalRow>,
     by_ordinal: Vec<TotalRow>,
@@ -695,12 +771,28 @@ impl ResultView {
                     draft_over: left.draft.value() < 0,
                 }
             });
+        let refused_by_draft = changed.iter().filter(|row| row.refused_by_draft).count();
+        let changed_count = changed.len();
+        // A page a person reads: those the draft refuses first, then the largest differences
+        // (input order among equals); the whole list is in the workbook the form downloads.
+        let mut rows: Vec<(&ChangedApplication, ChangedView)> =
+            report.changed.iter().zip(changed).collect();
+        rows.sort_by_key(|(row, view)| {
+            (
+                !view.refused_by_draft,
+                std::cmp::Reverse(row.subsidy_difference.value().abs()),
+            )
+        });
+        rows.truncate(CHANGES_SHOWN);
+        let changed: Vec<ChangedView> = rows.into_iter().map(|(_, view)| view).collect();
         ResultView {
             fiscal_year: draft.fiscal_year.0,
             evaluated: report.evaluated,
             unreadable,
-            refused_by_draft: changed.iter().filter(|row| row.refused_by_draft).count(),
-            changed_count: changed.len(),
+            refused_by_draft,
+            changed_count,
+            changes_shown: changed.len(),
+            changes_hidden: changed_count - changed.len(),
             changed,
             by_frame: frames
                 .iter()

@@ -730,6 +730,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(impact::impact_form)
         .service(impact::impact_run)
         .service(impact::impact_download)
+        .service(impact::impact_workbook)
         .service(deadlines::calendar)
         .service(deadlines::reminder_log)
         .service(deadlines::dead_letters)

@@ -194,6 +194,38 @@ crate::on_both_backends!(
                 "what was typed is kept"
             );
 
+            assert!(
+                !lowered.body.contains("id=\"impact-shortened\""),
+                "one changed application: the list is whole"
+            );
+            // The whole report as a workbook, from the same form.
+            let workbook = send!(
+                manager,
+                &app,
+                post(
+                    "/manager/programs/impact/report.xlsx",
+                    &fields(&csrf, &[("award_cap", "２")])
+                )
+            );
+            assert_eq!(workbook.status, 200, "{}", workbook.body);
+            {
+                use calamine::{Data, Reader, Xlsx};
+                let mut book =
+                    Xlsx::new(std::io::Cursor::new(workbook.bytes.clone())).expect("a workbook");
+                let changed = book.worksheet_range("変わる申請").expect("sheet");
+                assert_eq!(changed.height(), 2, "a header and the refused application");
+                assert_eq!(changed.get((1, 0)), Some(&Data::String(reference.clone())));
+            }
+            let refused = send!(
+                manager,
+                &app,
+                post(
+                    "/manager/programs/impact/report.xlsx",
+                    &fields(&csrf, &[("award_cap", "三")])
+                )
+            );
+            assert_eq!(refused.status, 400, "an unreadable draft gives no workbook");
+
             // The same rules: nothing changes.
             let same = send!(
                 manager,
