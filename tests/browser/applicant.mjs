@@ -1,6 +1,6 @@
 // The applicant drafts an application in the editor (adding rows, live totals and the
 // engine's decision beside the form), saves it, and submits it.
-import { baseUrl, check, login, run, screenshot, startShiojiriDraft, text } from "./lib.mjs";
+import { atBothWidths, baseUrl, check, login, run, screenshot, startShiojiriDraft, text } from "./lib.mjs";
 
 await run("applicant", async (page) => {
   await login(page, "kobayashi@shiojiri-mirai.example");
@@ -20,6 +20,7 @@ await run("applicant", async (page) => {
   check(found.length >= 1 && found.every((name) => name.includes("御祓川")), `found by name: ${found}`);
   check((await text(page, "#co-applicant-count")).includes(`${found.length} 団体`), "the count is announced");
   await page.locator("#co-applicant-list label:not([hidden]) input").first().check();
+  await atBothWidths(page, "editor-co-applicants", "#co_applicant_ids");
   await page.fill("#co-applicant-search", "ドット道東");
   await page.waitForFunction(() => [...document.querySelectorAll("#co-applicant-list label:not([hidden])")].some((label) => label.textContent.includes("ドット道東")));
   check((await page.locator("#co-applicant-list label:not([hidden]) input:checked").count()) === 1, "the chosen one stays in view");

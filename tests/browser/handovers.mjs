@@ -5,27 +5,7 @@
 // sideways on a phone.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { axeViolations, baseUrl, check, documentWidth, login, passwordOf, run, screenshot, text } from "./lib.mjs";
-
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
-
-/// Screenshots `<name>.png` and `<name>-390.png` with `selector` at the top, checking each
-/// width with axe and the phone for sideways scrolling.
-async function atBothWidths(page, name, selector) {
-  for (const viewport of [DESKTOP, PHONE]) {
-    await page.setViewportSize(viewport);
-    const violations = await axeViolations(page);
-    check(violations.length === 0, `${name} at ${viewport.width} px: ${JSON.stringify(violations)}`);
-    if (viewport === PHONE) {
-      const width = await documentWidth(page);
-      check(width <= PHONE.width, `${name} is ${width} px wide at 390 px`);
-    }
-    await page.locator(selector).first().evaluate((element) => element.scrollIntoView({ block: "start" }));
-    await screenshot(page, viewport === PHONE ? `${name}-390` : name);
-  }
-  await page.setViewportSize(DESKTOP);
-}
+import { atBothWidths, baseUrl, check, login, passwordOf, run, text } from "./lib.mjs";
 
 await run("handovers", async (page, context) => {
   // Every answer carries the security headers: no framing, no inline script, no sniffing.
@@ -42,7 +22,8 @@ await run("handovers", async (page, context) => {
   await page.fill("#password", passwordOf("kobayashi@shiojiri-mirai.example"));
   await Promise.all([page.waitForURL((url) => url.pathname === "/settings/notifications"), page.click("form button[type=submit]")]);
   await Promise.all([page.waitForURL((url) => url.pathname === "/login"), page.click("header button:has-text('ログアウト')")]);
-  check((await page.content()).includes("ログアウトしました"), "the logout is told");
+  check((await text(page, "[role=status], .flash")).includes("ログアウトしました"), "the logout is told");
+  await atBothWidths(page, "login-logged-out", "main");
 
   // MEGURU has had its three awards: it is not offered a new application, and is told why.
   await login(page, "tanaka@meguru.example");

@@ -156,3 +156,23 @@ export async function axeViolations(page) {
 export async function documentWidth(page) {
   return page.evaluate(() => document.documentElement.scrollWidth);
 }
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+/// Screenshots `<name>.png` and `<name>-390.png` with `selector` at the top, checking each
+/// width with axe and the phone for sideways scrolling.
+export async function atBothWidths(page, name, selector) {
+  for (const viewport of [DESKTOP, PHONE]) {
+    await page.setViewportSize(viewport);
+    const violations = await axeViolations(page);
+    check(violations.length === 0, `${name} at ${viewport.width} px: ${JSON.stringify(violations)}`);
+    if (viewport === PHONE) {
+      const width = await documentWidth(page);
+      check(width <= PHONE.width, `${name} is ${width} px wide at 390 px`);
+    }
+    await page.locator(selector).first().evaluate((element) => element.scrollIntoView({ block: "start" }));
+    await screenshot(page, viewport === PHONE ? `${name}-390` : name);
+  }
+  await page.setViewportSize(DESKTOP);
+}

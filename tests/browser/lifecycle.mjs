@@ -7,7 +7,7 @@
 // approved, the completion report is filed, the amount confirmed and paid, and the
 // continuation survey answered. At each step the page's state, its amounts by name and the
 // documents it offers are checked, and so are the mails a real SMTP server received.
-import { check, login, run, screenshot, startShiojiriDraft, text, waitForMail } from "./lib.mjs";
+import { atBothWidths, check, login, run, screenshot, startShiojiriDraft, text, waitForMail } from "./lib.mjs";
 
 const APPLICANT = "kobayashi@shiojiri-mirai.example";
 const OFFICER = "zaisei@city-shiojiri.example";
@@ -109,6 +109,7 @@ await run("lifecycle", async (page, context) => {
   await Promise.all([page.waitForLoadState("load"), page.click("button[value=submit]")]);
   const refusal = await text(page, "#refusal");
   check(refusal.includes("採択回数の上限") && !refusal.includes("award_cap_exceeded"), `R8-0001 is refused at the cap, in Japanese: ${refusal}`);
+  await atBothWidths(page, "editor-refusal", "#refusal");
 
   // 1. The applicant of しおじり未来人材機構 drafts a project in 塩尻市 and submits it: nothing is
   // decided yet, so no notice is offered.
