@@ -73,20 +73,17 @@ pub fn review_budget_line(
         let decision = recompute(conn, programs, application_id, today)?;
         audit::append(
             conn,
-            &audit::NewAuditEvent {
-                application_id: Some(application_id),
-                actor_user_id: Some(actor.user_id),
-                action: AuditAction::Workflow(Action::ReviewBudgetLine),
-                from_state: None,
-                to_state: None,
+            &review_event(
+                application_id,
+                actor,
                 reason,
-                changes: json!({
+                json!({
                     "line_id": line_id,
                     "review_state": [line.review_state, review.state()],
                     "amount_yen": [line.effective_yen().value(), LineAmounts { review: review.state(), reviewed: amount.map(Yen::new), ..line.amounts() }.effective().value()],
                     "subsidy_yen": decision.subsidy_yen,
                 }),
-            },
+            ),
         )?;
         Ok(decision)
     })
@@ -107,6 +104,24 @@ fn open_for_review(
         )));
     }
     Ok(aggregate)
+}
+
+/// The audit event of a review: the line or lines in `changes`, with the reason given.
+fn review_event<'a>(
+    application_id: i64,
+    actor: &Actor,
+    reason: Option<&'a str>,
+    changes: serde_json::Value,
+) -> audit::NewAuditEvent<'a> {
+    audit::NewAuditEvent {
+        application_id: Some(application_id),
+        actor_user_id: Some(actor.user_id),
+        action: AuditAction::Workflow(Action::ReviewBudgetLine),
+        from_state: None,
+        to_state: None,
+        reason,
+        changes,
+    }
 }
 
 /// The subsidy recomputed after a review, and the reviewed amount the workflow records.
@@ -173,19 +188,16 @@ pub fn approve_remaining_lines(
         let line_ids: Vec<i64> = seen.iter().map(|(id, _)| *id).collect();
         audit::append(
             conn,
-            &audit::NewAuditEvent {
-                application_id: Some(application_id),
-                actor_user_id: Some(actor.user_id),
-                action: AuditAction::Workflow(Action::ReviewBudgetLine),
-                from_state: None,
-                to_state: None,
-                reason: None,
-                changes: json!({
+            &review_event(
+                application_id,
+                actor,
+                None,
+                json!({
                     "approved_line_ids": line_ids,
                     "review_state": [ReviewState::Pending, ReviewState::Approved],
                     "subsidy_yen": decision.subsidy_yen,
                 }),
-            },
+            ),
         )?;
         Ok((seen.len(), decision))
     })

@@ -381,14 +381,7 @@ pub async fn impact_workbook(
     let bytes = db
         .run(
             move |conn, programs| match run_draft(conn, programs, &form, today)? {
-                Ran::Refused(_, errors) => Err(AppError::new(
-                    ErrorKind::BadRequest,
-                    errors
-                        .into_iter()
-                        .map(|error| error.message)
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                )),
+                Ran::Refused(_, errors) => Err(refused_draft(errors)),
                 Ran::Done(done) => {
                     let (_, draft, impact) = *done;
                     let facts = crate::impact_workbook::WorkbookFacts {
@@ -490,16 +483,20 @@ pub async fn impact_download(
             ))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(text)),
-        Err(errors) => Err(AppError::new(
-            ErrorKind::BadRequest,
-            errors
-                .into_iter()
-                .map(|error| error.message)
-                .collect::<Vec<_>>()
-                .join("、"),
-        )
-        .into()),
+        Err(errors) => Err(refused_draft(errors).into()),
     }
+}
+
+/// A draft the loader refused, for a download that has no form to show the errors on.
+fn refused_draft(errors: Vec<FormError>) -> AppError {
+    AppError::new(
+        ErrorKind::BadRequest,
+        errors
+            .into_iter()
+            .map(|error| error.message)
+            .collect::<Vec<_>>()
+            .join("、"),
+    )
 }
 
 fn mime_toml() -> actix_web::mime::Mime {
