@@ -7,7 +7,7 @@
 // approved, the completion report is filed, the amount confirmed and paid, and the
 // continuation survey answered. At each step the page's state, its amounts by name and the
 // documents it offers are checked, and so are the mails a real SMTP server received.
-import { atBothWidths, check, login, run, screenshot, startShiojiriDraft, text, waitForMail } from "./lib.mjs";
+import { atBothWidths, baseUrl, check, login, run, screenshot, startShiojiriDraft, text, waitForMail } from "./lib.mjs";
 
 const APPLICANT = "kobayashi@shiojiri-mirai.example";
 const OFFICER = "zaisei@city-shiojiri.example";
@@ -278,4 +278,12 @@ await run("lifecycle", async (page, context) => {
   const history = await text(page, "#history");
   check(history.includes("差戻し") && history.includes("額の確定") && history.includes("完了"), `the history: ${history}`);
   await screenshot(page, "lifecycle-13-closed");
+
+  // The 事務局's log of what was sent: every kind and outcome in Japanese, no codes.
+  await as(page, context, MANAGER);
+  await page.goto(`${baseUrl}/manager/reminders`);
+  const sent = await text(page, "#sent-log");
+  check(sent.includes("申請提出の通知") && sent.includes(reference), `the sent log names the kind in Japanese: ${sent}`);
+  check(!/application_submitted|interim_report|sent_ok|\bsent\b|\bfailed\b/.test(sent), `no codes in the sent log: ${sent}`);
+  await atBothWidths(page, "manager-sent-log", "#sent-log");
 });
