@@ -1,6 +1,7 @@
 // Shared by the browser specs: headless Debian chromium driven by playwright-core, a fresh
 // profile per run, the server's URL and demo credentials from the Rust test that started it.
 import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -175,4 +176,17 @@ export async function atBothWidths(page, name, selector) {
     await screenshot(page, viewport === PHONE ? `${name}-390` : name);
   }
   await page.setViewportSize(DESKTOP);
+}
+
+/// A downloaded .xlsx opened as what it is, a zip of XML (read with Python's zipfile): each
+/// worksheet's XML in order and the shared strings, so a spec can check the autofilter, the
+/// frozen header and the text a person would see.
+export function xlsxParts(bytes) {
+  const script = [
+    "import io, json, sys, zipfile",
+    "z = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read()))",
+    "names = sorted((n for n in z.namelist() if n.startswith('xl/worksheets/sheet')), key=lambda n: int(n[19:-4]))",
+    "print(json.dumps({'sheets': [z.read(n).decode() for n in names], 'strings': z.read('xl/sharedStrings.xml').decode() if 'xl/sharedStrings.xml' in z.namelist() else ''}))",
+  ].join("\n");
+  return JSON.parse(execFileSync("python3", ["-c", script], { input: bytes }).toString("utf8"));
 }

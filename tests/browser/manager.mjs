@@ -8,7 +8,7 @@
 // a change request of a running project is shown before → after next to 承認, and approving it
 // leaves the subsidy at the 交付決定額.
 import path from "node:path";
-import { baseUrl, check, login, run, screenshot, text } from "./lib.mjs";
+import { baseUrl, check, login, run, screenshot, text, xlsxParts } from "./lib.mjs";
 
 /// The confirmation page names the application, its organisation and its amount.
 async function confirmationNames(page, label) {
@@ -49,6 +49,12 @@ await run("manager", async (page, context) => {
   check(csv.status() === 200 && csvBytes[0] === 0xef && csvBytes[1] === 0xbb && csvBytes[2] === 0xbf, "a CSV with a BOM");
   const csvLines = csvBytes.subarray(3).toString("utf8").trim().split(/\r?\n/);
   check(csvLines.length === 2 && csvLines[1].startsWith("R8-0004,株式会社御祓川,"), `the one row found: ${csvLines}`);
+  // The same list as a workbook: the row found, the header frozen and filtered.
+  const xlsxLink = await page.getAttribute("#pipeline-exports a[href^='/manager/pipeline.xlsx']", "href");
+  const xlsx = await page.request.get(`${baseUrl}${xlsxLink}`);
+  const workbook = xlsxParts(await xlsx.body());
+  check(xlsx.status() === 200 && workbook.strings.includes("株式会社御祓川") && workbook.strings.includes("R8-0004"), "the workbook holds the row found");
+  check(workbook.sheets[0].includes("<autoFilter") && workbook.sheets[0].includes('state="frozen"'), "its header is filtered and frozen");
   await page.fill("#f-q", "Ｒ８－０００２");
   await Promise.all([page.waitForLoadState("load"), page.click("form.filters button[type=submit]")]);
   const byNumber = await text(page, "#pipeline");

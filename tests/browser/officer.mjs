@@ -1,6 +1,6 @@
 // The finance officer of 塩尻市 reviews a budget line: adjusts it with a reason, and sees
 // the totals follow.
-import { check, login, run, screenshot, text } from "./lib.mjs";
+import { baseUrl, check, login, run, screenshot, text, xlsxParts } from "./lib.mjs";
 
 await run("officer", async (page) => {
   await login(page, "zaisei@city-shiojiri.example");
@@ -23,6 +23,14 @@ await run("officer", async (page) => {
   check((await after.innerText()).includes("調整") && (await after.innerText()).includes("見積の再確認により減額"), "line shows the adjustment and reason");
   check((await text(page, "#effective-total")) === "9,500,000円", `total after review: ${await text(page, "#effective-total")}`);
   await screenshot(page, "officer-review");
+  // The lines as a workbook for the municipality's books: the adjusted amount, a 合計 row, the
+  // subsidy calculation on its own sheet, the header frozen and filtered.
+  const xlsx = await page.request.get(`${baseUrl}${await page.getAttribute("a[href$='/budget.xlsx']", "href")}`);
+  const workbook = xlsxParts(await xlsx.body());
+  check(xlsx.status() === 200 && workbook.sheets.length >= 2, `a workbook of ${workbook.sheets.length} sheets`);
+  check(workbook.strings.includes("見積の再確認により減額") && workbook.strings.includes("合計"), "the lines with their reasons and a total");
+  check(workbook.sheets[0].includes("<autoFilter") && workbook.sheets[0].includes('state="frozen"'), "the lines' header is filtered and frozen");
+  check(workbook.sheets[0].includes("1500000"), "the adjusted amount is a number");
 
   // An adjustment without a reason is refused and changes nothing.
   const line = page.locator("tr", { hasText: "伴走支援員" });
