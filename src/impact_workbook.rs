@@ -3,11 +3,11 @@
 //! the budget; 変わる申請 and 採択台帳の団体 list who changes, figure by figure, with the
 //! findings of both decisions. Amounts are numbers; every header row is frozen and filtered.
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 
 use crate::domain::impact::{ChangedApplication, ImpactReport, SideBySide, Subtotal};
 use crate::domain::money::Yen;
-use crate::domain::text::reads_as_formula;
+use crate::spreadsheet::Formats;
 
 /// What the workbook's summary names besides the report.
 pub struct WorkbookFacts<'a> {
@@ -16,28 +16,7 @@ pub struct WorkbookFacts<'a> {
     pub budget: Option<Yen>,
 }
 
-struct Formats {
-    bold: Format,
-    yen: Format,
-    as_text: Format,
-}
-
-fn text(
-    sheet: &mut Worksheet,
-    formats: &Formats,
-    row: u32,
-    column: u16,
-    value: &str,
-) -> Result<(), XlsxError> {
-    // A text the spreadsheet would take for a formula stays text when someone edits it.
-    if reads_as_formula(value) {
-        sheet.write_string_with_format(row, column, value, &formats.as_text)?;
-    } else {
-        sheet.write_string(row, column, value)?;
-    }
-    Ok(())
-}
-
+/// An amount as a number in the workbook's yen format.
 fn yen(
     sheet: &mut Worksheet,
     formats: &Formats,
@@ -45,14 +24,13 @@ fn yen(
     column: u16,
     value: Yen,
 ) -> Result<(), XlsxError> {
-    // Yen are whole numbers far below 2^53: the spreadsheet's number holds them exactly.
-    sheet.write_number_with_format(row, column, value.value() as f64, &formats.yen)?;
-    Ok(())
+    formats.yen(sheet, row, column, value.value(), &formats.yen)
 }
 
+/// A sheet's header row: bold, the first two columns wider, frozen.
 fn header(sheet: &mut Worksheet, formats: &Formats, titles: &[&str]) -> Result<(), XlsxError> {
-    for (column, title) in (0u16..).zip(titles) {
-        sheet.write_string_with_format(0, column, *title, &formats.bold)?;
+    formats.header(sheet, 0, titles)?;
+    for column in 0..titles.len() as u16 {
         sheet.set_column_width(column, if column < 2 { 24.0 } else { 16.0 })?;
     }
     sheet.set_freeze_panes(1, 0)?;
@@ -63,11 +41,7 @@ pub fn impact_workbook(
     report: &ImpactReport,
     facts: &WorkbookFacts<'_>,
 ) -> Result<Vec<u8>, XlsxError> {
-    let formats = Formats {
-        bold: Format::new().set_bold(),
-        yen: Format::new().set_num_format("#,##0"),
-        as_text: Format::new().set_quote_prefix(),
-    };
+    let formats = Formats::default();
     let mut workbook = Workbook::new();
     summary_sheet(workbook.add_worksheet(), &formats, report, facts)?;
     let applications = workbook.add_worksheet();
@@ -100,7 +74,7 @@ fn summary_sheet(
     header(sheet, formats, &SUMMARY_HEADER)?;
     let mut row = 1u32;
     let mut total_row = |sheet: &mut Worksheet, label: String, totals: SideBySide<Subtotal>| {
-        text(sheet, formats, row, 0, &label)?;
+        formats.text(sheet, row, 0, &label)?;
         sheet.write_number(row, 1, totals.base.eligible as f64)?;
         yen(sheet, formats, row, 2, totals.base.subsidy_yen)?;
         sheet.write_number(row, 3, totals.draft.eligible as f64)?;
@@ -147,17 +121,16 @@ fn summary_sheet(
     .collect();
     let mut note_row = row + 1;
     for (label, value) in &notes {
-        text(sheet, formats, note_row, 0, label)?;
-        text(sheet, formats, note_row, 1, value)?;
+        formats.text(sheet, note_row, 0, label)?;
+        formats.text(sheet, note_row, 1, value)?;
         note_row += 1;
     }
     if let Some(budget) = facts.budget {
         let left = report.against_budget(budget);
-        text(sheet, formats, note_row, 0, "予算額")?;
+        formats.text(sheet, note_row, 0, "予算額")?;
         yen(sheet, formats, note_row, 1, budget)?;
-        text(
+        formats.text(
             sheet,
-            formats,
             note_row + 1,
             0,
             "すべて採択した場合の残額（現行 / 案）",
@@ -210,32 +183,25 @@ fn changed_sheet(
             .join("\n")
     };
     for (row, changed) in (1u32..).zip(rows) {
-        text(
+        formats.text(
             sheet,
-            formats,
             row,
             0,
             if with_reference { &changed.label } else { "" },
         )?;
-        text(sheet, formats, row, 1, &changed.organisation)?;
-        text(
-            sheet,
-            formats,
-            row,
-            2,
-            &changed.changes.labels_ja().join("・"),
-        )?;
-        text(sheet, formats, row, 3, eligible(changed.base.eligible))?;
-        text(sheet, formats, row, 4, eligible(changed.draft.eligible))?;
+        formats.text(sheet, row, 1, &changed.organisation)?;
+        formats.text(sheet, row, 2, &changed.changes.labels_ja().join("・"))?;
+        formats.text(sheet, row, 3, eligible(changed.base.eligible))?;
+        formats.text(sheet, row, 4, eligible(changed.draft.eligible))?;
         sheet.write_number(row, 5, f64::from(changed.base.award_ordinal))?;
         sheet.write_number(row, 6, f64::from(changed.draft.award_ordinal))?;
-        text(sheet, formats, row, 7, &rate(changed.base.rate))?;
-        text(sheet, formats, row, 8, &rate(changed.draft.rate))?;
+        formats.text(sheet, row, 7, &rate(changed.base.rate))?;
+        formats.text(sheet, row, 8, &rate(changed.draft.rate))?;
         yen(sheet, formats, row, 9, changed.base.subsidy_yen)?;
         yen(sheet, formats, row, 10, changed.draft.subsidy_yen)?;
         yen(sheet, formats, row, 11, changed.subsidy_difference)?;
-        text(sheet, formats, row, 12, &findings(&changed.base_findings))?;
-        text(sheet, formats, row, 13, &findings(&changed.draft_findings))?;
+        formats.text(sheet, row, 12, &findings(&changed.base_findings))?;
+        formats.text(sheet, row, 13, &findings(&changed.draft_findings))?;
     }
     let last = u32::try_from(rows.len()).unwrap_or(u32::MAX);
     sheet.autofilter(0, 0, last, 13)?;

@@ -21,6 +21,7 @@ pub mod mail;
 pub mod passwords;
 pub mod pdf;
 pub mod program;
+pub mod spreadsheet;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -324,6 +324,30 @@ pub struct ChangedApplication {
     pub draft_findings: Vec<FindingText>,
 }
 
+impl ChangedApplication {
+    /// Whether the draft refuses what the rules in force accept: not eligible, or at the cap
+    /// on awards, under the draft only.
+    pub fn refused_by_draft(&self) -> bool {
+        (self.base.eligible && !self.draft.eligible)
+            || (self.base.cap_standing() != CapStanding::Refused
+                && self.draft.cap_standing() == CapStanding::Refused)
+    }
+}
+
+/// The changed applications a person should read first, at most `limit`: those the draft
+/// refuses, then the largest differences in subsidy, in input order among equals.
+pub fn most_telling(changed: &[ChangedApplication], limit: usize) -> Vec<&ChangedApplication> {
+    let mut ordered: Vec<&ChangedApplication> = changed.iter().collect();
+    ordered.sort_by_key(|row| {
+        (
+            !row.refused_by_draft(),
+            std::cmp::Reverse(row.subsidy_difference.value().abs()),
+        )
+    });
+    ordered.truncate(limit);
+    ordered
+}
+
 /// A count of eligible applications and what they would receive.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Subtotal {
@@ -492,6 +516,39 @@ fn merge_totals<K: Ord>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_most_telling_changes_are_the_refused_then_the_largest_differences() {
+        let changed = |label: &str, draft_eligible: bool, difference: i64| {
+            let base = outcome(2, (1, 2), 3_000_000);
+            let draft = Outcome {
+                eligible: draft_eligible,
+                ..outcome(2, (1, 3), 3_000_000 + difference)
+            };
+            ChangedApplication {
+                label: label.to_owned(),
+                organisation: String::new(),
+                changes: Changes::between(&base, &draft),
+                base,
+                draft,
+                subsidy_difference: Yen::new(difference),
+                base_findings: Vec::new(),
+                draft_findings: Vec::new(),
+            }
+        };
+        let rows = [
+            changed("small", true, -100_000),
+            changed("large", true, -900_000),
+            changed("refused", false, -3_000_000),
+            changed("small too", true, 100_000),
+        ];
+        assert!(rows[2].refused_by_draft() && !rows[1].refused_by_draft());
+        let labels: Vec<&str> = most_telling(&rows, 3)
+            .iter()
+            .map(|row| row.label.as_str())
+            .collect();
+        assert_eq!(labels, ["refused", "large", "small"]);
+    }
 
     fn outcome(ordinal: u32, rate: (u64, u64), subsidy: i64) -> Outcome {
         Outcome {

@@ -10,6 +10,26 @@ pub(super) struct PriorCount<'a> {
     pub(super) counted_for: Option<&'a str>,
 }
 
+/// The finding the engine gives an application beyond the cap on awards (採択回数の上限).
+pub const AWARD_CAP_EXCEEDED: &str = "award_cap_exceeded";
+
+/// Why an organisation cannot apply at all this year: every frame's decision refuses it for
+/// the cap on awards. Given each frame's findings as (code, message), the first frame's
+/// message; `None` when any frame is open to it, or there is no frame.
+pub fn closed_by_award_cap<'a, F>(frames: impl IntoIterator<Item = F>) -> Option<&'a str>
+where
+    F: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    let mut first = None;
+    for findings in frames {
+        let refusal = findings
+            .into_iter()
+            .find(|(code, _)| *code == AWARD_CAP_EXCEEDED)?;
+        first.get_or_insert(refusal.1);
+    }
+    first
+}
+
 /// At most this many similar organisations are named for one applicant.
 pub(super) const SIMILAR_ORGANISATIONS_NAMED: usize = 3;
 
@@ -247,4 +267,21 @@ pub(super) fn count_prior_awards<'a>(
         }
     }
     result
+}
+
+#[cfg(test)]
+mod closed_tests {
+    use super::{AWARD_CAP_EXCEEDED, closed_by_award_cap};
+
+    #[test]
+    fn an_organisation_is_closed_only_when_every_frame_refuses_it_for_the_award_cap() {
+        let capped = [(AWARD_CAP_EXCEEDED, "採択回数の上限は3回です")];
+        let open: [(&str, &str); 1] = [("value_note", "参考")];
+        assert_eq!(
+            closed_by_award_cap([capped.to_vec(), capped.to_vec()]),
+            Some("採択回数の上限は3回です")
+        );
+        assert_eq!(closed_by_award_cap([capped.to_vec(), open.to_vec()]), None);
+        assert_eq!(closed_by_award_cap(Vec::<Vec<(&str, &str)>>::new()), None);
+    }
 }

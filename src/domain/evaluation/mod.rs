@@ -33,6 +33,7 @@ pub const MAX_AMOUNT_YEN: i64 = 1_000_000_000_000;
 
 mod applicants;
 mod awards;
+pub use awards::{AWARD_CAP_EXCEEDED, closed_by_award_cap};
 mod expenses;
 mod legal_basis;
 mod notes;
@@ -478,7 +479,7 @@ pub fn evaluate_frame<'a>(
         .filter(|cap| award_ordinal > cap.value);
     if let Some(cap) = over_cap {
         findings.push(Finding {
-            code: "award_cap_exceeded",
+            code: awards::AWARD_CAP_EXCEEDED,
             severity: Severity::Error,
             message: Message::AwardCapExceeded {
                 ordinal: award_ordinal,

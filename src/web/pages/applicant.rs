@@ -21,7 +21,7 @@ use crate::web::applications::today_in_japan;
 /// Findings that concern who applies, not what they apply with: they say why an
 /// organisation cannot apply at all.
 const APPLICANT_REFUSALS: &[&str] = &[
-    "award_cap_exceeded",
+    crate::domain::evaluation::AWARD_CAP_EXCEEDED,
     "municipality_cannot_apply",
     "applicant_kind_not_eligible",
     "company_too_large",
@@ -189,7 +189,8 @@ struct NewView {
 }
 
 /// Why `organisation` cannot apply in any frame of the latest year, when the engine refuses
-/// every frame for its award count (採択回数の上限): the engine's own message.
+/// every frame for its award count (`domain::evaluation::closed_by_award_cap`): the engine's
+/// own message.
 fn closed_by_award_cap(
     conn: &mut crate::db::DbConnection,
     programs: &crate::domain::program::ProgramSet,
@@ -200,17 +201,15 @@ fn closed_by_award_cap(
         // The record lacks what the engine needs: the application itself will be judged.
         return Ok(None);
     };
-    let refusal = |decision: &crate::contract::decision::StoredDecision| {
-        decision
-            .findings
-            .iter()
-            .find(|finding| finding.code == "award_cap_exceeded")
-            .map(|finding| finding.message.clone())
-    };
-    let refusals: Vec<String> = decisions.iter().filter_map(refusal).collect();
-    Ok((!decisions.is_empty() && refusals.len() == decisions.len())
-        .then(|| refusals.into_iter().next())
-        .flatten())
+    Ok(
+        crate::domain::evaluation::closed_by_award_cap(decisions.iter().map(|decision| {
+            decision
+                .findings
+                .iter()
+                .map(|finding| (finding.code.as_str(), finding.message.as_str()))
+        }))
+        .map(str::to_owned),
+    )
 }
 
 async fn new_view(

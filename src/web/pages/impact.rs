@@ -17,7 +17,7 @@ use crate::contract::amount_from_typed;
 use crate::domain::calendar::FiscalYear;
 use crate::domain::codes::{Code, Frame};
 use crate::domain::impact::{
-    CapStanding, ChangedApplication, ImpactReport, LedgerOutlook, RuleSets, SideBySide, Subtotal,
+    ChangedApplication, ImpactReport, LedgerOutlook, RuleSets, SideBySide, Subtotal, most_telling,
 };
 use crate::domain::money::Yen;
 use crate::domain::program::{Program, ProgramSet};
@@ -431,16 +431,10 @@ pub async fn impact_run(
                 Ran::Done(done) => {
                     let (form, draft, impact) = *done;
                     let base = base_program(programs, Some(draft.fiscal_year.0))?;
-                    let changed = impact
-                        .report
-                        .changed
-                        .iter()
-                        .map(|row| ChangedView::of(row, impact.ids.get(&row.label).copied()))
-                        .collect();
                     ImpactPage {
                         result: Some(ResultView::of(
                             &impact.report,
-                            changed,
+                            &impact.ids,
                             base,
                             &draft,
                             impact.unreadable.len(),
@@ -672,9 +666,7 @@ impl ChangedView {
             organisation: row.organisation.clone(),
             changes: row.changes.labels_ja().join("・"),
             difference: difference(row.base.subsidy_yen, row.draft.subsidy_yen),
-            refused_by_draft: (row.base.eligible && !row.draft.eligible)
-                || (row.base.cap_standing() != CapStanding::Refused
-                    && row.draft.cap_standing() == CapStanding::Refused),
+            refused_by_draft: row.refused_by_draft(),
             base: outcome(&row.base, &row.base_findings),
             draft: outcome(&row.draft, &row.draft_findings),
         }
@@ -713,18 +705,22 @@ struct LedgerView {
     changed: Vec<ChangedView>,
 }
 
+/// How many of the changed the draft refuses.
+fn refused_count(changed: &[ChangedApplication]) -> usize {
+    changed.iter().filter(|row| row.refused_by_draft()).count()
+}
+
 impl LedgerView {
     fn of(outlook: &LedgerOutlook) -> LedgerView {
-        let changed: Vec<ChangedView> = outlook
-            .changed
-            .iter()
-            .map(|row| ChangedView::of(row, None))
-            .collect();
         LedgerView {
             evaluated: outlook.evaluated,
-            changed_count: changed.len(),
-            newly_refused: changed.iter().filter(|row| row.refused_by_draft).count(),
-            changed,
+            changed_count: outlook.changed.len(),
+            newly_refused: refused_count(&outlook.changed),
+            changed: outlook
+                .changed
+                .iter()
+                .map(|row| ChangedView::of(row, None))
+                .collect(),
         }
     }
 }
@@ -740,7 +736,7 @@ struct BudgetView {
 impl ResultView {
     fn of(
         report: &ImpactReport,
-        changed: Vec<ChangedView>,
+        ids: &std::collections::HashMap<String, i64>,
         base: &Program,
         draft: &Program,
         unreadable: usize,
@@ -768,25 +764,18 @@ impl ResultView {
                     draft_over: left.draft.value() < 0,
                 }
             });
-        let refused_by_draft = changed.iter().filter(|row| row.refused_by_draft).count();
-        let changed_count = changed.len();
-        // A page a person reads: those the draft refuses first, then the largest differences
-        // (input order among equals); the whole list is in the workbook the form downloads.
-        let mut rows: Vec<(&ChangedApplication, ChangedView)> =
-            report.changed.iter().zip(changed).collect();
-        rows.sort_by_key(|(row, view)| {
-            (
-                !view.refused_by_draft,
-                std::cmp::Reverse(row.subsidy_difference.value().abs()),
-            )
-        });
-        rows.truncate(CHANGES_SHOWN);
-        let changed: Vec<ChangedView> = rows.into_iter().map(|(_, view)| view).collect();
+        // A page a person reads (`most_telling`); the whole list is in the workbook the form
+        // downloads.
+        let changed: Vec<ChangedView> = most_telling(&report.changed, CHANGES_SHOWN)
+            .into_iter()
+            .map(|row| ChangedView::of(row, ids.get(&row.label).copied()))
+            .collect();
+        let changed_count = report.changed.len();
         ResultView {
             fiscal_year: draft.fiscal_year.0,
             evaluated: report.evaluated,
             unreadable,
-            refused_by_draft,
+            refused_by_draft: refused_count(&report.changed),
             changed_count,
             changes_shown: changed.len(),
             changes_hidden: changed_count - changed.len(),

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
 use super::deadlines::{EntryView, entry_view};
-use super::export::{CSV, Formats, XLSX, attachment, csv_text, csv_with_bom, xlsx_failed};
+use super::export::{CSV, XLSX, attachment, csv_text, csv_with_bom, xlsx_failed};
 use super::view::{Summary, label, summary};
 use super::{Db, PageCaller, PageError, PageResult, render};
 use crate::db::applications::{self as repo, PipelineFilter};
@@ -23,6 +23,7 @@ use crate::domain::program::ProgramSet;
 use crate::domain::search::PipelineSearch;
 use crate::domain::workflow::ApplicationState;
 use crate::error::AppError;
+use crate::spreadsheet::Formats;
 use crate::web::auth::Caller;
 
 /// At most this many rows on one page of the pipeline.
@@ -204,17 +205,7 @@ fn pipeline_filter(query: &PipelineQuery) -> Result<PipelineFilter, AppError> {
 
 /// The filter as the query string of a link (the exports'), `?` included; empty for none.
 fn filter_query(filter: &PipelineFilter) -> String {
-    let encode = |text: &str| {
-        text.bytes()
-            .map(|byte| match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    char::from(byte).to_string()
-                }
-                other => format!("%{other:02X}"),
-            })
-            .collect::<String>()
-    };
-    let pairs: Vec<String> = [
+    let pairs: Vec<(&str, String)> = [
         ("state", filter.state.clone()),
         ("fiscal_year", filter.fiscal_year.map(|y| y.to_string())),
         ("frame", filter.frame.clone()),
@@ -225,12 +216,12 @@ fn filter_query(filter: &PipelineFilter) -> String {
         ("q", filter.search.as_ref().map(|s| s.typed.clone())),
     ]
     .into_iter()
-    .filter_map(|(name, value)| value.map(|value| format!("{name}={}", encode(&value))))
+    .filter_map(|(name, value)| value.map(|value| (name, value)))
     .collect();
-    if pairs.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", pairs.join("&"))
+    // Pairs of strings always encode; an empty filter is no query at all.
+    match serde_urlencoded::to_string(&pairs) {
+        Ok(query) if !query.is_empty() => format!("?{query}"),
+        _ => String::new(),
     }
 }
 

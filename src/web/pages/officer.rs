@@ -6,7 +6,7 @@ use actix_session::Session;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 
-use super::export::{CSV, Formats, XLSX, attachment, csv_text, csv_with_bom, xlsx_failed};
+use super::export::{CSV, XLSX, attachment, csv_text, csv_with_bom, xlsx_failed};
 use super::view::{
     ActivityView, DecisionPanel, LineRefusal, Summary, activities_view, current_decision,
     decision_panel, flash_outcome, since_review, summary,
@@ -19,6 +19,7 @@ use crate::domain::access::Role;
 use crate::domain::budget::ReviewState;
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult, ErrorKind};
+use crate::spreadsheet::Formats;
 use crate::web::applications::{line_review, today_in_japan};
 use crate::web::auth::Caller;
 

@@ -132,22 +132,16 @@ pub(super) fn differences(saved: &FormText, typed: &FormText) -> Vec<Difference>
         &typed.project_end,
     );
     let count = |n: usize| format!("{n} 件");
+    let named_partners = |form: &FormText| {
+        form.partners
+            .values()
+            .filter(|p| !p.name.trim().is_empty())
+            .count()
+    };
     compare(
         "連携先の数".into(),
-        &count(
-            saved
-                .partners
-                .values()
-                .filter(|p| !p.name.trim().is_empty())
-                .count(),
-        ),
-        &count(
-            typed
-                .partners
-                .values()
-                .filter(|p| !p.name.trim().is_empty())
-                .count(),
-        ),
+        &count(named_partners(saved)),
+        &count(named_partners(typed)),
     );
     compare(
         "活動の数".into(),
