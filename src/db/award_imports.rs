@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::awards::ImportSummary;
 use super::schema::award_imports;
 use super::{DbConnection, jobs, now};
+use crate::domain::jobs::ImportState;
 use crate::domain::reconcile::ReconcileReport;
 use crate::error::{AppError, AppResult};
 use crate::on_backend;
@@ -20,7 +21,7 @@ use crate::on_backend;
 pub struct ImportRow {
     pub id: i64,
     pub file_name: String,
-    pub status: String,
+    pub status: ImportState,
     pub row_count: i32,
     pub matched: i32,
     pub created: i32,
@@ -59,7 +60,7 @@ pub fn insert_planned(conn: &mut DbConnection, new: &NewImport<'_>) -> AppResult
     let values = (
         award_imports::file_name.eq(new.file_name),
         award_imports::csv_text.eq(new.csv_text),
-        award_imports::status.eq("planned"),
+        award_imports::status.eq(ImportState::Planned),
         award_imports::row_count.eq(count(new.row_count)),
         award_imports::matched.eq(count(new.report.matched)),
         award_imports::created.eq(count(new.report.created)),
@@ -117,9 +118,9 @@ pub fn queue(conn: &mut DbConnection, id: i64) -> AppResult<bool> {
         let updated = diesel::update(
             award_imports::table
                 .filter(award_imports::id.eq(id))
-                .filter(award_imports::status.eq("planned")),
+                .filter(award_imports::status.eq(ImportState::Planned)),
         )
-        .set(award_imports::status.eq("queued"))
+        .set(award_imports::status.eq(ImportState::Queued))
         .execute(conn)?;
         if updated == 0 {
             return Ok(false);
@@ -145,7 +146,7 @@ pub fn queue(conn: &mut DbConnection, id: i64) -> AppResult<bool> {
 pub fn mark_running(conn: &mut DbConnection, id: i64, steps_total: u64) -> AppResult<()> {
     diesel::update(award_imports::table.find(id))
         .set((
-            award_imports::status.eq("running"),
+            award_imports::status.eq(ImportState::Running),
             award_imports::steps_total.eq(i32::try_from(steps_total).unwrap_or(i32::MAX)),
             award_imports::started_at.eq(Some(now())),
             award_imports::error.eq(None::<String>),
@@ -154,28 +155,26 @@ pub fn mark_running(conn: &mut DbConnection, id: i64, steps_total: u64) -> AppRe
     Ok(())
 }
 
-/// Records what the apply wrote (inside the apply's transaction).
-pub fn mark_done(conn: &mut DbConnection, id: i64, summary: &ImportSummary) -> AppResult<()> {
+/// Records how the apply ended: what it wrote (inside the apply's transaction), or why it
+/// failed for good (nothing of it was written).
+pub fn mark_finished(
+    conn: &mut DbConnection,
+    id: i64,
+    outcome: Result<&ImportSummary, &str>,
+) -> AppResult<()> {
+    let written = |written: fn(&ImportSummary) -> usize| outcome.ok().map(|s| count(written(s)));
     diesel::update(award_imports::table.find(id))
         .set((
-            award_imports::status.eq("done"),
-            award_imports::organisations_created.eq(Some(count(summary.organisations_created))),
-            award_imports::names_added.eq(Some(count(summary.names_added))),
-            award_imports::awards_created.eq(Some(count(summary.awards_created))),
-            award_imports::members_created.eq(Some(count(summary.members_created))),
-            award_imports::reviews_queued.eq(Some(count(summary.reviews_queued))),
-            award_imports::finished_at.eq(Some(now())),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// The apply failed for good: nothing of it was written.
-pub fn mark_failed(conn: &mut DbConnection, id: i64, error: &str) -> AppResult<()> {
-    diesel::update(award_imports::table.find(id))
-        .set((
-            award_imports::status.eq("failed"),
-            award_imports::error.eq(Some(error)),
+            award_imports::status.eq(match outcome {
+                Ok(_) => ImportState::Done,
+                Err(_) => ImportState::Failed,
+            }),
+            award_imports::organisations_created.eq(written(|s| s.organisations_created)),
+            award_imports::names_added.eq(written(|s| s.names_added)),
+            award_imports::awards_created.eq(written(|s| s.awards_created)),
+            award_imports::members_created.eq(written(|s| s.members_created)),
+            award_imports::reviews_queued.eq(written(|s| s.reviews_queued)),
+            award_imports::error.eq(outcome.err()),
             award_imports::finished_at.eq(Some(now())),
         ))
         .execute(conn)?;

@@ -9,10 +9,11 @@ use diesel::prelude::*;
 use super::schema::{award_members, awards, name_reviews, organisation_aliases, organisations};
 use super::{DbConnection, now};
 use crate::domain::codes::ApplicantKind;
-use crate::domain::ledger::{Ledger, OrganisationId, PastAward};
+use crate::domain::ledger::{AwardOrigin, Ledger, OrganisationId, PastAward};
 use crate::domain::names::{normalise, org_key};
 use crate::domain::reconcile::{
-    AwardRow, KnownOrganisation, MemberRole, OrgRef, ReconcilePlan, ReconcileReport, ReviewReason,
+    AwardRow, KnownOrganisation, MemberRole, NameReviewStatus, OrgRef, ReconcilePlan,
+    ReconcileReport, ReviewReason,
 };
 use crate::error::{AppError, AppResult};
 use crate::on_backend;
@@ -132,7 +133,7 @@ pub fn apply_plan(
                         awards::fiscal_year.eq(award.fiscal_year),
                         awards::frame.eq(&award.frame),
                         awards::law_path.eq(&award.law_path),
-                        awards::origin.eq("imported"),
+                        awards::origin.eq(AwardOrigin::Imported),
                         awards::seed_ref.eq(&award.seed_ref),
                         awards::created_at.eq(created_at),
                     );
@@ -348,7 +349,7 @@ pub fn load_ledger_excluding(
 /// Open review items, for the program manager.
 pub fn count_open_reviews(conn: &mut DbConnection) -> AppResult<i64> {
     Ok(name_reviews::table
-        .filter(name_reviews::status.eq("open"))
+        .filter(name_reviews::status.eq(NameReviewStatus::Open))
         .count()
         .get_result(conn)?)
 }
@@ -434,7 +435,7 @@ pub struct ReviewEntry {
     pub candidates: Vec<NamedOrganisation>,
     /// The provisional organisation that holds the award until a person decides.
     pub holder: Option<NamedOrganisation>,
-    pub status: String,
+    pub status: NameReviewStatus,
     pub resolved_organisation: Option<NamedOrganisation>,
     pub resolved_at: Option<chrono::NaiveDateTime>,
 }
@@ -497,7 +498,7 @@ pub fn reviews(conn: &mut DbConnection, resolved_limit: i64) -> AppResult<Vec<Re
         String,
         String,
         String,
-        String,
+        NameReviewStatus,
         Option<i64>,
         Option<chrono::NaiveDateTime>,
     );
@@ -513,13 +514,13 @@ pub fn reviews(conn: &mut DbConnection, resolved_limit: i64) -> AppResult<Vec<Re
         name_reviews::resolved_at,
     );
     let mut rows: Vec<ReviewRow> = name_reviews::table
-        .filter(name_reviews::status.eq("open"))
+        .filter(name_reviews::status.eq(NameReviewStatus::Open))
         .order(name_reviews::id)
         .select(columns)
         .load(conn)?;
     rows.extend(
         name_reviews::table
-            .filter(name_reviews::status.ne("open"))
+            .filter(name_reviews::status.ne(NameReviewStatus::Open))
             .order(name_reviews::resolved_at.desc())
             .limit(resolved_limit)
             .select(columns)
@@ -580,7 +581,7 @@ pub struct OpenReview {
 
 /// The review item if it is still open (`None` once answered; 404 when there is none).
 pub fn open_review(conn: &mut DbConnection, id: i64) -> AppResult<Option<OpenReview>> {
-    let row: Option<(String, String, String, String, String)> = name_reviews::table
+    let row: Option<(String, String, String, String, NameReviewStatus)> = name_reviews::table
         .find(id)
         .select((
             name_reviews::listed_as,
@@ -594,7 +595,7 @@ pub fn open_review(conn: &mut DbConnection, id: i64) -> AppResult<Option<OpenRev
     let Some((listed_as, award_code, name_key, candidate_ids, status)) = row else {
         return Err(AppError::not_found("確認待ちの名称が見つかりません"));
     };
-    if status != "open" {
+    if status != NameReviewStatus::Open {
         return Ok(None);
     }
     let candidate_ids: Vec<i64> = serde_json::from_str(&candidate_ids)
@@ -675,23 +676,28 @@ pub fn resolve_review(
                 match holder {
                     Some((provisional, _)) if provisional != target => {
                         let moved = merge_provisional(conn, provisional, target, &source)?;
-                        (target, "merged", moved, true)
+                        (target, NameReviewStatus::Merged, moved, true)
                     }
-                    Some(_) => (target, "merged", 0, false),
+                    Some(_) => (target, NameReviewStatus::Merged, 0, false),
                     None => {
                         let role = role_beside(conn, award_id)?;
                         let added = add_member(conn, award_id, target, &listed_as, &role)?;
-                        (target, "merged", usize::from(added), false)
+                        (target, NameReviewStatus::Merged, usize::from(added), false)
                     }
                 }
             }
             ReviewChoice::NewOrganisation => match holder {
-                Some((provisional, _)) => (provisional, "kept_apart", 0, false),
+                Some((provisional, _)) => (provisional, NameReviewStatus::KeptApart, 0, false),
                 None => {
                     let created = insert_named_organisation(conn, &listed_as, None)?;
                     let role = role_beside(conn, award_id)?;
                     let added = add_member(conn, award_id, created, &listed_as, &role)?;
-                    (created, "kept_apart", usize::from(added), false)
+                    (
+                        created,
+                        NameReviewStatus::KeptApart,
+                        usize::from(added),
+                        false,
+                    )
                 }
             },
         };

@@ -9,13 +9,19 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use super::jobs::JobKind;
+use crate::domain::access::Role;
 use crate::domain::budget::ReviewState;
 use crate::domain::changes::ChangeStatus;
 use crate::domain::codes::{
     ActivityCategory, ApplicantKind, ApplicantRole, ExpenseCategory, Frame, FundingSource,
     Industry, LegalPath, PartnerKind, TaxTreatment,
 };
-use crate::domain::delivery::AttemptOutcome;
+use crate::domain::deadlines::{DeadlineKind, DeadlineStatus};
+use crate::domain::delivery::{AttemptOutcome, MailKind, SentOutcome};
+use crate::domain::jobs::{ImportState, JobState};
+use crate::domain::kpi::SurveyStatus;
+use crate::domain::ledger::AwardOrigin;
+use crate::domain::reconcile::NameReviewStatus;
 use crate::domain::workflow::{ApplicationState, ReportKind, ReportStatus};
 
 macro_rules! text_codes {
@@ -68,4 +74,14 @@ text_codes! {
     TaxTreatment => as_str,
     AttemptOutcome => as_str,
     ChangeStatus => as_str,
+    JobState => as_str,
+    ImportState => as_str,
+    MailKind => as_str,
+    SentOutcome => as_str,
+    DeadlineKind => code,
+    DeadlineStatus => as_str,
+    Role => code,
+    NameReviewStatus => as_str,
+    SurveyStatus => as_str,
+    AwardOrigin => as_str,
 }

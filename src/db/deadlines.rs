@@ -2,8 +2,6 @@
 //! action re-derives its application's deadlines in the action's transaction ([`sync_application`]);
 //! the scheduler reads open deadlines by due time.
 
-use std::str::FromStr;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -13,33 +11,30 @@ use super::schema::{
     organisations, reports, users,
 };
 use super::{DbConnection, jobs, now};
+use crate::domain::access::Role;
 use crate::domain::calendar::FiscalYear;
 use crate::domain::deadlines::{
-    ApplicationFacts, Deadline, DeadlineKind, closed_status, derive, utc_to_jst,
+    ApplicationFacts, Deadline, DeadlineKind, DeadlineStatus, closed_status, derive, utc_to_jst,
 };
 use crate::domain::program::ProgramSet;
 use crate::domain::workflow::ApplicationState;
 use crate::domain::workflow::{ReportKind, ReportStatus};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = deadlines)]
 pub struct DeadlineRow {
     pub id: i64,
     pub application_id: i64,
-    pub kind: String,
+    pub kind: DeadlineKind,
     pub sequence: i32,
     pub due_at: NaiveDateTime,
-    pub status: String,
+    pub status: DeadlineStatus,
     pub met_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
 
 impl DeadlineRow {
-    pub fn kind(&self) -> AppResult<DeadlineKind> {
-        DeadlineKind::from_str(&self.kind).map_err(AppError::internal)
-    }
-
     /// The date that counts, in Japan.
     pub fn due_date(&self) -> NaiveDate {
         utc_to_jst(self.due_at).date()
@@ -69,8 +64,8 @@ pub fn reminder_key(
 
 /// The facts `domain::deadlines::derive` needs, read from the application as stored.
 pub fn facts_of(conn: &mut DbConnection, application_id: i64) -> AppResult<ApplicationFacts> {
-    let (status, fiscal_year, project_start, project_end, updated_at): (
-        String,
+    let (state, fiscal_year, project_start, project_end, updated_at): (
+        ApplicationState,
         i32,
         Option<NaiveDate>,
         Option<NaiveDate>,
@@ -85,13 +80,11 @@ pub fn facts_of(conn: &mut DbConnection, application_id: i64) -> AppResult<Appli
             applications::updated_at,
         ))
         .first(conn)?;
-    let state =
-        ApplicationState::from_str(&status).map_err(|e| AppError::internal(e.to_string()))?;
     // The day it entered this state: its latest audit event into the state (data loaded without
     // events, like the demo, falls back to the last update).
     let entered: Option<NaiveDateTime> = audit_events::table
         .filter(audit_events::application_id.eq(application_id))
-        .filter(audit_events::to_state.eq(&status))
+        .filter(audit_events::to_state.eq(state.as_str()))
         .select(diesel::dsl::max(audit_events::occurred_at))
         .first(conn)?;
     let valid_until: Option<Option<NaiveDate>> = legal_bases::table
@@ -164,29 +157,29 @@ pub fn sync_application(
     for wanted in &desired {
         let found = existing
             .iter()
-            .find(|row| row.kind == wanted.kind.code() && row.sequence == wanted.sequence);
+            .find(|row| row.kind == wanted.kind && row.sequence == wanted.sequence);
         match found {
             None => {
                 diesel::insert_into(deadlines::table)
                     .values((
                         deadlines::application_id.eq(application_id),
-                        deadlines::kind.eq(wanted.kind.code()),
+                        deadlines::kind.eq(wanted.kind),
                         deadlines::sequence.eq(wanted.sequence),
                         deadlines::due_at.eq(wanted.due_at),
-                        deadlines::status.eq("open"),
+                        deadlines::status.eq(DeadlineStatus::Open),
                         deadlines::created_at.eq(at),
                     ))
                     .execute(conn)?;
                 outcome.created += 1;
             }
-            Some(row) if row.status != "open" || row.due_at != wanted.due_at => {
+            Some(row) if row.status != DeadlineStatus::Open || row.due_at != wanted.due_at => {
                 // Reopened (a 差戻し again, a returned interim report) or moved: reminders for
                 // the old date must not go out; the new date gets its own.
                 jobs::cancel_queued(conn, &reminder_key_prefix(application_id, row.id))?;
                 diesel::update(deadlines::table.find(row.id))
                     .set((
                         deadlines::due_at.eq(wanted.due_at),
-                        deadlines::status.eq("open"),
+                        deadlines::status.eq(DeadlineStatus::Open),
                         deadlines::met_at.eq(None::<NaiveDateTime>),
                     ))
                     .execute(conn)?;
@@ -196,10 +189,10 @@ pub fn sync_application(
         }
     }
     for row in existing.iter().filter(|row| {
-        row.status == "open"
+        row.status == DeadlineStatus::Open
             && !desired
                 .iter()
-                .any(|d| d.kind.code() == row.kind && d.sequence == row.sequence)
+                .any(|d| d.kind == row.kind && d.sequence == row.sequence)
     }) {
         jobs::cancel_queued(conn, &reminder_key_prefix(application_id, row.id))?;
         diesel::update(deadlines::table.find(row.id))
@@ -235,7 +228,7 @@ pub fn sync_all(conn: &mut DbConnection, programs: &ProgramSet) -> AppResult<Syn
 pub struct DeadlineRecipient {
     pub deadline_id: i64,
     pub application_id: i64,
-    pub kind: String,
+    pub kind: DeadlineKind,
     pub due_at: NaiveDateTime,
     pub user_id: i64,
     /// The user's own offsets (`None`: the service's).
@@ -259,9 +252,9 @@ pub fn open_with_recipients(
                 .on(memberships::organisation_id.eq(application_members::organisation_id)),
         )
         .inner_join(users::table.on(users::id.eq(memberships::user_id)))
-        .filter(deadlines::status.eq("open"))
+        .filter(deadlines::status.eq(DeadlineStatus::Open))
         .filter(deadlines::due_at.between(from, to))
-        .filter(users::role.eq("applicant"))
+        .filter(users::role.eq(Role::Applicant))
         .filter(users::disabled.eq(false))
         .filter(users::notify_by_email.eq(true))
         .select((
@@ -294,7 +287,7 @@ pub fn open_between(
     to: NaiveDateTime,
 ) -> AppResult<Vec<DeadlineRow>> {
     Ok(deadlines::table
-        .filter(deadlines::status.eq("open"))
+        .filter(deadlines::status.eq(DeadlineStatus::Open))
         .filter(deadlines::due_at.between(from, to))
         .order(deadlines::due_at)
         .select(DeadlineRow::as_select())
@@ -311,7 +304,7 @@ pub fn for_calendar(
 ) -> AppResult<Vec<DeadlineRow>> {
     let query = deadlines::table
         .filter(deadlines::due_at.ge(since))
-        .filter(deadlines::status.ne("cancelled"))
+        .filter(deadlines::status.ne(DeadlineStatus::Cancelled))
         .order(deadlines::due_at)
         .select(DeadlineRow::as_select());
     if program_manager {
@@ -336,9 +329,9 @@ pub struct DeadlineEntry {
     pub application_id: i64,
     pub reference: String,
     pub organisation: String,
-    pub kind: String,
+    pub kind: DeadlineKind,
     pub due_at: NaiveDateTime,
-    pub status: String,
+    pub status: DeadlineStatus,
 }
 
 /// Deadlines due in `[from, to)` that were not cancelled (open and met), by due time.
@@ -350,7 +343,7 @@ pub fn entries_between(
     Ok(with_lead_organisation()
         .filter(deadlines::due_at.ge(from))
         .filter(deadlines::due_at.lt(to))
-        .filter(deadlines::status.ne("cancelled"))
+        .filter(deadlines::status.ne(DeadlineStatus::Cancelled))
         .order((deadlines::due_at, applications::reference, deadlines::id))
         .select(entry_columns())
         .load(conn)?)
@@ -363,7 +356,7 @@ pub fn next_open(
     limit: i64,
 ) -> AppResult<Vec<DeadlineEntry>> {
     Ok(with_lead_organisation()
-        .filter(deadlines::status.eq("open"))
+        .filter(deadlines::status.eq(DeadlineStatus::Open))
         .filter(deadlines::due_at.ge(from))
         .order((deadlines::due_at, deadlines::id))
         .limit(limit)
@@ -374,7 +367,7 @@ pub fn next_open(
 /// Open deadlines already past at `now`.
 pub fn count_open_before(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<i64> {
     Ok(deadlines::table
-        .filter(deadlines::status.eq("open"))
+        .filter(deadlines::status.eq(DeadlineStatus::Open))
         .filter(deadlines::due_at.lt(now))
         .count()
         .get_result(conn)?)
@@ -422,7 +415,7 @@ pub fn open_for_organisations(
         .select(application_members::application_id);
     let rows: Vec<(DeadlineRow, String, String)> = deadlines::table
         .inner_join(applications::table)
-        .filter(deadlines::status.eq("open"))
+        .filter(deadlines::status.eq(DeadlineStatus::Open))
         .filter(deadlines::application_id.eq_any(theirs))
         .order((deadlines::due_at, deadlines::id))
         .limit(limit)
@@ -451,7 +444,7 @@ pub fn latest_of_kind(
 ) -> AppResult<Option<DeadlineRow>> {
     Ok(deadlines::table
         .filter(deadlines::application_id.eq(application_id))
-        .filter(deadlines::kind.eq(kind.code()))
+        .filter(deadlines::kind.eq(kind))
         .order(deadlines::id.desc())
         .select(DeadlineRow::as_select())
         .first(conn)

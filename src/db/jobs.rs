@@ -10,7 +10,7 @@ use super::{DbConnection, now};
 use crate::error::AppResult;
 use crate::on_backend;
 
-pub use crate::domain::jobs::JobKind;
+pub use crate::domain::jobs::{JobKind, JobState};
 
 /// Enqueues a job once per `unique_key` (None: always); returns whether it was new.
 pub fn enqueue(
@@ -40,17 +40,20 @@ pub fn enqueue(
 pub fn cancel_queued(conn: &mut DbConnection, unique_key_prefix: &str) -> AppResult<usize> {
     Ok(diesel::update(
         jobs::table
-            .filter(jobs::status.eq("queued"))
+            .filter(jobs::status.eq(JobState::Queued))
             .filter(jobs::unique_key.like(format!("{unique_key_prefix}%"))),
     )
-    .set((jobs::status.eq("cancelled"), jobs::finished_at.eq(now())))
+    .set((
+        jobs::status.eq(JobState::Cancelled),
+        jobs::finished_at.eq(now()),
+    ))
     .execute(conn)?)
 }
 
 /// (kind, unique key, payload) of queued jobs, oldest first.
 pub fn queued(conn: &mut DbConnection) -> AppResult<Vec<(String, Option<String>, String)>> {
     Ok(jobs::table
-        .filter(jobs::status.eq("queued"))
+        .filter(jobs::status.eq(JobState::Queued))
         .order(jobs::id)
         .select((jobs::kind, jobs::unique_key, jobs::payload_json))
         .load(conn)?)
@@ -132,14 +135,15 @@ pub fn claim(
         .map(|kind| format!("'{}'", kind.as_str()))
         .collect();
     let kind_filter = format!("kind IN ({})", kind_codes.join(", "));
+    let (queued, running) = (JobState::Queued, JobState::Running);
     let candidates = format!(
         "SELECT id FROM jobs WHERE {kind_filter} \
-         AND ((status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)) \
+         AND ((status = '{queued}' AND run_at <= $3) OR (status = '{running}' AND locked_until < $3)) \
          ORDER BY run_at, id LIMIT $4"
     );
     let sql = |lock: &str| {
         format!(
-            "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+            "UPDATE jobs SET status = '{running}', locked_by = $1, locked_until = $2, \
              attempts = attempts + 1 WHERE id IN ({candidates}{lock}) \
              RETURNING id, kind, unique_key, payload_json, attempts, max_attempts"
         )
@@ -172,7 +176,7 @@ pub fn renew_leases(
 ) -> AppResult<usize> {
     Ok(diesel::update(
         jobs::table
-            .filter(jobs::status.eq("running"))
+            .filter(jobs::status.eq(JobState::Running))
             .filter(jobs::locked_by.eq(worker)),
     )
     .set(jobs::locked_until.eq(Some(lease_until)))
@@ -184,7 +188,7 @@ pub fn renew_leases(
 type Held<'a> = diesel::dsl::Filter<
     diesel::dsl::Filter<
         diesel::dsl::Filter<jobs::table, diesel::dsl::Eq<jobs::id, i64>>,
-        diesel::dsl::Eq<jobs::status, &'static str>,
+        diesel::dsl::Eq<jobs::status, JobState>,
     >,
     diesel::dsl::Eq<jobs::locked_by, &'a str>,
 >;
@@ -192,7 +196,7 @@ type Held<'a> = diesel::dsl::Filter<
 fn held(id: i64, worker: &str) -> Held<'_> {
     jobs::table
         .filter(jobs::id.eq(id))
-        .filter(jobs::status.eq("running"))
+        .filter(jobs::status.eq(JobState::Running))
         .filter(jobs::locked_by.eq(worker))
 }
 
@@ -215,7 +219,7 @@ pub fn finish(
     conn: &mut DbConnection,
     id: i64,
     worker: &str,
-    status: &str,
+    status: JobState,
     error: Option<&str>,
 ) -> AppResult<bool> {
     let updated = diesel::update(held(id, worker))
@@ -230,6 +234,12 @@ pub fn finish(
     Ok(updated == 1)
 }
 
+/// Gives up a held job for good (a dead letter a 事務局 may queue again), saying why; false when
+/// its lease was lost.
+pub fn give_up(conn: &mut DbConnection, id: i64, worker: &str, why: &str) -> AppResult<bool> {
+    finish(conn, id, worker, JobState::Dead, Some(why))
+}
+
 /// Puts a held job back in the queue to be tried again at `run_at`.
 pub fn retry_later(
     conn: &mut DbConnection,
@@ -240,7 +250,7 @@ pub fn retry_later(
 ) -> AppResult<bool> {
     let updated = diesel::update(held(id, worker))
         .set((
-            jobs::status.eq("queued"),
+            jobs::status.eq(JobState::Queued),
             jobs::run_at.eq(run_at),
             jobs::locked_by.eq(None::<String>),
             jobs::locked_until.eq(None::<NaiveDateTime>),
@@ -259,7 +269,8 @@ pub struct JobView {
     pub unique_key: Option<String>,
     /// The job's content as stored (JSON text).
     pub payload_json: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: JobState,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub run_at: NaiveDateTime,
@@ -269,7 +280,7 @@ pub struct JobView {
 /// Mail jobs that failed for good, newest first.
 pub fn dead(conn: &mut DbConnection) -> AppResult<Vec<JobView>> {
     Ok(jobs::table
-        .filter(jobs::status.eq("dead"))
+        .filter(jobs::status.eq(JobState::Dead))
         .filter(jobs::kind.eq_any(MAIL_KINDS))
         .order(jobs::id.desc())
         .select((
@@ -291,11 +302,11 @@ pub fn revive(conn: &mut DbConnection, id: i64) -> AppResult<bool> {
     let updated = diesel::update(
         jobs::table
             .filter(jobs::id.eq(id))
-            .filter(jobs::status.eq("dead"))
+            .filter(jobs::status.eq(JobState::Dead))
             .filter(jobs::kind.eq_any(MAIL_KINDS)),
     )
     .set((
-        jobs::status.eq("queued"),
+        jobs::status.eq(JobState::Queued),
         jobs::attempts.eq(0),
         jobs::run_at.eq(now()),
         jobs::finished_at.eq(None::<NaiveDateTime>),
@@ -305,7 +316,7 @@ pub fn revive(conn: &mut DbConnection, id: i64) -> AppResult<bool> {
 }
 
 /// Jobs by status (for `remind` and the tests).
-pub fn count_by_status(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>> {
+pub fn count_by_status(conn: &mut DbConnection) -> AppResult<Vec<(JobState, i64)>> {
     Ok(jobs::table
         .filter(jobs::kind.eq_any(MAIL_KINDS))
         .group_by(jobs::status)
@@ -317,8 +328,8 @@ pub fn count_by_status(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>>
 /// Status of every reminder job by unique key (for `remind --dry-run`).
 pub fn reminder_states(
     conn: &mut DbConnection,
-) -> AppResult<std::collections::HashMap<String, String>> {
-    let rows: Vec<(Option<String>, String)> = jobs::table
+) -> AppResult<std::collections::HashMap<String, JobState>> {
+    let rows: Vec<(Option<String>, JobState)> = jobs::table
         .filter(jobs::kind.eq(JobKind::Reminder))
         .select((jobs::unique_key, jobs::status))
         .load(conn)?;

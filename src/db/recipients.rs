@@ -34,7 +34,7 @@ pub fn applicants_of(conn: &mut DbConnection, application_id: i64) -> AppResult<
                 .on(application_members::organisation_id.eq(memberships::organisation_id)),
         )
         .filter(application_members::application_id.eq(application_id))
-        .filter(users::role.eq("applicant"))
+        .filter(users::role.eq(Role::Applicant))
         .filter(users::disabled.eq(false))
         .filter(users::notify_by_email.eq(true))
         .order(users::id)
@@ -60,7 +60,7 @@ pub fn finance_officers_of(
         return Ok(Vec::new());
     };
     Ok(users::table
-        .filter(users::role.eq(Role::FinanceOfficer.code()))
+        .filter(users::role.eq(Role::FinanceOfficer))
         .filter(users::municipality_id.eq(municipality))
         .filter(users::disabled.eq(false))
         .filter(users::notify_by_email.eq(true))
@@ -72,7 +72,7 @@ pub fn finance_officers_of(
 /// Program managers who want email (`digest_only`: those who also want the weekly digest).
 pub fn program_managers(conn: &mut DbConnection, digest_only: bool) -> AppResult<Vec<Recipient>> {
     let mut query = users::table
-        .filter(users::role.eq("program_manager"))
+        .filter(users::role.eq(Role::ProgramManager))
         .filter(users::disabled.eq(false))
         .filter(users::notify_by_email.eq(true))
         .order(users::id)
@@ -170,13 +170,13 @@ pub fn calendar_token(conn: &mut DbConnection, user_id: i64) -> AppResult<String
 
 /// The user behind a calendar token: (id, is program manager).
 pub fn by_calendar_token(conn: &mut DbConnection, token: &str) -> AppResult<Option<(i64, bool)>> {
-    let found: Option<(i64, String)> = users::table
+    let found: Option<(i64, Role)> = users::table
         .filter(users::calendar_token.eq(token))
         .filter(users::disabled.eq(false))
         .select((users::id, users::role))
         .first(conn)
         .optional()?;
-    Ok(found.map(|(id, role)| (id, role == "program_manager")))
+    Ok(found.map(|(id, role)| (id, role == Role::ProgramManager)))
 }
 
 /// The distinct reminder offsets users have set for themselves.

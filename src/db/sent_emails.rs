@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use super::schema::{applications, deadlines, sent_emails};
 use super::{DbConnection, now};
+use crate::domain::deadlines::DeadlineKind;
+use crate::domain::delivery::{MailKind, SentOutcome};
 use crate::error::AppResult;
 
 pub struct NewSentEmail<'a> {
@@ -13,10 +15,9 @@ pub struct NewSentEmail<'a> {
     pub application_id: Option<i64>,
     pub deadline_id: Option<i64>,
     pub recipient: &'a str,
-    pub template: &'a str,
+    pub template: MailKind,
     pub message_id: Option<&'a str>,
-    /// `sent`, `retrying` (a temporary failure) or `dead` (a permanent one).
-    pub outcome: &'a str,
+    pub outcome: SentOutcome,
     pub detail: Option<&'a str>,
     /// The subject as sent.
     pub subject: Option<&'a str>,
@@ -49,7 +50,8 @@ pub struct SentEmailView {
     pub template: String,
     pub deadline_id: Option<i64>,
     /// The deadline's kind (`completion_report` …), when the email was a reminder.
-    pub deadline_kind: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub deadline_kind: Option<DeadlineKind>,
     pub deadline_due_at: Option<NaiveDateTime>,
     pub message_id: Option<String>,
     pub outcome: String,
@@ -84,7 +86,7 @@ pub fn of_application(
 /// Every message id recorded as sent (for tests and the benchmark).
 pub fn sent_count(conn: &mut DbConnection) -> AppResult<i64> {
     Ok(sent_emails::table
-        .filter(sent_emails::outcome.eq("sent"))
+        .filter(sent_emails::outcome.eq(SentOutcome::Sent))
         .count()
         .get_result(conn)?)
 }
@@ -98,7 +100,7 @@ pub struct LogEntry {
     pub subject: Option<String>,
     pub application_id: Option<i64>,
     pub application_reference: Option<String>,
-    pub deadline_kind: Option<String>,
+    pub deadline_kind: Option<DeadlineKind>,
     pub outcome: String,
     pub detail: Option<String>,
     pub sent_at: NaiveDateTime,

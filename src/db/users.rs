@@ -15,7 +15,7 @@ pub struct User {
     pub id: i64,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: Option<String>,
     pub municipality_id: Option<i64>,
     pub calendar_token: Option<String>,
@@ -41,7 +41,7 @@ pub struct NewUser {
 struct UserRow<'a> {
     email: &'a str,
     display_name: &'a str,
-    role: &'a str,
+    role: Role,
     password_hash: Option<&'a str>,
     municipality_id: Option<i64>,
     created_at: NaiveDateTime,
@@ -64,7 +64,7 @@ pub fn add_user(conn: &mut DbConnection, new: &NewUser) -> AppResult<i64> {
         let row = UserRow {
             email: new.email.as_str(),
             display_name: &new.display_name,
-            role: new.role.code(),
+            role: new.role,
             password_hash: new.password_hash.as_deref(),
             municipality_id: new.municipality_id,
             created_at,
@@ -250,9 +250,7 @@ pub fn first_with_role(
     role: crate::domain::access::Role,
     organisation: Option<i64>,
 ) -> AppResult<Option<User>> {
-    let mut query = users::table
-        .filter(users::role.eq(role.code()))
-        .into_boxed();
+    let mut query = users::table.filter(users::role.eq(role)).into_boxed();
     if let Some(organisation) = organisation {
         let members = memberships::table
             .filter(memberships::organisation_id.eq(organisation))

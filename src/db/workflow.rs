@@ -13,6 +13,8 @@ use super::schema::{
 use super::{DbConnection, now};
 use crate::domain::budget::FrozenDecision;
 use crate::domain::changes::ChangeStatus;
+use crate::domain::kpi::SurveyStatus;
+use crate::domain::ledger::AwardOrigin;
 use crate::domain::workflow::{ReportKind, ReportStatus};
 use crate::error::{AppError, AppResult};
 use crate::on_backend;
@@ -26,7 +28,7 @@ pub fn record_award(conn: &mut DbConnection, aggregate: &Aggregate) -> AppResult
         awards::frame.eq(&application.frame),
         awards::law_path.eq(aggregate.legal_basis.as_ref().map(|basis| basis.path)),
         awards::application_id.eq(application.id),
-        awards::origin.eq("decided"),
+        awards::origin.eq(AwardOrigin::Decided),
         awards::created_at.eq(now()),
     );
     let award_id = on_backend!(conn, c => diesel::insert_into(awards::table)
@@ -387,7 +389,7 @@ pub fn open_survey(conn: &mut DbConnection, award_id: i64, survey_year: i32) -> 
         .values((
             continuation_surveys::award_id.eq(award_id),
             continuation_surveys::survey_year.eq(survey_year),
-            continuation_surveys::status.eq("pending"),
+            continuation_surveys::status.eq(SurveyStatus::Pending),
             continuation_surveys::created_at.eq(now()),
         ))
         .on_conflict((continuation_surveys::award_id, continuation_surveys::survey_year))
@@ -407,10 +409,10 @@ pub fn answer_survey(
     let updated = diesel::update(
         continuation_surveys::table
             .filter(continuation_surveys::award_id.eq(award_id))
-            .filter(continuation_surveys::status.eq("pending")),
+            .filter(continuation_surveys::status.eq(SurveyStatus::Pending)),
     )
     .set((
-        continuation_surveys::status.eq("answered"),
+        continuation_surveys::status.eq(SurveyStatus::Answered),
         continuation_surveys::continuation.eq(continuation),
         continuation_surveys::funding_mix_json.eq(funding_mix_json),
         continuation_surveys::evidence.eq(evidence),
@@ -425,7 +427,9 @@ pub fn answer_survey(
 }
 
 /// (fiscal year of the award, survey answer) for every survey, for the continuation KPI.
-pub fn survey_answers(conn: &mut DbConnection) -> AppResult<Vec<(i32, String, Option<String>)>> {
+pub fn survey_answers(
+    conn: &mut DbConnection,
+) -> AppResult<Vec<(i32, SurveyStatus, Option<String>)>> {
     Ok(continuation_surveys::table
         .inner_join(awards::table)
         .select((
@@ -439,7 +443,7 @@ pub fn survey_answers(conn: &mut DbConnection) -> AppResult<Vec<(i32, String, Op
 /// Applications' award fiscal years (every award decided here, for the KPI's denominator).
 pub fn decided_awards_by_year(conn: &mut DbConnection) -> AppResult<Vec<(i32, i64)>> {
     Ok(awards::table
-        .filter(awards::origin.eq("decided"))
+        .filter(awards::origin.eq(AwardOrigin::Decided))
         .select((awards::fiscal_year, awards::id))
         .load(conn)?)
 }

@@ -33,6 +33,20 @@ pub struct ReportSchedule {
 }
 
 impl ReportSchedule {
+    /// 事業終了後30日以内かつ3月10日まで and one interim report, as the programme files have it
+    /// (for tests; the sources are left empty).
+    #[cfg(test)]
+    pub(crate) fn thirty_days_or_march_10() -> Self {
+        ReportSchedule {
+            completion_days_after_end: 30,
+            completion_latest_month: 3,
+            completion_latest_day: 10,
+            completion_source: String::new(),
+            interim_reports: 1,
+            interim_source: String::new(),
+        }
+    }
+
     /// The 実績報告 due date for a project ending on `project_end`. Never earlier than the end
     /// itself: a project that ends after the latest date is reported on its last day.
     pub fn completion_report_due(&self, project_end: NaiveDate) -> Option<NaiveDate> {
@@ -289,19 +303,29 @@ fn interim_dates(start: NaiveDate, end: NaiveDate, n: u32) -> Vec<NaiveDate> {
         .collect()
 }
 
+crate::domain::codes::code_enum! {
+    /// Where a stored deadline stands (`deadlines.status`): still to be met, met (the report
+    /// filed, the answer given), or cancelled because it is no longer derived.
+    DeadlineStatus, "deadline status" {
+        Open => "open", "未了";
+        Met => "met", "完了";
+        Cancelled => "cancelled", "取消";
+    }
+}
+
 /// Whether a stored deadline is overdue at `now`: still open (neither met nor cancelled) and
 /// past its due instant.
-pub fn is_overdue(status: &str, due_at: NaiveDateTime, now: NaiveDateTime) -> bool {
-    status == "open" && due_at < now
+pub fn is_overdue(status: DeadlineStatus, due_at: NaiveDateTime, now: NaiveDateTime) -> bool {
+    status == DeadlineStatus::Open && due_at < now
 }
 
 /// What a deadline that is no longer derived becomes: `cancelled` when the application ended
 /// without the work being done, otherwise `met`.
-pub fn closed_status(state: ApplicationState) -> &'static str {
+pub fn closed_status(state: ApplicationState) -> DeadlineStatus {
     use ApplicationState as S;
     match state {
-        S::Withdrawn | S::Cancelled | S::Revoked | S::NotSelected => "cancelled",
-        _ => "met",
+        S::Withdrawn | S::Cancelled | S::Revoked | S::NotSelected => DeadlineStatus::Cancelled,
+        _ => DeadlineStatus::Met,
     }
 }
 
@@ -489,11 +513,11 @@ mod tests {
         let due = date(2026, 12, 7).and_time(time(8, 0));
         let before = due - TimeDelta::seconds(1);
         let after = due + TimeDelta::seconds(1);
-        assert!(!is_overdue("open", due, before));
-        assert!(!is_overdue("open", due, due));
-        assert!(is_overdue("open", due, after));
-        assert!(!is_overdue("met", due, after));
-        assert!(!is_overdue("cancelled", due, after));
+        assert!(!is_overdue(DeadlineStatus::Open, due, before));
+        assert!(!is_overdue(DeadlineStatus::Open, due, due));
+        assert!(is_overdue(DeadlineStatus::Open, due, after));
+        assert!(!is_overdue(DeadlineStatus::Met, due, after));
+        assert!(!is_overdue(DeadlineStatus::Cancelled, due, after));
     }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -504,15 +528,13 @@ mod tests {
         NaiveTime::from_hms_opt(h, m, 0).expect("valid time")
     }
 
+    /// The deadlines of [`facts`] in `state`, with the default policy.
+    fn derived(state: ApplicationState) -> Vec<Deadline> {
+        derive(&facts(state), &schedule(), &DeadlinePolicy::default())
+    }
+
     fn schedule() -> ReportSchedule {
-        ReportSchedule {
-            completion_days_after_end: 30,
-            completion_latest_month: 3,
-            completion_latest_day: 10,
-            completion_source: String::new(),
-            interim_reports: 1,
-            interim_source: String::new(),
-        }
+        ReportSchedule::thirty_days_or_march_10()
     }
 
     fn facts(state: ApplicationState) -> ApplicationFacts {
@@ -551,11 +573,7 @@ mod tests {
 
     #[test]
     fn the_close_is_17_00_jst_which_is_08_00_utc() {
-        let found = derive(
-            &facts(ApplicationState::Draft),
-            &schedule(),
-            &DeadlinePolicy::default(),
-        );
+        let found = derived(ApplicationState::Draft);
         // 2026-05-30 is a Saturday: the call closes on Monday 6/1 at 17:00 JST.
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].nominal_date, date(2026, 5, 30));
@@ -569,11 +587,7 @@ mod tests {
 
     #[test]
     fn a_running_project_has_an_interim_and_a_completion_report() {
-        let found = derive(
-            &facts(ApplicationState::InProgress),
-            &schedule(),
-            &DeadlinePolicy::default(),
-        );
+        let found = derived(ApplicationState::InProgress);
         let kinds: Vec<_> = found.iter().map(|d| (d.kind, d.due_date)).collect();
         // Mid-project (120 of 240 days) 2026-10-29, a Thursday; completion min(3/28, 3/10) =
         // Wednesday 3/10.
@@ -606,58 +620,28 @@ mod tests {
         let due = date(2027, 3, 10).and_time(time(8, 0));
         let nine = time(9, 0);
         let at = |y, m, d, h| date(y, m, d).and_time(time(h, 0));
+        let offset_at = |kind, now| due_offset(kind, due, &offsets, nine, now);
         // 2027-02-24 09:00 JST = 00:00 UTC: T-14 is due at that very instant.
         assert_eq!(
-            due_offset(
-                DeadlineKind::CompletionReport,
-                due,
-                &offsets,
-                nine,
-                at(2027, 2, 24, 0)
-            ),
+            offset_at(DeadlineKind::CompletionReport, at(2027, 2, 24, 0)),
             Some((-14, at(2027, 2, 24, 0)))
         );
         assert_eq!(
-            due_offset(
-                DeadlineKind::CompletionReport,
-                due,
-                &offsets,
-                nine,
-                at(2027, 2, 23, 23)
-            ),
+            offset_at(DeadlineKind::CompletionReport, at(2027, 2, 23, 23)),
             None
         );
         assert_eq!(
-            due_offset(
-                DeadlineKind::CompletionReport,
-                due,
-                &offsets,
-                nine,
-                at(2027, 3, 11, 3)
-            )
-            .map(|(o, _)| o),
+            offset_at(DeadlineKind::CompletionReport, at(2027, 3, 11, 3)).map(|(o, _)| o),
             Some(1)
         );
         // A missed call is not chased.
         assert_eq!(
-            due_offset(
-                DeadlineKind::ApplicationClose,
-                due,
-                &offsets,
-                nine,
-                at(2027, 3, 11, 3)
-            ),
+            offset_at(DeadlineKind::ApplicationClose, at(2027, 3, 11, 3)),
             None
         );
         // Four days late: stale, skipped.
         assert_eq!(
-            due_offset(
-                DeadlineKind::CompletionReport,
-                due,
-                &offsets,
-                nine,
-                at(2027, 3, 7, 1)
-            ),
+            offset_at(DeadlineKind::CompletionReport, at(2027, 3, 7, 1)),
             None
         );
     }

@@ -28,6 +28,59 @@ crate::domain::codes::code_enum! {
     }
 }
 
+impl MailKind {
+    /// The title and sentence a notice of this kind says (the `notification` template's
+    /// event); a mail that is not a workflow notice says only 「申請の状況が更新されました。」.
+    pub fn notice_ja(self) -> (&'static str, &'static str) {
+        match self {
+            MailKind::ApplicationSubmitted => {
+                ("申請の受付", "申請が提出されました。審査を始めてください。")
+            }
+            MailKind::ReturnedForCorrection => (
+                "差戻し",
+                "申請が差し戻されました。指摘事項を確認し、修正のうえ再提出してください。",
+            ),
+            MailKind::Selected => (
+                "採択",
+                "採択が決まりました。交付申請の手続きに進んでください。",
+            ),
+            MailKind::NotSelected => ("不採択", "審査の結果、今回は不採択となりました。"),
+            MailKind::GrantDecided => {
+                ("交付決定", "交付決定を行いました。補助事業を開始できます。")
+            }
+            MailKind::CompletionReported => (
+                "実績報告の提出",
+                "実績報告が提出されました。確定検査を行ってください。",
+            ),
+            MailKind::AmountConfirmed => ("額の確定", "補助金の額が確定しました。"),
+            MailKind::ContinuationSurvey => {
+                ("継続状況調査", "継続状況調査へのご回答をお願いします。")
+            }
+            MailKind::Cancelled => ("中止・廃止", "補助事業の中止・廃止が承認されました。"),
+            MailKind::Revoked => ("交付決定の取消", "交付決定が取り消されました。"),
+            MailKind::ChangeRequestPending => (
+                "計画変更の承認申請",
+                "承認が必要な計画変更が申請されました。",
+            ),
+            MailKind::ChangeRequestRecorded => {
+                ("計画変更の届出", "計画変更（軽微な変更）が記録されました。")
+            }
+            MailKind::ApplicationReceived => (
+                "申請の受付",
+                "申請を受け付けました。事務局と市町村の審査の結果は、このメールアドレスにお知らせします。",
+            ),
+            MailKind::BudgetReviewRequested => (
+                "予算審査の依頼",
+                "貴市町村で実施される申請が提出されました。予算行ごとに承認・調整・否認を記録してください。",
+            ),
+            MailKind::Reminder
+            | MailKind::Digest
+            | MailKind::PasswordReset
+            | MailKind::Notification => ("お知らせ", "申請の状況が更新されました。"),
+        }
+    }
+}
+
 /// What a sent log's or a job's mail is, for people: its kind's label, and for a code this
 /// version does not know (a row written by another version) 「その他のメール」, never the code.
 pub fn mail_kind_label(code: &str) -> &'static str {
@@ -80,6 +133,28 @@ pub fn may_have_arrived_twice(outcomes: impl IntoIterator<Item = Option<AttemptO
 mod tests {
     use super::AttemptOutcome::{Accepted, PermanentFailure, TemporaryFailure};
     use super::*;
+
+    #[test]
+    fn each_workflow_notice_says_what_happened() {
+        let general = [
+            MailKind::Reminder,
+            MailKind::Digest,
+            MailKind::PasswordReset,
+            MailKind::Notification,
+        ];
+        let mut notices = std::collections::BTreeSet::new();
+        for kind in MailKind::ALL.iter().filter(|kind| !general.contains(kind)) {
+            let (title, message) = kind.notice_ja();
+            assert_ne!(title, "お知らせ", "{kind}");
+            assert!(message.ends_with('。'), "{kind}");
+            notices.insert((title, message));
+        }
+        assert_eq!(
+            notices.len(),
+            MailKind::ALL.len() - general.len(),
+            "no two alike"
+        );
+    }
 
     #[test]
     fn every_mail_kind_reads_in_japanese_and_an_unknown_one_is_not_shown_as_its_code() {

@@ -159,7 +159,8 @@ fn reapplication<'a>(program: &Program, name: &'a str, frame: Frame) -> Applicat
 /// The findings of the award count only: for an organisation that has not applied, the rest
 /// would be about an application that does not exist.
 fn count_findings(decision: &Decision<'_>) -> Vec<FindingText> {
-    const COUNT_CODES: &[&str] = &["award_cap_exceeded", "ambiguous_organisation"];
+    use super::evaluation::{AMBIGUOUS_ORGANISATION, AWARD_CAP_EXCEEDED};
+    const COUNT_CODES: &[&str] = &[AWARD_CAP_EXCEEDED, AMBIGUOUS_ORGANISATION];
     findings_of(decision)
         .into_iter()
         .filter(|finding| COUNT_CODES.contains(&finding.code))

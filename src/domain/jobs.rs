@@ -11,6 +11,18 @@ crate::domain::codes::code_enum! {
 }
 
 crate::domain::codes::code_enum! {
+    /// Where a job of the queue stands (`jobs.status`): waiting for its time, held by a worker,
+    /// done, given up (a dead letter a 事務局 may queue again), or cancelled as no longer needed.
+    JobState, "job state" {
+        Queued => "queued", "待機中";
+        Running => "running", "実行中";
+        Done => "done", "完了";
+        Dead => "dead", "送信不能";
+        Cancelled => "cancelled", "取消";
+    }
+}
+
+crate::domain::codes::code_enum! {
     /// Where an award-list import stands (`award_imports.status`): planned (read and checked,
     /// waiting for the 事務局's go), queued for its job, running, done or failed.
     ImportState, "import state" {
@@ -22,12 +34,6 @@ crate::domain::codes::code_enum! {
     }
 }
 
-/// An import's state for people; 「不明」 for a code this version does not know, never the code.
-pub fn import_state_label(code: &str) -> &'static str {
-    use crate::domain::codes::Code;
-    ImportState::from_code(code).map_or("不明", ImportState::label_ja)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,10 +43,11 @@ mod tests {
         for kind in JobKind::ALL {
             assert!(!kind.label_ja().is_ascii(), "{kind}");
         }
-        for state in ImportState::ALL {
-            assert_eq!(import_state_label(state.as_str()), state.label_ja());
+        for state in JobState::ALL {
             assert!(!state.label_ja().is_ascii(), "{state}");
         }
-        assert_eq!(import_state_label("paused"), "不明");
+        for state in ImportState::ALL {
+            assert!(!state.label_ja().is_ascii(), "{state}");
+        }
     }
 }

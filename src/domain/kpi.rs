@@ -7,6 +7,14 @@ use serde::Serialize;
 use crate::domain::codes::{Code, code_enum};
 
 code_enum! {
+    /// Where a 継続状況調査 stands (`continuation_surveys.status`).
+    SurveyStatus, "survey status" {
+        Pending => "pending", "回答待ち";
+        Answered => "answered", "回答済み";
+    }
+}
+
+code_enum! {
     /// The answer of a 継続状況調査: whether the 地域の人事部 activities still run.
     Continuation, "continuation" {
         Continuing => "continuing", "継続している";
@@ -38,7 +46,7 @@ pub struct ContinuationRate {
 /// about every award, not about those who answered.
 pub fn continuation_rates(
     awards: &[(i32, i64)],
-    answers: &[(i32, String, Option<String>)],
+    answers: &[(i32, SurveyStatus, Option<String>)],
 ) -> Vec<ContinuationRate> {
     let mut years: BTreeMap<i32, ContinuationRate> = BTreeMap::new();
     for (year, _) in awards {
@@ -53,7 +61,7 @@ pub fn continuation_rates(
             fiscal_year: *year,
             ..Default::default()
         });
-        if status == "answered" {
+        if *status == SurveyStatus::Answered {
             entry.answered += 1;
             match continuation.as_deref().and_then(Continuation::from_code) {
                 Some(Continuation::Continuing | Continuation::Partly) => entry.continuing += 1,
@@ -84,18 +92,18 @@ mod tests {
     fn the_rate_counts_every_award_and_partial_continuation() {
         let awards: Vec<(i32, i64)> = (1..=5).map(|id| (2026, id)).collect();
         let answers = vec![
-            (2026, "answered".to_owned(), Some("continuing".to_owned())),
-            (2026, "answered".to_owned(), Some("partly".to_owned())),
-            (2026, "answered".to_owned(), Some("continuing".to_owned())),
-            (2026, "answered".to_owned(), Some("stopped".to_owned())),
-            (2026, "pending".to_owned(), None),
+            (2026, SurveyStatus::Answered, Some("continuing".to_owned())),
+            (2026, SurveyStatus::Answered, Some("partly".to_owned())),
+            (2026, SurveyStatus::Answered, Some("continuing".to_owned())),
+            (2026, SurveyStatus::Answered, Some("stopped".to_owned())),
+            (2026, SurveyStatus::Pending, None),
         ];
         let rates = continuation_rates(&awards, &answers);
         assert_eq!(rates.len(), 1);
         assert_eq!(rates[0].rate, Some((3, 5)));
         assert_eq!(rates[0].meets_target, Some(false), "3/5 < 80%");
         let mut answers = answers;
-        answers[4] = (2026, "answered".to_owned(), Some("continuing".to_owned()));
+        answers[4] = (2026, SurveyStatus::Answered, Some("continuing".to_owned()));
         assert_eq!(
             continuation_rates(&awards, &answers)[0].meets_target,
             Some(true),

@@ -14,6 +14,15 @@ use super::names::{NormalisedName, normalise, org_key};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct OrganisationId(pub i64);
 
+crate::domain::codes::code_enum! {
+    /// Where an award came from (`awards.origin`): an imported award list, or a 採択 decided
+    /// in hojokin for one of its applications.
+    AwardOrigin, "award origin" {
+        Imported => "imported", "採択一覧から取込";
+        Decided => "decided", "hojokin で採択";
+    }
+}
+
 /// One award received by one organisation (each member of a 連名 award has its own row).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PastAward {

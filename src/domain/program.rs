@@ -415,26 +415,27 @@ mod tests {
 
     #[test]
     fn rate_steps_apply_to_later_ordinals_only_when_marked() {
+        // R7's last step goes on for later awards; R8's does not (the award cap ends them).
         let r7 = frame(vec![
             step(1, 1, 2, false),
             step(2, 1, 2, false),
             step(3, 1, 3, true),
         ]);
-        assert_eq!(
-            r7.rate_for(4).map(|s| s.rate.to_string()),
-            Some("1/3".into())
-        );
         let r8 = frame(vec![
             step(1, 1, 2, false),
             step(2, 1, 2, false),
             step(3, 1, 3, false),
         ]);
-        assert_eq!(
-            r8.rate_for(3).map(|s| s.rate.to_string()),
-            Some("1/3".into())
-        );
-        assert!(r8.rate_for(4).is_none());
-        assert!(r8.rate_for(0).is_none());
+        let cases = [
+            (&r7, 4, Some("1/3")),
+            (&r8, 3, Some("1/3")),
+            (&r8, 4, None),
+            (&r8, 0, None),
+        ];
+        for (rules, ordinal, rate) in cases {
+            let found = rules.rate_for(ordinal).map(|s| s.rate.to_string());
+            assert_eq!(found.as_deref(), rate, "{ordinal}回目");
+        }
     }
 
     #[test]
@@ -463,30 +464,18 @@ mod tests {
 
     #[test]
     fn completion_report_is_due_at_the_earlier_date() {
-        let schedule = ReportSchedule {
-            completion_days_after_end: 30,
-            completion_latest_month: 3,
-            completion_latest_day: 10,
-            completion_source: String::new(),
-            interim_reports: 1,
-            interim_source: String::new(),
-        };
+        let schedule = ReportSchedule::thirty_days_or_march_10();
         let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid");
-        assert_eq!(
-            schedule.completion_report_due(date(2027, 1, 31)),
-            Some(date(2027, 3, 2))
-        );
-        assert_eq!(
-            schedule.completion_report_due(date(2027, 2, 28)),
-            Some(date(2027, 3, 10))
-        );
-        assert_eq!(
-            schedule.completion_report_due(date(2026, 12, 1)),
-            Some(date(2026, 12, 31))
-        );
-        assert_eq!(
-            schedule.completion_report_due(date(2027, 3, 31)),
-            Some(date(2027, 3, 31))
-        );
+        // (project end, due): 30 days after the end, or 3月10日 when that comes first, but
+        // never before the end itself.
+        let cases = [
+            (date(2027, 1, 31), date(2027, 3, 2)),
+            (date(2027, 2, 28), date(2027, 3, 10)),
+            (date(2026, 12, 1), date(2026, 12, 31)),
+            (date(2027, 3, 31), date(2027, 3, 31)),
+        ];
+        for (end, due) in cases {
+            assert_eq!(schedule.completion_report_due(end), Some(due), "{end}");
+        }
     }
 }

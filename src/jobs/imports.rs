@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use serde::Deserialize;
 
-use crate::db::jobs::JobKind;
+use crate::db::jobs::{JobKind, JobState};
 use crate::db::{self, DbConnection, Pool, award_imports, awards, jobs};
 use crate::domain::program::ProgramSet;
 use crate::error::{AppError, AppResult};
@@ -92,7 +92,7 @@ fn carry_out(
     let import_id = match serde_json::from_str::<Payload>(&job.payload_json) {
         Ok(payload) => payload.import_id,
         Err(error) => {
-            jobs::finish(conn, job.id, worker, "dead", Some(&error.to_string()))?;
+            jobs::give_up(conn, job.id, worker, &error.to_string())?;
             return Ok(());
         }
     };
@@ -105,8 +105,8 @@ fn carry_out(
             if job.attempts >= job.max_attempts || error.kind == crate::error::ErrorKind::BadRequest
             {
                 crate::db::write(conn, |conn| {
-                    if jobs::finish(conn, job.id, worker, "dead", Some(&message))? {
-                        award_imports::mark_failed(conn, import_id, &message)?;
+                    if jobs::give_up(conn, job.id, worker, &message)? {
+                        award_imports::mark_finished(conn, import_id, Err(&message))?;
                     }
                     Ok::<(), AppError>(())
                 })
@@ -141,8 +141,8 @@ fn apply(
         let summary = awards::apply_plan(conn, &plan, &source, &|steps| {
             add_progress(import_id, steps)
         })?;
-        award_imports::mark_done(conn, import_id, &summary)?;
-        if !jobs::finish(conn, job.id, worker, "done", None)? {
+        award_imports::mark_finished(conn, import_id, Ok(&summary))?;
+        if !jobs::finish(conn, job.id, worker, JobState::Done, None)? {
             // Another worker took the job over (this one was too slow): let it write.
             return Err(AppError::conflict("取込ジョブの担当が替わりました"));
         }

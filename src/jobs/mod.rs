@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::db::{self, Pool, deadlines, jobs as queue};
 use crate::domain::deadlines::{DeadlineKind, schedule_of, utc_to_jst};
+use crate::domain::jobs::JobState;
 use crate::domain::program::ProgramSet;
 use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
@@ -274,9 +275,7 @@ pub fn plan(
             deadlines::open_with_recipients(conn, now - chrono::TimeDelta::days(30), horizon)?;
         let existing = queue::reminder_states(conn)?;
         for row in rows {
-            let Ok(kind) = DeadlineKind::from_str(&row.kind) else {
-                continue;
-            };
+            let kind = row.kind;
             let offsets = row
                 .reminder_offsets
                 .as_deref()
@@ -302,9 +301,9 @@ pub fn plan(
                         && d.user_id == row.user_id
                         && d.offset == offset
                 });
-                let state = match existing.get(&key).map(String::as_str) {
-                    Some("done") => "sent",
-                    Some("queued" | "running") => "queued",
+                let state = match existing.get(&key) {
+                    Some(JobState::Done) => "sent",
+                    Some(JobState::Queued | JobState::Running) => "queued",
                     Some(_) => continue,
                     None if is_due => "due now",
                     None if send_at > now => "scheduled",

@@ -109,9 +109,7 @@ pub fn due_reminders(
     let considered = rows.len();
     let mut due = Vec::new();
     for row in rows {
-        let Ok(kind) = DeadlineKind::from_str(&row.kind) else {
-            continue;
-        };
+        let kind = row.kind;
         let offsets = row
             .reminder_offsets
             .as_ref()

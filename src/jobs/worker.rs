@@ -26,14 +26,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::db::jobs::JobKind;
+use crate::db::jobs::{JobKind, JobState};
 use crate::db::recipients::{self, Recipient};
 use crate::db::send_attempts::{self, NewAttempt};
 use crate::db::sent_emails::{self, NewSentEmail};
 use crate::db::{self, DbConnection, Pool, deadlines, jobs};
 use crate::domain::calendar::wareki_date;
-use crate::domain::deadlines::{DeadlineKind, format_due, offset_label, utc_to_jst};
-use crate::domain::delivery::{AttemptOutcome, SentOutcome, gives_up};
+use crate::domain::deadlines::{
+    DeadlineKind, DeadlineStatus, format_due, offset_label, utc_to_jst,
+};
+use crate::domain::delivery::{AttemptOutcome, MailKind, SentOutcome, gives_up};
 use crate::domain::workflow::Recipients;
 use crate::error::{AppError, AppResult};
 use crate::mail::templates::Templates;
@@ -118,7 +120,7 @@ enum Prepared {
 
 /// What the sent log records a message as: its template and what it is about.
 struct Logged {
-    template: String,
+    template: MailKind,
     application_id: Option<i64>,
     deadline_id: Option<i64>,
 }
@@ -133,7 +135,7 @@ struct ReminderPayload {
 
 #[derive(Deserialize)]
 struct EmailPayload {
-    template: String,
+    template: MailKind,
     #[serde(default)]
     application_id: Option<i64>,
     #[serde(default)]
@@ -281,13 +283,7 @@ impl Worker {
         let worker = self.settings.worker_id.as_str();
         let mut outcome = WorkOutcome::default();
         if job.attempts > job.max_attempts {
-            jobs::finish(
-                conn,
-                job.id,
-                worker,
-                "dead",
-                Some("試行回数の上限に達しました"),
-            )?;
+            jobs::give_up(conn, job.id, worker, "試行回数の上限に達しました")?;
             outcome.dead = 1;
             return Ok(outcome);
         }
@@ -295,14 +291,14 @@ impl Worker {
             Ok(prepared) => prepared,
             Err(error) => {
                 // A job that cannot even be rendered will not get better by waiting.
-                jobs::finish(conn, job.id, worker, "dead", Some(&error.to_string()))?;
+                jobs::give_up(conn, job.id, worker, &error.to_string())?;
                 outcome.dead = 1;
                 return Ok(outcome);
             }
         };
         let (email, to, logged) = match prepared {
             Prepared::Skip(reason) => {
-                jobs::finish(conn, job.id, worker, "cancelled", Some(&reason))?;
+                jobs::finish(conn, job.id, worker, JobState::Cancelled, Some(&reason))?;
                 outcome.skipped = 1;
                 return Ok(outcome);
             }
@@ -352,9 +348,9 @@ impl Worker {
                         application_id: logged.application_id,
                         deadline_id: logged.deadline_id,
                         recipient,
-                        template: &logged.template,
+                        template: logged.template,
                         message_id,
-                        outcome: outcome.as_str(),
+                        outcome,
                         detail,
                         subject: Some(&email.subject),
                     },
@@ -370,7 +366,7 @@ impl Worker {
                 persist(|| {
                     crate::db::write(conn, |conn| {
                         send_attempts::complete(conn, attempt, AttemptOutcome::Accepted, None)?;
-                        if jobs::finish(conn, job.id, worker, "done", None)? {
+                        if jobs::finish(conn, job.id, worker, JobState::Done, None)? {
                             record(conn, SentOutcome::Sent, Some(&message_id), None)?;
                         } else {
                             tracing::warn!(
@@ -395,7 +391,7 @@ impl Worker {
                         Some(&error.message),
                     )?;
                     let held = if dead {
-                        jobs::finish(conn, job.id, worker, "dead", Some(&error.message))?
+                        jobs::give_up(conn, job.id, worker, &error.message)?
                     } else {
                         jobs::retry_later(conn, job.id, worker, run_at, &error.message)?
                     };
@@ -425,11 +421,11 @@ impl Worker {
     fn addressed(
         &self,
         job_id: i64,
-        (template, context): (&str, &Value),
+        (template, context): (MailKind, &Value),
         people: Vec<Recipient>,
         logged: Logged,
     ) -> AppResult<Prepared> {
-        let rendered = self.templates.render(template, context)?;
+        let rendered = self.templates.render(template.as_str(), context)?;
         Ok(Prepared::Send {
             email: OutgoingEmail {
                 to: people
@@ -475,8 +471,11 @@ impl Worker {
                 let Some(deadline) = deadlines::find(conn, payload.deadline_id)? else {
                     return Ok(Prepared::Skip("期限がありません".into()));
                 };
-                if deadline.status != "open" || deadline.due_at != payload.due_at {
-                    return Ok(Prepared::Skip(format!("期限は {} です", deadline.status)));
+                if deadline.status != DeadlineStatus::Open || deadline.due_at != payload.due_at {
+                    return Ok(Prepared::Skip(format!(
+                        "期限は「{}」です",
+                        deadline.status.label_ja()
+                    )));
                 }
                 let Some(user) = recipients::active(conn, payload.user_id)? else {
                     return Ok(Prepared::Skip("受信者がメールを受け取りません".into()));
@@ -485,7 +484,7 @@ impl Worker {
                 else {
                     return Ok(Prepared::Skip("申請がありません".into()));
                 };
-                let kind = deadline.kind()?;
+                let kind = deadline.kind;
                 let due_date = deadline.due_date();
                 let context = json!({
                     "recipient": user.display_name,
@@ -503,10 +502,10 @@ impl Worker {
                 });
                 self.addressed(
                     job.id,
-                    ("reminder", &context),
+                    (MailKind::Reminder, &context),
                     vec![user],
                     Logged {
-                        template: "reminder".into(),
+                        template: MailKind::Reminder,
                         application_id: Some(deadline.application_id),
                         deadline_id: Some(deadline.id),
                     },
@@ -514,11 +513,19 @@ impl Worker {
             }
             JobKind::Email => {
                 let payload: EmailPayload = serde_json::from_str(&job.payload_json).map_err(bad)?;
-                if payload.template == "digest" {
-                    return self.prepare_digest(conn, job, payload.user_id, &settings_url);
-                }
-                if payload.template == "password_reset" {
-                    return self.prepare_password_reset(conn, job, payload.reset_id, &settings_url);
+                match payload.template {
+                    MailKind::Digest => {
+                        return self.prepare_digest(conn, job, payload.user_id, &settings_url);
+                    }
+                    MailKind::PasswordReset => {
+                        return self.prepare_password_reset(
+                            conn,
+                            job,
+                            payload.reset_id,
+                            &settings_url,
+                        );
+                    }
+                    _ => {}
                 }
                 let Some(application_id) = payload.application_id else {
                     return Ok(Prepared::Skip("申請の指定がありません".into()));
@@ -538,7 +545,7 @@ impl Worker {
                 let Some(application) = self.application_context(conn, application_id)? else {
                     return Ok(Prepared::Skip("申請がありません".into()));
                 };
-                let (title, message) = event_text(&payload.template);
+                let (title, message) = payload.template.notice_ja();
                 let details = event_details(conn, &payload, application_id)?;
                 let names: Vec<&str> = people.iter().map(|p| p.display_name.as_str()).collect();
                 let context = json!({
@@ -549,7 +556,7 @@ impl Worker {
                 });
                 self.addressed(
                     job.id,
-                    ("notification", &context),
+                    (MailKind::Notification, &context),
                     people,
                     Logged {
                         template: payload.template,
@@ -597,10 +604,10 @@ impl Worker {
         });
         self.addressed(
             job.id,
-            ("password_reset", &context),
+            (MailKind::PasswordReset, &context),
             vec![Recipient::from(user)],
             Logged {
-                template: "password_reset".into(),
+                template: MailKind::PasswordReset,
                 application_id: None,
                 deadline_id: None,
             },
@@ -626,7 +633,7 @@ impl Worker {
         let mut overdue = Vec::new();
         let mut upcoming = Vec::new();
         for deadline in open {
-            let Ok(kind) = deadline.kind() else { continue };
+            let kind = deadline.kind;
             let Some(application) = self.application_context(conn, deadline.application_id)? else {
                 continue;
             };
@@ -650,10 +657,10 @@ impl Worker {
         });
         self.addressed(
             job.id,
-            ("digest", &context),
+            (MailKind::Digest, &context),
             vec![user],
             Logged {
-                template: "digest".into(),
+                template: MailKind::Digest,
                 application_id: None,
                 deadline_id: None,
             },
@@ -695,14 +702,14 @@ fn event_details(
     application_id: i64,
 ) -> AppResult<Vec<Value>> {
     let mut details = Vec::new();
-    let deadline = match payload.template.as_str() {
-        "returned_for_correction" => {
+    let deadline = match payload.template {
+        MailKind::ReturnedForCorrection => {
             if let Some(reason) = &payload.reason {
                 details.push(json!({ "label": "差戻しの理由", "text": reason }));
             }
             Some((DeadlineKind::CorrectionAnswer, "回答（再提出）の期限"))
         }
-        "selected" => Some((DeadlineKind::GrantRequest, "交付申請の期限")),
+        MailKind::Selected => Some((DeadlineKind::GrantRequest, "交付申請の期限")),
         _ => None,
     };
     if let Some((kind, label)) = deadline
@@ -711,45 +718,6 @@ fn event_details(
         details.push(json!({ "label": label, "text": format_due(row.due_at, kind) }));
     }
     Ok(details)
-}
-
-/// The title and sentence of a workflow notification (the template names `Effect::Notify` uses).
-fn event_text(template: &str) -> (&'static str, &'static str) {
-    match template {
-        "application_submitted" => ("申請の受付", "申請が提出されました。審査を始めてください。"),
-        "returned_for_correction" => (
-            "差戻し",
-            "申請が差し戻されました。指摘事項を確認し、修正のうえ再提出してください。",
-        ),
-        "selected" => (
-            "採択",
-            "採択が決まりました。交付申請の手続きに進んでください。",
-        ),
-        "not_selected" => ("不採択", "審査の結果、今回は不採択となりました。"),
-        "grant_decided" => ("交付決定", "交付決定を行いました。補助事業を開始できます。"),
-        "completion_reported" => (
-            "実績報告の提出",
-            "実績報告が提出されました。確定検査を行ってください。",
-        ),
-        "amount_confirmed" => ("額の確定", "補助金の額が確定しました。"),
-        "continuation_survey" => ("継続状況調査", "継続状況調査へのご回答をお願いします。"),
-        "cancelled" => ("中止・廃止", "補助事業の中止・廃止が承認されました。"),
-        "revoked" => ("交付決定の取消", "交付決定が取り消されました。"),
-        "change_request_pending" => (
-            "計画変更の承認申請",
-            "承認が必要な計画変更が申請されました。",
-        ),
-        "change_request_recorded" => ("計画変更の届出", "計画変更（軽微な変更）が記録されました。"),
-        "application_received" => (
-            "申請の受付",
-            "申請を受け付けました。事務局と市町村の審査の結果は、このメールアドレスにお知らせします。",
-        ),
-        "budget_review_requested" => (
-            "予算審査の依頼",
-            "貴市町村で実施される申請が提出されました。予算行ごとに承認・調整・否認を記録してください。",
-        ),
-        _ => ("お知らせ", "申請の状況が更新されました。"),
-    }
 }
 
 #[cfg(test)]

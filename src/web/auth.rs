@@ -21,7 +21,6 @@ use super::{AppState, blocking};
 use crate::actions::logins::{self, Attempt};
 use crate::config::Config;
 use crate::db;
-use crate::domain::access::Role;
 use crate::domain::login_limit::LoginLimits;
 use crate::domain::sessions::SessionLifetime;
 use crate::domain::workflow::Actor;
@@ -147,7 +146,7 @@ async fn look_up(state: &AppState, session: &Session) -> AppResult<Caller> {
         let Some(user) = db::users::find_by_id(&mut conn, user_id)? else {
             return Ok(None);
         };
-        let role: Role = user.role.parse().map_err(AppError::internal)?;
+        let role = user.role;
         let organisation_ids = db::users::organisations_of(&mut conn, user.id)?;
         let actor = Actor {
             user_id: user.id,

@@ -11,7 +11,7 @@ use super::views::{DeadLetters, NotificationSettings, RetriedJob, SentEmailLog};
 use crate::actions;
 use crate::db::{self, deadlines, jobs, recipients, sent_emails};
 use crate::domain::access::Role;
-use crate::domain::deadlines::{DeadlineKind, ReminderOffsets};
+use crate::domain::deadlines::{DeadlineKind, DeadlineStatus, ReminderOffsets};
 use crate::domain::validation::{ErrorCode, FieldErrors};
 use crate::domain::workflow::Action;
 use crate::error::{AppError, AppResult};
@@ -166,7 +166,7 @@ pub async fn calendar(
             let rows = deadlines::for_calendar(conn, user_id, manager, since)?;
             let mut events = Vec::with_capacity(rows.len());
             for row in rows {
-                let Ok(kind) = row.kind() else { continue };
+                let kind = row.kind;
                 let (reference, title) =
                     recipients::application_heading(conn, row.application_id)?.unwrap_or_default();
                 events.push(CalendarEvent {
@@ -174,7 +174,7 @@ pub async fn calendar(
                     summary: format!("{}（{reference} {title}）", kind.label_ja()),
                     due_at: row.due_at,
                     url: format!("{base}/applications/{}", row.application_id),
-                    status_done: row.status == "met",
+                    status_done: row.status == DeadlineStatus::Met,
                     kind,
                 });
             }

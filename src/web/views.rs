@@ -267,7 +267,8 @@ pub struct SessionUser {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The role's code (`applicant`, `finance_officer`, `program_manager`).
-    pub role: String,
+    #[schema(value_type = String)]
+    pub role: crate::domain::access::Role,
     /// The organisations an applicant acts for (`/api/v1/me`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation_ids: Option<Vec<i64>>,

@@ -239,7 +239,7 @@ fn user_add_creates_exactly_what_it_is_asked(backend: Backend) {
     assert_eq!(
         (
             officer.id,
-            officer.role.as_str(),
+            officer.role.code(),
             officer.display_name.as_str(),
             officer.municipality_id,
             officer.disabled,
@@ -300,7 +300,7 @@ fn user_add_creates_exactly_what_it_is_asked(backend: Backend) {
     assert_eq!(
         (
             applicant.id,
-            applicant.role.as_str(),
+            applicant.role.code(),
             applicant.display_name.as_str(),
             applicant.municipality_id,
         ),
@@ -423,7 +423,7 @@ fn user_add_creates_exactly_what_it_is_asked(backend: Backend) {
     );
     let unchanged = user("new@city-shiojiri.example");
     assert_eq!(
-        (unchanged.role.as_str(), unchanged.municipality_id),
+        (unchanged.role.code(), unchanged.municipality_id),
         ("finance_officer", Some(shiojiri)),
         "the existing user is left as it was"
     );

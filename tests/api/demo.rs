@@ -52,7 +52,7 @@ crate::on_both_backends!(demo_data_loads, |test_db| {
     let user = db::users::find_by_email(&mut conn, "zaisei@city-shiojiri.example")
         .expect("query")
         .expect("finance officer exists");
-    assert_eq!(user.role, "finance_officer");
+    assert_eq!(user.role.code(), "finance_officer");
     assert!(user.municipality_id.is_some());
     let applicant = db::users::find_by_email(&mut conn, "TANAKA@meguru.example")
         .expect("query")

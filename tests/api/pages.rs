@@ -1819,9 +1819,9 @@ crate::on_both_backends!(
                         application_id: None,
                         deadline_id: None,
                         recipient: &recipient,
-                        template,
+                        template: template.parse().expect("a mail kind"),
                         message_id: None,
-                        outcome,
+                        outcome: outcome.parse().expect("a sent outcome"),
                         detail: None,
                         // No subject recorded: the kind stands in for it.
                         subject: None,

@@ -12,6 +12,8 @@ pub(super) struct PriorCount<'a> {
 
 /// The finding the engine gives an application beyond the cap on awards (採択回数の上限).
 pub const AWARD_CAP_EXCEEDED: &str = "award_cap_exceeded";
+/// The finding that the applicant's name names several organisations of the ledger.
+pub const AMBIGUOUS_ORGANISATION: &str = "ambiguous_organisation";
 
 /// Why an organisation cannot apply at all this year: every frame's decision refuses it for
 /// the cap on awards. Given each frame's findings as (code, message), the first frame's
@@ -168,7 +170,7 @@ pub(super) fn count_prior_awards<'a>(
         );
         if candidates.len() > 1 {
             findings.push(Finding {
-                code: "ambiguous_organisation",
+                code: AMBIGUOUS_ORGANISATION,
                 severity: Severity::Warning,
                 message: Message::AmbiguousOrganisation {
                     name: &applicant.name,

@@ -33,7 +33,7 @@ pub const MAX_AMOUNT_YEN: i64 = 1_000_000_000_000;
 
 mod applicants;
 mod awards;
-pub use awards::{AWARD_CAP_EXCEEDED, closed_by_award_cap};
+pub use awards::{AMBIGUOUS_ORGANISATION, AWARD_CAP_EXCEEDED, closed_by_award_cap};
 mod expenses;
 mod legal_basis;
 mod notes;

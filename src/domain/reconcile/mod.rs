@@ -155,6 +155,16 @@ impl NewOrganisation {
     }
 }
 
+crate::domain::codes::code_enum! {
+    /// Where a name under review stands (`name_reviews.status`): waiting for a person, found to
+    /// be an organisation already known, or kept as an organisation of its own.
+    NameReviewStatus, "name review status" {
+        Open => "open", "確認待ち";
+        Merged => "merged", "同じ団体と確認";
+        KeptApart => "kept_apart", "別の団体と確認";
+    }
+}
+
 /// Why a member row went to review instead of being matched.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]

@@ -66,7 +66,7 @@ fn deadline_view(
     row: &deadlines::UpcomingDeadline,
     now: chrono::NaiveDateTime,
 ) -> Option<DeadlineView> {
-    let kind = row.deadline.kind().ok()?;
+    let kind = row.deadline.kind;
     let standing = standing(row.deadline.due_at, now);
     Some(DeadlineView {
         application_id: row.deadline.application_id,

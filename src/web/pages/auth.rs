@@ -129,11 +129,7 @@ pub async fn login(
             start_session(&session, user.id)?;
             // A fresh CSRF token with the fresh session.
             session.remove(super::CSRF);
-            let role = user
-                .role
-                .parse()
-                .map_err(crate::error::AppError::internal)?;
-            Ok(redirect(next.as_deref().unwrap_or(home_of(role))))
+            Ok(redirect(next.as_deref().unwrap_or(home_of(user.role))))
         }
         Err(error) => {
             let (status, message) = match error.kind {

@@ -18,15 +18,13 @@ use super::{
 use crate::actions;
 use crate::db::awards::{ReviewChoice, ReviewEntry};
 use crate::db::{award_imports, organisations};
+use crate::domain::jobs::ImportState;
+use crate::domain::reconcile::NameReviewStatus;
 use crate::error::{AppError, ErrorKind};
 use crate::program::award_list::ListEncoding;
 
 /// The largest award list accepted (the shipped R4–R7 list is about 20 KB).
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
-
-fn status_label(status: &str) -> &'static str {
-    crate::domain::jobs::import_state_label(status)
-}
 
 #[derive(Serialize)]
 struct ImportLine {
@@ -78,7 +76,7 @@ async fn upload_page(
             .map(|row| ImportLine {
                 id: row.id,
                 file_name: row.file_name,
-                status: status_label(&row.status),
+                status: row.status.label_ja(),
                 row_count: row.row_count,
                 created_at: jst_label(row.created_at),
             })
@@ -203,7 +201,7 @@ pub async fn upload(
 
 #[derive(Serialize)]
 struct Progress {
-    status: String,
+    status: ImportState,
     status_label: &'static str,
     done: u64,
     total: u64,
@@ -212,17 +210,17 @@ struct Progress {
 
 fn progress_of(row: &award_imports::ImportRow) -> Progress {
     let total = u64::try_from(row.steps_total).unwrap_or(0);
-    let done = match row.status.as_str() {
-        "done" => total,
-        "running" => crate::jobs::imports::progress(row.id).map_or(0, |(done, _)| done),
+    let done = match row.status {
+        ImportState::Done => total,
+        ImportState::Running => crate::jobs::imports::progress(row.id).map_or(0, |(done, _)| done),
         _ => 0,
     };
     Progress {
-        status: row.status.clone(),
-        status_label: status_label(&row.status),
+        status: row.status,
+        status_label: row.status.label_ja(),
         done,
         total,
-        finished: matches!(row.status.as_str(), "done" | "failed"),
+        finished: matches!(row.status, ImportState::Done | ImportState::Failed),
     }
 }
 
@@ -258,13 +256,13 @@ pub async fn import_status(PageOn(db, session, id, caller): PageOn) -> PageResul
         (progress.done, progress.total)
     };
     let view = ImportView {
-        status_label: status_label(&row.status),
+        status_label: row.status.label_ja(),
         created_at: jst_label(row.created_at),
         finished_at: row.finished_at.map(jst_label),
-        planned: row.status == "planned",
-        in_progress: matches!(row.status.as_str(), "queued" | "running"),
-        done: row.status == "done",
-        failed: row.status == "failed",
+        planned: row.status == ImportState::Planned,
+        in_progress: matches!(row.status, ImportState::Queued | ImportState::Running),
+        done: row.status == ImportState::Done,
+        failed: row.status == ImportState::Failed,
         progress_value,
         progress_max,
         progress,
@@ -338,13 +336,8 @@ fn review_view(entry: ReviewEntry) -> ReviewView {
         reason: entry.reason.describe_ja(),
         candidates: entry.candidates,
         holder: entry.holder,
-        open: entry.status == "open",
-        status_label: match entry.status.as_str() {
-            "open" => "確認待ち",
-            "merged" => "同じ団体と確認",
-            "kept_apart" => "別の団体と確認",
-            _ => "不明",
-        },
+        open: entry.status == NameReviewStatus::Open,
+        status_label: entry.status.label_ja(),
         resolved_organisation: entry.resolved_organisation.map(|o| o.name),
         resolved_at: entry.resolved_at.map(jst_label),
         error: None,

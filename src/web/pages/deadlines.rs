@@ -4,8 +4,6 @@
 //! `domain::calendar::YearMonth`; the retry is `actions::manager::retry_dead_letter`, the
 //! same as the JSON API's.
 
-use std::str::FromStr;
-
 use actix_session::Session;
 use actix_web::{get, post, web};
 use chrono::{NaiveDateTime, NaiveTime};
@@ -18,7 +16,7 @@ use crate::db::send_attempts::AttemptView;
 use crate::db::{self, deadlines, jobs, send_attempts, sent_emails};
 use crate::domain::calendar::{WEEKDAYS_JA, YearMonth, wareki_date};
 use crate::domain::codes::Code;
-use crate::domain::deadlines::{DeadlineKind, is_overdue, jst_to_utc, utc_to_jst};
+use crate::domain::deadlines::{DeadlineKind, DeadlineStatus, is_overdue, jst_to_utc, utc_to_jst};
 use crate::domain::delivery::{SentOutcome, mail_kind_label, may_have_arrived_twice};
 use crate::domain::holidays;
 use crate::domain::workflow::Recipients;
@@ -38,17 +36,13 @@ fn jst_label_as(instant: NaiveDateTime, time_format: &str) -> String {
     )
 }
 
-fn kind_label(code: &str) -> String {
-    DeadlineKind::from_str(code).map_or_else(|_| code.to_owned(), |kind| kind.label_ja().to_owned())
-}
-
 /// A deadline as the calendar and the "next deadlines" list print it.
 #[derive(Serialize)]
 pub(super) struct EntryView {
     application_id: i64,
     reference: String,
     organisation: String,
-    kind: String,
+    kind: &'static str,
     due: String,
     time: String,
     overdue: bool,
@@ -60,11 +54,11 @@ pub(super) fn entry_view(entry: &deadlines::DeadlineEntry, now: NaiveDateTime) -
         application_id: entry.application_id,
         reference: entry.reference.clone(),
         organisation: entry.organisation.clone(),
-        kind: kind_label(&entry.kind),
+        kind: entry.kind.label_ja(),
         due: jst_label(entry.due_at),
         time: utc_to_jst(entry.due_at).format("%H:%M").to_string(),
-        overdue: is_overdue(&entry.status, entry.due_at, now),
-        met: entry.status == "met",
+        overdue: is_overdue(entry.status, entry.due_at, now),
+        met: entry.status == DeadlineStatus::Met,
     }
 }
 
@@ -220,7 +214,7 @@ struct LogLine {
     recipient: String,
     subject: String,
     template: &'static str,
-    deadline_kind: Option<String>,
+    deadline_kind: Option<&'static str>,
     application_id: Option<i64>,
     application_reference: Option<String>,
     outcome: &'static str,
@@ -356,12 +350,12 @@ pub async fn reminder_log(
                     .clone()
                     .unwrap_or_else(|| format!("（{}）", mail_kind_label(&entry.template))),
                 template: mail_kind_label(&entry.template),
-                deadline_kind: entry.deadline_kind.as_deref().map(kind_label),
+                deadline_kind: entry.deadline_kind.map(DeadlineKind::label_ja),
                 recipient: entry.recipient,
                 application_id: entry.application_id,
                 application_reference: entry.application_reference,
                 outcome: outcome_label(&entry.outcome),
-                failed: entry.outcome != "sent",
+                failed: SentOutcome::from_code(&entry.outcome) != Some(SentOutcome::Sent),
                 detail: entry.detail,
             })
             .collect(),
