@@ -814,6 +814,14 @@ struct UnreadableApplication<'a> {
     errors: &'a std::collections::BTreeMap<String, Vec<crate::domain::validation::FieldError>>,
 }
 
+/// The award cap's counts under both rule sets, worded as the impact page words them.
+fn award_cap_counts(what: &str, counts: &SideBySide<crate::domain::impact::CapCounts>) -> String {
+    format!(
+        "採択回数の上限に達していて申請できない{what}: 現行 {} 件 / 案 {} 件、今回の採択で上限に達する{what}: 現行 {} 件 / 案 {} 件",
+        counts.base.at_cap, counts.draft.at_cap, counts.base.one_short, counts.draft.one_short
+    )
+}
+
 /// The report as people read it in a terminal.
 fn impact_text(
     report: &ImpactReport,
@@ -912,14 +920,7 @@ fn impact_text(
             subtotal(totals.draft)
         );
     }
-    let _ = writeln!(
-        text,
-        "採択回数の上限: 上限に達していて申請できない 現行 {} 件 / 案 {} 件、今回の採択で上限に達する 現行 {} 件 / 案 {} 件",
-        report.award_cap.base.at_cap,
-        report.award_cap.draft.at_cap,
-        report.award_cap.base.one_short,
-        report.award_cap.draft.one_short
-    );
+    let _ = writeln!(text, "{}", award_cap_counts("申請", &report.award_cap));
     let _ = writeln!(
         text,
         "合計: 現行 {} / 案 {}",
@@ -946,14 +947,7 @@ fn impact_text(
                 changed.draft.cap_standing().label_ja()
             );
         }
-        let _ = writeln!(
-            text,
-            "  採択回数の上限に達していて申請できない団体: 現行 {} / 案 {}、今回の採択で上限に達する団体: 現行 {} / 案 {}",
-            ledger.award_cap.base.at_cap,
-            ledger.award_cap.draft.at_cap,
-            ledger.award_cap.base.one_short,
-            ledger.award_cap.draft.one_short
-        );
+        let _ = writeln!(text, "  {}", award_cap_counts("団体", &ledger.award_cap));
     }
     if let Some(budget) = budget {
         let left = report.against_budget(budget);

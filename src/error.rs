@@ -72,33 +72,8 @@ impl AppError {
     }
 
     #[track_caller]
-    pub fn config(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Config, message)
-    }
-
-    #[track_caller]
-    pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::NotFound, message)
-    }
-
-    #[track_caller]
     pub fn forbidden() -> Self {
         Self::new(ErrorKind::Forbidden, "この操作を行う権限がありません")
-    }
-
-    #[track_caller]
-    pub fn conflict(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Conflict, message)
-    }
-
-    #[track_caller]
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Internal, message)
-    }
-
-    #[track_caller]
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Unavailable, message)
     }
 
     pub fn with_retry_after(mut self, seconds: i64) -> Self {
@@ -110,6 +85,26 @@ impl AppError {
         self.cause = Some(Box::new(cause));
         self
     }
+}
+
+/// `AppError::not_found(message)` and the like: an error of that kind, located where it is made.
+macro_rules! kind_constructors {
+    ($($name:ident => $kind:ident),+ $(,)?) => {
+        impl AppError {$(
+            #[track_caller]
+            pub fn $name(message: impl Into<String>) -> Self {
+                Self::new(ErrorKind::$kind, message)
+            }
+        )+}
+    };
+}
+
+kind_constructors! {
+    config => Config,
+    not_found => NotFound,
+    conflict => Conflict,
+    internal => Internal,
+    unavailable => Unavailable,
 }
 
 impl fmt::Display for AppError {

@@ -40,11 +40,9 @@ pub fn reevaluate(
     aggregate: &Aggregate,
     today: NaiveDate,
 ) -> AppResult<StoredDecision> {
-    with_decision(conn, programs, aggregate, today, |conn, decision| {
-        let decision = StoredDecision::from(decision);
-        applications::record_decision(conn, aggregate.application.id, &decision)?;
-        Ok(decision)
-    })
+    let decision = preview(conn, programs, aggregate, today)?;
+    applications::record_decision(conn, aggregate.application.id, &decision)?;
+    Ok(decision)
 }
 
 /// The engine's answer for an application as it would be (the editor's live preview), with

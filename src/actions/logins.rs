@@ -34,8 +34,8 @@ pub fn check(
     at: NaiveDateTime,
 ) -> AppResult<Attempt> {
     let since = limits.window_start(at);
-    let by_account = db::logins::of_account(conn, &account_of(email), since)?;
-    let by_address = db::logins::of_address(conn, address, since)?;
+    let (by_account, by_address) =
+        db::logins::of_account_and_address(conn, &account_of(email), address, since)?;
     if let LoginDecision::RetryAfter(seconds) = limits.decide(&by_account, &by_address, at) {
         return Ok(Attempt::Refused {
             retry_after_seconds: seconds,

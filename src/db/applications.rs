@@ -558,17 +558,15 @@ pub fn load_aggregates(
                 .or_default()
                 .push(Member { organisation, role });
         }
-        for partner in partners::table
-            .filter(partners::application_id.eq_any(chunk))
-            .order((partners::application_id, partners::position))
-            .select(PartnerRow::as_select())
-            .load::<PartnerRow>(conn)?
-        {
-            partners_of
-                .entry(partner.application_id)
-                .or_default()
-                .push(partner);
-        }
+        group_by_application(
+            &mut partners_of,
+            partners::table
+                .filter(partners::application_id.eq_any(chunk))
+                .order((partners::application_id, partners::position))
+                .select(PartnerRow::as_select())
+                .load(conn)?,
+            |partner| partner.application_id,
+        );
         for basis in legal_bases::table
             .filter(legal_bases::application_id.eq_any(chunk))
             .order(legal_bases::id)
@@ -577,29 +575,28 @@ pub fn load_aggregates(
         {
             legal_of.entry(basis.application_id).or_insert(basis);
         }
-        for activity in activities::table
-            .filter(activities::application_id.eq_any(chunk))
-            .order((activities::application_id, activities::position))
-            .select(ActivityRow::as_select())
-            .load::<ActivityRow>(conn)?
-        {
-            activities_of
-                .entry(activity.application_id)
-                .or_default()
-                .push(activity);
-        }
-        for line in budget_lines::table
-            .filter(budget_lines::application_id.eq_any(chunk))
-            .order((
-                budget_lines::application_id,
-                budget_lines::activity_id,
-                budget_lines::position,
-            ))
-            .select(BudgetLineRow::as_select())
-            .load::<BudgetLineRow>(conn)?
-        {
-            lines_of.entry(line.application_id).or_default().push(line);
-        }
+        group_by_application(
+            &mut activities_of,
+            activities::table
+                .filter(activities::application_id.eq_any(chunk))
+                .order((activities::application_id, activities::position))
+                .select(ActivityRow::as_select())
+                .load(conn)?,
+            |activity| activity.application_id,
+        );
+        group_by_application(
+            &mut lines_of,
+            budget_lines::table
+                .filter(budget_lines::application_id.eq_any(chunk))
+                .order((
+                    budget_lines::application_id,
+                    budget_lines::activity_id,
+                    budget_lines::position,
+                ))
+                .select(BudgetLineRow::as_select())
+                .load(conn)?,
+            |line| line.application_id,
+        );
     }
     Ok(rows
         .into_iter()
@@ -626,6 +623,17 @@ pub fn load_aggregates(
             }
         })
         .collect())
+}
+
+/// Appends each row to its application's list, keeping the rows' order.
+fn group_by_application<T>(
+    lists: &mut std::collections::HashMap<i64, Vec<T>>,
+    rows: Vec<T>,
+    application_of: impl Fn(&T) -> i64,
+) {
+    for row in rows {
+        lists.entry(application_of(&row)).or_default().push(row);
+    }
 }
 
 /// An organisation as an applicant of the evaluation contract, judged with this size and

@@ -66,13 +66,11 @@ pub fn unanswered(
     conn: &mut DbConnection,
     application_id: i64,
 ) -> AppResult<Option<CorrectionRow>> {
-    Ok(correction_requests::table
-        .filter(correction_requests::application_id.eq(application_id))
-        .filter(correction_requests::replied_at.is_null())
-        .order(correction_requests::id.desc())
-        .select(CorrectionRow::as_select())
-        .first(conn)
-        .optional()?)
+    // An application has a few 差戻し at most: the latest one not answered yet.
+    Ok(of_application(conn, application_id)?
+        .into_iter()
+        .rev()
+        .find(|correction| correction.replied_at.is_none()))
 }
 
 /// Keeps the answer as typed, before it is sent (the editor's 下書きを保存).

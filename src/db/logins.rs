@@ -17,30 +17,38 @@ pub fn delete_before(conn: &mut DbConnection, before: NaiveDateTime) -> AppResul
     )
 }
 
-/// The times of the failures after `since` for an account.
-pub fn of_account(
+/// The times of the failures after `since`: those for an account, and those from an address
+/// (one statement for both).
+pub fn of_account_and_address(
     conn: &mut DbConnection,
     account_hash: &str,
-    since: NaiveDateTime,
-) -> AppResult<Vec<NaiveDateTime>> {
-    Ok(login_failures::table
-        .filter(login_failures::account_hash.eq(account_hash))
-        .filter(login_failures::attempted_at.gt(since))
-        .select(login_failures::attempted_at)
-        .load(conn)?)
-}
-
-/// The times of the failures after `since` from an address.
-pub fn of_address(
-    conn: &mut DbConnection,
     address: &str,
     since: NaiveDateTime,
-) -> AppResult<Vec<NaiveDateTime>> {
-    Ok(login_failures::table
-        .filter(login_failures::address.eq(address))
+) -> AppResult<(Vec<NaiveDateTime>, Vec<NaiveDateTime>)> {
+    let rows: Vec<(String, String, NaiveDateTime)> = login_failures::table
+        .filter(
+            login_failures::account_hash
+                .eq(account_hash)
+                .or(login_failures::address.eq(address)),
+        )
         .filter(login_failures::attempted_at.gt(since))
-        .select(login_failures::attempted_at)
-        .load(conn)?)
+        .select((
+            login_failures::account_hash,
+            login_failures::address,
+            login_failures::attempted_at,
+        ))
+        .load(conn)?;
+    let by_account = rows
+        .iter()
+        .filter(|(account, ..)| account == account_hash)
+        .map(|(.., at)| *at)
+        .collect();
+    let by_address = rows
+        .iter()
+        .filter(|(_, from, _)| from == address)
+        .map(|(.., at)| *at)
+        .collect();
+    Ok((by_account, by_address))
 }
 
 /// Records a failed login.

@@ -134,29 +134,40 @@ mod tests {
 
     #[test]
     fn each_role_is_tied_to_what_it_acts_for() {
-        assert_eq!(check_ties(Role::Applicant, false, true), Ok(()));
-        assert_eq!(
-            check_ties(Role::Applicant, false, false),
-            Err(TieError::OrganisationsRequired)
-        );
-        assert_eq!(
-            check_ties(Role::Applicant, true, true),
-            Err(TieError::MunicipalityNotAllowed)
-        );
-        assert_eq!(check_ties(Role::FinanceOfficer, true, false), Ok(()));
-        assert_eq!(
-            check_ties(Role::FinanceOfficer, false, false),
-            Err(TieError::MunicipalityRequired)
-        );
-        assert_eq!(
-            check_ties(Role::FinanceOfficer, true, true),
-            Err(TieError::OrganisationsNotAllowed)
-        );
-        assert_eq!(check_ties(Role::ProgramManager, false, false), Ok(()));
-        assert_eq!(
-            check_ties(Role::ProgramManager, false, true),
-            Err(TieError::OrganisationsNotAllowed)
-        );
+        use TieError::*;
+        // (role, has a municipality, has organisations, answer)
+        let cases = [
+            (Role::Applicant, false, true, Ok(())),
+            (Role::Applicant, false, false, Err(OrganisationsRequired)),
+            (Role::Applicant, true, true, Err(MunicipalityNotAllowed)),
+            (Role::FinanceOfficer, true, false, Ok(())),
+            (
+                Role::FinanceOfficer,
+                false,
+                false,
+                Err(MunicipalityRequired),
+            ),
+            (
+                Role::FinanceOfficer,
+                true,
+                true,
+                Err(OrganisationsNotAllowed),
+            ),
+            (Role::ProgramManager, false, false, Ok(())),
+            (
+                Role::ProgramManager,
+                false,
+                true,
+                Err(OrganisationsNotAllowed),
+            ),
+        ];
+        for (role, municipality, organisations, answer) in cases {
+            assert_eq!(
+                check_ties(role, municipality, organisations),
+                answer,
+                "{role:?} {municipality} {organisations}"
+            );
+        }
     }
 
     #[test]

@@ -395,6 +395,32 @@ impl FrozenDecision {
 }
 
 #[cfg(test)]
+impl FrozenDecision {
+    /// A 右腕人材枠 1回目 decision (2/3, 千円未満切捨て, cap 13,000,000) on these categories'
+    /// amounts, for tests.
+    pub(crate) fn right_hand_first(by_category: &[(&str, i64)], decided_subsidy: i64) -> Self {
+        let budget_by_category: CategoryBudget = by_category
+            .iter()
+            .map(|(category, yen)| ((*category).to_owned(), Yen::new(*yen)))
+            .collect();
+        FrozenDecision {
+            fiscal_year: 2026,
+            frame: Frame::RightHand,
+            award_ordinal: 1,
+            rate: Rate::new(2, 3).expect("rate"),
+            cap_yen: Yen::new(13_000_000),
+            rounding_unit_yen: Yen::new(1_000),
+            eligible_expenses_yen: Yen::new(by_category.iter().map(|(_, yen)| yen).sum()),
+            decided_subsidy_yen: Yen::new(decided_subsidy),
+            budget_by_category,
+            project_start: None,
+            project_end: None,
+            rules_version: "2026-test".into(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -552,20 +578,7 @@ mod tests {
 
     #[test]
     fn the_confirmed_amount_never_exceeds_the_decision() {
-        let frozen = FrozenDecision {
-            fiscal_year: 2026,
-            frame: Frame::RightHand,
-            award_ordinal: 1,
-            rate: Rate::new(2, 3).expect("rate"),
-            cap_yen: Yen::new(13_000_000),
-            rounding_unit_yen: Yen::new(1_000),
-            eligible_expenses_yen: Yen::new(9_000_000),
-            decided_subsidy_yen: Yen::new(6_000_000),
-            budget_by_category: budget(&[("personnel", 9_000_000)]),
-            project_start: None,
-            project_end: None,
-            rules_version: "2026-test".into(),
-        };
+        let frozen = FrozenDecision::right_hand_first(&[("personnel", 9_000_000)], 6_000_000);
         assert_eq!(
             frozen.confirmed_amount(Yen::new(7_500_000)),
             Ok(Yen::new(5_000_000))

@@ -180,7 +180,7 @@ pub fn change_effect(
 mod tests {
     use super::*;
     use crate::domain::budget::ReviewState;
-    use crate::domain::codes::{ExpenseCategory, Frame, FundingSource};
+    use crate::domain::codes::{ExpenseCategory, FundingSource};
 
     fn line(category: ExpenseCategory, amount: i64) -> LineAmounts {
         LineAmounts::of_stored(
@@ -196,25 +196,10 @@ mod tests {
     /// 右腕 1回目 (2/3, 千円未満切捨て, cap 13,000,000) decided on personnel 3,000,000 and
     /// travel 1,500,000: 3,000,000円.
     fn frozen() -> FrozenDecision {
-        FrozenDecision {
-            fiscal_year: 2026,
-            frame: Frame::RightHand,
-            award_ordinal: 1,
-            rate: Rate::new(2, 3).expect("rate"),
-            cap_yen: Yen::new(13_000_000),
-            rounding_unit_yen: Yen::new(1_000),
-            eligible_expenses_yen: Yen::new(4_500_000),
-            decided_subsidy_yen: Yen::new(3_000_000),
-            budget_by_category: [
-                ("personnel".to_owned(), Yen::new(3_000_000)),
-                ("travel".to_owned(), Yen::new(1_500_000)),
-            ]
-            .into_iter()
-            .collect(),
-            project_start: None,
-            project_end: None,
-            rules_version: "2026-test".into(),
-        }
+        FrozenDecision::right_hand_first(
+            &[("personnel", 3_000_000), ("travel", 1_500_000)],
+            3_000_000,
+        )
     }
 
     fn plan() -> Vec<(i64, LineAmounts)> {

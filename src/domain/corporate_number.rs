@@ -107,22 +107,16 @@ mod tests {
 
     #[test]
     fn rejects_wrong_input_with_a_reason() {
-        assert_eq!(
-            "8000012050002".parse::<CorporateNumber>(),
-            Err(CorporateNumberError::CheckDigit { expected: 7 })
-        );
-        assert_eq!(
-            "７００００１２０５０００２".parse::<CorporateNumber>(),
-            Err(CorporateNumberError::FullWidthDigits)
-        );
-        assert_eq!(
-            "700001205000".parse::<CorporateNumber>(),
-            Err(CorporateNumberError::WrongLength { length: 12 })
-        );
-        assert_eq!(
-            "7000-01205-0002".parse::<CorporateNumber>(),
-            Err(CorporateNumberError::NotDigits)
-        );
+        use CorporateNumberError::*;
+        let cases = [
+            ("8000012050002", CheckDigit { expected: 7 }),
+            ("７００００１２０５０００２", FullWidthDigits),
+            ("700001205000", WrongLength { length: 12 }),
+            ("7000-01205-0002", NotDigits),
+        ];
+        for (text, error) in cases {
+            assert_eq!(text.parse::<CorporateNumber>(), Err(error), "{text}");
+        }
     }
 
     #[test]

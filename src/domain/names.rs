@@ -486,26 +486,26 @@ fn bracket_group(folded: &str) -> Option<(&str, &str)> {
 /// Byte index of the '(' that closes a group ending at the end of `body` (whose final ')' has
 /// been removed).
 fn matching_open(body: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (index, c) in body.char_indices().rev() {
-        match c {
-            ')' => depth += 1,
-            '(' if depth == 0 => return Some(index),
-            '(' => depth -= 1,
-            _ => {}
-        }
-    }
-    None
+    unmatched(body.char_indices().rev(), ')', '(')
 }
 
+/// Byte index of the ')' that closes a group starting at the start of `body` (whose first '('
+/// has been removed).
 fn matching_close(body: &str) -> Option<usize> {
+    unmatched(body.char_indices(), '(', ')')
+}
+
+/// The first `close` with no `open` before it, walking `chars` in their order.
+fn unmatched(chars: impl Iterator<Item = (usize, char)>, open: char, close: char) -> Option<usize> {
     let mut depth = 0usize;
-    for (index, c) in body.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' if depth == 0 => return Some(index),
-            ')' => depth -= 1,
-            _ => {}
+    for (index, c) in chars {
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            if depth == 0 {
+                return Some(index);
+            }
+            depth -= 1;
         }
     }
     None

@@ -287,38 +287,12 @@ pub fn authorize(actor: &Actor, action: Action, scope: &Scope) -> Result<(), Wor
         return Err(WorkflowError::Forbidden);
     }
     let allowed = match actor.role {
-        Role::Applicant => {
-            is_member
-                && matches!(
-                    action,
-                    Action::View
-                        | Action::EditDraft
-                        | Action::Submit
-                        | Action::RequestGrant
-                        | Action::StartProject
-                        | Action::SubmitInterimReport
-                        | Action::RequestChange
-                        | Action::SubmitCompletionReport
-                        | Action::AnswerContinuationSurvey
-                        | Action::Withdraw
-                )
-        }
+        Role::Applicant => is_member && (action == Action::View || action.is_the_grantees()),
         Role::FinanceOfficer => {
             is_municipality && matches!(action, Action::View | Action::ReviewBudgetLine)
         }
-        Role::ProgramManager => !matches!(
-            action,
-            Action::EditDraft
-                | Action::Submit
-                | Action::RequestGrant
-                | Action::StartProject
-                | Action::SubmitInterimReport
-                | Action::RequestChange
-                | Action::SubmitCompletionReport
-                | Action::AnswerContinuationSurvey
-                | Action::Withdraw
-                | Action::ReviewBudgetLine
-        ),
+        // The 事務局 does the rest: never the grantee's own steps, nor the municipality's review.
+        Role::ProgramManager => !(action.is_the_grantees() || action == Action::ReviewBudgetLine),
     };
     if allowed {
         Ok(())
@@ -384,6 +358,23 @@ pub struct Transition {
 }
 
 impl Action {
+    /// Whether the action is the grantee's own step (drafting, applying, reporting,
+    /// withdrawing): an applicant member takes it, the 事務局 never does.
+    pub fn is_the_grantees(self) -> bool {
+        matches!(
+            self,
+            Action::EditDraft
+                | Action::Submit
+                | Action::RequestGrant
+                | Action::StartProject
+                | Action::SubmitInterimReport
+                | Action::RequestChange
+                | Action::SubmitCompletionReport
+                | Action::AnswerContinuationSurvey
+                | Action::Withdraw
+        )
+    }
+
     /// Whether the action needs the engine's verdict in [`Facts::engine`].
     pub fn reruns_engine(self) -> bool {
         matches!(self, Action::Submit | Action::Select | Action::DecideGrant)
@@ -675,7 +666,7 @@ mod tests {
     #[test]
     fn the_engine_must_agree_for_submit_select_and_decide() {
         let finding = Refusing {
-            code: "award_cap_exceeded".into(),
+            code: crate::domain::evaluation::AWARD_CAP_EXCEEDED.into(),
             message: "採択回数の上限（3回）に達しています。".into(),
         };
         let refused = Facts {
@@ -850,49 +841,24 @@ mod tests {
             municipality_id: Some(10),
             state: ApplicationState::Draft,
         };
-        let actor = |role, organisation_ids, municipality_id| Actor {
-            user_id: 1,
-            role,
-            organisation_ids,
-            municipality_id,
+        let sees = |role, organisation_ids, municipality_id, scope: &Scope| {
+            let actor = Actor {
+                user_id: 1,
+                role,
+                organisation_ids,
+                municipality_id,
+            };
+            authorize(&actor, Action::View, scope).is_ok()
         };
-        assert!(authorize(&actor(Role::Applicant, vec![1], None), Action::View, &draft).is_ok());
-        assert!(
-            authorize(
-                &actor(Role::FinanceOfficer, vec![], Some(10)),
-                Action::View,
-                &draft
-            )
-            .is_err()
-        );
-        assert!(
-            authorize(
-                &actor(Role::ProgramManager, vec![], None),
-                Action::View,
-                &draft
-            )
-            .is_err()
-        );
+        assert!(sees(Role::Applicant, vec![1], None, &draft));
+        assert!(!sees(Role::FinanceOfficer, vec![], Some(10), &draft));
+        assert!(!sees(Role::ProgramManager, vec![], None, &draft));
         let submitted = Scope {
             state: ApplicationState::Submitted,
             ..draft
         };
-        assert!(
-            authorize(
-                &actor(Role::FinanceOfficer, vec![], Some(10)),
-                Action::View,
-                &submitted
-            )
-            .is_ok()
-        );
-        assert!(
-            authorize(
-                &actor(Role::ProgramManager, vec![], None),
-                Action::View,
-                &submitted
-            )
-            .is_ok()
-        );
+        assert!(sees(Role::FinanceOfficer, vec![], Some(10), &submitted));
+        assert!(sees(Role::ProgramManager, vec![], None, &submitted));
     }
 
     #[test]

@@ -202,16 +202,19 @@ pub fn sender_domain(from: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_built_message_is_multipart_with_an_encoded_japanese_subject() {
-        let email = OutgoingEmail {
+    fn reminder() -> OutgoingEmail {
+        OutgoingEmail {
             to: vec![("申請者".into(), "applicant@example.jp".into())],
             subject: "【リマインド】実績報告の提出期限".into(),
             text: "本文".into(),
             html: "<p>本文</p>".into(),
             message_id: "<job-1@hojokin.localhost>".into(),
-        };
-        let message = build("事務局 <noreply@hojokin.localhost>", &email).expect("message");
+        }
+    }
+
+    #[test]
+    fn a_built_message_is_multipart_with_an_encoded_japanese_subject() {
+        let message = build("事務局 <noreply@hojokin.localhost>", &reminder()).expect("message");
         let raw = String::from_utf8(message.formatted()).expect("ascii headers");
         assert!(raw.contains("Subject: =?utf-8?"), "{raw}");
         assert!(raw.contains("multipart/alternative"));
@@ -225,14 +228,11 @@ mod tests {
     #[test]
     fn the_memory_backend_keeps_what_was_sent() {
         let (mailer, outbox) = Mailer::memory();
-        let email = OutgoingEmail {
-            to: vec![("a".into(), "a@example.jp".into())],
-            subject: "件名".into(),
-            text: "t".into(),
-            html: "h".into(),
-            message_id: "<m@x>".into(),
-        };
-        assert_eq!(mailer.send("x@example.jp", &email), Ok("<m@x>".to_owned()));
+        let email = reminder();
+        assert_eq!(
+            mailer.send("x@example.jp", &email),
+            Ok("<job-1@hojokin.localhost>".to_owned())
+        );
         assert_eq!(outbox.lock().expect("lock").len(), 1);
     }
 }

@@ -168,6 +168,11 @@ fn forms() -> FilingForms {
 /// A filing's layout as snapshot text, without its footer: the page number, title, reference
 /// and data hash at the foot of each page are checked on their own (and another line there
 /// changes no body snapshot). The footer is what is drawn in the small print below the body.
+/// The filing as laid out with the shipped forms and fixed metrics, printed on `today`.
+fn laid_out(kind: FilingKind, data: &FilingData, today: NaiveDate) -> LayoutDocument {
+    layout_filing(kind, data, &forms(), today, &FixedMetrics).expect("lays out")
+}
+
 fn body_snapshot(document: &LayoutDocument) -> String {
     let mut body = document.clone();
     for page in &mut body.pages {
@@ -211,8 +216,7 @@ fn layout_snapshots_of_the_filings() {
         FilingKind::Decision,
         FilingKind::CompletionReport,
     ] {
-        let document = layout_filing(kind, &data, &forms(), date(2026, 5, 20), &FixedMetrics)
-            .expect("lays out");
+        let document = laid_out(kind, &data, date(2026, 5, 20));
         let footer = document.page_text(0);
         let hash = data_hash(kind, &data).expect("hash");
         for expected in [
@@ -247,22 +251,8 @@ fn the_data_hash_follows_the_data_not_the_print_date() {
         first,
         data_hash(FilingKind::Budget, &changed).expect("hash")
     );
-    let a = layout_filing(
-        FilingKind::Budget,
-        &data,
-        &forms(),
-        date(2026, 5, 20),
-        &FixedMetrics,
-    )
-    .expect("lays out");
-    let b = layout_filing(
-        FilingKind::Budget,
-        &data,
-        &forms(),
-        date(2026, 6, 1),
-        &FixedMetrics,
-    )
-    .expect("lays out");
+    let a = laid_out(FilingKind::Budget, &data, date(2026, 5, 20));
+    let b = laid_out(FilingKind::Budget, &data, date(2026, 6, 1));
     assert!(a.page_text(0).iter().any(|t| t.contains(&first)));
     assert!(b.page_text(0).iter().any(|t| t.contains(&first)));
     // The audit chain's head moves with every event anywhere; the data hash does not.
@@ -280,24 +270,10 @@ fn undecided_values_say_so() {
     data.judgement = Judgement::NotJudged {
         errors: vec!["project_period: 補助事業期間を入力してください".to_owned()],
     };
-    let document = layout_filing(
-        FilingKind::GrantDecisionNotice,
-        &data,
-        &forms(),
-        date(2026, 5, 20),
-        &FixedMetrics,
-    )
-    .expect("lays out");
+    let document = laid_out(FilingKind::GrantDecisionNotice, &data, date(2026, 5, 20));
     let text = document.page_text(0).concat();
     assert!(text.contains("交付決定額未確定"), "{text}");
-    let document = layout_filing(
-        FilingKind::Budget,
-        &data,
-        &forms(),
-        date(2026, 5, 20),
-        &FixedMetrics,
-    )
-    .expect("lays out");
+    let document = laid_out(FilingKind::Budget, &data, date(2026, 5, 20));
     assert!(
         document
             .page_text(0)

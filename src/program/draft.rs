@@ -64,16 +64,10 @@ pub fn edited_text(base_text: &str, edits: &DraftEdits) -> Result<String, DraftE
     for (frame, ordinal, numerator, denominator) in &edits.rates {
         let key = format!("frames[{frame}].rates[{ordinal}]");
         let rules = frame_table(&mut table, *frame)?;
-        let step = rules
-            .get_mut("rates")
-            .and_then(Value::as_array_mut)
-            .and_then(|rates| {
-                rates
-                    .iter_mut()
-                    .filter_map(Value::as_table_mut)
-                    .find(|step| step.get("ordinal").and_then(Value::as_integer) == Some(*ordinal))
-            })
-            .ok_or_else(|| missing(key.as_str()))?;
+        let step = table_in(rules, "rates", |step| {
+            step.get("ordinal").and_then(Value::as_integer) == Some(*ordinal)
+        })
+        .ok_or_else(|| missing(key.as_str()))?;
         step.insert("numerator".into(), Value::Integer(*numerator));
         step.insert("denominator".into(), Value::Integer(*denominator));
     }
@@ -114,16 +108,24 @@ fn set_or_add(table: &mut Table, key: &str, value: i64, label: &str) {
 }
 
 fn frame_table(table: &mut Table, frame: Frame) -> Result<&mut Table, DraftError> {
+    table_in(table, "frames", |rules| {
+        rules.get("code").and_then(Value::as_str) == Some(frame.as_str())
+    })
+    .ok_or_else(|| missing(format!("frames[{frame}]")))
+}
+
+/// The first table of the array `key` (`[[frames]]`, `rates = [{ … }]`) that `wanted` picks.
+fn table_in<'t>(
+    table: &'t mut Table,
+    key: &str,
+    wanted: impl Fn(&Table) -> bool,
+) -> Option<&'t mut Table> {
     table
-        .get_mut("frames")
-        .and_then(Value::as_array_mut)
-        .and_then(|frames| {
-            frames
-                .iter_mut()
-                .filter_map(Value::as_table_mut)
-                .find(|rules| rules.get("code").and_then(Value::as_str) == Some(frame.as_str()))
-        })
-        .ok_or_else(|| missing(format!("frames[{frame}]")))
+        .get_mut(key)
+        .and_then(Value::as_array_mut)?
+        .iter_mut()
+        .filter_map(Value::as_table_mut)
+        .find(|entry| wanted(entry))
 }
 
 #[cfg(test)]

@@ -68,6 +68,18 @@ struct Opt {
     selected: bool,
 }
 
+impl Opt {
+    /// A choice of a filter, selected when it is the one the filter holds.
+    fn of(value: impl ToString, label: impl Into<String>, chosen: &Option<String>) -> Opt {
+        let value = value.to_string();
+        Opt {
+            selected: chosen.as_deref() == Some(value.as_str()),
+            value,
+            label: label.into(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct PipelineView {
     counts: Vec<StateCount>,
@@ -282,7 +294,6 @@ pub async fn pipeline(
                     reviews.push((summary(&row, &municipalities), *reason));
                 }
             }
-            let selected = |value: &str, chosen: &Option<String>| chosen.as_deref() == Some(value);
             let year_text = filter.fiscal_year.map(|y| y.to_string());
             let municipality_text = filter.municipality_id.map(|m| m.to_string());
             Ok(PipelineView {
@@ -295,40 +306,24 @@ pub async fn pipeline(
                             .iter()
                             .find(|(code, _)| code == s.as_str())
                             .map_or(0, |(_, n)| *n),
-                        selected: selected(s.as_str(), &filter.state),
+                        selected: filter.state.as_deref() == Some(s.as_str()),
                     })
                     .collect(),
                 states: ApplicationState::ALL
                     .iter()
-                    .map(|s| Opt {
-                        value: s.as_str().to_owned(),
-                        label: s.label_ja().to_owned(),
-                        selected: selected(s.as_str(), &filter.state),
-                    })
+                    .map(|s| Opt::of(s.as_str(), s.label_ja(), &filter.state))
                     .collect(),
                 years: programs
                     .iter()
-                    .map(|p| Opt {
-                        value: p.fiscal_year.0.to_string(),
-                        label: p.fiscal_year.to_string(),
-                        selected: selected(&p.fiscal_year.0.to_string(), &year_text),
-                    })
+                    .map(|p| Opt::of(p.fiscal_year.0, p.fiscal_year.to_string(), &year_text))
                     .collect(),
                 frames: Frame::ALL
                     .iter()
-                    .map(|f| Opt {
-                        value: f.as_str().to_owned(),
-                        label: f.label_ja().to_owned(),
-                        selected: selected(f.as_str(), &filter.frame),
-                    })
+                    .map(|f| Opt::of(f.as_str(), f.label_ja(), &filter.frame))
                     .collect(),
                 municipalities: municipalities
                     .iter()
-                    .map(|m| Opt {
-                        value: m.id.to_string(),
-                        label: m.name.clone(),
-                        selected: selected(&m.id.to_string(), &municipality_text),
-                    })
+                    .map(|m| Opt::of(m.id, m.name.clone(), &municipality_text))
                     .collect(),
                 q: filter
                     .search
@@ -556,7 +551,7 @@ pub async fn award_limits(db: Db, session: Session, PageCaller(caller): PageCall
                 cap,
                 at_cap,
                 one_left,
-                refused: repo::with_finding(conn, "award_cap_exceeded")?
+                refused: repo::with_finding(conn, crate::domain::evaluation::AWARD_CAP_EXCEEDED)?
                     .iter()
                     .map(|row| summary(row, &municipalities))
                     .collect(),
@@ -664,6 +659,11 @@ fn noted<T>(value: String, sourced: &crate::domain::program::Sourced<T>) -> Sour
         certainty: certainty_label(sourced.certainty),
         note: sourced.note.clone().unwrap_or_default(),
     }
+}
+
+/// Codes as people read them, in their order: 「中小企業者、中堅企業者」.
+fn listed<T>(codes: &[T], label: impl Fn(&T) -> &'static str) -> String {
+    codes.iter().map(label).collect::<Vec<_>>().join("、")
 }
 
 #[derive(Serialize)]
@@ -789,26 +789,14 @@ pub async fn program_years(db: Db, session: Session, PageCaller(caller): PageCal
                 (
                     "申請できる者".to_owned(),
                     sourced(
-                        program
-                            .eligible_applicant_kinds
-                            .value
-                            .iter()
-                            .map(|k| k.label_ja())
-                            .collect::<Vec<_>>()
-                            .join("、"),
+                        listed(&program.eligible_applicant_kinds.value, |k| k.label_ja()),
                         &program.eligible_applicant_kinds.source,
                     ),
                 ),
                 (
                     "必須の連携先".to_owned(),
                     sourced(
-                        program
-                            .required_partner_kinds
-                            .value
-                            .iter()
-                            .map(|k| k.label_ja())
-                            .collect::<Vec<_>>()
-                            .join("、"),
+                        listed(&program.required_partner_kinds.value, |k| k.label_ja()),
                         &program.required_partner_kinds.source,
                     ),
                 ),
@@ -861,12 +849,7 @@ pub async fn program_years(db: Db, session: Session, PageCaller(caller): PageCal
                             requirements.push(sourced(
                                 format!(
                                     "必須の連携先: {}",
-                                    kinds
-                                        .value
-                                        .iter()
-                                        .map(|k: &PartnerKind| k.label_ja())
-                                        .collect::<Vec<_>>()
-                                        .join("、")
+                                    listed(&kinds.value, |k: &PartnerKind| k.label_ja())
                                 ),
                                 &kinds.source,
                             ));
@@ -883,12 +866,7 @@ pub async fn program_years(db: Db, session: Session, PageCaller(caller): PageCal
                             requirements.push(sourced(
                                 format!(
                                     "法制度上の根拠: {}",
-                                    legal
-                                        .paths
-                                        .iter()
-                                        .map(|p| p.label_ja())
-                                        .collect::<Vec<_>>()
-                                        .join("、")
+                                    listed(&legal.paths, |p| p.label_ja())
                                 ),
                                 &legal.source,
                             ));
