@@ -10,10 +10,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::deadlines::jst_label;
-use super::manager::manager_only;
 use super::upload::read_file_form_with_fields;
 use super::{
-    Db, PageCaller, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash,
+    Db, ManagerPage, PageError, PageForm, PageOn, PageResult, Then, redirect, render, set_flash,
 };
 use crate::actions;
 use crate::db::awards::{ReviewChoice, ReviewEntry};
@@ -96,8 +95,7 @@ async fn upload_page(
 }
 
 #[get("/manager/awards/import")]
-pub async fn import_page(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
-    manager_only(&caller)?;
+pub async fn import_page(db: Db, session: Session, ManagerPage(caller): ManagerPage) -> PageResult {
     upload_page(&db, &session, &caller, None, ListEncoding::Auto).await
 }
 
@@ -169,9 +167,8 @@ pub async fn upload(
     session: Session,
     request: HttpRequest,
     payload: web::Payload,
-    PageCaller(caller): PageCaller,
+    ManagerPage(caller): ManagerPage,
 ) -> PageResult {
-    manager_only(&caller)?;
     let list = match read_list(&request, payload).await {
         Ok(Ok(list)) => list,
         Ok(Err((message, encoding))) => {
@@ -246,8 +243,9 @@ async fn load_import(db: &Db, id: i64) -> Result<award_imports::ImportRow, PageE
 }
 
 #[get("/manager/awards/imports/{id}")]
-pub async fn import_status(PageOn(db, session, id, caller): PageOn) -> PageResult {
-    manager_only(&caller)?;
+pub async fn import_status(
+    PageOn(db, session, id, ManagerPage(caller)): PageOn<ManagerPage>,
+) -> PageResult {
     let row = load_import(&db, id).await?;
     let progress = progress_of(&row);
     let (progress_value, progress_max) = if progress.total == 0 {
@@ -279,8 +277,7 @@ pub async fn import_status(PageOn(db, session, id, caller): PageOn) -> PageResul
 }
 
 #[get("/manager/awards/imports/{id}/progress.json")]
-pub async fn import_progress(PageOn(db, _, id, caller): PageOn) -> PageResult {
-    manager_only(&caller)?;
+pub async fn import_progress(PageOn(db, _, id, ManagerPage(_)): PageOn<ManagerPage>) -> PageResult {
     let row = load_import(&db, id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
@@ -289,9 +286,8 @@ pub async fn import_progress(PageOn(db, _, id, caller): PageOn) -> PageResult {
 
 #[post("/manager/awards/imports/{id}/apply")]
 pub async fn apply(
-    Then(_form, PageOn(db, session, id, caller)): Then<PageForm, PageOn>,
+    Then(_form, PageOn(db, session, id, ManagerPage(caller))): Then<PageForm, PageOn<ManagerPage>>,
 ) -> PageResult {
-    manager_only(&caller)?;
     let actor = caller.actor;
     db.run(move |conn, _| actions::manager::queue_award_import(conn, &actor, id))
         .await?;
@@ -382,16 +378,14 @@ async fn reviews_page(
 }
 
 #[get("/manager/awards/reviews")]
-pub async fn reviews(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
-    manager_only(&caller)?;
+pub async fn reviews(db: Db, session: Session, ManagerPage(caller): ManagerPage) -> PageResult {
     reviews_page(&db, &session, &caller, None).await
 }
 
 #[post("/manager/awards/reviews/{id}/resolve")]
 pub async fn resolve(
-    Then(form, PageOn(db, session, id, caller)): Then<PageForm, PageOn>,
+    Then(form, PageOn(db, session, id, ManagerPage(caller))): Then<PageForm, PageOn<ManagerPage>>,
 ) -> PageResult {
-    manager_only(&caller)?;
     let choice = form.text("choice");
     let other = form.text("other");
     let actor = caller.actor.clone();

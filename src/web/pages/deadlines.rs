@@ -9,8 +9,7 @@ use actix_web::{get, post, web};
 use chrono::{NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-use super::manager::manager_only;
-use super::{Db, PageCaller, PageForm, PageOn, PageResult, Then, redirect, render, set_flash};
+use super::{Db, ManagerPage, PageForm, PageOn, PageResult, Then, redirect, render, set_flash};
 use crate::actions;
 use crate::db::send_attempts::AttemptView;
 use crate::db::{self, deadlines, jobs, send_attempts, sent_emails};
@@ -127,9 +126,8 @@ pub async fn calendar(
     db: Db,
     session: Session,
     query: web::Query<MonthQuery>,
-    PageCaller(caller): PageCaller,
+    ManagerPage(caller): ManagerPage,
 ) -> PageResult {
-    manager_only(&caller)?;
     let today = crate::clock::today_in_japan();
     let month = match query.month.as_deref().map(str::trim) {
         None | Some("") => YearMonth::of(today),
@@ -314,9 +312,8 @@ pub async fn reminder_log(
     db: Db,
     session: Session,
     query: web::Query<PageQuery>,
-    PageCaller(caller): PageCaller,
+    ManagerPage(caller): ManagerPage,
 ) -> PageResult {
-    manager_only(&caller)?;
     let page = match query.page.as_deref().map(str::trim) {
         None | Some("") => 1,
         Some(text) => text
@@ -387,8 +384,11 @@ struct DeadLettersView {
 }
 
 #[get("/manager/dead-letters")]
-pub async fn dead_letters(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
-    manager_only(&caller)?;
+pub async fn dead_letters(
+    db: Db,
+    session: Session,
+    ManagerPage(caller): ManagerPage,
+) -> PageResult {
     let dead = db.run(|conn, _| jobs::dead(conn)).await?;
     let view = DeadLettersView {
         jobs: dead
@@ -429,9 +429,8 @@ pub async fn dead_letters(db: Db, session: Session, PageCaller(caller): PageCall
 
 #[post("/manager/dead-letters/{id}/retry")]
 pub async fn retry(
-    Then(_form, PageOn(db, session, id, caller)): Then<PageForm, PageOn>,
+    Then(_form, PageOn(db, session, id, ManagerPage(caller))): Then<PageForm, PageOn<ManagerPage>>,
 ) -> PageResult {
-    manager_only(&caller)?;
     let actor = caller.actor;
     db.run(move |conn, _| actions::manager::retry_dead_letter(conn, &actor, id))
         .await?;

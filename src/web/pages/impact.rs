@@ -10,8 +10,7 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
-use super::manager::manager_only;
-use super::{Db, PageCaller, PageError, PageForm, PageResult, Then, render};
+use super::{Db, ManagerPage, PageError, PageForm, PageResult, Then, render};
 use crate::actions::impact::impact_of_stored;
 use crate::contract::amount_from_typed;
 use crate::domain::calendar::FiscalYear;
@@ -286,9 +285,8 @@ pub async fn impact_form(
     db: Db,
     session: Session,
     query: web::Query<YearQuery>,
-    PageCaller(caller): PageCaller,
+    ManagerPage(caller): ManagerPage,
 ) -> PageResult {
-    manager_only(&caller)?;
     let program = base_program(db.programs(), query.fiscal_year)?;
     let page = ImpactPage {
         form: DraftForm::of(program),
@@ -374,9 +372,8 @@ fn run_draft(
 #[post("/manager/programs/impact/report.xlsx")]
 pub async fn impact_workbook(
     db: Db,
-    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
+    Then(form, ManagerPage(_)): Then<PageForm, ManagerPage>,
 ) -> Result<HttpResponse, PageError> {
-    manager_only(&caller)?;
     let today = db.today();
     let bytes = db
         .run(
@@ -416,9 +413,8 @@ const CHANGES_SHOWN: usize = 200;
 pub async fn impact_run(
     db: Db,
     session: Session,
-    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
+    Then(form, ManagerPage(caller)): Then<PageForm, ManagerPage>,
 ) -> Result<HttpResponse, PageError> {
-    manager_only(&caller)?;
     let today = db.today();
     let page = db
         .run(move |conn, programs| {
@@ -464,9 +460,8 @@ pub async fn impact_run(
 #[post("/manager/programs/impact/download")]
 pub async fn impact_download(
     db: Db,
-    Then(form, PageCaller(caller)): Then<PageForm, PageCaller>,
+    Then(form, ManagerPage(_)): Then<PageForm, ManagerPage>,
 ) -> Result<HttpResponse, PageError> {
-    manager_only(&caller)?;
     let (_, draft) = draft_of(db.programs(), &form)?;
     match draft {
         Ok((text, draft)) => Ok(HttpResponse::Ok()

@@ -8,10 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::deadlines::{EntryView, entry_view};
 use super::export::{CSV, XLSX, attachment, csv_text, csv_with_bom, xlsx_failed};
 use super::view::{Summary, label, summary};
-use super::{Db, PageCaller, PageError, PageResult, render};
+use super::{Db, ManagerPage, PageError, PageResult, render};
 use crate::db::applications::{self as repo, PipelineFilter};
 use crate::db::{self, awards, deadlines, organisations, workflow as store};
-use crate::domain::access::Role;
 use crate::domain::amounts::AmountKind;
 use crate::domain::calendar::{FiscalYear, wareki_date};
 use crate::domain::codes::{Frame, PartnerKind};
@@ -24,7 +23,6 @@ use crate::domain::search::PipelineSearch;
 use crate::domain::workflow::ApplicationState;
 use crate::error::AppError;
 use crate::spreadsheet::Formats;
-use crate::web::auth::Caller;
 
 /// At most this many rows on one page of the pipeline.
 const PIPELINE_LIMIT: i64 = 500;
@@ -35,14 +33,6 @@ const REVIEW_FINDINGS: &[(&str, &str)] = &[
 ];
 /// Deadlines in the main page's "next deadlines" list.
 const NEXT_DEADLINES: i64 = 10;
-
-pub(super) fn manager_only(caller: &Caller) -> Result<(), AppError> {
-    if caller.actor.role == Role::ProgramManager {
-        Ok(())
-    } else {
-        Err(AppError::forbidden())
-    }
-}
 
 #[derive(Deserialize, Default)]
 pub struct PipelineQuery {
@@ -270,9 +260,8 @@ pub async fn pipeline(
     db: Db,
     session: Session,
     query: web::Query<PipelineQuery>,
-    PageCaller(caller): PageCaller,
+    ManagerPage(caller): ManagerPage,
 ) -> PageResult {
-    manager_only(&caller)?;
     let filter = pipeline_filter(&query)?;
     let export_query = filter_query(&filter);
     let view = db
@@ -432,9 +421,8 @@ async fn export_rows(db: Db, query: &PipelineQuery) -> Result<Vec<ExportRow>, Pa
 pub async fn export_csv(
     db: Db,
     query: web::Query<PipelineQuery>,
-    PageCaller(caller): PageCaller,
+    ManagerPage(_): ManagerPage,
 ) -> Result<HttpResponse, PageError> {
-    manager_only(&caller)?;
     let rows = export_rows(db, &query).await?;
     let bytes = csv_with_bom(|writer| {
         writer.write_record(export_header())?;
@@ -459,9 +447,8 @@ pub async fn export_csv(
 pub async fn export_xlsx(
     db: Db,
     query: web::Query<PipelineQuery>,
-    PageCaller(caller): PageCaller,
+    ManagerPage(_): ManagerPage,
 ) -> Result<HttpResponse, PageError> {
-    manager_only(&caller)?;
     let rows = export_rows(db, &query).await?;
     let formats = Formats::default();
     let header = export_header();
@@ -521,8 +508,11 @@ struct AwardLimitsView {
 }
 
 #[get("/manager/award-limits")]
-pub async fn award_limits(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
-    manager_only(&caller)?;
+pub async fn award_limits(
+    db: Db,
+    session: Session,
+    ManagerPage(caller): ManagerPage,
+) -> PageResult {
     let view = db
         .run(|conn, programs| {
             let municipalities = organisations::list_municipalities(conn)?;
@@ -593,8 +583,7 @@ struct KpiView {
 }
 
 #[get("/manager/kpis")]
-pub async fn kpis(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
-    manager_only(&caller)?;
+pub async fn kpis(db: Db, session: Session, ManagerPage(caller): ManagerPage) -> PageResult {
     let view = db
         .run(|conn, programs| {
             let per_year = awards::awards_per_year(conn)?;
@@ -703,8 +692,11 @@ fn certainty_label(certainty: Certainty) -> &'static str {
 }
 
 #[get("/manager/programs")]
-pub async fn program_years(db: Db, session: Session, PageCaller(caller): PageCaller) -> PageResult {
-    manager_only(&caller)?;
+pub async fn program_years(
+    db: Db,
+    session: Session,
+    ManagerPage(caller): ManagerPage,
+) -> PageResult {
     let mut years: Vec<YearView> = db
         .programs()
         .iter()

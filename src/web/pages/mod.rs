@@ -517,24 +517,65 @@ impl FromRequest for PageCaller {
     }
 }
 
+/// A 事務局 page: [`PageCaller`], and refused (403) for anyone who is not a program manager,
+/// before the handler runs.
+pub struct ManagerPage(pub Caller);
+
+impl FromRequest for ManagerPage {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = PageCaller::from_request(request, payload);
+        Box::pin(async move {
+            let PageCaller(caller) = caller.await?;
+            if caller.actor.role == Role::ProgramManager {
+                Ok(ManagerPage(caller))
+            } else {
+                Err(AppError::forbidden().into())
+            }
+        })
+    }
+}
+
 /// A page about the record its path names by `{id}`: `PageOn(db, session, id, caller)`, the
 /// database, the person's session (the notice for the next page, the CSRF token), the id and
 /// who asks ([`Named`] with a [`PageCaller`]: 401 sends the person to the login page, a
-/// non-numeric id is 404).
-pub struct PageOn(pub Db, pub Session, pub i64, pub Caller);
+/// non-numeric id is 404). A 事務局 page takes `PageOn<ManagerPage>` (403 for anyone else).
+pub struct PageOn<Who = Caller>(pub Db, pub Session, pub i64, pub Who);
 
-impl FromRequest for PageOn {
+/// Who asks for a page about one record, and the extractor that finds them.
+pub trait PageWho: Sized + 'static {
+    type Extractor: FromRequest<Error = PageError> + 'static;
+    fn from_extracted(found: Self::Extractor) -> Self;
+}
+
+impl PageWho for Caller {
+    type Extractor = PageCaller;
+    fn from_extracted(found: PageCaller) -> Self {
+        found.0
+    }
+}
+
+impl PageWho for ManagerPage {
+    type Extractor = ManagerPage;
+    fn from_extracted(found: ManagerPage) -> Self {
+        found
+    }
+}
+
+impl<Who: PageWho> FromRequest for PageOn<Who> {
     type Error = PageError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let db = Db::from_request(request, payload).into_inner();
         let session = request.get_session();
-        let named = Named::<PageCaller>::from_request(request, payload);
+        let named = Named::<Who::Extractor>::from_request(request, payload);
         Box::pin(async move {
             let db = db.map_err(|_| AppError::internal("アプリケーションの状態がありません"))?;
             let Named { id, caller } = named.await?;
-            Ok(PageOn(db, session, id, caller.0))
+            Ok(PageOn(db, session, id, Who::from_extracted(caller)))
         })
     }
 }
