@@ -23,7 +23,32 @@ pub enum LineReview {
     },
 }
 
+code_enum! {
+    /// What a reviewer chose for a line (the API's `decision`, the review page's radio).
+    LineDecision, "line decision" {
+        Approve => "approve", "承認";
+        Adjust => "adjust", "調整";
+        Reject => "reject", "否認";
+    }
+}
+
 impl LineReview {
+    /// The verdict a reviewer's choice makes, with the amount an adjustment needs (`None`: it
+    /// was not given). The reason is checked by [`LineReview::validate`].
+    pub fn of(
+        decision: LineDecision,
+        amount: Option<Yen>,
+        reason: String,
+    ) -> Result<LineReview, &'static str> {
+        match decision {
+            LineDecision::Approve => Ok(LineReview::Approve),
+            LineDecision::Adjust => amount
+                .map(|amount| LineReview::Adjust { amount, reason })
+                .ok_or("調整後の金額を入力してください"),
+            LineDecision::Reject => Ok(LineReview::Reject { reason }),
+        }
+    }
+
     /// Checks the verdict before anything is written.
     pub fn validate(&self, current: Yen) -> Result<(), &'static str> {
         match self {
@@ -429,6 +454,31 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), Yen::new(*v)))
             .collect()
+    }
+
+    #[test]
+    fn a_reviewers_choice_makes_its_verdict() {
+        let reason = || "見積の再確認".to_owned();
+        assert_eq!(
+            LineReview::of(LineDecision::Approve, None, String::new()),
+            Ok(LineReview::Approve)
+        );
+        assert_eq!(
+            LineReview::of(LineDecision::Adjust, Some(Yen::new(900_000)), reason()),
+            Ok(LineReview::Adjust {
+                amount: Yen::new(900_000),
+                reason: reason()
+            })
+        );
+        assert_eq!(
+            LineReview::of(LineDecision::Adjust, None, reason()),
+            Err("調整後の金額を入力してください")
+        );
+        assert_eq!(
+            LineReview::of(LineDecision::Reject, None, reason()),
+            Ok(LineReview::Reject { reason: reason() })
+        );
+        assert_eq!(LineDecision::Reject.label_ja(), ReviewState::Rejected.label_ja());
     }
 
     #[test]

@@ -17,9 +17,9 @@ use super::views::{
 use crate::actions::{self, ActionRequest};
 use crate::db::{self, applications as repo};
 use crate::domain::access::Role;
-use crate::domain::budget::LineReview;
+use crate::domain::budget::{LineDecision, LineReview};
 use crate::domain::codes::{
-    ActivityCategory, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
+    ActivityCategory, Code, ExpenseCategory, Frame, FundingSource, LegalPath, PartnerKind,
 };
 use crate::domain::money::Yen;
 use crate::domain::text;
@@ -513,34 +513,19 @@ pub fn line_review(
     amount_yen: Option<i64>,
     reason: String,
 ) -> AppResult<LineReview> {
-    match decision {
-        "approve" => Ok(LineReview::Approve),
-        "adjust" => match amount_yen {
-            Some(amount) => Ok(LineReview::Adjust {
-                amount: Yen::new(amount),
-                reason,
-            }),
-            None => {
-                let mut errors = FieldErrors::new();
-                errors.add(
-                    "amount_yen",
-                    ErrorCode::Required,
-                    "調整後の金額を入力してください",
-                );
-                Err(AppError::invalid(errors))
-            }
-        },
-        "reject" => Ok(LineReview::Reject { reason }),
-        other => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "decision",
-                ErrorCode::UnknownCode,
-                format!("「{other}」は approve, adjust, reject のいずれでもありません"),
-            );
-            Err(AppError::invalid(errors))
-        }
-    }
+    let mut errors = FieldErrors::new();
+    let Some(decision) = LineDecision::from_code(decision) else {
+        errors.add(
+            "decision",
+            ErrorCode::UnknownCode,
+            format!("「{decision}」は approve, adjust, reject のいずれでもありません"),
+        );
+        return Err(AppError::invalid(errors));
+    };
+    LineReview::of(decision, amount_yen.map(Yen::new), reason).map_err(|message| {
+        errors.add("amount_yen", ErrorCode::Required, message);
+        AppError::invalid(errors)
+    })
 }
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/budget-lines/{line_id}/review", tag = "budget review",

@@ -16,7 +16,8 @@ use crate::actions::{self, LineReviewRequest};
 use crate::contract::decision::StoredDecision;
 use crate::db::{applications as repo, organisations};
 use crate::domain::access::Role;
-use crate::domain::budget::ReviewState;
+use crate::domain::budget::{LineDecision, ReviewState};
+use crate::domain::codes::Code;
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::spreadsheet::Formats;
@@ -204,11 +205,12 @@ pub async fn review_line(
 ) -> Result<HttpResponse, PageError> {
     let (id, line_id) = path.into_inner();
     let decision = form.text("decision");
+    let chosen = LineDecision::from_code(&decision);
     let typed = LineRefusal {
         message: String::new(),
-        approve: decision == "approve",
-        adjust: decision == "adjust",
-        reject: decision == "reject",
+        approve: chosen == Some(LineDecision::Approve),
+        adjust: chosen == Some(LineDecision::Adjust),
+        reject: chosen == Some(LineDecision::Reject),
         amount: form.text("amount_yen"),
         reason: form.text("reason"),
     };
