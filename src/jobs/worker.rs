@@ -471,11 +471,14 @@ impl Worker {
                 let Some(deadline) = deadlines::find(conn, payload.deadline_id)? else {
                     return Ok(Prepared::Skip("期限がありません".into()));
                 };
-                if deadline.status != DeadlineStatus::Open || deadline.due_at != payload.due_at {
+                if deadline.status != DeadlineStatus::Open {
                     return Ok(Prepared::Skip(format!(
                         "期限は「{}」です",
                         deadline.status.label_ja()
                     )));
+                }
+                if deadline.due_at != payload.due_at {
+                    return Ok(Prepared::Skip("期限の日時が変わりました".into()));
                 }
                 let Some(user) = recipients::active(conn, payload.user_id)? else {
                     return Ok(Prepared::Skip("受信者がメールを受け取りません".into()));
