@@ -478,7 +478,10 @@ mod tests {
             LineReview::of(LineDecision::Reject, None, reason()),
             Ok(LineReview::Reject { reason: reason() })
         );
-        assert_eq!(LineDecision::Reject.label_ja(), ReviewState::Rejected.label_ja());
+        assert_eq!(
+            LineDecision::Reject.label_ja(),
+            ReviewState::Rejected.label_ja()
+        );
     }
 
     #[test]
