@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use super::evaluation::reevaluate;
-use super::{authorized_aggregate, field_error};
+use super::{aggregate_open_to, field_error};
 use crate::contract::decision::StoredDecision;
 use crate::db::{self, DbConnection, applications, audit};
 use crate::domain::audit::AuditAction;
@@ -95,15 +95,13 @@ fn open_for_review(
     actor: &Actor,
     application_id: i64,
 ) -> AppResult<applications::Aggregate> {
-    let aggregate = authorized_aggregate(conn, actor, application_id, Action::ReviewBudgetLine)?;
-    let state = aggregate.state();
-    if !workflow::budget_review_open(state) {
-        return Err(AppError::conflict(format!(
-            "「{}」の申請の予算行は審査できません",
-            state.label_ja()
-        )));
-    }
-    Ok(aggregate)
+    aggregate_open_to(
+        conn,
+        actor,
+        application_id,
+        (Action::ReviewBudgetLine, workflow::budget_review_open),
+        "申請の予算行は審査できません",
+    )
 }
 
 /// The audit event of a review: the line or lines in `changes`, with the reason given.

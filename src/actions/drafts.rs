@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde_json::json;
 
-use super::{authorized_aggregate, reevaluate};
+use super::{editable_aggregate, reevaluate};
 use crate::db::applications::{self as repo, Aggregate, ApplicationDraft};
 use crate::db::{self, DbConnection, audit};
 use crate::domain::audit::AuditAction;
@@ -67,14 +67,7 @@ pub fn update(
     today: NaiveDate,
 ) -> AppResult<()> {
     db::write(conn, |conn| {
-        let aggregate = authorized_aggregate(conn, actor, id, Action::EditDraft)?;
-        let state = aggregate.state();
-        if !workflow::editable(state) {
-            return Err(AppError::conflict(format!(
-                "「{}」の申請は編集できません",
-                state.label_ja()
-            )));
-        }
+        let aggregate = editable_aggregate(conn, actor, id)?;
         if draft.lead_organisation_id != aggregate.application.lead_organisation_id {
             return Err(AppError::forbidden());
         }

@@ -114,11 +114,29 @@ pub fn editable_aggregate(
     actor: &Actor,
     application_id: i64,
 ) -> AppResult<Aggregate> {
-    let aggregate = authorized_aggregate(conn, actor, application_id, Action::EditDraft)?;
+    aggregate_open_to(
+        conn,
+        actor,
+        application_id,
+        (Action::EditDraft, workflow::editable),
+        "申請は編集できません",
+    )
+}
+
+/// The application, when the caller may take `action` on it and its state `allows` it; a
+/// state that does not is 409, saying in that state's name what `cannot` be done.
+pub(super) fn aggregate_open_to(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: i64,
+    (action, allows): (Action, fn(workflow::ApplicationState) -> bool),
+    cannot: &str,
+) -> AppResult<Aggregate> {
+    let aggregate = authorized_aggregate(conn, actor, application_id, action)?;
     let state = aggregate.state();
-    if !workflow::editable(state) {
+    if !allows(state) {
         return Err(AppError::conflict(format!(
-            "「{}」の申請は編集できません",
+            "「{}」の{cannot}",
             state.label_ja()
         )));
     }

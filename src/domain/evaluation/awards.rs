@@ -12,6 +12,9 @@ pub(super) struct PriorCount<'a> {
 
 /// The finding the engine gives an application beyond the cap on awards (採択回数の上限).
 pub const AWARD_CAP_EXCEEDED: &str = "award_cap_exceeded";
+/// The finding that the applicant's name is close to an awarded organisation's (a probable
+/// misprint in the award list, or another organisation): the 事務局 looks.
+pub const SIMILAR_AWARDED_ORGANISATION: &str = "similar_awarded_organisation";
 /// The finding that the applicant's name names several organisations of the ledger.
 pub const AMBIGUOUS_ORGANISATION: &str = "ambiguous_organisation";
 
@@ -104,7 +107,7 @@ pub(super) fn push_similar_organisations<'a>(
             .and_then(|rules| rules.rate_for(ordinal))
             .map(|step| step.rate);
         findings.push(Finding {
-            code: "similar_awarded_organisation",
+            code: SIMILAR_AWARDED_ORGANISATION,
             severity: Severity::Warning,
             message: Message::SimilarAwardedOrganisation {
                 name: &applicant.name,

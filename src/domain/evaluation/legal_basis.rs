@@ -98,7 +98,7 @@ pub(super) fn check_legal_basis<'a>(
                 code: if refused {
                     "legal_basis_holder_kind"
                 } else {
-                    "legal_basis_holder_kind_review"
+                    super::LEGAL_BASIS_HOLDER_KIND_REVIEW
                 },
                 severity: departure_severity(policy.value),
                 message: Message::HolderKindNotAllowed {

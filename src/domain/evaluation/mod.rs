@@ -33,7 +33,20 @@ pub const MAX_AMOUNT_YEN: i64 = 1_000_000_000_000;
 
 mod applicants;
 mod awards;
-pub use awards::{AMBIGUOUS_ORGANISATION, AWARD_CAP_EXCEEDED, closed_by_award_cap};
+pub use awards::{
+    AMBIGUOUS_ORGANISATION, AWARD_CAP_EXCEEDED, SIMILAR_AWARDED_ORGANISATION, closed_by_award_cap,
+};
+
+/// The finding that the holder of the legal basis is of a kind the programme sends to the
+/// 事務局's review rather than refusing.
+pub const LEGAL_BASIS_HOLDER_KIND_REVIEW: &str = "legal_basis_holder_kind_review";
+
+/// Findings that send an application to the 事務局's review without refusing it, each with
+/// what the 事務局 looks at.
+pub const REVIEW_FINDINGS: &[(&str, &str)] = &[
+    (SIMILAR_AWARDED_ORGANISATION, "採択を受けた団体と似た名称"),
+    (LEGAL_BASIS_HOLDER_KIND_REVIEW, "承認等を受けた者の種別"),
+];
 mod expenses;
 mod legal_basis;
 mod notes;
@@ -349,7 +362,7 @@ impl Figure {
     /// The figure a finding of `code` qualifies, if any.
     pub fn qualified_by(code: &str) -> Option<Figure> {
         match code {
-            "joint_count_interpretation" | "similar_awarded_organisation" => {
+            "joint_count_interpretation" | SIMILAR_AWARDED_ORGANISATION => {
                 Some(Figure::AwardOrdinal)
             }
             "rate_interpretation" => Some(Figure::Rate),

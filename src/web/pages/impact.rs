@@ -341,17 +341,25 @@ fn draft_of(programs: &ProgramSet, form: &PageForm) -> Result<(DraftForm, ReadDr
 
 /// A posted draft: refused with its field errors (the form marked), or run over the year's
 /// applications.
-enum Ran {
+/// Done: the form, the year's rules in force, the draft and the report.
+enum Ran<'p> {
     Refused(DraftForm, Vec<FormError>),
-    Done(Box<(DraftForm, Program, crate::actions::impact::StoredImpact)>),
+    Done(
+        Box<(
+            DraftForm,
+            &'p Program,
+            Program,
+            crate::actions::impact::StoredImpact,
+        )>,
+    ),
 }
 
-fn run_draft(
+fn run_draft<'p>(
     conn: &mut crate::db::DbConnection,
-    programs: &ProgramSet,
+    programs: &'p ProgramSet,
     form: &PageForm,
     today: chrono::NaiveDate,
-) -> Result<Ran, AppError> {
+) -> Result<Ran<'p>, AppError> {
     let (mut shown, draft) = draft_of(programs, form)?;
     let draft = match draft {
         Ok((_, draft)) => draft,
@@ -364,7 +372,7 @@ fn run_draft(
     let rules = RuleSets::new(base, &draft)
         .ok_or_else(|| AppError::internal("規則案と現行の規則の年度が異なります"))?;
     let impact = impact_of_stored(conn, rules, today)?;
-    Ok(Ran::Done(Box::new((shown, draft, impact))))
+    Ok(Ran::Done(Box::new((shown, base, draft, impact))))
 }
 
 /// The whole report of the posted draft as a workbook (every changed application, which the
@@ -380,7 +388,7 @@ pub async fn impact_workbook(
             move |conn, programs| match run_draft(conn, programs, &form, today)? {
                 Ran::Refused(_, errors) => Err(refused_draft(errors)),
                 Ran::Done(done) => {
-                    let (_, draft, impact) = *done;
+                    let (_, _, draft, impact) = *done;
                     let facts = crate::impact_workbook::WorkbookFacts {
                         fiscal_year: draft.fiscal_year,
                         rules_file: "画面で編集した規則案",
@@ -425,8 +433,7 @@ pub async fn impact_run(
                     result: None,
                 },
                 Ran::Done(done) => {
-                    let (form, draft, impact) = *done;
-                    let base = base_program(programs, Some(draft.fiscal_year.0))?;
+                    let (form, base, draft, impact) = *done;
                     ImpactPage {
                         result: Some(ResultView::of(
                             &impact.report,

@@ -26,11 +26,6 @@ use crate::spreadsheet::Formats;
 
 /// At most this many rows on one page of the pipeline.
 const PIPELINE_LIMIT: i64 = 500;
-/// Findings that send an application to 事務局 review without refusing it.
-const REVIEW_FINDINGS: &[(&str, &str)] = &[
-    ("similar_awarded_organisation", "採択を受けた団体と似た名称"),
-    ("legal_basis_holder_kind_review", "承認等を受けた者の種別"),
-];
 /// Deadlines in the main page's "next deadlines" list.
 const NEXT_DEADLINES: i64 = 10;
 
@@ -278,7 +273,7 @@ pub async fn pipeline(
             let overdue_deadlines = deadlines::count_open_before(conn, now)?;
             let forecast = forecast_view(conn, programs, filter.fiscal_year)?;
             let mut reviews = Vec::new();
-            for (code, reason) in REVIEW_FINDINGS {
+            for (code, reason) in crate::domain::evaluation::REVIEW_FINDINGS {
                 for row in repo::with_finding(conn, code)? {
                     reviews.push((summary(&row, &municipalities), *reason));
                 }
